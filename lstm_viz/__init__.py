@@ -1,7 +1,16 @@
 """lstm-viz: record and look inside recurrent networks, step by step.
 
+    output, trace = lstm_viz.record(model, inputs)
+    trace.forget_gate  # [layer, direction, batch, time, unit]
+
 The public API is re-exported here; implementation lives in private modules.
 This package never imports streamlit (a test asserts it): app/ calls lstm_viz, never the reverse.
 """
 
+from .peephole import PeepholeLSTM
+from .recorder import RECORDABLE, record
+from .trace import DIRECTION_NAMES, RECORDED_NAMES, Trace
+
 __version__ = "0.1.0"
+
+__all__ = ["DIRECTION_NAMES", "RECORDABLE", "RECORDED_NAMES", "PeepholeLSTM", "Trace", "record"]

@@ -1,0 +1,118 @@
+"""How much does recording cost? `python benchmarks/record_speed.py [--repeats N] [--device D]`
+
+For each case, in the same run and on the same input, medians of N runs of:
+- fused:   the module's plain forward under torch.no_grad() (the fused kernel: oneDNN / cuDNN),
+- record:  lstm_viz.record() of every gate and state of every layer,
+- loop:    the usual alternative, a per-step Python loop over nn.LSTMCell-style equations that
+           keeps every gate (timed on fewer steps for long cases, then scaled per step).
+Prints record/fused and loop/record ratios. The last line is the headline ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+from torch import nn
+
+from lstm_viz import record
+
+CASES = [  # name, kind, steps, batch, input, hidden, layers, bidirectional
+    ("T=1000,B=1,H=256,L=2", "lstm", 1000, 1, 64, 256, 2, False),
+    ("T=100,B=16,H=256,L=2", "lstm", 100, 16, 64, 256, 2, False),
+    ("T=10000,B=1,H=256,L=2", "lstm", 10000, 1, 64, 256, 2, False),
+    ("T=1000,B=1,H=1024,L=1", "lstm", 1000, 1, 64, 1024, 1, False),
+    ("bidirectional T=1000,B=1,H=256,L=2", "lstm", 1000, 1, 64, 256, 2, True),
+    ("GRU T=1000,B=1,H=256,L=2", "gru", 1000, 1, 64, 256, 2, False),
+]
+
+
+def median_seconds(fn, repeats: int, sync) -> float:
+    fn()  # warm up (primitive caches, allocator)
+    sync()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def per_step_loop(module: nn.RNNBase, x: torch.Tensor) -> dict[str, list[torch.Tensor]]:
+    """The baseline people write: step through time in Python, keeping every gate."""
+    gates: dict[str, list[torch.Tensor]] = {}
+    layer_in = x
+    dirs = 2 if module.bidirectional else 1
+    size = module.hidden_size
+    for layer in range(module.num_layers):
+        outs = []
+        for d in range(dirs):
+            sfx = f"_l{layer}" + ("_reverse" if d else "")
+            w_ih, w_hh = getattr(module, "weight_ih" + sfx), getattr(module, "weight_hh" + sfx)
+            b = getattr(module, "bias_ih" + sfx) + getattr(module, "bias_hh" + sfx)
+            h = x.new_zeros(x.shape[1], size)
+            c = x.new_zeros(x.shape[1], size)
+            seq = layer_in.flip(0) if d else layer_in
+            hs = []
+            for t in range(seq.shape[0]):
+                if isinstance(module, nn.LSTM):
+                    i, f, g, o = (seq[t] @ w_ih.t() + b + h @ w_hh.t()).chunk(4, -1)
+                    i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
+                    c = f * c + i * g
+                    h = o * c.tanh()
+                    step = {"i": i, "f": f, "g": g, "o": o, "c": c, "h": h}
+                else:  # GRU
+                    xr, xz, xn = (seq[t] @ w_ih.t() + getattr(module, "bias_ih" + sfx)).chunk(3, -1)
+                    hr, hz, hn = (h @ w_hh.t() + getattr(module, "bias_hh" + sfx)).chunk(3, -1)
+                    r, z = (xr + hr).sigmoid(), (xz + hz).sigmoid()
+                    n = (xn + r * hn).tanh()
+                    h = (1 - z) * n + z * h
+                    step = {"r": r, "z": z, "n": n, "h": h}
+                for k, v in step.items():
+                    gates.setdefault(k, []).append(v)
+                hs.append(h)
+            out = torch.stack(hs)
+            outs.append(out.flip(0) if d else out)
+        layer_in = torch.cat(outs, -1)
+    return gates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7, help="runs per measurement (median)")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--loop-steps", type=int, default=1000, help="steps timed for the loop")
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    torch.manual_seed(0)
+    print(f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, "
+          f"median of {args.repeats} runs")
+    print(f"{'case':38s} {'fused ms':>9s} {'record ms':>10s} {'loop ms':>9s} "
+          f"{'record/fused':>13s} {'loop/record':>12s}")
+    headline = None
+    for name, kind, steps, batch, inputs, hidden, layers, bidir in CASES:
+        cls = nn.LSTM if kind == "lstm" else nn.GRU
+        module = cls(inputs, hidden, layers, bidirectional=bidir).to(device).eval()
+        x = torch.randn(steps, batch, inputs, device=device)
+        with torch.no_grad():
+            fused = median_seconds(lambda: module(x), args.repeats, sync)
+        recorded = median_seconds(lambda: record(module, x), args.repeats, sync)
+        loop_steps = min(steps, args.loop_steps)
+        with torch.no_grad():
+            loop = median_seconds(
+                lambda: per_step_loop(module, x[:loop_steps]), max(3, args.repeats // 2), sync
+            ) * steps / loop_steps
+        ratio = recorded / fused
+        print(f"{name:38s} {fused * 1e3:9.2f} {recorded * 1e3:10.2f} {loop * 1e3:9.2f} "
+              f"{ratio:13.2f} {loop / recorded:12.2f}", flush=True)
+        if name == "T=1000,B=1,H=256,L=2":
+            headline = ratio
+    print(f"record/fused ratio (T=1000,B=1,H=256,L=2): {headline:.2f}")
+
+
+if __name__ == "__main__":
+    main()

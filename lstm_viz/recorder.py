@@ -1,0 +1,324 @@
+"""record(): run a module and record every gate and state of every recurrent layer in it.
+
+How: while the module's own forward runs, each recurrent submodule (nn.LSTM, nn.GRU, nn.RNN,
+PeepholeLSTM) has its ``forward`` temporarily replaced by a recording one; the original is put
+back in a ``finally``, also when the forward raises. The recording forward runs the fused kernel
+one layer at a time (so every layer's h_t is known), then recovers the gates of the whole
+sequence with matrix products and a fast scan (see _replay.py). Outputs equal the module's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import _VF, nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+
+from . import _replay
+from ._inputs import check_finite, mask_padding, prepare_input, prepare_state
+from ._replay import LayerWeights
+from .peephole import PeepholeLSTM, peephole_forward_with_trace
+from .trace import RECORDED_NAMES, Trace
+
+RECORDABLE = (nn.LSTM, nn.GRU, nn.RNN, PeepholeLSTM)
+
+
+def record(
+    module: nn.Module,
+    inputs: Any,
+    *,
+    lengths: Sequence[int] | torch.Tensor | None = None,
+    tokens: Sequence[str] | Sequence[Sequence[str]] | None = None,
+    initial_state: Any = None,
+    enforce_sorted: bool = False,
+    eval_mode: bool = True,
+    forward_kwargs: dict[str, Any] | None = None,
+) -> tuple[Any, Trace | dict[str, Trace]]:
+    """Run ``module(inputs)`` and record every recurrent layer inside it, step by step.
+
+    Args:
+        module: a bare nn.LSTM / nn.GRU / nn.RNN / PeepholeLSTM, or any nn.Module containing some.
+        inputs: what ``module`` takes as its first argument (a tensor, a PackedSequence, token ids).
+        lengths: for a bare recurrent module and padded ``inputs``: each sequence's length [batch].
+            The input is packed, and the returned output is padded again (zeros past the ends).
+        tokens: the tokens as the model saw them, one string per step (one list per batch element);
+            carried on the trace for labels.
+        initial_state: for a bare recurrent module: h0, or (h0, c0) for an LSTM.
+        enforce_sorted: with ``lengths``, require them sorted longest first (as packing would).
+        eval_mode: record in eval mode (no dropout); the module's training flags are restored after.
+        forward_kwargs: extra keyword arguments for ``module``'s forward.
+
+    Returns:
+        (output, trace): the module's own output, and a :class:`Trace` when one recurrent module
+        ran once; otherwise a dict from the module's name (``"encoder"``, ``"decoder#2"`` for a
+        second call) to its Trace.
+
+    Raises:
+        ValueError: a clear message for a module with no recurrent layer, a wrong feature size,
+        an empty sequence, bad lengths, or NaN/Inf in the inputs or weights.
+    """
+    recurrent = [(name or type(m).__name__, m) for name, m in module.named_modules()
+                 if isinstance(m, RECORDABLE)]
+    if not recurrent:
+        raise ValueError(
+            f"record() found no nn.LSTM, nn.GRU, nn.RNN or PeepholeLSTM inside "
+            f"{type(module).__name__}: there is nothing to record"
+        )
+    for name, m in recurrent:
+        _check_weights(name, m)
+
+    bare = isinstance(module, RECORDABLE)
+    if not bare and (lengths is not None or initial_state is not None):
+        raise ValueError(
+            "lengths= and initial_state= apply to a bare recurrent module; for your own module, "
+            "pass them the way its forward takes them (forward_kwargs=...)"
+        )
+    call_args: tuple[Any, ...] = (inputs,)
+    packed_here = False
+    if bare:
+        if lengths is not None:
+            if not isinstance(inputs, torch.Tensor):
+                raise ValueError("lengths= needs a padded input tensor, not a PackedSequence")
+            inputs = _pack(module, inputs, lengths, enforce_sorted)
+            packed_here = True
+        call_args = (inputs,) if initial_state is None else (inputs, initial_state)
+
+    recorded: list[tuple[str, Trace]] = []
+    calls: dict[str, int] = {}
+    originals = {}
+    training = {m: m.training for m in module.modules()}
+    try:
+        for name, m in recurrent:
+            originals[m] = m.__dict__.get("forward")
+            m.forward = _recording_forward(m, name, recorded, calls)
+        if eval_mode:
+            module.eval()
+        with torch.no_grad():
+            output = module(*call_args, **(forward_kwargs or {}))
+    finally:
+        for m, original in originals.items():
+            del m.forward
+            if original is not None:
+                m.forward = original
+        for m, was_training in training.items():
+            m.training = was_training
+
+    if not recorded:
+        raise ValueError(
+            f"{type(module).__name__}'s forward never called its recurrent layers "
+            f"({', '.join(n for n, _ in recurrent)}): nothing was recorded"
+        )
+    if tokens is not None:
+        recorded = [(name, _with_tokens(trace, tokens)) for name, trace in recorded]
+    if packed_here:
+        sequence, hidden = output
+        padded, _ = pad_packed_sequence(
+            sequence, batch_first=module.batch_first, total_length=int(call_args[0].batch_sizes.shape[0])
+        )
+        output = (padded, hidden)
+    if len(recorded) == 1:
+        return output, recorded[0][1]
+    return output, dict(recorded)
+
+
+# ---- the recording forward --------------------------------------------------------------------
+
+
+def _recording_forward(
+    module: nn.Module, name: str, recorded: list, calls: dict[str, int]
+) -> Callable[..., Any]:
+    def forward(input: Any, hx: Any = None) -> Any:
+        calls[name] = calls.get(name, 0) + 1
+        key = name if calls[name] == 1 else f"{name}#{calls[name]}"
+        if isinstance(module, PeepholeLSTM):
+            output, hidden, trace = peephole_forward_with_trace(module, input, hx, key)
+        else:
+            output, hidden, trace = _rnnbase_forward_with_trace(module, input, hx, key)
+        recorded.append((key, trace))
+        return output, hidden
+
+    return forward
+
+
+def _kind(module: nn.Module) -> str:
+    if isinstance(module, PeepholeLSTM):
+        return "peephole_lstm"
+    if isinstance(module, nn.LSTM):
+        return "lstm"
+    if isinstance(module, nn.GRU):
+        return "gru"
+    return "rnn_tanh" if module.nonlinearity == "tanh" else "rnn_relu"
+
+
+def recurrent_config(module: nn.Module, name: str = "") -> dict[str, Any]:
+    """The configuration a trace carries: enough to know what was recorded and to rebuild it."""
+    return {
+        "module": name,
+        "kind": _kind(module),
+        "input_size": module.input_size,
+        "hidden_size": module.hidden_size,
+        "proj_size": getattr(module, "proj_size", 0),
+        "num_layers": module.num_layers,
+        "bidirectional": module.bidirectional,
+        "bias": module.bias,
+        "batch_first": module.batch_first,
+        "dropout": module.dropout,
+    }
+
+
+def _rnnbase_forward_with_trace(
+    module: nn.RNNBase, input: Any, hx: Any, name: str
+) -> tuple[Any, Any, Trace]:
+    """Run an nn.LSTM/GRU/RNN one layer at a time, recording everything; same outputs as forward."""
+    kind = _kind(module)
+    is_lstm = kind == "lstm"
+    steps_in = prepare_input(module, input, name)
+    x, lengths = steps_in.padded, steps_in.lengths  # [T, B, I], [B]
+    steps, batch = x.shape[0], x.shape[1]
+    dirs = 2 if module.bidirectional else 1
+    layers = module.num_layers
+    hidden_size = module.hidden_size
+    out_size = getattr(module, "proj_size", 0) or hidden_size
+    h0, c0 = prepare_state(module, hx, batch, steps_in.unbatched, x, is_lstm)  # [L*D, B, P], [L*D, B, H]
+
+    sizes = {n: hidden_size for n in RECORDED_NAMES[kind]}
+    sizes["hidden"] = out_size
+    if kind.startswith("rnn"):
+        sizes["pre_activation"] = hidden_size
+    values = {n: torch.empty(layers, dirs, batch, steps, u, dtype=x.dtype) for n, u in sizes.items()}
+    on_cpu = x.device.type == "cpu"
+    ragged = steps_in.batch_sizes is not None
+    replay_lengths = lengths if ragged else None
+    fused = {"lstm": _VF.lstm, "gru": _VF.gru, "rnn_tanh": _VF.rnn_tanh, "rnn_relu": _VF.rnn_relu}[kind]
+
+    layer_in = steps_in.packed_data if ragged else x
+    layer_in_padded = x
+    h_n, c_n = [], []
+    for layer in range(layers):
+        rows = slice(layer * dirs, (layer + 1) * dirs)
+        params = [p for d in range(dirs) for p in _layer_params(module, layer, d)]
+        layer_hx = (h0[rows], c0[rows]) if is_lstm else h0[rows]
+        if ragged:
+            layer_hx = _permute_state(layer_hx, steps_in.sorted_indices)
+            result = fused(layer_in, steps_in.batch_sizes, layer_hx, params, module.bias, 1,
+                           0.0, False, module.bidirectional)
+        else:
+            result = fused(layer_in, layer_hx, params, module.bias, 1, 0.0, False,
+                           module.bidirectional, False)
+        layer_out = result[0]
+        final = result[1:] if is_lstm else result[1:2]
+        if ragged:
+            final = _permute_state(final, steps_in.unsorted_indices)
+            packed = PackedSequence(layer_out, steps_in.batch_sizes, steps_in.sorted_indices,
+                                    steps_in.unsorted_indices)
+            layer_out_padded = pad_packed_sequence(packed, total_length=steps)[0]
+        else:
+            layer_out_padded = layer_out  # [T, B, D*P]
+        h_n.append(final[0])
+        if is_lstm:
+            c_n.append(final[1])
+
+        for d in range(dirs):
+            weights = _layer_weights(module, layer, d)
+            h_dir = layer_out_padded[..., d * out_size : (d + 1) * out_size]  # [T, B, P]
+            if on_cpu:
+                out = {n: v[layer, d].transpose(0, 1) for n, v in values.items()}  # [T, B, U]
+            else:
+                out = {n: torch.empty(steps, batch, u, dtype=x.dtype, device=x.device)
+                       for n, u in sizes.items()}
+            common = dict(reverse=d == 1, lengths=replay_lengths, out=out)
+            row = layer * dirs + d
+            if is_lstm:
+                _replay.lstm_layer(layer_in_padded, h_dir, h0[row], c0[row], weights, **common)
+            elif kind == "gru":
+                _replay.gru_layer(layer_in_padded, h_dir, h0[row], weights, **common)
+            else:
+                _replay.rnn_layer(layer_in_padded, h_dir, h0[row], weights, **common)
+            if not on_cpu:
+                for n, v in out.items():
+                    values[n][layer, d].copy_(v.transpose(0, 1))
+        layer_in, layer_in_padded = layer_out, layer_out_padded
+
+    mask_padding(values, lengths)
+    trace = Trace(kind, values, lengths.cpu(), None, recurrent_config(module, name))
+
+    hidden = (torch.cat(h_n), torch.cat(c_n)) if is_lstm else torch.cat(h_n)
+    output = steps_in.restore(layer_out)
+    if steps_in.unbatched:
+        hidden = tuple(h.squeeze(1) for h in hidden) if is_lstm else hidden.squeeze(1)
+    return output, hidden, trace
+
+
+# ---- inputs, states and weights ---------------------------------------------------------------
+
+
+def _pack(module: nn.Module, inputs: torch.Tensor, lengths: Any, enforce_sorted: bool) -> PackedSequence:
+    lengths = torch.as_tensor(lengths, dtype=torch.int64).cpu()
+    if inputs.dim() != 3:
+        raise ValueError(f"lengths= needs a batched input [.., .., features], got {inputs.dim()}-D")
+    steps, batch = (inputs.shape[1], inputs.shape[0]) if module.batch_first else inputs.shape[:2]
+    if lengths.dim() != 1 or lengths.shape[0] != batch:
+        raise ValueError(f"lengths must hold one length per sequence ({batch}), got {list(lengths.shape)}")
+    if steps == 0:
+        raise ValueError("the input has no time steps (T=0)")
+    if (lengths < 1).any():
+        raise ValueError(f"every length must be at least 1, got {lengths.tolist()}")
+    if (lengths > steps).any():
+        raise ValueError(
+            f"lengths {lengths.tolist()} exceed the input's {steps} time steps"
+        )
+    if enforce_sorted and (lengths[:-1] < lengths[1:]).any():
+        raise ValueError(
+            f"lengths {lengths.tolist()} are not sorted longest first (enforce_sorted=True)"
+        )
+    return pack_padded_sequence(inputs, lengths, batch_first=module.batch_first,
+                                enforce_sorted=enforce_sorted)
+
+
+def _suffix(layer: int, direction: int) -> str:
+    return f"_l{layer}" + ("_reverse" if direction else "")
+
+
+def _layer_params(module: nn.RNNBase, layer: int, direction: int) -> list[torch.Tensor]:
+    """This layer-direction's parameters in the order the fused kernels take them."""
+    names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if module.bias else [])
+    if getattr(module, "proj_size", 0) > 0:
+        names.append("weight_hr")
+    return [getattr(module, n + _suffix(layer, direction)) for n in names]
+
+
+def _layer_weights(module: nn.Module, layer: int, direction: int) -> LayerWeights:
+    def get(n: str) -> torch.Tensor | None:
+        return getattr(module, n + _suffix(layer, direction), None)
+
+    return LayerWeights(get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh"),
+                        get("weight_hr"))
+
+
+def _permute_state(state: Any, permutation: torch.Tensor | None) -> Any:
+    if permutation is None:
+        return state
+    if isinstance(state, tuple | list):
+        return tuple(s.index_select(1, permutation) for s in state)
+    return state.index_select(1, permutation)
+
+
+def _check_weights(name: str, module: nn.Module) -> None:
+    for pname, p in module.named_parameters():
+        check_finite(p.detach(), f"parameter {pname} of {type(module).__name__} {name!r}")
+
+
+def _with_tokens(trace: Trace, tokens: Any) -> Trace:
+    """The trace with its tokens attached; one list of strings per batch element."""
+    per_sequence = [list(tokens)] if tokens and isinstance(tokens[0], str) else [list(t) for t in tokens]
+    if len(per_sequence) != trace.batch_size:
+        raise ValueError(f"tokens: got {len(per_sequence)} sequences for a batch of {trace.batch_size}")
+    for b, seq in enumerate(per_sequence):
+        if len(seq) != int(trace.lengths[b]):
+            raise ValueError(
+                f"tokens: sequence {b} has {len(seq)} tokens but {int(trace.lengths[b])} recorded steps"
+            )
+    return Trace(trace.kind, trace.values, trace.lengths, per_sequence, trace.config)
+
