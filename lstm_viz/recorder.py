@@ -9,6 +9,7 @@ sequence with matrix products and a fast scan (see _replay.py). Outputs equal th
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,7 +18,7 @@ from torch import _VF, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from . import _replay
-from ._inputs import check_finite, mask_padding, prepare_input, prepare_state
+from ._inputs import PreparedInput, check_finite, mask_padding, prepare_input, prepare_state
 from ._replay import LayerWeights
 from .peephole import PeepholeLSTM, peephole_forward_with_trace
 from .trace import RECORDED_NAMES, Trace
@@ -174,81 +175,102 @@ def _rnnbase_forward_with_trace(
     """Run an nn.LSTM/GRU/RNN one layer at a time, recording everything; same outputs as forward."""
     kind = _kind(module)
     is_lstm = kind == "lstm"
-    steps_in = prepare_input(module, input, name)
-    x, lengths = steps_in.padded, steps_in.lengths  # [T, B, I], [B]
-    steps, batch = x.shape[0], x.shape[1]
+    given = prepare_input(module, input, name)
+    x, lengths = given.padded, given.lengths  # [T, B, I], [B]
+    steps, batch = x.shape[:2]
     dirs = 2 if module.bidirectional else 1
-    layers = module.num_layers
-    hidden_size = module.hidden_size
-    out_size = getattr(module, "proj_size", 0) or hidden_size
-    h0, c0 = prepare_state(module, hx, batch, steps_in.unbatched, x, is_lstm)  # [L*D, B, P], [L*D, B, H]
+    h0, c0 = prepare_state(module, hx, batch, given.unbatched, x, is_lstm)  # [L*D, B, P], [L*D, B, H]
 
-    sizes = {n: hidden_size for n in RECORDED_NAMES[kind]}
-    sizes["hidden"] = out_size
-    if kind.startswith("rnn"):
-        sizes["pre_activation"] = hidden_size
-    values = {n: torch.empty(layers, dirs, batch, steps, u, dtype=x.dtype) for n, u in sizes.items()}
-    on_cpu = x.device.type == "cpu"
-    ragged = steps_in.batch_sizes is not None
-    replay_lengths = lengths if ragged else None
-    fused = {"lstm": _VF.lstm, "gru": _VF.gru, "rnn_tanh": _VF.rnn_tanh, "rnn_relu": _VF.rnn_relu}[kind]
+    units = {n: module.hidden_size for n in RECORDED_NAMES[kind]}
+    units["hidden"] = getattr(module, "proj_size", 0) or module.hidden_size
+    # Half-precision modules run the fused kernel in their own dtype; their gates are recovered in
+    # float32 from the same h_t, and kept in float32.
+    dtype = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+    values = {n: torch.empty(module.num_layers, dirs, batch, steps, u, dtype=dtype)
+              for n, u in units.items()}  # [L, D, B, T, U]
+    # One sequence on the CPU: [B, T, U] and [T, B, U] share a memory layout, so the replay writes
+    # into the trace itself. Otherwise it computes time-major (strided writes are several times
+    # slower) and the result is copied over.
+    direct = x.device.type == "cpu" and batch == 1 and dtype == x.dtype
 
-    layer_in = steps_in.packed_data if ragged else x
-    layer_in_padded = x
+    layer_in, layer_in_padded = (given.packed_data if given.batch_sizes is not None else x), x
     h_n, c_n = [], []
-    for layer in range(layers):
+    for layer in range(module.num_layers):
         rows = slice(layer * dirs, (layer + 1) * dirs)
-        params = [p for d in range(dirs) for p in _layer_params(module, layer, d)]
-        layer_hx = (h0[rows], c0[rows]) if is_lstm else h0[rows]
-        if ragged:
-            layer_hx = _permute_state(layer_hx, steps_in.sorted_indices)
-            result = fused(layer_in, steps_in.batch_sizes, layer_hx, params, module.bias, 1,
-                           0.0, False, module.bidirectional)
-        else:
-            result = fused(layer_in, layer_hx, params, module.bias, 1, 0.0, False,
-                           module.bidirectional, False)
-        layer_out = result[0]
-        final = result[1:] if is_lstm else result[1:2]
-        if ragged:
-            final = _permute_state(final, steps_in.unsorted_indices)
-            packed = PackedSequence(layer_out, steps_in.batch_sizes, steps_in.sorted_indices,
-                                    steps_in.unsorted_indices)
-            layer_out_padded = pad_packed_sequence(packed, total_length=steps)[0]
-        else:
-            layer_out_padded = layer_out  # [T, B, D*P]
+        layer_out, layer_out_padded, final = _fused_layer(module, kind, layer, layer_in, h0[rows],
+                                                          c0[rows], given)
         h_n.append(final[0])
         if is_lstm:
             c_n.append(final[1])
-
+        x_in = layer_in_padded.to(dtype)
         for d in range(dirs):
-            weights = _layer_weights(module, layer, d)
-            h_dir = layer_out_padded[..., d * out_size : (d + 1) * out_size]  # [T, B, P]
-            if on_cpu:
+            row = layer * dirs + d
+            h_dir = layer_out_padded[..., d * units["hidden"] : (d + 1) * units["hidden"]]
+            if direct:
                 out = {n: v[layer, d].transpose(0, 1) for n, v in values.items()}  # [T, B, U]
             else:
-                out = {n: torch.empty(steps, batch, u, dtype=x.dtype, device=x.device)
-                       for n, u in sizes.items()}
-            common = dict(reverse=d == 1, lengths=replay_lengths, out=out)
-            row = layer * dirs + d
+                out = {n: torch.empty(steps, batch, u, dtype=dtype, device=x.device)
+                       for n, u in units.items()}
+            replay = dict(reverse=d == 1, out=out,
+                          lengths=lengths if given.batch_sizes is not None else None)
+            weights = _layer_weights(module, layer, d, dtype)
+            h_dir, h0_row = h_dir.to(dtype), h0[row].to(dtype)  # [T, B, P], [B, P]
             if is_lstm:
-                _replay.lstm_layer(layer_in_padded, h_dir, h0[row], c0[row], weights, **common)
+                _replay.lstm_layer(x_in, h_dir, h0_row, c0[row].to(dtype), weights, **replay)
             elif kind == "gru":
-                _replay.gru_layer(layer_in_padded, h_dir, h0[row], weights, **common)
+                _replay.gru_layer(x_in, h_dir, h0_row, weights, **replay)
             else:
-                _replay.rnn_layer(layer_in_padded, h_dir, h0[row], weights, **common)
-            if not on_cpu:
+                _replay.rnn_layer(x_in, h_dir, h0_row, weights, **replay)
+            if not direct:
                 for n, v in out.items():
                     values[n][layer, d].copy_(v.transpose(0, 1))
         layer_in, layer_in_padded = layer_out, layer_out_padded
 
     mask_padding(values, lengths)
     trace = Trace(kind, values, lengths.cpu(), None, recurrent_config(module, name))
-
     hidden = (torch.cat(h_n), torch.cat(c_n)) if is_lstm else torch.cat(h_n)
-    output = steps_in.restore(layer_out)
-    if steps_in.unbatched:
+    if given.unbatched:
         hidden = tuple(h.squeeze(1) for h in hidden) if is_lstm else hidden.squeeze(1)
-    return output, hidden, trace
+    return given.restore(layer_out), hidden, trace
+
+
+_FUSED = {"lstm": _VF.lstm, "gru": _VF.gru, "rnn_tanh": _VF.rnn_tanh, "rnn_relu": _VF.rnn_relu}
+
+
+def _fused_layer(
+    module: nn.RNNBase,
+    kind: str,
+    layer: int,
+    layer_in: torch.Tensor,
+    h0: torch.Tensor,
+    c0: torch.Tensor,
+    given: PreparedInput,
+) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, ...]]:
+    """One layer (both directions) through PyTorch's fused kernel, as nn.RNNBase.forward calls it.
+
+    layer_in: [T, B, I] or packed data; h0, c0: [D, B, P], [D, B, H] in the caller's batch order.
+    Returns (output as the kernel gives it, output padded [T, B, D*P], final states [D, B, .]).
+    """
+    dirs = 2 if module.bidirectional else 1
+    params = [p for d in range(dirs) for p in _layer_params(module, layer, d)]
+    state = (h0, c0) if kind == "lstm" else h0
+    with warnings.catch_warnings():
+        # cuDNN warns that one layer's weights are not one contiguous block; it copies them.
+        warnings.filterwarnings("ignore", message="RNN module weights are not part of single")
+        if given.batch_sizes is None:
+            result = _FUSED[kind](layer_in, state, params, module.bias, 1, 0.0, False,
+                                  module.bidirectional, False)
+        else:
+            state = _permute_state(state, given.sorted_indices)
+            result = _FUSED[kind](layer_in, given.batch_sizes, state, params, module.bias, 1, 0.0,
+                                  False, module.bidirectional)
+    output = result[0]
+    final = tuple(result[1:]) if kind == "lstm" else (result[1],)
+    if given.batch_sizes is None:
+        return output, output, final
+    final = _permute_state(final, given.unsorted_indices)
+    packed = PackedSequence(output, given.batch_sizes, given.sorted_indices, given.unsorted_indices)
+    return output, pad_packed_sequence(packed, total_length=given.padded.shape[0])[0], final
 
 
 # ---- inputs, states and weights ---------------------------------------------------------------
@@ -289,9 +311,10 @@ def _layer_params(module: nn.RNNBase, layer: int, direction: int) -> list[torch.
     return [getattr(module, n + _suffix(layer, direction)) for n in names]
 
 
-def _layer_weights(module: nn.Module, layer: int, direction: int) -> LayerWeights:
+def _layer_weights(module: nn.Module, layer: int, direction: int, dtype: torch.dtype) -> LayerWeights:
     def get(n: str) -> torch.Tensor | None:
-        return getattr(module, n + _suffix(layer, direction), None)
+        w = getattr(module, n + _suffix(layer, direction), None)
+        return None if w is None else w.to(dtype)
 
     return LayerWeights(get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh"),
                         get("weight_hr"))
