@@ -1,0 +1,1 @@
+"""The Streamlit app for lstm-viz. Entrypoint: app/streamlit_app.py."""

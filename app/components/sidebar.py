@@ -1,0 +1,56 @@
+"""The shared sidebar: model picker and device picker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from app import state
+from app.resources import ModelRef, available_devices, list_shipped_models
+
+DEVICE_LABELS = {"cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)"}
+
+
+def render_sidebar() -> dict[str, Any]:
+    """Draw the sidebar and return the user's choices as a plain dict.
+
+    Returns {"model": a model id such as "shipped/char-lstm", or None,
+             "device": "cpu", "cuda" or "mps"}.
+    """
+    shipped = list_shipped_models()
+    trained: list[ModelRef] = st.session_state.get(state.TRAINED_MODELS, [])
+    uploaded: list[ModelRef] = st.session_state.get(state.UPLOADED_MODELS, [])
+    models = {m.id: m for m in [*shipped, *trained, *uploaded]}
+
+    with st.sidebar:
+        st.subheader("🧠 Model")
+        if models:
+            model_id = st.selectbox(
+                "Model",
+                options=list(models),
+                format_func=lambda i: models[i].label,
+                key=state.MODEL_PICKER,
+                label_visibility="collapsed",
+                help="Shipped with lstm-viz, trained in this session, or uploaded.",
+            )
+        else:
+            model_id = None
+            st.info(
+                "No shipped models yet. Models you train or upload in this session "
+                "will appear here.",
+                icon="📦",
+            )
+        st.caption(f"{len(shipped)} shipped · {len(trained)} trained · {len(uploaded)} uploaded")
+
+        st.subheader("⚙️ Device")
+        device = st.selectbox(
+            "Device",
+            options=available_devices(),
+            format_func=lambda d: DEVICE_LABELS.get(d, d),
+            key=state.DEVICE_PICKER,
+            label_visibility="collapsed",
+            help="Where models run. CUDA and MPS appear when this machine has them.",
+        )
+
+    return {"model": model_id, "device": device}

@@ -1,0 +1,34 @@
+"""lstm-viz: the Streamlit entrypoint.
+
+Run from the repository root:  python -m streamlit run app/streamlit_app.py
+Page config, the shared sidebar, navigation. The pages live in app/views/.
+"""
+
+import sys
+from pathlib import Path
+
+# Make `import app...` work however Streamlit was started (it puts app/ on sys.path, not the root).
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from app import state  # noqa: E402
+from app.components.sidebar import render_sidebar  # noqa: E402
+
+st.set_page_config(page_title="lstm-viz", page_icon="🔬", layout="wide")
+state.init()
+
+VIEWS = Path(__file__).parent / "views"
+PAGES = [
+    st.Page(VIEWS / "learn.py", title="Learn", icon="🎓", url_path="learn"),
+    st.Page(VIEWS / "explore.py", title="Explore", icon="🔍", url_path="explore", default=True),
+    st.Page(VIEWS / "train.py", title="Train", icon="🏋️", url_path="train"),
+    st.Page(VIEWS / "analyze.py", title="Analyze", icon="🧪", url_path="analyze"),
+    st.Page(VIEWS / "upload.py", title="Upload", icon="📤", url_path="upload"),
+]
+
+page = st.navigation(PAGES)
+st.session_state[state.CHOICES] = render_sidebar()
+page.run()
