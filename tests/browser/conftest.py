@@ -1,0 +1,138 @@
+"""A real Streamlit server and Debian's Chromium, driven by Playwright.
+
+With LSTM_VIZ_REQUIRE_BROWSER=1 (set by scripts/test.sh) a missing browser fails the tests
+instead of skipping them, so the suite cannot pass without running them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("LSTM_VIZ_CHROMIUM", "/usr/bin/chromium")
+REQUIRE_BROWSER = os.environ.get("LSTM_VIZ_REQUIRE_BROWSER") == "1"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+VIEWPORT = {"width": 1440, "height": 1100}  # tall: Streamlit scrolls inside its own container
+
+
+def browser_unavailable(reason: str) -> None:
+    if REQUIRE_BROWSER:
+        pytest.fail(f"{reason} (LSTM_VIZ_REQUIRE_BROWSER=1: browser tests must run)", False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """Start `streamlit run app/streamlit_app.py` on a free localhost port; stop it at the end."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app/streamlit_app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"Streamlit did not start:\n{log_path.read_text()[-3000:]}", False)
+            time.sleep(0.2)
+        yield url
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        browser_unavailable("playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        browser_unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Error as error:
+            browser_unavailable(f"Chromium at {CHROMIUM} did not start: {error}")
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Recorded:
+    """What a page did: every request URL, console messages, uncaught page errors."""
+
+    requests: list[str] = field(default_factory=list)
+    console: list[tuple[str, str, str]] = field(default_factory=list)  # (type, text, url)
+    page_errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context and page; `page.recorded` collects what it did."""
+    context = browser.new_context(viewport=VIEWPORT)
+    new_page = context.new_page()
+    recorded = Recorded()
+    new_page.on("request", lambda request: recorded.requests.append(request.url))
+    new_page.on(
+        "console",
+        lambda message: recorded.console.append(
+            (message.type, message.text, message.location.get("url", ""))
+        ),
+    )
+    new_page.on("pageerror", lambda error: recorded.page_errors.append(str(error)))
+    new_page.recorded = recorded
+    yield new_page
+    context.close()
