@@ -80,6 +80,23 @@ def per_step_loop(module: nn.RNNBase, x: torch.Tensor) -> dict[str, list[torch.T
     return gates
 
 
+def measure(case: tuple, device: torch.device, repeats: int, loop_steps: int, sync) -> tuple:
+    """Seconds for (fused forward, record, per-step loop) on one case, in this run."""
+    _, kind, steps, batch, inputs, hidden, layers, bidirectional = case
+    cls = nn.LSTM if kind == "lstm" else nn.GRU
+    module = cls(inputs, hidden, layers, bidirectional=bidirectional).to(device).eval()
+    x = torch.randn(steps, batch, inputs, device=device)
+    with torch.no_grad():
+        fused = median_seconds(lambda: module(x), repeats, sync)
+    recorded = median_seconds(lambda: record(module, x), repeats, sync)
+    loop_steps = min(steps, loop_steps)  # long cases: time fewer steps, scale per step
+    with torch.no_grad():
+        loop = median_seconds(
+            lambda: per_step_loop(module, x[:loop_steps]), max(3, repeats // 2), sync
+        )
+    return fused, recorded, loop * steps / loop_steps
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7, help="runs per measurement (median)")
@@ -89,29 +106,26 @@ def main() -> None:
     device = torch.device(args.device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     torch.manual_seed(0)
-    print(f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, "
-          f"median of {args.repeats} runs")
-    print(f"{'case':38s} {'fused ms':>9s} {'record ms':>10s} {'loop ms':>9s} "
-          f"{'record/fused':>13s} {'loop/record':>12s}")
+    print(
+        f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, "
+        f"median of {args.repeats} runs"
+    )
+    print(
+        f"{'case':38s} {'fused ms':>9s} {'record ms':>10s} {'loop ms':>9s} "
+        f"{'record/fused':>13s} {'loop/record':>12s}"
+    )
     headline = None
-    for name, kind, steps, batch, inputs, hidden, layers, bidir in CASES:
-        cls = nn.LSTM if kind == "lstm" else nn.GRU
-        module = cls(inputs, hidden, layers, bidirectional=bidir).to(device).eval()
-        x = torch.randn(steps, batch, inputs, device=device)
-        with torch.no_grad():
-            fused = median_seconds(lambda: module(x), args.repeats, sync)
-        recorded = median_seconds(lambda: record(module, x), args.repeats, sync)
-        loop_steps = min(steps, args.loop_steps)
-        with torch.no_grad():
-            loop = median_seconds(
-                lambda: per_step_loop(module, x[:loop_steps]), max(3, args.repeats // 2), sync
-            ) * steps / loop_steps
-        ratio = recorded / fused
-        print(f"{name:38s} {fused * 1e3:9.2f} {recorded * 1e3:10.2f} {loop * 1e3:9.2f} "
-              f"{ratio:13.2f} {loop / recorded:12.2f}", flush=True)
-        if name == "T=1000,B=1,H=256,L=2":
-            headline = ratio
-    print(f"record/fused ratio (T=1000,B=1,H=256,L=2): {headline:.2f}")
+    for case in CASES:
+        fused, recorded, loop = measure(case, device, args.repeats, args.loop_steps, sync)
+        print(
+            f"{case[0]:38s} {fused * 1e3:9.2f} {recorded * 1e3:10.2f} {loop * 1e3:9.2f} "
+            f"{recorded / fused:13.2f} {loop / recorded:12.2f}",
+            flush=True,
+        )
+        if case[0] == "T=1000,B=1,H=256,L=2":
+            headline = recorded / fused, loop / recorded
+    print(f"per-step loop / record (T=1000,B=1,H=256,L=2): {headline[1]:.2f}")
+    print(f"record/fused ratio (T=1000,B=1,H=256,L=2): {headline[0]:.2f}")
 
 
 if __name__ == "__main__":

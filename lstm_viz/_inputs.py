@@ -41,10 +41,11 @@ class PreparedInput:
             self.lengths = torch.full((x.shape[1],), x.shape[0], dtype=torch.int64)
 
     def restore(self, layer_out: torch.Tensor) -> Any:
-        """The last layer's fused output, in the layout the caller gave (packed, batch_first, ...)."""
+        """The last layer's fused output, in the caller's layout (packed, batch_first, ...)."""
         if self.batch_sizes is not None:
-            return PackedSequence(layer_out, self.batch_sizes, self.sorted_indices,
-                                  self.unsorted_indices)
+            return PackedSequence(
+                layer_out, self.batch_sizes, self.sorted_indices, self.unsorted_indices
+            )
         if self.unbatched:
             return layer_out.squeeze(1)
         return layer_out.transpose(0, 1) if self.batch_first else layer_out
@@ -54,7 +55,9 @@ class PreparedInput:
         if self.batch_sizes is None:
             return self.restore(padded_out)
         # Packed data lists, step by step, the sequences still running, in sorted order.
-        rows = [padded_out[t, self.sorted_indices[:size]] for t, size in enumerate(self.batch_sizes)]
+        rows = [
+            padded_out[t, self.sorted_indices[:size]] for t, size in enumerate(self.batch_sizes)
+        ]
         return self.restore(torch.cat(rows))
 
 
@@ -117,7 +120,9 @@ def prepare_state(
         c0 = c0.unsqueeze(1) if is_lstm else c0
     for state, shape, label in ((h0, h_shape, "h0"), (c0, c_shape, "c0")):
         if tuple(state.shape) != shape:
-            raise ValueError(f"initial state {label} must be shaped {list(shape)}, got {list(state.shape)}")
+            raise ValueError(
+                f"initial state {label} must be shaped {list(shape)}, got {list(state.shape)}"
+            )
         check_finite(state, f"initial state {label}")
     return h0, c0
 
@@ -136,5 +141,3 @@ def check_finite(t: torch.Tensor, what: str) -> None:
         nans = int(torch.isnan(t).sum())
         infs = int(torch.isinf(t).sum())
         raise ValueError(f"{what} contains {nans} NaN and {infs} Inf values")
-
-

@@ -1,8 +1,8 @@
 """Recover every gate of one recurrent layer, given its input and the outputs of the fused kernel.
 
-The fused kernel (cuDNN, oneDNN, ...) already computed h_t for every step. Knowing h_{t-1} for all t,
-every gate pre-activation is one matrix product over the whole sequence (no step loop), and the
-only sequential part left, the LSTM cell state, is a cheap elementwise scan (see _scan.py).
+The fused kernel (cuDNN, oneDNN, ...) already computed h_t for every step. Knowing h_{t-1} for
+all t, every gate pre-activation is one matrix product over the whole sequence (no step loop),
+and the only sequential part left, the LSTM cell state, is a cheap elementwise scan (_scan.py).
 
 Shapes: T steps, B batch, I input features, H hidden units, P = projected size (P = H without
 projection). Every function writes into ``out``: name -> [T, B, units] (views into the trace).
@@ -121,7 +121,7 @@ def rnn_layer(
     lengths: torch.Tensor | None,
     out: dict[str, torch.Tensor],
 ) -> None:
-    """Pre-activation and h of one vanilla RNN direction: h' = act(W_ih x + b_ih + W_hh h + b_hh)."""
+    """Pre-activation and h of one vanilla RNN direction: h' = act(W_ih x + b_ih + W_hh h + b_hh)"""
     bias = None if w.bias_ih is None else w.bias_ih + w.bias_hh
     pre = _project(x, w.weight_ih, bias)
     h_prev = previous_hidden(h_out, h0, reverse, lengths)

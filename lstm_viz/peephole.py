@@ -53,12 +53,22 @@ class PeepholeLSTM(nn.Module):
             layer_input = input_size if layer == 0 else hidden_size * dirs
             for d in range(dirs):
                 sfx = f"_l{layer}" + ("_reverse" if d else "")
-                self.register_parameter("weight_ih" + sfx, nn.Parameter(torch.empty(4 * hidden_size, layer_input)))
-                self.register_parameter("weight_hh" + sfx, nn.Parameter(torch.empty(4 * hidden_size, hidden_size)))
+                self.register_parameter(
+                    "weight_ih" + sfx, nn.Parameter(torch.empty(4 * hidden_size, layer_input))
+                )
+                self.register_parameter(
+                    "weight_hh" + sfx, nn.Parameter(torch.empty(4 * hidden_size, hidden_size))
+                )
                 if bias:
-                    self.register_parameter("bias_ih" + sfx, nn.Parameter(torch.empty(4 * hidden_size)))
-                    self.register_parameter("bias_hh" + sfx, nn.Parameter(torch.empty(4 * hidden_size)))
-                self.register_parameter("weight_peephole" + sfx, nn.Parameter(torch.empty(3, hidden_size)))
+                    self.register_parameter(
+                        "bias_ih" + sfx, nn.Parameter(torch.empty(4 * hidden_size))
+                    )
+                    self.register_parameter(
+                        "bias_hh" + sfx, nn.Parameter(torch.empty(4 * hidden_size))
+                    )
+                self.register_parameter(
+                    "weight_peephole" + sfx, nn.Parameter(torch.empty(3, hidden_size))
+                )
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -108,9 +118,17 @@ def _run(module: PeepholeLSTM, input: Any, hx: Any, name: str, record: bool) -> 
             sfx = f"_l{layer}" + ("_reverse" if d else "")
             w_ih, w_hh = getattr(module, "weight_ih" + sfx), getattr(module, "weight_hh" + sfx)
             p_i, p_f, p_o = getattr(module, "weight_peephole" + sfx)  # each [H]
-            bias = getattr(module, "bias_ih" + sfx) + getattr(module, "bias_hh" + sfx) if module.bias else None
+            bias = (
+                getattr(module, "bias_ih" + sfx) + getattr(module, "bias_hh" + sfx)
+                if module.bias
+                else None
+            )
             seq = reverse_padded(layer_in, lengths) if d else layer_in  # in processing order
-            x_part = seq @ w_ih.t() if bias is None else torch.addmm(bias, seq.flatten(0, 1), w_ih.t()).view(steps, batch, -1)
+            x_part = (
+                seq @ w_ih.t()
+                if bias is None
+                else torch.addmm(bias, seq.flatten(0, 1), w_ih.t()).view(steps, batch, -1)
+            )
             h, c = h0[layer * dirs + d], c0[layer * dirs + d]  # [B, H]
             per_step = {n: [] for n in names}
             for t in range(steps):

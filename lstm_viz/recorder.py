@@ -60,8 +60,11 @@ def record(
         ValueError: a clear message for a module with no recurrent layer, a wrong feature size,
         an empty sequence, bad lengths, or NaN/Inf in the inputs or weights.
     """
-    recurrent = [(name or type(m).__name__, m) for name, m in module.named_modules()
-                 if isinstance(m, RECORDABLE)]
+    recurrent = [
+        (name or type(m).__name__, m)
+        for name, m in module.named_modules()
+        if isinstance(m, RECORDABLE)
+    ]
     if not recurrent:
         raise ValueError(
             f"record() found no nn.LSTM, nn.GRU, nn.RNN or PeepholeLSTM inside "
@@ -116,7 +119,9 @@ def record(
     if packed_here:
         sequence, hidden = output
         padded, _ = pad_packed_sequence(
-            sequence, batch_first=module.batch_first, total_length=int(call_args[0].batch_sizes.shape[0])
+            sequence,
+            batch_first=module.batch_first,
+            total_length=int(call_args[0].batch_sizes.shape[0]),
         )
         output = (padded, hidden)
     if len(recorded) == 1:
@@ -179,15 +184,19 @@ def _rnnbase_forward_with_trace(
     x, lengths = given.padded, given.lengths  # [T, B, I], [B]
     steps, batch = x.shape[:2]
     dirs = 2 if module.bidirectional else 1
-    h0, c0 = prepare_state(module, hx, batch, given.unbatched, x, is_lstm)  # [L*D, B, P], [L*D, B, H]
+    h0, c0 = prepare_state(
+        module, hx, batch, given.unbatched, x, is_lstm
+    )  # [L*D, B, P], [L*D, B, H]
 
     units = {n: module.hidden_size for n in RECORDED_NAMES[kind]}
     units["hidden"] = getattr(module, "proj_size", 0) or module.hidden_size
     # Half-precision modules run the fused kernel in their own dtype; their gates are recovered in
     # float32 from the same h_t, and kept in float32.
     dtype = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
-    values = {n: torch.empty(module.num_layers, dirs, batch, steps, u, dtype=dtype)
-              for n, u in units.items()}  # [L, D, B, T, U]
+    values = {
+        n: torch.empty(module.num_layers, dirs, batch, steps, u, dtype=dtype)
+        for n, u in units.items()
+    }  # [L, D, B, T, U]
     # One sequence on the CPU: [B, T, U] and [T, B, U] share a memory layout, so the replay writes
     # into the trace itself. Otherwise it computes time-major (strided writes are several times
     # slower) and the result is copied over.
@@ -197,8 +206,9 @@ def _rnnbase_forward_with_trace(
     h_n, c_n = [], []
     for layer in range(module.num_layers):
         rows = slice(layer * dirs, (layer + 1) * dirs)
-        layer_out, layer_out_padded, final = _fused_layer(module, kind, layer, layer_in, h0[rows],
-                                                          c0[rows], given)
+        layer_out, layer_out_padded, final = _fused_layer(
+            module, kind, layer, layer_in, h0[rows], c0[rows], given
+        )
         h_n.append(final[0])
         if is_lstm:
             c_n.append(final[1])
@@ -209,10 +219,13 @@ def _rnnbase_forward_with_trace(
             if direct:
                 out = {n: v[layer, d].transpose(0, 1) for n, v in values.items()}  # [T, B, U]
             else:
-                out = {n: torch.empty(steps, batch, u, dtype=dtype, device=x.device)
-                       for n, u in units.items()}
-            replay = dict(reverse=d == 1, out=out,
-                          lengths=lengths if given.batch_sizes is not None else None)
+                out = {
+                    n: torch.empty(steps, batch, u, dtype=dtype, device=x.device)
+                    for n, u in units.items()
+                }
+            replay = dict(
+                reverse=d == 1, out=out, lengths=lengths if given.batch_sizes is not None else None
+            )
             weights = _layer_weights(module, layer, d, dtype)
             h_dir, h0_row = h_dir.to(dtype), h0[row].to(dtype)  # [T, B, P], [B, P]
             if is_lstm:
@@ -258,12 +271,22 @@ def _fused_layer(
         # cuDNN warns that one layer's weights are not one contiguous block; it copies them.
         warnings.filterwarnings("ignore", message="RNN module weights are not part of single")
         if given.batch_sizes is None:
-            result = _FUSED[kind](layer_in, state, params, module.bias, 1, 0.0, False,
-                                  module.bidirectional, False)
+            result = _FUSED[kind](
+                layer_in, state, params, module.bias, 1, 0.0, False, module.bidirectional, False
+            )
         else:
             state = _permute_state(state, given.sorted_indices)
-            result = _FUSED[kind](layer_in, given.batch_sizes, state, params, module.bias, 1, 0.0,
-                                  False, module.bidirectional)
+            result = _FUSED[kind](
+                layer_in,
+                given.batch_sizes,
+                state,
+                params,
+                module.bias,
+                1,
+                0.0,
+                False,
+                module.bidirectional,
+            )
     output = result[0]
     final = tuple(result[1:]) if kind == "lstm" else (result[1],)
     if given.batch_sizes is None:
@@ -276,27 +299,30 @@ def _fused_layer(
 # ---- inputs, states and weights ---------------------------------------------------------------
 
 
-def _pack(module: nn.Module, inputs: torch.Tensor, lengths: Any, enforce_sorted: bool) -> PackedSequence:
+def _pack(
+    module: nn.Module, inputs: torch.Tensor, lengths: Any, enforce_sorted: bool
+) -> PackedSequence:
     lengths = torch.as_tensor(lengths, dtype=torch.int64).cpu()
     if inputs.dim() != 3:
         raise ValueError(f"lengths= needs a batched input [.., .., features], got {inputs.dim()}-D")
     steps, batch = (inputs.shape[1], inputs.shape[0]) if module.batch_first else inputs.shape[:2]
     if lengths.dim() != 1 or lengths.shape[0] != batch:
-        raise ValueError(f"lengths must hold one length per sequence ({batch}), got {list(lengths.shape)}")
+        raise ValueError(
+            f"lengths must hold one length per sequence ({batch}), got {list(lengths.shape)}"
+        )
     if steps == 0:
         raise ValueError("the input has no time steps (T=0)")
     if (lengths < 1).any():
         raise ValueError(f"every length must be at least 1, got {lengths.tolist()}")
     if (lengths > steps).any():
-        raise ValueError(
-            f"lengths {lengths.tolist()} exceed the input's {steps} time steps"
-        )
+        raise ValueError(f"lengths {lengths.tolist()} exceed the input's {steps} time steps")
     if enforce_sorted and (lengths[:-1] < lengths[1:]).any():
         raise ValueError(
             f"lengths {lengths.tolist()} are not sorted longest first (enforce_sorted=True)"
         )
-    return pack_padded_sequence(inputs, lengths, batch_first=module.batch_first,
-                                enforce_sorted=enforce_sorted)
+    return pack_padded_sequence(
+        inputs, lengths, batch_first=module.batch_first, enforce_sorted=enforce_sorted
+    )
 
 
 def _suffix(layer: int, direction: int) -> str:
@@ -311,13 +337,16 @@ def _layer_params(module: nn.RNNBase, layer: int, direction: int) -> list[torch.
     return [getattr(module, n + _suffix(layer, direction)) for n in names]
 
 
-def _layer_weights(module: nn.Module, layer: int, direction: int, dtype: torch.dtype) -> LayerWeights:
+def _layer_weights(
+    module: nn.Module, layer: int, direction: int, dtype: torch.dtype
+) -> LayerWeights:
     def get(n: str) -> torch.Tensor | None:
         w = getattr(module, n + _suffix(layer, direction), None)
         return None if w is None else w.to(dtype)
 
-    return LayerWeights(get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh"),
-                        get("weight_hr"))
+    return LayerWeights(
+        get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh"), get("weight_hr")
+    )
 
 
 def _permute_state(state: Any, permutation: torch.Tensor | None) -> Any:
@@ -335,13 +364,17 @@ def _check_weights(name: str, module: nn.Module) -> None:
 
 def _with_tokens(trace: Trace, tokens: Any) -> Trace:
     """The trace with its tokens attached; one list of strings per batch element."""
-    per_sequence = [list(tokens)] if tokens and isinstance(tokens[0], str) else [list(t) for t in tokens]
+    per_sequence = (
+        [list(tokens)] if tokens and isinstance(tokens[0], str) else [list(t) for t in tokens]
+    )
     if len(per_sequence) != trace.batch_size:
-        raise ValueError(f"tokens: got {len(per_sequence)} sequences for a batch of {trace.batch_size}")
+        raise ValueError(
+            f"tokens: got {len(per_sequence)} sequences for a batch of {trace.batch_size}"
+        )
     for b, seq in enumerate(per_sequence):
         if len(seq) != int(trace.lengths[b]):
             raise ValueError(
-                f"tokens: sequence {b} has {len(seq)} tokens but {int(trace.lengths[b])} recorded steps"
+                f"tokens: sequence {b} has {len(seq)} tokens "
+                f"but {int(trace.lengths[b])} recorded steps"
             )
     return Trace(trace.kind, trace.values, trace.lengths, per_sequence, trace.config)
-

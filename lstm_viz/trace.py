@@ -56,9 +56,13 @@ class Trace:
         first = next(iter(shapes.values()))
         for name, shape in shapes.items():
             if len(shape) != 5 or shape[:4] != first[:4]:
-                raise ValueError(f"{name} has shape {shape}; all must share [layer, dir, batch, time]")
+                raise ValueError(
+                    f"{name} has shape {shape}; all must share [layer, dir, batch, time]"
+                )
         if tuple(self.lengths.shape) != (first[2],):
-            raise ValueError(f"lengths has shape {tuple(self.lengths.shape)}, expected ({first[2]},)")
+            raise ValueError(
+                f"lengths has shape {tuple(self.lengths.shape)}, expected ({first[2]},)"
+            )
         if self.tokens is not None and len(self.tokens) != first[2]:
             raise ValueError(f"tokens has {len(self.tokens)} sequences for a batch of {first[2]}")
 
@@ -125,7 +129,9 @@ class Trace:
         """
         if isinstance(direction, str):
             if direction not in DIRECTION_NAMES[: self.num_directions]:
-                raise ValueError(f"direction must be one of {DIRECTION_NAMES[: self.num_directions]}")
+                raise ValueError(
+                    f"direction must be one of {DIRECTION_NAMES[: self.num_directions]}"
+                )
             direction = DIRECTION_NAMES.index(direction)
 
         def as_ids(sel: Any, size: int, what: str) -> list[int]:
@@ -203,7 +209,7 @@ class Trace:
         }
 
     def save(self, path: str | Path) -> Path:
-        """Write the trace to ``.npz`` (one array per name + metadata) or ``.parquet`` (long form)."""
+        """Write ``.npz`` (an array per name, plus metadata) or ``.parquet`` (long form)."""
         path = Path(path)
         meta = json.dumps(self._metadata())
         if path.suffix == ".npz":
@@ -239,12 +245,16 @@ class Trace:
                 raise ValueError(f"{path} is not a trace saved by lstm_viz (no metadata)")
             meta = json.loads(raw)
             frame = table.to_pandas()
-            dtype = np.dtype(meta["dtype"]) if meta["dtype"] in ("float32", "float64") else np.float32
+            dtype = (
+                np.dtype(meta["dtype"]) if meta["dtype"] in ("float32", "float64") else np.float32
+            )
             values = {}
             for name in meta["names"]:
                 array = np.full(meta["shapes"][name], np.nan, dtype=dtype)
                 rows = frame[frame["quantity"] == name]
-                index = tuple(rows[c].to_numpy() for c in ("layer", "direction", "batch", "time", "unit"))
+                index = tuple(
+                    rows[c].to_numpy() for c in ("layer", "direction", "batch", "time", "unit")
+                )
                 array[index] = rows["value"].to_numpy()
                 values[name] = torch.from_numpy(array)
         else:

@@ -71,8 +71,10 @@ def reference_record(
     c0 = torch.zeros(layers * dirs, batch, size) if c0 is None else c0
     names = RECORDED_NAMES[kind]
     units = {n: (out_size if n == "hidden" else size) for n in names}
-    values = {n: torch.full((layers, dirs, batch, steps, u), math.nan, dtype=torch.float64)
-              for n, u in units.items()}
+    values = {
+        n: torch.full((layers, dirs, batch, steps, u), math.nan, dtype=torch.float64)
+        for n, u in units.items()
+    }
     h_n = torch.zeros(layers * dirs, batch, out_size, dtype=torch.float64)
     c_n = torch.zeros(layers * dirs, batch, size, dtype=torch.float64)
     layer_in = x.double()

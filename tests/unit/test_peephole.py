@@ -13,8 +13,15 @@ from .reference import reference_record
 
 
 def twin(lstm: nn.LSTM) -> PeepholeLSTM:
-    peep = PeepholeLSTM(lstm.input_size, lstm.hidden_size, lstm.num_layers, lstm.bias,
-                        lstm.batch_first, lstm.dropout, lstm.bidirectional)
+    peep = PeepholeLSTM(
+        lstm.input_size,
+        lstm.hidden_size,
+        lstm.num_layers,
+        lstm.bias,
+        lstm.batch_first,
+        lstm.dropout,
+        lstm.bidirectional,
+    )
     missing, unexpected = peep.load_state_dict(lstm.state_dict(), strict=False)
     assert not unexpected and all("peephole" in k for k in missing)
     with torch.no_grad():
@@ -65,7 +72,9 @@ def test_packed_input_matches_nn_lstm_and_reference(bidirectional):
 )
 def test_trace_equals_reference_with_peepholes(config):
     torch.manual_seed(2)
-    peep = PeepholeLSTM(3, 4, num_layers=config["num_layers"], bidirectional=config["bidirectional"])
+    peep = PeepholeLSTM(
+        3, 4, num_layers=config["num_layers"], bidirectional=config["bidirectional"]
+    )
     with torch.no_grad():
         for p in peep.parameters():
             p.mul_(3.0)  # strong peepholes, saturating gates
@@ -74,12 +83,16 @@ def test_trace_equals_reference_with_peepholes(config):
     h0 = c0 = None
     if config["state"]:
         h0, c0 = torch.randn(rows, 2, 4), torch.randn(rows, 2, 4)
-    (out, (h_n, c_n)), trace = record(peep, x, lengths=config["lengths"],
-                                      initial_state=None if h0 is None else (h0, c0))
-    values, ref_out, ref_h, ref_c = reference_record(peep, "peephole_lstm", x, config["lengths"], h0, c0)
+    (out, (h_n, c_n)), trace = record(
+        peep, x, lengths=config["lengths"], initial_state=None if h0 is None else (h0, c0)
+    )
+    values, ref_out, ref_h, ref_c = reference_record(
+        peep, "peephole_lstm", x, config["lengths"], h0, c0
+    )
     for name, want in values.items():
-        torch.testing.assert_close(trace[name].double(), want, atol=1e-5, rtol=1e-5, equal_nan=True,
-                                   msg=name)
+        torch.testing.assert_close(
+            trace[name].double(), want, atol=1e-5, rtol=1e-5, equal_nan=True, msg=name
+        )
     torch.testing.assert_close(out.double(), ref_out, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(h_n.double(), ref_h, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(c_n.double(), ref_c, atol=1e-5, rtol=1e-5)

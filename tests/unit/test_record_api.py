@@ -129,15 +129,33 @@ def test_lengths_on_a_bare_module_return_padded_output():
         (nn.LSTM(3, 4), torch.randn(5, 2, 7), {}, "expects input_size=3 features per step, got 7"),
         (nn.LSTM(3, 4), torch.randn(0, 2, 3), {}, "no time steps"),
         (nn.LSTM(3, 4), torch.randn(5, 2, 3, 1), {}, "got 4-D"),
-        (nn.LSTM(3, 4), torch.randn(5, 2, 3), {"lengths": [6, 2]}, r"exceed the input's 5 time steps"),
+        (
+            nn.LSTM(3, 4),
+            torch.randn(5, 2, 3),
+            {"lengths": [6, 2]},
+            r"exceed the input's 5 time steps",
+        ),
         (nn.LSTM(3, 4), torch.randn(5, 2, 3), {"lengths": [0, 2]}, "at least 1"),
         (nn.LSTM(3, 4), torch.randn(5, 2, 3), {"lengths": [5]}, "one length per sequence"),
-        (nn.LSTM(3, 4), torch.randn(5, 2, 3), {"lengths": [2, 5], "enforce_sorted": True},
-         "not sorted longest first"),
-        (nn.Linear(3, 4), torch.randn(5, 3), {}, "found no nn.LSTM, nn.GRU, nn.RNN or PeepholeLSTM"),
+        (
+            nn.LSTM(3, 4),
+            torch.randn(5, 2, 3),
+            {"lengths": [2, 5], "enforce_sorted": True},
+            "not sorted longest first",
+        ),
+        (
+            nn.Linear(3, 4),
+            torch.randn(5, 3),
+            {},
+            "found no nn.LSTM, nn.GRU, nn.RNN or PeepholeLSTM",
+        ),
         (nn.LSTM(3, 4), torch.randint(0, 3, (5, 3)), {}, "floating-point input"),
-        (nn.LSTM(3, 4), torch.randn(5, 2, 3), {"initial_state": (torch.zeros(1, 2, 5), torch.zeros(1, 2, 4))},
-         r"h0 must be shaped \[1, 2, 4\]"),
+        (
+            nn.LSTM(3, 4),
+            torch.randn(5, 2, 3),
+            {"initial_state": (torch.zeros(1, 2, 5), torch.zeros(1, 2, 4))},
+            r"h0 must be shaped \[1, 2, 4\]",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_value_error(module, x, kwargs, message):
@@ -154,7 +172,9 @@ def test_nan_and_inf_are_named():
         record(lstm, x)
     with torch.no_grad():
         lstm.weight_hh_l1[0, 0] = float("inf")
-    with pytest.raises(ValueError, match=r"parameter weight_hh_l1 of LSTM 'LSTM' contains 0 NaN and 1 Inf"):
+    with pytest.raises(
+        ValueError, match=r"parameter weight_hh_l1 of LSTM 'LSTM' contains 0 NaN and 1 Inf"
+    ):
         record(lstm, torch.randn(5, 1, 3))
     state = (torch.full((2, 1, 4), float("nan")), torch.zeros(2, 1, 4))
     with pytest.raises(ValueError, match="h0 contains 8 NaN"):

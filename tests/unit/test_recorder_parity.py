@@ -55,15 +55,22 @@ def configurations(draw, kind: str):
 
 def build(cfg: dict) -> nn.RNNBase:
     torch.manual_seed(cfg["seed"])
-    common = dict(num_layers=cfg["num_layers"], bidirectional=cfg["bidirectional"],
-                  batch_first=cfg["batch_first"], bias=cfg["bias"])
+    common = dict(
+        num_layers=cfg["num_layers"],
+        bidirectional=cfg["bidirectional"],
+        batch_first=cfg["batch_first"],
+        bias=cfg["bias"],
+    )
     if cfg["kind"] == "lstm":
-        module = nn.LSTM(cfg["input_size"], cfg["hidden_size"], proj_size=cfg["proj_size"], **common)
+        module = nn.LSTM(
+            cfg["input_size"], cfg["hidden_size"], proj_size=cfg["proj_size"], **common
+        )
     elif cfg["kind"] == "gru":
         module = nn.GRU(cfg["input_size"], cfg["hidden_size"], **common)
     else:
-        module = nn.RNN(cfg["input_size"], cfg["hidden_size"], nonlinearity=cfg["nonlinearity"],
-                        **common)
+        module = nn.RNN(
+            cfg["input_size"], cfg["hidden_size"], nonlinearity=cfg["nonlinearity"], **common
+        )
     with torch.no_grad():  # larger weights than the default init, so gates saturate sometimes
         for p in module.parameters():
             p.mul_(2.5)
@@ -72,7 +79,13 @@ def build(cfg: dict) -> nn.RNNBase:
 
 def check_configuration(cfg: dict, device: str = "cpu") -> None:
     module = build(cfg).to(device)
-    kind = "lstm" if cfg["kind"] == "lstm" else "gru" if cfg["kind"] == "gru" else f"rnn_{cfg['nonlinearity']}"
+    kind = (
+        "lstm"
+        if cfg["kind"] == "lstm"
+        else "gru"
+        if cfg["kind"] == "gru"
+        else f"rnn_{cfg['nonlinearity']}"
+    )
     dtype, tol = cfg["dtype"], TOLERANCE[cfg["dtype"]]
     steps, batch = cfg["steps"], cfg["batch"]
     x = torch.randn(steps, batch, cfg["input_size"], dtype=dtype).to(device)  # time-major
@@ -95,8 +108,12 @@ def check_configuration(cfg: dict, device: str = "cpu") -> None:
         if cfg["unbatched"]:
             state = tuple(s[:, 0] for s in state) if kind == "lstm" else state[:, 0]
     if cfg["packed"]:
-        packed = pack_padded_sequence(as_given(x), torch.tensor(cfg["lengths"]),
-                                      batch_first=cfg["batch_first"], enforce_sorted=False)
+        packed = pack_padded_sequence(
+            as_given(x),
+            torch.tensor(cfg["lengths"]),
+            batch_first=cfg["batch_first"],
+            enforce_sorted=False,
+        )
         output, trace = record(module, packed, initial_state=state)
         with torch.no_grad():
             expected_out, expected_hidden = module(packed, state)
@@ -108,11 +125,16 @@ def check_configuration(cfg: dict, device: str = "cpu") -> None:
             if cfg["lengths"] is None:
                 expected_out, expected_hidden = module(given_x, state)
             else:
-                packed = pack_padded_sequence(given_x, torch.tensor(cfg["lengths"]),
-                                              batch_first=cfg["batch_first"], enforce_sorted=False)
+                packed = pack_padded_sequence(
+                    given_x,
+                    torch.tensor(cfg["lengths"]),
+                    batch_first=cfg["batch_first"],
+                    enforce_sorted=False,
+                )
                 expected_packed, expected_hidden = module(packed, state)
-                expected_out = pad_packed_sequence(expected_packed, batch_first=cfg["batch_first"],
-                                                   total_length=steps)[0]
+                expected_out = pad_packed_sequence(
+                    expected_packed, batch_first=cfg["batch_first"], total_length=steps
+                )[0]
         output, hidden = output
     assert isinstance(trace, Trace) and trace.kind == kind
 
@@ -122,9 +144,12 @@ def check_configuration(cfg: dict, device: str = "cpu") -> None:
         torch.testing.assert_close(got, want, atol=tol, rtol=tol)
 
     # 2. Every recorded value equals the float64 step-by-step reference.
-    cpu = (lambda t: None if t is None else t.cpu())
-    ref_values, ref_out, ref_h_n, ref_c_n = reference_record(module, kind, x.cpu(), cfg["lengths"],
-                                                             cpu(h0), cpu(c0))
+    def cpu(t):
+        return None if t is None else t.cpu()
+
+    ref_values, ref_out, ref_h_n, ref_c_n = reference_record(
+        module, kind, x.cpu(), cfg["lengths"], cpu(h0), cpu(c0)
+    )
     assert trace.names == tuple(ref_values)
     for name, want in ref_values.items():
         got = trace[name]
@@ -133,25 +158,37 @@ def check_configuration(cfg: dict, device: str = "cpu") -> None:
         # float32 precision relative to the tensor's scale: a relu RNN's values can grow into the
         # thousands, and nn.RNN's own float32 output then differs from float64 by as much.
         scale = max(1.0, want.nan_to_num().abs().max().item())
-        torch.testing.assert_close(got.double(), want, atol=tol * scale, rtol=tol, equal_nan=True,
-                                   msg=name)
+        torch.testing.assert_close(
+            got.double(), want, atol=tol * scale, rtol=tol, equal_nan=True, msg=name
+        )
     scale = max(1.0, ref_h_n.abs().max().item())
-    torch.testing.assert_close(_as_tuple(expected_hidden)[0].double().cpu().reshape(ref_h_n.shape),
-                               ref_h_n, atol=tol * scale, rtol=tol)
+    torch.testing.assert_close(
+        _as_tuple(expected_hidden)[0].double().cpu().reshape(ref_h_n.shape),
+        ref_h_n,
+        atol=tol * scale,
+        rtol=tol,
+    )
 
     # 3. The trace agrees with the final states: h_n / c_n are the state at each sequence's end.
     lengths = trace.lengths
     assert lengths.tolist() == (cfg["lengths"] or [steps] * batch)
     last = trace.hidden[:, 0, torch.arange(batch), lengths - 1]  # [L, B, P]
     h_n = _as_tuple(expected_hidden)[0].cpu().reshape(rows, batch, -1)
-    torch.testing.assert_close(last, h_n.view(cfg["num_layers"], dirs, batch, -1)[:, 0], atol=tol, rtol=tol)
+    torch.testing.assert_close(
+        last, h_n.view(cfg["num_layers"], dirs, batch, -1)[:, 0], atol=tol, rtol=tol
+    )
     if dirs == 2:
-        torch.testing.assert_close(trace.hidden[:, 1, :, 0],
-                                   h_n.view(cfg["num_layers"], 2, batch, -1)[:, 1], atol=tol, rtol=tol)
+        torch.testing.assert_close(
+            trace.hidden[:, 1, :, 0],
+            h_n.view(cfg["num_layers"], 2, batch, -1)[:, 1],
+            atol=tol,
+            rtol=tol,
+        )
     if kind == "lstm":
         c_n = expected_hidden[1].cpu().reshape(cfg["num_layers"], dirs, batch, -1)
-        torch.testing.assert_close(trace.cell[:, 0, torch.arange(batch), lengths - 1], c_n[:, 0],
-                                   atol=tol, rtol=tol)
+        torch.testing.assert_close(
+            trace.cell[:, 0, torch.arange(batch), lengths - 1], c_n[:, 0], atol=tol, rtol=tol
+        )
         check_lstm_equations(trace, module, cpu(c0), tol)
 
     # 4. Padded steps are NaN, real steps are finite.
@@ -162,7 +199,9 @@ def check_configuration(cfg: dict, device: str = "cpu") -> None:
         assert torch.isfinite(v[:, :, ~padded]).all(), name
 
 
-def check_lstm_equations(trace: Trace, module: nn.LSTM, c0: torch.Tensor | None, tol: float) -> None:
+def check_lstm_equations(
+    trace: Trace, module: nn.LSTM, c0: torch.Tensor | None, tol: float
+) -> None:
     """c_t = f_t * c_{t-1} + i_t * g_t and h_t = o_t * tanh(c_t) (projected), inside the trace."""
     layers, dirs, batch, steps, size = trace.cell.shape
     c0 = torch.zeros(layers * dirs, batch, size, dtype=trace.cell.dtype) if c0 is None else c0
@@ -171,8 +210,11 @@ def check_lstm_equations(trace: Trace, module: nn.LSTM, c0: torch.Tensor | None,
             for b in range(batch):
                 n = int(trace.lengths[b])
                 i, f, g, o, c, h = (trace[k][layer, d, b, :n] for k in trace.names)
-                prev = torch.cat([c0[layer * dirs + d, b][None], c[:-1]]) if d == 0 else \
-                    torch.cat([c[1:], c0[layer * dirs + d, b][None]])
+                prev = (
+                    torch.cat([c0[layer * dirs + d, b][None], c[:-1]])
+                    if d == 0
+                    else torch.cat([c[1:], c0[layer * dirs + d, b][None]])
+                )
                 torch.testing.assert_close(c, f * prev + i * g, atol=tol * 10, rtol=tol * 10)
                 exposed = o * torch.tanh(c)
                 if module.proj_size > 0:
@@ -220,10 +262,15 @@ def test_long_sequence_cell_state_stays_exact():
     with torch.no_grad():
         expected, (want_h, want_c) = module(x)
     torch.testing.assert_close(output, expected, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(trace.cell[:, 0, :, -1], want_c.view(2, 2, 2, 16)[:, 0], atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(trace.cell[:, 1, :, 0], want_c.view(2, 2, 2, 16)[:, 1], atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(trace.hidden[-1].permute(2, 1, 0, 3).reshape(10_000, 2, 32), expected,
-                               atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        trace.cell[:, 0, :, -1], want_c.view(2, 2, 2, 16)[:, 0], atol=1e-5, rtol=1e-5
+    )
+    torch.testing.assert_close(
+        trace.cell[:, 1, :, 0], want_c.view(2, 2, 2, 16)[:, 1], atol=1e-5, rtol=1e-5
+    )
+    torch.testing.assert_close(
+        trace.hidden[-1].permute(2, 1, 0, 3).reshape(10_000, 2, 32), expected, atol=1e-5, rtol=1e-5
+    )
 
 
 def test_dropout_is_recorded_in_eval_mode_and_training_flag_restored():

@@ -1,4 +1,4 @@
-"""linear_scan against the plain step-by-step recurrence, in both directions and with strided output."""
+"""linear_scan against the plain step-by-step recurrence: both directions, strided output."""
 
 from __future__ import annotations
 

@@ -16,7 +16,14 @@ def test_recorded_names_are_pinned():
     # Renaming a recorded quantity breaks pages, analyses and saved files: do it consciously.
     assert RECORDED_NAMES == {
         "lstm": ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden"),
-        "peephole_lstm": ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden"),
+        "peephole_lstm": (
+            "input_gate",
+            "forget_gate",
+            "candidate",
+            "output_gate",
+            "cell",
+            "hidden",
+        ),
         "gru": ("reset_gate", "update_gate", "new_gate", "hidden"),
         "rnn_tanh": ("pre_activation", "hidden"),
         "rnn_relu": ("pre_activation", "hidden"),
@@ -27,7 +34,9 @@ def test_recorded_names_are_pinned():
 def trace() -> Trace:
     torch.manual_seed(0)
     lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
-    _, trace = record(lstm, torch.randn(5, 2, 3), lengths=[5, 3], tokens=[list("hello"), list("abc")])
+    _, trace = record(
+        lstm, torch.randn(5, 2, 3), lengths=[5, 3], tokens=[list("hello"), list("abc")]
+    )
     return trace
 
 
@@ -35,7 +44,12 @@ def test_reading_by_attribute_and_name(trace):
     assert trace.names == RECORDED_NAMES["lstm"]
     assert trace.forget_gate is trace["forget_gate"]
     assert trace.forget_gate.shape == (2, 2, 2, 5, 4)
-    assert (trace.num_layers, trace.num_directions, trace.batch_size, trace.num_steps) == (2, 2, 2, 5)
+    assert (trace.num_layers, trace.num_directions, trace.batch_size, trace.num_steps) == (
+        2,
+        2,
+        2,
+        5,
+    )
     assert not trace.cell.requires_grad and trace.cell.device.type == "cpu"
     with pytest.raises(AttributeError, match="has no 'reset_gate'"):
         _ = trace.reset_gate
@@ -60,11 +74,26 @@ def test_select_keeps_dimensions_and_tokens(trace):
 
 def test_long_form_table_leaves_out_padding(trace):
     frame = trace.to_frame()
-    assert list(frame.columns) == ["quantity", "layer", "direction", "batch", "time", "unit", "token", "value"]
+    assert list(frame.columns) == [
+        "quantity",
+        "layer",
+        "direction",
+        "batch",
+        "time",
+        "unit",
+        "token",
+        "value",
+    ]
     real_steps = 5 + 3
     assert len(frame) == 6 * 2 * 2 * real_steps * 4
-    row = frame[(frame.quantity == "cell") & (frame.layer == 1) & (frame.direction == 0)
-                & (frame.batch == 1) & (frame.time == 2) & (frame.unit == 3)]
+    row = frame[
+        (frame.quantity == "cell")
+        & (frame.layer == 1)
+        & (frame.direction == 0)
+        & (frame.batch == 1)
+        & (frame.time == 2)
+        & (frame.unit == 3)
+    ]
     assert row["value"].item() == pytest.approx(trace.cell[1, 0, 1, 2, 3].item())
     assert row["token"].item() == "c"
     assert frame["value"].notna().all()
@@ -98,8 +127,11 @@ def test_load_refuses_foreign_and_pickled_files(tmp_path):
     with pytest.raises(ValueError):  # numpy refuses object arrays without allow_pickle
         Trace.load(pickled)
     with pytest.raises(ValueError, match=r"writes .npz or .parquet"):
-        Trace("rnn_tanh", {"pre_activation": torch.zeros(1, 1, 1, 1, 1), "hidden": torch.zeros(1, 1, 1, 1, 1)},
-              torch.tensor([1])).save(tmp_path / "t.csv")
+        Trace(
+            "rnn_tanh",
+            {"pre_activation": torch.zeros(1, 1, 1, 1, 1), "hidden": torch.zeros(1, 1, 1, 1, 1)},
+            torch.tensor([1]),
+        ).save(tmp_path / "t.csv")
 
 
 def test_inconsistent_traces_are_refused():
