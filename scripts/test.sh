@@ -47,16 +47,25 @@ if [ ! -x "$CHROMIUM" ] || [ ! -f "$EMOJI_FONT" ]; then
 fi
 "$CHROMIUM" --version 2>/dev/null
 
+# Lint failures do not stop the tests: one run reports both, and either fails it.
 step "Lint (ruff)"
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
+lint=0
+.venv/bin/ruff check . || lint=1
+.venv/bin/ruff format --check . || lint=1
 
 step "Tests (pytest)"
-status=0
-LSTM_VIZ_REQUIRE_BROWSER=1 LSTM_VIZ_CHROMIUM="$CHROMIUM" .venv/bin/python -m pytest "$@" || status=$?
-if [ "$status" = 5 ]; then
+tests=0
+LSTM_VIZ_REQUIRE_BROWSER=1 LSTM_VIZ_CHROMIUM="$CHROMIUM" .venv/bin/python -m pytest "$@" || tests=$?
+if [ "$tests" = 5 ]; then
     echo "No tests were collected: that counts as a failure." >&2
 fi
 
-printf '\n== Done in %ss: %s\n' "$((SECONDS - start))" "$([ "$status" = 0 ] && echo PASSED || echo "FAILED (pytest exit $status)")"
-exit "$status"
+failed=""
+[ "$lint" = 0 ] || failed="$failed ruff;"
+[ "$tests" = 0 ] || failed="$failed pytest (exit $tests);"
+if [ -z "$failed" ]; then
+    printf '\n== PASSED in %ss\n' "$((SECONDS - start))"
+else
+    printf '\n== FAILED in %ss:%s\n' "$((SECONDS - start))" "$failed"
+    exit 1
+fi
