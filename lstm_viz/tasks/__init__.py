@@ -1,0 +1,1 @@
+from .base import IGNORE, Batch, Objective, Task
