@@ -35,7 +35,10 @@ class Vocab:
 
     @classmethod
     def build(
-        cls, texts: Iterable[str], level: Literal["char", "word"] = "char", max_size: int | None = None
+        cls,
+        texts: Iterable[str],
+        level: Literal["char", "word"] = "char",
+        max_size: int | None = None,
     ) -> Vocab:
         """The most frequent tokens of ``texts`` (ties broken by first appearance)."""
         counts = Counter(t for text in texts for t in split_tokens(text, level))
@@ -53,7 +56,9 @@ class Vocab:
         return split_tokens(text, self.level)
 
     def encode(self, text_or_tokens: str | Sequence[str]) -> list[int]:
-        tokens = self.tokenize(text_or_tokens) if isinstance(text_or_tokens, str) else text_or_tokens
+        tokens = (
+            self.tokenize(text_or_tokens) if isinstance(text_or_tokens, str) else text_or_tokens
+        )
         return [self.id(t) for t in tokens]
 
     def decode(self, ids: Iterable[int]) -> list[str]:

@@ -1,4 +1,4 @@
-"""What a task is: sequences to learn from, a train/validation split, and what the model must predict.
+"""What a task is: sequences to learn from, a train/validation split, and what to predict.
 
 Every task yields :class:`Batch` es of padded, batch-first tensors. Where a task has one, it also
 yields its known hidden variable per step (bracket depth, phase, ...) so analyses can check which
@@ -15,7 +15,7 @@ import torch
 
 from ..vocab import Vocab
 
-IGNORE = -100  # class target meaning "no prediction is scored at this step" (cross_entropy's ignore_index)
+IGNORE = -100  # class target: "nothing is scored at this step" (cross_entropy's ignore_index)
 
 # What the head predicts:
 #   next_token     language modelling: at every step, the next token (targets [B, T] token ids)
