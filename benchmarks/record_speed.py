@@ -97,6 +97,28 @@ def measure(case: tuple, device: torch.device, repeats: int, loop_steps: int, sy
     return fused, recorded, loop * steps / loop_steps
 
 
+def gate_products_seconds(module: nn.RNNBase, x: torch.Tensor, repeats: int, sync) -> float:
+    """The floor of exact recomputation: only the matrix products that give every gate's
+    pre-activation (W_ih x_t and W_hh h_{t-1} for all t, every layer), nothing else."""
+    steps, batch = x.shape[:2]
+    dirs = 2 if module.bidirectional else 1
+    layer_inputs = [x.reshape(steps * batch, -1)] + [
+        torch.randn(steps * batch, dirs * module.hidden_size, device=x.device)
+        for _ in range(module.num_layers - 1)
+    ]
+    h_prev = torch.randn(steps * batch, module.hidden_size, device=x.device)
+
+    def products() -> None:
+        for layer in range(module.num_layers):
+            for d in range(dirs):
+                sfx = f"_l{layer}" + ("_reverse" if d else "")
+                pre = layer_inputs[layer] @ getattr(module, "weight_ih" + sfx).t()
+                pre.addmm_(h_prev, getattr(module, "weight_hh" + sfx).t())
+
+    with torch.no_grad():
+        return median_seconds(products, repeats, sync)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7, help="runs per measurement (median)")
@@ -124,6 +146,15 @@ def main() -> None:
         )
         if case[0] == "T=1000,B=1,H=256,L=2":
             headline = recorded / fused, loop / recorded
+            fused_headline = fused
+            _, kind, steps, batch, inputs, hidden, layers, bidirectional = case
+            module = nn.LSTM(inputs, hidden, layers).to(device).eval()
+            x = torch.randn(steps, batch, inputs, device=device)
+            floor = gate_products_seconds(module, x, args.repeats, sync)
+    print(
+        f"gate matrix products alone / fused (T=1000,B=1,H=256,L=2): {floor / fused_headline:.2f}"
+        "  (the floor any exact recomputation pays on top of the fused forward)"
+    )
     print(f"per-step loop / record (T=1000,B=1,H=256,L=2): {headline[1]:.2f}")
     print(f"record/fused ratio (T=1000,B=1,H=256,L=2): {headline[0]:.2f}")
 

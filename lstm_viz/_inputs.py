@@ -137,7 +137,10 @@ def mask_padding(values: dict[str, torch.Tensor], lengths: torch.Tensor) -> None
 
 
 def check_finite(t: torch.Tensor, what: str) -> None:
-    if not torch.isfinite(t).all():
+    """ValueError naming ``what`` and counting its NaN and Inf values, if it has any."""
+    if torch.isfinite(t.sum()):  # fast: a NaN or Inf anywhere makes the sum non-finite
+        return
+    if not torch.isfinite(t).all():  # the sum can also overflow: only then count
         nans = int(torch.isnan(t).sum())
         infs = int(torch.isinf(t).sum())
         raise ValueError(f"{what} contains {nans} NaN and {infs} Inf values")
