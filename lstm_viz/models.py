@@ -86,8 +86,9 @@ class SequenceModel(nn.Module):
     """input layer (embedding or linear) -> recurrent core -> linear head.
 
     forward(inputs [B, T] ids or [B, T, F] numbers, lengths [B] or None, state or None)
-      -> (predictions, state): [B, T, num_outputs] per step, or [B, num_outputs] per sequence
-      (read at each sequence's last step; a bidirectional core's backward half at step 0).
+      -> (predictions, state): [B, T, num_outputs] per step (padded steps hold garbage), or
+      [B, num_outputs] per sequence (read at each sequence's last step; a bidirectional core's
+      backward half at step 0).
     """
 
     def __init__(self, config: ModelConfig) -> None:
@@ -107,7 +108,11 @@ class SequenceModel(nn.Module):
         x = self.embedding(inputs)  # [B, T, E]
         steps = x.shape[1]
         ragged = lengths is not None and bool((lengths != steps).any())
-        if ragged:
+        # Padding sits after the real steps, so a one-directional core reads every real step
+        # exactly as without it, and padded predictions are never scored: packing (4x slower to
+        # train on the CPU, here) is only needed so a backward direction starts at each end.
+        # (The returned state is then the state after the padding, for ragged batches.)
+        if ragged and self.config.bidirectional:
             packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
             out, state = self.rnn(packed, state)
             out = pad_packed_sequence(out, batch_first=True, total_length=steps)[0]

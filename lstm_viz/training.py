@@ -87,8 +87,8 @@ class Progress:
     total_steps: int
     epoch: int
     loss: float  # this step's training loss
-    elapsed: float  # seconds of training so far
-    tokens_per_second: float  # real (unpadded) steps read per second, averaged so far
+    elapsed: float  # seconds since training started, validation runs included
+    tokens_per_second: float  # real (unpadded) steps trained on per second (validation excluded)
 
     @property
     def fraction(self) -> float:
@@ -126,8 +126,9 @@ class TrainResult:
     best_metric: float | None = None
     stopped: str = "finished"  # "finished", "early stopping", "target reached", "time", "cancelled"
     steps: int = 0
-    seconds: float = 0.0
-    tokens_per_second: float = 0.0
+    seconds: float = 0.0  # wall time, validation runs included
+    eval_seconds: float = 0.0  # of which validation runs
+    tokens_per_second: float = 0.0  # real steps trained on per second of training (no validation)
     checkpoint: Path | None = None
 
 
@@ -221,7 +222,7 @@ class Trainer:
         schedule = self._schedule(total)
         result = TrainResult(self.model)
         best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
-        waited, losses, tokens = 0, [], 0
+        waited, losses, tokens, eval_seconds = 0, [], 0, 0.0
         start = time.perf_counter()
         stop = None
         for epoch in range(cfg.epochs):
@@ -245,18 +246,14 @@ class Trainer:
                 tokens += int(batch.lengths.sum())
                 elapsed = time.perf_counter() - start
                 if self.callbacks.on_progress:
+                    speed = tokens / max(elapsed - eval_seconds, 1e-9)
                     self.callbacks.on_progress(
-                        Progress(
-                            self.step,
-                            total,
-                            epoch,
-                            losses[-1],
-                            elapsed,
-                            tokens / max(elapsed, 1e-9),
-                        )
+                        Progress(self.step, total, epoch, losses[-1], elapsed, speed)
                     )
                 if self.step % eval_every == 0 or self.step == total:
+                    eval_start = time.perf_counter()
                     evaluation = self._evaluate(epoch + 1, sum(losses) / len(losses))
+                    eval_seconds += time.perf_counter() - eval_start
                     losses = []
                     result.history.append(evaluation)
                     if evaluation.best:
@@ -269,7 +266,7 @@ class Trainer:
                         waited += 1
                     if self.callbacks.on_evaluation:
                         self.callbacks.on_evaluation(evaluation)
-                    stop = self._why_stop(evaluation, waited, elapsed)
+                    stop = self._why_stop(evaluation, waited)
                 if stop is None and self.callbacks.should_stop and self.callbacks.should_stop():
                     stop = "cancelled"
                 if (
@@ -287,7 +284,8 @@ class Trainer:
         result.steps = self.step
         result.best_metric = self.best
         result.stopped = stop or "finished"
-        result.tokens_per_second = tokens / max(result.seconds, 1e-9)
+        result.eval_seconds = eval_seconds
+        result.tokens_per_second = tokens / max(result.seconds - eval_seconds, 1e-9)
         return result
 
     @torch.no_grad()
@@ -322,7 +320,7 @@ class Trainer:
             self.best = metric
         return Evaluation(self.step, epoch, train_loss, val_loss, metric, self.task.metric, best)
 
-    def _why_stop(self, evaluation: Evaluation, waited: int, elapsed: float) -> str | None:
+    def _why_stop(self, evaluation: Evaluation, waited: int) -> str | None:
         cfg = self.config
         if cfg.target is not None:
             lower = evaluation.metric in LOWER_IS_BETTER
