@@ -250,31 +250,26 @@ class Trainer:
                     self.callbacks.on_progress(
                         Progress(self.step, total, epoch, losses[-1], elapsed, speed)
                     )
-                if self.step % eval_every == 0 or self.step == total:
+                if self.callbacks.should_stop and self.callbacks.should_stop():
+                    stop = "cancelled"
+                elif cfg.max_seconds and time.perf_counter() - start > cfg.max_seconds:
+                    stop = "time"
+                # Validate on schedule, and always before stopping, so no step is left unjudged.
+                if self.step % eval_every == 0 or self.step == total or stop:
                     eval_start = time.perf_counter()
                     evaluation = self._evaluate(epoch + 1, sum(losses) / len(losses))
                     eval_seconds += time.perf_counter() - eval_start
                     losses = []
                     result.history.append(evaluation)
+                    waited = 0 if evaluation.best else waited + 1
                     if evaluation.best:
-                        waited = 0
                         best_state = {
                             k: v.detach().clone() for k, v in self.model.state_dict().items()
                         }
                         result.checkpoint = self._save()
-                    else:
-                        waited += 1
                     if self.callbacks.on_evaluation:
                         self.callbacks.on_evaluation(evaluation)
-                    stop = self._why_stop(evaluation, waited)
-                if stop is None and self.callbacks.should_stop and self.callbacks.should_stop():
-                    stop = "cancelled"
-                if (
-                    stop is None
-                    and cfg.max_seconds
-                    and time.perf_counter() - start > cfg.max_seconds
-                ):
-                    stop = "time"
+                    stop = stop or self._why_stop(evaluation, waited)
                 if stop:
                     break
             if stop:
