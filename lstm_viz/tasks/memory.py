@@ -1,0 +1,175 @@
+"""Long-range memory: problems where a vanilla RNN fails and an LSTM learns.
+
+adding  (Hochreiter & Schmidhuber, 1997) T steps of (value, marker): values uniform in [0, 1],
+        exactly two markers, one in each half of the sequence. After the last step, output the
+        sum of the two marked values. Metric: mean squared error. Always answering 1.0 (the mean
+        sum) scores 1/6 ~ 0.167; we call the problem solved below 0.01. The known hidden variable
+        ``marked_sum`` is the sum of the marked values read so far: an LSTM keeps it in a cell.
+copy    read ``length`` random symbols, then ``delay`` blanks, then a recall marker "?". From the
+        marker on, output the symbols in order, one per step. Only those recall steps are
+        scored (the others are IGNORE), so chance accuracy is 1 / symbols.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from typing import Literal
+
+import torch
+
+from ..vocab import PAD, UNKNOWN, Vocab
+from ._common import class_targets, lengths_of, local_rng, pad_ids, split_by_hash
+from .base import IGNORE, Batch, Task
+
+BLANK, RECALL = "-", "?"
+ADDING_BASELINE_MSE = 1 / 6  # always predicting 1.0: the variance of the sum of two U(0, 1)
+ADDING_SOLVED_MSE = 0.01
+
+Split = Literal["train", "validation"]
+
+
+class AddingTask(Task):
+    """The adding problem (see the module docstring). Inputs [T, 2], one target value."""
+
+    def __init__(
+        self,
+        length: int = 100,
+        train_size: int = 10_000,
+        validation_size: int = 1000,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(
+            name="adding",
+            title=f"The adding problem (T = {length})",
+            description="Add the two marked numbers of a long sequence. The first mark may come "
+            f"{length // 2} or more steps before the answer: a classic test of long-range memory.",
+            objective="sequence_value",
+            num_outputs=1,
+            vocab=None,
+            input_size=2,
+            hidden_variable="marked_sum",
+            metric="mse",
+            seed=seed,
+            params={
+                "length": length,
+                "train_size": train_size,
+                "validation_size": validation_size,
+                "seed": seed,
+            },
+        )
+        generator = torch.Generator().manual_seed(seed)
+        half = length // 2
+        self._splits = {}
+        for split, size in (("train", train_size), ("validation", validation_size)):
+            values = torch.rand(size, length, generator=generator)  # [N, T]
+            first = torch.randint(0, half, (size,), generator=generator)
+            second = torch.randint(half, length, (size,), generator=generator)
+            markers = torch.zeros(size, length)
+            markers[torch.arange(size), first] = 1.0
+            markers[torch.arange(size), second] = 1.0
+            self._splits[split] = torch.stack([values, markers], dim=-1)  # [N, T, 2]
+
+    def sequences(self, split: Split) -> Sequence[torch.Tensor]:
+        """[T, 2] per sequence: (value, marker) at each step."""
+        return self._splits[split]
+
+    def collate(self, examples: Sequence[torch.Tensor]) -> Batch:
+        """Inputs [B, T, 2]; targets [B, 1]: the marked sum; hidden [B, T]: the sum so far."""
+        inputs = torch.stack(list(examples))  # [B, T, 2]
+        marked = (inputs[..., 0] * inputs[..., 1]).cumsum(1)  # [B, T]
+        return Batch(
+            inputs=inputs,
+            targets=marked[:, -1:],  # [B, 1]
+            lengths=torch.full((len(inputs),), inputs.shape[1]),  # [B]
+            hidden=marked,
+        )
+
+    def sample(self) -> torch.Tensor:
+        """[T, 2]: the first validation sequence."""
+        return self._splits["validation"][0]
+
+
+class CopyTask(Task):
+    """The copy task (see the module docstring). Tokens; targets only on the recall steps."""
+
+    def __init__(
+        self,
+        symbols: int = 8,
+        length: int = 5,
+        delay: int = 30,
+        train_size: int = 5000,
+        validation_size: int = 500,
+        seed: int = 0,
+    ) -> None:
+        if not 2 <= symbols <= 26:
+            raise ValueError(f"symbols must be in [2, 26], got {symbols}")
+        alphabet = string.ascii_lowercase[:symbols]
+        super().__init__(
+            name="copy",
+            title=f"Copy {length} symbols after {delay} blanks",
+            description=f"Read {length} symbols, wait {delay} steps, then repeat them when '?' "
+            "appears. Look for units that hold a symbol through the delay, their forget gates "
+            "near 1.",
+            objective="step_class",
+            num_outputs=symbols,
+            vocab=Vocab((PAD, UNKNOWN, *alphabet, BLANK, RECALL)),
+            output_labels=list(alphabet),
+            seed=seed,
+            params={
+                "symbols": symbols,
+                "length": length,
+                "delay": delay,
+                "train_size": train_size,
+                "validation_size": validation_size,
+                "seed": seed,
+            },
+        )
+        self.alphabet, self.length, self.delay = alphabet, length, delay
+        rng = local_rng(seed, "copy")
+        draw = lambda: "".join(rng.choice(alphabet) for _ in range(length))  # noqa: E731
+        self._splits = split_by_hash(draw, str, train_size, validation_size, "symbol strings")
+
+    def sequences(self, split: Split) -> Sequence[str]:
+        """The symbols to remember, one string per sequence."""
+        return self._splits[split]
+
+    def text(self, symbols: str) -> str:
+        """What the network reads: the symbols, the blanks, the marker, blanks while recalling."""
+        return symbols + BLANK * self.delay + RECALL + BLANK * (len(symbols) - 1)
+
+    def collate(self, examples: Sequence[str]) -> Batch:
+        """Inputs [B, T] ids; targets [B, T]: the symbol index on recall steps, IGNORE elsewhere."""
+        assert self.vocab is not None
+        texts = [self.text(symbols) for symbols in examples]
+        targets = []
+        for symbols, text in zip(examples, texts, strict=True):
+            row = [IGNORE] * (len(text) - len(symbols))
+            targets.append(row + [self.alphabet.index(s) for s in symbols])
+        return Batch(
+            inputs=pad_ids([self.vocab.encode(text) for text in texts]),  # [B, T]
+            targets=class_targets(targets),  # [B, T]
+            lengths=lengths_of(texts),  # [B]
+        )
+
+    def sample(self) -> str:
+        return self.text((self.alphabet * self.length)[: self.length])
+
+
+def adding_task(
+    length: int = 100, train_size: int = 10_000, validation_size: int = 1000, seed: int = 0
+) -> AddingTask:
+    """The adding problem at ``length`` steps; solved means validation mse < ADDING_SOLVED_MSE."""
+    return AddingTask(length, train_size, validation_size, seed)
+
+
+def copy_task(
+    symbols: int = 8,
+    length: int = 5,
+    delay: int = 30,
+    train_size: int = 5000,
+    validation_size: int = 500,
+    seed: int = 0,
+) -> CopyTask:
+    """Remember ``length`` of ``symbols`` symbols across ``delay`` blank steps."""
+    return CopyTask(symbols, length, delay, train_size, validation_size, seed)
