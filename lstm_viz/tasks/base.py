@@ -33,7 +33,7 @@ class Batch:
     inputs: torch.Tensor  # [B, T] int64 token ids, or [B, T, F] float32 numeric features
     targets: torch.Tensor  # see Objective
     lengths: torch.Tensor  # [B] int64, each sequence's real length (>= 1)
-    hidden: torch.Tensor | None = None  # [B, T] float32: the task's known hidden variable, or None
+    hidden: torch.Tensor | None = None  # [B, T] float32: the known hidden variable (NaN on padding)
 
     @property
     def mask(self) -> torch.Tensor:

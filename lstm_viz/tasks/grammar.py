@@ -124,7 +124,8 @@ def generate(rng: random.Random, agreeing: bool = False) -> Sentence:
     modifier = rng.choice(["none", "prepositional", "subject relative", "object relative"])
     if modifier == "prepositional":
         if noun[0] in OPENS:
-            words += ["to", "the", _noun(rng, [n for n in THINGS if n[0] in CONTAINERS])]
+            containers = [n for n in THINGS if n[0] in CONTAINERS and n != noun]
+            words += ["to", "the", _noun(rng, containers)]
         else:
             words += [rng.choice([*NEAR, "with"] if animate else NEAR), "the", _noun(rng, THINGS)]
     elif modifier == "subject relative":
