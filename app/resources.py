@@ -1,19 +1,21 @@
-"""Finding models and devices for the app.
+"""Finding and loading models, and the devices, for the app.
 
-App-side for now; checkpoint loading will move into lstm_viz.
+Cached loaders are keyed by strings (model id, file version), so caching hashes cleanly; the
+cached model is shared by every session: copy it before changing it (see NOTES.md).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import streamlit as st
 import torch
+
+from lstm_viz.checkpoints import Checkpoint, list_checkpoints, load_checkpoint, models_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PRETRAINED_DIR = REPO_ROOT / "pretrained"
-MODELS_DIR_ENV = "LSTM_VIZ_MODELS_DIR"
 
 SOURCES = ("shipped", "trained", "uploaded")
 SOURCE_LABELS = {"shipped": "📦 Shipped", "trained": "🏋️ Trained", "uploaded": "📤 Uploaded"}
@@ -49,9 +51,31 @@ def list_shipped_models(root: Path | None = None) -> list[ModelRef]:
     ]
 
 
-def models_dir() -> Path:
-    """Where trained models are saved: $LSTM_VIZ_MODELS_DIR, else ./models."""
-    return Path(os.environ.get(MODELS_DIR_ENV) or "models")
+def list_trained_models() -> list[ModelRef]:
+    """Checkpoints in the models folder ($LSTM_VIZ_MODELS_DIR, else ./models), newest first."""
+    return [ModelRef("trained", p.name, str(p)) for p in list_checkpoints(models_dir())]
+
+
+def find_model(model_id: str | None) -> ModelRef | None:
+    """The ModelRef with this id among shipped, trained and uploaded models, or None."""
+    if not model_id:
+        return None
+    uploaded = st.session_state.get("uploaded_models", [])
+    for ref in [*list_shipped_models(), *list_trained_models(), *uploaded]:
+        if ref.id == model_id:
+            return ref
+    return None
+
+
+def load_model(ref: ModelRef) -> Checkpoint:
+    """The checkpoint behind ``ref``, loaded once per file version and shared: do not mutate."""
+    config = Path(ref.path) / "config.json"
+    return _load_checkpoint(ref.path, config.stat().st_mtime_ns)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading the model...")
+def _load_checkpoint(path: str, version: int) -> Checkpoint:
+    return load_checkpoint(path)
 
 
 def available_devices() -> list[str]:

@@ -12,8 +12,8 @@ import streamlit as st
 
 # What the shared sidebar returned on this run: {"model": str | None, "device": str}.
 CHOICES = "choices"
-# Models trained in this session (list[app.resources.ModelRef]); filled by the Train page.
-TRAINED_MODELS = "trained_models"
+# A model id a page asks the sidebar to select on the next run (e.g. after training).
+SELECT_MODEL = "select_model"
 # Models uploaded in this session (list[app.resources.ModelRef]); filled by the Upload page.
 UPLOADED_MODELS = "uploaded_models"
 
@@ -23,7 +23,7 @@ DEVICE_PICKER = "sidebar.device"
 
 DEFAULTS: dict[str, Any] = {
     CHOICES: {"model": None, "device": "cpu"},
-    TRAINED_MODELS: [],
+    SELECT_MODEL: None,
     UPLOADED_MODELS: [],
 }
 

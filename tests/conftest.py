@@ -6,6 +6,12 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def _private_models_dir(tmp_path, monkeypatch):
+    """Every test gets an empty models folder of its own, never the user's ./models."""
+    monkeypatch.setenv("LSTM_VIZ_MODELS_DIR", str(tmp_path / "models"))
+
+
+@pytest.fixture(autouse=True)
 def _clear_streamlit_caches():
     """st.cache_* outlive an AppTest instance; start every test from empty caches.
 

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from app import state
-from app.resources import ModelRef, available_devices, list_shipped_models
+from app.resources import ModelRef, available_devices, list_shipped_models, list_trained_models
 
 DEVICE_LABELS = {"cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)"}
 
@@ -19,9 +19,14 @@ def render_sidebar() -> dict[str, Any]:
              "device": "cpu", "cuda" or "mps"}.
     """
     shipped = list_shipped_models()
-    trained: list[ModelRef] = st.session_state.get(state.TRAINED_MODELS, [])
+    trained = list_trained_models()
     uploaded: list[ModelRef] = st.session_state.get(state.UPLOADED_MODELS, [])
     models = {m.id: m for m in [*shipped, *trained, *uploaded]}
+
+    wanted = st.session_state.get(state.SELECT_MODEL)
+    if wanted in models:  # a page asked for this model (e.g. one just trained)
+        st.session_state[state.MODEL_PICKER] = wanted
+        st.session_state[state.SELECT_MODEL] = None
 
     with st.sidebar:
         st.subheader("🧠 Model")

@@ -52,6 +52,9 @@ def test_sidebar_without_models_says_so_and_defaults_to_cpu():
 
 
 def test_model_picker_lists_every_source(tmp_path, monkeypatch):
+    from tests.app.test_resources import save_tiny
+
+    save_tiny("mine")
     for name in ["tiny-char", "bracket-counter"]:
         (tmp_path / name).mkdir()
         (tmp_path / name / "config.json").write_text("{}")
@@ -60,7 +63,6 @@ def test_model_picker_lists_every_source(tmp_path, monkeypatch):
 
     at = run_app(
         **{
-            state.TRAINED_MODELS: [ModelRef("trained", "mine")],
             state.UPLOADED_MODELS: [ModelRef("uploaded", "theirs.safetensors")],
         }
     )

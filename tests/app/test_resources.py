@@ -1,6 +1,24 @@
 """The app's model and device discovery."""
 
-from app.resources import ModelRef, available_devices, list_shipped_models, models_dir
+import torch
+
+from app.resources import (
+    ModelRef,
+    available_devices,
+    find_model,
+    list_shipped_models,
+    list_trained_models,
+    load_model,
+)
+from lstm_viz.checkpoints import models_dir, save_checkpoint
+from lstm_viz.models import ModelConfig, SequenceModel
+from lstm_viz.vocab import Vocab
+
+
+def save_tiny(name: str):
+    vocab = Vocab(("<pad>", "<unk>", "a", "b"))
+    model = SequenceModel(ModelConfig(vocab_size=4, hidden_size=3, embedding_size=2, num_outputs=4))
+    return save_checkpoint(models_dir() / name, model, vocab, {"task": {"name": "toy"}})
 
 
 def test_list_shipped_models_finds_folders_with_a_config(tmp_path):
@@ -26,11 +44,18 @@ def test_model_ref_id_and_label():
     assert ref.label == "🏋️ Trained · mine"
 
 
-def test_models_dir_defaults_to_models_and_follows_the_env_var(monkeypatch, tmp_path):
-    monkeypatch.delenv("LSTM_VIZ_MODELS_DIR", raising=False)
-    assert str(models_dir()) == "models"
-    monkeypatch.setenv("LSTM_VIZ_MODELS_DIR", str(tmp_path))
-    assert models_dir() == tmp_path
+def test_trained_models_come_from_the_models_folder_and_load():
+    assert list_trained_models() == []
+    path = save_tiny("mine")
+    (models_dir() / "junk").mkdir()  # not a checkpoint: not listed
+    assert list_trained_models() == [ModelRef("trained", "mine", str(path))]
+    ref = find_model("trained/mine")
+    checkpoint = load_model(ref)
+    assert checkpoint.vocab.tokens[2:] == ("a", "b")
+    assert load_model(ref) is checkpoint  # cached
+    assert find_model("trained/nope") is None and find_model(None) is None
+    with torch.no_grad():
+        assert checkpoint.model(torch.tensor([[2, 3]]))[0].shape == (1, 2, 4)
 
 
 def test_cpu_is_always_first():
