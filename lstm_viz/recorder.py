@@ -9,6 +9,7 @@ sequence with matrix products and a fast scan (see _replay.py). Outputs equal th
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,6 +25,11 @@ from .peephole import PeepholeLSTM, peephole_forward_with_trace
 from .trace import RECORDED_NAMES, Trace
 
 RECORDABLE = (nn.LSTM, nn.GRU, nn.RNN, PeepholeLSTM)
+
+# Recording patches a module's forward for the duration of one call. Two threads recording the
+# same module (two users of one cached model in a web app) would trip over each other's patches,
+# so recordings take turns.
+_RECORDING = threading.RLock()
 
 
 def record(
@@ -90,24 +96,8 @@ def record(
         call_args = (inputs,) if initial_state is None else (inputs, initial_state)
 
     recorded: list[tuple[str, Trace]] = []
-    calls: dict[str, int] = {}
-    originals = {}
-    training = {m: m.training for m in module.modules()}
-    try:
-        for name, m in recurrent:
-            originals[m] = m.__dict__.get("forward")
-            m.forward = _recording_forward(m, name, recorded, calls)
-        if eval_mode:
-            module.eval()
-        with torch.no_grad():
-            output = module(*call_args, **(forward_kwargs or {}))
-    finally:
-        for m, original in originals.items():
-            del m.forward
-            if original is not None:
-                m.forward = original
-        for m, was_training in training.items():
-            m.training = was_training
+    with _RECORDING:
+        output = _run_patched(module, recurrent, call_args, forward_kwargs, eval_mode, recorded)
 
     if not recorded:
         raise ValueError(
@@ -130,6 +120,36 @@ def record(
 
 
 # ---- the recording forward --------------------------------------------------------------------
+
+
+def _run_patched(
+    module: nn.Module,
+    recurrent: list[tuple[str, nn.Module]],
+    call_args: tuple[Any, ...],
+    forward_kwargs: dict[str, Any] | None,
+    eval_mode: bool,
+    recorded: list[tuple[str, Trace]],
+) -> Any:
+    """Call ``module`` with every recurrent submodule's forward replaced by a recording one;
+    put everything back afterwards (forwards and training flags), also when the call raises."""
+    calls: dict[str, int] = {}
+    originals = {}
+    training = {m: m.training for m in module.modules()}
+    try:
+        for name, m in recurrent:
+            originals[m] = m.__dict__.get("forward")
+            m.forward = _recording_forward(m, name, recorded, calls)
+        if eval_mode:
+            module.eval()
+        with torch.no_grad():
+            return module(*call_args, **(forward_kwargs or {}))
+    finally:
+        for m, original in originals.items():
+            del m.forward
+            if original is not None:
+                m.forward = original
+        for m, was_training in training.items():
+            m.training = was_training
 
 
 def _recording_forward(

@@ -214,3 +214,18 @@ def test_peephole_inside_a_user_module():
     assert trace.cell.shape == (2, 1, 2, 6, 5)
     torch.testing.assert_close(trace.hidden[-1, 0], out)
     assert_untouched(model)
+
+
+def test_threads_recording_one_shared_model_do_not_interfere():
+    """A web app shares one cached model between sessions, which record from several threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    torch.manual_seed(0)
+    model = Classifier().eval()
+    inputs = [torch.randint(0, 20, (1, 6 + i % 5)) for i in range(24)]
+    expected = [record(model, ids)[1].cell for ids in inputs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        traces = list(pool.map(lambda ids: record(model, ids)[1], inputs))
+    for trace, cell in zip(traces, expected, strict=True):
+        torch.testing.assert_close(trace.cell, cell)
+    assert_untouched(model)
