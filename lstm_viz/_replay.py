@@ -59,6 +59,22 @@ def _project(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -
     return torch.addmm(bias, flat, weight.t()).view(*x.shape[:-1], -1)
 
 
+def pre_activations(
+    x: torch.Tensor,
+    h_out: torch.Tensor,
+    h0: torch.Tensor,
+    w: LayerWeights,
+    reverse: bool,
+    lengths: torch.Tensor | None,
+) -> torch.Tensor:
+    """W_ih x_t + b_ih + W_hh h_{t-1} + b_hh for every step at once: [T, B, gates*H]."""
+    bias = None if w.bias_ih is None else w.bias_ih + w.bias_hh
+    pre = _project(x, w.weight_ih, bias)  # [T, B, gates*H]
+    h_prev = previous_hidden(h_out, h0, reverse, lengths)  # [T, B, P]
+    pre.view(-1, pre.shape[-1]).addmm_(h_prev.reshape(-1, h_prev.shape[-1]), w.weight_hh.t())
+    return pre
+
+
 def lstm_layer(
     x: torch.Tensor,
     h_out: torch.Tensor,
@@ -71,11 +87,7 @@ def lstm_layer(
 ) -> None:
     """i, f, g, o, c and h of one LSTM direction. x: [T, B, I]; h_out: [T, B, P]; c0: [B, H]."""
     hidden_size = w.weight_hh.shape[0] // 4
-    bias = None if w.bias_ih is None else w.bias_ih + w.bias_hh
-    pre = _project(x, w.weight_ih, bias)  # [T, B, 4H]
-    h_prev = previous_hidden(h_out, h0, reverse, lengths)  # [T, B, P]
-    pre.view(-1, pre.shape[-1]).addmm_(h_prev.reshape(-1, h_prev.shape[-1]), w.weight_hh.t())
-
+    pre = pre_activations(x, h_out, h0, w, reverse, lengths)  # [T, B, 4H]
     i_pre, f_pre, g_pre, o_pre = pre.split(hidden_size, dim=-1)  # each [T, B, H]
     input_gate = torch.sigmoid(i_pre, out=out["input_gate"])
     forget_gate = torch.sigmoid(f_pre, out=out["forget_gate"])
@@ -128,9 +140,6 @@ def rnn_layer(
     out: dict[str, torch.Tensor],
 ) -> None:
     """Pre-activation and h of one vanilla RNN direction: h' = act(W_ih x + b_ih + W_hh h + b_hh)"""
-    bias = None if w.bias_ih is None else w.bias_ih + w.bias_hh
-    pre = _project(x, w.weight_ih, bias)
-    h_prev = previous_hidden(h_out, h0, reverse, lengths)
-    pre.view(-1, pre.shape[-1]).addmm_(h_prev.reshape(-1, h_prev.shape[-1]), w.weight_hh.t())
+    pre = pre_activations(x, h_out, h0, w, reverse, lengths)  # [T, B, H]
     out["pre_activation"].copy_(pre)
     out["hidden"].copy_(h_out)
