@@ -181,17 +181,25 @@ TASKS: dict[str, TaskSpec] = {
         TaskSpec(
             "copy",
             "Copy after a delay",
-            "Repeat a few symbols after a long run of blanks: long-range memory.",
+            "Repeat a few symbols after a run of blanks: long-range memory.",
             copy_task,
             {
                 "symbols": 8,
                 "length": 5,
-                "delay": 30,
+                "min_delay": 0,
+                "max_delay": 30,
                 "train_size": 5000,
                 "validation_size": 500,
                 "seed": 0,
             },
-            {"symbols": (2, 26), "length": (1, 100), "delay": (0, 1000), **SIZES, **SEED},
+            {
+                "symbols": (2, 26),
+                "length": (1, 100),
+                "min_delay": (0, 1000),
+                "max_delay": (0, 1000),
+                **SIZES,
+                **SEED,
+            },
         ),
         TaskSpec(
             "parity",

@@ -39,7 +39,7 @@ SMALL = {
     "sines": {"train_size": 40, "validation_size": 20, "length": 60},
     "csv": {"data": CSV, "column": "value", "window": 30},
     "adding": {"train_size": 200, "validation_size": 50},
-    "copy": {"train_size": 200, "validation_size": 50, "delay": 10},
+    "copy": {"train_size": 200, "validation_size": 50, "max_delay": 10},
     "parity": {"train_size": 300, "validation_size": 100},
     "agreement": {"train_size": 300, "validation_size": 100},
 }
@@ -199,7 +199,7 @@ def test_padding_leaves_each_rows_real_steps_as_they_are_alone(name):
     task = build(name)
     examples = list(task.sequences("validation")[:12])
     together = task.collate(examples)
-    if name in ("grammar", "dyck", "parity", "agreement"):
+    if name in ("grammar", "dyck", "parity", "agreement", "copy"):
         assert together.lengths.min() < together.lengths.max()  # there is padding to check
     per_step = task.objective in ("next_token", "step_class", "step_value")
     for b, example in enumerate(examples):
@@ -494,16 +494,24 @@ def test_adding_baseline_of_always_one_scores_about_a_sixth():
 
 
 def test_copy_targets_are_the_symbols_on_the_recall_steps():
-    task = build("copy", symbols=6, length=4, delay=7)
-    batch = next(task.batches("validation", 20))
-    assert batch.inputs.shape[1] == 4 + 7 + 4
+    task = build("copy", symbols=6, length=4, min_delay=3, max_delay=9)
+    batch = next(task.batches("validation", 50))
+    waits = set()
     for row, chars in enumerate(texts(task, batch)):
-        symbols = "".join(chars[:4])
-        assert set(symbols) <= set("abcdef")
-        assert "".join(chars[4:]) == "-" * 7 + "?" + "-" * 3
+        symbols, rest = "".join(chars[:4]), "".join(chars[4:])
+        wait = rest.index("?")
+        assert set(symbols) <= set("abcdef") and 3 <= wait <= 9
+        assert rest == "-" * wait + "?" + "-" * 3
         targets = batch.targets[row].tolist()
-        assert targets[:11] == [IGNORE] * 11
-        assert [task.output_labels[t] for t in targets[11:]] == list(symbols)
+        recall = 4 + wait  # the marker's step is the first recall step
+        assert targets[:recall] == [IGNORE] * recall
+        assert [task.output_labels[t] for t in targets[recall : recall + 4]] == list(symbols)
+        waits.add(wait)
+    assert waits == set(range(3, 10))  # each sequence waits its own number of steps
+    fixed = build("copy", min_delay=7, max_delay=7)
+    assert fixed.collate(fixed.sequences("train")[:5]).lengths.tolist() == [5 + 7 + 5] * 5
+    with pytest.raises(ValueError, match=r"min_delay \(8\) must be <= max_delay \(7\)"):
+        build("copy", min_delay=8, max_delay=7)
 
 
 # ---- time series --------------------------------------------------------------------------------
