@@ -37,7 +37,7 @@ class RunningParity(Task):
         lengths = torch.tensor([len(e) for e in examples])
         inputs = torch.zeros(len(examples), int(lengths.max()), dtype=torch.int64)
         targets = torch.full_like(inputs, IGNORE)
-        hidden = torch.zeros(inputs.shape, dtype=torch.float32)
+        hidden = torch.full(inputs.shape, float("nan"))  # NaN on padding, as base.py says
         for b, bits in enumerate(examples):
             inputs[b, : len(bits)] = bits + 2  # ids of "0", "1"
             parity = bits.cumsum(0) % 2
