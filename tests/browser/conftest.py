@@ -46,7 +46,14 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def server_models_dir(tmp_path_factory) -> Path:
+    """The models folder the test server uses: empty at first, never the repository's ./models.
+    A test may save checkpoints here; the app lists them on its next run."""
+    return tmp_path_factory.mktemp("server-models")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, server_models_dir):
     """Start `streamlit run app/streamlit_app.py` on a free localhost port; stop it at the end."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
@@ -67,7 +74,12 @@ def app_url(tmp_path_factory):
     ]
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=ROOT,
+            env={**os.environ, "LSTM_VIZ_MODELS_DIR": str(server_models_dir)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
