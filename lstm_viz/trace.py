@@ -45,6 +45,9 @@ class Trace:
     lengths: torch.Tensor  # [batch], int64: the number of real (unpadded) steps
     tokens: list[list[str]] | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    # After select(): which layer, direction and batch element of the recording each position
+    # holds, e.g. {"layer": [1], "direction": [0, 1], "batch": [3]}. None: positions are ids.
+    origin: dict[str, list[int]] | None = None
 
     def __post_init__(self) -> None:
         expected = RECORDED_NAMES.get(self.kind)
@@ -106,6 +109,17 @@ class Trace:
     def num_steps(self) -> int:
         return self._first.shape[3]
 
+    def ids(self, dim: str) -> list[int]:
+        """The recording's indices along ``dim`` ("layer", "direction" or "batch")."""
+        size = {
+            "layer": self.num_layers,
+            "direction": self.num_directions,
+            "batch": self.batch_size,
+        }
+        if self.origin and dim in self.origin:
+            return list(self.origin[dim])
+        return list(range(size[dim]))
+
     @property
     def _first(self) -> torch.Tensor:
         return next(iter(self.values.values()))
@@ -153,7 +167,12 @@ class Trace:
         }
         lengths = self.lengths[batch_ids]
         tokens = None if self.tokens is None else [self.tokens[i] for i in batch_ids]
-        return Trace(self.kind, values, lengths, tokens, dict(self.config))
+        origin = {
+            "layer": [self.ids("layer")[i] for i in layers],
+            "direction": [self.ids("direction")[i] for i in dirs],
+            "batch": [self.ids("batch")[i] for i in batch_ids],
+        }
+        return Trace(self.kind, values, lengths, tokens, dict(self.config), origin)
 
     # ---- converting --------------------------------------------------------------------------
     def to_numpy(self) -> dict[str, np.ndarray]:
@@ -164,10 +183,14 @@ class Trace:
         """A long-form pandas table: one row per (quantity, layer, direction, batch, time, unit).
 
         Padded steps are left out. Columns: quantity, layer, direction, batch, time, unit,
-        token (when tokens are known), value.
+        token (when tokens are known), value. Layer, direction and batch are the recording's own
+        indices, also after select().
         """
         import pandas as pd
 
+        layer_ids, dir_ids, batch_ids = (
+            np.array(self.ids(d)) for d in ("layer", "direction", "batch")
+        )
         parts = []
         for name, v in self.values.items():
             layers, dirs, batch, steps, units = v.shape
@@ -175,9 +198,9 @@ class Trace:
             part = pd.DataFrame(
                 {
                     "quantity": pd.Categorical([name] * grid.shape[1], categories=self.names),
-                    "layer": grid[0],
-                    "direction": grid[1],
-                    "batch": grid[2],
+                    "layer": layer_ids[grid[0]],
+                    "direction": dir_ids[grid[1]],
+                    "batch": grid[2],  # a position until the tokens are looked up
                     "time": grid[3],
                     "unit": grid[4],
                     "value": v.reshape(-1).numpy(),
@@ -192,6 +215,7 @@ class Trace:
                 "token",
                 [self.tokens[b][t] for b, t in zip(frame["batch"], frame["time"], strict=True)],
             )
+        frame["batch"] = batch_ids[frame["batch"].to_numpy()]
         return frame
 
     # ---- saving and loading ------------------------------------------------------------------
@@ -206,6 +230,7 @@ class Trace:
             "lengths": self.lengths.tolist(),
             "tokens": self.tokens,
             "config": self.config,
+            "origin": {d: self.ids(d) for d in ("layer", "direction", "batch")},
         }
 
     def save(self, path: str | Path) -> Path:
@@ -249,12 +274,14 @@ class Trace:
                 np.dtype(meta["dtype"]) if meta["dtype"] in ("float32", "float64") else np.float32
             )
             values = {}
+            origin = meta.get("origin") or {}
             for name in meta["names"]:
                 array = np.full(meta["shapes"][name], np.nan, dtype=dtype)
                 rows = frame[frame["quantity"] == name]
-                index = tuple(
-                    rows[c].to_numpy() for c in ("layer", "direction", "batch", "time", "unit")
-                )
+                index = tuple(  # the recording's ids back to positions in this trace
+                    _positions(rows[c].to_numpy(), origin.get(c))
+                    for c in ("layer", "direction", "batch")
+                ) + (rows["time"].to_numpy(), rows["unit"].to_numpy())
                 array[index] = rows["value"].to_numpy()
                 values[name] = torch.from_numpy(array)
         else:
@@ -262,4 +289,13 @@ class Trace:
         if meta.get("format") != "lstm_viz.Trace":
             raise ValueError(f"{path} is not a trace saved by lstm_viz")
         lengths = torch.tensor(meta["lengths"], dtype=torch.int64)
-        return cls(meta["kind"], values, lengths, meta["tokens"], meta["config"])
+        return cls(
+            meta["kind"], values, lengths, meta["tokens"], meta["config"], meta.get("origin")
+        )
+
+
+def _positions(ids: np.ndarray, origin: list[int] | None) -> np.ndarray:
+    if origin is None:
+        return ids
+    lookup = {index: position for position, index in enumerate(origin)}
+    return np.array([lookup[i] for i in ids], dtype=np.int64)

@@ -139,3 +139,18 @@ def test_inconsistent_traces_are_refused():
         Trace("gru", {"hidden": torch.zeros(1, 1, 1, 2, 3)}, torch.tensor([2]))
     with pytest.raises(ValueError, match="unknown trace kind"):
         Trace("transformer", {}, torch.tensor([1]))
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".parquet"])
+def test_a_selection_keeps_the_recordings_own_labels(trace, tmp_path, suffix):
+    part = trace.select(layer=1, direction="backward", batch=1)
+    assert part.ids("layer") == [1] and part.ids("direction") == [1] and part.ids("batch") == [1]
+    frame = part.to_frame()
+    assert set(frame["layer"]) == {1} and set(frame["direction"]) == {1}
+    assert set(frame["batch"]) == {1}
+    assert "".join(frame[(frame.quantity == "cell") & (frame.unit == 0)]["token"]) == "abc"
+    again = part.select(batch=0)  # selecting from a selection composes
+    assert again.ids("batch") == [1]
+    loaded = Trace.load(part.save(tmp_path / f"part{suffix}"))
+    assert loaded.ids("layer") == [1] and loaded.ids("batch") == [1]
+    torch.testing.assert_close(loaded.cell, part.cell, equal_nan=True, atol=0, rtol=0)
