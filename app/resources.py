@@ -87,3 +87,174 @@ def available_devices() -> list[str]:
     if mps is not None and mps.is_available():
         devices.append("mps")
     return devices
+
+
+# ---- Explore: inputs as the model sees them, and cached recordings ------------------------------
+
+MAX_EXPLORE_STEPS = 2_000  # tokens or time steps one recording reads (the page says so)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What the model did on one input: the trace and the tokens as the model read them.
+
+    tokens: one label per step (a token, or the numbers of a numeric step); unknown: per step,
+    True where the vocabulary lacks the token (the model read <unk> there); numeric: the model
+    reads numbers, not tokens.
+    """
+
+    trace: object  # lstm_viz.Trace (object: keeps this module's import light for type checkers)
+    tokens: tuple[str, ...]
+    unknown: tuple[bool, ...]
+    numeric: bool
+
+
+def model_version(ref: ModelRef) -> int:
+    """The checkpoint's file version (config.json's mtime in ns): part of every cache key."""
+    return (Path(ref.path) / "config.json").stat().st_mtime_ns
+
+
+def parse_numbers(text: str, input_size: int) -> torch.Tensor:
+    """Typed numbers -> [T, input_size] float32.
+
+    One number per step: separated by commas, spaces, semicolons or line breaks ("0.1, 0.5 -1").
+    Several numbers per step: steps separated by ";" or line breaks, numbers by commas or spaces
+    ("0.3 0; 0.9 1"). ValueError with the step and the offending text otherwise.
+    """
+    import re
+
+    text = text.strip()
+    if not text:
+        raise ValueError("type some numbers, e.g. 0.1, 0.5, -0.2")
+    if input_size == 1:
+        rows = [[part] for part in re.split(r"[,;\s]+", text) if part]
+    else:
+        rows = [re.split(r"[,\s]+", row.strip()) for row in re.split(r"[;\n]+", text)]
+        rows = [[p for p in row if p] for row in rows if any(row)]
+    values = []
+    for step, row in enumerate(rows):
+        if len(row) != input_size:
+            raise ValueError(
+                f"step {step} has {len(row)} numbers, this model reads {input_size} per step "
+                f"(separate steps with ';')"
+            )
+        try:
+            numbers = [float(p) for p in row]
+        except ValueError:
+            raise ValueError(f"step {step}: {' '.join(row)!r} is not a number") from None
+        if not all(abs(n) < float("inf") for n in numbers):
+            raise ValueError(f"step {step}: {' '.join(row)!r} is not a finite number")
+        values.append(numbers)
+    return torch.tensor(values, dtype=torch.float32).reshape(len(values), input_size)
+
+
+def format_numbers(values: torch.Tensor) -> str:
+    """[T, F] -> the text parse_numbers reads back (3 significant digits)."""
+    values = values.reshape(values.shape[0], -1)
+    if values.shape[1] == 1:
+        return ", ".join(f"{v:.3g}" for v in values[:, 0].tolist())
+    return "; ".join(" ".join(f"{v:.3g}" for v in row) for row in values.tolist())
+
+
+def csv_to_text(data: bytes, input_size: int) -> str:
+    """A CSV file's first ``input_size`` numeric columns (up to MAX_EXPLORE_STEPS rows) as text
+    for the input box; ValueError when it has too few numeric columns."""
+    import io
+
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(io.BytesIO(data), nrows=MAX_EXPLORE_STEPS)
+    except Exception as error:  # pandas raises many types for a broken file
+        raise ValueError(f"not a readable CSV file: {error}") from None
+    numeric = frame.select_dtypes("number")
+    if numeric.shape[1] < input_size:
+        raise ValueError(
+            f"the CSV has {numeric.shape[1]} numeric column(s); this model reads {input_size}"
+        )
+    values = torch.tensor(numeric.iloc[:, :input_size].dropna().to_numpy(), dtype=torch.float32)
+    if len(values) == 0:
+        raise ValueError("the CSV has no complete numeric rows")
+    return format_numbers(values)
+
+
+def default_input(ref: ModelRef) -> str:
+    """A cheap, sensible first input for the model: its task's sample (see Task.sample)."""
+    return _default_input(ref.path, model_version(ref))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _default_input(path: str, version: int) -> str:
+    from lstm_viz.tasks import TASKS, make_task
+
+    checkpoint = _load_checkpoint(path, version)
+    task = checkpoint.info.get("task") or {}
+    sample = None
+    if task.get("name") in TASKS:
+        try:
+            sample = make_task(task["name"], **(task.get("params") or {})).sample()
+        except Exception:  # an old or foreign checkpoint: fall back below
+            sample = None
+    if checkpoint.vocab is None:
+        size = checkpoint.model.config.input_size
+        if not isinstance(sample, torch.Tensor) or sample.shape[-1] != size:
+            sample = torch.sin(torch.arange(40, dtype=torch.float32) / 4)[:, None].repeat(1, size)
+        return format_numbers(sample[:MAX_EXPLORE_STEPS])
+    if isinstance(sample, str) and sample.strip():
+        # A text box holds one line: the first line that has something in it.
+        return next(line for line in sample.split("\n") if line.strip())[:500]
+    return "The cat sat on the mat."
+
+
+def read_input(ref: ModelRef, text: str):
+    """``text`` as the model reads it: (inputs [1, T] ids or [1, T, F], tokens, unknown flags).
+
+    ValueError (a message for the page) for an empty input or more than MAX_EXPLORE_STEPS steps.
+    """
+    checkpoint = load_model(ref)
+    return _read_input(checkpoint, text)
+
+
+def _read_input(checkpoint: Checkpoint, text: str):
+    vocab = checkpoint.vocab
+    if vocab is None:
+        values = parse_numbers(text, checkpoint.model.config.input_size)  # [T, F]
+        tokens = [" ".join(f"{v:.3g}" for v in row) for row in values.tolist()]
+        inputs, unknown = values[None], [False] * len(tokens)
+    else:
+        tokens = vocab.tokenize(text)
+        if not tokens:
+            what = "characters" if vocab.level == "char" else "words"
+            raise ValueError(f"type some text: the model reads {what}")
+        unknown = vocab.unknown(tokens)
+        inputs = torch.tensor([vocab.encode(tokens)], dtype=torch.int64)  # [1, T]
+    if len(tokens) > MAX_EXPLORE_STEPS:
+        raise ValueError(
+            f"the input has {len(tokens):,} steps; Explore reads at most "
+            f"{MAX_EXPLORE_STEPS:,}: shorten it"
+        )
+    return inputs, tokens, unknown
+
+
+def record_text(ref: ModelRef, text: str, device: str = "cpu") -> Recording:
+    """Record every gate of ``ref``'s model reading ``text``; cached per (model, text, device).
+
+    ValueError for input the model cannot read (see read_input).
+    """
+    return _record_text(ref.path, model_version(ref), text, device)
+
+
+@st.cache_data(max_entries=16, show_spinner="Recording every gate...")
+def _record_text(path: str, version: int, text: str, device: str) -> Recording:
+    import copy
+
+    from lstm_viz import record
+
+    checkpoint = _load_checkpoint(path, version)
+    inputs, tokens, unknown = _read_input(checkpoint, text)
+    model = checkpoint.model
+    if device != "cpu":  # the cached model is shared: move a copy, never the model itself
+        model = copy.deepcopy(model).to(device)
+        inputs = inputs.to(device)
+    _, trace = record(model, inputs, tokens=[tokens])
+    return Recording(trace, tuple(tokens), tuple(unknown), checkpoint.vocab is None)

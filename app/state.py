@@ -38,3 +38,20 @@ def init() -> None:
 def choices() -> dict[str, Any]:
     """The sidebar's choices on this run: {"model": model id or None, "device": "cpu" | ...}."""
     return st.session_state.get(CHOICES, DEFAULTS[CHOICES])
+
+
+# Explore: text a page hands to Explore (the Train page sets it after training); Explore shows
+# it in its input box once per new value.
+EXPLORE_INPUT = "explore.input"
+# Explore's own keys (widgets are keyed "explore.<what>.<model id>").
+EXPLORE_SEEN_INPUT = "explore.seen_input"  # the last EXPLORE_INPUT the page took over
+EXPLORE_PREFIX = "explore"
+
+# ---- Train page ---------------------------------------------------------------------------------
+# The latest training run of this session, a plain dict (see app/views/train.py): its "status"
+# is "running" while the script trains; a later run that still sees "running" was interrupted.
+TRAIN_RUN = "train.run"
+# A one-time message for the Train page's next run (e.g. "deleted dyck-lstm-0527").
+TRAIN_NOTICE = "train.notice"
+
+DEFAULTS.update({TRAIN_RUN: None, TRAIN_NOTICE: None})

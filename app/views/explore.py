@@ -1,30 +1,103 @@
-"""Explore: gate and state heatmaps over a typed sequence. Planned."""
+"""Explore: type an input, see every gate and state of the model as it reads it."""
 
 import streamlit as st
 
 from app import state
-from app.components.placeholder import render_planned_page
-
-render_planned_page(
-    "Explore",
-    "🔍",
-    "Type a sequence such as *“The cat sat on the mat.”* and see inside the model as it reads "
-    "it: one heatmap per quantity, units down, tokens across.",
-    [
-        ("🚪", "Gates", "Forget, input and output gates at every step, on a fixed 0 to 1 scale."),
-        (
-            "✨",
-            "Candidate",
-            "What each unit proposes to write (-1 to 1), before the input gate lets it in.",
-        ),
-        (
-            "🧮",
-            "Memory",
-            "The cell state each unit keeps, and the hidden state the output gate lets "
-            "through, token by token.",
-        ),
-    ],
+from app.components.heatmaps import render_heatmaps, render_pickers, render_tokens
+from app.resources import (
+    MAX_EXPLORE_STEPS,
+    csv_to_text,
+    default_input,
+    find_model,
+    load_model,
+    record_text,
 )
 
+st.title("🔍 Explore")
+
 choices = state.choices()
-st.caption(f"Model: **{choices['model'] or 'none picked yet'}** · Device: **{choices['device']}**")
+ref = find_model(choices["model"])
+if ref is None or ref.path is None:
+    st.info(
+        "Pick a model in the sidebar to look inside it. No model yet? Train a small one in a "
+        "minute, or upload your own.",
+        icon="🧠",
+    )
+    st.page_link("views/train.py", label="Train a model", icon="🏋️")
+    st.page_link("views/upload.py", label="Upload a model", icon="📤")
+    st.stop()
+
+try:
+    checkpoint = load_model(ref)
+except ValueError as error:  # a broken or foreign folder: say so, never crash the page
+    st.error(f"**{ref.name}** cannot be loaded: {error}", icon="🚫")
+    st.stop()
+task = checkpoint.info.get("task") or {}
+config = checkpoint.model.config
+numeric = checkpoint.vocab is None
+directions = "bidirectional " if config.bidirectional else ""
+st.caption(
+    f"**{ref.name}** · {task.get('title') or task.get('name') or 'unknown task'} · "
+    f"{config.num_layers} × {directions}{config.cell.upper().replace('_', ' ')}, "
+    f"{config.hidden_size} units"
+)
+
+# The input box: one per model, keeping what the user typed across pages.
+text_key = f"{state.EXPLORE_PREFIX}.text.{ref.id}"
+handed = st.session_state.get(state.EXPLORE_INPUT)  # e.g. from the Train page
+if handed and handed != st.session_state.get(state.EXPLORE_SEEN_INPUT):
+    st.session_state[state.EXPLORE_SEEN_INPUT] = handed
+    st.session_state[text_key] = handed
+if text_key not in st.session_state:
+    st.session_state[text_key] = default_input(ref)
+
+if numeric:
+    size = config.input_size
+    how = (
+        "numbers separated by commas"
+        if size == 1
+        else f"{size} numbers per step, steps separated by ';'"
+    )
+    label = f"Numbers the model reads ({how}; at most {MAX_EXPLORE_STEPS:,} steps)"
+else:
+    unit = "characters" if checkpoint.vocab.level == "char" else "words and punctuation"
+    label = f"Text the model reads ({unit}; at most {MAX_EXPLORE_STEPS:,}), then press Enter"
+text = st.text_input(label, key=text_key, persist_state="session")
+
+if numeric:
+
+    def _take_csv() -> None:
+        upload = st.session_state.get(f"{state.EXPLORE_PREFIX}.csv.{ref.id}")
+        if upload is None:
+            return
+        try:
+            st.session_state[text_key] = csv_to_text(upload.getvalue(), config.input_size)
+        except ValueError as error:
+            st.session_state[f"{state.EXPLORE_PREFIX}.csv_error"] = str(error)
+
+    st.file_uploader(
+        f"…or a CSV file (its first {config.input_size} numeric column(s), up to "
+        f"{MAX_EXPLORE_STEPS:,} rows)",
+        type=["csv"],
+        key=f"{state.EXPLORE_PREFIX}.csv.{ref.id}",
+        on_change=_take_csv,
+    )
+    csv_error = st.session_state.pop(f"{state.EXPLORE_PREFIX}.csv_error", None)
+    if csv_error:
+        st.error(f"That CSV cannot be read: {csv_error}", icon="🚫")
+
+try:
+    recording = record_text(ref, text or "", choices["device"])
+except ValueError as error:
+    st.error(f"The model cannot read this input: {error}", icon="🚫")
+    st.stop()
+
+render_tokens(
+    recording.tokens,
+    recording.unknown,
+    numeric=recording.numeric,
+    key=f"{state.EXPLORE_PREFIX}.tokens",
+)
+panel = f"{state.EXPLORE_PREFIX}.{ref.id}"
+layer, direction = render_pickers(recording.trace, key=panel)
+render_heatmaps(recording.trace, layer, direction, key=panel)

@@ -1,0 +1,164 @@
+"""The heatmap panel: the tokens as the model read them, layer/direction pickers, and one heatmap
+per recorded quantity (lstm_viz.plots builds the figures; this only lays them out).
+
+Every function takes a ``key`` and prefixes its widget keys with it, so a panel can appear twice
+on one page.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import streamlit as st
+
+from lstm_viz import DIRECTION_NAMES, Trace
+from lstm_viz.plots import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_MAX_UNITS,
+    display_order,
+    display_token,
+    heatmap,
+    label,
+    plan_window,
+)
+
+MAX_CHIPS = 400  # tokens drawn as chips; the rest are counted
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+_CHIP = (
+    "display:inline-block;margin:1px;padding:0 4px;border-radius:4px;"
+    "font-family:monospace;font-size:0.85rem;line-height:1.5;white-space:pre;"
+)
+_KNOWN = "background:rgba(128,128,128,0.15);"
+_UNKNOWN = "background:#fde0e0;color:#b2182b;border:1px solid #b2182b;font-weight:600;"
+
+
+def tokens_html(tokens: Sequence[str], unknown: Sequence[bool], max_chips: int = MAX_CHIPS) -> str:
+    """The tokens as chips (spaces and line breaks made visible); unknown ones red, with a
+    tooltip saying the model read <unk> there. Safe HTML: every token is escaped."""
+    chips = []
+    for step, (token, unk) in enumerate(zip(tokens[:max_chips], unknown[:max_chips], strict=True)):
+        text = html.escape(display_token(token))
+        if unk:
+            tip = html.escape(f"step {step}: {token!r} is not in the vocabulary: read as <unk>")
+            chips.append(
+                f'<span class="lv-token lv-unknown" style="{_CHIP}{_UNKNOWN}" '
+                f'title="{tip}">{text}</span>'
+            )
+        else:
+            tip = html.escape(f"step {step}")
+            chips.append(
+                f'<span class="lv-token" style="{_CHIP}{_KNOWN}" title="{tip}">{text}</span>'
+            )
+    more = len(tokens) - max_chips
+    if more > 0:
+        chips.append(f"<span> … and {more:,} more</span>")
+    return f'<div class="lv-tokens" style="line-height:1.9">{"".join(chips)}</div>'
+
+
+def render_tokens(
+    tokens: Sequence[str], unknown: Sequence[bool], numeric: bool = False, key: str = "tokens"
+) -> None:
+    """A line of chips with the tokens as the model read them, and a note on unknown ones."""
+    what = "steps (the numbers of each step)" if numeric else "tokens"
+    st.markdown(
+        f"**As the model reads it:** {len(tokens):,} {what}",
+        help="Spaces show as ␣, line breaks as ⏎. Red: not in the model's vocabulary.",
+    )
+    with st.container(key=f"{key}.chips", height="content" if len(tokens) <= 150 else 160):
+        st.markdown(tokens_html(tokens, unknown), unsafe_allow_html=True)
+    missing = [t for t, u in zip(tokens, unknown, strict=True) if u]
+    if missing:
+        shown = ", ".join(repr(t) for t in dict.fromkeys(missing))
+        st.warning(
+            f"{len(missing):,} token(s) are not in the vocabulary and were read as `<unk>`: "
+            f"{_markdown_escape(shown[:300])}",
+            icon="⚠️",
+        )
+
+
+def _markdown_escape(text: str) -> str:
+    """Backslash-escape markdown's punctuation, so a token such as '*' shows as itself."""
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$:" else c for c in text)
+
+
+def render_pickers(trace: Trace, key: str) -> tuple[int, int]:
+    """Layer (and direction, for a bidirectional core) pickers; returns (layer, direction)."""
+    columns = st.columns([3, 2]) if trace.num_directions > 1 else [st.container()]
+    with columns[0]:
+        layer = st.radio(
+            "Layer",
+            options=list(range(trace.num_layers)),
+            format_func=lambda i: f"Layer {i}",
+            horizontal=True,
+            key=f"{key}.layer",
+            help="Layer 0 reads the input; each next layer reads the hidden states below it.",
+            persist_state="session",
+        )
+    direction = 0
+    if trace.num_directions > 1:
+        with columns[1]:
+            direction = st.radio(
+                "Direction",
+                options=list(range(trace.num_directions)),
+                format_func=lambda d: {
+                    "forward": "→ forward",
+                    "backward": "← backward (reads from the end)",
+                }[DIRECTION_NAMES[d]],
+                horizontal=True,
+                key=f"{key}.direction",
+                persist_state="session",
+            )
+    return layer or 0, direction or 0
+
+
+def render_heatmaps(
+    trace: Trace,
+    layer: int = 0,
+    direction: int = 0,
+    key: str = "heatmaps",
+    max_steps: int = DEFAULT_MAX_STEPS,
+    max_units: int = DEFAULT_MAX_UNITS,
+    columns: int = 2,
+) -> None:
+    """One heatmap per recorded quantity of ``layer``/``direction`` (batch element 0), in
+    ``columns`` columns, gates first. Wide layers get a unit-window picker; long inputs are
+    averaged over windows of steps, and the page says so above the charts."""
+    widest = max(trace[n].shape[-1] for n in trace.names)
+    unit_start = 0
+    if widest > max_units:
+        starts = list(range(0, widest, max_units))
+        unit_start = st.select_slider(
+            "Units shown",
+            options=starts,
+            format_func=lambda s: f"{s}-{min(s + max_units, widest) - 1}",
+            key=f"{key}.units",
+            help=f"The layer has {widest} units; {max_units} fit on screen at a time.",
+        )
+    window = plan_window(trace.num_steps, widest, max_steps, max_units, unit_start)
+    if window.note:
+        st.info(
+            f"Too much to show every cell: {window.note}. Hover a column for its steps.",
+            icon="🔎",
+        )
+    names = display_order(trace.names)
+    for row in range(0, len(names), columns):
+        cells = st.columns(columns)
+        for cell, name in zip(cells, names[row : row + columns], strict=False):
+            with cell:
+                figure = heatmap(
+                    trace,
+                    name,
+                    layer=layer,
+                    direction=direction,
+                    max_steps=max_steps,
+                    max_units=max_units,
+                    unit_start=unit_start,
+                )
+                st.plotly_chart(
+                    figure,
+                    key=f"{key}.{name}",
+                    config=PLOTLY_CONFIG,
+                    alt=label(name),
+                )

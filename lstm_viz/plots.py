@@ -1,0 +1,345 @@
+"""Figure builders: a Trace in, a plotly figure out. No streamlit here (app/ calls this).
+
+Every page colours a quantity through :func:`colour_scale`, so the same quantity looks the same
+everywhere (STYLE.md, "Colour and units"):
+
+- gates (input, forget, output; GRU reset and update) are in [0, 1]: sequential, fixed 0..1;
+- candidate, hidden and GRU's new gate are in [-1, 1]: diverging, fixed -1..1, centred on 0;
+- cell state and an RNN's pre-activation are unbounded: diverging, symmetric around 0, the range
+  (+-max|value|) said in the colour bar's title.
+
+:func:`heatmap` draws one quantity of one layer and direction: units down, time across, labelled
+with the tokens. It never ships more than ``max_steps`` x ``max_units`` cells: longer inputs are
+averaged over equal windows of steps, wider layers show a window of units, and the figure's title
+says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .trace import DIRECTION_NAMES, Trace
+
+# What each recorded quantity is, for people. One place: every page uses these.
+QUANTITY_LABELS: dict[str, str] = {
+    "forget_gate": "Forget gate f (keeps old memory, 0 to 1)",
+    "input_gate": "Input gate i (lets the candidate in, 0 to 1)",
+    "candidate": "Candidate g (what could be written, -1 to 1)",
+    "output_gate": "Output gate o (exposes memory, 0 to 1)",
+    "cell": "Cell state c (the memory)",
+    "hidden": "Hidden state h (what the unit outputs)",
+    "reset_gate": "Reset gate r (how much old state the proposal sees, 0 to 1)",
+    "update_gate": "Update gate z (keeps the old state, 0 to 1)",
+    "new_gate": "New gate n (the proposed state, -1 to 1)",
+    "pre_activation": "Pre-activation (what enters the nonlinearity)",
+}
+
+# The letter each quantity goes by in the equations (hover text, colour bars).
+QUANTITY_SYMBOLS: dict[str, str] = {
+    "forget_gate": "f",
+    "input_gate": "i",
+    "candidate": "g",
+    "output_gate": "o",
+    "cell": "c",
+    "hidden": "h",
+    "reset_gate": "r",
+    "update_gate": "z",
+    "new_gate": "n",
+    "pre_activation": "a",
+}
+
+# The order pages lay heatmaps out in: the gates as the equations read them, then the states.
+DISPLAY_ORDER: tuple[str, ...] = (
+    "forget_gate",
+    "input_gate",
+    "candidate",
+    "output_gate",
+    "reset_gate",
+    "update_gate",
+    "new_gate",
+    "pre_activation",
+    "cell",
+    "hidden",
+)
+
+GATES = frozenset({"input_gate", "forget_gate", "output_gate", "reset_gate", "update_gate"})
+BOUNDED = frozenset({"candidate", "hidden", "new_gate"})  # tanh outputs: [-1, 1]
+UNBOUNDED = frozenset({"cell", "pre_activation"})
+
+# Sequential for [0, 1] (dark = closed, bright = open); diverging blue-white-red for signed values.
+SEQUENTIAL = "Viridis"
+DIVERGING = [
+    [0.0, "#2166ac"],
+    [0.25, "#92c5de"],
+    [0.5, "#f7f7f7"],
+    [0.75, "#f4a582"],
+    [1.0, "#b2182b"],
+]
+
+DEFAULT_MAX_STEPS = 300  # columns: about what a half-width chart shows legibly
+DEFAULT_MAX_UNITS = 64  # rows
+
+
+def label(quantity: str) -> str:
+    """The human label of a recorded quantity (falls back to the name)."""
+    return QUANTITY_LABELS.get(quantity, quantity.replace("_", " ").capitalize())
+
+
+def display_order(names: tuple[str, ...] | list[str]) -> list[str]:
+    """``names`` in the order pages show them (unknown names last, in their own order)."""
+    rank = {name: i for i, name in enumerate(DISPLAY_ORDER)}
+    return sorted(names, key=lambda n: rank.get(n, len(rank)))
+
+
+def colour_scale(quantity: str, values: np.ndarray | None = None) -> dict:
+    """The colour scale of ``quantity``, the same on every page.
+
+    Returns dict(colorscale, zmin, zmax, title) plus zmid for diverging scales; pass it to a
+    plotly heatmap (``title`` goes to the colour bar). Unbounded quantities (cell,
+    pre_activation) need ``values`` to set their symmetric range +-max|value|; a hidden state
+    outside [-1, 1] (a ReLU RNN's) is treated as unbounded too.
+    """
+    symbol = QUANTITY_SYMBOLS.get(quantity, quantity)
+    if quantity in GATES:
+        return dict(colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0, title=f"{symbol}<br>0 to 1")
+    bound = _max_abs(values)
+    if quantity in BOUNDED and bound <= 1.0 + 1e-6:
+        return dict(
+            colorscale=DIVERGING, zmin=-1.0, zmax=1.0, zmid=0.0, title=f"{symbol}<br>-1 to 1"
+        )
+    if quantity in BOUNDED or quantity in UNBOUNDED or values is not None:
+        bound = bound if bound > 0 else 1.0
+        return dict(
+            colorscale=DIVERGING,
+            zmin=-bound,
+            zmax=bound,
+            zmid=0.0,
+            title=f"{symbol}<br>±{_short(bound)}",
+        )
+    raise ValueError(f"no colour scale for {quantity!r} without values")
+
+
+def _max_abs(values: np.ndarray | None) -> float:
+    if values is None:
+        return 0.0
+    array = np.asarray(values, dtype=np.float64)
+    finite = array[np.isfinite(array)]
+    return float(np.abs(finite).max()) if finite.size else 0.0
+
+
+def _short(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def display_token(token: str) -> str:
+    """A token as a label: spaces, tabs and line breaks made visible."""
+    if token == "":
+        return "∅"
+    visible = token.replace(" ", "␣").replace("\t", "⇥").replace("\n", "⏎").replace("\r", "␍")
+    return visible if len(visible) <= 12 else visible[:11] + "…"
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a heatmap shows of a [time, unit] grid: step windows and a range of units."""
+
+    steps: int  # recorded steps (time axis length)
+    window: int  # steps averaged per column (1: every step its own column)
+    unit_start: int
+    unit_stop: int
+    units: int  # units recorded
+
+    @property
+    def columns(self) -> int:
+        return math.ceil(self.steps / self.window)
+
+    @property
+    def note(self) -> str:
+        """What was averaged or left out; "" when every cell is shown."""
+        parts = []
+        if self.window > 1:
+            parts.append(
+                f"mean over windows of {self.window} steps ({self.steps:,} steps in "
+                f"{self.columns:,} columns)"
+            )
+        if self.unit_stop - self.unit_start < self.units:
+            parts.append(f"units {self.unit_start}-{self.unit_stop - 1} of {self.units}")
+        return "; ".join(parts)
+
+
+def plan_window(
+    steps: int,
+    units: int,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    max_units: int = DEFAULT_MAX_UNITS,
+    unit_start: int = 0,
+) -> Window:
+    """How to fit ``steps`` x ``units`` into at most ``max_steps`` x ``max_units`` cells."""
+    if max_steps < 1 or max_units < 1:
+        raise ValueError("max_steps and max_units must be >= 1")
+    window = max(1, math.ceil(steps / max_steps))
+    start = min(max(0, unit_start), max(0, units - max_units))
+    return Window(steps, window, start, min(units, start + max_units), units)
+
+
+def _windowed(grid: np.ndarray, window: int) -> np.ndarray:
+    """[time, unit] -> [columns, unit]: the mean of each window of steps (NaN-aware)."""
+    if window == 1:
+        return grid
+    steps, units = grid.shape
+    columns = math.ceil(steps / window)
+    padded = np.full((columns * window, units), np.nan, dtype=grid.dtype)
+    padded[:steps] = grid
+    blocks = padded.reshape(columns, window, units)
+    counts = np.isfinite(blocks).sum(axis=1)
+    sums = np.nansum(blocks, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan).astype(grid.dtype)
+
+
+def heatmap_grid(
+    trace: Trace,
+    quantity: str,
+    layer: int = 0,
+    direction: int | str = 0,
+    batch: int = 0,
+    window: Window | None = None,
+) -> np.ndarray:
+    """The values a heatmap shows: [unit, column] float32, units of the window, steps averaged."""
+    direction = _direction_index(trace, direction)
+    grid = trace[quantity][layer, direction, batch].numpy().astype(np.float32)  # [time, unit]
+    if window is None:
+        return grid.T.copy()
+    grid = grid[:, window.unit_start : window.unit_stop]
+    return np.ascontiguousarray(_windowed(grid, window.window).T)  # [unit, column]
+
+
+def _direction_index(trace: Trace, direction: int | str) -> int:
+    if isinstance(direction, str):
+        return DIRECTION_NAMES.index(direction)
+    return direction
+
+
+def heatmap(
+    trace: Trace,
+    quantity: str,
+    layer: int = 0,
+    direction: int | str = 0,
+    batch: int = 0,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    max_units: int = DEFAULT_MAX_UNITS,
+    unit_start: int = 0,
+    height: int | None = None,
+) -> go.Figure:
+    """One quantity of one layer, direction and batch element: units down, time across.
+
+    x is the step (columns labelled with the tokens), y the unit (0 at the top). Hover shows
+    the token, step, unit, the value, and every other recorded quantity at that cell. Padded
+    steps (NaN) stay blank. More than ``max_steps`` steps are averaged over equal windows;
+    more than ``max_units`` units show ``max_units`` of them from ``unit_start``; the title says
+    so (``figure.layout.meta["note"]`` holds the same words, "" when nothing was left out).
+    """
+    direction = _direction_index(trace, direction)
+    steps = trace.num_steps
+    units = trace[quantity].shape[-1]
+    win = plan_window(steps, units, max_steps, max_units, unit_start)
+    z = heatmap_grid(trace, quantity, layer, direction, batch, win)  # [unit, column]
+
+    # The other quantities at the same cells (only those with as many units, e.g. not a
+    # projected hidden state next to the cell).
+    others = [
+        n for n in display_order(trace.names) if n != quantity and trace[n].shape[-1] == units
+    ]
+    customdata = (
+        np.stack([heatmap_grid(trace, n, layer, direction, batch, win) for n in others], axis=-1)
+        if others
+        else None
+    )  # [unit, column, len(others)]
+
+    tokens = _tokens(trace, batch, steps)
+    columns = win.columns
+    starts = np.arange(columns) * win.window
+    if win.window == 1:
+        column_text = [f"{display_token(tokens[t])!r} · step {t}" for t in range(steps)]
+        tick_text = [display_token(t) for t in tokens]
+    else:
+        column_text = []
+        tick_text = []
+        for s in starts:
+            stop = min(s + win.window, steps)
+            shown = "".join(display_token(t) for t in tokens[s:stop])
+            shown = shown if len(shown) <= 24 else shown[:23] + "…"
+            column_text.append(f"{shown!r} · steps {s}-{stop - 1} (mean)")
+            tick_text.append(display_token(tokens[s]))
+    symbol = QUANTITY_SYMBOLS.get(quantity, quantity)
+    hover = ["%{x}", "unit %{y}", f"<b>{symbol} = %{{z:.3f}}</b>"]
+    hover += [
+        f"{QUANTITY_SYMBOLS.get(n, n)} = %{{customdata[{k}]:.3f}}" for k, n in enumerate(others)
+    ]
+    scale = colour_scale(quantity, z)
+    colour_title = scale.pop("title")
+
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=column_text,  # unique per column, so a category axis keeps repeated tokens apart
+            y=np.arange(win.unit_start, win.unit_stop, dtype=np.int32),
+            customdata=customdata,
+            hovertemplate="<br>".join(hover) + "<extra></extra>",
+            hoverongaps=False,
+            colorbar=dict(title=dict(text=colour_title, side="top"), thickness=12, len=1.0),
+            **scale,
+        )
+    )
+    every = _tick_stride(tick_text, columns)
+    title = label(quantity)
+    note = win.note
+    where = f"layer {layer}"
+    if trace.num_directions > 1:
+        where += f", {DIRECTION_NAMES[direction]}"
+    subtitle = where + (f" · {note}" if note else "")
+    figure.update_layout(
+        title=dict(text=title, subtitle=dict(text=subtitle), x=0, xanchor="left"),
+        height=height or _height(win.unit_stop - win.unit_start),
+        margin=dict(l=50, r=10, t=60, b=50),
+        meta={"note": note, "quantity": quantity, "window": win.window},
+    )
+    figure.update_xaxes(
+        title_text="token"
+        if win.window == 1
+        else f"token (first of each {win.window}-step window)",
+        tickmode="array",
+        type="category",
+        tickvals=column_text[::every],
+        ticktext=tick_text[::every],
+        tickangle=0 if max(map(len, tick_text), default=1) <= 2 else -60,
+        showgrid=False,
+        zeroline=False,
+    )
+    figure.update_yaxes(title_text="unit", autorange="reversed", showgrid=False, zeroline=False)
+    return figure
+
+
+def _tokens(trace: Trace, batch: int, steps: int) -> list[str]:
+    if trace.tokens is None:
+        return [str(t) for t in range(steps)]
+    tokens = list(trace.tokens[batch])
+    return tokens + [""] * (steps - len(tokens))
+
+
+def _tick_stride(labels: list[str], columns: int, width_px: int = 560) -> int:
+    """Label every k-th column so the labels do not overlap (about 7 px per character)."""
+    if not labels:
+        return 1
+    longest = max(len(t) for t in labels)
+    per_label = 9 if longest <= 2 else 14  # rotated labels take about a line's height
+    fits = max(1, width_px // per_label)
+    return max(1, math.ceil(columns / fits))
+
+
+def _height(units: int) -> int:
+    return int(min(520, max(260, 180 + 5 * units)))

@@ -1,0 +1,200 @@
+"""AppTest: the Explore page shows exactly what record() records, for the text typed."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from app import state
+from lstm_viz import record
+from lstm_viz.checkpoints import load_checkpoint, models_dir, save_checkpoint
+from lstm_viz.models import ModelConfig, SequenceModel
+from lstm_viz.plots import display_order
+from lstm_viz.vocab import Vocab
+
+ENTRYPOINT = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
+TEXT_KEY = "explore.text.trained/{name}"
+PANEL = "explore.trained/{name}"
+
+
+def save_model(name: str = "tiny", cell: str = "lstm", **config) -> Path:
+    """A small random char model over 'a'..'h' and ' ', '.' (seeded: same weights every run)."""
+    torch.manual_seed(0)
+    vocab = Vocab(("<pad>", "<unk>", *"abcdefgh .T"))
+    settings = dict(
+        cell=cell, vocab_size=len(vocab), embedding_size=4, hidden_size=5, num_outputs=len(vocab)
+    )
+    model = SequenceModel(ModelConfig(**{**settings, **config}))
+    task = {"name": "text-user", "title": "Toy text", "params": {}}
+    return save_checkpoint(models_dir() / name, model, vocab, {"task": task})
+
+
+def decode(value):
+    """Plotly 6+ writes numpy arrays as {"dtype", "bdata" (base64), "shape"}; lists stay lists."""
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = [int(s) for s in str(value.get("shape", len(array))).split(",")]
+        return array.reshape(shape)
+    return np.asarray(value)
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """quantity -> the heatmap trace of its plotly spec, keyed by the figure's meta."""
+    import json
+
+    found = {}
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        found[spec["layout"]["meta"]["quantity"]] = spec
+    return found
+
+
+def open_explore(**session_state) -> AppTest:
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
+    for key, value in session_state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def expected(path: Path, text: str, layer: int = 0, direction: int = 0):
+    checkpoint = load_checkpoint(path)
+    vocab = checkpoint.vocab
+    tokens = vocab.tokenize(text)
+    _, trace = record(checkpoint.model, torch.tensor([vocab.encode(tokens)]), tokens=[tokens])
+    return {n: trace[n][layer, direction, 0].numpy().T for n in trace.names}, tokens
+
+
+def assert_heatmaps_equal(at: AppTest, want: dict[str, np.ndarray], tokens: list[str]) -> None:
+    shown = charts(at)
+    assert list(shown) == display_order(list(want))
+    for name, values in want.items():
+        heat = shown[name]["data"][0]
+        z = decode(heat["z"])
+        assert z.dtype == np.float32
+        np.testing.assert_allclose(z, values, rtol=0, atol=1e-6, err_msg=name)
+        assert len(heat["x"]) == len(tokens)
+        assert shown[name]["layout"]["meta"]["note"] == ""
+
+
+def test_heatmaps_equal_the_recorded_trace_and_follow_text_and_layer():
+    path = save_model(num_layers=2)
+    at = open_explore()
+    assert "Explore" in at.title[0].value
+    text_box = at.text_input(key=TEXT_KEY.format(name="tiny"))
+    assert text_box.value  # prefilled with a default input
+
+    text_box.set_value("abc deaf.").run()
+    assert not at.exception, at.exception
+    want, tokens = expected(path, "abc deaf.")
+    assert_heatmaps_equal(at, want, tokens)
+    forget = charts(at)["forget_gate"]
+    assert forget["layout"]["xaxis"]["ticktext"][:4] == ["a", "b", "c", "␣"]
+    assert (
+        "token" in forget["data"][0]["hovertemplate"]
+        or "%{x}" in forget["data"][0]["hovertemplate"]
+    )
+
+    at.text_input(key=TEXT_KEY.format(name="tiny")).set_value("hhh.").run()
+    assert not at.exception, at.exception
+    want, tokens = expected(path, "hhh.")
+    assert_heatmaps_equal(at, want, tokens)
+
+    at.radio(key=PANEL.format(name="tiny") + ".layer").set_value(1).run()
+    assert not at.exception, at.exception
+    want_layer1, _ = expected(path, "hhh.", layer=1)
+    assert_heatmaps_equal(at, want_layer1, tokens)
+    assert not np.allclose(want_layer1["hidden"], want["hidden"])  # the layer really changed
+
+
+def test_unknown_characters_are_marked_not_dropped():
+    save_model()
+    at = open_explore()
+    at.text_input(key=TEXT_KEY.format(name="tiny")).set_value("ab!c").run()
+    assert not at.exception, at.exception
+    chips = next(m.value for m in at.markdown if "lv-tokens" in m.value)
+    assert chips.count('class="lv-token"') == 3
+    assert chips.count("lv-unknown") == 1 and "read as &lt;unk&gt;" in chips
+    assert "!" in chips
+    assert any("<unk>" in w.value and "'!'" in w.value.replace("\\", "") for w in at.warning)
+    assert len(decode(charts(at)["cell"]["data"][0]["z"])[0]) == 4  # '!' is a step, as <unk>
+
+
+def test_bidirectional_gru_has_its_own_quantities_and_a_direction_picker():
+    path = save_model("gru", cell="gru", bidirectional=True, objective="step_class")
+    at = open_explore()
+    at.text_input(key=TEXT_KEY.format(name="gru")).set_value("bad cafe").run()
+    assert not at.exception, at.exception
+    at.radio(key=PANEL.format(name="gru") + ".direction").set_value(1).run()
+    assert not at.exception, at.exception
+    want, tokens = expected(path, "bad cafe", direction=1)
+    assert set(want) == {"reset_gate", "update_gate", "new_gate", "hidden"}
+    assert_heatmaps_equal(at, want, tokens)
+
+
+def test_too_long_or_empty_input_is_a_clear_error():
+    save_model()
+    at = open_explore()
+    at.text_input(key=TEXT_KEY.format(name="tiny")).set_value("a" * 2001).run()
+    assert not at.exception, at.exception
+    assert "at most 2,000" in at.error[0].value
+    assert not at.get("plotly_chart")
+    at.text_input(key=TEXT_KEY.format(name="tiny")).set_value("").run()
+    assert "type some text" in at.error[0].value
+
+
+def test_long_input_is_averaged_and_the_page_says_so():
+    save_model()
+    at = open_explore()
+    at.text_input(key=TEXT_KEY.format(name="tiny")).set_value("abcdefgh " * 100).run()
+    assert not at.exception, at.exception
+    assert any("mean over windows of 3 steps" in i.value for i in at.info)
+    z = decode(charts(at)["input_gate"]["data"][0]["z"])
+    assert z.shape == (5, 300)
+
+
+def test_text_handed_over_by_another_page_is_shown():
+    path = save_model()
+    at = open_explore(**{state.EXPLORE_INPUT: "fade bad."})
+    assert at.text_input(key=TEXT_KEY.format(name="tiny")).value == "fade bad."
+    want, tokens = expected(path, "fade bad.")
+    assert_heatmaps_equal(at, want, tokens)
+
+
+def test_numeric_model_reads_typed_numbers():
+    torch.manual_seed(0)
+    model = SequenceModel(
+        ModelConfig(input_size=2, embedding_size=3, hidden_size=4, objective="step_value")
+    )
+    path = save_checkpoint(models_dir() / "series", model, None, {"task": {"name": "adding"}})
+    at = open_explore()
+    box = at.text_input(key=TEXT_KEY.format(name="series"))
+    assert ";" in box.value  # the task's sample, 2 numbers per step
+    box.set_value("0.5 0; 0.25 1; -1 0").run()
+    assert not at.exception, at.exception
+    checkpoint = load_checkpoint(path)
+    inputs = torch.tensor([[[0.5, 0], [0.25, 1], [-1, 0]]])
+    _, trace = record(checkpoint.model, inputs)
+    z = decode(charts(at)["cell"]["data"][0]["z"])
+    np.testing.assert_allclose(z, trace.cell[0, 0, 0].numpy().T, atol=1e-6)
+
+    at.text_input(key=TEXT_KEY.format(name="series")).set_value("0.5 x; 1 2").run()
+    assert "is not a number" in at.error[0].value
+
+
+@pytest.mark.parametrize("uploaded", [False, True])
+def test_without_a_model_the_page_points_to_train_and_upload(uploaded):
+    from app.resources import ModelRef
+
+    extra = {state.UPLOADED_MODELS: [ModelRef("uploaded", "x.onnx")]} if uploaded else {}
+    at = open_explore(**extra)
+    assert "Pick a model" in at.info[0].value
+    assert not at.get("plotly_chart")
+    links = [link.proto.page for link in at.get("page_link")]
+    assert any("train" in p for p in links) and any("upload" in p for p in links)
