@@ -1,0 +1,266 @@
+"""Training widgets: a live progress bar, loss and metric curves, and the trained-models manager.
+
+Every render_* helper takes a ``key`` and prefixes its widget keys with it (STYLE.md). Training
+runs in the script's own run (never a thread): `LiveRun` holds the placeholders that the
+Trainer's callbacks redraw, and writes what it sees into a plain dict kept in session state, so a
+later run (after Stop) can still show it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app.resources import ModelRef
+from lstm_viz.checkpoints import checkpoint_zip, delete_checkpoint, read_config
+from lstm_viz.training import Evaluation, Progress
+
+METRIC_LABELS = {"accuracy": "accuracy", "bits_per_token": "bits per token", "mse": "MSE"}
+LOWER_IS_BETTER = {"bits_per_token", "mse"}
+PROGRESS_INTERVAL = 0.15  # seconds between progress-bar redraws (about 7 per second)
+
+
+def metric_label(metric: str) -> str:
+    """ "accuracy", "bits per token", "MSE"."""
+    return METRIC_LABELS.get(metric, metric)
+
+
+def metric_direction(metric: str) -> str:
+    return "lower is better" if metric in LOWER_IS_BETTER else "higher is better"
+
+
+def format_metric(metric: str, value: float | None) -> str:
+    """93.1% for accuracy, 2.143 for bits per token, 0.0312 for MSE; "—" when missing."""
+    if value is None:
+        return "—"
+    if metric == "accuracy":
+        return f"{value:.1%}"
+    if metric == "bits_per_token":
+        return f"{value:.3f}"
+    return f"{value:.4g}"
+
+
+def format_duration(seconds: float) -> str:
+    """0:07, 1:05, 1:02:03."""
+    seconds = max(0, round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB"):
+        if size < 1000 or unit == "MB":
+            return f"{size:,} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1000
+    return f"{size:,.1f} MB"
+
+
+def progress_text(progress: dict[str, Any], unit: str) -> str:
+    """ "step 120/600 · loss 0.41 · 52,000 tokens/s · ETA 0:12" from a progress record."""
+    return (
+        f"step {progress['step']:,}/{progress['total_steps']:,} · "
+        f"loss {progress['loss']:.3g} · "
+        f"{progress['tokens_per_second']:,.0f} {unit}/s · "
+        f"ETA {format_duration(progress['eta_seconds'])}"
+    )
+
+
+def progress_record(progress: Progress) -> dict[str, Any]:
+    """The plain dict a run keeps of a Progress (session state holds no library objects)."""
+    return {
+        "step": progress.step,
+        "total_steps": progress.total_steps,
+        "fraction": progress.fraction,
+        "loss": progress.loss,
+        "tokens_per_second": progress.tokens_per_second,
+        "eta_seconds": progress.eta_seconds,
+        "elapsed": progress.elapsed,
+    }
+
+
+def render_progress(progress: dict[str, Any] | None, unit: str, *, key: str) -> None:
+    """A progress bar with step, loss, throughput and ETA (a finished or stopped run's last)."""
+    if progress is None:
+        st.progress(0.0, text="Preparing the task and the model…")
+    else:
+        st.progress(progress["fraction"], text=progress_text(progress, unit))
+
+
+def render_curves(history: list[dict[str, Any]], metric: str, *, key: str) -> None:
+    """Two charts side by side: training and validation loss; the validation metric.
+
+    history: Evaluation records as dicts (step, train_loss, val_loss, val_metric, best, ...).
+    """
+    label = metric_label(metric)
+    left, right = st.columns(2)
+    if not history:
+        left.caption("The loss curves appear after the first validation.")
+        return
+    frame = pd.DataFrame(history)
+    losses = frame.melt(
+        id_vars="step",
+        value_vars=["train_loss", "val_loss"],
+        var_name="split",
+        value_name="loss",
+    )
+    losses["split"] = losses["split"].map({"train_loss": "training", "val_loss": "validation"})
+    points = len(frame) <= 30
+    loss_chart = (
+        alt.Chart(losses, title="Loss")
+        .mark_line(point=points)
+        .encode(
+            x=alt.X("step:Q", title="training step"),
+            y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "split:N",
+                title=None,
+                scale=alt.Scale(domain=["training", "validation"], range=["#1f77b4", "#ff7f0e"]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=["step:Q", "split:N", alt.Tooltip("loss:Q", format=".4f")],
+        )
+        .properties(height=260)
+    )
+    metric_frame = frame[["step", "val_metric", "best"]].rename(columns={"val_metric": "value"})
+    axis = alt.Axis(format=".0%") if metric == "accuracy" else alt.Axis()
+    metric_chart = (
+        alt.Chart(metric_frame, title=f"Validation {label} ({metric_direction(metric)})")
+        .mark_line(point=points, color="#2ca02c")
+        .encode(
+            x=alt.X("step:Q", title="training step"),
+            y=alt.Y("value:Q", title=label, axis=axis, scale=alt.Scale(zero=False)),
+            tooltip=["step:Q", alt.Tooltip("value:Q", title=label, format=".4f"), "best:N"],
+        )
+        .properties(height=260)
+    )
+    # One key per redraw: a run redraws the same chart once per validation.
+    with left:
+        st.altair_chart(loss_chart, width="stretch", key=f"{key}.loss.{len(history)}")
+    with right:
+        st.altair_chart(metric_chart, width="stretch", key=f"{key}.metric.{len(history)}")
+
+
+class LiveRun:
+    """The placeholders of one training run and the Trainer callbacks that redraw them.
+
+    ``record`` is the run's dict in session state: its "progress" and "history" are updated
+    before anything is drawn, so an interrupted run (Stop) leaves a consistent record behind.
+    """
+
+    def __init__(self, record: dict[str, Any], *, key: str) -> None:
+        self.record = record
+        self.key = key
+        self.bar = st.empty()
+        self.curves = st.empty()
+        self._last_drawn = 0.0
+        with self.bar.container():
+            render_progress(None, record["unit"], key=f"{key}.progress")
+        with self.curves.container():
+            render_curves([], record["metric"], key=f"{key}.curves")
+
+    def on_progress(self, progress: Progress) -> None:
+        self.record["progress"] = progress_record(progress)
+        now = time.monotonic()
+        if now - self._last_drawn < PROGRESS_INTERVAL and progress.step < progress.total_steps:
+            return
+        self._last_drawn = now
+        self.bar.progress(progress.fraction, text=progress_text(self.record["progress"], self.unit))
+
+    def on_evaluation(self, evaluation: Evaluation) -> None:
+        self.record["history"].append(asdict(evaluation))
+        with self.curves.container():
+            render_curves(self.record["history"], self.record["metric"], key=f"{self.key}.curves")
+
+    @property
+    def unit(self) -> str:
+        return self.record["unit"]
+
+
+# ---- trained models ----------------------------------------------------------------------------
+def model_row(ref: ModelRef) -> dict[str, Any]:
+    """What the models table shows of one checkpoint (from its config.json; nothing is loaded)."""
+    path = Path(ref.path)
+    try:
+        config = read_config(path)
+    except ValueError:
+        config = {}
+    task = config.get("task", {})
+    model = config.get("model", {})
+    metric = task.get("metric", "")
+    best = config.get("training", {}).get("best_metric")
+    layers = model.get("num_layers", 1)
+    cell = (
+        str(model.get("cell", "?")).replace("_", " ").upper().replace("PEEPHOLE LSTM", "Peephole")
+    )
+    created = config.get("created", "")
+    try:
+        created = datetime.fromisoformat(created).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        pass
+    return {
+        "name": ref.name,
+        "task": task.get("title", "?"),
+        "model": f"{cell} · {layers} × {model.get('hidden_size', '?')}"
+        + (" · bidirectional" if model.get("bidirectional") else ""),
+        "validation": f"{metric_label(metric)} {format_metric(metric, best)}" if metric else "—",
+        "created": created,
+        "size": format_size(sum(f.stat().st_size for f in path.iterdir() if f.is_file())),
+    }
+
+
+def render_model_table(models: list[ModelRef], *, key: str) -> None:
+    """One row per trained model: name, task, cell and size, best validation metric, date, size."""
+    frame = pd.DataFrame([model_row(ref) for ref in models])
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        key=f"{key}.table",
+        column_config={
+            "name": "Name",
+            "task": "Task",
+            "model": "Model (cell · layers × units)",
+            "validation": "Best validation",
+            "created": "Created",
+            "size": "Size on disk",
+        },
+    )
+
+
+def render_model_actions(ref: ModelRef, *, key: str) -> bool:
+    """Download ``ref`` as one zip; delete it after an explicit confirmation.
+
+    Returns True when the model was deleted on this run (the caller reruns to refresh lists).
+    """
+    download, confirm, delete = st.columns([1, 1.3, 1], vertical_alignment="center")
+    with download:
+        st.download_button(
+            "⬇️ Download (.zip)",
+            data=lambda: checkpoint_zip(ref.path),
+            file_name=f"{ref.name}.zip",
+            mime="application/zip",
+            key=f"{key}.download",
+            on_click="ignore",  # no rerun: a download never interrupts anything
+            help="model.safetensors, config.json and vocab.json (if any), in one zip.",
+        )
+    with confirm:
+        sure = st.checkbox(f"Yes, delete {ref.name}", key=f"{key}.confirm.{ref.name}")
+    with delete:
+        clicked = st.button(
+            "🗑️ Delete",
+            key=f"{key}.delete",
+            disabled=not sure,
+            help="Tick the confirmation first. Deleting cannot be undone.",
+        )
+    if clicked and sure:
+        delete_checkpoint(ref.path)
+        return True
+    return False

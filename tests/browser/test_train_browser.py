@@ -1,0 +1,54 @@
+"""Training in a real browser: the progress bar and the curves move while the model learns."""
+
+from __future__ import annotations
+
+import time
+
+from lstm_viz.checkpoints import list_checkpoints
+
+from .test_browser_pages import assert_clean, screenshot, wait_until_drawn
+
+PROGRESS = '[data-testid="stProgress"] [role="progressbar"]'
+
+
+def progress_value(page) -> float:
+    return float(page.locator(PROGRESS).first.get_attribute("aria-valuenow") or 0)
+
+
+def set_number(page, label: str, value: int) -> None:
+    field = page.get_by_label(label, exact=True)
+    field.fill(str(value))
+    field.press("Tab")
+
+
+def test_progress_and_curves_move_while_training(app_url, page, server_models_dir):
+    page.goto(f"{app_url}/")
+    wait_until_drawn(page, "Explore")
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Train").click()
+    wait_until_drawn(page, "Train")
+    # Bracket depth (the default task), long enough to watch: more data and epochs.
+    set_number(page, "Training examples", 6000)
+    set_number(page, "Epochs", 4)
+    name = page.get_by_label("Save as", exact=True)  # outside the form: Enter reruns the page
+    name.fill("browser-dyck")
+    name.press("Enter")
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.locator('[data-testid="stFormSubmitButton"] button').click()
+
+    page.wait_for_selector(PROGRESS, timeout=60_000)
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=60_000)
+    first = progress_value(page)
+    time.sleep(1.5)
+    second = progress_value(page)
+    page.locator(PROGRESS).first.scroll_into_view_if_needed()
+    screenshot(page, "train-during")
+    assert 0 < first < second < 100, (first, second)  # the bar moves while it trains
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 2  # loss and metric
+
+    page.get_by_text("is saved and selected in the sidebar").wait_for(timeout=120_000)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    screenshot(page, "train-done")
+    assert [p.name for p in list_checkpoints(server_models_dir)] == ["browser-dyck"]
+    page.locator('[data-testid="stSidebar"]').get_by_text("1 trained").wait_for()
+    assert_clean(page)
