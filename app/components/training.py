@@ -117,7 +117,7 @@ def render_curves(history: list[dict[str, Any]], metric: str, *, key: str) -> No
         alt.Chart(losses, title="Loss")
         .mark_line(point=points)
         .encode(
-            x=alt.X("step:Q", title="training step"),
+            x=alt.X("step:Q", title="training step", axis=alt.Axis(format="d", tickMinStep=1)),
             y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
             color=alt.Color(
                 "split:N",
@@ -135,7 +135,7 @@ def render_curves(history: list[dict[str, Any]], metric: str, *, key: str) -> No
         alt.Chart(metric_frame, title=f"Validation {label} ({metric_direction(metric)})")
         .mark_line(point=points, color="#2ca02c")
         .encode(
-            x=alt.X("step:Q", title="training step"),
+            x=alt.X("step:Q", title="training step", axis=alt.Axis(format="d", tickMinStep=1)),
             y=alt.Y("value:Q", title=label, axis=axis, scale=alt.Scale(zero=False)),
             tooltip=["step:Q", alt.Tooltip("value:Q", title=label, format=".4f"), "best:N"],
         )

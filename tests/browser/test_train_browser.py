@@ -52,3 +52,26 @@ def test_progress_and_curves_move_while_training(app_url, page, server_models_di
     assert [p.name for p in list_checkpoints(server_models_dir)] == ["browser-dyck"]
     page.locator('[data-testid="stSidebar"]').get_by_text("1 trained").wait_for()
     assert_clean(page)
+
+
+def test_stop_keeps_the_best_checkpoint_so_far(app_url, page, server_models_dir):
+    page.goto(f"{app_url}/")
+    wait_until_drawn(page, "Explore")
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Train").click()
+    wait_until_drawn(page, "Train")
+    set_number(page, "Training examples", 20000)  # long: we stop it
+    set_number(page, "Epochs", 50)
+    name = page.get_by_label("Save as", exact=True)
+    name.fill("stopped-dyck")
+    name.press("Enter")
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.locator('[data-testid="stFormSubmitButton"] button').click()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=60_000)
+    while not (server_models_dir / "stopped-dyck").exists():  # a first validation saved it
+        page.wait_for_timeout(200)
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("the best checkpoint so far is kept").wait_for(timeout=60_000)
+    screenshot(page, "train-stopped")
+    assert "stopped-dyck" in [p.name for p in list_checkpoints(server_models_dir)]
+    assert_clean(page)
