@@ -6,6 +6,7 @@ instead of skipping them, so the suite cannot pass without running them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -52,11 +53,11 @@ def server_models_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("server-models")
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory, server_models_dir):
-    """Start `streamlit run app/streamlit_app.py` on a free localhost port; stop it at the end."""
+@contextlib.contextmanager
+def start_server(models_dir: Path, log_path: Path):
+    """`streamlit run app/streamlit_app.py` on a free localhost port, reading ``models_dir``;
+    yields its URL once /_stcore/health answers ok; stops it (SIGTERM to its group) after."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
     command = [
         sys.executable,
         "-m",
@@ -76,7 +77,7 @@ def app_url(tmp_path_factory, server_models_dir):
         server = subprocess.Popen(
             command,
             cwd=ROOT,
-            env={**os.environ, "LSTM_VIZ_MODELS_DIR": str(server_models_dir)},
+            env={**os.environ, "LSTM_VIZ_MODELS_DIR": str(models_dir)},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -103,6 +104,14 @@ def app_url(tmp_path_factory, server_models_dir):
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
                 server.wait()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, server_models_dir):
+    """The app on a free localhost port, with the session's private models folder."""
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with start_server(server_models_dir, log_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,7 @@ its own server on a private models folder holding a small checkpoint saved here.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -20,7 +15,7 @@ import torch
 from lstm_viz.checkpoints import save_checkpoint
 from lstm_viz.models import ModelConfig, SequenceModel
 from lstm_viz.vocab import Vocab
-from tests.browser.conftest import ROOT, free_port
+from tests.browser.conftest import start_server
 from tests.browser.test_browser_pages import APP_READY, SCRIPT_DONE, assert_clean, screenshot
 
 HEATMAP_DRAWN = '[data-testid="stPlotlyChart"] .heatmaplayer image'
@@ -48,50 +43,8 @@ def save_model(root: Path) -> Path:
 def explore_url(tmp_path_factory):
     models = tmp_path_factory.mktemp("explore-models")
     save_model(models)
-    port = free_port()
-    log_path = models.parent / "explore-server.log"
-    env = {**os.environ, "LSTM_VIZ_MODELS_DIR": str(models)}
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app/streamlit_app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Streamlit did not start:\n{log_path.read_text()[-3000:]}", False)
-            time.sleep(0.2)
+    with start_server(models, models.parent / "explore-server.log") as url:
         yield url
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
 
 
 def wait_for_heatmaps(page, count: int = 6) -> None:
