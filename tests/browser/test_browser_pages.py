@@ -54,10 +54,14 @@ def assert_clean(page, allowed_console_urls: tuple[str, ...] = ()) -> None:
     assert recorded.page_errors == [], f"uncaught errors: {recorded.page_errors}"
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, readme: str | None = None) -> Path:
+    """Save tests/browser/screenshots/<name>.png; with ``readme``, also docs/images/<readme>."""
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
+    if readme:
+        README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, README_SCREENSHOT.parent / readme)
     return path
 
 

@@ -88,7 +88,7 @@ def test_type_enter_and_change_layer(explore_url, page):
     unknown = page.locator(".lv-unknown")
     assert unknown.count() == 1 and unknown.inner_text() == "🐟"
     assert "<unk>" in unknown.get_attribute("title")
-    screenshot(page, "explore-typed")
+    screenshot(page, "explore-typed", readme="explore.png")
 
     page.locator('[data-testid="stRadio"]').get_by_text("Layer 1").click()
     page.wait_for_function(

@@ -44,7 +44,7 @@ def test_progress_and_curves_move_while_training(app_url, page, server_models_di
         page.wait_for_timeout(250)
         second = progress_value(page)
     page.locator(PROGRESS).first.scroll_into_view_if_needed()
-    screenshot(page, "train-during")
+    screenshot(page, "train-during", readme="train.png")
     assert 0 < first < second < 100, (first, second)  # the bar moves while it trains
     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 2  # loss and metric
 
