@@ -106,21 +106,22 @@ def colour_scale(quantity: str, values: np.ndarray | None = None) -> dict:
     symbol = QUANTITY_SYMBOLS.get(quantity, quantity)
     if quantity in GATES:
         return dict(colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0, title=f"{symbol}<br>0 to 1")
+    if values is None and quantity not in BOUNDED:
+        raise ValueError(f"the colour range of {quantity!r} depends on its values: pass them")
     bound = _max_abs(values)
     if quantity in BOUNDED and bound <= 1.0 + 1e-6:
         return dict(
             colorscale=DIVERGING, zmin=-1.0, zmax=1.0, zmid=0.0, title=f"{symbol}<br>-1 to 1"
         )
-    if quantity in BOUNDED or quantity in UNBOUNDED or values is not None:
-        bound = bound if bound > 0 else 1.0
-        return dict(
-            colorscale=DIVERGING,
-            zmin=-bound,
-            zmax=bound,
-            zmid=0.0,
-            title=f"{symbol}<br>±{_short(bound)}",
-        )
-    raise ValueError(f"no colour scale for {quantity!r} without values")
+    # Unbounded (or a bounded name whose values left [-1, 1]): symmetric, the range said.
+    bound = bound if bound > 0 else 1.0
+    return dict(
+        colorscale=DIVERGING,
+        zmin=-bound,
+        zmax=bound,
+        zmid=0.0,
+        title=f"{symbol}<br>±{_short(bound)}",
+    )
 
 
 def _max_abs(values: np.ndarray | None) -> float:
@@ -274,7 +275,7 @@ def heatmap(
             shown = "".join(display_token(t) for t in tokens[s:stop])
             shown = shown if len(shown) <= 24 else shown[:23] + "…"
             column_text.append(f"{shown!r} · steps {s}-{stop - 1} (mean)")
-            tick_text.append(display_token(tokens[s]))
+            tick_text.append(f"{s:,}")  # single tokens would mislead here: label steps
     symbol = QUANTITY_SYMBOLS.get(quantity, quantity)
     hover = ["%{x}", "unit %{y}", f"<b>{symbol} = %{{z:.3f}}</b>"]
     hover += [
@@ -295,7 +296,7 @@ def heatmap(
             **scale,
         )
     )
-    every = _tick_stride(tick_text, columns)
+    every = _tick_stride(tick_text, columns) if win.window == 1 else math.ceil(columns / 8)
     title = label(quantity)
     note = win.note
     where = f"layer {layer}"
@@ -311,12 +312,12 @@ def heatmap(
     figure.update_xaxes(
         title_text="token"
         if win.window == 1
-        else f"token (first of each {win.window}-step window)",
+        else f"step (mean over {win.window}-step windows; hover for the tokens)",
         tickmode="array",
         type="category",
         tickvals=column_text[::every],
         ticktext=tick_text[::every],
-        tickangle=0 if max(map(len, tick_text), default=1) <= 2 else -60,
+        tickangle=0 if win.window > 1 or max(map(len, tick_text), default=1) <= 2 else -60,
         showgrid=False,
         zeroline=False,
     )

@@ -72,7 +72,8 @@ def render_tokens(
     if missing:
         shown = ", ".join(repr(t) for t in dict.fromkeys(missing))
         st.warning(
-            f"{len(missing):,} token(s) are not in the vocabulary and were read as `<unk>`: "
+            f"{len(missing):,} {'token is' if len(missing) == 1 else 'tokens are'} not in the "
+            "vocabulary and read as `<unk>`: "
             f"{_markdown_escape(shown[:300])}",
             icon="⚠️",
         )

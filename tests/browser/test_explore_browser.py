@@ -100,5 +100,15 @@ def test_type_enter_and_change_layer(explore_url, page):
     wait_for_heatmaps(page)
     page.locator('[data-testid="stPlotlyChart"]').first.hover()
     screenshot(page, "explore-layer1")
+    page.locator('[data-testid="stPlotlyChart"]').nth(5).scroll_into_view_if_needed()
+    screenshot(page, "explore-states")
+
+    # A long input: averaged over windows of steps, and the page says so.
+    box.fill("the cat sat on the mat. " * 60)
+    box.press("Enter")
+    page.get_by_text("mean over windows of", exact=False).first.wait_for(timeout=30_000)
+    wait_for_heatmaps(page)
+    page.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
+    screenshot(page, "explore-long")
     assert_clean(page)
     assert seconds < 20, f"typing to drawn took {seconds:.1f} s"
