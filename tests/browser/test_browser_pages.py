@@ -25,6 +25,10 @@ LOCAL_SCHEMES = {"data", "blob", "about"}
 
 APP_READY = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
 SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+DEVICE_PICKER_DRAWN = """() => {
+    const picker = document.querySelector('[data-testid="stSidebar"] input[aria-label="Device"]');
+    return picker !== null && picker.value !== "";
+}"""
 
 
 def wait_until_drawn(page, title: str) -> None:
@@ -32,6 +36,9 @@ def wait_until_drawn(page, title: str) -> None:
     page.wait_for_selector(APP_READY)
     page.get_by_role("heading", level=1, name=re.compile(title)).wait_for()
     page.wait_for_selector(SCRIPT_DONE)
+    # Widgets draw lazily after the script has finished: screenshots wait for the sidebar's
+    # device picker to show its value (it is on every page).
+    page.wait_for_function(DEVICE_PICKER_DRAWN)
 
 
 def leaves_localhost(url: str) -> bool:
