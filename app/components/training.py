@@ -63,14 +63,17 @@ def format_size(size: int) -> str:
     return f"{size:,.1f} MB"
 
 
-def progress_text(progress: dict[str, Any], unit: str) -> str:
-    """ "step 120/600 · loss 0.41 · 52,000 tokens/s · ETA 0:12" from a progress record."""
-    return (
+def progress_text(progress: dict[str, Any], unit: str, *, done: bool = False) -> str:
+    """ "step 120/600 · loss 0.41 · 52,000 tokens/s · ETA 0:12" from a progress record;
+    a run that is over shows its elapsed time instead of the ETA."""
+    text = (
         f"step {progress['step']:,}/{progress['total_steps']:,} · "
         f"loss {progress['loss']:.3g} · "
         f"{progress['tokens_per_second']:,.0f} {unit}/s · "
-        f"ETA {format_duration(progress['eta_seconds'])}"
     )
+    if done:
+        return text + f"took {format_duration(progress['elapsed'])}"
+    return text + f"ETA {format_duration(progress['eta_seconds'])}"
 
 
 def progress_record(progress: Progress) -> dict[str, Any]:
@@ -86,12 +89,14 @@ def progress_record(progress: Progress) -> dict[str, Any]:
     }
 
 
-def render_progress(progress: dict[str, Any] | None, unit: str, *, key: str) -> None:
-    """A progress bar with step, loss, throughput and ETA (a finished or stopped run's last)."""
+def render_progress(
+    progress: dict[str, Any] | None, unit: str, *, key: str, done: bool = False
+) -> None:
+    """A progress bar with step, loss, throughput and ETA (``done``: a run that is over)."""
     if progress is None:
-        st.progress(0.0, text="Preparing the task and the model…")
+        st.progress(0.0, text="Nothing trained yet." if done else "Starting…")
     else:
-        st.progress(progress["fraction"], text=progress_text(progress, unit))
+        st.progress(progress["fraction"], text=progress_text(progress, unit, done=done))
 
 
 def render_curves(history: list[dict[str, Any]], metric: str, *, key: str) -> None:
@@ -123,14 +128,14 @@ def render_curves(history: list[dict[str, Any]], metric: str, *, key: str) -> No
                 "split:N",
                 title=None,
                 scale=alt.Scale(domain=["training", "validation"], range=["#1f77b4", "#ff7f0e"]),
-                legend=alt.Legend(orient="top"),
+                legend=alt.Legend(orient="right"),
             ),
             tooltip=["step:Q", "split:N", alt.Tooltip("loss:Q", format=".4f")],
         )
         .properties(height=260)
     )
     metric_frame = frame[["step", "val_metric", "best"]].rename(columns={"val_metric": "value"})
-    axis = alt.Axis(format=".0%") if metric == "accuracy" else alt.Axis()
+    axis = alt.Axis(format=".1~%") if metric == "accuracy" else alt.Axis()
     metric_chart = (
         alt.Chart(metric_frame, title=f"Validation {label} ({metric_direction(metric)})")
         .mark_line(point=points, color="#2ca02c")

@@ -44,6 +44,8 @@ from lstm_viz.tasks import (
 from lstm_viz.training import Callbacks, TrainConfig, Trainer, model_config_for
 
 K = "train"  # widget-key prefix of this page
+STOP_WAIT = 120.0  # seconds to wait for a stopped run's last validation and save
+NAME_RESET = f"{K}.name.reset"  # set after a model is saved: the name box takes a free default
 DEFAULT_TASK = "dyck"  # trains in seconds, and its hidden variable (depth) is easy to see
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 CELL_LABELS = {
@@ -162,6 +164,7 @@ def train(settings: Settings, area) -> None:
         "notes": notes,
         "started": time.time(),
     }
+    record["alive"] = True  # until this thread leaves train(), however it leaves
     st.session_state[state.TRAIN_RUN] = record
     with area:
         st.markdown(
@@ -180,15 +183,21 @@ def train(settings: Settings, area) -> None:
         model,
         task,
         config,
-        Callbacks(on_progress=live.on_progress, on_evaluation=live.on_evaluation),
+        Callbacks(
+            on_progress=live.on_progress,
+            on_evaluation=live.on_evaluation,
+            should_stop=lambda: record.get("cancel", False),
+        ),
         checkpoint_dir=path,
     )
     try:
         result = trainer.fit()
     except Exception as error:  # noqa: BLE001 - shown to the user; Stop is not an Exception
-        record.update(status="failed", error=f"{type(error).__name__}: {error}")
+        record.update(status="failed", error=f"{type(error).__name__}: {error}", alive=False)
         finish(record)
         return
+    finally:  # also when a click stops this run: Streamlit raises inside a callback's st call
+        record["alive"] = False
     record.update(
         status="finished",
         stopped=result.stopped,
@@ -199,6 +208,19 @@ def train(settings: Settings, area) -> None:
         saved=result.checkpoint is not None,
     )
     finish(record)
+
+
+def wait_until_stopped(record: dict[str, Any], area) -> None:
+    """Let an interrupted run's thread finish. With fastReruns, Streamlit starts the new run at
+    once and the old thread stops only at its next st call: ask it to stop (``cancel``, which
+    the Trainer polls every step; it validates and saves once more) and wait until it is gone,
+    so the record read here is its last word."""
+    record["cancel"] = True
+    deadline = time.monotonic() + STOP_WAIT
+    if record.get("alive"):
+        with area, st.spinner("Stopping: keeping the best checkpoint so far…"):
+            while record.get("alive") and time.monotonic() < deadline:
+                time.sleep(0.05)
 
 
 def finish(record: dict[str, Any]) -> None:
@@ -212,6 +234,7 @@ def finish(record: dict[str, Any]) -> None:
         record["seconds"] = progress.get("elapsed", 0.0)
     if record.get("saved"):
         st.session_state[state.SELECT_MODEL] = record["model_id"]
+        st.session_state[NAME_RESET] = True  # the next model gets a fresh default name
     st.rerun()
 
 
@@ -228,13 +251,13 @@ def render_outcome(record: dict[str, Any]) -> None:
         st.error(f"Training `{name}` failed: {record['error']}", icon="💥")
     elif status == "stopped" and not record.get("saved"):
         st.warning(
-            f"⏹ Stopped after {took}, before the first validation: nothing was saved.",
-            icon="⚠️",
+            f"Stopped after {took}, before the first validation: nothing was saved.",
+            icon="⏹️",
         )
     elif status == "stopped":
         st.success(
-            f"⏹ Stopped after {took}: the best checkpoint so far is kept as `{name}`; {best}.",
-            icon="💾",
+            f"Stopped after {took}: the best checkpoint so far is kept as `{name}`; {best}.",
+            icon="⏹️",
         )
     else:
         why = {
@@ -250,7 +273,7 @@ def render_outcome(record: dict[str, Any]) -> None:
         )
     for note in record.get("notes", []):
         st.info(note, icon="ℹ️")
-    render_progress(record["progress"], record["unit"], key=f"{K}.last.progress")
+    render_progress(record["progress"], record["unit"], key=f"{K}.last.progress", done=True)
     render_curves(record["history"], metric, key=f"{K}.last.curves")
     if record.get("saved") and st.button(
         "Open in Explore 🔍",
@@ -347,10 +370,10 @@ def render_task_params(task: str) -> dict[str, Any]:
         if file is not None:
             params["text"] = file.getvalue()
     names = [p for p in spec.defaults if p not in SPECIAL]
-    columns = st.columns(3)
+    columns = st.columns(2)
     for i, param in enumerate(names):
         low, high = spec.limits.get(param, (0, 10**9))
-        with columns[i % 3]:
+        with columns[i % 2]:
             params[param] = number(
                 PARAM_LABELS.get(param, param.replace("_", " ").capitalize()),
                 f"{K}.task.{task}.{param}",
@@ -362,7 +385,8 @@ def render_task_params(task: str) -> dict[str, Any]:
 
 
 def render_model_settings(cell: str) -> dict[str, Any]:
-    a, b, c, d = st.columns(4)
+    a, b = st.columns(2)
+    c, d = st.columns(2)
     with a:
         hidden = number("Hidden units", f"{K}.model.hidden_size", 32, 1, 4096, help="Per layer.")
     with b:
@@ -402,9 +426,17 @@ def render_model_settings(cell: str) -> dict[str, Any]:
 
 
 def render_training_settings() -> dict[str, Any]:
-    a, b, c, d = st.columns(4)
+    a, b = st.columns(2)
     with a:
         epochs = number("Epochs", f"{K}.epochs", 5, 1, 10_000)
+        evals = number(
+            "Validations per epoch",
+            f"{K}.evals_per_epoch",
+            4,
+            1,
+            1000,
+            help="More: finer curves and earlier stopping, a little slower.",
+        )
         patience = number(
             "Patience",
             f"{K}.patience",
@@ -415,23 +447,13 @@ def render_training_settings() -> dict[str, Any]:
         )
     with b:
         batch_size = number("Batch size", f"{K}.batch_size", 32, 1, 4096)
-        max_seconds = number(
-            "Time limit (s)", f"{K}.max_seconds", 120, 0, 86_400, help="0: no limit."
-        )
-    with c:
         learning_rate = number(
             "Learning rate", f"{K}.learning_rate", 0.003, 0.00001, 1.0, step=0.001, format="%.4f"
         )
-        seed = number("Seed", f"{K}.seed", 0, 0, 2**31 - 1, help="For the data and the weights.")
-    with d:
-        evals = number(
-            "Validations per epoch",
-            f"{K}.evals_per_epoch",
-            4,
-            1,
-            1000,
-            help="More: finer curves and earlier stopping, a little slower.",
+        max_seconds = number(
+            "Time limit (s)", f"{K}.max_seconds", 120, 0, 86_400, help="0: no limit."
         )
+        seed = number("Seed", f"{K}.seed", 0, 0, 2**31 - 1, help="For the data and the weights.")
     return {
         "epochs": epochs,
         "batch_size": batch_size,
@@ -449,7 +471,8 @@ def render_name(task: str, cell: str) -> tuple[str, bool]:
     whether the user confirmed replacing an existing checkpoint of that name."""
     key, auto_key = f"{K}.name", f"{K}.name.auto"
     default = default_name(task, cell)
-    if st.session_state.get(key) in (None, st.session_state.get(auto_key)):
+    reset = st.session_state.pop(NAME_RESET, False)
+    if reset or st.session_state.get(key) in (None, st.session_state.get(auto_key)):
         st.session_state[key] = default
     st.session_state[auto_key] = default
     name = st.text_input(
@@ -497,38 +520,39 @@ st.markdown(
     "improvement; ⏹ Stop keeps it."
 )
 
-settings_column, run_column = st.columns([5, 6], gap="large")
-with settings_column:
-    pick_task, pick_cell = st.columns([3, 2])
-    with pick_task:
-        task_name = st.selectbox(
-            "Task",
-            options=list(TASKS),
-            index=list(TASKS).index(DEFAULT_TASK),
-            format_func=lambda name: TASKS[name].title,
-            key=f"{K}.task",
-        )
-    with pick_cell:
-        cell = st.selectbox(
-            "Cell", options=list(CELLS), format_func=CELL_LABELS.get, key=f"{K}.cell"
-        )
-    st.caption(TASKS[task_name].description)
-    user_data = render_user_data(task_name)
+pick_task, pick_cell, pick_name = st.columns([3, 2, 3])
+with pick_task:
+    task_name = st.selectbox(
+        "Task",
+        options=list(TASKS),
+        index=list(TASKS).index(DEFAULT_TASK),
+        format_func=lambda name: TASKS[name].title,
+        key=f"{K}.task",
+    )
+with pick_cell:
+    cell = st.selectbox("Cell", options=list(CELLS), format_func=CELL_LABELS.get, key=f"{K}.cell")
+with pick_name:
     checkpoint_name, replace = render_name(task_name, cell)
-    with st.form(f"{K}.form", border=True):
+st.caption(f"**{TASKS[task_name].title}:** {TASKS[task_name].description}")
+user_data = render_user_data(task_name)
+with st.form(f"{K}.form", border=True):
+    task_column, model_column, training_column = st.columns(3, gap="large")
+    with task_column:
         st.markdown("**Task**")
         task_params = render_task_params(task_name)
+    with model_column:
         st.markdown("**Model**")
         model_settings = render_model_settings(cell)
+    with training_column:
         st.markdown("**Training**")
         training_settings = render_training_settings()
-        submitted = st.form_submit_button("🏋️ Train", type="primary", key=f"{K}.submit")
+    submitted = st.form_submit_button("🏋️ Train", type="primary", key=f"{K}.submit")
 
-with run_column:
-    run_area = st.container()
+run_area = st.container()
 
 last = st.session_state.get(state.TRAIN_RUN)
 if last and last["status"] == "running":  # the run that trained it was interrupted (Stop)
+    wait_until_stopped(last, run_area)
     last["status"] = "stopped"
     if not submitted:
         finish(last)  # reruns, so the sidebar shows the kept checkpoint

@@ -1,93 +1,195 @@
-"""The Train page (AppTest): train a tiny model, find it in the picker; bad input loses nothing."""
+"""AppTest: the Train page trains a tiny model into the picker; bad input is refused, clearly."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import state
 from lstm_viz.checkpoints import list_checkpoints, load_checkpoint, models_dir
+from lstm_viz.tasks import TASKS
 
-APP = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
+ENTRYPOINT = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
+TINY = {  # widget key -> value: a dyck model that trains in about a second
+    "train.task.dyck.train_size": 64,
+    "train.task.dyck.validation_size": 32,
+    "train.task.dyck.min_length": 10,
+    "train.task.dyck.max_length": 20,
+    "train.model.hidden_size": 8,
+    "train.model.embedding_size": 8,
+    "train.epochs": 2,
+    "train.batch_size": 16,
+}
 
 
 def train_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
     at.run()
-    at.switch_page("views/train.py").run()
+    at.switch_page("views/train.py")
+    at.run()
     assert not at.exception, at.exception
     return at
 
 
-def set_tiny_dyck(at: AppTest, name: str) -> None:
-    at.selectbox(key="train.task").set_value("dyck").run()
-    for param, value in {
-        "train_size": 64,
-        "validation_size": 32,
-        "min_length": 6,
-        "max_length": 12,
-    }.items():
-        at.number_input(key=f"train.task.dyck.{param}").set_value(value)
-    at.number_input(key="train.model.hidden_size").set_value(8)
-    at.number_input(key="train.epochs").set_value(2)
-    at.text_input(key="train.name").set_value(name)
+def fill(at: AppTest, values: dict) -> None:
+    for key, value in values.items():
+        at.number_input(key=key).set_value(value)
 
 
-def test_a_tiny_model_trains_and_appears_in_the_picker():
-    at = train_page()
-    set_tiny_dyck(at, "tiny-dyck")
+def submit(at: AppTest) -> AppTest:
     at.button(key="train.submit").click().run()
     assert not at.exception, at.exception
-    assert [p.name for p in list_checkpoints()] == ["tiny-dyck"]
+    return at
+
+
+def choose_task(at: AppTest, name: str) -> AppTest:
+    at.selectbox(key="train.task").select(name).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def errors(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def test_trains_a_tiny_model_into_the_picker():
+    at = train_page()
+    assert "Train" in at.title[0].value
+    at.text_input(key="train.name").set_value("tiny-dyck")
+    fill(at, TINY)
+    submit(at)
+
+    assert [p.name for p in list_checkpoints(models_dir())] == ["tiny-dyck"]
     checkpoint = load_checkpoint(models_dir() / "tiny-dyck")
     assert checkpoint.info["task"]["name"] == "dyck"
     assert checkpoint.model.config.hidden_size == 8
     picker = at.sidebar.selectbox(key=state.MODEL_PICKER)
     assert "🏋️ Trained · tiny-dyck" in picker.options
-    assert picker.value == "trained/tiny-dyck"  # selected for Explore
-    assert any("tiny-dyck" in s.value for s in at.success)
-    # Open in Explore: the model's task sample is handed over and its heatmaps are drawn.
+    assert picker.value == "trained/tiny-dyck"  # selected, ready for Explore
+    assert at.session_state[state.CHOICES]["model"] == "trained/tiny-dyck"
+    run = at.session_state[state.TRAIN_RUN]
+    assert run["status"] == "finished" and run["saved"]
+    assert run["history"], "no evaluation was recorded"
+    assert "`tiny-dyck` is saved" in at.success[0].value
+    assert "accuracy" in at.success[0].value
+    assert at.get("vega_lite_chart"), "no curves"
+    assert "tiny-dyck" in at.dataframe[0].value["name"].tolist()  # in the models table
+    assert at.text_input(key="train.name").value.startswith("dyck-lstm-")  # a fresh default
+
+    # Open in Explore hands over the task's sample input, and Explore draws the model.
     at.button(key="train.open").click().run()
     assert not at.exception, at.exception
-    sample = at.session_state[state.EXPLORE_INPUT]
-    assert sample and set(sample) <= set("()[]")
+    assert at.session_state[state.EXPLORE_INPUT] == run["sample"]
+    assert run["sample"] and set(run["sample"]) <= set("()[]")
     assert len(at.get("plotly_chart")) >= 6
 
 
-def test_bad_input_is_refused_with_a_message_and_nothing_is_written():
+def test_an_interrupted_run_reports_the_kept_checkpoint():
+    """What the page does after Stop: the Trainer saved the best checkpoint, the run's record
+    still says "running"; the next run says it was stopped and selects the checkpoint."""
     at = train_page()
-    at.selectbox(key="train.task").set_value("text-user").run()
-    at.text_area(key="train.text.paste").set_value("too short")
-    at.text_input(key="train.name").set_value("should-not-exist")
-    at.button(key="train.submit").click().run()
-    assert not at.exception, at.exception
-    assert at.error and "500" in at.error[0].value  # the limit is stated
-    assert list_checkpoints() == []
-
-    at.text_area(key="train.text.paste").set_value("abc\x00\x01\x02" * 200)  # binary
-    at.button(key="train.submit").click().run()
-    assert at.error and list_checkpoints() == []
-
-    at.selectbox(key="train.task").set_value("csv").run()
-    at.text_area(key="train.csv.paste").set_value(
-        "t,x\n" + "".join(f"{i},{i}\n" for i in range(80))
-    )
-    at.button(key="train.submit").click().run()  # no column chosen
-    assert at.error and "column" in at.error[0].value.lower()
-    assert list_checkpoints() == []
-
-
-def test_an_existing_checkpoint_is_only_replaced_when_confirmed():
-    at = train_page()
-    set_tiny_dyck(at, "keep-me")
-    at.button(key="train.submit").click().run()
-    first = (models_dir() / "keep-me" / "model.safetensors").read_bytes()
-    at.switch_page("views/train.py").run()
-    set_tiny_dyck(at, "keep-me")
-    at.number_input(key="train.seed").set_value(7)
+    at.text_input(key="train.name").set_value("kept")
+    fill(at, TINY)
+    submit(at)
+    run = at.session_state[state.TRAIN_RUN]
+    run.update(status="running")  # as if a click had interrupted the training
+    at.session_state[state.TRAIN_RUN] = run
     at.run()
-    assert any("exists" in w.value for w in at.warning)
-    at.button(key="train.submit").click().run()
-    assert at.error  # not confirmed: refused
-    assert (models_dir() / "keep-me" / "model.safetensors").read_bytes() == first
+    assert not at.exception, at.exception
+    assert "Stopped after" in at.success[0].value
+    assert "the best checkpoint so far is kept as `kept`" in at.success[0].value
+    assert at.session_state[state.CHOICES]["model"] == "trained/kept"
+
+
+def refused(at: AppTest, *messages: str) -> None:
+    """An st.error that names the problem, and nothing written or changed on disk."""
+    text = errors(at)
+    assert "Nothing was trained" in text
+    for message in messages:
+        assert message.lower() in text.lower(), text
+    assert list_checkpoints(models_dir()) == []
+    assert at.session_state[state.TRAIN_RUN] is None
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "the text is empty"),
+        ("   \n  ", "the text is empty"),
+        ("ab\x00cd\x01\x02" * 200, "looks binary"),
+        ("too short " * 5, "too short"),
+    ],
+    ids=["empty", "blank", "binary", "short"],
+)
+def test_bad_user_text_is_refused(text, message):
+    at = choose_task(train_page(), "text-user")
+    at.text_area(key="train.text.paste").set_value(text)
+    refused(submit(at), message)
+
+
+CSV_OK = "t,value\n" + "\n".join(f"{i},{(i * 7) % 11}" for i in range(80))
+
+
+@pytest.mark.parametrize(
+    "data, column, message",
+    [
+        (CSV_OK.replace("\n40,", "\n40,oops"), "value", "non-numeric cell"),
+        ("t,value\n" + "\n".join(f"{i},{i}" for i in range(10)), "value", "at least 50"),
+        (CSV_OK, None, "no column chosen"),
+        ("", None, "the CSV file is empty"),
+    ],
+    ids=["non-numeric", "too-few-rows", "no-column", "no-file"],
+)
+def test_bad_csv_is_refused(data, column, message):
+    at = choose_task(train_page(), "csv")
+    at.text_area(key="train.csv.paste").set_value(data).run()
+    if data:
+        assert at.selectbox(key="train.csv.column").options == ["t", "value"]
+    if column:
+        at.selectbox(key="train.csv.column").select(column)
+    refused(submit(at), message)
+
+
+def test_out_of_range_settings_are_refused():
+    at = train_page()
+    # Each input carries the library's range, so a browser cannot go past it...
+    size = at.number_input(key="train.task.dyck.train_size")
+    assert (size.min, size.max) == TASKS["dyck"].limits["train_size"]
+    assert at.number_input(key="train.model.hidden_size").min == 1
+    # ...and what only the library can judge (one setting against another) is an error.
+    fill(at, {"train.task.dyck.min_length": 40, "train.task.dyck.max_length": 10})
+    refused(submit(at), "min_length")
+
+    at = train_page()
+    at.text_input(key="train.name").set_value("no spaces please")
+    refused(submit(at), "not allowed")
+
+
+def test_replacing_a_checkpoint_needs_confirmation_and_deleting_too():
+    at = train_page()
+    at.text_input(key="train.name").set_value("mine")
+    fill(at, TINY)
+    submit(at)
+    (saved,) = list_checkpoints(models_dir())
+    before = (saved / "model.safetensors").read_bytes()
+
+    # Same name again: a warning, and without the tick nothing is replaced.
+    at.text_input(key="train.name").set_value("mine").run()
+    assert "training will replace it" in at.warning[0].value
+    fill(at, {**TINY, "train.seed": 1})
+    submit(at)
+    assert "already exists" in errors(at)
+    assert (saved / "model.safetensors").read_bytes() == before
+
+    # Delete: the button is disabled until the confirmation is ticked.
+    at.selectbox(key="train.models.pick").select("mine").run()
+    assert at.button(key="train.models.delete").disabled  # a browser cannot click it
+    assert saved.exists()
+    at.checkbox(key="train.models.confirm.mine").check().run()
+    at.button(key="train.models.delete").click().run()
+    assert not at.exception, at.exception
+    assert not saved.exists()
+    assert "Deleted mine" in at.success[-1].value
+    assert at.session_state[state.CHOICES]["model"] is None  # gone from the picker too

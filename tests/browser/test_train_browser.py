@@ -9,6 +9,7 @@ from lstm_viz.checkpoints import list_checkpoints
 from .test_browser_pages import assert_clean, screenshot, wait_until_drawn
 
 PROGRESS = '[data-testid="stProgress"] [role="progressbar"]'
+TALL = {"width": 1440, "height": 1900}  # the form, the progress bar and the curves in one shot
 
 
 def progress_value(page) -> float:
@@ -22,13 +23,14 @@ def set_number(page, label: str, value: int) -> None:
 
 
 def test_progress_and_curves_move_while_training(app_url, page, server_models_dir):
+    page.set_viewport_size(TALL)
     page.goto(f"{app_url}/")
     wait_until_drawn(page, "Explore")
     page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Train").click()
     wait_until_drawn(page, "Train")
-    # Bracket depth (the default task), long enough to watch: more data and epochs.
-    set_number(page, "Training examples", 6000)
-    set_number(page, "Epochs", 4)
+    # Bracket depth (the default task), long enough to watch (a few seconds on an idle laptop).
+    set_number(page, "Training examples", 3000)
+    set_number(page, "Epochs", 2)
     name = page.get_by_label("Save as", exact=True)  # outside the form: Enter reruns the page
     name.fill("browser-dyck")
     name.press("Enter")
@@ -43,7 +45,6 @@ def test_progress_and_curves_move_while_training(app_url, page, server_models_di
     while second <= first and time.monotonic() < deadline:
         page.wait_for_timeout(250)
         second = progress_value(page)
-    page.locator(PROGRESS).first.scroll_into_view_if_needed()
     screenshot(page, "train-during", readme="train.png")
     assert 0 < first < second < 100, (first, second)  # the bar moves while it trains
     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 2  # loss and metric
@@ -57,12 +58,14 @@ def test_progress_and_curves_move_while_training(app_url, page, server_models_di
 
 
 def test_stop_keeps_the_best_checkpoint_so_far(app_url, page, server_models_dir):
+    page.set_viewport_size(TALL)
     page.goto(f"{app_url}/")
     wait_until_drawn(page, "Explore")
     page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Train").click()
     wait_until_drawn(page, "Train")
-    set_number(page, "Training examples", 20000)  # long: we stop it
+    set_number(page, "Training examples", 4000)  # long: we stop it
     set_number(page, "Epochs", 50)
+    set_number(page, "Validations per epoch", 10)  # the first checkpoint comes early
     name = page.get_by_label("Save as", exact=True)
     name.fill("stopped-dyck")
     name.press("Enter")
