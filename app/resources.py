@@ -17,6 +17,10 @@ from lstm_viz.checkpoints import Checkpoint, list_checkpoints, load_checkpoint, 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PRETRAINED_DIR = REPO_ROOT / "pretrained"
 
+# The model the app opens on (issue 5): the English character model, read "The cat sat on the mat."
+DEFAULT_MODEL = "shipped/english-char-lstm"
+DEFAULT_TEXT = "The cat sat on the mat."
+
 SOURCES = ("shipped", "trained", "uploaded")
 SOURCE_LABELS = {"shipped": "📦 Shipped", "trained": "🏋️ Trained", "uploaded": "📤 Uploaded"}
 

@@ -55,3 +55,13 @@ TRAIN_RUN = "train.run"
 TRAIN_NOTICE = "train.notice"
 
 DEFAULTS.update({TRAIN_RUN: None, TRAIN_NOTICE: None})
+
+# ---- Links between pages ------------------------------------------------------------------------
+# The shareable link this session was opened with, parsed by app/links.py: {"page", "model",
+# "text", "layer", "direction", "view", "unit", "step", "hide", "present"} (only those given).
+LINK = "link"
+# A unit a page hands to Explore (e.g. a click in Analyze): {"layer": int, "direction": int,
+# "unit": int}; Explore selects it once per new value.
+EXPLORE_UNIT = "explore.unit"
+
+DEFAULTS.update({LINK: {}, EXPLORE_UNIT: None})
