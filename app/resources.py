@@ -6,6 +6,7 @@ cached model is shared by every session: copy it before changing it (see NOTES.m
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,16 +44,25 @@ class ModelRef:
         return f"{SOURCE_LABELS.get(self.source, self.source)} · {self.name}"
 
 
+def shipped_dir() -> Path:
+    """Where shipped models live: $LSTM_VIZ_PRETRAINED_DIR, else the repository's pretrained/."""
+    return Path(os.environ.get("LSTM_VIZ_PRETRAINED_DIR") or PRETRAINED_DIR)
+
+
 def list_shipped_models(root: Path | None = None) -> list[ModelRef]:
-    """Every `<root>/<name>/` that holds a config.json, sorted by name; root: pretrained/."""
-    root = PRETRAINED_DIR if root is None else Path(root)
+    """Every `<root>/<name>/` that holds a config.json: the default model first, then by name.
+
+    root: shipped_dir().
+    """
+    root = shipped_dir() if root is None else Path(root)
     if not root.is_dir():
         return []
-    return [
+    refs = [
         ModelRef("shipped", d.name, str(d))
         for d in sorted(root.iterdir())
         if d.is_dir() and (d / "config.json").is_file()
     ]
+    return sorted(refs, key=lambda ref: ref.id != DEFAULT_MODEL)  # stable: by name otherwise
 
 
 def list_trained_models() -> list[ModelRef]:

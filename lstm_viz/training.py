@@ -345,7 +345,17 @@ class Trainer:
     def _save(self) -> Path | None:
         if self.checkpoint_dir is None:
             return None
-        info = {
+        return save_checkpoint(
+            self.checkpoint_dir,
+            self.model,
+            self.task.vocab,
+            self.checkpoint_info(),
+            self._optimizer_tensors(),
+        )
+
+    def checkpoint_info(self) -> dict[str, Any]:
+        """What config.json says besides the model: the task, the best metric, the training."""
+        return {
             **self.info,
             "task": {
                 "name": self.task.name,
@@ -362,9 +372,6 @@ class Trainer:
                 "config": asdict(self.config),
             },
         }
-        return save_checkpoint(
-            self.checkpoint_dir, self.model, self.task.vocab, info, self._optimizer_tensors()
-        )
 
     def _optimizer_tensors(self) -> dict[str, torch.Tensor]:
         names = {id(p): n for n, p in self.model.named_parameters()}

@@ -12,6 +12,19 @@ def _private_models_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _no_shipped_models(tmp_path, monkeypatch):
+    """Tests see no shipped models unless they ask for them (the `shipped_models` fixture), so
+    what a test checks does not change when a model is added to pretrained/."""
+    monkeypatch.setenv("LSTM_VIZ_PRETRAINED_DIR", str(tmp_path / "no-shipped-models"))
+
+
+@pytest.fixture
+def shipped_models(monkeypatch):
+    """The repository's pretrained/ models, as a user sees them."""
+    monkeypatch.delenv("LSTM_VIZ_PRETRAINED_DIR")
+
+
+@pytest.fixture(autouse=True)
 def _clear_streamlit_caches():
     """st.cache_* outlive an AppTest instance; start every test from empty caches.
 

@@ -7,7 +7,13 @@ from typing import Any
 import streamlit as st
 
 from app import state
-from app.resources import ModelRef, available_devices, list_shipped_models, list_trained_models
+from app.resources import (
+    DEFAULT_MODEL,
+    ModelRef,
+    available_devices,
+    list_shipped_models,
+    list_trained_models,
+)
 
 DEVICE_LABELS = {"cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)"}
 
@@ -22,6 +28,9 @@ def render_sidebar() -> dict[str, Any]:
     trained = list_trained_models()
     uploaded: list[ModelRef] = st.session_state.get(state.UPLOADED_MODELS, [])
     models = {m.id: m for m in [*shipped, *trained, *uploaded]}
+
+    if state.MODEL_PICKER not in st.session_state and DEFAULT_MODEL in models:
+        st.session_state[state.MODEL_PICKER] = DEFAULT_MODEL  # the app opens on it
 
     wanted = st.session_state.get(state.SELECT_MODEL)
     if wanted in models:  # a page asked for this model (e.g. one just trained)

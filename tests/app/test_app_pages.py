@@ -59,7 +59,7 @@ def test_model_picker_lists_every_source(tmp_path, monkeypatch):
         (tmp_path / name).mkdir()
         (tmp_path / name / "config.json").write_text("{}")
     (tmp_path / "not-a-model").mkdir()
-    monkeypatch.setattr(resources, "PRETRAINED_DIR", tmp_path)
+    monkeypatch.setenv("LSTM_VIZ_PRETRAINED_DIR", str(tmp_path))
 
     at = run_app(
         **{

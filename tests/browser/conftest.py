@@ -54,9 +54,14 @@ def server_models_dir(tmp_path_factory) -> Path:
 
 
 @contextlib.contextmanager
-def start_server(models_dir: Path, log_path: Path):
+def start_server(models_dir: Path, log_path: Path, pretrained_dir: Path | None = None):
     """`streamlit run app/streamlit_app.py` on a free localhost port, reading ``models_dir``;
-    yields its URL once /_stcore/health answers ok; stops it (SIGTERM to its group) after."""
+    yields its URL once /_stcore/health answers ok; stops it (SIGTERM to its group) after.
+
+    pretrained_dir: the shipped models it lists; None: none at all (a folder that does not exist).
+    """
+    if pretrained_dir is None:
+        pretrained_dir = models_dir.parent / f"{models_dir.name}-no-shipped-models"
     port = free_port()
     command = [
         sys.executable,
@@ -77,7 +82,11 @@ def start_server(models_dir: Path, log_path: Path):
         server = subprocess.Popen(
             command,
             cwd=ROOT,
-            env={**os.environ, "LSTM_VIZ_MODELS_DIR": str(models_dir)},
+            env={
+                **os.environ,
+                "LSTM_VIZ_MODELS_DIR": str(models_dir),
+                "LSTM_VIZ_PRETRAINED_DIR": str(pretrained_dir),
+            },
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
