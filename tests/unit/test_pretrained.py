@@ -1,0 +1,102 @@
+"""The shipped models: each loads, its card's numbers hold when re-measured, and a rebuild is
+deterministic."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from lstm_viz.checkpoints import load_checkpoint
+from lstm_viz.pretrained import (
+    MAX_MODEL_BYTES,
+    PRETRAINED_DIR,
+    RECIPES,
+    Recipe,
+    build,
+    claim_correlation,
+    correlations,
+    read_card,
+    shipped,
+    validation_metric,
+)
+
+SHIPPED = shipped(PRETRAINED_DIR)
+NAMES = [p.name for p in SHIPPED]
+
+
+def test_every_recipe_is_shipped_and_nothing_else():
+    assert NAMES == sorted(RECIPES)
+    assert len(NAMES) >= 5
+    assert "english-char-lstm" in NAMES  # the app's default model
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=NAMES)
+def test_files_and_size(path):
+    assert (path / "model.safetensors").stat().st_size <= MAX_MODEL_BYTES
+    assert not (path / "optimizer.safetensors").exists()  # only what the app needs ships
+    checkpoint = load_checkpoint(path)
+    assert (checkpoint.vocab is None) == (checkpoint.model.config.vocab_size == 0)
+    recipe = RECIPES[path.name]
+    assert checkpoint.model.config.cell == recipe.cell
+    assert checkpoint.model.config.hidden_size == recipe.hidden_size
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=NAMES)
+def test_card_metric_holds_on_held_out_data(path):
+    name, stated, _ = read_card(path)
+    checkpoint = load_checkpoint(path)
+    assert name == checkpoint.info["task"]["metric"]
+    measured = validation_metric(checkpoint)
+    assert measured == pytest.approx(stated, abs=1e-3, rel=1e-3)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=NAMES)
+def test_card_unit_claim_holds(path):
+    _, _, claim = read_card(path)
+    measured = claim_correlation(load_checkpoint(path), claim)
+    assert abs(measured - claim.r) <= 0.05
+    assert abs(claim.r) >= 0.5  # a claim worth stating
+
+
+def test_the_default_model_reads_the_default_sentence():
+    from lstm_viz import record
+
+    checkpoint = load_checkpoint(PRETRAINED_DIR / "english-char-lstm")
+    text = "The cat sat on the mat."
+    assert not any(checkpoint.vocab.unknown(list(text)))
+    _, trace = record(checkpoint.model, torch.tensor([checkpoint.vocab.encode(text)]))
+    assert trace.num_steps == len(text)
+
+
+def test_correlations_match_numpy():
+    generator = np.random.default_rng(0)
+    states = generator.normal(size=(500, 4))
+    feature = states[:, 2] * 3 + generator.normal(size=500)
+    states[:, 3] = 1.0  # constant: r is 0, not NaN
+    r = correlations(states, feature)
+    for unit in range(3):
+        assert r[unit] == pytest.approx(np.corrcoef(states[:, unit], feature)[0, 1])
+    assert r[3] == 0.0
+
+
+def test_rebuild_is_deterministic(tmp_path):
+    recipe = dataclasses.replace(
+        RECIPES["brackets-lstm"],
+        task_params={**RECIPES["brackets-lstm"].task_params, "train_size": 96},
+        hidden_size=4,
+        epochs=2,
+    )
+    assert isinstance(recipe, Recipe)
+    first = build(recipe, tmp_path / "a", progress=False)
+    second = build(recipe, tmp_path / "b", progress=False)
+    a = load_file(first.path / "model.safetensors")
+    b = load_file(second.path / "model.safetensors")
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    assert first.metric == second.metric
+    assert read_card(first.path)[2] == read_card(second.path)[2]
