@@ -123,7 +123,7 @@ def detect_format(data: bytes, filename: str) -> str:
             names = []
         if "config.json" in names and "model.weights.h5" in names:
             return "keras"
-        return "pytorch" if by_name in (None, "keras") else by_name
+        return by_name or "pytorch"
     if by_name is not None:
         return by_name
     known = ", ".join(f".{e}" for e in EXTENSIONS)

@@ -63,6 +63,11 @@ def read_keras(data: bytes, filename: str, fmt: str) -> ImportedFile:
 
         check_zip(data, filename)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            missing = {"config.json", "model.weights.h5"} - set(archive.namelist())
+            if missing:
+                raise ModelFileError(
+                    f"{filename} is not a Keras 3 model: the archive has no {sorted(missing)}"
+                )
             info = archive.getinfo("config.json")
             if info.file_size > _MAX_CONFIG_BYTES:
                 raise ModelFileError(f"{filename}: config.json has {info.file_size:,} bytes")

@@ -132,12 +132,19 @@ def read_pytorch(data: bytes, filename: str) -> ImportedFile:
 
 def explain_torch_load(error: Exception, filename: str) -> str:
     text = str(error)
-    found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
-    if found or "Weights only load failed" in text:
-        what = found.group(1) if found else "a Python object"
+    found = re.search(r"GLOBAL ([\w.]+)", text)
+    if found:
         return (
-            f"{filename} holds a pickled Python object ({what}), not only tensors. Loading it "
-            f"would run code from the file, so it is refused. Save the weights instead: "
+            f"{filename} holds a pickled Python object ({found.group(1)}), not only tensors. "
+            f"Loading it would run code from the file, so it is refused. Save the weights "
+            f"instead: {SAVE_STATE_DICT}"
+        )
+    if "Weights only load failed" in text:
+        detail = re.search(r"WeightsUnpickler error: ?(.*)", text)
+        reason = detail.group(1).strip()[:200] if detail and detail.group(1).strip() else ""
+        return (
+            f"{filename} is not a PyTorch file of tensors: the safe (weights-only) reader "
+            f"refused it{f' ({reason})' if reason else ''}. Save the weights with "
             f"{SAVE_STATE_DICT}"
         )
     first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
