@@ -23,6 +23,13 @@ MAX_ELEMENTS = 256 * 1024 * 1024  # numbers in all tensors together (1 GiB of fl
 MAX_LAYERS = 64  # stacked layers in one recurrent module
 
 KINDS = ("lstm", "peephole_lstm", "gru", "rnn_tanh", "rnn_relu")
+KIND_LABELS = {
+    "lstm": "LSTM",
+    "peephole_lstm": "peephole LSTM",
+    "gru": "GRU",
+    "rnn_tanh": "RNN (tanh)",
+    "rnn_relu": "RNN (relu)",
+}
 GATES = {"lstm": 4, "peephole_lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
 
 
@@ -81,7 +88,7 @@ class RecurrentLayer:
         layers = f"{self.num_layers} × " if self.num_layers > 1 else ""
         bi = "bidirectional " if self.bidirectional else ""
         proj = f", projected to {self.proj_size}" if self.proj_size else ""
-        kind = self.kind.upper().replace("_", " ")
+        kind = KIND_LABELS[self.kind]
         return f"{layers}{bi}{kind} {self.input_size} → {self.hidden_size}{proj}"
 
     def row(self) -> dict[str, Any]:
