@@ -30,6 +30,7 @@ from ._build import (
     recurrent_input,
     recurrent_module,
 )
+from ._checkpoint import save_as_checkpoint, to_sequence_model
 from ._core import (
     MAX_ELEMENTS,
     MAX_EXPANDED_BYTES,
@@ -141,6 +142,8 @@ __all__ = [
     "Prepared",
     "prepare",
     "read_vocab",
+    "save_as_checkpoint",
+    "to_sequence_model",
     "Check",
     "Choice",
     "ImportedFile",

@@ -394,3 +394,49 @@ def test_keras_settings_pytorch_cannot_express_are_refused(tmp_path):
         model.save(path)
         with pytest.raises(ModelFileError, match=message):
             inspect_file(path)
+
+
+# ---- as a checkpoint (what "open in Explore" writes) ---------------------------------------------
+
+
+def test_a_bare_layer_saved_as_a_checkpoint_records_the_same(tmp_path):
+    from lstm_viz.checkpoints import load_checkpoint
+    from lstm_viz.importers import save_as_checkpoint
+
+    torch.manual_seed(8)
+    lstm = nn.GRU(4, 6, num_layers=2, bidirectional=True, batch_first=True)
+    layer = inspect_file(save(lstm.state_dict()), "gru.safetensors").layer()
+    folder = save_as_checkpoint(tmp_path / "gru", layer, Choice(), filename="gru.safetensors")
+    checkpoint = load_checkpoint(folder)
+    assert checkpoint.vocab is None and checkpoint.model.config.input_size == 4
+    x = torch.randn(1, 9, 4)
+    _, ours = lstm_viz.record(checkpoint.model, x)
+    assert_matches_module(ours, lstm, x)
+    assert checkpoint.info["task"]["title"] == "uploaded: gru.safetensors · (top level)"
+
+
+def test_an_embedding_with_a_foreign_vocabulary_is_reindexed(tmp_path):
+    from lstm_viz.checkpoints import load_checkpoint
+    from lstm_viz.importers import save_as_checkpoint
+
+    torch.manual_seed(9)
+    model = Classifier(vocab=5)
+    layer = inspect_file(torch_bytes(model.state_dict()), "c.pt").layer("lstm")
+    vocab = {"a": 0, "b": 1, "[UNK]": 2, "c": 3, "d": 4}  # no <pad>, unknown at 2
+    folder = save_as_checkpoint(
+        tmp_path / "c", layer, default_choice(layer), filename="c.pt", vocab=vocab
+    )
+    checkpoint = load_checkpoint(folder)
+    assert checkpoint.vocab.tokens == ("<pad>", "<unk>", "a", "b", "c", "d")
+    ids = torch.tensor([checkpoint.vocab.encode("abzd")])  # z is unknown: the file's [UNK] row
+    (logits, _), trace = lstm_viz.record(checkpoint.model, ids)
+    theirs = torch.tensor([[0, 1, 2, 4]])
+    torch.testing.assert_close(
+        logits, model.fc(model.lstm(model.embedding(theirs))[0]), atol=TOL, rtol=0
+    )
+    assert_matches_module(trace, model.lstm, model.embedding(theirs))
+
+    # Without a vocabulary, the tokens are the ids, read as words.
+    folder = save_as_checkpoint(tmp_path / "ids", layer, default_choice(layer), filename="c.pt")
+    checkpoint = load_checkpoint(folder)
+    assert checkpoint.vocab.level == "word" and checkpoint.vocab.encode("0 4") == [2, 6]
