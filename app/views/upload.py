@@ -17,7 +17,7 @@ import streamlit as st
 
 from app import state
 from app.components.heatmaps import render_heatmaps, render_pickers, render_tokens
-from app.resources import ModelRef
+from app.resources import ModelRef, format_numbers
 from lstm_viz import record
 from lstm_viz.importers import (
     EXTENSIONS,
@@ -245,8 +245,17 @@ if st.button("🔍 Open in Explore", key=f"{K}.explore", type="primary"):
         models = [m for m in st.session_state.get(state.UPLOADED_MODELS, []) if m.id != ref.id]
         st.session_state[state.UPLOADED_MODELS] = [*models, ref]
         st.session_state[state.SELECT_MODEL] = ref.id
+        # Explore opens on the input recorded here (as text its input box reads back).
+        if choice.embedding is None:
+            handed = format_numbers(prepared.inputs[0])
+        elif vocab is not None:
+            handed = source.removeprefix("text:") if source.startswith("text:") else None
+        else:
+            handed = " ".join(prepared.tokens)  # the ids, which are the tokens without a vocab
+        if handed:
+            st.session_state[state.EXPLORE_INPUT] = handed
         st.switch_page("views/explore.py")
 st.caption(
-    "Explore lists the model under 📤 Uploaded for this browser session. "
-    + ("Token text is read through your vocabulary. " if vocab and choice.embedding else "")
+    "Explore lists the model under 📤 Uploaded for this browser session, and reads the input "
+    "recorded here."
 )

@@ -111,3 +111,4 @@ def test_open_in_explore_adds_an_uploaded_model():
     assert "Explore" in at.title[0].value
     assert not at.error
     assert at.get("plotly_chart")  # Explore records it like any model
+    assert at.text_input(key=f"explore.text.{ref.id}").value.count(";") == 19  # the 20 steps
