@@ -27,7 +27,7 @@ from lstm_viz.importers import (
     ModelFileError,
     build,
     checks,
-    inspect_file,
+    inspect_isolated,
     prepare,
     read_vocab,
     recurrent_input,
@@ -71,7 +71,11 @@ digest = hashlib.sha256(data).hexdigest()
 cached = st.session_state.get(IMPORTED)
 if not cached or cached["digest"] != digest or cached["name"] != upload.name:
     try:
-        cached = {"digest": digest, "name": upload.name, "file": inspect_file(data, upload.name)}
+        # In a child process with memory and time limits: a file that crashed a native parser
+        # (HDF5, protobuf, zip) ends the child, never this server.
+        with st.spinner("Reading the file as data, in a separate process..."):
+            imported = inspect_isolated(data, upload.name)
+        cached = {"digest": digest, "name": upload.name, "file": imported}
     except ModelFileError as error:
         cached = {"digest": digest, "name": upload.name, "error": str(error)}
     st.session_state[IMPORTED] = cached

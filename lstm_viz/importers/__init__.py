@@ -42,6 +42,7 @@ from ._core import (
     RecurrentLayer,
 )
 from ._inputs import MAX_STEPS, Prepared, prepare, read_vocab
+from ._isolated import inspect_isolated
 
 FORMATS = {
     ".safetensors": "safetensors",
@@ -157,6 +158,7 @@ __all__ = [
     "default_choice",
     "detect_format",
     "inspect_file",
+    "inspect_isolated",
     "recurrent_input",
     "recurrent_module",
 ]

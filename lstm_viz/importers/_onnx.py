@@ -54,11 +54,12 @@ def read_onnx(data: bytes, filename: str) -> ImportedFile:
             f"{filename} has no LSTM, GRU or RNN node (its operators: {', '.join(ops[:20])})"
         )
     stacks = _stacks(nodes, reader)
-    layers = [_layer(stack, reader) for stack in stacks]
-    for layer in layers:
-        first = next(s for s in stacks if s[0].name == layer.reference["nodes"][0].name)
-        layer.embeddings = reader.embeddings(first[0].input[0], layer.input_size)
+    layers = []
+    for stack in stacks:
+        layer = _layer(stack, reader)
+        layer.embeddings = reader.embeddings(stack[0].input[0], layer.input_size)
         layer.heads = reader.heads(layer.output_size)
+        layers.append(layer)
     opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=0)
     return ImportedFile(
         filename, "onnx", layers, [f"opset {opset}, producer {model.producer_name}"]
@@ -296,7 +297,7 @@ def _layer(stack: list[Any], graph: _Graph) -> RecurrentLayer:
         bias=bool(has_bias),
         weights=weights,
         sources=sources,
-        reference={"format": "onnx", "nodes": stack, "graph": graph},
+        reference={"format": "onnx", "model": _check_model(stack, graph, int(input_size))},
     )
     if len(stack) > 1:
         layer.notes.append(f"{len(stack)} stacked {op} nodes: " + ", ".join(n.name for n in stack))
@@ -315,25 +316,16 @@ def _reorder(w: torch.Tensor, order: tuple[int, ...], hidden: int) -> torch.Tens
 # ---- the check ----------------------------------------------------------------------------------
 
 
-def check_with_onnxruntime(layer: RecurrentLayer, x: torch.Tensor, trace: Any):
-    """Run the file's own nodes (their weights and attributes, nothing else from the file) in
-    onnxruntime on the same input, and compare every layer's hidden state at every step (and the
-    LSTM's final cell). None when onnxruntime is not installed."""
-    try:
-        import onnx
-        import onnxruntime
-        from onnx import TensorProto, helper
-    except ImportError:
-        return None
-    from ._build import Check
+def _check_model(stack: list[Any], graph: _Graph, input_size: int) -> bytes:
+    """A new ONNX model holding only the stack's nodes (their weights and attributes; layout 0),
+    chained as the recorded module chains its layers: X [T, B, I] -> Y0, Yh0(, Yc0) -> ... .
+    Plain bytes, so a layer stays plain data; onnxruntime runs it for the check."""
+    import onnx
+    from onnx import TensorProto, helper
 
-    graph: _Graph = layer.reference["graph"]
-    nodes = layer.reference["nodes"]
-    dirs = layer.directions
     new_nodes, initializers, outputs = [], [], []
     current = "X"
-    for k, node in enumerate(nodes):
-        attrs = graph.attributes(node)
+    for k, node in enumerate(stack):
         inputs = []
         for i, name in enumerate(list(node.input)[:4] + [""] * (4 - min(len(node.input), 4))):
             if i == 0:
@@ -354,44 +346,55 @@ def check_with_onnxruntime(layer: RecurrentLayer, x: torch.Tensor, trace: Any):
             inputs += ["", "", "", tensor.name]
         while inputs and inputs[-1] == "":
             inputs.pop()
-        y, y_h = f"Y{k}", f"Yh{k}"
-        node_outputs = [y, y_h] + ([f"Yc{k}"] if node.op_type == "LSTM" else [])
-        keep = {a: v for a, v in attrs.items() if a != "layout"}
-        new_nodes.append(helper.make_node(node.op_type, inputs, node_outputs, **keep, layout=0))
+        y = f"Y{k}"
+        node_outputs = [y, f"Yh{k}"] + ([f"Yc{k}"] if node.op_type == "LSTM" else [])
+        keep = {a: v for a, v in graph.attributes(node).items() if a != "layout"}
+        new_nodes.append(helper.make_node(node.op_type, inputs, node_outputs, **keep))
         outputs += node_outputs
         # Y [T, D, B, H] -> the next layer's input [T, B, D*H]
-        perm = f"T{k}"
-        new_nodes.append(helper.make_node("Transpose", [y], [perm], perm=[0, 2, 1, 3]))
+        new_nodes.append(helper.make_node("Transpose", [y], [f"T{k}"], perm=[0, 2, 1, 3]))
         shape = helper.make_tensor(f"S{k}", TensorProto.INT64, [3], [0, 0, -1])
         initializers.append(shape)
         current = f"X{k + 1}"
-        new_nodes.append(helper.make_node("Reshape", [perm, shape.name], [current]))
-    value = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs]
+        new_nodes.append(helper.make_node("Reshape", [f"T{k}", shape.name], [current]))
     model = helper.make_model(
         helper.make_graph(
             new_nodes,
             "check",
-            [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, None, layer.input_size])],
-            value,
+            [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, None, input_size])],
+            [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs],
             initializers,
         ),
         opset_imports=[helper.make_opsetid("", 14)],
         ir_version=8,  # what every onnxruntime of the last years reads
     )
+    return model.SerializeToString()
+
+
+def check_with_onnxruntime(layer: RecurrentLayer, x: torch.Tensor, trace: Any):
+    """Run the file's own nodes (their weights and attributes, nothing else from the file) in
+    onnxruntime on the same input, and compare every layer's hidden state at every step (and the
+    LSTM's final cell). None when onnxruntime is not installed."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return None
+    from ._build import Check
+
+    name = f"onnxruntime {onnxruntime.__version__}"
     try:
         session = onnxruntime.InferenceSession(
-            model.SerializeToString(), providers=["CPUExecutionProvider"]
+            layer.reference["model"], providers=["CPUExecutionProvider"]
         )
+        outputs = [o.name for o in session.get_outputs()]
         results = session.run(outputs, {"X": x.transpose(0, 1).contiguous().numpy()})
     except Exception as error:  # onnxruntime refuses the node: no check, say why
-        from ._build import Check
-
-        return Check(f"onnxruntime {onnxruntime.__version__}", float("nan"), f"failed: {error}")
+        return Check(name, float("nan"), f"failed: {str(error)[:300]}")
     named = dict(zip(outputs, results, strict=True))
     diffs = []
     for k in range(layer.num_layers):
         y = torch.from_numpy(named[f"Y{k}"])  # [T, D, B, H]
-        for d in range(dirs):
+        for d in range(layer.directions):
             ours = trace.hidden[k, d].transpose(0, 1)  # [T, B, H]
             diffs.append((ours - y[:, d]).abs().max())
             if f"Yc{k}" in named:
@@ -399,7 +402,7 @@ def check_with_onnxruntime(layer: RecurrentLayer, x: torch.Tensor, trace: Any):
                 c = torch.from_numpy(named[f"Yc{k}"])[d]  # [B, H]
                 diffs.append((trace.cell[k, d, :, last] - c).abs().max())
     return Check(
-        f"onnxruntime {onnxruntime.__version__}",
+        name,
         float(torch.stack(diffs).max()),
         "every layer's hidden state at every step, the final cell states",
     )

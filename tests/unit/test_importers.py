@@ -440,3 +440,59 @@ def test_an_embedding_with_a_foreign_vocabulary_is_reindexed(tmp_path):
     folder = save_as_checkpoint(tmp_path / "ids", layer, default_choice(layer), filename="c.pt")
     checkpoint = load_checkpoint(folder)
     assert checkpoint.vocab.level == "word" and checkpoint.vocab.encode("0 4") == [2, 6]
+
+
+# ---- reading in a child process (what the app does) ---------------------------------------------
+
+
+def test_the_isolated_reader_returns_the_same_layers():
+    import sys
+
+    from lstm_viz.importers import inspect_isolated
+
+    torch.manual_seed(10)
+    model = Classifier()
+    data = torch_bytes({"model_state_dict": model.state_dict()})
+    here, there = inspect_file(data, "c.pt"), inspect_isolated(data, "c.pt")
+    assert here.table() == there.table() and here.mapping() == there.mapping()
+    for a, b in zip(here.layers, there.layers, strict=True):
+        assert a.weights.keys() == b.weights.keys()
+        assert all(torch.equal(a.weights[k], b.weights[k]) for k in a.weights)
+        assert torch.equal(a.embeddings[0].weight, b.embeddings[0].weight)
+        assert torch.equal(a.heads[0].bias, b.heads[0].bias)
+
+    lstm = nn.GRU(3, 4, num_layers=2, batch_first=True)
+    data = onnx_export(lstm, torch.randn(1, 5, 3), ["y", "h"])
+    layer = inspect_isolated(data, "g.onnx").layer()
+    x = torch.randn(1, 5, 3)
+    _, trace = lstm_viz.record(build(layer), x)
+    found = checks(layer, x, trace)  # the ONNX reference model travelled as bytes
+    assert len(found) == (2 if "onnxruntime" in sys.modules or _has("onnxruntime") else 1)
+    assert all(c.max_difference < TOL for c in found)
+
+    with pytest.raises(ModelFileError, match="pickled Python object"):
+        inspect_isolated(torch_bytes(Classifier()), "whole.pt")
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def test_a_reader_that_crashes_or_hangs_is_an_error_not_a_crash():
+    import sys
+
+    from lstm_viz.importers import inspect_isolated
+
+    def child(code: str) -> list[str]:
+        return [sys.executable, "-c", code]
+
+    with pytest.raises(ModelFileError, match=r"crashed \(signal 6\)"):
+        inspect_isolated(b"x", "a.h5", command=child("import os; os.abort()"))
+    with pytest.raises(ModelFileError, match="more than 1 GB of memory"):
+        inspect_isolated(b"x", "a.h5", memory=2**30, command=child("bytearray(2**31)"))
+    with pytest.raises(ModelFileError, match="longer than 1 s"):
+        inspect_isolated(b"x", "a.h5", timeout=1, command=child("import time; time.sleep(30)"))
+    with pytest.raises(ModelFileError, match="unreadable"):
+        inspect_isolated(b"x", "a.h5", command=child("print('hello')"))
