@@ -496,3 +496,41 @@ def test_a_reader_that_crashes_or_hangs_is_an_error_not_a_crash():
         inspect_isolated(b"x", "a.h5", timeout=1, command=child("import time; time.sleep(30)"))
     with pytest.raises(ModelFileError, match="unreadable"):
         inspect_isolated(b"x", "a.h5", command=child("print('hello')"))
+
+
+def test_onnx_peepholes_match_onnxruntime():
+    """A hand-built ONNX LSTM node with peepholes (P, order i, o, f): our PeepholeLSTM recording
+    equals onnxruntime's Y (which runs only layout 0: [T, B, I])."""
+    ort = pytest.importorskip("onnxruntime")
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(11)
+    hidden, features = 4, 3
+    arrays = {
+        "W": rng.normal(size=(1, 4 * hidden, features)),
+        "R": rng.normal(size=(1, 4 * hidden, hidden)),
+        "B": rng.normal(size=(1, 8 * hidden)),
+        "P": rng.normal(size=(1, 3 * hidden)),
+    }
+    initializers = [numpy_helper.from_array(v.astype(np.float32), k) for k, v in arrays.items()]
+    node = helper.make_node(
+        "LSTM", ["X", "W", "R", "B", "", "", "", "P"], ["Y"], hidden_size=hidden
+    )
+    graph = helper.make_graph(
+        [node],
+        "peephole",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, None, features])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+        initializers,
+    )
+    data = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 14)], ir_version=8
+    ).SerializeToString()
+    layer = inspect_file(data, "peephole.onnx").layer()
+    assert layer.kind == "peephole_lstm"
+    x = torch.randn(2, 6, features)
+    _, trace = lstm_viz.record(build(layer), x)
+    session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    y = session.run(["Y"], {"X": x.transpose(0, 1).numpy()})[0]  # [T, D, B, H]
+    np.testing.assert_allclose(trace.hidden[0, 0].numpy(), y[:, 0].transpose(1, 0, 2), atol=TOL)
+    assert all(c.max_difference < TOL for c in checks(layer, x, trace))
