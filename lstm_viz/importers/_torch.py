@@ -140,8 +140,8 @@ def explain_torch_load(error: Exception, filename: str) -> str:
             f"instead: {SAVE_STATE_DICT}"
         )
     if "Weights only load failed" in text:
-        detail = re.search(r"WeightsUnpickler error: ?(.*)", text)
-        reason = detail.group(1).strip()[:200] if detail and detail.group(1).strip() else ""
+        detail = re.search(r"WeightsUnpickler error:\s*(\S[^\n]*)", text)
+        reason = detail.group(1).strip()[:200] if detail else ""
         return (
             f"{filename} is not a PyTorch file of tensors: the safe (weights-only) reader "
             f"refused it{f' ({reason})' if reason else ''}. Save the weights with "

@@ -252,6 +252,7 @@ def generate(tmp_path) -> Iterator[tuple[str, bytes, bool]]:
     yield "notjson.safetensors", struct.pack("<Q", 4) + b"\xff\xfe\0\0", True
     header = {"w": {"dtype": "F8_E4M3", "shape": [1], "data_offsets": [0, 1]}}
     yield "dtype.safetensors", safetensors_with(header, b"\0"), True
+    yield from huge_torch()
     yield from huge_h5(rng)
     yield from onnx_files(rng)
 
@@ -268,6 +269,30 @@ def generate(tmp_path) -> Iterator[tuple[str, bytes, bool]]:
         weights = zip_with({"config.json": config, "model.weights.h5": b"not hdf5"})
         yield f"config{i}.keras", weights, True
     yield "members.keras", zip_with({"config.json": b"{}"}), True
+
+
+def huge_torch() -> Iterator[tuple[str, bytes, bool]]:
+    """torch zips whose pickle declares a huge storage, or a huge tensor over a tiny storage."""
+    original = zipfile.ZipFile(io.BytesIO(torch_bytes({"weight_ih_l0": torch.zeros(4)})))
+    pickled = next(n for n in original.namelist() if n.endswith("data.pkl"))
+    data = original.read(pickled)
+
+    def rebuild(new: bytes) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+            for name in original.namelist():
+                archive.writestr(name, new if name == pickled else original.read(name))
+        return out.getvalue()
+
+    def binint(n: int) -> bytes:
+        return b"J" + struct.pack("<i", n)
+
+    big = binint(10**6) + binint(10**6) + b"\x86"
+    for i, n in enumerate([2**31 - 1, 2**30, 10**9]):
+        yield f"storage{i}.pt", rebuild(data.replace(b"K\x04t", binint(n) + b"t", 1)), True
+    yield "size.pt", rebuild(data.replace(b"K\x04\x85", big, 1)), True
+    zero_strides = data.replace(b"K\x04\x85", big, 1).replace(b"K\x01\x85", b"K\x00K\x00\x86", 1)
+    yield "strides.pt", rebuild(zero_strides), True
 
 
 def huge_h5(rng: random.Random) -> Iterator[tuple[str, bytes, bool]]:
@@ -301,6 +326,7 @@ def test_hostile_files_get_clear_errors(tmp_path, monkeypatch):
     monkeypatch.chdir(work)  # a payload writing relative paths would write here
     before = set(os.listdir(tmp_path))
     count = failures = 0
+    messages: dict[str, str] = {}
     for filename, data, must_fail in generate(tmp_path):
         count += 1
         try:
@@ -311,12 +337,31 @@ def test_hostile_files_get_clear_errors(tmp_path, monkeypatch):
         except ModelFileError as error:
             message = str(error)
             assert message and len(message) < 2000 and "Traceback" not in message, filename
+            messages[filename] = message
             failures += 1
             continue
         except Exception as error:  # anything else is a crash of the importer
             pytest.fail(f"{filename}: {type(error).__name__}: {error}")
         assert not must_fail, f"{filename} was accepted"
     assert count >= 500, count
+    # Refused for the right reason, not by accident.
+    pickled = ("pickled Python object", "(weights-only) reader refused it")
+    expected = {
+        "evil-": pickled,  # protocols 4-5 stop at their first opcode, the others at the GLOBAL
+        "bomb": ("zip bomb",),
+        "claims": ("zip bomb",),
+        "huge": ("numbers in all",),
+        "strides": ("numbers in all",),
+        "storage": ("not a readable PyTorch file",),
+        "external": ("separate file",),
+        "nan": ("NaN/Inf",),
+        "dtype-": ("not floating point",),
+    }
+    for filename, message in messages.items():
+        for start, reasons in expected.items():
+            if filename.startswith(start):
+                assert any(reason in message for reason in reasons), (filename, message)
+    assert sum(name.startswith(tuple(expected)) for name in messages) >= 170
     assert failures >= 450
     assert not MARKER.exists()
     assert set(os.listdir(tmp_path)) == before, "a file was created"
