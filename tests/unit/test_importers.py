@@ -534,3 +534,22 @@ def test_onnx_peepholes_match_onnxruntime():
     y = session.run(["Y"], {"X": x.transpose(0, 1).numpy()})[0]  # [T, D, B, H]
     np.testing.assert_allclose(trace.hidden[0, 0].numpy(), y[:, 0].transpose(1, 0, 2), atol=TOL)
     assert all(c.max_difference < TOL for c in checks(layer, x, trace))
+
+
+@pytest.mark.parametrize("make", [lambda: nn.LSTMCell(3, 4), lambda: nn.GRUCell(3, 4)])
+def test_a_cell_state_dict_is_one_layer_unrolled(make):
+    torch.manual_seed(12)
+    cell = make()
+    state = {f"decoder.cell.{k}": v for k, v in cell.state_dict().items()}
+    layer = inspect_file(torch_bytes(state), "cell.pt").layer("decoder.cell")
+    assert layer.sources["weight_ih_l0"] == "decoder.cell.weight_ih"
+    x = torch.randn(2, 5, 3)
+    _, trace = lstm_viz.record(build(layer), x)
+    h, c, steps = torch.zeros(2, 4), torch.zeros(2, 4), []
+    for t in range(5):
+        if isinstance(cell, nn.LSTMCell):
+            h, c = cell(x[:, t], (h, c))
+        else:
+            h = cell(x[:, t], h)
+        steps.append(h)
+    torch.testing.assert_close(trace.hidden[0, 0], torch.stack(steps, 1), atol=TOL, rtol=0)
