@@ -112,3 +112,29 @@ def test_open_in_explore_adds_an_uploaded_model():
     assert not at.error
     assert at.get("plotly_chart")  # Explore records it like any model
     assert at.text_input(key=f"explore.text.{ref.id}").value.count(";") == 19  # the 20 steps
+
+
+def test_onnx_and_keras_files_are_checked_by_their_own_runtimes(tmp_path):
+    import os
+    import warnings
+
+    import pytest
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    pytest.importorskip("onnxruntime")
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(nn.GRU(3, 4, num_layers=2), (torch.randn(5, 1, 3),), buffer, dynamo=False)
+    at = upload(upload_page(), "gru.onnx", buffer.getvalue())
+    assert [s.value.split("**")[1].split()[0] for s in at.success] == [
+        "torch.nn.GRU",
+        "onnxruntime",
+    ]
+    assert at.dataframe[0].value.iloc[0]["layers"] == 2
+
+    model = keras.Sequential([keras.Input((None, 3)), keras.layers.LSTM(4, name="enc")])
+    model.save(tmp_path / "m.keras")
+    at = upload(upload_page(), "m.keras", (tmp_path / "m.keras").read_bytes())
+    assert [s.value.split("**")[1].split()[0] for s in at.success] == ["torch.nn.LSTM", "Keras"]
