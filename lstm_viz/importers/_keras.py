@@ -479,10 +479,19 @@ def check_with_keras(layer: RecurrentLayer, x: torch.Tensor, trace: Any):
     os.environ.setdefault("KERAS_BACKEND", "torch")
     try:
         import keras
-    except ImportError:
+    except Exception:  # not installed, or its configured backend is not
         return None
     from ._build import Check
 
+    name = f"Keras {keras.__version__} ({keras.backend.backend()} backend)"
+    try:
+        diff = _keras_difference(keras, layer, x, trace)
+    except Exception as error:  # Keras refused the layer: no check, say why
+        return Check(name, float("nan"), f"failed: {str(error)[:300]}")
+    return Check(name, diff, "the hidden state at every step")
+
+
+def _keras_difference(keras: Any, layer: RecurrentLayer, x: torch.Tensor, trace: Any) -> float:
     reference = layer.reference
     class_name = reference["class_name"]
     directions = [False, True] if layer.bidirectional else [False]
@@ -515,8 +524,4 @@ def check_with_keras(layer: RecurrentLayer, x: torch.Tensor, trace: Any):
         if backwards:
             out = out.flip(1)  # go_backwards returns the steps in reading order
         diffs.append((trace.hidden[0, d] - out).abs().max())
-    return Check(
-        f"Keras {keras.__version__} ({keras.backend.backend()} backend)",
-        float(torch.stack(diffs).max()),
-        "the hidden state at every step",
-    )
+    return float(torch.stack(diffs).max())
