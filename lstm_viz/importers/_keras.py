@@ -148,7 +148,9 @@ def _vars(group: Any, filename: str, where: str) -> list[np.ndarray]:
     return [_read(group[k], f"{where}/{k}", filename) for k in keys]
 
 
-def _from_keras3(h5: Any, config: dict[str, Any] | None, filename: str) -> list[_KerasLayer]:
+def _from_keras3(
+    h5: Any, config: dict[str, Any] | None, filename: str, prefix: str = "", depth: int = 0
+) -> list[_KerasLayer]:
     import h5py
 
     root = h5.get("layers")
@@ -175,10 +177,12 @@ def _from_keras3(h5: Any, config: dict[str, Any] | None, filename: str) -> list[
             continue
         entry = by_key.get(key, {})
         settings = entry.get("config") if isinstance(entry.get("config"), dict) else {}
-        name = str(settings.get("name", key))
+        name = prefix + str(settings.get("name", key))
         class_name = entry.get("class_name") if entry else None
         where = f"layers/{key}"
-        if "forward_layer" in group and "backward_layer" in group:
+        if "layers" in group and depth < 8:  # a model inside the model: its layers, in order
+            found.extend(_from_keras3(group, entry or None, filename, f"{name}/", depth + 1))
+        elif "forward_layer" in group and "backward_layer" in group:
             halves = []
             for half in ("forward_layer", "backward_layer"):
                 arrays = _vars(group[half].get("cell"), filename, f"{where}/{half}/cell/vars")

@@ -553,3 +553,22 @@ def test_a_cell_state_dict_is_one_layer_unrolled(make):
             h = cell(x[:, t], h)
         steps.append(h)
     torch.testing.assert_close(trace.hidden[0, 0], torch.stack(steps, 1), atol=TOL, rtol=0)
+
+
+def test_keras_layers_inside_a_nested_model(tmp_path):
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("runs Keras on its torch backend")
+    inner = keras.Sequential(
+        [keras.Input((None, 3)), keras.layers.LSTM(4, return_sequences=True, name="a")],
+        name="inner",
+    )
+    inputs = keras.Input((None, 3))
+    model = keras.Model(inputs, keras.layers.Dense(2, name="d")(inner(inputs)))
+    model.save(tmp_path / "nested.keras")
+    layer = inspect_file(tmp_path / "nested.keras").layer("inner/a")
+    x = np.random.default_rng(1).normal(size=(2, 5, 3)).astype(np.float32)
+    _, trace = lstm_viz.record(build(layer), torch.from_numpy(x))
+    expected = keras.ops.convert_to_numpy(inner(x))
+    np.testing.assert_allclose(trace.hidden[0, 0].numpy(), expected, atol=TOL, rtol=0)
+    assert [h.name for h in layer.heads] == ["d"]
