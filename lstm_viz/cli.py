@@ -1,4 +1,4 @@
-"""The command line: ``python -m lstm_viz train ...`` (more commands come with later features)."""
+"""The command line: ``python -m lstm_viz train | tasks | inspect | record ...``."""
 
 from __future__ import annotations
 
@@ -47,10 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     train.add_argument("--resume", action="store_true", help="continue from --out's checkpoint")
     commands.add_parser("tasks", help="list the tasks and their parameters")
+    from .importers import cli as import_cli  # inspect, record: uploaded model files
+
+    import_cli.add_commands(commands)
     args = parser.parse_args(argv)
     try:
         if args.command == "tasks":
             return list_tasks()
+        if args.command in ("inspect", "record"):
+            return import_cli.run(args)
         return run_train(args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -1,0 +1,123 @@
+"""An imported layer as a regular lstm-viz checkpoint folder, so the app's Explore page (and
+``load_checkpoint``) open it like any trained model.
+
+A SequenceModel always has an input layer and a head. What the file lacks is made exact:
+- no embedding: a Linear input layer holding the identity (x @ I + 0 is x, bit for bit);
+- an embedding: our Vocab reserves ids 0 (<pad>) and 1 (<unk>), so the table's rows are re-indexed
+  under our vocabulary (the file's unknown token's row becomes row 1; zeros where it has none);
+  without an uploaded vocabulary, the tokens are the ids themselves ("0", "1", ... as words);
+- no head: a zero head with one output (Explore shows the recurrent layer, not the head).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from ..checkpoints import save_checkpoint
+from ..models import ModelConfig, SequenceModel
+from ..vocab import PAD, UNKNOWN, Vocab
+from ._build import Choice, _pick, recurrent_module
+from ._core import ModelFileError, RecurrentLayer
+from ._inputs import UNKNOWN_TOKENS
+
+
+def to_sequence_model(
+    layer: RecurrentLayer,
+    choice: Choice,
+    vocab: dict[str, int] | None = None,
+    level: str = "char",
+) -> tuple[SequenceModel, Vocab | None]:
+    """The layer (+ chosen embedding and head) as our SequenceModel and its Vocab (None for a
+    numeric model). ModelFileError where a SequenceModel cannot hold it (a projection, ...)."""
+    if layer.proj_size:
+        raise ModelFileError("an LSTM with a projection (proj_size) cannot open in Explore yet")
+    rnn = recurrent_module(layer, choice.nonlinearity)
+    cell = layer.kind
+    if cell.startswith("rnn") and choice.nonlinearity:
+        cell = f"rnn_{choice.nonlinearity}"
+    head = _pick(layer.heads, choice.head, "head", layer) if choice.head else None
+    embedding = (
+        _pick(layer.embeddings, choice.embedding, "embedding", layer) if choice.embedding else None
+    )
+    ours: Vocab | None = None
+    rows: torch.Tensor | None = None
+    if embedding is not None:
+        table = embedding.weight  # [V, E]
+        if vocab is None:
+            vocab = {str(i): i for i in range(table.shape[0])}
+            level = "word"
+        bad = {t: i for t, i in vocab.items() if not 0 <= i < table.shape[0]}
+        if bad:
+            raise ModelFileError(
+                f"the vocabulary has ids beyond the embedding's {table.shape[0]} rows: "
+                f"{list(bad.items())[:3]}"
+            )
+        unknown_id = next((vocab[t] for t in UNKNOWN_TOKENS if t in vocab), None)
+        tokens = [
+            t for t in sorted(vocab, key=vocab.get) if t not in (PAD, UNKNOWN, *UNKNOWN_TOKENS)
+        ]
+        ours = Vocab((PAD, UNKNOWN, *tokens), "word" if level == "word" else "char")
+        rows = torch.zeros(len(ours), table.shape[1])
+        if PAD in vocab:
+            rows[0] = table[vocab[PAD]]
+        if unknown_id is not None:
+            rows[1] = table[unknown_id]
+        for i, token in enumerate(tokens, start=2):
+            rows[i] = table[vocab[token]]
+    try:
+        config = ModelConfig(
+            cell=cell,
+            vocab_size=len(ours) if ours else 0,
+            input_size=0 if ours else layer.input_size,
+            embedding_size=layer.input_size,
+            hidden_size=layer.hidden_size,
+            num_layers=layer.num_layers,
+            bidirectional=layer.bidirectional,
+            objective="step_class" if head is not None else "step_value",
+            num_outputs=int(head.weight.shape[0]) if head is not None else 1,
+        )
+    except ValueError as error:
+        raise ModelFileError(f"this layer cannot open in Explore: {error}") from None
+    model = SequenceModel(config).eval()
+    with torch.no_grad():
+        if rows is not None:
+            model.embedding.weight.copy_(rows)
+        else:
+            model.embedding.weight.copy_(torch.eye(layer.input_size))
+            model.embedding.bias.zero_()
+        model.rnn.load_state_dict(rnn.state_dict())
+        if head is not None:
+            model.head.weight.copy_(head.weight)
+            if head.bias is not None:
+                model.head.bias.copy_(head.bias)
+            else:
+                model.head.bias.zero_()
+        else:
+            model.head.weight.zero_()
+            model.head.bias.zero_()
+    return model, ours
+
+
+def save_as_checkpoint(
+    directory: str | Path,
+    layer: RecurrentLayer,
+    choice: Choice,
+    *,
+    filename: str,
+    vocab: dict[str, int] | None = None,
+    level: str = "char",
+) -> Path:
+    """Write the layer as a checkpoint folder (model.safetensors, config.json, vocab.json)."""
+    model, ours = to_sequence_model(layer, choice, vocab, level)
+    info = {
+        "task": {"name": "uploaded", "title": f"uploaded: {filename} · {layer.name}"},
+        "source": {
+            "file": filename,
+            "layer": layer.name,
+            "embedding": choice.embedding,
+            "head": choice.head,
+        },
+    }
+    return save_checkpoint(directory, model, ours, info)

@@ -1,0 +1,237 @@
+"""What every importer returns: the recurrent layers found in a file, in PyTorch's own layout.
+
+Each format's reader turns the file into ``RecurrentLayer``s whose weights are named and laid out
+exactly as an ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` (or our ``PeepholeLSTM``) names and lays out its
+parameters (``weight_ih_l0``, ``bias_hh_l1_reverse``, gate blocks i, f, g, o / r, z, n), so one
+``build()`` serves every format. Nothing from a file is executed: readers only parse data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+# ---- limits (the Upload page states them) -------------------------------------------------------
+
+MAX_FILE_MB = 200  # the largest file read; .streamlit/config.toml's maxUploadSize says the same
+MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
+MAX_EXPANDED_BYTES = 1024 * 1024 * 1024  # what the members of an archive may unpack to, in all
+MAX_COMPRESSION_RATIO = 200  # deflate rarely beats 10:1 on weights; zip bombs reach 1000:1
+MAX_ELEMENTS = 256 * 1024 * 1024  # numbers in all tensors together (1 GiB of float32)
+MAX_LAYERS = 64  # stacked layers in one recurrent module
+
+KINDS = ("lstm", "peephole_lstm", "gru", "rnn_tanh", "rnn_relu")
+KIND_LABELS = {
+    "lstm": "LSTM",
+    "peephole_lstm": "peephole LSTM",
+    "gru": "GRU",
+    "rnn_tanh": "RNN (tanh)",
+    "rnn_relu": "RNN (relu)",
+}
+GATES = {"lstm": 4, "peephole_lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
+
+
+class ModelFileError(ValueError):
+    """An uploaded file that cannot be read as a model, with a message that says why."""
+
+
+@dataclass
+class Linear:
+    """A matrix found beside a recurrent layer: an embedding [V, E] or a linear head [O, N]."""
+
+    name: str  # where it is in the file
+    weight: torch.Tensor
+    bias: torch.Tensor | None = None
+
+
+@dataclass
+class RecurrentLayer:
+    """One recurrent module found in a file, mapped onto PyTorch's layout.
+
+    ``weights`` holds every parameter nn.LSTM / nn.GRU / nn.RNN / PeepholeLSTM would have, named as
+    they name them, float32 on the CPU. ``sources`` says, per parameter, where it came from and how
+    it was converted (for the mapping table). ``embeddings`` and ``heads`` are the candidates found
+    beside the layer (first: the most likely one). ``problems`` lists what makes it unusable (e.g.
+    NaN weights); ``notes`` what the user should know (e.g. an assumed nonlinearity).
+    """
+
+    name: str
+    kind: str  # one of KINDS
+    input_size: int
+    hidden_size: int
+    num_layers: int
+    bidirectional: bool
+    bias: bool
+    weights: dict[str, torch.Tensor]
+    proj_size: int = 0
+    sources: dict[str, str] = field(default_factory=dict)
+    embeddings: list[Linear] = field(default_factory=list)
+    heads: list[Linear] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    # Format-specific data for checking against the format's own runtime (ONNX subgraph, Keras
+    # layer settings); None where only nn.LSTM/GRU/RNN can check.
+    reference: dict[str, Any] | None = None
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def output_size(self) -> int:
+        """Features per step of the layer's output: directions x (projected) hidden size."""
+        return self.directions * (self.proj_size or self.hidden_size)
+
+    def describe(self) -> str:
+        layers = f"{self.num_layers} × " if self.num_layers > 1 else ""
+        bi = "bidirectional " if self.bidirectional else ""
+        proj = f", projected to {self.proj_size}" if self.proj_size else ""
+        kind = KIND_LABELS[self.kind]
+        return f"{layers}{bi}{kind} {self.input_size} → {self.hidden_size}{proj}"
+
+    def row(self) -> dict[str, Any]:
+        """One row of the mapping table (plain values)."""
+        return {
+            "layer": self.name,
+            "kind": self.kind,
+            "input size": self.input_size,
+            "hidden size": self.hidden_size,
+            "layers": self.num_layers,
+            "bidirectional": self.bidirectional,
+            "projection": self.proj_size,
+            "bias": self.bias,
+            "embedding": self.embeddings[0].name if self.embeddings else "",
+            "head": self.heads[0].name if self.heads else "",
+            "status": "; ".join(self.problems) if self.problems else "ok",
+        }
+
+
+@dataclass
+class ImportedFile:
+    """A file read as data: its format and every recurrent layer found in it."""
+
+    filename: str
+    format: str  # "safetensors", "pytorch", "onnx", "keras", "keras-h5"
+    layers: list[RecurrentLayer]
+    notes: list[str] = field(default_factory=list)
+
+    def layer(self, name: str | None = None) -> RecurrentLayer:
+        """The layer called ``name`` (default: the first); ModelFileError naming the others."""
+        if not self.layers:
+            raise ModelFileError(f"{self.filename} has no recurrent layer")
+        if name is None:
+            return self.layers[0]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        known = ", ".join(repr(layer.name) for layer in self.layers)
+        raise ModelFileError(f"{self.filename} has no recurrent layer {name!r}; it has {known}")
+
+    def table(self) -> list[dict[str, Any]]:
+        """The mapping table: one row per recurrent layer."""
+        return [layer.row() for layer in self.layers]
+
+    def mapping(self, name: str | None = None) -> list[dict[str, str]]:
+        """Per parameter of one layer: our name, its shape, and where it came from in the file."""
+        layer = self.layer(name)
+        return [
+            {
+                "parameter": key,
+                "shape": " × ".join(str(s) for s in value.shape),
+                "from the file": layer.sources.get(key, ""),
+            }
+            for key, value in layer.weights.items()
+        ]
+
+
+# ---- shared checks ------------------------------------------------------------------------------
+
+
+def suffix(layer: int, direction: int) -> str:
+    return f"_l{layer}" + ("_reverse" if direction else "")
+
+
+def expected_shapes(layer: RecurrentLayer) -> dict[str, tuple[int, ...]]:
+    """Every parameter the PyTorch module for ``layer`` has, with its shape."""
+    gates = GATES[layer.kind] * layer.hidden_size
+    out = layer.proj_size or layer.hidden_size
+    shapes: dict[str, tuple[int, ...]] = {}
+    for k in range(layer.num_layers):
+        width = layer.input_size if k == 0 else layer.directions * out
+        for d in range(layer.directions):
+            s = suffix(k, d)
+            shapes["weight_ih" + s] = (gates, width)
+            shapes["weight_hh" + s] = (gates, out)
+            if layer.bias:
+                shapes["bias_ih" + s] = (gates,)
+                shapes["bias_hh" + s] = (gates,)
+            if layer.proj_size:
+                shapes["weight_hr" + s] = (layer.proj_size, layer.hidden_size)
+            if layer.kind == "peephole_lstm":
+                shapes["weight_peephole" + s] = (3, layer.hidden_size)
+    return shapes
+
+
+def validate(layer: RecurrentLayer) -> RecurrentLayer:
+    """Check the layer's configuration and that its weights have exactly the expected shapes;
+    note non-finite weights in ``problems``. ModelFileError for a malformed layer."""
+    where = f"recurrent layer {layer.name!r}"
+    if layer.kind not in KINDS:
+        raise ModelFileError(f"{where}: unknown kind {layer.kind!r}")
+    for what, value, low, high in (
+        ("input size", layer.input_size, 1, 1 << 20),
+        ("hidden size", layer.hidden_size, 1, 1 << 20),
+        ("number of layers", layer.num_layers, 1, MAX_LAYERS),
+        ("projection size", layer.proj_size, 0, layer.hidden_size - 1),
+    ):
+        if not low <= value <= high:
+            raise ModelFileError(f"{where}: {what} {value} is out of range [{low}, {high}]")
+    if layer.proj_size and layer.kind != "lstm":
+        raise ModelFileError(f"{where}: only an LSTM can have a projection")
+    expected = expected_shapes(layer)
+    missing = [k for k in expected if k not in layer.weights]
+    if missing:
+        raise ModelFileError(f"{where}: missing weights {missing}")
+    extra = [k for k in layer.weights if k not in expected]
+    if extra:
+        raise ModelFileError(f"{where}: unexpected weights {extra}")
+    for key, shape in expected.items():
+        got = tuple(layer.weights[key].shape)
+        if got != shape:
+            raise ModelFileError(
+                f"{where}: {key} has shape {list(got)}, expected {list(shape)} for "
+                f"{layer.describe()}"
+            )
+    layer.weights = {k: layer.weights[k] for k in expected}  # the module's own order
+    for key, value in layer.weights.items():
+        bad = int((~torch.isfinite(value)).sum())
+        if bad:
+            layer.problems.append(f"{key} has {bad} NaN/Inf value{'s' if bad > 1 else ''}")
+    return layer
+
+
+def as_float32(array: Any, name: str) -> torch.Tensor:
+    """A tensor or numpy array of floating point numbers -> float32 CPU tensor (a copy)."""
+    tensor = torch.as_tensor(array) if not isinstance(array, torch.Tensor) else array
+    if not tensor.is_floating_point():
+        raise ModelFileError(f"{name} holds {tensor.dtype} numbers, not floating point weights")
+    return tensor.detach().to("cpu", torch.float32).clone()
+
+
+def check_elements(shapes: list[tuple[int, ...]], what: str) -> None:
+    """Refuse declared shapes that add up to more numbers than MAX_ELEMENTS (before allocating)."""
+    total = 0
+    for shape in shapes:
+        count = 1
+        for size in shape:
+            if not isinstance(size, int) or size < 0:
+                raise ModelFileError(f"{what}: a tensor declares an invalid shape {list(shape)}")
+            count *= size
+        total += count
+        if total > MAX_ELEMENTS:
+            raise ModelFileError(
+                f"{what}: its tensors declare more than {MAX_ELEMENTS:,} numbers in all "
+                f"(a shape of {list(shape)}): refused"
+            )

@@ -1,0 +1,168 @@
+"""Inputs for an imported layer: random numbers, a numeric CSV, token ids, or text read through
+an uploaded vocabulary (into the file's embedding, or one-hot into a bare layer)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+
+import torch
+
+from ..vocab import split_tokens
+from ._build import Choice
+from ._core import ModelFileError, RecurrentLayer
+
+MAX_STEPS = 2_000  # steps one recording reads (the page and the command line say so)
+UNKNOWN_TOKENS = ("<unk>", "[UNK]", "<UNK>", "UNK", "<oov>", "[OOV]")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An input ready for the built module: ``inputs`` [1, T] ids or [1, T, I] numbers, and one
+    label per step (the token, or the step's numbers)."""
+
+    inputs: torch.Tensor
+    tokens: list[str]
+    unknown: list[bool]
+
+
+def read_vocab(data: bytes | str) -> dict[str, int]:
+    """A vocabulary file -> {token: id}. Accepts {"token": id, ...}, ["token", ...] (id = index),
+    and lstm-viz's own {"level": ..., "tokens": [...]}. ValueError for anything else."""
+    try:
+        value = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelFileError(f"the vocabulary is not JSON: {error}") from None
+    if isinstance(value, dict) and isinstance(value.get("tokens"), list):
+        value = value["tokens"]
+    if isinstance(value, list) and all(isinstance(t, str) for t in value):
+        return {t: i for i, t in enumerate(value)}
+    if isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, int) and v >= 0 for k, v in value.items()
+    ):
+        return dict(value)
+    raise ModelFileError(
+        'a vocabulary is a JSON object {"token": id, ...} or a list of tokens ["a", "b", ...]'
+    )
+
+
+def prepare(
+    layer: RecurrentLayer,
+    choice: Choice,
+    source: str,
+    *,
+    vocab: dict[str, int] | None = None,
+    level: str = "char",
+    csv: bytes | None = None,
+    seed: int = 0,
+) -> Prepared:
+    """Turn what the user gave into the module's input.
+
+    source: "random:T" (T random steps), "ids:3 14 15" (token ids; one-hot when the layer has no
+    embedding), "text:..." (split by ``level`` and looked up in ``vocab``), or "csv" (the first
+    input_size numeric columns of ``csv``). ModelFileError with a clear message otherwise.
+    """
+    embedding = _embedding_rows(layer, choice)
+    width = embedding if embedding is not None else layer.input_size  # ids must be below this
+    kind, _, rest = source.partition(":")
+    kind = kind.strip().lower()
+    if kind == "random":
+        steps = _steps(rest)
+        generator = torch.Generator().manual_seed(seed)
+        if embedding is not None:
+            ids = torch.randint(0, embedding, (1, steps), generator=generator)
+            return Prepared(ids, [str(i) for i in ids[0].tolist()], [False] * steps)
+        x = torch.randn(1, steps, layer.input_size, generator=generator)
+        return Prepared(x, [f"step {t}" for t in range(steps)], [False] * steps)
+    if kind == "csv":
+        if embedding is not None:
+            raise ModelFileError("this choice reads token ids through the embedding, not a CSV")
+        return _csv(csv, layer.input_size)
+    if kind == "ids":
+        parts = [p for p in re.split(r"[,;\s]+", rest.strip()) if p]
+        try:
+            ids = [int(p) for p in parts]
+        except ValueError:
+            raise ModelFileError(
+                f"token ids are whole numbers, got {rest.strip()[:60]!r}"
+            ) from None
+        return _ids(ids, [str(i) for i in ids], [False] * len(ids), width, embedding is not None)
+    if kind == "text":
+        if vocab is None:
+            raise ModelFileError("text needs a vocabulary (vocab.json) to find each token's id")
+        tokens = split_tokens(rest, "word" if level == "word" else "char")
+        unk = next((vocab[t] for t in UNKNOWN_TOKENS if t in vocab), None)
+        unknown = [t not in vocab for t in tokens]
+        missing = [t for t, u in zip(tokens, unknown, strict=True) if u]
+        if missing and unk is None:
+            shown = ", ".join(repr(t) for t in dict.fromkeys(missing))
+            raise ModelFileError(
+                f"not in the vocabulary, which has no unknown token: {shown[:200]}"
+            )
+        ids = [vocab.get(t, unk) for t in tokens]
+        return _ids(ids, tokens, unknown, width, embedding is not None)
+    raise ModelFileError(
+        f"unknown input {source[:40]!r}: use random:T, ids:..., text:... or a CSV file"
+    )
+
+
+def _embedding_rows(layer: RecurrentLayer, choice: Choice) -> int | None:
+    for candidate in layer.embeddings:
+        if candidate.name == choice.embedding:
+            return int(candidate.weight.shape[0])
+    return None
+
+
+def _steps(text: str) -> int:
+    try:
+        steps = int(text or 20)
+    except ValueError:
+        raise ModelFileError(f"random:T takes a number of steps, got {text!r}") from None
+    if not 1 <= steps <= MAX_STEPS:
+        raise ModelFileError(f"random:T takes 1 to {MAX_STEPS} steps, got {steps}")
+    return steps
+
+
+def _ids(
+    ids: list[int], tokens: list[str], unknown: list[bool], width: int, embedded: bool
+) -> Prepared:
+    if not ids:
+        raise ModelFileError("the input has no tokens")
+    if len(ids) > MAX_STEPS:
+        raise ModelFileError(f"the input has {len(ids):,} steps; at most {MAX_STEPS:,}")
+    bad = [i for i in ids if not 0 <= i < width]
+    if bad:
+        what = "embedding rows" if embedded else "input features (one-hot)"
+        raise ModelFileError(f"token ids {bad[:5]} are out of range: there are {width} {what}")
+    index = torch.tensor([ids], dtype=torch.int64)  # [1, T]
+    if embedded:
+        return Prepared(index, tokens, unknown)
+    one_hot = torch.nn.functional.one_hot(index, width).to(torch.float32)  # [1, T, I]
+    return Prepared(one_hot, tokens, unknown)
+
+
+def _csv(data: bytes | None, input_size: int) -> Prepared:
+    import pandas as pd
+
+    if not data:
+        raise ModelFileError("no CSV given")
+    try:
+        frame = pd.read_csv(io.BytesIO(data), nrows=MAX_STEPS)
+    except Exception as error:  # pandas raises many types for a broken file
+        raise ModelFileError(f"not a readable CSV file: {error}") from None
+    numeric = frame.select_dtypes("number")
+    if numeric.shape[1] < input_size:
+        raise ModelFileError(
+            f"the CSV has {numeric.shape[1]} numeric column(s); this layer reads {input_size}"
+        )
+    values = torch.tensor(
+        numeric.iloc[:, :input_size].dropna().to_numpy(), dtype=torch.float32
+    )  # [T, I]
+    if len(values) == 0:
+        raise ModelFileError("the CSV has no complete numeric rows")
+    if not bool(torch.isfinite(values).all()):
+        raise ModelFileError("the CSV holds infinite numbers")
+    tokens = [" ".join(f"{v:.3g}" for v in row) for row in values.tolist()]
+    return Prepared(values[None], tokens, [False] * len(tokens))

@@ -1,0 +1,194 @@
+"""Read an uploaded file in a separate process, with limits on its memory and time.
+
+The readers are Python, but below them run native parsers (HDF5, protobuf, torch's zip reader,
+safetensors). A crafted file that crashed one of them inside a web server would take the server
+down for everybody; in a child process it only ends the child. The child sends back plain data:
+a JSON description and a safetensors blob of the tensors (nothing pickled).
+
+    python -m lstm_viz.importers._isolated   # reads "<filename>\\n<bytes>" on stdin
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import struct
+import subprocess
+import sys
+
+import torch
+
+from ._core import ImportedFile, Linear, ModelFileError, RecurrentLayer
+
+TIMEOUT_SECONDS = 120
+MEMORY_BYTES = 6 * 1024**3  # the child's address-space limit (torch alone maps ~1-2 GB)
+
+
+def inspect_isolated(
+    data: bytes,
+    filename: str,
+    timeout: float = TIMEOUT_SECONDS,
+    memory: int = MEMORY_BYTES,
+    command: list[str] | None = None,
+) -> ImportedFile:
+    """``inspect_file(data, filename)`` run in a child process with ``memory`` bytes of address
+    space and ``timeout`` seconds. ModelFileError for a bad file, and also when the child is
+    killed, crashes or runs out of time or memory (the caller's process is never at risk).
+    ``command``: the child's command line (default: this module under this Python)."""
+    command = command or [sys.executable, "-m", "lstm_viz.importers._isolated"]
+    message = filename.encode("utf-8", "replace").replace(b"\n", b" ") + b"\n" + data
+    try:
+        result = subprocess.run(
+            command,
+            input=message,
+            capture_output=True,
+            timeout=timeout,
+            preexec_fn=_limits(memory) if os.name == "posix" else None,
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
+        )
+    except subprocess.TimeoutExpired:
+        raise ModelFileError(
+            f"{filename}: reading it took longer than {timeout:.0f} s: refused"
+        ) from None
+    if result.returncode != 0:
+        if result.returncode < 0:
+            why = f"the reader crashed (signal {-result.returncode})"
+        elif b"MemoryError" in result.stderr:
+            why = f"reading it needs more than {memory / 2**30:.0f} GB of memory"
+        else:
+            why = "the reader failed: " + result.stderr.decode("utf-8", "replace")[-300:].strip()
+        raise ModelFileError(f"{filename} cannot be read safely: {why}")
+    try:
+        return decode(result.stdout)
+    except ModelFileError:
+        raise
+    except Exception as error:  # a reply we cannot read is a failed read, not a crash
+        raise ModelFileError(f"{filename}: the reader's reply is unreadable ({error})") from None
+
+
+def _limits(memory: int):
+    def apply() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+# ---- the reply: JSON + safetensors --------------------------------------------------------------
+
+
+def encode(imported: ImportedFile | None, error: str | None = None) -> bytes:
+    """length of the JSON (8 bytes) + JSON + safetensors of every tensor."""
+    from safetensors.torch import save
+
+    if imported is None:
+        raw = json.dumps({"error": error}).encode()
+        return struct.pack("<Q", len(raw)) + raw
+    tensors: dict[str, torch.Tensor] = {}
+    layers = []
+    for i, layer in enumerate(imported.layers):
+        for name, value in layer.weights.items():
+            tensors[f"{i}/w/{name}"] = value.contiguous()
+        extras = {}
+        for what in ("embeddings", "heads"):
+            extras[what] = []
+            for j, found in enumerate(getattr(layer, what)):
+                tensors[f"{i}/{what}/{j}/weight"] = found.weight.contiguous()
+                if found.bias is not None:
+                    tensors[f"{i}/{what}/{j}/bias"] = found.bias.contiguous()
+                extras[what].append({"name": found.name, "bias": found.bias is not None})
+        reference = dict(layer.reference or {})
+        if isinstance(reference.get("model"), bytes):
+            reference["model"] = base64.b64encode(reference["model"]).decode()
+        layers.append(
+            {
+                "name": layer.name,
+                "kind": layer.kind,
+                "input_size": layer.input_size,
+                "hidden_size": layer.hidden_size,
+                "num_layers": layer.num_layers,
+                "bidirectional": layer.bidirectional,
+                "bias": layer.bias,
+                "proj_size": layer.proj_size,
+                "weights": list(layer.weights),
+                "sources": layer.sources,
+                "notes": layer.notes,
+                "problems": layer.problems,
+                "reference": reference or None,
+                **extras,
+            }
+        )
+    meta = {
+        "filename": imported.filename,
+        "format": imported.format,
+        "notes": imported.notes,
+        "layers": layers,
+    }
+    raw = json.dumps(meta).encode()
+    return struct.pack("<Q", len(raw)) + raw + (save(tensors) if tensors else b"")
+
+
+def decode(reply: bytes) -> ImportedFile:
+    from safetensors.torch import load
+
+    (size,) = struct.unpack("<Q", reply[:8])
+    meta = json.loads(reply[8 : 8 + size])
+    if "error" in meta:
+        raise ModelFileError(meta["error"])
+    tensors: dict[str, torch.Tensor] = load(reply[8 + size :]) if len(reply) > 8 + size else {}
+    layers = []
+    for i, entry in enumerate(meta["layers"]):
+        extras: dict[str, list[Linear]] = {}
+        for what in ("embeddings", "heads"):
+            extras[what] = [
+                Linear(
+                    found["name"],
+                    tensors[f"{i}/{what}/{j}/weight"],
+                    tensors[f"{i}/{what}/{j}/bias"] if found["bias"] else None,
+                )
+                for j, found in enumerate(entry[what])
+            ]
+        reference = entry["reference"]
+        if reference and isinstance(reference.get("model"), str):
+            reference["model"] = base64.b64decode(reference["model"])
+        layers.append(
+            RecurrentLayer(
+                name=entry["name"],
+                kind=entry["kind"],
+                input_size=entry["input_size"],
+                hidden_size=entry["hidden_size"],
+                num_layers=entry["num_layers"],
+                bidirectional=entry["bidirectional"],
+                bias=entry["bias"],
+                weights={n: tensors[f"{i}/w/{n}"] for n in entry["weights"]},
+                proj_size=entry["proj_size"],
+                sources=entry["sources"],
+                notes=entry["notes"],
+                problems=entry["problems"],
+                reference=reference,
+                **extras,
+            )
+        )
+    return ImportedFile(meta["filename"], meta["format"], layers, meta["notes"])
+
+
+def _main() -> int:
+    from . import inspect_file
+
+    raw = sys.stdin.buffer.read()
+    filename, _, data = raw.partition(b"\n")
+    name = filename.decode("utf-8", "replace")
+    try:
+        reply = encode(inspect_file(data, name))
+    except ModelFileError as error:
+        reply = encode(None, str(error))
+    sys.stdout.buffer.write(reply)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

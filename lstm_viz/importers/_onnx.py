@@ -1,0 +1,408 @@
+"""ONNX models: LSTM, GRU and RNN nodes, their weights converted to PyTorch's gate order.
+
+The file is parsed as protobuf data (``onnx.load_from_string``); tensors stored outside the file
+("external data") are refused, never read from disk. Stacked nodes (one per layer, as
+``torch.onnx.export`` writes a multi-layer nn.LSTM) are grouped into one multi-layer module when
+one node's output reaches the next node's input through shape-only operators.
+
+Gate orders: ONNX LSTM W/R/B blocks are i, o, f, c; PyTorch's are i, f, g(=c), o. ONNX GRU blocks
+are z, r, h; PyTorch's r, z, n. ONNX peepholes P are i, o, f; ours (PeepholeLSTM) i, f, o.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ._core import (
+    ImportedFile,
+    Linear,
+    ModelFileError,
+    RecurrentLayer,
+    as_float32,
+    check_elements,
+    suffix,
+    validate,
+)
+
+RECURRENT_OPS = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
+SHAPE_OPS = {"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Flatten"}
+_LSTM_ORDER = (0, 2, 3, 1)  # PyTorch block k comes from ONNX block _LSTM_ORDER[k] (i, f, c, o)
+_GRU_ORDER = (1, 0, 2)  # r, z, n from z, r, h
+
+
+def read_onnx(data: bytes, filename: str) -> ImportedFile:
+    try:
+        import onnx
+    except ImportError:
+        raise ModelFileError(
+            "reading ONNX files needs the onnx package: pip install onnx"
+        ) from None
+    try:
+        model = onnx.load_from_string(data)
+    except Exception as error:  # protobuf's DecodeError and friends
+        raise ModelFileError(f"{filename} is not an ONNX model: {str(error)[:200]}") from None
+    graph = model.graph
+    if not graph.node and not graph.initializer:
+        raise ModelFileError(f"{filename} is not an ONNX model: it has no graph")
+    reader = _Graph(graph, filename)
+    nodes = [n for n in graph.node if n.op_type in RECURRENT_OPS and n.domain in ("", "ai.onnx")]
+    if not nodes:
+        ops = sorted({n.op_type for n in graph.node})
+        raise ModelFileError(
+            f"{filename} has no LSTM, GRU or RNN node (its operators: {', '.join(ops[:20])})"
+        )
+    stacks = _stacks(nodes, reader)
+    layers = []
+    for stack in stacks:
+        layer = _layer(stack, reader)
+        layer.embeddings = reader.embeddings(stack[0].input[0], layer.input_size)
+        layer.heads = reader.heads(layer.output_size)
+        layers.append(layer)
+    opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=0)
+    return ImportedFile(
+        filename, "onnx", layers, [f"opset {opset}, producer {model.producer_name}"]
+    )
+
+
+class _Graph:
+    """Look-ups in one ONNX graph: constant tensors (initializers, Constant nodes), producers."""
+
+    def __init__(self, graph: Any, filename: str) -> None:
+        self.filename = filename
+        self.tensors = {t.name: t for t in graph.initializer}
+        self.producer = {}
+        self.consumers: dict[str, list[Any]] = {}
+        for node in graph.node:
+            for out in node.output:
+                self.producer[out] = node
+            for name in node.input:
+                self.consumers.setdefault(name, []).append(node)
+            if node.op_type == "Constant":
+                for attribute in node.attribute:
+                    if attribute.name == "value" and attribute.HasField("t"):
+                        self.tensors[node.output[0]] = attribute.t
+        check_elements([tuple(t.dims) for t in self.tensors.values()], filename)
+
+    def array(self, name: str, what: str) -> torch.Tensor:
+        """A constant tensor by name, as float32; ModelFileError when it is not a constant."""
+        from onnx import TensorProto, numpy_helper
+
+        tensor = self.tensors.get(name)
+        if tensor is None:
+            raise ModelFileError(
+                f"{self.filename}: {what} ({name!r}) is not a constant in the file"
+            )
+        if tensor.data_location == TensorProto.EXTERNAL:
+            raise ModelFileError(
+                f"{self.filename}: {what} is stored in a separate file (ONNX external data); "
+                "upload a model saved with its weights inside (onnx.save(..., "
+                "save_as_external_data=False))"
+            )
+        try:
+            array = numpy_helper.to_array(tensor)
+        except Exception as error:  # a raw_data length that does not match the dims, ...
+            raise ModelFileError(f"{self.filename}: {what} cannot be read: {error}") from None
+        return as_float32(array.copy(), what)
+
+    def attributes(self, node: Any) -> dict[str, Any]:
+        from onnx import helper
+
+        return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+    def source(self, name: str) -> tuple[str, Any]:
+        """Follow ``name`` back through shape-only operators: (the value name, its producer)."""
+        for _ in range(20):
+            node = self.producer.get(name)
+            if node is None or node.op_type not in SHAPE_OPS:
+                return name, node
+            name = node.input[0]
+        return name, None
+
+    def embeddings(self, rnn_input: str, input_size: int) -> list[Linear]:
+        """A Gather from a constant [V, input_size] table feeding the recurrent input."""
+        _, node = self.source(rnn_input)
+        found = []
+        if node is not None and node.op_type == "Gather" and node.input[0] in self.tensors:
+            dims = tuple(self.tensors[node.input[0]].dims)
+            if len(dims) == 2 and dims[1] == input_size:
+                found.append(Linear(node.input[0], self.array(node.input[0], "the embedding")))
+        return found
+
+    def heads(self, output_size: int) -> list[Linear]:
+        """MatMul (+ Add) or Gemm nodes with a constant weight that reads output_size features."""
+        found = []
+        for node in self.producer.values():
+            if node.op_type not in ("MatMul", "Gemm") or node.input[1] not in self.tensors:
+                continue
+            dims = tuple(self.tensors[node.input[1]].dims)
+            if len(dims) != 2:
+                continue
+            attrs = self.attributes(node) if node.op_type == "Gemm" else {}
+            weight_t = bool(attrs.get("transB", 0))  # Gemm transB=1: weight [O, N]
+            if (dims[1] if weight_t else dims[0]) != output_size:
+                continue
+            weight = self.array(node.input[1], "a linear head")
+            weight = weight if weight_t else weight.t().contiguous()  # [O, N]
+            bias = None
+            if node.op_type == "Gemm" and len(node.input) > 2 and node.input[2] in self.tensors:
+                bias = self.array(node.input[2], "a linear head's bias")
+            else:
+                for after in self.consumers.get(node.output[0], []):
+                    other = [i for i in after.input if i != node.output[0]]
+                    if after.op_type == "Add" and other and other[0] in self.tensors:
+                        bias = self.array(other[0], "a linear head's bias")
+            if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+                bias = None
+            found.append(Linear(node.input[1], weight, bias))
+        return found
+
+
+def _stacks(nodes: list[Any], graph: _Graph) -> list[list[Any]]:
+    """Group nodes into stacks: a node whose input is (through shape-only operators) the output
+    Y of a node of the same kind and settings continues that node's stack."""
+    stacks: list[list[Any]] = []
+    by_output = {}
+    for node in nodes:
+        name, producer = graph.source(node.input[0])
+        previous = by_output.get(name)
+        if previous is not None and _settings(previous[-1], graph) == _settings(node, graph):
+            previous.append(node)
+        else:
+            previous = [node]
+            stacks.append(previous)
+        if node.output and node.output[0]:
+            by_output[node.output[0]] = previous
+    return stacks
+
+
+def _settings(node: Any, graph: _Graph) -> tuple:
+    attrs = graph.attributes(node)
+    keys = ("direction", "hidden_size", "activations", "linear_before_reset", "layout")
+    return (node.op_type, *(str(attrs.get(k)) for k in keys))
+
+
+def _layer(stack: list[Any], graph: _Graph) -> RecurrentLayer:
+    first = stack[0]
+    op = first.op_type
+    name = first.name or first.output[0]
+    where = f"{graph.filename}: {op} node {name!r}"
+    attrs = graph.attributes(first)
+    direction = attrs.get("direction", b"forward")
+    direction = direction.decode() if isinstance(direction, bytes) else str(direction)
+    if direction not in ("forward", "bidirectional"):
+        raise ModelFileError(f"{where}: direction {direction!r} (only forward/bidirectional)")
+    if attrs.get("clip") is not None:
+        raise ModelFileError(f"{where}: cell clipping (clip) has no PyTorch equivalent")
+    if attrs.get("input_forget", 0):
+        raise ModelFileError(f"{where}: coupled input and forget gates (input_forget=1)")
+    activations = [a.decode() if isinstance(a, bytes) else a for a in attrs.get("activations", [])]
+    kind = RECURRENT_OPS[op]
+    defaults = {"lstm": ["Sigmoid", "Tanh", "Tanh"], "gru": ["Sigmoid", "Tanh"], "rnn": ["Tanh"]}
+    per_direction = len(defaults[kind])
+    if kind == "rnn":
+        if activations and any(a not in ("Tanh", "Relu") for a in activations):
+            raise ModelFileError(f"{where}: activations {activations} (only Tanh or Relu)")
+        kind = "rnn_relu" if activations and activations[0] == "Relu" else "rnn_tanh"
+        if len(set(activations)) > 1:
+            raise ModelFileError(f"{where}: different activations per direction {activations}")
+    elif (
+        activations
+        and activations[:per_direction] != defaults[kind]
+        or (activations and len(set(map(tuple, _chunks(activations, per_direction)))) > 1)
+    ):
+        raise ModelFileError(
+            f"{where}: activations {activations}; PyTorch's cells use {defaults[kind]}"
+        )
+    if kind == "gru" and not attrs.get("linear_before_reset", 0):
+        raise ModelFileError(
+            f"{where}: linear_before_reset=0 applies the reset gate before the recurrent matrix "
+            "product; PyTorch's GRU (and Keras's reset_after=True) apply it after. Export the "
+            "GRU with linear_before_reset=1"
+        )
+    dirs = 2 if direction == "bidirectional" else 1
+    weights: dict[str, torch.Tensor] = {}
+    sources: dict[str, str] = {}
+    hidden = int(attrs.get("hidden_size", 0))
+    input_size = None
+    has_bias = None
+    peephole = False
+    for k, node in enumerate(stack):
+        inputs = list(node.input) + [""] * (8 - len(node.input))
+        w = graph.array(inputs[1], f"{op} W")  # [D, G*H, I]
+        r = graph.array(inputs[2], f"{op} R")  # [D, G*H, H]
+        gates = {"lstm": 4, "gru": 3}.get(RECURRENT_OPS[op], 1)
+        if w.dim() != 3 or r.dim() != 3 or w.shape[0] != dirs or r.shape[0] != dirs:
+            raise ModelFileError(
+                f"{where}: W {list(w.shape)} / R {list(r.shape)} are not [D, ., .]"
+            )
+        if not hidden:
+            hidden = r.shape[2]
+        if w.shape[1] != gates * hidden or tuple(r.shape[1:]) != (gates * hidden, hidden):
+            raise ModelFileError(
+                f"{where}: W {list(w.shape)} / R {list(r.shape)} do not fit hidden_size {hidden}"
+            )
+        if k == 0:
+            input_size = int(w.shape[2])
+        b = graph.array(inputs[3], f"{op} B") if inputs[3] else None  # [D, 2*G*H]
+        if has_bias is None:
+            has_bias = b is not None
+        elif has_bias != (b is not None):
+            raise ModelFileError(f"{where}: some stacked nodes have biases, some do not")
+        if b is not None and tuple(b.shape) != (dirs, 2 * gates * hidden):
+            raise ModelFileError(
+                f"{where}: B {list(b.shape)} is not [{dirs}, {2 * gates * hidden}]"
+            )
+        p = graph.array(inputs[7], f"{op} P") if op == "LSTM" and inputs[7] else None
+        if p is not None and tuple(p.shape) != (dirs, 3 * hidden):
+            raise ModelFileError(f"{where}: P {list(p.shape)} is not [{dirs}, {3 * hidden}]")
+        if p is not None and bool((p != 0).any()):
+            peephole = True
+        for i in (5, 6):
+            if inputs[i] and inputs[i] in graph.tensors:
+                if bool((graph.array(inputs[i], "an initial state") != 0).any()):
+                    raise ModelFileError(
+                        f"{where}: a nonzero constant initial state; lstm-viz records from zero"
+                    )
+        order = _LSTM_ORDER if op == "LSTM" else _GRU_ORDER if op == "GRU" else (0,)
+        conversion = {"LSTM": " (gates iofc → ifgo)", "GRU": " (gates zrh → rzn)"}.get(op, "")
+        for d in range(dirs):
+            s = suffix(k, d)
+            node_name = node.name or node.output[0]
+            weights["weight_ih" + s] = _reorder(w[d], order, hidden)
+            weights["weight_hh" + s] = _reorder(r[d], order, hidden)
+            sources["weight_ih" + s] = f"{node_name}: W[{d}]{conversion}"
+            sources["weight_hh" + s] = f"{node_name}: R[{d}]{conversion}"
+            if b is not None:
+                half = gates * hidden
+                weights["bias_ih" + s] = _reorder(b[d, :half], order, hidden)
+                weights["bias_hh" + s] = _reorder(b[d, half:], order, hidden)
+                sources["bias_ih" + s] = f"{node_name}: B[{d}][:{half}]{conversion}"
+                sources["bias_hh" + s] = f"{node_name}: B[{d}][{half}:]{conversion}"
+            if op == "LSTM":
+                pd = p[d] if p is not None else torch.zeros(3 * hidden)
+                pi, po, pf = pd.split(hidden)
+                weights["weight_peephole" + s] = torch.stack([pi, pf, po])
+                sources["weight_peephole" + s] = f"{node_name}: P[{d}] (iof → ifo)"
+    if not peephole:
+        weights = {k: v for k, v in weights.items() if not k.startswith("weight_peephole")}
+    layer = RecurrentLayer(
+        name=name,
+        kind="peephole_lstm" if peephole else kind,
+        input_size=int(input_size),
+        hidden_size=hidden,
+        num_layers=len(stack),
+        bidirectional=dirs == 2,
+        bias=bool(has_bias),
+        weights=weights,
+        sources=sources,
+        reference={"format": "onnx", "model": _check_model(stack, graph, int(input_size))},
+    )
+    if len(stack) > 1:
+        layer.notes.append(f"{len(stack)} stacked {op} nodes: " + ", ".join(n.name for n in stack))
+    return validate(layer)
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _reorder(w: torch.Tensor, order: tuple[int, ...], hidden: int) -> torch.Tensor:
+    blocks = w.split(hidden)
+    return torch.cat([blocks[i] for i in order]).contiguous()
+
+
+# ---- the check ----------------------------------------------------------------------------------
+
+
+def _check_model(stack: list[Any], graph: _Graph, input_size: int) -> bytes:
+    """A new ONNX model holding only the stack's nodes (their weights and attributes; layout 0),
+    chained as the recorded module chains its layers: X [T, B, I] -> Y0, Yh0(, Yc0) -> ... .
+    Plain bytes, so a layer stays plain data; onnxruntime runs it for the check."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    new_nodes, initializers, outputs = [], [], []
+    current = "X"
+    for k, node in enumerate(stack):
+        inputs = []
+        for i, name in enumerate(list(node.input)[:4] + [""] * (4 - min(len(node.input), 4))):
+            if i == 0:
+                inputs.append(current)
+            elif name:
+                tensor = onnx.TensorProto()
+                tensor.CopyFrom(graph.tensors[name])
+                tensor.name = f"w{k}_{i}"
+                initializers.append(tensor)
+                inputs.append(tensor.name)
+            else:
+                inputs.append("")
+        if len(node.input) > 7 and node.input[7]:
+            tensor = onnx.TensorProto()
+            tensor.CopyFrom(graph.tensors[node.input[7]])
+            tensor.name = f"w{k}_7"
+            initializers.append(tensor)
+            inputs += ["", "", "", tensor.name]
+        while inputs and inputs[-1] == "":
+            inputs.pop()
+        y = f"Y{k}"
+        node_outputs = [y, f"Yh{k}"] + ([f"Yc{k}"] if node.op_type == "LSTM" else [])
+        keep = {a: v for a, v in graph.attributes(node).items() if a != "layout"}
+        new_nodes.append(helper.make_node(node.op_type, inputs, node_outputs, **keep))
+        outputs += node_outputs
+        # Y [T, D, B, H] -> the next layer's input [T, B, D*H]
+        new_nodes.append(helper.make_node("Transpose", [y], [f"T{k}"], perm=[0, 2, 1, 3]))
+        shape = helper.make_tensor(f"S{k}", TensorProto.INT64, [3], [0, 0, -1])
+        initializers.append(shape)
+        current = f"X{k + 1}"
+        new_nodes.append(helper.make_node("Reshape", [f"T{k}", shape.name], [current]))
+    model = helper.make_model(
+        helper.make_graph(
+            new_nodes,
+            "check",
+            [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, None, input_size])],
+            [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs],
+            initializers,
+        ),
+        opset_imports=[helper.make_opsetid("", 14)],
+        ir_version=8,  # what every onnxruntime of the last years reads
+    )
+    return model.SerializeToString()
+
+
+def check_with_onnxruntime(layer: RecurrentLayer, x: torch.Tensor, trace: Any):
+    """Run the file's own nodes (their weights and attributes, nothing else from the file) in
+    onnxruntime on the same input, and compare every layer's hidden state at every step (and the
+    LSTM's final cell). None when onnxruntime is not installed."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return None
+    from ._build import Check
+
+    name = f"onnxruntime {onnxruntime.__version__}"
+    try:
+        session = onnxruntime.InferenceSession(
+            layer.reference["model"], providers=["CPUExecutionProvider"]
+        )
+        outputs = [o.name for o in session.get_outputs()]
+        results = session.run(outputs, {"X": x.transpose(0, 1).contiguous().numpy()})
+    except Exception as error:  # onnxruntime refuses the node: no check, say why
+        return Check(name, float("nan"), f"failed: {str(error)[:300]}")
+    named = dict(zip(outputs, results, strict=True))
+    diffs = []
+    for k in range(layer.num_layers):
+        y = torch.from_numpy(named[f"Y{k}"])  # [T, D, B, H]
+        for d in range(layer.directions):
+            ours = trace.hidden[k, d].transpose(0, 1)  # [T, B, H]
+            diffs.append((ours - y[:, d]).abs().max())
+            if f"Yc{k}" in named:
+                last = 0 if d else trace.num_steps - 1
+                c = torch.from_numpy(named[f"Yc{k}"])[d]  # [B, H]
+                diffs.append((trace.cell[k, d, :, last] - c).abs().max())
+    return Check(
+        name,
+        float(torch.stack(diffs).max()),
+        "every layer's hidden state at every step, the final cell states",
+    )

@@ -1,0 +1,140 @@
+"""AppTest: the Upload page maps a file's layers, records and checks the chosen one, refuses bad
+files with a message, and opens an uploaded model in Explore."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import tomllib
+import torch
+from safetensors.torch import save
+from streamlit.testing.v1 import AppTest
+from torch import nn
+
+from app import state
+from lstm_viz.importers import MAX_FILE_MB
+from tests.app.test_explore_page import charts, decode
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRYPOINT = str(ROOT / "app" / "streamlit_app.py")
+
+
+class Classifier(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(8, 10)
+        self.lstm = nn.LSTM(10, 20, num_layers=2, batch_first=True)
+        self.fc = nn.Linear(20, 3)
+
+
+def upload_page() -> AppTest:
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
+    at.run()
+    at.switch_page("views/upload.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.get("file_uploader")[0].upload(name, data).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def pt(obj) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    return buffer.getvalue()
+
+
+def test_the_limit_is_stated_and_matches_the_server_setting():
+    at = upload_page()
+    assert f"Limit: {MAX_FILE_MB} MB per file" in at.caption[0].value
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == MAX_FILE_MB
+    assert "Upload a model file" in at.info[0].value
+
+
+def test_a_state_dict_is_mapped_recorded_and_checked():
+    torch.manual_seed(0)
+    model = Classifier()
+    at = upload(upload_page(), "classifier.pt", pt(model.state_dict()))
+    table = at.dataframe[0].value
+    assert list(table["layer"]) == ["lstm"]
+    assert table.iloc[0]["hidden size"] == 20 and table.iloc[0]["embedding"] == "embedding"
+    assert at.selectbox(key=f"upload.{_digest(at)}.lstm.embedding").value == "embedding"
+    assert "2 × LSTM 10 → 20" in at.selectbox(key=f"upload.layer.{_digest(at)}").format_func("lstm")
+    [check] = at.success
+    assert "torch.nn.LSTM" in check.value and "largest difference" in check.value
+    drawn = at.get("plotly_chart")
+    assert len(drawn) == 6  # input, forget, candidate, output, cell, hidden
+
+    # The recorded hidden state is the module's own, for the ids typed.
+    at.radio(key=f"upload.{_digest(at)}.lstm.mode").set_value("Token ids").run()
+    at.text_input(key="upload.ids").set_value("3 1 4 1 5").run()
+    assert not at.exception and not at.error
+    hidden = decode(charts(at)["hidden"]["data"][0]["z"])  # [unit, step], layer 0
+    ids = torch.tensor([[3, 1, 4, 1, 5]])
+    first_layer = nn.LSTM(10, 20, batch_first=True)
+    first_layer.load_state_dict({k: v for k, v in model.lstm.state_dict().items() if "_l0" in k})
+    expected = first_layer(model.embedding(ids))[0][0].detach().numpy().T  # [H, T]
+    np.testing.assert_allclose(hidden, expected, atol=1e-5, rtol=0)
+
+
+def _digest(at: AppTest) -> str:
+    return at.session_state["upload.imported"]["digest"][:12]
+
+
+def test_bad_files_get_a_message_and_the_page_stays_up():
+    at = upload(upload_page(), "whole.pt", pt(Classifier()))
+    assert "holds a pickled Python object" in at.error[0].value
+    assert 'torch.save(model.state_dict(), "model.pt")' in at.error[0].value
+    at = upload(upload_page(), "noise.onnx", b"\x08\x01garbage" * 10)
+    assert "cannot be used" in at.error[0].value
+    state_dict = nn.LSTM(3, 4).state_dict()
+    state_dict["weight_hh_l0"][0, 0] = float("nan")
+    at = upload(upload_page(), "nan.safetensors", save(state_dict))
+    assert "NaN" in at.error[0].value
+
+
+def test_open_in_explore_adds_an_uploaded_model():
+    torch.manual_seed(1)
+    at = upload(upload_page(), "gru.safetensors", save(nn.GRU(3, 5).state_dict()))
+    at.button(key="upload.explore").click().run()
+    assert not at.exception, at.exception
+    [ref] = at.session_state[state.UPLOADED_MODELS]
+    assert ref.source == "uploaded" and Path(ref.path, "config.json").is_file()
+    assert at.session_state[state.CHOICES]["model"] == ref.id
+    assert "Explore" in at.title[0].value
+    assert not at.error
+    assert at.get("plotly_chart")  # Explore records it like any model
+    assert at.text_input(key=f"explore.text.{ref.id}").value.count(";") == 19  # the 20 steps
+
+
+def test_onnx_and_keras_files_are_checked_by_their_own_runtimes(tmp_path):
+    import os
+    import warnings
+
+    import pytest
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    pytest.importorskip("onnxruntime")
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(nn.GRU(3, 4, num_layers=2), (torch.randn(5, 1, 3),), buffer, dynamo=False)
+    at = upload(upload_page(), "gru.onnx", buffer.getvalue())
+    assert [s.value.split("**")[1].split()[0] for s in at.success] == [
+        "torch.nn.GRU",
+        "onnxruntime",
+    ]
+    assert at.dataframe[0].value.iloc[0]["layers"] == 2
+
+    model = keras.Sequential([keras.Input((None, 3)), keras.layers.LSTM(4, name="enc")])
+    model.save(tmp_path / "m.keras")
+    at = upload(upload_page(), "m.keras", (tmp_path / "m.keras").read_bytes())
+    assert [s.value.split("**")[1].split()[0] for s in at.success] == ["torch.nn.LSTM", "Keras"]
