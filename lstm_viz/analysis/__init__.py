@@ -12,7 +12,7 @@
 Every function takes and returns plain data (Trace, numpy, pandas, plotly); no streamlit.
 """
 
-from .corpus import Corpus, concat_traces, record_corpus
+from .corpus import Corpus, concat_traces, record_corpus, span_text, task_from_info
 from .finder import (
     BUILT_IN,
     FEATURE_LABELS,
@@ -69,7 +69,9 @@ __all__ = [
     "saturation",
     "saturation_figure",
     "similar_spans",
+    "span_text",
     "split_rows",
+    "task_from_info",
     "token_features",
     "top_predictions",
     "top_units",

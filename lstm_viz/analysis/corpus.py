@@ -227,3 +227,30 @@ def _pad_cat(inputs: list[torch.Tensor], steps: int) -> torch.Tensor:
             x = torch.cat([x, torch.zeros(shape, dtype=x.dtype)], dim=1)
         padded.append(x)
     return torch.cat(padded)
+
+
+def task_from_info(info: dict):
+    """The task a checkpoint was trained on, rebuilt from its config.json "task" entry, or
+    None when it names none or it cannot be rebuilt (an old or foreign checkpoint, or a task
+    built from the user's own data, which the checkpoint does not keep)."""
+    from ..tasks import TASKS, make_task
+
+    task = (info or {}).get("task") or {}
+    if task.get("name") not in TASKS:
+        return None
+    try:
+        return make_task(task["name"], **(task.get("params") or {}))
+    except (ValueError, TypeError):
+        return None
+
+
+def span_text(tokens: Sequence[str], start: int, stop: int, context: int = 8) -> str:
+    """The tokens of steps start..stop-1 in [brackets], with ``context`` tokens either side;
+    characters are joined as they are, words with spaces."""
+    joiner = (
+        "" if all(len(t) == 1 for t in tokens[max(0, start - context) : stop + context]) else " "
+    )
+    before = joiner.join(tokens[max(0, start - context) : start])
+    inside = joiner.join(tokens[start:stop])
+    after = joiner.join(tokens[stop : stop + context])
+    return f"{before}[{inside}]{after}"

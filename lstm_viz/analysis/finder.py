@@ -131,21 +131,6 @@ def feature_set(
     return features
 
 
-def _correlations(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Pearson r of each column of x [N, U] with y [N], in float64; NaN for a constant."""
-    x = x.astype(np.float64)
-    y = y.astype(np.float64)
-    n = len(y)
-    if n < 2:
-        return np.full(x.shape[1], np.nan)
-    xc = x - x.mean(axis=0)
-    yc = y - y.mean()
-    denominator = np.sqrt((xc * xc).sum(axis=0) * (yc @ yc))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = (xc.T @ yc) / denominator
-    return np.where(denominator > 1e-12 * max(n, 1), r, np.nan)
-
-
 def correlate(
     trace: Trace,
     features: Mapping[str, np.ndarray],
@@ -154,37 +139,76 @@ def correlate(
 ) -> pd.DataFrame:
     """Pearson r of every unit with every feature, over real steps where the feature is finite
     (and, given ``rows`` [B, T] bool, only there). One row per (feature, quantity, layer,
-    direction, unit): r and n (steps used)."""
+    direction, unit): r and n (steps used).
+
+    Features known at every step share one matrix product per layer ([U, N] x [N, F]);
+    a feature with gaps (NaN) is correlated over its own steps.
+    """
     names = list(quantities) if quantities is not None else list(trace.names)
     mask = valid_mask(trace)
     if rows is not None:
         mask = mask & rows
-    parts = []
+    arrays = {}
     for feature, values in features.items():
         values = np.asarray(values, dtype=np.float32)
         if values.shape != mask.shape:
             raise ValueError(f"feature {feature!r} has shape {values.shape}, need {mask.shape}")
-        use = mask & np.isfinite(values)
-        y = values[use]
-        for name in names:
-            data = trace[name].numpy()  # [L, D, B, T, U]
-            for li, layer in enumerate(trace.ids("layer")):
-                for di, direction in enumerate(trace.ids("direction")):
-                    r = _correlations(data[li, di][use], y)
-                    parts.append(
-                        pd.DataFrame(
-                            {
-                                "feature": feature,
-                                "quantity": name,
-                                "layer": layer,
-                                "direction": direction,
-                                "unit": np.arange(len(r)),
-                                "r": r,
-                                "n": int(use.sum()),
-                            }
-                        )
-                    )
-    return pd.concat(parts, ignore_index=True)
+        arrays[feature] = values
+    full = [f for f, v in arrays.items() if np.isfinite(v[mask]).all()]
+    gaps = [f for f in arrays if f not in full]
+    n_full = int(mask.sum())
+    y_full = np.stack([arrays[f][mask] for f in full], axis=1) if full else None  # [N, F]
+    parts: dict[str, list[pd.DataFrame]] = {f: [] for f in arrays}
+
+    def rows_for(feature: str, name: str, layer: int, direction: int, r, n: int):
+        parts[feature].append(
+            pd.DataFrame(
+                {
+                    "feature": feature,
+                    "quantity": name,
+                    "layer": layer,
+                    "direction": direction,
+                    "unit": np.arange(len(r)),
+                    "r": r,
+                    "n": n,
+                }
+            )
+        )
+
+    for name in names:
+        data = trace[name].numpy()  # [L, D, B, T, U]
+        for li, layer in enumerate(trace.ids("layer")):
+            for di, direction in enumerate(trace.ids("direction")):
+                block = data[li, di]  # [B, T, U]
+                if full:
+                    r = _correlation_matrix(block[mask], y_full)  # [U, F]
+                    for k, feature in enumerate(full):
+                        rows_for(feature, name, layer, direction, r[:, k], n_full)
+                for feature in gaps:
+                    use = mask & np.isfinite(arrays[feature])
+                    r = _correlation_matrix(block[use], arrays[feature][use][:, None])[:, 0]
+                    rows_for(feature, name, layer, direction, r, int(use.sum()))
+    return pd.concat([p for f in arrays for p in parts[f]], ignore_index=True)
+
+
+def _correlation_matrix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pearson r of each column of x [N, U] with each column of y [N, F], in float64:
+    [U, F]; NaN where either is constant (or N < 2)."""
+    if len(x) < 2:
+        return np.full((x.shape[1], y.shape[1]), np.nan)
+    x = x.astype(np.float64)
+    y = y.astype(np.float64)
+    x = x - x.mean(axis=0)
+    y = y - y.mean(axis=0)
+    x_norm = np.sqrt(np.einsum("nu,nu->u", x, x))
+    y_norm = np.sqrt(np.einsum("nf,nf->f", y, y))
+    scale = np.outer(x_norm, y_norm)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (x.T @ y) / scale
+    # A constant column (all equal up to rounding) has no correlation.
+    tiny = np.outer(x_norm <= 1e-9 * np.sqrt(len(x)), np.ones(len(y_norm), dtype=bool))
+    tiny |= np.outer(np.ones(len(x_norm), dtype=bool), y_norm <= 1e-9 * np.sqrt(len(y)))
+    return np.where(tiny, np.nan, r)
 
 
 def split_rows(trace: Trace, fraction: float = 0.5) -> np.ndarray:

@@ -1,0 +1,712 @@
+"""The Analyze page's parts: the cached corpus and analyses, and one render function per tool.
+
+Everything is keyed by strings (model path, file version, corpus settings), so caching hashes
+cleanly. The corpus itself is a large read-only object: it is held once with st.cache_resource
+(st.cache_data would pickle and copy hundreds of MB on every rerun); the small results
+(tables) are st.cache_data. Library functions do the work; this module lays them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app import state
+from app.components.heatmaps import PLOTLY_CONFIG
+from app.resources import ModelRef, load_model, model_version
+from lstm_viz.analysis import (
+    FEATURE_LABELS,
+    TARGETS,
+    Intervention,
+    cell_ledger,
+    feature_set,
+    find_spans,
+    find_units,
+    gradient_figure,
+    gradient_flow,
+    half_life_figure,
+    half_lives,
+    intervene,
+    intervention_figure,
+    ledger_figure,
+    record_corpus,
+    saturation,
+    saturation_figure,
+    similar_spans,
+    span_text,
+    task_from_info,
+    top_predictions,
+)
+from lstm_viz.analysis.corpus import Corpus
+from lstm_viz.plots import label
+from lstm_viz.trace import DIRECTION_NAMES
+
+MAX_STEPS = 20_000  # real steps a corpus holds at most (the page says so)
+MAX_VALUES = 30_000_000  # recorded numbers a corpus holds at most (wide models get fewer steps)
+MAX_TEXT = 200_000  # characters of the user's text
+CHUNK = 200  # the user's text is read in sequences of this many tokens
+MAX_INTERVENTION_STEPS = 500  # an intervention re-runs one sequence step by step
+FINDER_QUANTITIES = ("cell", "hidden", "input_gate", "forget_gate", "candidate", "output_gate")
+
+
+@dataclass(frozen=True)
+class CorpusKey:
+    """What a corpus is made of: every field a string or a number (the cache key)."""
+
+    path: str
+    version: int
+    source: str  # "validation" or "text"
+    text: str
+    max_steps: int
+    device: str
+
+    def args(self) -> tuple:
+        return (self.path, self.version, self.source, self.text, self.max_steps, self.device)
+
+
+def steps_allowed(checkpoint) -> int:
+    """The most steps a corpus of this model may hold (MAX_STEPS, fewer for wide models)."""
+    config = checkpoint.model.config
+    dirs = 2 if config.bidirectional else 1
+    per_step = config.num_layers * dirs * config.hidden_size * 6
+    return int(max(100, min(MAX_STEPS, MAX_VALUES // per_step)))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _corpus(path: str, version: int, source: str, text: str, max_steps: int, device: str) -> Corpus:
+    from app.resources import _load_checkpoint
+
+    checkpoint = _load_checkpoint(path, version)
+    if source == "text":
+        return record_corpus(
+            checkpoint.model,
+            texts=[text],
+            vocab=checkpoint.vocab,
+            max_steps=max_steps,
+            chunk=CHUNK,
+            device=device,
+        )
+    task = task_from_info(checkpoint.info)
+    if task is None:
+        raise ValueError(
+            "this model's task cannot be rebuilt here (none is named, or it was trained on "
+            "your own data): analyse your own text instead"
+        )
+    return record_corpus(checkpoint.model, task, max_steps=max_steps, device=device)
+
+
+def load_corpus(key: CorpusKey) -> Corpus:
+    """The corpus for ``key`` (recorded once, then shared; never mutate it)."""
+    return _corpus(*key.args())
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _saturation(*args) -> pd.DataFrame:
+    return saturation(_corpus(*args).trace)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _half_lives(*args) -> pd.DataFrame:
+    return half_lives(_corpus(*args).trace)
+
+
+def corpus_features(corpus: Corpus, regex: str) -> dict[str, np.ndarray]:
+    """The finder's features for this corpus; numeric models have only the hidden variable."""
+    steps = corpus.trace.num_steps
+    if corpus.level == "numeric":
+        if corpus.hidden is None:
+            return {}
+        return {corpus.hidden_name or "hidden variable": corpus.hidden}
+    joiner = " " if corpus.level == "word" else ""
+    return feature_set(
+        corpus.tokens, steps, corpus.hidden, corpus.hidden_name, regex or None, joiner
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _finder(regex: str, *args) -> pd.DataFrame:
+    corpus = _corpus(*args)
+    features = corpus_features(corpus, regex)
+    if not features:
+        return pd.DataFrame()
+    return find_units(corpus.trace, features, FINDER_QUANTITIES)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _gradient(model_path: str, model_version_: int, sequence: int, *args) -> np.ndarray:
+    from app.resources import _load_checkpoint
+
+    corpus = _corpus(*args)
+    n = int(corpus.lengths[sequence])
+    inputs = corpus.inputs[sequence : sequence + 1, :n]
+    model = _load_checkpoint(model_path, model_version_).model
+    return gradient_flow(model, inputs)
+
+
+# ---- small shared widgets -----------------------------------------------------------------------
+
+
+def open_in_explore(layer: int, direction: int, unit: int, text: str | None = None) -> None:
+    """Hand a unit (and optionally an input) to Explore and go there."""
+    st.session_state[state.EXPLORE_UNIT] = {
+        "layer": int(layer),
+        "direction": int(direction),
+        "unit": int(unit),
+    }
+    if text:
+        st.session_state[state.EXPLORE_INPUT] = text
+    st.switch_page("views/explore.py")
+
+
+def unit_name(layer: int, direction: int, unit: int, bidirectional: bool) -> str:
+    where = f"layer {layer}"
+    if bidirectional:
+        where += f" {DIRECTION_NAMES[direction]}"
+    return f"unit {unit} ({where})"
+
+
+def render_open_buttons(table: pd.DataFrame, bidirectional: bool, key: str) -> None:
+    """A picker of the table's units and a button that opens the picked one in Explore."""
+    if table.empty:
+        return
+    options = list(range(min(len(table), 20)))
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    with left:
+        pick = st.selectbox(
+            "Open a unit of this list in Explore",
+            options,
+            format_func=lambda i: (
+                f"#{i + 1}: "
+                + unit_name(
+                    table.iloc[i]["layer"],
+                    table.iloc[i]["direction"],
+                    table.iloc[i]["unit"],
+                    bidirectional,
+                )
+            ),
+            key=f"{key}.pick",
+        )
+    with right:
+        if st.button("🔍 Open in Explore", key=f"{key}.open", width="stretch"):
+            row = table.iloc[pick or 0]
+            open_in_explore(row["layer"], row["direction"], row["unit"])
+
+
+def direction_picker(corpus: Corpus, key: str) -> int:
+    if corpus.trace.num_directions == 1:
+        return 0
+    return st.radio(
+        "Direction",
+        [0, 1],
+        format_func=lambda d: ("→ forward", "← backward")[d],
+        horizontal=True,
+        key=f"{key}.direction",
+    )
+
+
+def layer_picker(corpus: Corpus, key: str, label_: str = "Layer") -> int:
+    layers = corpus.trace.num_layers
+    if layers == 1:
+        return 0
+    return st.radio(
+        label_,
+        list(range(layers)),
+        format_func=lambda i: f"Layer {i}",
+        horizontal=True,
+        key=f"{key}.layer",
+    )
+
+
+def sequence_text(corpus: Corpus, sequence: int) -> str:
+    tokens = corpus.tokens[sequence]
+    if corpus.level == "numeric":
+        return ""
+    return (" " if corpus.level == "word" else "").join(tokens)
+
+
+def sequence_picker(corpus: Corpus, key: str) -> int:
+    count = corpus.trace.batch_size
+    if count == 1:
+        return 0
+    return int(
+        st.number_input(
+            f"Sequence (0 to {count - 1})",
+            min_value=0,
+            max_value=count - 1,
+            value=0,
+            step=1,
+            key=f"{key}.sequence",
+        )
+    )
+
+
+def show_sequence(corpus: Corpus, sequence: int, limit: int = 300) -> None:
+    tokens = corpus.tokens[sequence]
+    text = sequence_text(corpus, sequence) if corpus.level != "numeric" else " · ".join(tokens)
+    more = " …" if len(text) > limit else ""
+    st.code(text[:limit] + more, language=None, wrap_lines=True)
+
+
+# ---- the tools ----------------------------------------------------------------------------------
+
+
+def render_saturation(key: CorpusKey, corpus: Corpus, widget: str) -> None:
+    st.markdown(
+        "How often each gate sits **nearly shut** (< 0.1, left) or **nearly open** (> 0.9, "
+        "right), as in Karpathy et al. (2015). A unit in a corner is a switch; one near the "
+        "origin works in the soft middle. **Click a point** to open that unit in Explore."
+    )
+    try:
+        table = _saturation(*key.args())
+    except ValueError as error:
+        st.info(f"No saturation to show: {error}.", icon="ℹ️")
+        return
+    direction = direction_picker(corpus, widget)
+    figure = saturation_figure(table, direction)
+    event = st.plotly_chart(
+        figure,
+        key=f"{widget}.scatter",
+        on_select="rerun",
+        selection_mode="points",
+        config=PLOTLY_CONFIG,
+    )
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    clicked = [p for p in points if p.get("customdata")]
+    if clicked:
+        layer, direction_, unit = clicked[0]["customdata"][:3]
+        open_in_explore(layer, direction_, unit)
+    table = table.assign(saturated=table["left"] + table["right"])
+    top = (
+        table[table["direction"] == direction]
+        .sort_values("saturated", ascending=False, kind="stable")
+        .head(10)
+        .reset_index(drop=True)
+    )
+    st.markdown("**Most saturated units**")
+    st.dataframe(
+        top[["gate", "layer", "unit", "left", "right"]].assign(
+            gate=top["gate"].map(lambda g: label(g).split(" (")[0])
+        ),
+        hide_index=True,
+        key=f"{widget}.table",
+        column_config={
+            "left": st.column_config.NumberColumn("shut (< 0.1)", format="percent"),
+            "right": st.column_config.NumberColumn("open (> 0.9)", format="percent"),
+        },
+    )
+    render_open_buttons(top, corpus.trace.num_directions > 1, f"{widget}.open")
+
+
+def render_timescales(key: CorpusKey, corpus: Corpus, widget: str) -> None:
+    st.markdown(
+        "How long each unit remembers: with nothing written, a cell keeps f̄ⁿ of its memory "
+        "after n steps (f̄: the geometric mean of its forget gate over the corpus), so it "
+        "halves after **ln 0.5 / ln f̄** steps."
+    )
+    try:
+        table = _half_lives(*key.args())
+    except ValueError as error:
+        st.info(f"No timescales to show: {error}.", icon="ℹ️")
+        return
+    gate = "update gate" if corpus.trace.kind == "gru" else "forget gate"
+    st.plotly_chart(half_life_figure(table, gate), key=f"{widget}.histogram", config=PLOTLY_CONFIG)
+    st.markdown("**Longest memories first**")
+    shown = table.head(20)
+    st.dataframe(
+        shown[["layer", "direction", "unit", "keep", "half_life"]],
+        hide_index=True,
+        key=f"{widget}.table",
+        column_config={
+            "keep": st.column_config.NumberColumn(f"mean {gate} f̄", format="%.4f"),
+            "half_life": st.column_config.NumberColumn("half-life (steps)", format="%.1f"),
+        },
+    )
+    render_open_buttons(shown, corpus.trace.num_directions > 1, f"{widget}.open")
+
+
+def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
+    st.markdown(
+        "Which unit follows which feature of the input? Every unit of the cell, the hidden "
+        "state and each gate is correlated (Pearson r) with each feature. Units are ranked on "
+        "the **first half** of the corpus; **r held out** is measured again on the second "
+        "half, which took no part in choosing them."
+    )
+    regex = st.text_input(
+        "Your feature: a regular expression (marks the tokens a match covers)",
+        key=f"{widget}.regex",
+        placeholder=r"e.g. \bthe\b  or  [0-9]+",
+        max_chars=200,
+    )
+    try:
+        with st.spinner("Correlating every unit with every feature..."):
+            table = _finder(regex or "", *key.args())
+    except ValueError as error:
+        st.error(str(error), icon="🚫")
+        return
+    if table.empty:
+        st.info("This model reads numbers and its task has no known hidden variable.", icon="ℹ️")
+        return
+    features = list(dict.fromkeys(table["feature"]))
+    best = table[table["r"].notna()].groupby("feature", sort=False).head(1).reset_index(drop=True)
+    best = best.set_index("feature").reindex(features).reset_index()
+    st.markdown("**The best unit for each feature**")
+    st.dataframe(
+        best[["feature", "quantity", "layer", "direction", "unit", "r", "r_heldout"]].assign(
+            feature=best["feature"].map(lambda f: FEATURE_LABELS.get(f, f))
+        ),
+        hide_index=True,
+        key=f"{widget}.best",
+        column_config={
+            "r": st.column_config.NumberColumn("r (ranked on)", format="%.3f"),
+            "r_heldout": st.column_config.NumberColumn("r held out", format="%.3f"),
+        },
+    )
+    default = corpus.hidden_name if corpus.hidden_name in features else features[0]
+    if regex and "regex" in features:
+        default = "regex"
+    feature = st.selectbox(
+        "Feature",
+        features,
+        index=features.index(default),
+        format_func=lambda f: FEATURE_LABELS.get(f, f),
+        key=f"{widget}.feature.{regex}",
+    )
+    ranked = table[(table["feature"] == feature) & table["r"].notna()].head(10)
+    ranked = ranked.reset_index(drop=True)
+    if ranked.empty:
+        st.info("This feature is constant on the corpus: no unit can follow it.", icon="ℹ️")
+        return
+    st.markdown(f"**Top units for {FEATURE_LABELS.get(feature, feature)}**")
+    st.dataframe(
+        ranked[["quantity", "layer", "direction", "unit", "r", "r_heldout", "n", "n_heldout"]],
+        hide_index=True,
+        key=f"{widget}.ranked",
+        column_config={
+            "r": st.column_config.NumberColumn("r (ranked on)", format="%.3f"),
+            "r_heldout": st.column_config.NumberColumn("r held out", format="%.3f"),
+            "n": st.column_config.NumberColumn("steps", format="%d"),
+            "n_heldout": st.column_config.NumberColumn("steps held out", format="%d"),
+        },
+    )
+    render_open_buttons(ranked, corpus.trace.num_directions > 1, f"{widget}.open")
+
+
+def render_ledger(key: CorpusKey, corpus: Corpus, widget: str) -> None:
+    if corpus.trace.kind not in ("lstm", "peephole_lstm"):
+        st.info("The cell-state ledger reads an LSTM's cell; this model has none.", icon="ℹ️")
+        return
+    st.markdown(
+        "Which earlier tokens' writes survive in a unit's memory? Unrolled, "
+        "c_t = Σ_k (f_{k+1} ⋯ f_t) · i_k g_k: each bar is what step k wrote, times every "
+        "forget gate since. The bars add up to the recorded c_t."
+    )
+    trace = corpus.trace
+    sequence = sequence_picker(corpus, widget)
+    show_sequence(corpus, sequence)
+    length = int(trace.lengths[sequence])
+    cols = st.columns(4)
+    with cols[0]:
+        layer = int(st.number_input("Layer", 0, trace.num_layers - 1, 0, key=f"{widget}.layer"))
+    with cols[1]:
+        direction = 0
+        if trace.num_directions > 1:
+            direction = int(st.number_input("Direction", 0, 1, 0, key=f"{widget}.direction"))
+    with cols[2]:
+        units = trace.cell.shape[-1]
+        unit = int(
+            st.number_input(f"Unit (0 to {units - 1})", 0, units - 1, 0, key=f"{widget}.unit")
+        )
+    with cols[3]:
+        step = int(
+            st.number_input(
+                f"Step t (0 to {length - 1})",
+                0,
+                length - 1,
+                length - 1,
+                key=f"{widget}.step.{sequence}",
+            )
+        )
+    ledger = cell_ledger(trace, unit, step, layer, direction, sequence)
+    figure = ledger_figure(
+        ledger, f"What survives in unit {unit} at step {step} ({ledger.tokens[-1]!r})"
+    )
+    st.plotly_chart(figure, key=f"{widget}.bars", config=PLOTLY_CONFIG)
+    st.markdown(
+        f"Sum of the contributions **{ledger.total:.6f}**, recorded c_t **{ledger.cell:.6f}** "
+        f"(difference {abs(ledger.total - ledger.cell):.1e})."
+    )
+    frame = ledger.to_frame()
+    frame = frame.reindex(frame["contribution"].abs().sort_values(ascending=False).index)
+    st.dataframe(
+        frame.head(10),
+        hide_index=True,
+        key=f"{widget}.table",
+        column_config={
+            "written": st.column_config.NumberColumn("wrote i·g", format="%.4f"),
+            "kept": st.column_config.NumberColumn("kept since", format="%.4f"),
+            "contribution": st.column_config.NumberColumn("survives", format="%.4f"),
+            "share": st.column_config.NumberColumn("share of |c|", format="percent"),
+        },
+    )
+    if st.button("🔍 Open this unit and sequence in Explore", key=f"{widget}.open"):
+        open_in_explore(layer, direction, unit, sequence_text(corpus, sequence))
+
+
+def output_labels(checkpoint, task) -> list[str]:
+    config = checkpoint.model.config
+    if config.objective == "next_token" and checkpoint.vocab is not None:
+        return list(checkpoint.vocab.tokens)
+    if task is not None and task.output_labels:
+        return list(task.output_labels)
+    return [str(k) for k in range(config.num_outputs)]
+
+
+def render_interventions(ref: ModelRef, corpus: Corpus, widget: str) -> None:
+    checkpoint = load_model(ref)
+    if checkpoint.model.config.cell != "lstm":
+        st.info(
+            "Interventions re-run an nn.LSTM core step by step; this model's core is a "
+            f"{checkpoint.model.config.cell.upper().replace('_', ' ')}.",
+            icon="ℹ️",
+        )
+        return
+    st.markdown(
+        "Force a gate or a unit's cell to a value over a span of steps, re-run the model step "
+        "by step from there, and see what changes: the unit's cell and hidden state, and the "
+        f"prediction at every step (the first {MAX_INTERVENTION_STEPS} steps of a sequence)."
+    )
+    trace = corpus.trace
+    sequence = sequence_picker(corpus, widget)
+    show_sequence(corpus, sequence)
+    length = min(int(trace.lengths[sequence]), MAX_INTERVENTION_STEPS)
+    cols = st.columns(3)
+    with cols[0]:
+        quantity = st.selectbox(
+            "Change",
+            TARGETS,
+            index=TARGETS.index("forget_gate"),
+            format_func=lambda q: label(q).split(" (")[0],
+            key=f"{widget}.quantity",
+        )
+        layer = int(st.number_input("Layer", 0, trace.num_layers - 1, 0, key=f"{widget}.layer"))
+    with cols[1]:
+        units = trace.cell.shape[-1]
+        unit = int(
+            st.number_input(f"Unit (0 to {units - 1})", 0, units - 1, 0, key=f"{widget}.unit")
+        )
+        low, high = (-1.0, 1.0) if quantity == "candidate" else (0.0, 1.0)
+        if quantity == "cell":
+            low, high = -100.0, 100.0
+        value = st.number_input(
+            f"Set it to ({low:g} to {high:g})",
+            min_value=low,
+            max_value=high,
+            value=0.0,
+            step=0.1,
+            key=f"{widget}.value.{quantity}",
+        )
+    with cols[2]:
+        start = int(
+            st.number_input(
+                f"From step (0 to {length - 1})",
+                0,
+                length - 1,
+                min(5, length - 1),
+                key=f"{widget}.start.{sequence}",
+            )
+        )
+        stop = int(
+            st.number_input(
+                f"To step (inclusive, {start} to {length - 1})",
+                start,
+                length - 1,
+                max(start, min(start + 2, length - 1)),
+                key=f"{widget}.stop.{sequence}.{start}",
+            )
+        )
+        direction = 0
+        if trace.num_directions > 1:
+            direction = int(st.number_input("Direction", 0, 1, 0, key=f"{widget}.direction"))
+    forced = Intervention(quantity, unit, float(value), start, stop + 1, layer, direction)
+    inputs = corpus.inputs[sequence : sequence + 1, :length]
+    try:
+        result = intervene(
+            checkpoint.model, inputs, [forced], tokens=[corpus.tokens[sequence][:length]]
+        )
+    except ValueError as error:
+        st.error(str(error), icon="🚫")
+        return
+    st.plotly_chart(
+        intervention_figure(result, forced), key=f"{widget}.figure", config=PLOTLY_CONFIG
+    )
+    if result.probabilities and result.original_output.dim() == 3:
+        change = result.change()[0]
+        worst = int(np.argmax(change))
+        token = corpus.tokens[sequence][worst]
+        st.markdown(
+            f"Largest change at step **{worst}** ({token!r}): total variation "
+            f"**{change[worst]:.3f}** between the two predicted distributions."
+        )
+        task = task_from_info(checkpoint.info)
+        st.dataframe(
+            top_predictions(result, worst, output_labels(checkpoint, task), count=5),
+            hide_index=True,
+            key=f"{widget}.predictions",
+            column_config={
+                "original": st.column_config.NumberColumn("as read", format="percent"),
+                "intervened": st.column_config.NumberColumn("intervened", format="percent"),
+            },
+        )
+    elif result.original_output.dim() == 2:
+        before = result.original_output[0].numpy()
+        after = result.intervened_output[0].numpy()
+        what = "probabilities" if result.probabilities else "values"
+        st.markdown(
+            f"The model predicts once per sequence. Its {what}: as read "
+            f"`{np.round(before, 4).tolist()}`, intervened `{np.round(after, 4).tolist()}`."
+        )
+
+
+def comparable(ref: ModelRef, other) -> bool:
+    """Whether ``other``'s model reads the same inputs as ``ref``'s (same vocabulary or the
+    same number of input features)."""
+    try:
+        mine, theirs = load_model(ref), load_model(other)
+    except (ValueError, OSError):
+        return False
+    if (mine.vocab is None) != (theirs.vocab is None):
+        return False
+    if mine.vocab is not None:
+        return mine.vocab.tokens == theirs.vocab.tokens
+    return mine.model.config.input_size == theirs.model.config.input_size
+
+
+def render_gradients(
+    ref: ModelRef, key: CorpusKey, corpus: Corpus, models: list, widget: str
+) -> None:
+    st.markdown(
+        "How strongly does the last hidden state h_T depend on each earlier input x_t? The "
+        "norm of ∂h_T/∂x_t against the distance T − t: in a vanilla RNN it falls "
+        "geometrically (vanishing gradients); an LSTM's cell path can carry it much further. "
+        "Compare models that read the same inputs (e.g. the shipped bracket LSTM, GRU and RNN)."
+    )
+    others = [m for m in models if m.id != ref.id and m.path and comparable(ref, m)]
+    by_id = {m.id: m for m in [ref, *others]}
+    checkpoint = load_model(ref)
+    task_name = (checkpoint.info.get("task") or {}).get("name")
+    same_task = [
+        m.id
+        for m in others
+        if task_name and (load_model(m).info.get("task") or {}).get("name") == task_name
+    ]
+    chosen = st.multiselect(
+        "Models (the same inputs)",
+        list(by_id),
+        default=[ref.id, *same_task[:3]],
+        format_func=lambda i: by_id[i].label,
+        key=f"{widget}.models",
+    )
+    sequence = sequence_picker(corpus, widget)
+    show_sequence(corpus, sequence)
+    if not chosen:
+        st.info("Pick at least one model.", icon="ℹ️")
+        return
+    curves = {}
+    bar = st.progress(0.0, text="Differentiating...")
+    for k, model_id in enumerate(chosen):
+        other = by_id[model_id]
+        bar.progress(k / len(chosen), text=f"Differentiating {other.name}...")
+        curves[other.name] = _gradient(other.path, model_version(other), sequence, *key.args())
+    bar.empty()
+    st.plotly_chart(gradient_figure(curves), key=f"{widget}.figure", config=PLOTLY_CONFIG)
+    distances = [d for d in (1, 10, 25, 50, 100) if d < len(next(iter(curves.values())))]
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "model": list(curves),
+                **{
+                    f"distance {d}": [float(c[len(c) - 1 - d]) for c in curves.values()]
+                    for d in distances
+                },
+            }
+        ),
+        hide_index=True,
+        key=f"{widget}.table",
+        column_config={
+            f"distance {d}": st.column_config.NumberColumn(format="%.2e") for d in distances
+        },
+    )
+
+
+def render_patterns(corpus: Corpus, widget: str) -> None:
+    st.markdown(
+        "As in LSTMVis: pick units and a threshold; find every span of the corpus where all of "
+        "them are on (≥ threshold) for at least a minimum number of steps, longest first. Then "
+        "pick a span to find others **like it** (the units that stay on throughout it)."
+    )
+    trace = corpus.trace
+    cols = st.columns(4)
+    with cols[0]:
+        layer = int(st.number_input("Layer", 0, trace.num_layers - 1, 0, key=f"{widget}.layer"))
+        direction = 0
+        if trace.num_directions > 1:
+            direction = int(st.number_input("Direction", 0, 1, 0, key=f"{widget}.direction"))
+    with cols[1]:
+        quantity = st.radio(
+            "State",
+            ["hidden", "cell"] if "cell" in trace.names else ["hidden"],
+            horizontal=True,
+            key=f"{widget}.quantity",
+        )
+    acts = trace[quantity][layer, direction].numpy()  # [N, T, U]
+    with cols[2]:
+        units = st.multiselect(
+            "Units", list(range(acts.shape[-1])), default=[0], key=f"{widget}.units"
+        )
+    with cols[3]:
+        threshold = st.number_input(
+            "Threshold", value=0.5, step=0.05, key=f"{widget}.threshold", format="%.2f"
+        )
+        min_length = int(st.number_input("Minimum length", 1, 1000, 3, key=f"{widget}.min"))
+    if not units:
+        st.info("Pick at least one unit.", icon="ℹ️")
+        return
+    spans = find_spans(acts, units, threshold, min_length, trace.lengths.numpy())
+    st.markdown(
+        f"**{len(spans):,} spans** in {corpus.num_steps:,} steps where units "
+        f"{', '.join(map(str, units))} are all ≥ {threshold:g} for {min_length}+ steps."
+    )
+    if spans.empty:
+        return
+    top = spans.head(20).copy()
+    top["text"] = [
+        span_text(corpus.tokens[s], b, e) for s, b, e in top[["sequence", "start", "stop"]].values
+    ]
+    st.dataframe(top, hide_index=True, key=f"{widget}.spans")
+    pick = st.selectbox(
+        "Find spans like this one",
+        list(range(len(top))),
+        format_func=lambda i: f"#{i + 1}: {top.iloc[i]['text'][:60]}",
+        key=f"{widget}.like",
+    )
+    row = top.iloc[pick or 0]
+    found_units, like = similar_spans(
+        acts,
+        int(row["sequence"]),
+        int(row["start"]),
+        int(row["stop"]),
+        threshold,
+        lengths=trace.lengths.numpy(),
+    )
+    st.markdown(
+        f"Units on throughout that span: **{', '.join(map(str, found_units.tolist()))}**; "
+        f"{len(like):,} spans where they are all on for {int(row['length'])}+ steps:"
+    )
+    like = like.head(20).copy()
+    like["text"] = [
+        span_text(corpus.tokens[s], b, e) for s, b, e in like[["sequence", "start", "stop"]].values
+    ]
+    st.dataframe(like, hide_index=True, key=f"{widget}.like_table")
