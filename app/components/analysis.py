@@ -162,6 +162,7 @@ def open_in_explore(layer: int, direction: int, unit: int, text: str | None = No
 
 
 def unit_name(layer: int, direction: int, unit: int, bidirectional: bool) -> str:
+    layer, direction, unit = int(layer), int(direction), int(unit)
     where = f"layer {layer}"
     if bidirectional:
         where += f" {DIRECTION_NAMES[direction]}"
@@ -193,6 +194,23 @@ def render_open_buttons(table: pd.DataFrame, bidirectional: bool, key: str) -> N
         if st.button("🔍 Open in Explore", key=f"{key}.open", width="stretch"):
             row = table.iloc[pick or 0]
             open_in_explore(row["layer"], row["direction"], row["unit"])
+
+
+def columns_for(corpus: Corpus, columns: list[str]) -> list[str]:
+    """``columns`` without "direction" for a one-directional model."""
+    if corpus.trace.num_directions > 1:
+        return columns
+    return [c for c in columns if c != "direction"]
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """Quantity and feature names as people read them."""
+    table = table.copy()
+    if "quantity" in table:
+        table["quantity"] = table["quantity"].map(lambda q: label(q).split(" (")[0])
+    if "feature" in table:
+        table["feature"] = table["feature"].map(lambda f: FEATURE_LABELS.get(f, f))
+    return table
 
 
 def direction_picker(corpus: Corpus, key: str) -> int:
@@ -274,10 +292,9 @@ def render_saturation(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         config=PLOTLY_CONFIG,
     )
     points = (event or {}).get("selection", {}).get("points", []) if event else []
-    clicked = [p for p in points if p.get("customdata")]
+    clicked = [unit for unit in map(_clicked_unit, points) if unit is not None]
     if clicked:
-        layer, direction_, unit = clicked[0]["customdata"][:3]
-        open_in_explore(layer, direction_, unit)
+        open_in_explore(*clicked[0])
     table = table.assign(saturated=table["left"] + table["right"])
     top = (
         table[table["direction"] == direction]
@@ -287,7 +304,7 @@ def render_saturation(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     )
     st.markdown("**Most saturated units**")
     st.dataframe(
-        top[["gate", "layer", "unit", "left", "right"]].assign(
+        top[columns_for(corpus, ["gate", "layer", "direction", "unit", "left", "right"])].assign(
             gate=top["gate"].map(lambda g: label(g).split(" (")[0])
         ),
         hide_index=True,
@@ -298,6 +315,18 @@ def render_saturation(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         },
     )
     render_open_buttons(top, corpus.trace.num_directions > 1, f"{widget}.open")
+
+
+def _clicked_unit(point: dict) -> tuple[int, int, int] | None:
+    """(layer, direction, unit) from a clicked point's customdata, or None."""
+    data = point.get("customdata")
+    if isinstance(data, dict):  # a typed array may come back keyed by position
+        data = [data[k] for k in sorted(data, key=lambda k: int(k))]
+    try:
+        layer, direction, unit = (int(v) for v in list(data)[:3])
+    except (TypeError, ValueError):
+        return None
+    return layer, direction, unit
 
 
 def render_timescales(key: CorpusKey, corpus: Corpus, widget: str) -> None:
@@ -316,7 +345,7 @@ def render_timescales(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     st.markdown("**Longest memories first**")
     shown = table.head(20)
     st.dataframe(
-        shown[["layer", "direction", "unit", "keep", "half_life"]],
+        shown[columns_for(corpus, ["layer", "direction", "unit", "keep", "half_life"])],
         hide_index=True,
         key=f"{widget}.table",
         column_config={
@@ -350,13 +379,24 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         st.info("This model reads numbers and its task has no known hidden variable.", icon="ℹ️")
         return
     features = list(dict.fromkeys(table["feature"]))
-    best = table[table["r"].notna()].groupby("feature", sort=False).head(1).reset_index(drop=True)
+    known = table[table["r"].notna()]
+    constant = [f for f in features if f not in set(known["feature"])]
+    features = [f for f in features if f not in constant]
+    if not features:
+        st.info("Every feature is constant on this corpus: nothing to correlate.", icon="ℹ️")
+        return
+    # The task's hidden variable and your regex first, then the rest by how well they are found.
+    best = known.groupby("feature", sort=False).head(1)
+    strength = best.set_index("feature")["r_heldout"].abs().fillna(0)
+    first = [f for f in (corpus.hidden_name, "regex") if f in features]
+    features = first + sorted(
+        (f for f in features if f not in first), key=lambda f: -strength.get(f, 0)
+    )
     best = best.set_index("feature").reindex(features).reset_index()
     st.markdown("**The best unit for each feature**")
+    columns = ["feature", "quantity", "layer", "direction", "unit", "r", "r_heldout"]
     st.dataframe(
-        best[["feature", "quantity", "layer", "direction", "unit", "r", "r_heldout"]].assign(
-            feature=best["feature"].map(lambda f: FEATURE_LABELS.get(f, f))
-        ),
+        readable(best[columns_for(corpus, columns)]),
         hide_index=True,
         key=f"{widget}.best",
         column_config={
@@ -364,9 +404,13 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
             "r_heldout": st.column_config.NumberColumn("r held out", format="%.3f"),
         },
     )
-    default = corpus.hidden_name if corpus.hidden_name in features else features[0]
-    if regex and "regex" in features:
-        default = "regex"
+    if constant:
+        st.caption(
+            "Constant on this corpus, so no unit can follow them: "
+            + ", ".join(FEATURE_LABELS.get(f, f) for f in constant)
+            + "."
+        )
+    default = "regex" if regex and "regex" in features else features[0]
     feature = st.selectbox(
         "Feature",
         features,
@@ -374,14 +418,11 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         format_func=lambda f: FEATURE_LABELS.get(f, f),
         key=f"{widget}.feature.{regex}",
     )
-    ranked = table[(table["feature"] == feature) & table["r"].notna()].head(10)
-    ranked = ranked.reset_index(drop=True)
-    if ranked.empty:
-        st.info("This feature is constant on the corpus: no unit can follow it.", icon="ℹ️")
-        return
+    ranked = known[known["feature"] == feature].head(10).reset_index(drop=True)
     st.markdown(f"**Top units for {FEATURE_LABELS.get(feature, feature)}**")
+    columns = ["quantity", "layer", "direction", "unit", "r", "r_heldout", "n", "n_heldout"]
     st.dataframe(
-        ranked[["quantity", "layer", "direction", "unit", "r", "r_heldout", "n", "n_heldout"]],
+        readable(ranked[columns_for(corpus, columns)]),
         hide_index=True,
         key=f"{widget}.ranked",
         column_config={
@@ -685,7 +726,8 @@ def render_patterns(corpus: Corpus, widget: str) -> None:
     top["text"] = [
         span_text(corpus.tokens[s], b, e) for s, b, e in top[["sequence", "start", "stop"]].values
     ]
-    st.dataframe(top, hide_index=True, key=f"{widget}.spans")
+    text_column = {"text": st.column_config.TextColumn("text («span» in context)", width="large")}
+    st.dataframe(top, hide_index=True, key=f"{widget}.spans", column_config=text_column)
     pick = st.selectbox(
         "Find spans like this one",
         list(range(len(top))),
@@ -699,14 +741,16 @@ def render_patterns(corpus: Corpus, widget: str) -> None:
         int(row["start"]),
         int(row["stop"]),
         threshold,
-        lengths=trace.lengths.numpy(),
+        min_length,
+        trace.lengths.numpy(),
     )
     st.markdown(
         f"Units on throughout that span: **{', '.join(map(str, found_units.tolist()))}**; "
-        f"{len(like):,} spans where they are all on for {int(row['length'])}+ steps:"
+        f"{len(like):,} span(s) where they are all on for {min_length}+ steps "
+        "(the one you picked is marked):"
     )
     like = like.head(20).copy()
     like["text"] = [
         span_text(corpus.tokens[s], b, e) for s, b, e in like[["sequence", "start", "stop"]].values
     ]
-    st.dataframe(like, hide_index=True, key=f"{widget}.like_table")
+    st.dataframe(like, hide_index=True, key=f"{widget}.like_table", column_config=text_column)

@@ -245,7 +245,7 @@ def task_from_info(info: dict):
 
 
 def span_text(tokens: Sequence[str], start: int, stop: int, context: int = 8) -> str:
-    """The tokens of steps start..stop-1 in [brackets], with ``context`` tokens either side;
+    """The tokens of steps start..stop-1 in «guillemets», with ``context`` tokens either side;
     characters are joined as they are, words with spaces."""
     joiner = (
         "" if all(len(t) == 1 for t in tokens[max(0, start - context) : stop + context]) else " "
@@ -253,4 +253,4 @@ def span_text(tokens: Sequence[str], start: int, stop: int, context: int = 8) ->
     before = joiner.join(tokens[max(0, start - context) : start])
     inside = joiner.join(tokens[start:stop])
     after = joiner.join(tokens[stop : stop + context])
-    return f"{before}[{inside}]{after}"
+    return f"{before}«{inside}»{after}"

@@ -246,7 +246,7 @@ def intervention_figure(
     titles = [f"cell c of unit {v.unit}", f"hidden h of unit {v.unit}"]
     if per_step:
         titles.append(
-            "change in the next-token distribution (total variation)"
+            "change in the predicted distribution (total variation)"
             if result.probabilities
             else "change in the predicted value"
         )
@@ -274,8 +274,8 @@ def intervention_figure(
                     name=which,
                     legendgroup=which,
                     showlegend=row == 1,
-                    text=hover,
-                    hovertemplate=f"%{{text}}<br>{which}: %{{y:.4f}}<extra></extra>",
+                    customdata=hover,
+                    hovertemplate=f"%{{customdata}}<br>{which}: %{{y:.4f}}<extra></extra>",
                 ),
                 row=row,
                 col=1,
@@ -288,8 +288,8 @@ def intervention_figure(
                 marker_color="#9467bd",
                 name="change",
                 showlegend=False,
-                text=hover,
-                hovertemplate="%{text}<br>change %{y:.3f}<extra></extra>",
+                customdata=hover,
+                hovertemplate="%{customdata}<br>change %{y:.3f}<extra></extra>",
             ),
             row=3,
             col=1,

@@ -61,7 +61,7 @@ def saturation(trace: Trace, low: float = LOW, high: float = HIGH) -> pd.DataFra
     return pd.concat(rows, ignore_index=True)
 
 
-def saturation_figure(table: pd.DataFrame, direction: int = 0, height: int = 360) -> go.Figure:
+def saturation_figure(table: pd.DataFrame, direction: int = 0, height: int = 390) -> go.Figure:
     """Karpathy et al.'s scatter: one panel per gate, one point per unit, coloured by layer;
     x = fraction of steps left-saturated, y = right-saturated. Each point's customdata holds
     [layer, direction, unit] (so a click can open the unit)."""
@@ -90,7 +90,9 @@ def saturation_figure(table: pd.DataFrame, direction: int = 0, height: int = 360
                         opacity=0.75,
                         line=dict(width=0.5, color="white"),
                     ),
-                    customdata=part[["layer", "direction", "unit"]].to_numpy(),
+                    customdata=part[["layer", "direction", "unit"]]
+                    .to_numpy()
+                    .tolist(),  # plain JSON
                     hovertemplate=(
                         f"layer %{{customdata[0]}} · unit %{{customdata[2]}}<br>"
                         f"{symbol} < {LOW}: %{{x:.0%}} of steps<br>"
@@ -133,8 +135,8 @@ def saturation_figure(table: pd.DataFrame, direction: int = 0, height: int = 360
             xanchor="left",
         ),
         height=height,
-        margin=dict(l=50, r=10, t=80, b=50),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        margin=dict(l=50, r=10, t=110, b=50),
+        legend=dict(orientation="h", yanchor="bottom", y=1.18, xanchor="right", x=1),
         meta={"figure": "saturation", "direction": direction},
         clickmode="event+select",
     )

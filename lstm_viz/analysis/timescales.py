@@ -97,6 +97,6 @@ def half_life_figure(table: pd.DataFrame, gate: str = "forget gate", height: int
         meta={"figure": "half_life", "infinite": infinite},
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
     )
-    figure.update_xaxes(type="log", title_text="half-life (steps, log scale)")
+    figure.update_xaxes(type="log", dtick=1, title_text="half-life (steps, log scale)")
     figure.update_yaxes(title_text="units")
     return figure

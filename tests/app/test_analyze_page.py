@@ -26,6 +26,7 @@ from lstm_viz.analysis import (
 )
 from lstm_viz.checkpoints import load_checkpoint, models_dir, save_checkpoint
 from lstm_viz.models import SequenceModel
+from lstm_viz.plots import label
 from lstm_viz.tasks import make_task
 from lstm_viz.training import model_config_for
 from tests.app.test_explore_page import decode
@@ -140,7 +141,8 @@ def test_finder_ranks_like_the_library_and_takes_a_regex():
     ranked = frames(at)[1]
     np.testing.assert_allclose(ranked["r"], depth["r"], rtol=1e-9)
     np.testing.assert_allclose(ranked["r_heldout"], depth["r_heldout"], rtol=1e-9)
-    assert ranked["quantity"].tolist() == depth["quantity"].tolist()
+    assert ranked["unit"].tolist() == depth["unit"].tolist()
+    assert ranked["quantity"].tolist() == [label(q).split(" (")[0] for q in depth["quantity"]]
 
     at.text_input(key=f"{W}.finder.regex").set_value(r"\(\(").run()
     assert not at.exception, at.exception

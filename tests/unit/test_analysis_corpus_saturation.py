@@ -115,7 +115,7 @@ def test_saturation_of_a_made_up_trace_is_exact():
     figure = saturation_figure(saturation(trace))
     points = [t for t in figure.data if t.mode == "markers"]
     assert len(points) == 3  # one panel per gate, one layer
-    assert points[1].customdata.tolist() == [[0, 0, 0], [0, 0, 1]]
+    assert [list(row) for row in points[1].customdata] == [[0, 0, 0], [0, 0, 1]]
 
 
 def test_saturation_of_a_gru_uses_its_gates_and_rnn_has_none(task):
