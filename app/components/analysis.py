@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import streamlit as st
+import torch
 
 from app import state
 from app.components.heatmaps import PLOTLY_CONFIG
@@ -22,6 +23,7 @@ from lstm_viz.analysis import (
     TARGETS,
     Intervention,
     cell_ledger,
+    correlate,
     feature_set,
     find_spans,
     find_units,
@@ -49,6 +51,7 @@ MAX_VALUES = 30_000_000  # recorded numbers a corpus holds at most (wide models 
 MAX_TEXT = 200_000  # characters of the user's text
 CHUNK = 200  # the user's text is read in sequences of this many tokens
 MAX_INTERVENTION_STEPS = 500  # an intervention re-runs one sequence step by step
+MAX_TYPED = 1_000  # tokens of a typed input the gradient flow reads
 FINDER_QUANTITIES = ("cell", "hidden", "input_gate", "forget_gate", "candidate", "output_gate")
 
 
@@ -146,6 +149,47 @@ def _gradient(model_path: str, model_version_: int, sequence: int, *args) -> np.
     return gradient_flow(model, inputs)
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _best_cell_unit(*args) -> dict | None:
+    """The cell unit that follows the task's hidden variable best (positions and r), or None."""
+    corpus = _corpus(*args)
+    if corpus.hidden is None or "cell" not in corpus.trace.names:
+        return None
+    table = correlate(corpus.trace, {"hidden": corpus.hidden}, ["cell"])
+    table = table[table["r"].notna()]
+    if table.empty:
+        return None
+    row = table.loc[table["r"].abs().idxmax()]
+    return {
+        "layer": corpus.trace.ids("layer").index(int(row["layer"])),
+        "direction": corpus.trace.ids("direction").index(int(row["direction"])),
+        "unit": int(row["unit"]),
+        "r": float(row["r"]),
+    }
+
+
+def unit_defaults(key: CorpusKey, corpus: Corpus) -> dict:
+    """Where the ledger and interventions start: the hidden variable's best cell unit, said on
+    the page, or unit 0 of layer 0."""
+    best = _best_cell_unit(*key.args())
+    if best is None:
+        return {"layer": 0, "direction": 0, "unit": 0}
+    st.caption(
+        f"Starting on unit {best['unit']} of layer {best['layer']}: the cell that follows "
+        f"{corpus.hidden_name or 'the hidden variable'} best (r = {best['r']:.3f})."
+    )
+    return best
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _gradient_typed(model_path: str, model_version_: int, text: str) -> np.ndarray:
+    from app.resources import _load_checkpoint
+
+    checkpoint = _load_checkpoint(model_path, model_version_)
+    ids = checkpoint.vocab.encode(text)[:MAX_TYPED]
+    return gradient_flow(checkpoint.model, torch.tensor([ids], dtype=torch.int64))
+
+
 # ---- small shared widgets -----------------------------------------------------------------------
 
 
@@ -236,6 +280,11 @@ def layer_picker(corpus: Corpus, key: str, label_: str = "Layer") -> int:
         horizontal=True,
         key=f"{key}.layer",
     )
+
+
+def joiner_of(corpus: Corpus) -> str:
+    """How the corpus's tokens join into text: words with spaces, characters as they are."""
+    return " " if corpus.level in ("word", "numeric") else ""
 
 
 def sequence_text(corpus: Corpus, sequence: int) -> str:
@@ -445,20 +494,27 @@ def render_ledger(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         "forget gate since. The bars add up to the recorded c_t."
     )
     trace = corpus.trace
+    start = unit_defaults(key, corpus)
     sequence = sequence_picker(corpus, widget)
     show_sequence(corpus, sequence)
     length = int(trace.lengths[sequence])
     cols = st.columns(4)
     with cols[0]:
-        layer = int(st.number_input("Layer", 0, trace.num_layers - 1, 0, key=f"{widget}.layer"))
+        layer = int(
+            st.number_input("Layer", 0, trace.num_layers - 1, start["layer"], key=f"{widget}.layer")
+        )
     with cols[1]:
         direction = 0
         if trace.num_directions > 1:
-            direction = int(st.number_input("Direction", 0, 1, 0, key=f"{widget}.direction"))
+            direction = int(
+                st.number_input("Direction", 0, 1, start["direction"], key=f"{widget}.direction")
+            )
     with cols[2]:
         units = trace.cell.shape[-1]
         unit = int(
-            st.number_input(f"Unit (0 to {units - 1})", 0, units - 1, 0, key=f"{widget}.unit")
+            st.number_input(
+                f"Unit (0 to {units - 1})", 0, units - 1, start["unit"], key=f"{widget}.unit"
+            )
         )
     with cols[3]:
         step = int(
@@ -505,7 +561,7 @@ def output_labels(checkpoint, task) -> list[str]:
     return [str(k) for k in range(config.num_outputs)]
 
 
-def render_interventions(ref: ModelRef, corpus: Corpus, widget: str) -> None:
+def render_interventions(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: str) -> None:
     checkpoint = load_model(ref)
     if checkpoint.model.config.cell != "lstm":
         st.info(
@@ -520,6 +576,7 @@ def render_interventions(ref: ModelRef, corpus: Corpus, widget: str) -> None:
         f"prediction at every step (the first {MAX_INTERVENTION_STEPS} steps of a sequence)."
     )
     trace = corpus.trace
+    defaults = unit_defaults(key, corpus)
     sequence = sequence_picker(corpus, widget)
     show_sequence(corpus, sequence)
     length = min(int(trace.lengths[sequence]), MAX_INTERVENTION_STEPS)
@@ -532,11 +589,17 @@ def render_interventions(ref: ModelRef, corpus: Corpus, widget: str) -> None:
             format_func=lambda q: label(q).split(" (")[0],
             key=f"{widget}.quantity",
         )
-        layer = int(st.number_input("Layer", 0, trace.num_layers - 1, 0, key=f"{widget}.layer"))
+        layer = int(
+            st.number_input(
+                "Layer", 0, trace.num_layers - 1, defaults["layer"], key=f"{widget}.layer"
+            )
+        )
     with cols[1]:
         units = trace.cell.shape[-1]
         unit = int(
-            st.number_input(f"Unit (0 to {units - 1})", 0, units - 1, 0, key=f"{widget}.unit")
+            st.number_input(
+                f"Unit (0 to {units - 1})", 0, units - 1, defaults["unit"], key=f"{widget}.unit"
+            )
         )
         low, high = (-1.0, 1.0) if quantity == "candidate" else (0.0, 1.0)
         if quantity == "cell":
@@ -570,7 +633,9 @@ def render_interventions(ref: ModelRef, corpus: Corpus, widget: str) -> None:
         )
         direction = 0
         if trace.num_directions > 1:
-            direction = int(st.number_input("Direction", 0, 1, 0, key=f"{widget}.direction"))
+            direction = int(
+                st.number_input("Direction", 0, 1, defaults["direction"], key=f"{widget}.direction")
+            )
     forced = Intervention(quantity, unit, float(value), start, stop + 1, layer, direction)
     inputs = corpus.inputs[sequence : sequence + 1, :length]
     try:
@@ -650,8 +715,17 @@ def render_gradients(
         format_func=lambda i: by_id[i].label,
         key=f"{widget}.models",
     )
-    sequence = sequence_picker(corpus, widget)
-    show_sequence(corpus, sequence)
+    typed = ""
+    if corpus.level != "numeric":
+        typed = st.text_input(
+            f"Type an input to read (at most {MAX_TYPED:,} tokens), or leave it empty to read a "
+            "sequence of the corpus",
+            key=f"{widget}.typed",
+            max_chars=20_000,
+        )
+    if not typed.strip():
+        sequence = sequence_picker(corpus, widget)
+        show_sequence(corpus, sequence)
     if not chosen:
         st.info("Pick at least one model.", icon="ℹ️")
         return
@@ -660,7 +734,10 @@ def render_gradients(
     for k, model_id in enumerate(chosen):
         other = by_id[model_id]
         bar.progress(k / len(chosen), text=f"Differentiating {other.name}...")
-        curves[other.name] = _gradient(other.path, model_version(other), sequence, *key.args())
+        if typed.strip():
+            curves[other.name] = _gradient_typed(other.path, model_version(other), typed)
+        else:
+            curves[other.name] = _gradient(other.path, model_version(other), sequence, *key.args())
     bar.empty()
     st.plotly_chart(gradient_figure(curves), key=f"{widget}.figure", config=PLOTLY_CONFIG)
     distances = [d for d in (1, 10, 25, 50, 100) if d < len(next(iter(curves.values())))]
@@ -724,7 +801,8 @@ def render_patterns(corpus: Corpus, widget: str) -> None:
         return
     top = spans.head(20).copy()
     top["text"] = [
-        span_text(corpus.tokens[s], b, e) for s, b, e in top[["sequence", "start", "stop"]].values
+        span_text(corpus.tokens[s], b, e, joiner=joiner_of(corpus))
+        for s, b, e in top[["sequence", "start", "stop"]].values
     ]
     text_column = {"text": st.column_config.TextColumn("text («span» in context)", width="large")}
     st.dataframe(top, hide_index=True, key=f"{widget}.spans", column_config=text_column)
@@ -751,6 +829,7 @@ def render_patterns(corpus: Corpus, widget: str) -> None:
     )
     like = like.head(20).copy()
     like["text"] = [
-        span_text(corpus.tokens[s], b, e) for s, b, e in like[["sequence", "start", "stop"]].values
+        span_text(corpus.tokens[s], b, e, joiner=joiner_of(corpus))
+        for s, b, e in like[["sequence", "start", "stop"]].values
     ]
     st.dataframe(like, hide_index=True, key=f"{widget}.like_table", column_config=text_column)

@@ -142,7 +142,7 @@ elif section == "finder":
 elif section == "ledger":
     tools.render_ledger(key, corpus, place)
 elif section == "interventions":
-    tools.render_interventions(ref, corpus, place)
+    tools.render_interventions(ref, key, corpus, place)
 elif section == "gradients":
     models = [*list_shipped_models(), *list_trained_models()]
     models += st.session_state.get(state.UPLOADED_MODELS, [])

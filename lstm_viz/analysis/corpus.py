@@ -83,6 +83,11 @@ def record_corpus(
         level = vocab.level
     token_vocab = task.vocab if task is not None else vocab
 
+    device = torch.device(device)
+    if device.type != "cpu":  # a model may be shared (a web app's cache): move a copy, once
+        import copy
+
+        model = copy.deepcopy(model).to(device)
     traces, tokens, hidden, inputs = [], [], [], []
     total = sum(int(b[1].sum()) for b in batches)
     done = 0
@@ -179,11 +184,6 @@ def _text_batches(texts, vocab: Vocab | None, max_steps: int, batch_size: int, c
 
 def _record_batch(model: nn.Module, inputs: torch.Tensor, lengths: torch.Tensor, device) -> Trace:
     """One padded batch through the model; steps past each length set to NaN."""
-    device = torch.device(device)
-    if device.type != "cpu":
-        import copy
-
-        model = copy.deepcopy(model).to(device)
     _, trace = record(model, inputs.to(device), forward_kwargs={"lengths": lengths.to(device)})
     if isinstance(trace, dict):
         raise ValueError("the model runs more than one recurrent module; analyse one at a time")
@@ -244,13 +244,15 @@ def task_from_info(info: dict):
         return None
 
 
-def span_text(tokens: Sequence[str], start: int, stop: int, context: int = 8) -> str:
-    """The tokens of steps start..stop-1 in «guillemets», with ``context`` tokens either side;
-    characters are joined as they are, words with spaces."""
-    joiner = (
-        "" if all(len(t) == 1 for t in tokens[max(0, start - context) : stop + context]) else " "
-    )
-    before = joiner.join(tokens[max(0, start - context) : start])
-    inside = joiner.join(tokens[start:stop])
-    after = joiner.join(tokens[stop : stop + context])
-    return f"{before}«{inside}»{after}"
+def span_text(
+    tokens: Sequence[str], start: int, stop: int, context: int = 8, joiner: str | None = None
+) -> str:
+    """The tokens of steps start..stop-1 in «guillemets», with ``context`` tokens either side.
+    ``joiner``: "" for characters, " " for words; None guesses from the tokens' lengths."""
+    left = tokens[max(0, start - context) : start]
+    inside = tokens[start:stop]
+    right = tokens[stop : stop + context]
+    if joiner is None:
+        joiner = "" if all(len(t) == 1 for t in [*left, *inside, *right]) else " "
+    parts = [joiner.join(left), f"«{joiner.join(inside)}»", joiner.join(right)]
+    return joiner.join(p for p in parts if p)

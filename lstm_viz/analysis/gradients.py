@@ -9,6 +9,7 @@ near 1. h_T is the top layer's forward-direction hidden state after the last ste
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 
 import numpy as np
@@ -33,8 +34,11 @@ def jacobian_norms(rnn: nn.Module, x: torch.Tensor) -> np.ndarray:
     squared = torch.zeros(steps, dtype=torch.float64)
     was_training = rnn.training
     rnn.eval()
+    # cuDNN differentiates its RNN only in training mode (dropout on); its plain CUDA kernels
+    # differentiate in eval mode.
+    cudnn = torch.backends.cudnn.flags(enabled=False) if x.is_cuda else contextlib.nullcontext()
     try:
-        with torch.enable_grad():
+        with torch.enable_grad(), cudnn:
             for start in range(0, size, CHUNK):
                 rows = torch.arange(start, min(start + CHUNK, size), device=x.device)
                 copies = x.repeat(len(rows), 1, 1).requires_grad_(True)  # [K, T, I]

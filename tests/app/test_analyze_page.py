@@ -231,3 +231,30 @@ def test_your_text_is_the_corpus():
     at.text_area(key=f"{W}.text").set_value("(()[])" * 50).run()
     assert not at.exception, at.exception
     assert any("2 sequences, 300 steps" in c.value for c in at.caption)
+
+
+def test_ledger_starts_on_the_cell_that_follows_the_hidden_variable_best():
+    path = save_dyck(num_layers=2)
+    at = open_analyze("ledger")
+    _, corpus = corpus_of(path)
+    cells = find_units(corpus.trace, {"depth": corpus.hidden}, ["cell"], fraction=0.5)
+    from lstm_viz.analysis import correlate
+
+    table = correlate(corpus.trace, {"depth": corpus.hidden}, ["cell"])
+    best = table.loc[table["r"].abs().idxmax()]
+    assert len(cells)  # the finder agrees there is something to rank
+    assert at.number_input(key=f"{W}.ledger.unit").value == int(best["unit"])
+    assert at.number_input(key=f"{W}.ledger.layer").value == int(best["layer"])
+    assert any(f"r = {best['r']:.3f}" in c.value for c in at.caption)
+
+
+def test_gradient_flow_reads_a_typed_input():
+    path = save_dyck()
+    at = open_analyze("gradients")
+    text = "(()" * 30
+    at.text_input(key=f"{W}.gradients.typed").set_value(text).run()
+    assert not at.exception, at.exception
+    checkpoint = load_checkpoint(path)
+    norms = gradient_flow(checkpoint.model, torch.tensor([checkpoint.vocab.encode(text)]))
+    shown = frames(at)[0].set_index("model")
+    assert shown.loc["dyck", "distance 50"] == pytest.approx(norms[len(text) - 51], rel=1e-6)

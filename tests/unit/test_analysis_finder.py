@@ -148,3 +148,30 @@ def test_finder_ranks_a_depth_unit_first_on_a_trained_bracket_model():
     assert best["n_heldout"] > 1000
     # The built-in bracket depth is the same variable, computed from the text alone.
     np.testing.assert_array_equal(features["bracket_depth"], features["depth"])
+
+
+def test_held_out_r_lines_up_when_a_feature_has_gaps_in_one_part_only():
+    trace = made_up_trace(batch=6)
+    rng = np.random.default_rng(3)
+    full = rng.normal(size=(6, 40)).astype(np.float32)
+    gappy = rng.normal(size=(6, 40)).astype(np.float32)
+    gappy[5, :10] = np.nan  # only in the held-out half (sequences 3-5)
+    table = find_units(trace, {"full": full, "gappy": gappy})
+    held = correlate(trace, {"full": full, "gappy": gappy}, rows=~split_rows(trace))
+    keys = ["feature", "quantity", "layer", "direction", "unit"]
+    merged = table.merge(held, on=keys, suffixes=("", "_check"))
+    assert len(merged) == len(table) == 2 * 6 * 2 * 5
+    np.testing.assert_allclose(merged["r_heldout"], merged["r_check"], atol=1e-12)
+    assert (merged.loc[merged["feature"] == "gappy", "n_heldout"] < merged["n"].max()).all()
+
+
+def test_span_text_and_task_from_info():
+    from lstm_viz.analysis import span_text, task_from_info
+
+    assert span_text(list("hello world"), 6, 9, context=3) == "lo «wor»ld"
+    assert span_text(["the", "cat", "sat"], 1, 2) == "the «cat» sat"
+    task = task_from_info({"task": {"name": "dyck", "params": {"max_depth": 3}}})
+    assert task.name == "dyck" and task.params["max_depth"] == 3
+    assert task_from_info({"task": {"name": "nope"}}) is None
+    assert task_from_info({"task": {"name": "dyck", "params": {"bogus": 1}}}) is None
+    assert task_from_info({}) is None
