@@ -78,6 +78,19 @@ def steps_allowed(checkpoint) -> int:
     return int(max(100, min(MAX_STEPS, MAX_VALUES // per_step)))
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _task(path: str, version: int):
+    """The model's task, rebuilt once (building a text task reads a corpus: up to a second)."""
+    from app.resources import _load_checkpoint
+
+    return task_from_info(_load_checkpoint(path, version).info)
+
+
+def load_task(ref: ModelRef):
+    """The task ``ref``'s model was trained on, or None (see task_from_info)."""
+    return _task(ref.path, model_version(ref))
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _corpus(path: str, version: int, source: str, text: str, max_steps: int, device: str) -> Corpus:
     from app.resources import _load_checkpoint
@@ -92,7 +105,7 @@ def _corpus(path: str, version: int, source: str, text: str, max_steps: int, dev
             chunk=CHUNK,
             device=device,
         )
-    task = task_from_info(checkpoint.info)
+    task = _task(path, version)
     if task is None:
         raise ValueError(
             "this model's task cannot be rebuilt here (none is named, or it was trained on "
@@ -656,7 +669,7 @@ def render_interventions(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: 
             f"Largest change at step **{worst}** ({token!r}): total variation "
             f"**{change[worst]:.3f}** between the two predicted distributions."
         )
-        task = task_from_info(checkpoint.info)
+        task = load_task(ref)
         st.dataframe(
             top_predictions(result, worst, output_labels(checkpoint, task), count=5),
             hide_index=True,

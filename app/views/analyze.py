@@ -13,7 +13,6 @@ from app.resources import (
     load_model,
     model_version,
 )
-from lstm_viz.analysis import task_from_info
 
 K = "analyze"  # widget-key prefix of this page
 SECTIONS = {
@@ -55,7 +54,7 @@ st.caption(
 
 # ---- the corpus ---------------------------------------------------------------------------------
 widget = f"{K}.{ref.id}"
-task = task_from_info(checkpoint.info)
+task = tools.load_task(ref)
 sources = []
 if task is not None:
     sources.append("validation")
@@ -71,17 +70,22 @@ if not sources:
 allowed = tools.steps_allowed(checkpoint)
 with st.container(border=True):
     left, right = st.columns([3, 2])
+    source_labels = {
+        "validation": f"Validation data of its task ({task.title if task else ''})",
+        "text": "Your text",
+    }
     with left:
-        source = st.radio(
-            "Corpus",
-            sources,
-            format_func=lambda s: {
-                "validation": f"Validation data of its task ({task.title if task else ''})",
-                "text": "Your text",
-            }[s],
-            horizontal=True,
-            key=f"{widget}.source",
-        )
+        if len(sources) > 1:
+            source = st.radio(
+                "Corpus",
+                sources,
+                format_func=source_labels.get,
+                horizontal=True,
+                key=f"{widget}.source",
+            )
+        else:
+            source = sources[0]
+            st.markdown(f"**Corpus:** {source_labels[source]}")
     with right:
         max_steps = int(
             st.number_input(

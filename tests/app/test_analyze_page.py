@@ -258,3 +258,65 @@ def test_gradient_flow_reads_a_typed_input():
     norms = gradient_flow(checkpoint.model, torch.tensor([checkpoint.vocab.encode(text)]))
     shown = frames(at)[0].set_index("model")
     assert shown.loc["dyck", "distance 50"] == pytest.approx(norms[len(text) - 51], rel=1e-6)
+
+
+def save_adding(name="adding") -> Path:
+    """A small numeric model on the adding problem (one prediction per sequence)."""
+    task = make_task("adding", length=12, train_size=4, validation_size=30)
+    torch.manual_seed(0)
+    model = SequenceModel(model_config_for(task, hidden_size=5, embedding_size=3))
+    info = {"task": {"name": "adding", "title": task.title, "params": task.params}}
+    return save_checkpoint(models_dir() / name, model, None, info)
+
+
+@pytest.mark.parametrize(
+    "section",
+    ["saturation", "timescales", "finder", "ledger", "interventions", "gradients", "patterns"],
+)
+def test_a_numeric_model_runs_every_tool(section):
+    save_adding()
+    at = open_analyze(section)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any("30 sequences, 360 steps" in c.value for c in at.caption)
+    assert not any(r.key and r.key.endswith(".source") for r in at.radio)  # no text to type
+    if section == "finder":
+        best = frames(at)[0]
+        assert best["feature"].tolist() == ["marked_sum"]  # no token features for numbers
+    if section == "interventions":
+        assert any("predicts once per sequence" in m.value for m in at.markdown)
+
+
+def test_a_model_whose_task_cannot_be_rebuilt_reads_your_text():
+    from lstm_viz.models import ModelConfig
+    from lstm_viz.vocab import Vocab
+
+    vocab = Vocab(("<pad>", "<unk>", "the", "cat", "sat", ".", "dog"), level="word")
+    torch.manual_seed(0)
+    model = SequenceModel(
+        ModelConfig(vocab_size=len(vocab), embedding_size=4, hidden_size=5, num_outputs=7)
+    )
+    save_checkpoint(models_dir() / "words", model, vocab, {"task": {"name": "text-user"}})
+    at = open_analyze()
+    assert "Paste some text" in at.info[0].value  # the only corpus is your text
+    at.text_area(key="analyze.trained/words.text").set_value("The cat sat. The dog sat.").run()
+    assert not at.exception, at.exception
+    assert any("1 sequences, 8 steps" in c.value for c in at.caption)
+    at.radio(key="analyze.section").set_value("patterns").run()
+    at.number_input(key="analyze.trained/words.patterns.threshold").set_value(-1.0).run()
+    assert not at.exception, at.exception
+    spans = frames(at)[0]
+    assert spans["text"].iloc[0] == "«the cat sat . the dog sat .»"  # words joined by spaces
+
+
+def test_a_bidirectional_model_has_a_direction_picker_for_saturation():
+    save_dyck(bidirectional=True)
+    at = open_analyze()
+    want_rows = 3 * 2 * 6  # gates x directions x units; the chart shows one direction
+    picker = at.radio(key=f"{W}.saturation.direction")
+    picker.set_value(1).run()
+    assert not at.exception, at.exception
+    spec = figures(at)["saturation"]
+    assert spec["layout"]["meta"]["direction"] == 1
+    assert "direction" in frames(at)[0].columns
+    assert want_rows == 36
