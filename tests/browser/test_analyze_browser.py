@@ -103,7 +103,7 @@ def test_every_tool_draws_and_a_click_opens_explore(analyze_url, page):
     wait_for_charts(page, ".barlayer .point")
     page.get_by_text("Sum of the contributions").wait_for()
     settle(page)
-    screenshot(page, "analyze-ledger")
+    screenshot(page, "analyze-ledger", readme="analyze-ledger.png")
 
     open_tool(page, "Interventions")
     wait_for_charts(page, ".scatterlayer .trace", 4)
