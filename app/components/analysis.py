@@ -142,13 +142,19 @@ def corpus_features(corpus: Corpus, regex: str) -> dict[str, np.ndarray]:
     )
 
 
+def finder_quantities(names: tuple[str, ...]) -> list[str]:
+    """The trace's quantities, the states first (cell, hidden), then the gates."""
+    first = [n for n in FINDER_QUANTITIES if n in names]
+    return first + [n for n in names if n not in first]
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def _finder(regex: str, *args) -> pd.DataFrame:
     corpus = _corpus(*args)
     features = corpus_features(corpus, regex)
     if not features:
         return pd.DataFrame()
-    return find_units(corpus.trace, features, FINDER_QUANTITIES)
+    return find_units(corpus.trace, features, finder_quantities(corpus.trace.names))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

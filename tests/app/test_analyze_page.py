@@ -320,3 +320,19 @@ def test_a_bidirectional_model_has_a_direction_picker_for_saturation():
     assert spec["layout"]["meta"]["direction"] == 1
     assert "direction" in frames(at)[0].columns
     assert want_rows == 36
+
+
+@pytest.mark.parametrize("cell", ["gru", "rnn_tanh", "peephole_lstm"])
+def test_other_cells_run_every_tool_or_say_why_not(cell):
+    save_dyck(cell=cell)
+    at = open_analyze()
+    for section in ("saturation", "timescales", "finder", "ledger", "interventions", "patterns"):
+        at.radio(key="analyze.section").set_value(section).run()
+        assert not at.exception, (section, at.exception)
+        assert not at.error, (section, [e.value for e in at.error])
+    at.radio(key="analyze.section").set_value("finder").run()
+    quantities = set(frames(at)[1]["quantity"])
+    assert quantities  # ranked units of this cell's own quantities
+    if cell == "rnn_tanh":
+        at.radio(key="analyze.section").set_value("saturation").run()
+        assert "no gates" in at.info[0].value
