@@ -8,6 +8,9 @@ cleanly. The corpus itself is a large read-only object: it is held once with st.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,8 +94,15 @@ def load_task(ref: ModelRef):
     return _task(ref.path, model_version(ref))
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _corpus(path: str, version: int, source: str, text: str, max_steps: int, device: str) -> Corpus:
+def _record(
+    path: str,
+    version: int,
+    source: str,
+    text: str,
+    max_steps: int,
+    device: str,
+    progress: Callable[[float], None] | None = None,
+) -> Corpus:
     from app.resources import _load_checkpoint
 
     checkpoint = _load_checkpoint(path, version)
@@ -104,6 +114,7 @@ def _corpus(path: str, version: int, source: str, text: str, max_steps: int, dev
             max_steps=max_steps,
             chunk=CHUNK,
             device=device,
+            progress=progress,
         )
     task = _task(path, version)
     if task is None:
@@ -111,12 +122,46 @@ def _corpus(path: str, version: int, source: str, text: str, max_steps: int, dev
             "this model's task cannot be rebuilt here (none is named, or it was trained on "
             "your own data): analyse your own text instead"
         )
-    return record_corpus(checkpoint.model, task, max_steps=max_steps, device=device)
+    return record_corpus(
+        checkpoint.model, task, max_steps=max_steps, device=device, progress=progress
+    )
 
 
-def load_corpus(key: CorpusKey) -> Corpus:
-    """The corpus for ``key`` (recorded once, then shared; never mutate it)."""
-    return _corpus(*key.args())
+# Corpora are large and read-only: one shared store (st.cache_resource: no copies), the most
+# recently used kept. A store of our own, not a cached function, so a recording can report
+# its progress to the page that asked for it.
+MAX_CORPORA = 4
+_STORE_LOCK = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def _corpus_store() -> OrderedDict:
+    return OrderedDict()
+
+
+def corpus_is_recorded(key: CorpusKey) -> bool:
+    with _STORE_LOCK:
+        return key in _corpus_store()
+
+
+def load_corpus(key: CorpusKey, progress: Callable[[float], None] | None = None) -> Corpus:
+    """The corpus for ``key``: recorded once (``progress(fraction)`` while recording), then
+    shared by every session; never mutate it. ValueError for no data (not stored)."""
+    store = _corpus_store()
+    with _STORE_LOCK:
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+    corpus = _record(*key.args(), progress=progress)
+    with _STORE_LOCK:
+        store[key] = corpus
+        while len(store) > MAX_CORPORA:
+            store.popitem(last=False)
+    return corpus
+
+
+def _corpus(*args) -> Corpus:
+    return load_corpus(CorpusKey(*args))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

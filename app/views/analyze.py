@@ -117,12 +117,22 @@ with st.container(border=True):
 key = tools.CorpusKey(
     ref.path, model_version(ref), source, text, max_steps, choices.get("device", "cpu")
 )
+progress = None
+if not tools.corpus_is_recorded(key):
+    what = f"Recording every gate over up to {max_steps:,} steps"
+    bar = st.progress(0.0, text=f"{what}...")
+
+    def progress(fraction: float) -> None:
+        bar.progress(min(1.0, fraction), text=f"{what}: {fraction:.0%}")
+
+
 try:
-    with st.spinner(f"Recording every gate over up to {max_steps:,} steps..."):
-        corpus = tools.load_corpus(key)
+    corpus = tools.load_corpus(key, progress)
 except ValueError as error:
     st.error(f"No corpus to analyse: {error}", icon="🚫")
     st.stop()
+if progress is not None:
+    bar.empty()
 st.caption(
     f"Corpus: **{corpus.trace.batch_size:,} sequences, {corpus.num_steps:,} steps**"
     + (f" · known hidden variable: **{corpus.hidden_name}**" if corpus.hidden_name else "")

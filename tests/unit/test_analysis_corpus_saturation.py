@@ -161,3 +161,10 @@ def test_half_life_of_a_gate_at_one_is_infinite_and_at_zero_is_zero():
     figure = half_life_figure(half_lives(trace))
     assert figure.layout.meta["infinite"] == 1
     assert "never let go" in figure.layout.title.subtitle.text
+
+
+def test_corpus_reports_progress_per_batch(task):
+    seen = []
+    record_corpus(small_model(task), task, batch_size=8, progress=seen.append)
+    assert len(seen) == 4  # 30 sequences in batches of 8
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
