@@ -54,7 +54,7 @@ MAX_VALUES = 30_000_000  # recorded numbers a corpus holds at most (wide models 
 MAX_TEXT = 200_000  # characters of the user's text
 CHUNK = 200  # the user's text is read in sequences of this many tokens
 MAX_INTERVENTION_STEPS = 500  # an intervention re-runs one sequence step by step
-MAX_TYPED = 1_000  # tokens of a typed input the gradient flow reads
+MAX_TYPED = 300  # tokens of a typed input the gradient flow reads (one backward pass per unit)
 FINDER_QUANTITIES = ("cell", "hidden", "input_gate", "forget_gate", "candidate", "output_gate")
 
 
