@@ -54,9 +54,10 @@ def token_features(tokens: Sequence[Sequence[str]], steps: int | None = None) ->
     sequence's end. Values after reading token t:
 
     position_in_word   1, 2, ... for the characters of a word (letters, digits, _), 0 elsewhere
-    position_in_line   tokens since the last line break (0 on the line break itself)
+    position_in_line   tokens since the last line break (0 on the line break itself), counted
+                       from the start of each sequence
     inside_quotes      1 from an opening double quote up to its closing one (exclusive)
-    bracket_depth      open brackets ( [ { < minus closed ones, never below 0
+    bracket_depth      open brackets ( [ { < minus closed ones, never below 0 (per sequence)
     capital_letter     1 for a token that starts with an upper-case letter
     whitespace         1 for a token that is all whitespace
     punctuation        1 for a token made only of punctuation marks

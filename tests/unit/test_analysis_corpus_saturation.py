@@ -168,3 +168,12 @@ def test_corpus_reports_progress_per_batch(task):
     record_corpus(small_model(task), task, batch_size=8, progress=seen.append)
     assert len(seen) == 4  # 30 sequences in batches of 8
     assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
+
+
+def test_the_analysis_package_does_not_import_streamlit():
+    import subprocess
+    import sys
+
+    code = "import lstm_viz.analysis, sys; assert 'streamlit' not in sys.modules"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
