@@ -336,3 +336,26 @@ def test_other_cells_run_every_tool_or_say_why_not(cell):
     if cell == "rnn_tanh":
         at.radio(key="analyze.section").set_value("saturation").run()
         assert "no gates" in at.info[0].value
+
+
+def test_pattern_search_by_a_selected_span_equals_similar_spans():
+    from lstm_viz.analysis import similar_spans
+
+    path = save_dyck()
+    at = open_analyze("patterns")
+    at.radio(key=f"{W}.patterns.by").set_value("span").run()
+    at.number_input(key=f"{W}.patterns.threshold").set_value(-0.2).run()
+    at.number_input(key=f"{W}.patterns.min").set_value(2).run()
+    at.number_input(key=f"{W}.patterns.sequence").set_value(2).run()
+    at.number_input(key=f"{W}.patterns.span_start.2").set_value(1).run()
+    at.number_input(key=f"{W}.patterns.span_stop.2.1").set_value(3).run()
+    assert not at.exception, at.exception
+    _, corpus = corpus_of(path)
+    acts = corpus.trace.hidden[0, 0].numpy()
+    units, want = similar_spans(acts, 2, 1, 4, -0.2, 2, corpus.trace.lengths.numpy())
+    text = next(m.value for m in at.markdown if "Units on throughout" in m.value)
+    assert ", ".join(map(str, units.tolist())) in text
+    shown = frames(at)[0]
+    np.testing.assert_array_equal(shown["start"], want["start"].head(20))
+    np.testing.assert_array_equal(shown["is_query"], want["is_query"].head(20))
+    assert want["is_query"].sum() == 1  # the selected span is among the matches, once

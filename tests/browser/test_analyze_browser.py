@@ -120,6 +120,12 @@ def test_every_tool_draws_and_a_click_opens_explore(analyze_url, page):
     page.get_by_text(re.compile(r"spans\s+in")).first.wait_for(timeout=30_000)
     settle(page)
     screenshot(page, "analyze-patterns")
+    page.locator('[data-testid="stRadio"] label').filter(has_text="a span you select").click()
+    page.wait_for_timeout(300)
+    page.wait_for_selector(SCRIPT_DONE)
+    page.get_by_text(re.compile("Units on throughout|No unit stays")).first.wait_for()
+    settle(page)
+    screenshot(page, "analyze-patterns-span")
     assert_clean(page)
 
     # Back to saturation: a click on a unit's point opens it in Explore.
