@@ -1,0 +1,79 @@
+"""Analyses that find out what units do, over a corpus recorded as one Trace.
+
+    corpus = record_corpus(model, task)               # the model over its validation data
+    saturation(corpus.trace)                          # how often each gate sits near 0 or 1
+    half_lives(corpus.trace)                          # each unit's memory half-life
+    find_units(corpus.trace, feature_set(...))        # which unit follows which feature
+    cell_ledger(trace, unit, step)                    # which earlier writes survive in c_t
+    intervene(model, inputs, [Intervention(...)])     # clamp a gate, re-run
+    gradient_flow(model, inputs)                      # ||d h_T / d x_t|| over t
+    find_spans(hidden, units, threshold, min_length)  # LSTMVis pattern search
+
+Every function takes and returns plain data (Trace, numpy, pandas, plotly); no streamlit.
+"""
+
+from .corpus import Corpus, concat_traces, record_corpus, span_text, task_from_info
+from .finder import (
+    BUILT_IN,
+    FEATURE_LABELS,
+    correlate,
+    feature_set,
+    find_units,
+    regex_feature,
+    split_rows,
+    token_features,
+    top_units,
+)
+from .gradients import gradient_figure, gradient_flow, jacobian_norms
+from .interventions import (
+    TARGETS,
+    Intervention,
+    InterventionResult,
+    intervene,
+    intervention_figure,
+    run_lstm,
+    top_predictions,
+)
+from .ledger import Ledger, cell_ledger, ledger_figure
+from .patterns import find_spans, find_spans_naive, similar_spans, units_on
+from .saturation import gate_names, saturation, saturation_figure
+from .timescales import half_life_figure, half_lives
+
+__all__ = [
+    "BUILT_IN",
+    "FEATURE_LABELS",
+    "TARGETS",
+    "Corpus",
+    "Intervention",
+    "InterventionResult",
+    "Ledger",
+    "cell_ledger",
+    "concat_traces",
+    "correlate",
+    "feature_set",
+    "find_spans",
+    "find_spans_naive",
+    "find_units",
+    "gate_names",
+    "gradient_figure",
+    "gradient_flow",
+    "half_life_figure",
+    "half_lives",
+    "intervene",
+    "intervention_figure",
+    "jacobian_norms",
+    "ledger_figure",
+    "record_corpus",
+    "regex_feature",
+    "run_lstm",
+    "saturation",
+    "saturation_figure",
+    "similar_spans",
+    "span_text",
+    "split_rows",
+    "task_from_info",
+    "token_features",
+    "top_predictions",
+    "top_units",
+    "units_on",
+]
