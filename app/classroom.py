@@ -33,6 +33,7 @@ PRESENT_CSS = """
 [data-testid="stMain"] h3 { font-size: 2.0rem !important; }
 [data-testid="stMain"] .katex { font-size: 1.5em !important; }
 [data-testid="stMain"] button p { font-size: 1.3rem !important; }
+[data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: 3rem !important; }
 """
 
 

@@ -359,16 +359,13 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
     )
     st.markdown(f"**{stop.title}**")
     st.markdown(stop.text)
-    figure = stop_figure(trace, stop)
-    if stop.unit is None or not stop.steps:
-        st.plotly_chart(figure, key=f"{key}.figure.{index}", config=PLOTLY_CONFIG)
-    else:
-        left, right = st.columns([3, 2])
-        with left:
-            st.plotly_chart(figure, key=f"{key}.figure.{index}", config=PLOTLY_CONFIG)
-        with right:
-            at = stop.steps[-1]
-            st.caption(f"Unit {stop.unit} of layer {stop.layer} at step {at}:")
+    st.plotly_chart(stop_figure(trace, stop), key=f"{key}.figure.{index}", config=PLOTLY_CONFIG)
+    if stop.unit is not None and stop.steps:
+        at = stop.steps[-1]
+        with st.expander(
+            f"Inside unit {stop.unit} of layer {stop.layer} at step {at} ({trace.tokens[0][at]!r})",
+            expanded=True,
+        ):
             st.markdown(
                 trace_diagram(trace, at, stop.unit, stop.layer, stop.direction),
                 unsafe_allow_html=True,
