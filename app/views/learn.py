@@ -5,7 +5,6 @@ import streamlit as st
 
 from app import classroom
 from app.components.lessons import (
-    VIEWS,
     render_depth_exercise,
     render_link_builder,
     render_memory_exercise,
@@ -20,6 +19,13 @@ SECTIONS = {
     "exercises": "📝 Exercises",
     "link": "🏫 Classroom link",
 }
+VIEW_SECTIONS = {  # a link's view= -> the section it opens
+    "cell": "cell",
+    "tour-cat": "tours",
+    "tour-agreement": "tours",
+    "exercises": "exercises",
+    "link": "link",
+}
 SECTION_KEY = "learn.section"
 TOUR_KEY = "learn.tour.which"
 
@@ -27,11 +33,11 @@ st.title("🎓 Learn")
 
 link = classroom.link_of_session()
 view = link.get("view") if link.get("page") == "learn" else None
-if view in VIEWS or view == "link":
+if view in VIEW_SECTIONS:
     # A classroom link chose the view: open it once (the student may move on from there).
     if not st.session_state.get("learn.view_opened"):
         st.session_state["learn.view_opened"] = True
-        st.session_state[SECTION_KEY] = view.split("-")[0].replace("tour", "tours")
+        st.session_state[SECTION_KEY] = VIEW_SECTIONS[view]
         if view.startswith("tour-"):
             st.session_state[TOUR_KEY] = view.removeprefix("tour-")
 st.session_state.setdefault(SECTION_KEY, "cell")

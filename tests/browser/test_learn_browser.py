@@ -164,3 +164,28 @@ def test_depth_exercise_wrong_then_right(learn_url, page):
     page.locator('[data-testid="stPlotlyChart"] .heatmaplayer image').first.wait_for()
     screenshot(page, "learn-exercise")
     assert_clean(page)
+
+
+def test_link_builder_shows_the_full_address_and_the_link_works(learn_url, page):
+    open_learn(page, learn_url)
+    page.locator('[data-testid="stButtonGroup"]').get_by_text("Classroom link").click()
+    page.get_by_text("A link for your class").wait_for(timeout=30_000)
+    wait_done(page)
+    page.locator('[data-testid="stCheckbox"]').filter(has_text="Hide controls").click()
+    wait_done(page)
+    code = page.locator('[data-testid="stCode"]').first
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stCode\"]').innerText.includes('hide=1')"
+    )
+    url = code.inner_text().strip()
+    assert url == f"{learn_url}/?page=learn&view=cell&hide=1"
+    screenshot(page, "learn-link")
+    assert_clean(page)
+
+    page.goto(url)  # a fresh session from that link: the cell, without sliders or sidebar
+    page.wait_for_selector(APP_READY)
+    page.get_by_role("heading", level=1, name="🎓 Learn").wait_for(timeout=30_000)
+    wait_done(page)
+    page.locator(".lv-playground svg").wait_for()
+    assert slider(page, "f: bias").count() == 0
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
