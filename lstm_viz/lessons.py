@@ -109,6 +109,8 @@ def check_tracking_unit(
             f"✅ **Yes!** Unit {unit} of layer {layer} has r = {value:+.2f} with {variable}: its "
             f"cell {sign} as {variable} rises. The network built itself a counter."
         )
+        if abs(best_value) > abs(value) + 0.005:
+            message += f" (The strongest one has |r| = {abs(best_value):.2f}: can you find it?)"
         return Feedback(True, value, message, best, best_value)
     if abs(best_value) < threshold:
         message = (

@@ -59,8 +59,10 @@ def test_tracking_feedback_right_and_wrong():
     r = np.array([[[0.1, -0.3, 0.95, 0.5]], [[0.2, -0.85, 0.0, 0.1]]])
     right = check_tracking_unit(r, layer=0, unit=2)
     assert right.correct and right.value == 0.95 and "Yes" in right.message
+    assert "strongest" not in right.message  # it is the best one
     negative = check_tracking_unit(r, layer=1, unit=1)
     assert negative.correct and "r = -0.85" in negative.message and "falls" in negative.message
+    assert "The strongest one has |r| = 0.95" in negative.message
     wrong = check_tracking_unit(r, layer=0, unit=3)
     assert not wrong.correct and "r = +0.50" in wrong.message
     assert "there is one in this layer" in wrong.message
