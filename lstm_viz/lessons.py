@@ -93,9 +93,11 @@ def check_tracking_unit(
     direction: int = 0,
     threshold: float = TRACKING_THRESHOLD,
     variable: str = "the depth",
+    state: str = "cell",
 ) -> Feedback:
     """Does the picked unit track the hidden variable (|r| >= threshold)? ``r`` from
-    :func:`unit_correlations`. Wrong answers get a hint that does not give the unit away."""
+    :func:`unit_correlations`; ``state``: what was correlated ("cell", or "hidden state" for a
+    GRU or RNN). Wrong answers get a hint that does not give the unit away."""
     layers, directions, units = r.shape
     if not (0 <= layer < layers and 0 <= direction < directions and 0 <= unit < units):
         raise ValueError(f"no unit {unit} in layer {layer} (the model has {layers} x {units})")
@@ -107,7 +109,7 @@ def check_tracking_unit(
     if abs(value) >= threshold:
         message = (
             f"✅ **Yes!** Unit {unit} of layer {layer} has r = {value:+.2f} with {variable}: its "
-            f"cell {sign} as {variable} rises. The network built itself a counter."
+            f"{state} {sign} as {variable} rises. The network built itself a counter."
         )
         if abs(best_value) > abs(value) + 0.005:
             message += f" (The strongest one has |r| = {abs(best_value):.2f}: can you find it?)"
@@ -124,7 +126,7 @@ def check_tracking_unit(
     message = (
         f"❌ {closeness.capitalize()} unit {unit} of layer {layer} has r = {value:+.2f} "
         f"(|r| must be at least {threshold:.1f}). Hint: there is one {where}. Look for a row "
-        "whose cell heatmap gets darker with every opening bracket and lighter with every "
+        f"whose {state} heatmap gets darker with every opening bracket and lighter with every "
         "closing one."
     )
     return Feedback(False, value, message, best, best_value)

@@ -107,3 +107,19 @@ def save_word(root: Path, name: str = "agreement-word-lstm") -> Path:
     model, vocab = word_model()
     task = {"name": "agreement", "title": "Agreement", "params": AGREEMENT}
     return save_checkpoint(root / name, model, vocab, {"task": task})
+
+
+def save_dyck(root: Path, name: str, cell: str = "gru") -> Path:
+    """A random (untrained) Dyck-2 model with another cell, e.g. a GRU."""
+    torch.manual_seed(3)
+    task = make_task("dyck", **DYCK)
+    config = ModelConfig(
+        cell=cell,
+        vocab_size=len(task.vocab),
+        embedding_size=4,
+        hidden_size=4,
+        objective="step_class",
+        num_outputs=task.num_outputs,
+    )
+    info = {"task": {"name": "dyck", "title": "Bracket depth", "params": DYCK}}
+    return save_checkpoint(root / name, SequenceModel(config).eval(), task.vocab, info)

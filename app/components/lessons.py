@@ -247,7 +247,9 @@ def _fits_text(ref: ModelRef, text: str, level: str) -> bool:
     except (ValueError, OSError):
         return False
     vocab = checkpoint.vocab
-    if vocab is None or vocab.level != level or checkpoint.model.config.cell != "lstm":
+    if vocab is None or vocab.level != level:
+        return False
+    if checkpoint.model.config.cell not in ("lstm", "peephole_lstm"):
         return False
     tokens = vocab.tokenize(text)
     return not any(vocab.unknown(tokens))
@@ -289,8 +291,9 @@ TOURS = {
 
 
 @st.cache_data(max_entries=8, show_spinner="Measuring every unit on the validation data...")
-def _correlations(path: str, version: int):
-    """[layer, direction, unit] r of each unit's cell with the task's hidden variable, or None."""
+def _correlations(path: str, version: int, quantity: str = "cell"):
+    """[layer, direction, unit] r of each unit's ``quantity`` with the task's hidden variable,
+    or None when the task cannot be rebuilt or has none."""
     from app.resources import _load_checkpoint
     from lstm_viz.lessons import unit_correlations
     from lstm_viz.tasks import TASKS, make_task
@@ -303,13 +306,13 @@ def _correlations(path: str, version: int):
         built = make_task(task["name"], **(task.get("params") or {}))
         if built.hidden_variable is None:
             return None
-        return unit_correlations(checkpoint.model, built)
+        return unit_correlations(checkpoint.model, built, quantity)
     except (ValueError, TypeError):
         return None
 
 
-def correlations_of(ref: ModelRef):
-    return _correlations(ref.path, model_version(ref))
+def correlations_of(ref: ModelRef, quantity: str = "cell"):
+    return _correlations(ref.path, model_version(ref), quantity)
 
 
 def build_tour(tour: str, ref: ModelRef):
@@ -460,21 +463,27 @@ def render_depth_exercise(key: str = "learn.exercise.depth") -> None:
         )
     with columns[2]:
         check = st.button("Check my answer", key=f"{key}.check.{ref.id}")
-    figure = heatmap(trace, "cell", layer=layer, max_units=64, unit_start=0, height=320)
+    quantity = "cell" if "cell" in trace.names else "hidden"  # a GRU or RNN has no cell
+    figure = heatmap(trace, quantity, layer=layer, max_units=64, unit_start=0, height=320)
     st.plotly_chart(figure, key=f"{key}.heatmap.{ref.id}", config=PLOTLY_CONFIG)
     from lstm_viz.tasks.dyck import depths
 
     st.caption("Depth after each bracket: " + " ".join(str(d) for d in depths(example)))
     feedback_key = f"{key}.feedback.{ref.id}"
     if check:
-        r = correlations_of(ref)
+        r = correlations_of(ref, quantity)
         if r is None:
             st.session_state[feedback_key] = {
                 "correct": False,
                 "message": "This model's task cannot be rebuilt to check the answer.",
             }
         else:
-            result = check_tracking_unit(r, layer=int(layer), unit=int(unit))
+            result = check_tracking_unit(
+                r,
+                layer=int(layer),
+                unit=int(unit),
+                state="cell" if quantity == "cell" else "hidden state",
+            )
             st.session_state[feedback_key] = asdict(result)
     _show_feedback(feedback_key)
 

@@ -279,3 +279,23 @@ def test_depth_exercise_right_and_wrong():
 def test_depth_exercise_without_a_bracket_model_says_so():
     at = section(open_learn(), "exercises")
     assert any("shipped/brackets-lstm" in i.value for i in at.info)
+
+
+def test_depth_exercise_on_a_gru_uses_its_hidden_state():
+    from lstm_viz.checkpoints import load_checkpoint
+    from lstm_viz.lessons import unit_correlations
+    from lstm_viz.tasks import make_task
+    from tests.lesson_models import DYCK, save_dyck
+
+    path = save_dyck(models_dir(), "dyck-gru")
+    at = section(open_learn(), "exercises")
+    model = "trained/dyck-gru"
+    assert json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["meta"]["quantity"] == (
+        "hidden"
+    )
+    at.number_input(key=f"learn.exercise.depth.unit.{model}").set_value(1).run()
+    at.button(key=f"learn.exercise.depth.check.{model}").click().run()
+    assert not at.exception, at.exception
+    r = unit_correlations(load_checkpoint(path).model, make_task("dyck", **DYCK), "hidden")
+    shown = at.success[0].value if at.success else at.error[0].value
+    assert f"r = {r[0, 0, 1]:+.2f}" in shown
