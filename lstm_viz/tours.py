@@ -86,6 +86,21 @@ def change_at(trace: Trace, quantity: str, steps, layer: int, direction: int = 0
     return np.abs(grid[last] - before)
 
 
+def drift_note(values: np.ndarray) -> str:
+    """A sentence when ``values`` (one unit's cell over the steps) climbs or falls steadily
+    (|r| with the step number >= 0.95): such a unit may be counting steps. "" otherwise."""
+    if len(values) < 5 or np.std(values) == 0:
+        return ""
+    r = float(np.corrcoef(values, np.arange(len(values)))[0, 1])
+    if abs(r) < 0.95:
+        return ""
+    way = "climbs" if r > 0 else "falls"
+    return (
+        f" Its cell also {way} steadily through the whole sentence (r = {r:+.2f} with the step "
+        "number): it may be counting how far into the text it is."
+    )
+
+
 def _pick(scores: np.ndarray) -> int:
     return int(np.nanargmax(scores))
 
@@ -126,19 +141,26 @@ def cat_tour(trace: Trace) -> list[Stop]:
             )
         )
     mat = _last_word(tokens, "mat")
-    if mat:
-        moved = change_at(trace, "cell", mat, top)
-        unit = _pick(moved)
+    others = [t for t in range(len(tokens)) if t not in mat]
+    if mat and others:
+        # What each unit writes (i * g, in [-1, 1]) at "mat", against the rest of the sentence:
+        # a unit that writes specifically there, not one that writes (or drifts) everywhere.
+        written = np.abs(
+            _grid(trace, "input_gate", top) * _grid(trace, "candidate", top)
+        )  # [time, unit]
+        score = written[list(mat)].mean(axis=0) - written[others].mean(axis=0)
+        unit = _pick(score)
         cell = _grid(trace, "cell", top)[:, unit]
         before = cell[min(mat) - 1] if min(mat) > 0 else 0.0
-        written = _grid(trace, "input_gate", top)[list(mat), unit].mean()
+        at_mat, elsewhere = written[list(mat), unit].mean(), written[others, unit].mean()
         stops.append(
             Stop(
                 'Something is written at "mat"',
-                f"Reading **mat**, the cell of unit **{unit}** (layer {top}) moves the most of "
-                f"all: from {before:+.2f} to {cell[max(mat)]:+.2f}, with its input gate open "
-                f"{written:.0%} on average over those steps. The line shows its cell, input "
-                "gate and forget gate over the whole sentence.",
+                f"Reading **mat**, unit **{unit}** (layer {top}) writes into its cell more than "
+                f"anywhere else in the sentence: |i·g| averages **{at_mat:.2f}** over those "
+                f"steps against **{elsewhere:.2f}** elsewhere, and "
+                f"its cell goes from {before:+.2f} to {cell[max(mat)]:+.2f}.{drift_note(cell)} "
+                "The line shows its cell, input gate and forget gate over the whole sentence.",
                 top,
                 unit,
                 "cell",
@@ -371,12 +393,22 @@ def unit_lines(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
         series[label(name).split(" (")[0]] = _grid(trace, name, stop.layer, stop.direction)[
             :, stop.unit
         ].tolist()
+    # A cell state far outside [-1, 1] next to gates gets its own axis (right), so the gates
+    # stay readable.
+    cell_name = label("cell").split(" (")[0]
+    own_axis = (
+        len(series) > 1
+        and cell_name in series
+        and float(np.nanmax(np.abs(series[cell_name]))) > 1.5
+    )
     for k, (name, values) in enumerate(series.items()):
+        right = own_axis and name == cell_name
         figure.add_trace(
             go.Scatter(
                 x=x[: len(values)],
                 y=values,
-                name=name,
+                yaxis="y2" if right else "y",
+                name=name + (" (right axis)" if right else ""),
                 mode="lines+markers",
                 line=dict(color=LINE_COLOURS[k % len(LINE_COLOURS)], width=2),
                 hovertemplate="%{x}<br>%{y:.3f}<extra>" + name + "</extra>",
@@ -401,6 +433,10 @@ def unit_lines(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
         tickangle=0,
     )
     figure.update_yaxes(zeroline=True, zerolinecolor="#999")
+    if own_axis:
+        figure.update_layout(
+            yaxis2=dict(overlaying="y", side="right", showgrid=False, title_text="cell c")
+        )
     return figure
 
 

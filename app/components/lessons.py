@@ -347,7 +347,8 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
     stop_key = f"{key}.stop"
     link = classroom.link_of_session()
     if stop_key not in st.session_state:
-        st.session_state[stop_key] = min(link.get("step", 0), len(stops) - 1)
+        linked = link.get("view") == f"tour-{tour}"
+        st.session_state[stop_key] = min(link.get("step", 0) if linked else 0, len(stops) - 1)
     index = min(st.session_state[stop_key], len(stops) - 1)
     stop = stops[index]
 

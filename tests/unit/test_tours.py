@@ -3,6 +3,8 @@ says the numbers of the recording."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import torch
 
@@ -41,9 +43,13 @@ def test_cat_tour_points_at_the_units_its_criteria_pick():
     mat = stops['Something is written at "mat"']
     cell = trace.cell[1, 0, 0].double().numpy()
     at = CAT_TEXT.rfind("mat")
-    moved = np.abs(cell[at + 2] - cell[at - 1])
-    assert mat.steps == (at, at + 1, at + 2) and mat.unit == int(np.argmax(moved))
+    written = np.abs((trace.input_gate * trace.candidate)[1, 0, 0].double().numpy())
+    steps = [at, at + 1, at + 2]
+    others = [t for t in range(len(CAT_TEXT)) if t not in steps]
+    score = [written[steps, u].mean() - written[others, u].mean() for u in range(8)]
+    assert mat.steps == tuple(steps) and mat.unit == int(np.argmax(score))
     assert f"{cell[at + 2, mat.unit]:+.2f}" in mat.text
+    assert f"{written[steps, mat.unit].mean():.2f}" in mat.text
 
     dot = stops["The full stop"]
     hidden = trace.hidden[1, 0, 0].double().numpy()
@@ -52,6 +58,21 @@ def test_cat_tour_points_at_the_units_its_criteria_pick():
     for stop in stops.values():
         figure = stop_figure(trace, stop)
         assert figure.layout.meta["unit"] == stop.unit
+
+
+def test_a_large_cell_gets_its_own_axis_in_a_line():
+    model, vocab = char_model()
+    trace = read(model, vocab, CAT_TEXT)
+    stop = next(s for s in cat_tour(trace) if s.figure == "line")
+    small = stop_figure(trace, stop)
+    assert all(t.yaxis == "y" for t in small.data)  # this random model's cells stay small
+    big = dataclasses.replace(trace, values={**trace.values, "cell": trace.cell * 10})
+    figure = stop_figure(big, stop)
+    axes = {t.name: t.yaxis for t in figure.data}
+    assert axes["Cell state c (right axis)"] == "y2" and axes["Input gate i"] == "y"
+    np.testing.assert_allclose(
+        figure.data[0].y, big.cell[stop.layer, 0, 0, :, stop.unit].numpy(), atol=1e-6
+    )
 
 
 def test_heatmap_stop_outlines_its_unit_and_steps():
@@ -92,3 +113,12 @@ def test_agreement_tour_follows_the_subject_through_the_clause():
     by_pair = {s.title: s for s in agreement_tour(trace, plural, None)}
     gap = np.abs(cell - plural.cell[0, 0, 0].double().numpy())[2:7].mean(0)
     assert by_pair["The unit that remembers the number"].unit == int(np.argmax(gap))
+
+
+def test_drift_note():
+    from lstm_viz.tours import drift_note
+
+    assert "climbs steadily" in drift_note(np.arange(10.0) ** 1.1)
+    assert "falls steadily" in drift_note(-np.arange(10.0))
+    assert drift_note(np.sin(np.arange(10.0))) == ""
+    assert drift_note(np.ones(10)) == "" and drift_note(np.arange(3.0)) == ""
