@@ -1,9 +1,10 @@
 """Why the cell state keeps gradients alive: a 1-unit LSTM and a 1-unit RNN read the same short
-sequence (a signal at step 0, then a long gap), and autograd measures how much each still
-depends on that first input, and how much gradient flows back from the last step.
+sequence (a signal at step 0, then a long gap); we measure how much each still depends on that
+first input, and (with autograd) how much gradient flows back from the last step.
 
 - memory: the LSTM's cell c_t and the RNN's hidden state h_t (their only memory) at each step.
-- influence: d c_t / d x_0 (LSTM) and d h_t / d x_0 (RNN): how strongly step t still feels the
+- influence: d c_t / d x_0 (LSTM) and d h_t / d x_0 (RNN), carried forward with the states
+  (checked against autograd in the tests): how strongly step t still feels the
   first input. An RNN multiplies by w_h * tanh'(a) at every step, which is below 1 unless
   w_h > 1, so this shrinks geometrically; the LSTM's cell path multiplies by the forget gate only,
   which can stay near 1 for as long as the cell must remember.
@@ -17,6 +18,7 @@ No streamlit here; float64 throughout.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,34 +87,12 @@ def memory_story(inputs, lstm: CellParams = STORY_LSTM, rnn: RNNParams = STORY_R
         raise ValueError("the sequence needs at least one step")
     if not np.all(np.isfinite(values)):
         raise ValueError("the sequence must be finite numbers")
-    steps = values.size
     x = torch.tensor(values, dtype=torch.float64, requires_grad=True)
-    rows = _gate_rows(lstm)
-
-    h = torch.zeros((), dtype=torch.float64)
-    c = torch.zeros((), dtype=torch.float64)
-    cells, hiddens, forgets = [], [], []
-    for t in range(steps):
-        z = [wx * x[t] + wh * h + b for wx, wh, b in rows]
-        i, f, g, o = torch.sigmoid(z[0]), torch.sigmoid(z[1]), torch.tanh(z[2]), torch.sigmoid(z[3])
-        c = f * c + i * g
-        c.retain_grad()
-        h = o * torch.tanh(c)
-        cells.append(c)
-        hiddens.append(h)
-        forgets.append(f)
-
-    r = torch.zeros((), dtype=torch.float64)
-    rnn_states = []
-    for t in range(steps):
-        r = torch.tanh(rnn.x * x[t] + rnn.h * r + rnn.bias)
-        r.retain_grad()
-        rnn_states.append(r)
-
-    lstm_influence = _influence(cells, x)
-    rnn_influence = _influence(rnn_states, x)
+    cells, hiddens, forgets, rnn_states = _run(x, lstm, rnn)
     lstm_gradient = _gradient_from_last(cells)
     rnn_gradient = _gradient_from_last(rnn_states)
+
+    lstm_influence, rnn_influence = _influence(values, lstm, rnn)
 
     forget = np.array([f.item() for f in forgets])
     rnn_h = np.array([s.item() for s in rnn_states])
@@ -133,13 +113,58 @@ def memory_story(inputs, lstm: CellParams = STORY_LSTM, rnn: RNNParams = STORY_R
     )
 
 
-def _influence(states: list[torch.Tensor], x: torch.Tensor) -> np.ndarray:
-    """[T]: d states[t] / d x_0 for every t."""
-    out = np.zeros(len(states))
-    for t, state in enumerate(states):
-        (grad,) = torch.autograd.grad(state, x, retain_graph=True)
-        out[t] = grad[0].item()
-    return out
+def _run(x: torch.Tensor, lstm: CellParams, rnn: RNNParams):
+    """Both cells over x [T] from zero states: (cells, hiddens, forget gates, rnn states), each
+    a list of T scalar tensors (in the autograd graph of x)."""
+    rows = _gate_rows(lstm)
+    h = torch.zeros((), dtype=torch.float64)
+    c = torch.zeros((), dtype=torch.float64)
+    cells, hiddens, forgets = [], [], []
+    for t in range(x.shape[0]):
+        z = [wx * x[t] + wh * h + b for wx, wh, b in rows]
+        i, f = torch.sigmoid(z[0]), torch.sigmoid(z[1])
+        g, o = torch.tanh(z[2]), torch.sigmoid(z[3])
+        c = f * c + i * g
+        h = o * torch.tanh(c)
+        cells.append(c)
+        hiddens.append(h)
+        forgets.append(f)
+    r = torch.zeros((), dtype=torch.float64)
+    rnn_states = []
+    for t in range(x.shape[0]):
+        r = torch.tanh(rnn.x * x[t] + rnn.h * r + rnn.bias)
+        rnn_states.append(r)
+    return cells, hiddens, forgets, rnn_states
+
+
+def _influence(values: np.ndarray, lstm: CellParams, rnn: RNNParams):
+    """d c_t / d x_0 (LSTM) and d h_t / d x_0 (RNN) for every t, in one forward pass that carries
+    each state's derivative along (forward-mode differentiation by hand: the chain rule through
+    each gate; the tests check it against autograd and finite differences). torch's own forward
+    mode costs seconds on its first use, too slow for a slider."""
+    rows = _gate_rows(lstm)
+    h = c = dh = dc = 0.0
+    lstm_out = np.zeros(values.size)
+    for t, x in enumerate(values):
+        dx = 1.0 if t == 0 else 0.0
+        z = [wx * x + wh * h + b for wx, wh, b in rows]
+        dz = [wx * dx + wh * dh for wx, wh, _ in rows]
+        i, f, o = (1.0 / (1.0 + math.exp(-z[k])) for k in (0, 1, 3))
+        g = math.tanh(z[2])
+        di, df, do = i * (1 - i) * dz[0], f * (1 - f) * dz[1], o * (1 - o) * dz[3]
+        dg = (1 - g * g) * dz[2]
+        c, dc = f * c + i * g, df * c + f * dc + di * g + i * dg
+        squashed = math.tanh(c)
+        h, dh = o * squashed, do * squashed + o * (1 - squashed**2) * dc
+        lstm_out[t] = dc
+    r = dr = 0.0
+    rnn_out = np.zeros(values.size)
+    for t, x in enumerate(values):
+        dx = 1.0 if t == 0 else 0.0
+        r = math.tanh(rnn.x * x + rnn.h * r + rnn.bias)
+        dr = (1 - r * r) * (rnn.x * dx + rnn.h * dr)
+        rnn_out[t] = dr
+    return lstm_out, rnn_out
 
 
 def _gradient_from_last(states: list[torch.Tensor]) -> np.ndarray:

@@ -183,6 +183,15 @@ def render_rnn(key: str, x: float, h: float, params: RNNParams, hidden: bool) ->
 # ---- The memory story ----------------------------------------------------------------------
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _story(gap: int, forget_bias: float, rnn_weight: float):
+    """The memory story for these settings (autograd over the sequence: cached, so moving the
+    step slider does not recompute it)."""
+    lstm = CellParams(**{**asdict(STORY_LSTM), "forget_bias": forget_bias})
+    rnn = RNNParams(**{**asdict(STORY_RNN), "h": rnn_weight})
+    return memory_story(signal_then_gap(gap), lstm, rnn)
+
+
 def render_memory_story(key: str = "learn.story") -> None:
     """A signal at step 0, then a gap: what the LSTM and the RNN still hold of it, step by step."""
     st.markdown("#### ⏳ Why the cell state keeps gradients alive")
@@ -204,9 +213,7 @@ def render_memory_story(key: str = "learn.story") -> None:
             bias = _slider("LSTM forget bias", -2.0, 8.0, 3.0, f"{key}.bias")
         with columns[2]:
             weight = _slider("RNN recurrent weight", -2.0, 2.0, 0.9, f"{key}.w")
-    lstm = CellParams(**{**asdict(STORY_LSTM), "forget_bias": float(bias)})
-    rnn = RNNParams(**{**asdict(STORY_RNN), "h": float(weight)})
-    story = memory_story(signal_then_gap(int(gap)), lstm, rnn)
+    story = _story(int(gap), float(bias), float(weight))
 
     step_key = f"{key}.step"
     st.session_state.setdefault(step_key, story.steps - 1)

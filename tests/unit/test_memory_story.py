@@ -54,6 +54,23 @@ def test_lstm_cell_gradient_is_the_product_of_forget_gates_without_recurrent_wei
 
 
 @pytest.mark.parametrize("params", [STORY_LSTM, GENERAL], ids=["story", "general"])
+def test_influence_equals_autograd(params):
+    """d state_t / d x_0 by reverse-mode autograd, one backward pass per step."""
+    from lstm_viz.memory_story import _run
+
+    inputs = np.array([0.8, -0.3, 0.0, 1.1, 0.0, 0.0, -0.6, 0.2, 0.0, 0.0])
+    rnn = RNNParams(0.7, 1.3, 0.1)
+    story = memory_story(inputs, params, rnn)
+    x = torch.tensor(inputs, dtype=torch.float64, requires_grad=True)
+    cells, _, _, rnn_states = _run(x, params, rnn)
+    for t in range(len(inputs)):
+        (lstm_grad,) = torch.autograd.grad(cells[t], x, retain_graph=True)
+        (rnn_grad,) = torch.autograd.grad(rnn_states[t], x, retain_graph=True)
+        assert story.lstm_influence[t] == pytest.approx(lstm_grad[0].item(), rel=1e-12, abs=1e-15)
+        assert story.rnn_influence[t] == pytest.approx(rnn_grad[0].item(), rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("params", [STORY_LSTM, GENERAL], ids=["story", "general"])
 def test_influence_equals_finite_differences(params):
     inputs = np.array([1.0, 0.2, -0.4, 0.0, 0.0, 0.5, 0.0, 0.0])
     story = memory_story(inputs, params, STORY_RNN)
