@@ -63,8 +63,8 @@ def counter_model(hidden_size: int = 5) -> tuple[SequenceModel, Vocab]:
     return model.eval(), vocab
 
 
-def save_counter(root: Path, name: str = "dyck-counter") -> Path:
-    model, vocab = counter_model()
+def save_counter(root: Path, name: str = "dyck-counter", hidden_size: int = 5) -> Path:
+    model, vocab = counter_model(hidden_size)
     task = {"name": "dyck", "title": "Bracket depth", "params": DYCK}
     return save_checkpoint(root / name, model, vocab, {"task": task})
 

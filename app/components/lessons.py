@@ -58,6 +58,7 @@ from lstm_viz.tours import (
 )
 
 BRACKETS_MODEL = "shipped/brackets-lstm"
+MAX_UNITS = 64  # rows of the exercise's heatmap
 GATE_TITLES = {
     "forget": "Forget gate",
     "input": "Input gate",
@@ -472,7 +473,17 @@ def render_depth_exercise(key: str = "learn.exercise.depth") -> None:
     with columns[2]:
         check = st.button("Check my answer", key=f"{key}.check.{ref.id}")
     quantity = "cell" if "cell" in trace.names else "hidden"  # a GRU or RNN has no cell
-    figure = heatmap(trace, quantity, layer=layer, max_units=64, unit_start=0, height=320)
+    start = 0
+    if config.hidden_size > MAX_UNITS:
+        start = st.select_slider(
+            "Units shown",
+            options=list(range(0, config.hidden_size, MAX_UNITS)),
+            format_func=lambda s: f"{s}-{min(s + MAX_UNITS, config.hidden_size) - 1}",
+            key=f"{key}.units.{ref.id}",
+        )
+    figure = heatmap(
+        trace, quantity, layer=layer, max_units=MAX_UNITS, unit_start=start, height=320
+    )
     st.plotly_chart(figure, key=f"{key}.heatmap.{ref.id}", config=PLOTLY_CONFIG)
     from lstm_viz.tasks.dyck import depths
 

@@ -299,3 +299,17 @@ def test_depth_exercise_on_a_gru_uses_its_hidden_state():
     r = unit_correlations(load_checkpoint(path).model, make_task("dyck", **DYCK), "hidden")
     shown = at.success[0].value if at.success else at.error[0].value
     assert f"r = {r[0, 0, 1]:+.2f}" in shown
+
+
+def test_depth_exercise_on_a_wide_layer_pages_through_units():
+    save_counter(models_dir(), "wide", hidden_size=70)
+    at = section(open_learn(), "exercises")
+    model = "trained/wide"
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert (
+        list(decode(spec["data"][0]["y"]))[:2] == [0, 1] and len(decode(spec["data"][0]["y"])) == 64
+    )
+    at.select_slider(key=f"learn.exercise.depth.units.{model}").set_value(64).run()
+    assert not at.exception, at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert list(decode(spec["data"][0]["y"])) == list(range(6, 70))  # the last window is full
