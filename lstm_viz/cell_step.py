@@ -324,3 +324,35 @@ def rnn_equation(step: RNNStep, params: RNNParams) -> str:
         f"{_plus(params.bias)}) \\\\ &= \\tanh({float(step.pre_activation[0]):.2f}) "
         f"= \\mathbf{{{float(step.hidden[0]):.3f}}} \\end{{aligned}}"
     )
+
+
+# ---- A playground setting as text (for a shareable link) -------------------------------------
+
+SETTING_NAMES = ("x", "h_prev", "c_prev", *CellParams.names())
+
+
+def setting_to_text(values: dict[str, float]) -> str:
+    """{"x": 1.0, "forget_bias": 3.0, ...} -> "x:1,forget_bias:3" (names in SETTING_NAMES order;
+    unknown names refused)."""
+    unknown = set(values) - set(SETTING_NAMES)
+    if unknown:
+        raise ValueError(f"not a playground setting: {', '.join(sorted(unknown))}")
+    return ",".join(f"{name}:{values[name]:g}" for name in SETTING_NAMES if name in values)
+
+
+def setting_from_text(text: str, limit: float = 6.0) -> dict[str, float]:
+    """The inverse of :func:`setting_to_text`, forgiving: unknown names, malformed pairs and
+    non-finite numbers are dropped, values are clipped to [-limit, limit]."""
+    values: dict[str, float] = {}
+    for pair in text.split(","):
+        name, _, number = pair.partition(":")
+        name = name.strip()
+        if name not in SETTING_NAMES:
+            continue
+        try:
+            value = float(number)
+        except ValueError:
+            continue
+        if math.isfinite(value):
+            values[name] = min(max(value, -limit), limit)
+    return values

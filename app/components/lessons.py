@@ -34,6 +34,8 @@ from lstm_viz.cell_step import (
     rnn_sentence,
     rnn_step,
     sentences,
+    setting_from_text,
+    setting_to_text,
 )
 from lstm_viz.diagram import cell_diagram, trace_diagram
 from lstm_viz.lessons import TRACKING_THRESHOLD, check_keeps_memory, check_tracking_unit
@@ -121,6 +123,26 @@ def render_playground_controls(key: str) -> None:
                 )
 
 
+def apply_linked_setting(key: str) -> None:
+    """Once per session: put the link's ``cell=`` setting into the playground's sliders."""
+    text = classroom.link_of_session().get("cell")
+    if not text or st.session_state.get(f"{key}.link_applied"):
+        return
+    st.session_state[f"{key}.link_applied"] = True
+    for name, value in setting_from_text(text).items():
+        low, high = INPUT_RANGES[name][:2] if name in INPUT_RANGES else WEIGHT_RANGE
+        st.session_state[f"{key}.{name}"] = round(min(max(value, low), high), 1)
+
+
+def current_setting(key: str) -> dict[str, float]:
+    """The playground's inputs and weights that differ from the defaults."""
+    x, h, c, params, _ = playground_values(key)
+    values = {"x": x, "h_prev": h, "c_prev": c, **asdict(params)}
+    defaults = {name: default for name, (_, _, default) in INPUT_RANGES.items()}
+    defaults.update(asdict(CellParams()))
+    return {n: v for n, v in values.items() if abs(v - defaults[n]) > 1e-9}
+
+
 def _reset(key: str) -> None:
     for name in (*INPUT_RANGES, *CellParams.names(), *(f"rnn.{n}" for n in ("x", "h", "bias"))):
         st.session_state.pop(f"{key}.{name}", None)
@@ -129,6 +151,7 @@ def _reset(key: str) -> None:
 def render_playground(key: str = "learn.cell") -> None:
     """One LSTM cell: sliders, the diagram with live numbers, the equations and one sentence per
     gate; a vanilla RNN step beside it."""
+    apply_linked_setting(key)
     hidden = classroom.controls_hidden()
     if not hidden:
         with st.container(border=True, key=f"{key}.controls"):
@@ -531,6 +554,14 @@ def render_link_builder(key: str = "learn.link") -> None:
     params: dict = {"page": page}
     if page == "learn":
         params["view"] = st.selectbox("View", list(VIEWS), format_func=VIEWS.get, key=f"{key}.view")
+        if params["view"] == "cell":
+            setting = current_setting("learn.cell")
+            if st.checkbox(
+                f"With the cell as it is now ({len(setting)} slider(s) moved)",
+                key=f"{key}.with_cell",
+                disabled=not setting,
+            ):
+                params["cell"] = setting_to_text(setting) or None
         if params["view"].startswith("tour-"):
             stop = st.number_input("Start at stop", 1, 10, 1, key=f"{key}.stop")
             params["step"] = int(stop) - 1 or None

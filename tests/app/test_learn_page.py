@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from app import resources, state
 from lstm_viz import record
-from lstm_viz.cell_step import CellParams, RNNParams
+from lstm_viz.cell_step import CellParams, RNNParams, lstm_step
 from lstm_viz.checkpoints import models_dir
 from lstm_viz.memory_story import STORY_LSTM, STORY_RNN, memory_story, signal_then_gap
 from tests.app.test_explore_page import decode
@@ -313,3 +313,22 @@ def test_depth_exercise_on_a_wide_layer_pages_through_units():
     assert not at.exception, at.exception
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert list(decode(spec["data"][0]["y"])) == list(range(6, 70))  # the last window is full
+
+
+def test_a_link_can_carry_the_cell_and_the_builder_writes_it():
+    at = open_learn({"page": "learn", "view": "cell", "cell": "forget_bias:4,x:-0.5,c_prev:9"})
+    assert at.slider(key=f"{CELL}.forget_bias").value == 4.0
+    assert at.slider(key=f"{CELL}.x").value == -0.5
+    assert at.slider(key=f"{CELL}.c_prev").value == 3.0  # clipped to the slider's range
+    shown = diagram_values(at)
+    step = lstm_step(-0.5, 0.0, 3.0, params=CellParams(forget_bias=4.0))
+    assert shown["forget_gate"] == pytest.approx(step.value("forget_gate"), abs=1e-5)
+    at.slider(key=f"{CELL}.x").set_value(0.2).run()  # applied once: the student may move on
+    assert at.slider(key=f"{CELL}.x").value == 0.2
+
+    at = section(at, "link")
+    at.checkbox(key="learn.link.with_cell").check().run()
+    assert not at.exception, at.exception
+    assert at.code[0].value.endswith(
+        "/?page=learn&view=cell&cell=x%3A0.2%2Cc_prev%3A3%2Cforget_bias%3A4"
+    )

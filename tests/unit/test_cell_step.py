@@ -126,3 +126,18 @@ def test_bad_input_is_a_clear_error():
         lstm_step([1.0, 2.0], 0, 0, params=CellParams())
     with pytest.raises(ValueError, match="give params"):
         lstm_step(1.0, 0, 0)
+
+
+def test_setting_text_round_trips_and_forgives():
+    from lstm_viz.cell_step import setting_from_text, setting_to_text
+
+    values = {"forget_bias": 3.0, "x": -0.5, "output_h": 1.25}
+    text = setting_to_text(values)
+    assert text == "x:-0.5,forget_bias:3,output_h:1.25"  # in slider order
+    assert setting_from_text(text) == values
+    assert setting_from_text("x:9,bogus:1,c_prev:nan,h_prev:abc,input_bias:-7,:") == {
+        "x": 6.0,
+        "input_bias": -6.0,
+    }
+    with pytest.raises(ValueError, match="not a playground setting"):
+        setting_to_text({"colour": 1.0})
