@@ -40,7 +40,9 @@ def hidden_values(
     for start in range(0, len(examples), batch_size):
         batch = task.collate(examples[start : start + batch_size])
         with torch.no_grad():
-            _, trace = record(model, batch.inputs)
+            # lengths: a bidirectional core then packs, so its backward direction starts at
+            # each sequence's own end, not in the padding.
+            _, trace = record(model, batch.inputs, forward_kwargs={"lengths": batch.lengths})
         if not hasattr(trace, "names"):
             raise ValueError("the model has more than one recurrent module: pick one")
         if quantity not in trace.names:

@@ -86,3 +86,26 @@ def test_keeps_memory_check():
     assert check_keeps_memory(0.93).correct
     wrong = check_keeps_memory(0.6)
     assert not wrong.correct and "60.0%" in wrong.message and "above 2.2" in wrong.message
+
+
+def test_a_bidirectional_model_is_measured_per_sequence():
+    from lstm_viz.models import ModelConfig, SequenceModel
+
+    torch.manual_seed(0)
+    task = make_task("dyck", **DYCK)
+    model = SequenceModel(
+        ModelConfig(
+            vocab_size=len(task.vocab),
+            embedding_size=4,
+            hidden_size=3,
+            bidirectional=True,
+            objective="step_class",
+            num_outputs=task.num_outputs,
+        )
+    ).eval()
+    values, _ = hidden_values(model, task, batch_size=16)  # ragged batches
+    want = []
+    for text in task.sequences("validation"):
+        _, trace = record(model, torch.tensor([task.vocab.encode(text)]))
+        want.append(trace.cell[:, :, 0].numpy())
+    np.testing.assert_allclose(values, np.concatenate(want, axis=2), atol=1e-5)
