@@ -258,5 +258,15 @@ def story_sentence(story: MemoryStory, step: int) -> str:
         f"{story.rnn_hidden[step]:+.3f} and feels it with **{abs(rnn):.3g}**"
     )
     if step > 0:
-        text += f" ({ratio:,.0f}× less)" if ratio >= 1 else f" ({1 / ratio:,.1f}× more)"
+        text += f" ({_times(ratio)} less)" if ratio >= 1 else f" ({_times(1 / ratio)} more)"
     return text + "."
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _times(ratio: float) -> str:
+    """23 -> "23×"; 8.2e17 -> "about 10¹⁸×" (an order of magnitude is all that matters there)."""
+    if ratio < 10_000:
+        return f"{ratio:,.0f}×" if ratio >= 10 else f"{ratio:.1f}×"
+    return f"about 10{str(round(math.log10(ratio))).translate(_SUPERSCRIPT)}×"

@@ -223,7 +223,8 @@ def render_memory_story(key: str = "learn.story") -> None:
         "Both cells read a **1** at step 0, then zeros. The LSTM writes it into its cell; after "
         "that only its **forget gate** decides how much stays: each step multiplies the memory "
         "(and the gradient flowing back to step 0) by f. The RNN must push it through "
-        "tanh(w·h) at every step: each step multiplies by w·tanh′, below 1, and it fades."
+        "tanh(w·h) at every step: each step multiplies by w·tanh′, below 1 unless w > 1, and it "
+        "fades (with w > 1 it saturates instead, and tanh′ near 0 kills the gradient: try it)."
     )
     hidden = classroom.controls_hidden()
     get = st.session_state.get

@@ -109,3 +109,15 @@ def test_bad_sequences():
         memory_story([1.0, float("inf")])
     with pytest.raises(ValueError, match="gap"):
         signal_then_gap(-1)
+
+
+def test_story_sentence_says_how_much_less():
+    from lstm_viz.memory_story import story_sentence
+
+    story = memory_story(signal_then_gap(30))
+    words = story_sentence(story, 30)
+    ratio = story.lstm_influence[30] / story.rnn_influence[30]
+    assert f"({ratio:,.0f}× less)" in words and f"{story.lstm_cell[30]:+.3f}" in words
+    saturated = memory_story(signal_then_gap(30), rnn=RNNParams(1.0, 1.8, 0.0))
+    assert "(about 10¹⁸× less)" in story_sentence(saturated, 30)
+    assert "less" not in story_sentence(story, 0) and "more" not in story_sentence(story, 0)
