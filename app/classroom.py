@@ -16,6 +16,7 @@ from app import links, state
 
 LINK_READ = "classroom.link_read"  # True once this session has read its query parameters
 PAGE_OPENED = "classroom.page_opened"  # True once the linked page was switched to
+NOTICE = "classroom.notice"  # a one-time message about the link (e.g. its model is missing)
 
 HIDE_CSS = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
@@ -46,7 +47,15 @@ def read_link() -> dict:
         link = links.parse(params)
         st.session_state[state.LINK] = link
         if link.get("model"):
-            st.session_state[state.SELECT_MODEL] = link["model"]
+            from app.resources import find_model
+
+            if find_model(link["model"]) is None:
+                st.session_state[NOTICE] = (
+                    f"This link asks for the model **{link['model']}**, which is not on this "
+                    "server: showing another one."
+                )
+            else:
+                st.session_state[state.SELECT_MODEL] = link["model"]
         if link.get("text"):
             st.session_state[state.EXPLORE_INPUT] = link["text"]
         if {"layer", "unit"} <= set(link):
@@ -85,7 +94,11 @@ def presenting() -> bool:
 
 
 def apply_style() -> None:
-    """Hide the sidebar (``hide=1``) and enlarge the type (``present=1``) on this run."""
+    """Hide the sidebar (``hide=1``) and enlarge the type (``present=1``) on this run; show a
+    one-time notice about the link."""
+    notice = st.session_state.pop(NOTICE, None)
+    if notice:
+        st.toast(notice, icon="⚠️")
     css = (HIDE_CSS if controls_hidden() else "") + (PRESENT_CSS if presenting() else "")
     if css:
         st.html(f"<style>{css}</style>")

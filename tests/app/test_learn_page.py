@@ -332,3 +332,14 @@ def test_a_link_can_carry_the_cell_and_the_builder_writes_it():
     assert at.code[0].value.endswith(
         "/?page=learn&view=cell&cell=x%3A0.2%2Cc_prev%3A3%2Cforget_bias%3A4"
     )
+
+
+def test_a_link_to_a_missing_model_says_so():
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
+    at.query_params.update({"page": "learn", "model": "shipped/not-here"})
+    at.run()
+    assert not at.exception, at.exception
+    assert "shipped/not-here" in at.toast[0].value and "not on this server" in at.toast[0].value
+    assert at.session_state[state.SELECT_MODEL] is None
+    at.run()
+    assert not at.toast  # once
