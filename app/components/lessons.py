@@ -77,6 +77,7 @@ INPUT_LABELS = {
     "c_prev": "previous cell c_prev",
 }
 WEIGHT_RANGE = (-6.0, 6.0)
+_TRACE_NAMES = ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")
 
 
 # ---- The playground ----------------------------------------------------------------------------
@@ -180,9 +181,6 @@ def render_playground(key: str = "learn.cell") -> None:
                 st.markdown(words[gate])
     with right:
         render_rnn(key, x, h, rnn, hidden)
-
-
-_TRACE_NAMES = ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")
 
 
 def render_rnn(key: str, x: float, h: float, params: RNNParams, hidden: bool) -> None:
