@@ -1,6 +1,7 @@
 """Shareable links: the query parameters that open a page on a model, an input and a view.
 
-A link looks like ``/?page=explore&model=shipped/english-char-lstm&text=The+cat&layer=0``.
+A link looks like ``/?page=explore&model=shipped/english-char-lstm&text=The+cat&layer=0``
+(Learn adds ``view=cell&cell=x:1,forget_bias:3``: the playground's sliders).
 The entrypoint reads the query parameters once per session into ``state.LINK`` (a plain dict,
 see ``parse``); each page takes what concerns it from there. ``query_string`` writes one.
 Pure functions: no streamlit here, so tests call them directly.
@@ -13,7 +14,7 @@ from urllib.parse import urlencode
 
 PAGES = ("learn", "explore", "train", "analyze", "upload")
 INT_KEYS = ("layer", "direction", "unit", "step")
-TEXT_KEYS = ("page", "model", "text", "view")
+TEXT_KEYS = ("page", "model", "text", "view", "cell")  # cell: a Learn playground setting
 FLAG_KEYS = ("hide", "present")  # hide: classroom mode hides controls; present: larger type
 KEYS = (*TEXT_KEYS, *INT_KEYS, *FLAG_KEYS)  # the order a link is written in
 MAX_TEXT = 2_000  # characters of text a link carries

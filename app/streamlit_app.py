@@ -14,11 +14,12 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from app import state  # noqa: E402
+from app import classroom, state  # noqa: E402
 from app.components.sidebar import render_sidebar  # noqa: E402
 
 st.set_page_config(page_title="lstm-viz", page_icon="🔬", layout="wide")
 state.init()
+classroom.read_link()  # a shared link (?page=...&model=...&hide=1), once per session
 
 VIEWS = Path(__file__).parent / "views"
 PAGES = [
@@ -30,5 +31,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+classroom.open_linked_page(page)
+classroom.apply_style()
 st.session_state[state.CHOICES] = render_sidebar()
 page.run()

@@ -1,30 +1,93 @@
-"""Learn: an LSTM cell to play with, guided tours, classroom mode. Planned."""
+"""Learn: one LSTM cell to play with, the vanilla RNN beside it, why the cell keeps gradients
+alive, guided tours on real models, exercises with checks, and links for a classroom."""
 
-from app.components.placeholder import render_planned_page
+import streamlit as st
 
-render_planned_page(
-    "Learn",
-    "🎓",
-    "Learn how an LSTM remembers, one gate at a time: move the inputs of a single cell and "
-    "watch the forget, input and output gates decide what the cell state keeps, adds and shows.",
-    [
-        (
-            "🎛️",
-            "Play with a cell",
-            "Sliders for the input and previous state; every gate and "
-            "the new cell and hidden state update as you move them.",
-        ),
-        (
-            "🧭",
-            "Guided tours",
-            "Short step-by-step stories: how a cell counts, remembers a "
-            "bracket, or forgets at a full stop.",
-        ),
-        (
-            "🏫",
-            "Classroom mode",
-            "Large type and one idea per screen, for a projector; serve "
-            "it on the LAN so students follow along.",
-        ),
-    ],
+from app import classroom
+from app.components.lessons import (
+    render_depth_exercise,
+    render_link_builder,
+    render_memory_exercise,
+    render_memory_story,
+    render_playground,
+    render_tour,
 )
+
+SECTIONS = {
+    "cell": "🎛️ The cell",
+    "tours": "🧭 Guided tours",
+    "exercises": "📝 Exercises",
+    "link": "🏫 Classroom link",
+}
+VIEW_SECTIONS = {  # a link's view= -> the section it opens
+    "cell": "cell",
+    "tour-cat": "tours",
+    "tour-agreement": "tours",
+    "exercises": "exercises",
+    "link": "link",
+}
+SECTION_KEY = "learn.section"
+TOUR_KEY = "learn.tour.which"
+
+st.title("🎓 Learn")
+
+link = classroom.link_of_session()
+view = link.get("view") if link.get("page") == "learn" else None
+if view in VIEW_SECTIONS:
+    # A classroom link chose the view: open it once (the student may move on from there).
+    if not st.session_state.get("learn.view_opened"):
+        st.session_state["learn.view_opened"] = True
+        st.session_state[SECTION_KEY] = VIEW_SECTIONS[view]
+        if view.startswith("tour-"):
+            st.session_state[TOUR_KEY] = view.removeprefix("tour-")
+st.session_state.setdefault(SECTION_KEY, "cell")
+
+if classroom.controls_hidden():
+    section = st.session_state[SECTION_KEY]
+else:
+    section = st.segmented_control(
+        "Section",
+        list(SECTIONS),
+        format_func=SECTIONS.get,
+        key=SECTION_KEY,
+        required=True,
+        label_visibility="collapsed",
+        persist_state="session",
+    )
+
+if section == "cell":
+    st.markdown(
+        "An LSTM unit keeps a **memory**, the cell state c, and three **gates** between 0 and 1 "
+        "decide what happens to it at each step: the **forget gate** how much old memory stays, "
+        "the **input gate** how much of the **candidate** is written, the **output gate** how "
+        "much of the memory is shown as the hidden state h. Move the sliders and watch every "
+        "number follow."
+    )
+    render_playground()
+    st.divider()
+    render_memory_story()
+elif section == "tours":
+    st.markdown(
+        "Short walks through a real model reading a real sentence. Every stop points at a unit "
+        "the app found in the recording, not one picked by hand."
+    )
+    st.session_state.setdefault(TOUR_KEY, "cat")
+    if not classroom.controls_hidden():
+        st.radio(
+            "Tour",
+            ["cat", "agreement"],
+            format_func={
+                "cat": "🐈 The cat sat on the mat.",
+                "agreement": "🧩 The cat, which was hungry, sat on the mat.",
+            }.get,
+            horizontal=True,
+            key=TOUR_KEY,
+            persist_state="session",
+        )
+    render_tour(st.session_state[TOUR_KEY])
+elif section == "exercises":
+    render_memory_exercise()
+    st.divider()
+    render_depth_exercise()
+else:
+    render_link_builder()
