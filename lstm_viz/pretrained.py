@@ -20,7 +20,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from .analysis import FEATURE_LABELS, find_units, record_corpus, token_features
 from .checkpoints import Checkpoint, load_checkpoint, save_checkpoint
 from .models import SequenceModel
-from .recorder import record
 from .tasks import make_task
 from .tasks.base import Task
 from .training import TrainConfig, Trainer, model_config_for
@@ -38,8 +38,8 @@ from .training import TrainConfig, Trainer, model_config_for
 PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "pretrained"
 CARD = "README.md"
 MAX_MODEL_BYTES = 5 * 1024 * 1024  # each shipped model.safetensors stays below this
-PROBE_STEPS = 20_000  # text models: the first this many validation characters are probed
-PROBE_SEQUENCES = 200  # sequence tasks: this many validation sequences are probed
+PROBE_STEPS = 20_000  # validation steps searched for an interpretable unit (half to choose it,
+# half to measure it)
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,14 @@ RECIPES: dict[str, Recipe] = {
             hidden_size=128,
             num_layers=2,
             epochs=20,
-            features=("position_in_word", "inside_parentheses", "inside_quotes", "after_space"),
+            features=(
+                "position_in_word",
+                "bracket_depth",
+                "inside_quotes",
+                "whitespace",
+                "capital_letter",
+                "punctuation",
+            ),
             about="Read a sentence and watch the forget gates: most units keep their memory "
             "inside a word and many reset at spaces and punctuation.",
         ),
@@ -143,12 +150,7 @@ RECIPES: dict[str, Recipe] = {
             hidden_size=128,
             num_layers=2,
             epochs=12,
-            features=(
-                "inside_parentheses",
-                "inside_quotes",
-                "indentation",
-                "position_in_line",
-            ),
+            features=("bracket_depth", "inside_quotes", "position_in_line", "whitespace"),
             about="As in Karpathy et al. (2015), look for cells that count open brackets, switch "
             "on inside strings, or track the position in a line.",
         ),
@@ -156,101 +158,21 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
-# ---- features of the input, one value per step ---------------------------------------------------
+# ---- the interpretable unit ---------------------------------------------------------------------
 
-OPEN, CLOSE = "([{", ")]}"
-
-
-def _position_in_word(chars: Sequence[str]) -> list[float]:
-    out, n = [], 0
-    for ch in chars:
-        n = n + 1 if ch.isalnum() else 0
-        out.append(float(n))
-    return out
-
-
-def _inside_parentheses(chars: Sequence[str]) -> list[float]:
-    out, depth = [], 0
-    for ch in chars:
-        if ch in OPEN:
-            depth += 1
-        elif ch in CLOSE:
-            depth = max(depth - 1, 0)
-        out.append(float(depth))
-    return out
-
-
-def _inside_quotes(chars: Sequence[str]) -> list[float]:
-    """1 between a quote character and its partner (", ' or `), 0 elsewhere; a line break
-    ends an unclosed quote (an apostrophe in "it's" must not flip a whole paragraph)."""
-    out, open_quote = [], None
-    for ch in chars:
-        if open_quote is None and ch in "\"'`":
-            open_quote = ch
-            out.append(1.0)
-        elif ch == open_quote or ch == "\n":
-            open_quote = None
-            out.append(1.0 if ch != "\n" else 0.0)
-        else:
-            out.append(0.0 if open_quote is None else 1.0)
-    return out
-
-
-def _position_in_line(chars: Sequence[str]) -> list[float]:
-    out, n = [], 0
-    for ch in chars:
-        n = 0 if ch == "\n" else n + 1
-        out.append(float(n))
-    return out
-
-
-def _indentation(chars: Sequence[str]) -> list[float]:
-    """The current line's leading spaces (known once they are read)."""
-    out, indent, leading = [], 0, True
-    for ch in chars:
-        if ch == "\n":
-            indent, leading = 0, True
-        elif leading and ch == " ":
-            indent += 1
-        else:
-            leading = False
-        out.append(float(indent))
-    return out
-
-
-def _after_space(chars: Sequence[str]) -> list[float]:
-    return [1.0 if ch.isspace() else 0.0 for ch in chars]
-
-
-# name -> (what the card calls it, a function of the characters read, or None for a task's own
-# known hidden variable, read from Batch.hidden)
-FEATURES: dict[str, tuple[str, Callable[[Sequence[str]], list[float]] | None]] = {
-    "position_in_word": ("the position inside the current word", _position_in_word),
-    "inside_parentheses": ("how many brackets are open", _inside_parentheses),
-    "inside_quotes": ("being inside quotes", _inside_quotes),
-    "position_in_line": ("the position in the line", _position_in_line),
-    "indentation": ("the indentation of the line", _indentation),
-    "after_space": ("having just read whitespace", _after_space),
-    "depth": ("the bracket depth", None),
-    "subject_number": ("the number of the pending subject (+1 plural, -1 singular)", None),
-    "sin_phase": ("the sine of the main wave's phase", None),
-    "cos_phase": ("the cosine of the main wave's phase", None),
+# Features a recipe may search, besides lstm_viz.analysis.finder's built-in ones (position_in_word,
+# position_in_line, inside_quotes, bracket_depth, capital_letter, whitespace, punctuation): the
+# tasks' known hidden variables, and two of the sines task's phase.
+TASK_FEATURES = {
+    "depth": "the bracket depth",
+    "subject_number": "the number of the pending subject (+1 plural, -1 singular)",
+    "sin_phase": "the sine of the main wave's phase",
+    "cos_phase": "the cosine of the main wave's phase",
 }
 
 
-@dataclass(frozen=True)
-class Probe:
-    """What a model did on held-out data, flattened to its real (unpadded) steps.
-
-    states: (layer, direction, quantity) -> [N, unit] float64; features: name -> [N] float64.
-    """
-
-    states: dict[tuple[int, int, str], np.ndarray]
-    features: dict[str, np.ndarray]
-
-    @property
-    def steps(self) -> int:
-        return len(next(iter(self.features.values())))
+def feature_label(name: str) -> str:
+    return TASK_FEATURES.get(name) or FEATURE_LABELS.get(name, name)
 
 
 def task_of(checkpoint: Checkpoint) -> Task:
@@ -259,90 +181,75 @@ def task_of(checkpoint: Checkpoint) -> Task:
     return make_task(task["name"], **(task.get("params") or {}))
 
 
-@torch.no_grad()
-def probe(checkpoint: Checkpoint, task: Task, features: Sequence[str]) -> Probe:
-    """Record the model on the task's validation data and compute each feature at each step.
-
-    Text models read the first PROBE_STEPS validation characters as one sequence; sequence
-    tasks read their first PROBE_SEQUENCES validation sequences.
-    """
-    model = checkpoint.model.eval()
-    if task.continues:  # one stream of text
-        ids = task.stream("validation")[:PROBE_STEPS]  # [T]
-        chars = checkpoint.vocab.decode(ids.tolist())
-        _, trace = record(model, ids[None])
-        mask = torch.ones(1, len(ids), dtype=torch.bool)  # [B, T]
-        values = {name: np.asarray(FEATURES[name][1](chars), dtype=np.float64) for name in features}
-    else:
-        batch = task.collate(list(task.sequences("validation")[:PROBE_SEQUENCES]))
-        # One direction reads every real step as it would alone; padded steps are masked out.
-        _, trace = record(model, batch.inputs)
-        mask = batch.mask  # [B, T]
-        hidden = batch.hidden[mask].double().numpy()  # [N]
-        derived = {"sin_phase": np.sin(hidden), "cos_phase": np.cos(hidden)}
-        values = {name: derived.get(name, hidden) for name in features}
-    states = {}
-    quantities = [q for q in ("cell", "hidden") if q in trace.names]
-    for layer in range(trace.num_layers):
-        for direction in range(trace.num_directions):
-            for quantity in quantities:
-                steps = trace[quantity][layer, direction]  # [B, T, U]
-                states[(layer, direction, quantity)] = steps[mask].double().numpy()  # [N, U]
-    return Probe(states, values)
-
-
-def correlations(states: np.ndarray, feature: np.ndarray) -> np.ndarray:
-    """Pearson r of each column of states [N, U] with feature [N] -> [U] (0 where either is
-    constant)."""
-    x = states - states.mean(0)
-    y = feature - feature.mean()
-    denominator = np.sqrt((x * x).sum(0) * (y * y).sum())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = (x * y[:, None]).sum(0) / denominator
-    return np.nan_to_num(r)
-
-
 @dataclass(frozen=True)
 class UnitClaim:
-    """One interpretable unit: its quantity correlates with a feature of the input, r on held-out
-    data (a model card states it; tests recompute it)."""
+    """One interpretable unit: its quantity correlates with a feature of the input. The unit is
+    chosen on the first half of the probe data; r is measured on the other half (held out)."""
 
     layer: int
     direction: int
     quantity: str  # "cell" or "hidden"
     unit: int
-    feature: str  # a name in FEATURES
-    r: float
-    steps: int
+    feature: str  # a built-in feature of lstm_viz.analysis.finder, or a TASK_FEATURES name
+    r: float  # on the held-out half
+    steps: int  # held-out steps
 
     def sentence(self) -> str:
         words = "cell state" if self.quantity == "cell" else "hidden state"
         return (
             f"layer {self.layer}, unit {self.unit}, {words} (`{self.quantity}`) tracks "
-            f"{FEATURES[self.feature][0]} (`{self.feature}`): r = {self.r:.2f} "
+            f"{feature_label(self.feature)} (`{self.feature}`): r = {self.r:.2f} "
             f"(Pearson, {self.steps:,} held-out steps)"
         )
 
 
-def find_unit(result: Probe) -> UnitClaim:
-    """The unit and feature with the largest |r| (the first one on ties)."""
-    best = None
-    for (layer, direction, quantity), states in result.states.items():
-        for feature, values in result.features.items():
-            r = correlations(states, values)
-            unit = int(np.abs(r).argmax())
-            if best is None or abs(r[unit]) > abs(best.r) + 1e-12:
-                best = UnitClaim(
-                    layer, direction, quantity, unit, feature, float(r[unit]), result.steps
-                )
-    return best
+@torch.no_grad()
+def unit_table(checkpoint: Checkpoint, features: Sequence[str], task: Task | None = None):
+    """Every (feature, quantity, layer, direction, unit) of the model, ranked by |r| on the first
+    half of its task's validation data (PROBE_STEPS steps), with r on the other half
+    (``lstm_viz.analysis.find_units``: columns r, n, r_heldout, n_heldout)."""
+    task = task or task_of(checkpoint)
+    corpus = record_corpus(checkpoint.model, task, max_steps=PROBE_STEPS)
+    steps = corpus.trace.num_steps
+    hidden = corpus.hidden
+    available = {}
+    if corpus.level != "numeric":
+        available.update(token_features(corpus.tokens, steps))
+    if hidden is not None:
+        available[corpus.hidden_name] = hidden
+        if corpus.hidden_name == "phase":
+            available["sin_phase"], available["cos_phase"] = np.sin(hidden), np.cos(hidden)
+    missing = [f for f in features if f not in available]
+    if missing:
+        raise ValueError(f"{task.name} has no feature {', '.join(missing)}")
+    quantities = [q for q in ("cell", "hidden") if q in corpus.trace.names]
+    return find_units(corpus.trace, {f: available[f] for f in features}, quantities)
+
+
+def find_unit(table) -> UnitClaim:
+    """The best unit of a unit_table (ranked on the discovery half), with its held-out r."""
+    best = table[table["r_heldout"].notna()].iloc[0]
+    return UnitClaim(
+        int(best["layer"]),
+        int(best["direction"]),
+        str(best["quantity"]),
+        int(best["unit"]),
+        str(best["feature"]),
+        float(best["r_heldout"]),
+        int(best["n_heldout"]),
+    )
 
 
 def claim_correlation(checkpoint: Checkpoint, claim: UnitClaim) -> float:
-    """Recompute the r of a claim from the checkpoint alone."""
-    result = probe(checkpoint, task_of(checkpoint), [claim.feature])
-    states = result.states[(claim.layer, claim.direction, claim.quantity)]
-    return float(correlations(states[:, [claim.unit]], result.features[claim.feature])[0])
+    """Recompute a claim's held-out r from the checkpoint alone."""
+    table = unit_table(checkpoint, [claim.feature])
+    row = table[
+        (table["quantity"] == claim.quantity)
+        & (table["layer"] == claim.layer)
+        & (table["direction"] == claim.direction)
+        & (table["unit"] == claim.unit)
+    ]
+    return float(row["r_heldout"].iloc[0])
 
 
 def validation_metric(checkpoint: Checkpoint, task: Task | None = None) -> float:
@@ -420,18 +327,28 @@ def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
     info = {**trainer.checkpoint_info(), "recipe": asdict(recipe)}
     info["training"]["seconds"] = round(result.seconds, 1)
     save_checkpoint(path, trainer.model, task.vocab, info)
+    return write_card(path, recipe, task)
+
+
+def write_card(path: str | Path, recipe: Recipe | None = None, task: Task | None = None) -> Built:
+    """Measure a built model (validation metric, interpretable unit) and write its card.
+
+    recipe: default RECIPES[folder name]. Also refreshes a card without retraining
+    (``python -m lstm_viz.pretrained card``)."""
+    path = Path(path)
+    recipe = recipe or RECIPES[path.name]
     checkpoint = load_checkpoint(path)
-    metric = validation_metric(checkpoint, task)
-    claim = find_unit(probe(checkpoint, task, recipe.features))
+    task = task or task_of(checkpoint)
+    training = checkpoint.info.get("training") or {}
     built = Built(
         recipe,
         path,
         task.metric,
-        metric,
-        claim,
-        result.seconds,
-        result.steps,
-        trainer.model.num_parameters(),
+        validation_metric(checkpoint, task),
+        find_unit(unit_table(checkpoint, recipe.features, task)),
+        float(training.get("seconds", 0.0)),
+        int(training.get("step", 0)),
+        checkpoint.model.num_parameters(),
         (path / "model.safetensors").stat().st_size,
     )
     (path / CARD).write_text(card(built, task))
@@ -512,8 +429,9 @@ kept.
 ## What to look at
 
 {r.about} The unit above was found by correlating every unit's cell and hidden state with \
-{", ".join(f"`{f}`" for f in r.features)} over held-out data; open the model in Explore and pick \
-that unit, or run:
+{", ".join(f"`{f}`" for f in r.features)} on the first half of {PROBE_STEPS:,} validation steps \
+(`lstm_viz.analysis.find_units`); its r is measured on the other half. Open the model in Explore \
+or Analyze and pick that unit, or run:
 
     {shows}
 
@@ -605,7 +523,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m lstm_viz.pretrained", description="build or check the shipped models"
     )
-    parser.add_argument("command", choices=("build", "check"))
+    parser.add_argument(
+        "command",
+        choices=("build", "check", "card"),
+        help="build: train from scratch; check: re-measure the cards; card: rewrite the cards "
+        "of built models without retraining",
+    )
     parser.add_argument("names", nargs="*", help=f"default: all ({', '.join(RECIPES)})")
     parser.add_argument("--root", type=Path, default=PRETRAINED_DIR)
     args = parser.parse_args(argv)
@@ -614,9 +537,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(RECIPES)}")
     names = args.names or list(RECIPES)
     start = time.perf_counter()
-    if args.command == "build":
+    if args.command in ("build", "card"):
         for name in names:
-            built = build(RECIPES[name], args.root)
+            if args.command == "build":
+                built = build(RECIPES[name], args.root)
+            else:
+                built = write_card(args.root / name)
             print(
                 f"{name}: validation {built.metric_name} {built.metric:.4f}; "
                 f"{built.claim.sentence()}; {built.seconds:.0f} s, {built.bytes / 1024:,.0f} KiB",
@@ -626,7 +552,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: {name} is over {MAX_MODEL_BYTES:,} bytes", file=sys.stderr)
                 return 1
         write_index(args.root)
-        print(f"built {len(names)} models in {time.perf_counter() - start:.0f} s")
+        done = "built" if args.command == "build" else "wrote the cards of"
+        print(f"{done} {len(names)} models in {time.perf_counter() - start:.0f} s")
         return 0
     for name in names:
         result = check(args.root / name)

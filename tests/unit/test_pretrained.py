@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -18,7 +17,6 @@ from lstm_viz.pretrained import (
     Recipe,
     build,
     claim_correlation,
-    correlations,
     read_card,
     shipped,
     validation_metric,
@@ -70,17 +68,6 @@ def test_the_default_model_reads_the_default_sentence():
     assert not any(checkpoint.vocab.unknown(list(text)))
     _, trace = record(checkpoint.model, torch.tensor([checkpoint.vocab.encode(text)]))
     assert trace.num_steps == len(text)
-
-
-def test_correlations_match_numpy():
-    generator = np.random.default_rng(0)
-    states = generator.normal(size=(500, 4))
-    feature = states[:, 2] * 3 + generator.normal(size=500)
-    states[:, 3] = 1.0  # constant: r is 0, not NaN
-    r = correlations(states, feature)
-    for unit in range(3):
-        assert r[unit] == pytest.approx(np.corrcoef(states[:, unit], feature)[0, 1])
-    assert r[3] == 0.0
 
 
 def test_rebuild_is_deterministic(tmp_path):
