@@ -14,11 +14,16 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from app import state  # noqa: E402
+from app import links, state  # noqa: E402
 from app.components.sidebar import render_sidebar  # noqa: E402
 
 st.set_page_config(page_title="lstm-viz", page_icon="🔬", layout="wide")
 state.init()
+if "link_read" not in st.session_state:  # a shared link's query parameters, once per session
+    st.session_state["link_read"] = True
+    st.session_state[state.LINK] = (
+        links.parse(st.query_params.to_dict()) or st.session_state[state.LINK]
+    )
 
 VIEWS = Path(__file__).parent / "views"
 PAGES = [

@@ -122,11 +122,18 @@ def render_heatmaps(
     max_steps: int = DEFAULT_MAX_STEPS,
     max_units: int = DEFAULT_MAX_UNITS,
     columns: int = 2,
+    units=None,
+    config: dict | None = None,
 ) -> None:
     """One heatmap per recorded quantity of ``layer``/``direction`` (batch element 0), in
     ``columns`` columns, gates first. Wide layers get a unit-window picker; long inputs are
-    averaged over windows of steps, and the page says so above the charts."""
+    averaged over windows of steps, and the page says so above the charts.
+
+    ``units``: the unit indices to show, in order (lstm_viz.ordering), shared by every heatmap
+    of the same width; ``config``: the plotly config (default PLOTLY_CONFIG)."""
     widest = max(trace[n].shape[-1] for n in trace.names)
+    if units is not None:
+        widest = len(units)
     unit_start = 0
     if widest > max_units:
         starts = list(range(0, widest, max_units))
@@ -135,7 +142,7 @@ def render_heatmaps(
             options=starts,
             format_func=lambda s: f"{s}-{min(s + max_units, widest) - 1}",
             key=f"{key}.units",
-            help=f"The layer has {widest} units; {max_units} fit on screen at a time.",
+            help=f"{widest} units to show; {max_units} fit on screen at a time.",
         )
     window = plan_window(trace.num_steps, widest, max_steps, max_units, unit_start)
     if window.note:
@@ -148,6 +155,7 @@ def render_heatmaps(
         cells = st.columns(columns)
         for cell, name in zip(cells, names[row : row + columns], strict=False):
             with cell:
+                same_width = units is not None and trace[name].shape[-1] > max(units)
                 figure = heatmap(
                     trace,
                     name,
@@ -156,10 +164,11 @@ def render_heatmaps(
                     max_steps=max_steps,
                     max_units=max_units,
                     unit_start=unit_start,
+                    units=units if same_width else None,
                 )
                 st.plotly_chart(
                     figure,
                     key=f"{key}.{name}",
-                    config=PLOTLY_CONFIG,
+                    config=config or PLOTLY_CONFIG,
                     alt=label(name),
                 )
