@@ -56,10 +56,10 @@ def unit_lines(
     unit: int,
     batch: int = 0,
     step: int | None = None,
-    width: int | str = "container",
-) -> alt.VConcatChart:
-    """Two line charts of one unit over time: the gates (0..1) above, the states below.
-    Hover shows the token and value; ``step`` draws a vertical rule at that step."""
+) -> list[alt.LayerChart]:
+    """Line charts of one unit over time: the gates (0..1), then the states (for GRU and RNN
+    traces, whichever they have). Hover shows the token and value; ``step`` draws a vertical
+    rule at that step. Separate charts, so a page can give each the full width."""
     frame = unit_frame(trace, layer, direction, unit, batch)
     charts = []
     for panel in ("gates (0 to 1)", "states"):
@@ -74,7 +74,7 @@ def unit_lines(
         base = alt.Chart(part).encode(
             x=alt.X("step:Q", title="step", axis=alt.Axis(tickMinStep=1)),
             y=y,
-            color=alt.Color("label:N", title=None, legend=alt.Legend(orient="right")),
+            color=alt.Color("label:N", title=None, legend=alt.Legend(orient="top", columns=3)),
             tooltip=[
                 "step:Q",
                 "token:N",
@@ -90,12 +90,10 @@ def unit_lines(
                 .encode(x="step:Q")
             )
             layers.append(rule)
-        charts.append(alt.layer(*layers).properties(height=170, width=width))
-    return (
-        alt.vconcat(*charts)
-        .resolve_scale(color="independent")
-        .properties(title=f"Unit {unit}, layer {layer}" + (", backward" if direction == 1 else ""))
-    )
+        where = f"unit {unit}, layer {layer}" + (", backward" if direction == 1 else "")
+        title = f"{panel.split(' (')[0].capitalize()} of {where}"
+        charts.append(alt.layer(*layers).properties(height=170, title=title))
+    return charts
 
 
 def coloured_text_html(

@@ -71,6 +71,17 @@ def _unit_order(path, version, text, device, layer, direction, method, quantity,
     return order_units(values, method, quantity, top_k)
 
 
+def order_note(method: str, quantity: str, shown: int, trace: Trace) -> str:
+    """What the heatmaps' rows are, in words."""
+    from lstm_viz.ordering import ORDERING_LABELS
+
+    units = trace[quantity].shape[-1]
+    which = f"the first {shown} of {units} units" if shown < units else f"all {units} units"
+    how = ORDERING_LABELS[method]
+    of = "" if method in ("index",) else f" of their {label(quantity).split(' (')[0].lower()}"
+    return f"Rows: {which}, {how}{of}; the same order in every heatmap (y: unit number)."
+
+
 def language_model(ref: ModelRef) -> bool:
     checkpoint = _load_checkpoint(ref.path, model_version(ref))
     return is_language_model(checkpoint.model, checkpoint.vocab)
@@ -95,11 +106,8 @@ def _predictions(path: str, version: int, text: str, k: int):
 def render_unit(trace: Trace, layer: int, direction: int, unit: int, key: str) -> None:
     """The unit's gates and states over time (lines), and the input coloured by its value."""
     step = st.session_state.get(f"{key}.step")
-    st.altair_chart(
-        unit_lines(trace, layer, direction, unit, step=step),
-        key=f"{key}.unit_lines",
-        width="stretch",
-    )
+    for k, chart in enumerate(unit_lines(trace, layer, direction, unit, step=step)):
+        st.altair_chart(chart, key=f"{key}.unit_lines.{k}", width="stretch")
     names = display_order(trace.names)
     quantity = st.radio(
         "Colour the text by",
@@ -190,7 +198,7 @@ def _render_step(trace, layer, direction, unit, step, key, slot) -> None:
             )
         with right:
             st.markdown("\n".join(f"- {s}" for s in step_sentences(numbers)))
-            st.code("\n".join(step_equations(numbers)), language=None)
+            st.code("\n".join(step_equations(numbers)), language=None, wrap_lines=True)
 
 
 @st.fragment
@@ -258,7 +266,8 @@ def render_compare(
 ) -> None:
     """Two inputs through this model, or this input through two models: side by side, and the
     difference (b - a) on a diverging scale."""
-    mode = st.radio(
+    settings = st.columns(2, vertical_alignment="bottom")
+    mode = settings[0].radio(
         "Compare",
         ["inputs", "models"],
         format_func={"inputs": "two inputs, this model", "models": "two models, this input"}.get,
@@ -267,7 +276,7 @@ def render_compare(
         persist_state="session",
     )
     names = display_order(trace.names)
-    quantity = st.selectbox(
+    quantity = settings[1].selectbox(
         "Quantity",
         names,
         index=names.index("cell") if "cell" in names else 0,
@@ -310,19 +319,16 @@ def render_compare(
         )
     other_layer = min(layer, other.num_layers - 1)
     other_direction = min(direction, other.num_directions - 1)
-    left, right = st.columns(2)
-    for column, t, name, lay, d in (
-        (left, trace, a_label, layer, direction),
-        (right, other, b_label, other_layer, other_direction),
-    ):
+    figures = [
+        heatmap(t, quantity, layer=lay, direction=d) if quantity in t.names else None
+        for t, lay, d in ((trace, layer, direction), (other, other_layer, other_direction))
+    ]
+    shared_scale(figures)
+    for column, figure, name in zip(st.columns(2), figures, (a_label, b_label), strict=True):
         with column:
             st.markdown(f"**{name}**")
-            if quantity in t.names:
-                st.plotly_chart(
-                    heatmap(t, quantity, layer=lay, direction=d),
-                    key=f"{key}.compare.{name[:1]}",
-                    config=plotly_config(key),
-                )
+            if figure is not None:
+                st.plotly_chart(figure, key=f"{key}.compare.{name[:1]}", config=plotly_config(key))
             else:
                 st.info(f"This model records no {label(quantity)}.")
     if why:
@@ -341,6 +347,22 @@ def render_compare(
         f"Largest |difference|: {np.nanmax(np.abs(grid)):.3f}; mean |difference|: "
         f"{np.nanmean(np.abs(grid)):.3f} over {comparison.steps:,} steps."
     )
+
+
+def shared_scale(figures: list) -> None:
+    """Give side-by-side heatmaps of an unbounded quantity one colour range (the wider one), so
+    equal colours mean equal values; fixed scales are already shared."""
+    shown = [f for f in figures if f is not None]
+    bounds = [float(f.data[0].zmax) for f in shown]
+    if len(shown) < 2 or len(set(bounds)) == 1:
+        return
+    widest = max(bounds)
+    for figure in shown:
+        bar = figure.data[0].colorbar.title.text
+        symbol = bar.split("<br>")[0]
+        figure.update_traces(
+            zmin=-widest, zmax=widest, colorbar_title_text=f"{symbol}<br>±{widest:.3g}"
+        )
 
 
 # ---- export -------------------------------------------------------------------------------------

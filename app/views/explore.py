@@ -111,8 +111,11 @@ render_tokens(
     key=f"{state.EXPLORE_PREFIX}.tokens",
 )
 trace = recording.trace
-layer, direction = render_pickers(trace, key=panel)
-unit = render_unit_picker(trace, key=panel)
+top = st.columns([4, 1], vertical_alignment="bottom")
+with top[0]:
+    layer, direction = render_pickers(trace, key=panel)
+with top[1]:
+    unit = render_unit_picker(trace, key=panel)
 view = render_view_picker(views.language_model(ref), key=panel)
 device = choices["device"]
 
@@ -121,6 +124,7 @@ if view == "heatmaps":
     units = None
     if method != "index" or top_k:
         units = views.unit_order(ref, text, device, layer, direction, method, quantity, top_k)
+        st.caption(views.order_note(method, quantity, len(units), trace))
     views.render_heatmap_view(trace, layer, direction, units, key=panel)
 elif view == "unit":
     views.render_unit(trace, layer, direction, unit, key=panel)

@@ -67,8 +67,12 @@ def test_unit_view_lines_and_coloured_text_hold_the_units_values():
     at.number_input(key=f"{PANEL}.unit").set_value(3).run()
     set_view(at, "unit")
     want, tokens = expected(path, TEXT)
-    [chart] = at.get("vega_lite_chart")
-    frame = pd.concat([pa.ipc.open_stream(d.data.data).read_pandas() for d in chart.proto.datasets])
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2  # gates, states
+    frame = pd.concat(
+        [pa.ipc.open_stream(d.data.data).read_pandas() for c in charts for d in c.proto.datasets]
+    )
+    frame = frame[frame["quantity"].notna()]  # the step's rule has a dataset of its own
     for name in want:
         got = frame[frame["quantity"] == name]["value"].to_numpy()
         np.testing.assert_allclose(got, want[name][3], atol=1e-6, err_msg=name)
@@ -90,7 +94,7 @@ def test_a_unit_handed_over_by_another_page_is_selected_once():
     assert at.number_input(key=f"{PANEL}.unit").value == 4
     at.number_input(key=f"{PANEL}.unit").set_value(1).run()  # taken once: not forced back
     assert at.number_input(key=f"{PANEL}.unit").value == 1
-    assert "Unit 1, layer 1" in at.get("vega_lite_chart")[0].proto.spec
+    assert "Gates of unit 1, layer 1" in at.get("vega_lite_chart")[0].proto.spec
 
 
 def test_predictions_are_the_models_softmax_with_the_next_token_marked():
@@ -214,6 +218,9 @@ def test_compare_two_models_needs_matching_shapes():
     assert not at.warning
     a, _ = expected(path, TEXT)
     b, _ = expected(models_dir() / "other", TEXT)
+    side = [json.loads(c.proto.spec)["data"][0] for c in at.get("plotly_chart")[:2]]
+    bound = max(np.abs(a["cell"]).max(), np.abs(b["cell"]).max())
+    assert side[0]["zmax"] == side[1]["zmax"] == pytest.approx(bound)  # one colour range
     diff = decode(json.loads(at.get("plotly_chart")[2].proto.spec)["data"][0]["z"])
     np.testing.assert_allclose(diff, b["cell"] - a["cell"], atol=1e-6)
 

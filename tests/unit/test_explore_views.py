@@ -102,8 +102,10 @@ def test_unit_frame_and_lines_hold_the_units_values():
         got = frame[frame["quantity"] == name]["value"].to_numpy()
         np.testing.assert_allclose(got, trace[name][1, 1, 0, :, 3].numpy(), atol=0)
     assert set(frame["panel"]) == {"gates (0 to 1)", "states"}
-    spec = unit_lines(trace, 1, 1, 3, step=2).to_dict()
-    assert len(spec["vconcat"]) == 2
+    gates, states = (chart.to_dict() for chart in unit_lines(trace, 1, 1, 3, step=2))
+    assert gates["title"] == "Gates of unit 3, layer 1, backward"
+    assert states["title"] == "States of unit 3, layer 1, backward"
+    assert len(gates["layer"]) == 2  # the lines and the step's rule
 
 
 def test_coloured_text_is_escaped_and_coloured_on_the_house_scale():
