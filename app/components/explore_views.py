@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import streamlit as st
@@ -217,9 +218,10 @@ def _step_fragment(
     controls = st.container()  # drawn after a walk, so the slider can end where the walk did
     slot = st.empty()
     if st.session_state.pop(f"{key}.playing", False):
-        pause = PLAY_DELAY_S if delay is None else delay
         start = min(int(st.session_state.get(step_key, 0)), steps - 1)
         start = 0 if start >= steps - 1 else start  # at the end: play from the start
+        # At most about 30 s for the whole walk: long inputs step faster.
+        pause = min(PLAY_DELAY_S, 30 / (steps - start)) if delay is None else delay
         for t in range(start, steps):  # a click on any widget stops the walk (it reruns)
             _render_step(trace, layer, direction, unit, t, f"{key}.play.{t}", slot)
             time.sleep(pause)
@@ -287,7 +289,8 @@ def render_compare(
     if mode == "inputs":
         other_key = f"{key}.compare_text"
         if other_key not in st.session_state:
-            st.session_state[other_key] = text[::-1] if len(text) > 1 else text
+            # A first b to look at: the same words in reverse order.
+            st.session_state[other_key] = " ".join(reversed(text.split())) or text
         other_text = st.text_input(
             "Second input (b), then press Enter", key=other_key, persist_state="session"
         )
@@ -420,6 +423,8 @@ def share_link(link: dict[str, Any]) -> str:
         base = (st.context.url or "").split("?")[0]
     except Exception:  # no browser behind this run (AppTest)
         base = ""
+    if base and urlsplit(base).path == "":
+        base += "/"  # http://host:8501 -> http://host:8501/
     text = link.get("text")
     if text is not None and len(text) > links.MAX_TEXT:
         link = {**link, "text": text[: links.MAX_TEXT]}
@@ -429,7 +434,7 @@ def share_link(link: dict[str, Any]) -> str:
 def render_share(link: dict[str, Any], key: str) -> None:
     """A shareable link that reopens Explore on this model, input, layer, direction and view."""
     with st.expander("🔗 Share this view", expanded=False, key=f"{key}.share"):
-        st.code(share_link(link), language=None)
+        st.code(share_link(link), language=None, wrap_lines=True)
         note = ""
         if len(link.get("text") or "") > links.MAX_TEXT:
             note = f" The link keeps the first {links.MAX_TEXT:,} characters of the input."

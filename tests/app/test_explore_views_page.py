@@ -263,3 +263,23 @@ def test_a_link_to_a_missing_model_says_so():
     at = open_explore(**{state.LINK: {"model": "shipped/nope", "text": "abc"}})
     assert not at.exception, at.exception
     assert any("shipped/nope" in w.value for w in at.warning)
+
+
+def test_bidirectional_gru_steps_backward_from_the_end():
+    path = save_model("gru", cell="gru", bidirectional=True, objective="step_class")
+    at = open_explore()
+    panel = "explore.trained/gru"
+    at.text_input(key=TEXT_KEY.format(name="gru")).set_value("bad cafe").run()
+    at.radio(key=f"{panel}.direction").set_value(1).run()
+    at.number_input(key=f"{panel}.unit").set_value(4).run()
+    at.radio(key=f"{panel}.view").set_value("step").run()
+    at.slider(key=f"{panel}.step").set_value(6).run()
+    assert not at.exception, at.exception
+    checkpoint = load_checkpoint(path)
+    tokens = list("bad cafe")
+    _, trace = record(checkpoint.model, torch.tensor([checkpoint.vocab.encode(tokens)]))
+    meta = diagram_values(at)
+    assert meta["values"]["update_gate"] == pytest.approx(float(trace.update_gate[0, 1, 0, 6, 4]))
+    # Going backward, the state before step 6 is the one after step 7.
+    assert meta["values"]["hidden_before"] == pytest.approx(float(trace.hidden[0, 1, 0, 7, 4]))
+    assert "predictions" not in at.radio(key=f"{panel}.view").options

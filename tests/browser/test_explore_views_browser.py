@@ -90,6 +90,7 @@ def test_order_pick_a_unit_step_predict_compare_export(explore_url, page):
     for _ in range(4):
         thumb.press("ArrowRight")
     wait_for_diagram(page, "Unit 5 at step 4")
+    page.get_by_text("At step 4 the model reads 'c'.").wait_for()
     assert (
         "keeps"
         in page.locator('[data-testid="stMarkdown"]')
@@ -98,6 +99,7 @@ def test_order_pick_a_unit_step_predict_compare_export(explore_url, page):
     )
     page.get_by_role("button", name="Step ▶").click()
     wait_for_diagram(page, "Unit 5 at step 5")
+    page.get_by_text("At step 5 the model reads 'a'.").wait_for()
     screenshot(page, "explore-step", readme="explore-step.png")
 
     # Predictions: the table and the bars for one step.
@@ -128,7 +130,11 @@ def test_order_pick_a_unit_step_predict_compare_export(explore_url, page):
     assert head.startswith("quantity,layer,direction,batch,time,unit,token,value")
     page.locator('[data-testid="stExpander"]').get_by_text("Share this view").click()
     link = page.locator('[data-testid="stCode"]').last.inner_text()
-    assert "page=explore" in link and "view=export" in link and link.startswith(explore_url)
+    assert (
+        "page=explore" in link
+        and "view=export" in link
+        and link.startswith(f"{explore_url}/?page=explore")
+    )
     screenshot(page, "explore-export")
     assert_clean(page)
 
@@ -144,7 +150,10 @@ def test_a_shared_link_opens_the_same_view(explore_url, page):
     wait_for_diagram(page, "Unit 7 at step 3")
     assert page.get_by_role("textbox").first.input_value() == text
     assert page.get_by_role("spinbutton", name="Unit (0-23)").input_value() == "7"
-    assert page.locator('[data-testid="stRadio"] input[type="radio"]:checked').count() >= 2
+    # The page's own share link says the same layer, view, unit and step.
+    page.locator('[data-testid="stExpander"]').get_by_text("Share this view").click()
+    link = page.locator('[data-testid="stCode"]').last.inner_text()
+    assert link.endswith(query), link
     screenshot(page, "explore-shared-link")
     assert_clean(page)
     assert quote(MODEL, safe="") in query
