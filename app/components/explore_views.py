@@ -31,6 +31,8 @@ from lstm_viz.step_view import step_diagram, step_equations, step_numbers, step_
 from lstm_viz.unit_view import coloured_text_html, unit_lines
 
 PLAY_DELAY_S = 0.6  # seconds per step while playing
+PLAY_DELAY_KEY = "explore.play_delay"  # tests set it to 0 to play without waiting
+MAX_CSV_VALUES = 5_000_000  # a CSV row per value: beyond this, offer npz and parquet only
 FIGURE_FORMATS = ("png", "svg")
 
 
@@ -391,6 +393,12 @@ def render_export(ref: ModelRef, trace: Trace, layer: int, direction: int, key: 
     columns = st.columns(3)
     for column, fmt in zip(columns, FORMATS, strict=True):
         with column:
+            if fmt == "csv" and cells > MAX_CSV_VALUES:
+                st.caption(
+                    f"CSV: {cells:,} rows is too many for a spreadsheet; use .npz or .parquet, "
+                    "or download one layer."
+                )
+                continue
             st.download_button(
                 f"⬇️ .{fmt}",
                 data=lambda fmt=fmt: trace_bytes(chosen, fmt),  # made on click, not every run

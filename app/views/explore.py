@@ -132,7 +132,7 @@ elif view == "predictions":
     views.render_predictions(ref, text, key=panel)
 elif view == "step":
     views.render_step_through(
-        trace, layer, direction, unit, key=panel, delay=st.session_state.get("explore.play_delay")
+        trace, layer, direction, unit, key=panel, delay=st.session_state.get(views.PLAY_DELAY_KEY)
     )
 elif view == "compare":
     uploaded = st.session_state.get(state.UPLOADED_MODELS, [])

@@ -230,6 +230,20 @@ def test_export_offers_three_files_and_sets_the_figure_format():
     set_view(at, "export")
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["⬇️ .npz", "⬇️ .parquet", "⬇️ .csv"]
+    assert any(c.value.startswith("270 values") for c in at.caption)  # one layer: 6 x 9 x 5
+    at.radio(key=f"{PANEL}.export_scope").set_value("all").run()
+    assert len(at.get("download_button")) == 3
+    assert any(c.value.startswith("540 values") for c in at.caption)  # 2 layers x 6 x 9 x 5
+    from app.components import explore_views
+
+    explore_views.MAX_CSV_VALUES = 10  # a tiny limit: the CSV button gives way to a note
+    try:
+        at.run()
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert labels == ["⬇️ .npz", "⬇️ .parquet"]
+        assert any("too many for a spreadsheet" in c.value for c in at.caption)
+    finally:
+        explore_views.MAX_CSV_VALUES = 5_000_000
     at.radio(key=f"{PANEL}.figure_format").set_value("svg").run()
     set_view(at, "heatmaps")
     config = json.loads(at.get("plotly_chart")[0].proto.config)
@@ -283,3 +297,20 @@ def test_bidirectional_gru_steps_backward_from_the_end():
     # Going backward, the state before step 6 is the one after step 7.
     assert meta["values"]["hidden_before"] == pytest.approx(float(trace.hidden[0, 1, 0, 7, 4]))
     assert "predictions" not in at.radio(key=f"{panel}.view").options
+
+
+def test_a_wide_layer_shows_a_window_of_the_ordered_units():
+    path = save_model("wide", hidden_size=80)
+    at = open_explore()
+    panel = "explore.trained/wide"
+    at.text_input(key=TEXT_KEY.format(name="wide")).set_value(TEXT).run()
+    at.selectbox(key=f"{panel}.order").set_value("mean").run()
+    assert not at.exception, at.exception
+    want, _ = expected(path, TEXT)
+    order = np.argsort(-want["hidden"].astype(np.float64).mean(axis=1), kind="stable")
+    heat = charts(at)["cell"]["data"][0]
+    np.testing.assert_allclose(decode(heat["z"]), want["cell"][order[:64]], atol=1e-6)
+    at.select_slider(key=f"{panel}.units").set_value(64).run()
+    heat = charts(at)["cell"]["data"][0]  # the last full window: positions 16-79 of the order
+    np.testing.assert_allclose(decode(heat["z"]), want["cell"][order[16:]], atol=1e-6)
+    assert [int(y) for y in heat["y"]] == list(order[16:])

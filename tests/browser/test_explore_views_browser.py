@@ -80,7 +80,7 @@ def test_order_pick_a_unit_step_predict_compare_export(explore_url, page):
     page.wait_for_selector(VEGA_DRAWN, timeout=30_000)
     page.wait_for_selector(".lv-coloured .lv-char")
     assert page.locator(".lv-coloured .lv-char").count() == len("The cat sat on the mat.")
-    screenshot(page, "explore-unit", readme="explore-unit.png")
+    screenshot(page, "explore-unit")
 
     # Step-through: the slider moves with the keyboard, the diagram follows; Step ▶ too.
     choose_view(page, "⏯️ Step-through")
@@ -119,7 +119,7 @@ def test_order_pick_a_unit_step_predict_compare_export(explore_url, page):
     )
     page.get_by_text("Difference b − a").wait_for()
     page.get_by_text("Second input (b)").scroll_into_view_if_needed()
-    screenshot(page, "explore-compare", readme="explore-compare.png")
+    screenshot(page, "explore-compare")
 
     # Export: three downloads; a CSV download really arrives.
     choose_view(page, "💾 Export")
