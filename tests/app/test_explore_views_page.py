@@ -130,7 +130,8 @@ def test_predictions_are_not_offered_for_other_models():
     )
     save_checkpoint(models_dir() / "tagger", model, vocab, {"task": {"name": "x"}})
     at = open_explore()
-    assert "predictions" not in at.radio(key="explore.trained/tagger.view").options
+    assert "🔮 Predictions" not in at.radio(key="explore.trained/tagger.view").options
+    assert "⏯️ Step-through" in at.radio(key="explore.trained/tagger.view").options
 
 
 def diagram_values(at) -> dict:
@@ -296,7 +297,7 @@ def test_bidirectional_gru_steps_backward_from_the_end():
     assert meta["values"]["update_gate"] == pytest.approx(float(trace.update_gate[0, 1, 0, 6, 4]))
     # Going backward, the state before step 6 is the one after step 7.
     assert meta["values"]["hidden_before"] == pytest.approx(float(trace.hidden[0, 1, 0, 7, 4]))
-    assert "predictions" not in at.radio(key=f"{panel}.view").options
+    assert "🔮 Predictions" not in at.radio(key=f"{panel}.view").options
 
 
 def test_a_wide_layer_shows_a_window_of_the_ordered_units():
@@ -314,3 +315,26 @@ def test_a_wide_layer_shows_a_window_of_the_ordered_units():
     heat = charts(at)["cell"]["data"][0]  # the last full window: positions 16-79 of the order
     np.testing.assert_allclose(decode(heat["z"]), want["cell"][order[16:]], atol=1e-6)
     assert [int(y) for y in heat["y"]] == list(order[16:])
+
+
+@pytest.mark.parametrize("cell", ["rnn_tanh", "peephole_lstm", "numeric"])
+def test_every_view_draws_for_other_kinds_of_model(cell):
+    if cell == "numeric":
+        torch.manual_seed(0)
+        model = SequenceModel(
+            ModelConfig(input_size=1, embedding_size=3, hidden_size=4, objective="step_value")
+        )
+        save_checkpoint(models_dir() / "other", model, None, {"task": {"name": "sines"}})
+    else:
+        save_model("other", cell=cell)
+    at = open_explore()
+    panel = "explore.trained/other"
+    from app.components.explore_controls import VIEW_LABELS
+
+    shown = at.radio(key=f"{panel}.view").options
+    views = [v for v, text in VIEW_LABELS.items() if text in shown]
+    assert ("predictions" in views) == (cell != "numeric")
+    for view in views:
+        at.radio(key=f"{panel}.view").set_value(view).run()
+        assert not at.exception, (view, at.exception)
+        assert not at.error, (view, [e.value for e in at.error])
