@@ -450,6 +450,15 @@ def render_share(link: dict[str, Any], key: str) -> None:
 
 
 def render_heatmap_view(
-    trace: Trace, layer: int, direction: int, units: np.ndarray | None, key: str
+    trace: Trace, layer: int, direction: int, units: np.ndarray | None, unit: int, key: str
 ) -> None:
-    render_heatmaps(trace, layer, direction, key=key, units=units, config=plotly_config(key))
+    """The heatmaps, the chosen unit's row outlined in each."""
+    render_heatmaps(
+        trace,
+        layer,
+        direction,
+        key=key,
+        units=units,
+        config=plotly_config(key),
+        highlight=unit,
+    )

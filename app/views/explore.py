@@ -125,7 +125,7 @@ if view == "heatmaps":
     if method != "index" or top_k:
         units = views.unit_order(ref, text, device, layer, direction, method, quantity, top_k)
         st.caption(views.order_note(method, quantity, len(units), trace))
-    views.render_heatmap_view(trace, layer, direction, units, key=panel)
+    views.render_heatmap_view(trace, layer, direction, units, unit, key=panel)
 elif view == "unit":
     views.render_unit(trace, layer, direction, unit, key=panel)
 elif view == "predictions":

@@ -41,6 +41,9 @@ def test_unit_order_and_top_k_choose_the_heatmap_rows():
     at, path = open_on()
     want, _ = expected(path, TEXT, layer=1)
     at.radio(key=f"{PANEL}.layer").set_value(1).run()
+    at.number_input(key=f"{PANEL}.unit").set_value(4).run()
+    [shape] = charts(at)["hidden"]["layout"]["shapes"]  # index order: the row is the unit
+    assert (shape["y0"], shape["y1"]) == (3.5, 4.5)
     at.selectbox(key=f"{PANEL}.order").set_value("variance").run()
     at.selectbox(key=f"{PANEL}.order_by").set_value("cell").run()
     assert not at.exception, at.exception
@@ -50,8 +53,14 @@ def test_unit_order_and_top_k_choose_the_heatmap_rows():
         heat = spec["data"][0]
         np.testing.assert_allclose(decode(heat["z"]), want[name][order], atol=1e-6, err_msg=name)
         assert [int(y) for y in heat["y"]] == order
+    # The chosen unit's row is outlined in every heatmap, at its place in the order.
+    at.number_input(key=f"{PANEL}.unit").set_value(order[3]).run()
+    for spec in charts(at).values():
+        [shape] = spec["layout"]["shapes"]
+        assert (shape["y0"], shape["y1"]) == (2.5, 3.5)
     at.number_input(key=f"{PANEL}.top_k").set_value(2).run()
     assert not at.exception, at.exception
+    assert "shapes" not in charts(at)["cell"]["layout"]  # unit order[3] is not in the top 2
     heat = charts(at)["forget_gate"]["data"][0]
     np.testing.assert_allclose(decode(heat["z"]), want["forget_gate"][order[:2]], atol=1e-6)
 
