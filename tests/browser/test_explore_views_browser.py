@@ -136,6 +136,18 @@ def test_order_pick_a_unit_step_predict_compare_export(explore_url, page):
         and link.startswith(f"{explore_url}/?page=explore")
     )
     screenshot(page, "explore-export")
+
+    # Charts save as SVG from their own toolbar, in the browser (nothing leaves the machine).
+    page.locator('[data-testid="stRadio"]').get_by_text("SVG", exact=True).click()
+    wait_rerun(page)
+    choose_view(page, "🌡️ Heatmaps")
+    wait_for_heatmaps(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.hover()
+    with page.expect_download() as download:
+        chart.locator('.modebar-btn[data-title^="Download plot"]').click()
+    assert download.value.suggested_filename == "lstm-viz.svg"
+    assert open(download.value.path(), encoding="utf-8").read(200).lstrip().startswith("<svg")
     assert_clean(page)
 
 
