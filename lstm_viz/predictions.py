@@ -110,6 +110,6 @@ def top_k_chart(table: pd.DataFrame, step: int) -> alt.Chart:
         )
         .properties(
             title=f"After step {step} ({row['reads']!r}): next is {row['next']!r}",
-            height=28 * len(frame) + 20,
+            height=30 * len(frame) + 90,  # Streamlit fits title and axes into this height
         )
     )

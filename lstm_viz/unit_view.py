@@ -74,7 +74,7 @@ def unit_lines(
         base = alt.Chart(part).encode(
             x=alt.X("step:Q", title="step", axis=alt.Axis(tickMinStep=1)),
             y=y,
-            color=alt.Color("label:N", title=None, legend=alt.Legend(orient="top", columns=3)),
+            color=alt.Color("label:N", title=None, legend=alt.Legend(orient="right")),
             tooltip=[
                 "step:Q",
                 "token:N",
@@ -86,13 +86,14 @@ def unit_lines(
         if step is not None:
             rule = (
                 alt.Chart(pd.DataFrame({"step": [step]}))
-                .mark_rule(color="#d62728", strokeDash=[4, 3])
+                .mark_rule(color="#444444", strokeDash=[4, 3])
                 .encode(x="step:Q")
             )
             layers.append(rule)
         where = f"unit {unit}, layer {layer}" + (", backward" if direction == 1 else "")
         title = f"{panel.split(' (')[0].capitalize()} of {where}"
-        charts.append(alt.layer(*layers).properties(height=170, title=title))
+        # Streamlit fits the whole chart (title and axes included) into this height.
+        charts.append(alt.layer(*layers).properties(height=240, title=title))
     return charts
 
 

@@ -80,6 +80,9 @@ def test_order_pick_a_unit_step_predict_compare_export(explore_url, page):
     page.wait_for_selector(VEGA_DRAWN, timeout=30_000)
     page.wait_for_selector(".lv-coloured .lv-char")
     assert page.locator(".lv-coloured .lv-char").count() == len("The cat sat on the mat.")
+    # The lines really have height (Streamlit fits title and legend into the chart's height).
+    plot = page.locator('[data-testid="stVegaLiteChart"]').first.bounding_box()
+    assert plot["height"] > 200, plot
     screenshot(page, "explore-unit")
 
     # Step-through: the slider moves with the keyboard, the diagram follows; Step ▶ too.
@@ -106,6 +109,7 @@ def test_order_pick_a_unit_step_predict_compare_export(explore_url, page):
     choose_view(page, "🔮 Predictions")
     page.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)
     page.wait_for_selector(VEGA_DRAWN, timeout=30_000)
+    page.locator('[data-testid="stVegaLiteChart"]').first.scroll_into_view_if_needed()
     screenshot(page, "explore-predictions")
 
     # Compare two inputs: a, b and the difference draw.
