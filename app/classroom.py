@@ -44,7 +44,8 @@ def read_link() -> dict:
     if not st.session_state.get(LINK_READ):
         st.session_state[LINK_READ] = True
         params = {key: st.query_params.get_all(key) for key in st.query_params}
-        link = links.parse(params)
+        # A link set before the first run (a test, another page) stands when the address has none.
+        link = links.parse(params) or st.session_state.get(state.LINK) or {}
         st.session_state[state.LINK] = link
         if link.get("model"):
             from app.resources import find_model

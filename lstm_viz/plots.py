@@ -209,10 +209,17 @@ def heatmap_grid(
     direction: int | str = 0,
     batch: int = 0,
     window: Window | None = None,
+    units: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The values a heatmap shows: [unit, column] float32, units of the window, steps averaged."""
+    """The values a heatmap shows: [unit, column] float32, units of the window, steps averaged.
+
+    ``units``: the unit indices to show, in order (see lstm_viz.ordering); the window's unit range
+    then counts positions in that list.
+    """
     direction = _direction_index(trace, direction)
     grid = trace[quantity][layer, direction, batch].numpy().astype(np.float32)  # [time, unit]
+    if units is not None:
+        grid = grid[:, np.asarray(units, dtype=np.int64)]
     if window is None:
         return grid.T.copy()
     grid = grid[:, window.unit_start : window.unit_stop]
@@ -235,8 +242,15 @@ def heatmap(
     max_units: int = DEFAULT_MAX_UNITS,
     unit_start: int = 0,
     height: int | None = None,
+    units: np.ndarray | list[int] | None = None,
+    difference: bool = False,
 ) -> go.Figure:
     """One quantity of one layer, direction and batch element: units down, time across.
+
+    ``units`` (optional): which units to show, in this order, e.g. ``order_units(...)`` from
+    lstm_viz.ordering; the y axis then labels each row with its unit index. ``difference``: the
+    trace holds differences of two recordings (see lstm_viz.compare): a diverging scale centred
+    on 0 for every quantity, gates fixed to -1..1.
 
     x is the step (columns labelled with the tokens), y the unit (0 at the top). Hover shows
     the token, step, unit, the value, and every other recorded quantity at that cell. Padded
@@ -246,17 +260,24 @@ def heatmap(
     """
     direction = _direction_index(trace, direction)
     steps = trace.num_steps
-    units = trace[quantity].shape[-1]
-    win = plan_window(steps, units, max_steps, max_units, unit_start)
-    z = heatmap_grid(trace, quantity, layer, direction, batch, win)  # [unit, column]
+    width = trace[quantity].shape[-1]
+    order = None if units is None else np.asarray(units, dtype=np.int64)
+    if order is not None and (order.size == 0 or order.min() < 0 or order.max() >= width):
+        raise ValueError(f"units must be indices in [0, {width}), got {order.tolist()[:8]}...")
+    shown = width if order is None else len(order)
+    win = plan_window(steps, shown, max_steps, max_units, unit_start)
+    z = heatmap_grid(trace, quantity, layer, direction, batch, win, order)  # [unit, column]
 
     # The other quantities at the same cells (only those with as many units, e.g. not a
     # projected hidden state next to the cell).
     others = [
-        n for n in display_order(trace.names) if n != quantity and trace[n].shape[-1] == units
+        n for n in display_order(trace.names) if n != quantity and trace[n].shape[-1] == width
     ]
     customdata = (
-        np.stack([heatmap_grid(trace, n, layer, direction, batch, win) for n in others], axis=-1)
+        np.stack(
+            [heatmap_grid(trace, n, layer, direction, batch, win, order) for n in others],
+            axis=-1,
+        )
         if others
         else None
     )  # [unit, column, len(others)]
@@ -277,52 +298,87 @@ def heatmap(
             column_text.append(f"{shown!r} · steps {s}-{stop - 1} (mean)")
             tick_text.append(f"{s:,}")  # single tokens would mislead here: label steps
     symbol = QUANTITY_SYMBOLS.get(quantity, quantity)
-    hover = ["%{x}", "unit %{y}", f"<b>{symbol} = %{{z:.3f}}</b>"]
+    delta = "Δ" if difference else ""
+    hover = ["%{x}", "unit %{y}", f"<b>{delta}{symbol} = %{{z:.3f}}</b>"]
     hover += [
-        f"{QUANTITY_SYMBOLS.get(n, n)} = %{{customdata[{k}]:.3f}}" for k, n in enumerate(others)
+        f"{delta}{QUANTITY_SYMBOLS.get(n, n)} = %{{customdata[{k}]:.3f}}"
+        for k, n in enumerate(others)
     ]
-    scale = colour_scale(quantity, z)
+    scale = difference_scale(quantity, z) if difference else colour_scale(quantity, z)
     colour_title = scale.pop("title")
+    if order is None:
+        y = np.arange(win.unit_start, win.unit_stop, dtype=np.int32)
+    else:  # a category axis: rows in the given order, labelled with their unit index
+        y = [str(u) for u in order[win.unit_start : win.unit_stop]]
 
-    figure = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=column_text,  # unique per column, so a category axis keeps repeated tokens apart
-            y=np.arange(win.unit_start, win.unit_stop, dtype=np.int32),
-            customdata=customdata,
-            hovertemplate="<br>".join(hover) + "<extra></extra>",
-            hoverongaps=False,
-            colorbar=dict(title=dict(text=colour_title, side="top"), thickness=12, len=1.0),
-            **scale,
-        )
-    )
     every = _tick_stride(tick_text, columns) if win.window == 1 else math.ceil(columns / 8)
-    title = label(quantity)
+    title = ("Difference: " if difference else "") + label(quantity)
     note = win.note
     where = f"layer {layer}"
     if trace.num_directions > 1:
         where += f", {DIRECTION_NAMES[direction]}"
     subtitle = where + (f" · {note}" if note else "")
-    figure.update_layout(
-        title=dict(text=title, subtitle=dict(text=subtitle), x=0, xanchor="left"),
-        height=height or _height(win.unit_stop - win.unit_start),
-        margin=dict(l=50, r=10, t=60, b=50),
-        meta={"note": note, "quantity": quantity, "window": win.window},
+    yaxis = dict(title=dict(text="unit"), autorange="reversed", showgrid=False, zeroline=False)
+    if order is not None:
+        yaxis["type"] = "category"
+    # One constructor call with plain dicts: plotly validates the figure once (three update_*
+    # calls validated it three times, about half of the page's time per heatmap).
+    return go.Figure(
+        dict(
+            data=[
+                dict(
+                    type="heatmap",
+                    z=z,
+                    x=column_text,  # unique per column: a category axis keeps repeats apart
+                    y=y,
+                    customdata=customdata,
+                    hovertemplate="<br>".join(hover) + "<extra></extra>",
+                    hoverongaps=False,
+                    colorbar=dict(title=dict(text=colour_title, side="top"), thickness=12, len=1.0),
+                    **scale,
+                )
+            ],
+            layout=dict(
+                title=dict(text=title, subtitle=dict(text=subtitle), x=0, xanchor="left"),
+                height=height or _height(win.unit_stop - win.unit_start),
+                margin=dict(l=50, r=10, t=60, b=50),
+                meta={"note": note, "quantity": quantity, "window": win.window},
+                xaxis=dict(
+                    title=dict(
+                        text="token"
+                        if win.window == 1
+                        else f"step (mean over {win.window}-step windows; hover for the tokens)"
+                    ),
+                    tickmode="array",
+                    type="category",
+                    tickvals=column_text[::every],
+                    ticktext=tick_text[::every],
+                    tickangle=0
+                    if win.window > 1 or max(map(len, tick_text), default=1) <= 2
+                    else -60,
+                    showgrid=False,
+                    zeroline=False,
+                ),
+                yaxis=yaxis,
+            ),
+        )
     )
-    figure.update_xaxes(
-        title_text="token"
-        if win.window == 1
-        else f"step (mean over {win.window}-step windows; hover for the tokens)",
-        tickmode="array",
-        type="category",
-        tickvals=column_text[::every],
-        ticktext=tick_text[::every],
-        tickangle=0 if win.window > 1 or max(map(len, tick_text), default=1) <= 2 else -60,
-        showgrid=False,
-        zeroline=False,
+
+
+def difference_scale(quantity: str, values: np.ndarray | None = None) -> dict:
+    """The colour scale of a difference of ``quantity`` between two recordings: diverging,
+    centred on 0; a gate difference is fixed to -1..1, a tanh output's to -2..2, others
+    symmetric around 0 with the range said (like :func:`colour_scale`)."""
+    symbol = "Δ" + QUANTITY_SYMBOLS.get(quantity, quantity)
+    fixed = 1.0 if quantity in GATES else 2.0 if quantity in BOUNDED else None
+    bound = fixed if fixed is not None else (_max_abs(values) or 1.0)
+    return dict(
+        colorscale=DIVERGING,
+        zmin=-bound,
+        zmax=bound,
+        zmid=0.0,
+        title=f"{symbol}<br>±{_short(bound)}",
     )
-    figure.update_yaxes(title_text="unit", autorange="reversed", showgrid=False, zeroline=False)
-    return figure
 
 
 def _tokens(trace: Trace, batch: int, steps: int) -> list[str]:

@@ -114,6 +114,17 @@ def render_pickers(trace: Trace, key: str) -> tuple[int, int]:
     return layer or 0, direction or 0
 
 
+def highlight_row(unit: int | None, units, window) -> float | None:
+    """Where ``unit``'s row sits on a heatmap's y axis: the unit itself on a numeric axis, its
+    position among the shown rows on an ordered (categorical) one; None when not on screen."""
+    if unit is None:
+        return None
+    if units is None:
+        return unit if window.unit_start <= unit < window.unit_stop else None
+    shown = [int(u) for u in units[window.unit_start : window.unit_stop]]
+    return shown.index(unit) if unit in shown else None
+
+
 def render_heatmaps(
     trace: Trace,
     layer: int = 0,
@@ -122,11 +133,20 @@ def render_heatmaps(
     max_steps: int = DEFAULT_MAX_STEPS,
     max_units: int = DEFAULT_MAX_UNITS,
     columns: int = 2,
+    units=None,
+    config: dict | None = None,
+    highlight: int | None = None,
 ) -> None:
     """One heatmap per recorded quantity of ``layer``/``direction`` (batch element 0), in
     ``columns`` columns, gates first. Wide layers get a unit-window picker; long inputs are
-    averaged over windows of steps, and the page says so above the charts."""
+    averaged over windows of steps, and the page says so above the charts.
+
+    ``units``: the unit indices to show, in order (lstm_viz.ordering), shared by every heatmap
+    of the same width; ``config``: the plotly config (default PLOTLY_CONFIG); ``highlight``: a
+    unit whose row is outlined in every heatmap (when it is on screen)."""
     widest = max(trace[n].shape[-1] for n in trace.names)
+    if units is not None:
+        widest = len(units)
     unit_start = 0
     if widest > max_units:
         starts = list(range(0, widest, max_units))
@@ -135,7 +155,7 @@ def render_heatmaps(
             options=starts,
             format_func=lambda s: f"{s}-{min(s + max_units, widest) - 1}",
             key=f"{key}.units",
-            help=f"The layer has {widest} units; {max_units} fit on screen at a time.",
+            help=f"{widest} units to show; {max_units} fit on screen at a time.",
         )
     window = plan_window(trace.num_steps, widest, max_steps, max_units, unit_start)
     if window.note:
@@ -148,6 +168,7 @@ def render_heatmaps(
         cells = st.columns(columns)
         for cell, name in zip(cells, names[row : row + columns], strict=False):
             with cell:
+                same_width = units is not None and trace[name].shape[-1] > max(units)
                 figure = heatmap(
                     trace,
                     name,
@@ -156,10 +177,23 @@ def render_heatmaps(
                     max_steps=max_steps,
                     max_units=max_units,
                     unit_start=unit_start,
+                    units=units if same_width else None,
                 )
+                row = highlight_row(highlight, units if same_width else None, window)
+                if row is not None:
+                    figure.add_shape(
+                        type="rect",
+                        xref="paper",
+                        x0=0,
+                        x1=1,
+                        y0=row - 0.5,
+                        y1=row + 0.5,
+                        line=dict(color="#d62728", width=2),
+                        name=f"unit {highlight}",
+                    )
                 st.plotly_chart(
                     figure,
                     key=f"{key}.{name}",
-                    config=PLOTLY_CONFIG,
+                    config=config or PLOTLY_CONFIG,
                     alt=label(name),
                 )

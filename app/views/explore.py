@@ -3,12 +3,21 @@
 import streamlit as st
 
 from app import state
-from app.components.heatmaps import render_heatmaps, render_pickers, render_tokens
+from app.components import explore_views as views
+from app.components.explore_controls import (
+    apply_hand_offs,
+    render_order_controls,
+    render_unit_picker,
+    render_view_picker,
+)
+from app.components.heatmaps import render_pickers, render_tokens
 from app.resources import (
     MAX_EXPLORE_STEPS,
     csv_to_text,
     default_input,
     find_model,
+    list_shipped_models,
+    list_trained_models,
     load_model,
     record_text,
 )
@@ -44,6 +53,9 @@ st.caption(
 
 # The input box: one per model, keeping what the user typed across pages.
 text_key = f"{state.EXPLORE_PREFIX}.text.{ref.id}"
+panel = f"{state.EXPLORE_PREFIX}.{ref.id}"
+# A shared link (state.LINK) or another page (state.EXPLORE_UNIT) may preset the widgets below.
+apply_hand_offs(ref, config, text_key, panel)
 handed = st.session_state.get(state.EXPLORE_INPUT)  # e.g. from the Train page
 if handed and handed != st.session_state.get(state.EXPLORE_SEEN_INPUT):
     st.session_state[state.EXPLORE_SEEN_INPUT] = handed
@@ -98,6 +110,51 @@ render_tokens(
     numeric=recording.numeric,
     key=f"{state.EXPLORE_PREFIX}.tokens",
 )
-panel = f"{state.EXPLORE_PREFIX}.{ref.id}"
-layer, direction = render_pickers(recording.trace, key=panel)
-render_heatmaps(recording.trace, layer, direction, key=panel)
+trace = recording.trace
+top = st.columns([4, 1], vertical_alignment="bottom")
+with top[0]:
+    layer, direction = render_pickers(trace, key=panel)
+with top[1]:
+    unit = render_unit_picker(trace, key=panel)
+view = render_view_picker(views.language_model(ref), key=panel)
+device = choices["device"]
+
+if view == "heatmaps":
+    method, quantity, top_k = render_order_controls(trace, key=panel)
+    units = None
+    if method != "index" or top_k:
+        units = views.unit_order(ref, text, device, layer, direction, method, quantity, top_k)
+        st.caption(views.order_note(method, quantity, len(units), trace))
+    views.render_heatmap_view(trace, layer, direction, units, unit, key=panel)
+elif view == "unit":
+    views.render_unit(trace, layer, direction, unit, key=panel)
+elif view == "predictions":
+    views.render_predictions(ref, text, key=panel)
+elif view == "step":
+    views.render_step_through(
+        trace, layer, direction, unit, key=panel, delay=st.session_state.get(views.PLAY_DELAY_KEY)
+    )
+elif view == "compare":
+    uploaded = st.session_state.get(state.UPLOADED_MODELS, [])
+    models = {
+        m.id: m
+        for m in [*list_shipped_models(), *list_trained_models(), *uploaded]
+        if m.path is not None
+    }
+    views.render_compare(ref, text, trace, layer, direction, models, device, key=panel)
+elif view == "export":
+    views.render_export(ref, trace, layer, direction, key=panel)
+
+views.render_share(
+    {
+        "page": "explore",
+        "model": ref.id,
+        "text": text,
+        "layer": layer,
+        "direction": direction if trace.num_directions > 1 else None,
+        "view": view,
+        "unit": unit,
+        "step": st.session_state.get(f"{panel}.step") if view == "step" else None,
+    },
+    key=panel,
+)

@@ -1,0 +1,154 @@
+"""Explore's controls: the unit and view pickers, unit ordering, and the hand-offs that preset
+them (a shared link in ``state.LINK``, a unit another page sends in ``state.EXPLORE_UNIT``).
+
+Every function takes the panel ``key``; widget keys are ``<key>.<what>``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from app import state
+from app.resources import ModelRef, find_model
+from lstm_viz import Trace
+from lstm_viz.ordering import ORDERING_LABELS, ORDERINGS
+from lstm_viz.plots import display_order, label
+
+VIEW_LABELS = {
+    "heatmaps": "🌡️ Heatmaps",
+    "unit": "📈 Unit",
+    "predictions": "🔮 Predictions",
+    "step": "⏯️ Step-through",
+    "compare": "⚖️ Compare",
+    "export": "💾 Export",
+}
+LINK_APPLIED = "explore.link_applied"  # the state.LINK value already applied
+LINK_MODEL_ASKED = "explore.link_model_asked"  # the link's model asked of the sidebar
+UNIT_SEEN = "explore.unit_seen"  # the last state.EXPLORE_UNIT taken over
+
+
+def _preset(config: Any, panel: str, values: dict[str, Any]) -> None:
+    """Set the layer/direction/unit/step/view widgets from ``values``, where valid."""
+    layer = values.get("layer")
+    if isinstance(layer, int) and 0 <= layer < config.num_layers:
+        st.session_state[f"{panel}.layer"] = layer
+    direction = values.get("direction")
+    if isinstance(direction, int) and 0 <= direction < (2 if config.bidirectional else 1):
+        st.session_state[f"{panel}.direction"] = direction
+    unit = values.get("unit")
+    if isinstance(unit, int) and 0 <= unit < config.hidden_size:
+        st.session_state[f"{panel}.unit"] = unit
+    step = values.get("step")
+    if isinstance(step, int) and step >= 0:
+        st.session_state[f"{panel}.step"] = step  # clamped to the input by the step view
+    view = values.get("view")
+    if view in VIEW_LABELS:
+        st.session_state[f"{panel}.view"] = view
+
+
+def apply_hand_offs(ref: ModelRef, config: Any, text_key: str, panel: str) -> None:
+    """Take a shared link (once per new link) and a unit handed over by another page (once per
+    new value) into the widgets, before they are drawn. A link to another model asks the
+    sidebar for it and reruns; a link to a model that is not here says so."""
+    link = st.session_state.get(state.LINK) or {}
+    if (
+        link
+        and link.get("page", "explore") == "explore"
+        and link != st.session_state.get(LINK_APPLIED)
+    ):
+        wanted = link.get("model")
+        if wanted and wanted != ref.id:
+            if find_model(wanted) is not None and st.session_state.get(LINK_MODEL_ASKED) != link:
+                st.session_state[LINK_MODEL_ASKED] = link
+                st.session_state[state.SELECT_MODEL] = wanted
+                st.rerun()
+            st.session_state[LINK_APPLIED] = link
+            st.warning(
+                f"The link is for the model **{wanted}**, which is not available here: showing "
+                f"**{ref.name}** instead.",
+                icon="🔗",
+            )
+        else:
+            st.session_state[LINK_APPLIED] = link
+            if "text" in link:
+                st.session_state[text_key] = link["text"]
+            _preset(config, panel, link)
+
+    handed = st.session_state.get(state.EXPLORE_UNIT)
+    if handed and handed != st.session_state.get(UNIT_SEEN):
+        st.session_state[UNIT_SEEN] = handed
+        _preset(config, panel, {**handed, "view": "unit"})
+
+
+def render_unit_picker(trace: Trace, key: str) -> int:
+    """The unit the Unit and Step-through views follow."""
+    units = max(trace[n].shape[-1] for n in trace.names)
+    unit_key = f"{key}.unit"
+    if st.session_state.get(unit_key, 0) >= units:
+        st.session_state[unit_key] = 0
+    unit = st.number_input(
+        f"Unit (0-{units - 1})",
+        min_value=0,
+        max_value=units - 1,
+        step=1,
+        key=unit_key,
+        help="The unit the Unit and Step-through views follow.",
+        persist_state="session",
+    )
+    return int(unit or 0)
+
+
+def render_view_picker(language_model: bool, key: str) -> str:
+    """Which view of the recording to show; Predictions only for language models."""
+    views = [v for v in VIEW_LABELS if v != "predictions" or language_model]
+    view_key = f"{key}.view"
+    if st.session_state.get(view_key) not in views:
+        st.session_state[view_key] = "heatmaps"
+    return st.radio(
+        "View",
+        views,
+        format_func=VIEW_LABELS.get,
+        horizontal=True,
+        key=view_key,
+        label_visibility="collapsed",
+        persist_state="session",
+    )
+
+
+def render_order_controls(trace: Trace, key: str) -> tuple[str, str, int | None]:
+    """Unit ordering for the heatmaps: (method, the quantity it ranks by, top k or None)."""
+    names = display_order(trace.names)
+    units = max(trace[n].shape[-1] for n in trace.names)
+    columns = st.columns([2, 2, 1])
+    with columns[0]:
+        method = st.selectbox(
+            "Order units",
+            ORDERINGS,
+            format_func=ORDERING_LABELS.get,
+            key=f"{key}.order",
+            persist_state="session",
+            help="Every heatmap shows the units in this order, so rows line up across them.",
+        )
+    with columns[1]:
+        quantity = st.selectbox(
+            "ranked by their",
+            names,
+            index=names.index("hidden") if "hidden" in names else 0,
+            format_func=label,
+            key=f"{key}.order_by",
+            persist_state="session",
+            disabled=method == "index",
+        )
+    with columns[2]:
+        top_k = st.number_input(
+            "Show the top k (0: all)",
+            min_value=0,
+            max_value=units,
+            value=0,
+            step=1,
+            key=f"{key}.top_k",
+            persist_state="session",
+        )
+    return method, quantity, int(top_k) or None

@@ -1,0 +1,155 @@
+"""How long from pressing Enter in Explore to every heatmap drawn? In a real browser.
+
+    python benchmarks/explore_speed.py [--repeats N]
+
+Starts the app (tests/browser/conftest.py's start_server) on a temporary models folder holding
+two models it builds and saves: a character LSTM (2 layers x 128 units) and a wide one
+(2 layers x 256 units). Drives Debian's Chromium with Playwright:
+
+- default sentence: type "The cat sat on the mat." after another input, press Enter, stop the
+  clock when all six heatmaps hold the new input and have drawn their image;
+- 1,000 tokens x 256 units: the same with a fresh 1,000-character text each time (so the
+  recording is never a cache hit); the page shows 64 units at a time and averages steps into
+  at most 300 columns.
+
+The server is warm: one untimed round first. Prints the median of N rounds for each case; the
+last line is the headline: `explore enter-to-drawn seconds (default sentence): X.XX`.
+Timings depend on the machine's load: say how loaded it was when you report them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from lstm_viz.checkpoints import save_checkpoint  # noqa: E402
+from lstm_viz.models import ModelConfig, SequenceModel  # noqa: E402
+from lstm_viz.plots import display_token, plan_window  # noqa: E402
+from lstm_viz.vocab import Vocab  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, start_server  # noqa: E402
+
+DEFAULT_SENTENCE = "The cat sat on the mat."
+OTHER_SENTENCE = "A dog lay on the log."
+CORPUS = "The quick brown fox jumps over the lazy dog. A cat sat on the mat, and then it slept."
+ALL_DRAWN = """([expected, count]) => {
+    const divs = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')];
+    return divs.length >= count && divs.every(d => d.data && d.data[0]
+        && String(d.data[0].x[0]) === expected && d.querySelector('.heatmaplayer image'));
+}"""
+
+
+def save_model(root: Path, name: str, hidden: int) -> None:
+    torch.manual_seed(0)
+    vocab = Vocab.build([CORPUS])
+    config = ModelConfig(
+        vocab_size=len(vocab),
+        embedding_size=32,
+        hidden_size=hidden,
+        num_layers=2,
+        num_outputs=len(vocab),
+    )
+    task = {"name": "text-english", "title": "English prose", "params": {}}
+    save_checkpoint(root / name, SequenceModel(config), vocab, {"task": task})
+
+
+def first_column(text: str, units: int) -> str:
+    """The x label of a heatmap's first column for ``text`` (what plots.heatmap writes)."""
+    tokens = list(text)
+    window = plan_window(len(tokens), units).window
+    if window == 1:
+        return f"{display_token(tokens[0])!r} · step 0"
+    shown = "".join(display_token(t) for t in tokens[:window])
+    shown = shown if len(shown) <= 24 else shown[:23] + "…"
+    return f"{shown!r} · steps 0-{window - 1} (mean)"
+
+
+def enter_to_drawn(page, text: str, units: int) -> float:
+    box = page.get_by_role("textbox", name="Text the model reads", exact=False)
+    box.fill(text)
+    started = time.perf_counter()
+    box.press("Enter")
+    page.wait_for_function(
+        ALL_DRAWN, arg=[first_column(text, units), 6], polling="raf", timeout=120_000
+    )
+    return time.perf_counter() - started
+
+
+def open_model(page, url: str, model: str, units: int) -> None:
+    page.goto(f"{url}/?model={model}")
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.wait_for_function(
+        """() => document.querySelectorAll('[data-testid="stPlotlyChart"] .heatmaplayer image')
+              .length >= 6""",
+        timeout=120_000,
+    )
+
+
+def long_text(seed: int, length: int = 1_000) -> str:
+    rng = random.Random(seed)
+    words = CORPUS.lower().replace(".", "").replace(",", "").split()
+    text = ""
+    while len(text) < length:
+        text += rng.choice(words) + " "
+    return f"{seed:04d}" + text[: length - 4]  # a distinct start: the first column changes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=7, help="timed rounds per case (>= 5)")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as folder:
+        models = Path(folder) / "models"
+        models.mkdir()
+        save_model(models, "bench-char-128", 128)
+        save_model(models, "bench-wide-256", 256)
+        with (
+            start_server(models, Path(folder) / "server.log") as url,
+            sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_context(viewport=VIEWPORT).new_page()
+
+            open_model(page, url, "trained/bench-char-128", 128)
+            short = []
+            for round_ in range(args.repeats + 1):  # round 0 warms up
+                enter_to_drawn(page, OTHER_SENTENCE, 128)
+                seconds = enter_to_drawn(page, DEFAULT_SENTENCE, 128)
+                if round_:
+                    short.append(seconds)
+
+            open_model(page, url, "trained/bench-wide-256", 256)
+            long = []
+            for round_ in range(args.repeats + 1):
+                seconds = enter_to_drawn(page, long_text(round_), 256)
+                if round_:
+                    long.append(seconds)
+            browser.close()
+
+    print(
+        f"default sentence, 2 x 128 units, {args.repeats} rounds: "
+        + ", ".join(f"{s:.2f}" for s in short)
+    )
+    print(
+        f"1,000 tokens x 256 units, {args.repeats} rounds: " + ", ".join(f"{s:.2f}" for s in long)
+    )
+    print(
+        f"explore enter-to-drawn seconds (1,000 tokens x 256 units): {statistics.median(long):.2f}"
+    )
+    print(f"explore enter-to-drawn seconds (default sentence): {statistics.median(short):.2f}")
+
+
+if __name__ == "__main__":
+    main()

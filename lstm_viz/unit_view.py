@@ -1,0 +1,129 @@
+"""One unit over time: its gates and states as lines (altair), and the input text coloured by
+the unit's value, as in Karpathy, Johnson and Fei-Fei (2015), "Visualizing and understanding
+recurrent networks". No streamlit here.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from .plots import GATES, QUANTITY_SYMBOLS, colour_scale, display_order, display_token, label
+from .step_view import _colour, _ink
+from .trace import Trace
+
+STATES = frozenset({"candidate", "cell", "hidden", "new_gate", "pre_activation"})
+
+
+def unit_frame(trace: Trace, layer: int, direction: int, unit: int, batch: int = 0) -> pd.DataFrame:
+    """Long form: one row per (step, quantity) of one unit; padded steps left out.
+
+    Columns: step, token, quantity (the trace's name), label (e.g. "f forget gate"),
+    panel ("gates, 0 to 1" or "states"), value.
+    """
+    steps = int(trace.lengths[batch])
+    tokens = trace.tokens[batch] if trace.tokens else [str(t) for t in range(steps)]
+    rows = []
+    for name in display_order(trace.names):
+        if unit >= trace[name].shape[-1]:
+            continue
+        values = trace[name][layer, direction, batch, :steps, unit].numpy()
+        panel = "gates (0 to 1)" if name in GATES else "states"
+        symbol = QUANTITY_SYMBOLS.get(name, name)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "step": np.arange(steps),
+                    "token": [display_token(t) for t in tokens[:steps]],
+                    "quantity": name,
+                    "label": f"{symbol}: {label(name).split(' (')[0]}",
+                    "panel": panel,
+                    "value": values.astype(np.float64),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def unit_lines(
+    trace: Trace,
+    layer: int,
+    direction: int,
+    unit: int,
+    batch: int = 0,
+    step: int | None = None,
+) -> list[alt.LayerChart]:
+    """Line charts of one unit over time: the gates (0..1), then the states (for GRU and RNN
+    traces, whichever they have). Hover shows the token and value; ``step`` draws a vertical
+    rule at that step. Separate charts, so a page can give each the full width."""
+    frame = unit_frame(trace, layer, direction, unit, batch)
+    charts = []
+    for panel in ("gates (0 to 1)", "states"):
+        part = frame[frame["panel"] == panel]
+        if part.empty:
+            continue
+        y = alt.Y(
+            "value:Q",
+            title=panel,
+            scale=alt.Scale(domain=[0, 1]) if panel.startswith("gates") else alt.Undefined,
+        )
+        base = alt.Chart(part).encode(
+            x=alt.X("step:Q", title="step", axis=alt.Axis(tickMinStep=1)),
+            y=y,
+            color=alt.Color("label:N", title=None, legend=alt.Legend(orient="right")),
+            tooltip=[
+                "step:Q",
+                "token:N",
+                alt.Tooltip("label:N", title="quantity"),
+                alt.Tooltip("value:Q", format=".3f"),
+            ],
+        )
+        layers = [base.mark_line(point=len(part) <= 6 * 60)]
+        if step is not None:
+            rule = (
+                alt.Chart(pd.DataFrame({"step": [step]}))
+                .mark_rule(color="#444444", strokeDash=[4, 3])
+                .encode(x="step:Q")
+            )
+            layers.append(rule)
+        where = f"unit {unit}, layer {layer}" + (", backward" if direction == 1 else "")
+        title = f"{panel.split(' (')[0].capitalize()} of {where}"
+        # Streamlit fits the whole chart (title and axes included) into this height.
+        charts.append(alt.layer(*layers).properties(height=240, title=title))
+    return charts
+
+
+def coloured_text_html(
+    tokens: Sequence[str],
+    values: Sequence[float] | np.ndarray,
+    quantity: str,
+    max_tokens: int = 2_000,
+) -> str:
+    """The tokens, each on a background coloured by ``values`` on ``quantity``'s house scale
+    (the heatmaps' colours). Safe HTML: tokens are escaped; the tooltip gives step and value.
+    Line breaks break the line; spaces are kept."""
+    values = np.asarray(values, dtype=np.float64)
+    scale = colour_scale(quantity, values)
+    gate = quantity in GATES
+    bound = float(scale["zmax"])
+    spans = []
+    for step, (token, value) in enumerate(zip(tokens[:max_tokens], values, strict=False)):
+        fill = _colour(float(value), gate, bound)
+        ink = _ink(fill) if fill.startswith(("rgb", "#")) else "#111111"
+        tip = html.escape(f"step {step} · {token!r} · {value:.3f}")
+        text = html.escape(token).replace("\n", "⏎<br>") if token else "∅"
+        spans.append(
+            f'<span class="lv-char" style="background:{fill};color:{ink};white-space:pre-wrap;'
+            f'font-family:monospace;padding:1px 0" title="{tip}">{text}</span>'
+        )
+    if len(tokens) > max_tokens:
+        spans.append(f"<span> … and {len(tokens) - max_tokens:,} more</span>")
+    return (
+        '<div class="lv-coloured" style="line-height:1.8;font-size:1rem;word-break:break-all">'
+        + "".join(spans)
+        + "</div>"
+    )
