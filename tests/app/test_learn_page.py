@@ -12,7 +12,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from app import resources, state
+from app import state
 from lstm_viz import record
 from lstm_viz.cell_step import CellParams, RNNParams, lstm_step
 from lstm_viz.checkpoints import models_dir
@@ -207,7 +207,7 @@ def test_link_builder_writes_the_link():
 def shipped(tmp_path, monkeypatch):
     root = tmp_path / "pretrained"
     root.mkdir()
-    monkeypatch.setattr(resources, "PRETRAINED_DIR", root)
+    monkeypatch.setenv("LSTM_VIZ_PRETRAINED_DIR", str(root))
     return root
 
 
