@@ -59,12 +59,7 @@ def read_link() -> dict:
                 st.session_state[state.SELECT_MODEL] = link["model"]
         if link.get("text"):
             st.session_state[state.EXPLORE_INPUT] = link["text"]
-        if {"layer", "unit"} <= set(link):
-            st.session_state[state.EXPLORE_UNIT] = {
-                "layer": link["layer"],
-                "direction": link.get("direction", 0),
-                "unit": link["unit"],
-            }
+        # layer, direction, unit, step and view: Explore reads them from state.LINK itself.
     return link_of_session()
 
 
