@@ -18,10 +18,12 @@ LINK_READ = "classroom.link_read"  # True once this session has read its query p
 PAGE_OPENED = "classroom.page_opened"  # True once the linked page was switched to
 NOTICE = "classroom.notice"  # a one-time message about the link (e.g. its model is missing)
 
-HIDE_CSS = """
+EXPLORE_CONTROLS = "explore-controls"  # the key of Explore's picker container
+HIDE_CSS = f"""
+.st-key-{EXPLORE_CONTROLS} {{ display: none !important; }}
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"],
-[data-testid="stSidebarNav"] { display: none !important; }
+[data-testid="stSidebarNav"] {{ display: none !important; }}
 """
 PRESENT_CSS = """
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import state
+from app import classroom, state
 from app.components import explore_views as views
 from app.components.explore_controls import (
     apply_hand_offs,
@@ -74,9 +74,10 @@ if numeric:
 else:
     unit = "characters" if checkpoint.vocab.level == "char" else "words and punctuation"
     label = f"Text the model reads ({unit}; at most {MAX_EXPLORE_STEPS:,}), then press Enter"
-text = st.text_input(label, key=text_key, persist_state="session")
+hidden = classroom.controls_hidden()  # a classroom link: the prepared input, read only
+text = st.text_input(label, key=text_key, persist_state="session", disabled=hidden)
 
-if numeric:
+if numeric and not hidden:
 
     def _take_csv() -> None:
         upload = st.session_state.get(f"{state.EXPLORE_PREFIX}.csv.{ref.id}")
@@ -111,12 +112,15 @@ render_tokens(
     key=f"{state.EXPLORE_PREFIX}.tokens",
 )
 trace = recording.trace
-top = st.columns([4, 1], vertical_alignment="bottom")
-with top[0]:
-    layer, direction = render_pickers(trace, key=panel)
-with top[1]:
-    unit = render_unit_picker(trace, key=panel)
-view = render_view_picker(views.language_model(ref), key=panel)
+# The pickers live in one keyed container: a classroom link with hide=1 hides it (classroom.py),
+# and the widgets keep the values the link gave them.
+with st.container(key=classroom.EXPLORE_CONTROLS):
+    top = st.columns([4, 1], vertical_alignment="bottom")
+    with top[0]:
+        layer, direction = render_pickers(trace, key=panel)
+    with top[1]:
+        unit = render_unit_picker(trace, key=panel)
+    view = render_view_picker(views.language_model(ref), key=panel)
 device = choices["device"]
 
 if view == "heatmaps":

@@ -175,3 +175,27 @@ def test_a_shared_link_opens_the_same_view(explore_url, page):
     screenshot(page, "explore-shared-link")
     assert_clean(page)
     assert quote(MODEL, safe="") in query
+
+
+def test_a_classroom_link_hides_the_pickers_and_keeps_them_hidden(explore_url, page):
+    query = query_string(
+        page="explore", model=MODEL, text="The cat sat.", layer=1, view="step", unit=7, step=2,
+        hide=True,
+    )  # fmt: skip
+    page.goto(f"{explore_url}/{query}")
+    page.wait_for_selector(APP_READY)
+    page.wait_for_selector(SCRIPT_DONE)
+    wait_for_diagram(page, "Unit 7 at step 2")
+    from playwright.sync_api import expect
+
+    box = page.get_by_role("textbox").first
+    expect(box).to_have_value("The cat sat.")
+    expect(box).to_be_disabled()  # the prepared input, read only
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    pickers = page.locator(".st-key-explore-controls")
+    assert pickers.count() == 1 and not pickers.is_visible()
+    page.get_by_role("button", name="Step ▶").click()  # the view's own controls still work
+    wait_for_diagram(page, "Unit 7 at step 3")
+    assert not pickers.is_visible() and not page.locator('[data-testid="stSidebar"]').is_visible()
+    screenshot(page, "explore-classroom")
+    assert_clean(page)
