@@ -17,7 +17,7 @@ import time
 import torch
 from torch import nn
 
-from lstm_viz import record
+from lstm_viz import record, tune_allocator
 
 CASES = [  # name, kind, steps, batch, input, hidden, layers, bidirectional
     ("T=1000,B=1,H=256,L=2", "lstm", 1000, 1, 64, 256, 2, False),
@@ -29,8 +29,12 @@ CASES = [  # name, kind, steps, batch, input, hidden, layers, bidirectional
 ]
 
 
+WARM_UP = 3  # untimed calls before each measurement
+
+
 def median_seconds(fn, repeats: int, sync) -> float:
-    fn()  # warm up (primitive caches, allocator)
+    for _ in range(WARM_UP):  # primitive caches, the allocator's pools, a workspace layout
+        fn()
     sync()
     times = []
     for _ in range(repeats):
@@ -124,13 +128,28 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="runs per measurement (median)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--loop-steps", type=int, default=1000, help="steps timed for the loop")
+    parser.add_argument(
+        "--default-allocator",
+        action="store_true",
+        help="leave glibc's malloc thresholds alone (the app and CLI raise them: tune_allocator)",
+    )
     args = parser.parse_args()
+    tuned = False if args.default_allocator else tune_allocator()
     device = torch.device(args.device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     torch.manual_seed(0)
     print(
         f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, "
         f"median of {args.repeats} runs"
+    )
+    print(
+        "allocator: "
+        + (
+            "freed memory kept for reuse (lstm_viz.tune_allocator(), as the app and CLI run; "
+            "--default-allocator to measure without)"
+            if tuned
+            else "glibc defaults"
+        )
     )
     print(
         f"{'case':38s} {'fused ms':>9s} {'record ms':>10s} {'loop ms':>9s} "

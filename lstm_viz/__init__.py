@@ -7,10 +7,19 @@ The public API is re-exported here; implementation lives in private modules.
 This package never imports streamlit (a test asserts it): app/ calls lstm_viz, never the reverse.
 """
 
+from ._allocator import tune_allocator
 from .peephole import PeepholeLSTM
 from .recorder import RECORDABLE, record
 from .trace import DIRECTION_NAMES, RECORDED_NAMES, Trace
 
 __version__ = "0.1.0"
 
-__all__ = ["DIRECTION_NAMES", "RECORDABLE", "RECORDED_NAMES", "PeepholeLSTM", "Trace", "record"]
+__all__ = [
+    "DIRECTION_NAMES",
+    "RECORDABLE",
+    "RECORDED_NAMES",
+    "PeepholeLSTM",
+    "Trace",
+    "record",
+    "tune_allocator",
+]

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from ._allocator import tune_allocator
 from .checkpoints import models_dir
 from .models import CELLS, SequenceModel
 from .training import Callbacks, Evaluation, Progress, TrainConfig, Trainer, model_config_for
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import_cli.add_commands(commands)
     args = parser.parse_args(argv)
+    tune_allocator()  # recordings reuse freed memory (see _allocator.py)
     try:
         if args.command == "tasks":
             return list_tasks()

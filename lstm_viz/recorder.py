@@ -18,7 +18,7 @@ import torch
 from torch import _VF, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from . import _replay
+from . import _onednn, _replay
 from ._inputs import PreparedInput, check_finite, mask_padding, prepare_input, prepare_state
 from ._replay import LayerWeights
 from .peephole import PeepholeLSTM, peephole_forward_with_trace
@@ -224,14 +224,35 @@ def _rnnbase_forward_with_trace(
 
     layer_in, layer_in_padded = (given.packed_data if given.batch_sizes is not None else x), x
     h_n, c_n = [], []
+    # A CPU float32 LSTM read one direction at a time, unpacked: oneDNN's kernel hands over its
+    # own gates and cells (see _onednn.py); otherwise they are recomputed below (_replay.py).
+    from_kernel = is_lstm and dirs == 1 and given.batch_sizes is None
+    from_kernel = from_kernel and _onednn.available(x, module)
     for layer in range(module.num_layers):
         rows = slice(layer * dirs, (layer + 1) * dirs)
-        layer_out, layer_out_padded, final = _fused_layer(
-            module, kind, layer, layer_in, h0[rows], c0[rows], given
-        )
-        h_n.append(final[0])
-        if is_lstm:
-            c_n.append(final[1])
+        if from_kernel:
+            output, last_h, last_c, gates, cells = _onednn.lstm_layer(
+                layer_in, h0[layer], c0[layer], _layer_params(module, layer, 0)
+            )  # [T, B, H], [B, H], [B, H], [T, B, 4, H] or None, [T, B, H] or None
+            h_n.append(last_h[None])
+            c_n.append(last_c[None])
+            if gates is not None:
+                for k, n in enumerate(("input_gate", "forget_gate", "candidate", "output_gate")):
+                    values[n][layer, 0].copy_(gates[:, :, k].transpose(0, 1))
+                cell = values["cell"][layer, 0]  # [B, T, H]
+                cell[:, :-1].copy_(cells.transpose(0, 1))
+                cell[:, -1].copy_(last_c)
+                values["hidden"][layer, 0].copy_(output.transpose(0, 1))
+                layer_in = layer_in_padded = layer_out = output
+                continue
+            layer_out = layer_out_padded = output  # no workspace: recompute from h_t below
+        else:
+            layer_out, layer_out_padded, final = _fused_layer(
+                module, kind, layer, layer_in, h0[rows], c0[rows], given
+            )
+            h_n.append(final[0])
+            if is_lstm:
+                c_n.append(final[1])
         x_in = layer_in_padded.to(dtype)
         for d in range(dirs):
             row = layer * dirs + d

@@ -1,0 +1,69 @@
+"""Gates read from oneDNN's workspace equal the recomputed ones, and a wrong layout is caught."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from lstm_viz import _onednn, record
+
+pytestmark = pytest.mark.skipif(
+    not torch.backends.mkldnn.is_available(), reason="this PyTorch has no oneDNN"
+)
+
+
+def recomputed(module, inputs, monkeypatch, **options):
+    """The same recording through the general path (gates recomputed from h_t)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(_onednn, "available", lambda *args: False)
+        return record(module, inputs, **options)
+
+
+@pytest.mark.parametrize(
+    "steps, batch, layers, batch_first",
+    [(1, 1, 1, False), (2, 1, 2, False), (3, 2, 1, True), (50, 1, 2, False), (37, 5, 2, True)],
+)
+def test_workspace_gates_equal_recomputed_gates(steps, batch, layers, batch_first, monkeypatch):
+    torch.manual_seed(steps * 10 + batch)
+    lstm = torch.nn.LSTM(6, 16, num_layers=layers, batch_first=batch_first)
+    shape = (batch, steps, 6) if batch_first else (steps, batch, 6)
+    inputs = torch.randn(shape)
+    state = (torch.randn(layers, batch, 16) * 0.5, torch.randn(layers, batch, 16) * 0.5)
+    _onednn._LAYOUTS.clear()
+    output, trace = record(lstm, inputs, initial_state=state)
+    found = [layout for layout in _onednn._LAYOUTS.values() if layout is not None]
+    assert found, "the workspace path was not taken"
+    expected_output, expected_trace = recomputed(lstm, inputs, monkeypatch, initial_state=state)
+    for name in trace.names:
+        torch.testing.assert_close(trace[name], expected_trace[name], rtol=0, atol=1e-6)
+    reference, (h_n, c_n) = lstm(inputs, state)
+    torch.testing.assert_close(output[0], reference, rtol=0, atol=1e-5)
+    torch.testing.assert_close(output[1][1], c_n, rtol=0, atol=1e-5)
+    # The equations hold inside the trace, the last step included (c_{T-1} comes from c_n).
+    f, i, g, c = trace.forget_gate, trace.input_gate, trace.candidate, trace.cell
+    previous = torch.cat([state[1][:, None, :, None], c[:, :, :, :-1]], dim=3)
+    torch.testing.assert_close(c, f * previous + i * g, rtol=0, atol=1e-5)
+
+
+def test_a_wrong_layout_is_caught_and_the_gates_recomputed(monkeypatch):
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(4, 8)
+    inputs = torch.randn(20, 1, 4)
+    _onednn._LAYOUTS.clear()
+    record(lstm, inputs)
+    (key,) = _onednn._LAYOUTS
+    good = _onednn._LAYOUTS[key]
+    _onednn._LAYOUTS[key] = _onednn.Layout(good.gate_stride, good.cell_offset + 8, good.cell_stride)
+    _, trace = record(lstm, inputs)
+    assert _onednn._LAYOUTS[key] is None  # distrusted from now on
+    _, expected = recomputed(lstm, inputs, monkeypatch)
+    for name in trace.names:
+        torch.testing.assert_close(trace[name], expected[name], rtol=0, atol=1e-6)
+
+
+def test_other_configurations_take_the_general_path():
+    lstm = torch.nn.LSTM(4, 8)
+    assert _onednn.available(torch.zeros(3, 1, 4), lstm)
+    assert not _onednn.available(torch.zeros(3, 1, 4, dtype=torch.float64), lstm.double())
+    assert not _onednn.available(torch.zeros(3, 1, 4), torch.nn.LSTM(4, 8, proj_size=3))
+    assert not _onednn.available(torch.zeros(3, 1, 4), torch.nn.LSTM(4, 8, bias=False))
