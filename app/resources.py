@@ -105,7 +105,7 @@ def available_devices() -> list[str]:
 
 # ---- Explore: inputs as the model sees them, and cached recordings ------------------------------
 
-MAX_EXPLORE_STEPS = 2_000  # tokens or time steps one recording reads (the page says so)
+MAX_EXPLORE_STEPS = 5_000  # tokens or time steps one recording reads (the page says so)
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,16 @@
     python benchmarks/explore_speed.py [--repeats N]
 
 Starts the app (tests/browser/conftest.py's start_server) on a temporary models folder holding
-two models it builds and saves: a character LSTM (2 layers x 128 units) and a wide one
-(2 layers x 256 units). Drives Debian's Chromium with Playwright:
+three models it builds and saves: a character LSTM (2 layers x 128 units), a wide one
+(2 layers x 256 units) and a very wide one (1 layer x 1,024 units). Drives Debian's Chromium
+with Playwright:
 
 - default sentence: type "The cat sat on the mat." after another input, press Enter, stop the
   clock when all six heatmaps hold the new input and have drawn their image;
 - 1,000 tokens x 256 units: the same with a fresh 1,000-character text each time (so the
   recording is never a cache hit); the page shows 64 units at a time and averages steps into
-  at most 300 columns.
+  at most 300 columns;
+- 5,000 tokens x 1,024 units: the same with 5,000-character texts (Explore's longest input).
 
 The server is warm: one untimed round first. Prints the median of N rounds for each case; the
 last line is the headline: `explore enter-to-drawn seconds (default sentence): X.XX`.
@@ -39,6 +41,7 @@ from lstm_viz.vocab import Vocab  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, start_server  # noqa: E402
 
 DEFAULT_SENTENCE = "The cat sat on the mat."
+HUGE_ROUNDS = 5  # the long-input case (5,000 steps x 1,024 units, one layer): fewer rounds
 OTHER_SENTENCE = "A dog lay on the log."
 CORPUS = "The quick brown fox jumps over the lazy dog. A cat sat on the mat, and then it slept."
 ALL_DRAWN = """([expected, count]) => {
@@ -48,14 +51,14 @@ ALL_DRAWN = """([expected, count]) => {
 }"""
 
 
-def save_model(root: Path, name: str, hidden: int) -> None:
+def save_model(root: Path, name: str, hidden: int, layers: int = 2) -> None:
     torch.manual_seed(0)
     vocab = Vocab.build([CORPUS])
     config = ModelConfig(
         vocab_size=len(vocab),
         embedding_size=32,
         hidden_size=hidden,
-        num_layers=2,
+        num_layers=layers,
         num_outputs=len(vocab),
     )
     task = {"name": "text-english", "title": "English prose", "params": {}}
@@ -115,6 +118,7 @@ def main() -> None:
         models.mkdir()
         save_model(models, "bench-char-128", 128)
         save_model(models, "bench-wide-256", 256)
+        save_model(models, "bench-huge-1024", 1024, layers=1)
         with (
             start_server(models, Path(folder) / "server.log") as url,
             sync_playwright() as playwright,
@@ -136,6 +140,13 @@ def main() -> None:
                 seconds = enter_to_drawn(page, long_text(round_), 256)
                 if round_:
                     long.append(seconds)
+
+            open_model(page, url, "trained/bench-huge-1024", 1024)
+            huge = []
+            for round_ in range(HUGE_ROUNDS + 1):
+                seconds = enter_to_drawn(page, long_text(round_, 5_000), 1024)
+                if round_:
+                    huge.append(seconds)
             browser.close()
 
     print(
@@ -144,6 +155,13 @@ def main() -> None:
     )
     print(
         f"1,000 tokens x 256 units, {args.repeats} rounds: " + ", ".join(f"{s:.2f}" for s in long)
+    )
+    print(
+        f"5,000 tokens x 1,024 units, {HUGE_ROUNDS} rounds: " + ", ".join(f"{s:.2f}" for s in huge)
+    )
+    print(
+        "explore enter-to-drawn seconds (5,000 tokens x 1,024 units): "
+        f"{statistics.median(huge):.2f}"
     )
     print(
         f"explore enter-to-drawn seconds (1,000 tokens x 256 units): {statistics.median(long):.2f}"

@@ -11,6 +11,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from app import state
+from app.resources import MAX_EXPLORE_STEPS
 from lstm_viz import record
 from lstm_viz.checkpoints import load_checkpoint, models_dir, save_checkpoint
 from lstm_viz.models import ModelConfig, SequenceModel
@@ -141,9 +142,9 @@ def test_bidirectional_gru_has_its_own_quantities_and_a_direction_picker():
 def test_too_long_or_empty_input_is_a_clear_error():
     save_model()
     at = open_explore()
-    at.text_input(key=TEXT_KEY.format(name="tiny")).set_value("a" * 2001).run()
+    at.text_input(key=TEXT_KEY.format(name="tiny")).set_value("a" * (MAX_EXPLORE_STEPS + 1)).run()
     assert not at.exception, at.exception
-    assert "at most 2,000" in at.error[0].value
+    assert f"at most {MAX_EXPLORE_STEPS:,}" in at.error[0].value
     assert not at.get("plotly_chart")
     at.text_input(key=TEXT_KEY.format(name="tiny")).set_value("").run()
     assert "type some text" in at.error[0].value
@@ -198,3 +199,29 @@ def test_without_a_model_the_page_points_to_train_and_upload(uploaded):
     assert not at.get("plotly_chart")
     links = [link.proto.page for link in at.get("page_link")]
     assert any("train" in p for p in links) and any("upload" in p for p in links)
+
+
+def test_a_long_input_on_a_wide_layer_ships_a_window_and_says_so():
+    """5,000 steps by 1,024 units: every heatmap ships at most 300 columns (means of windows of
+    steps) by 64 units, equal to the trace's window means, and the page says what it shows."""
+    save_model("wide", hidden_size=1024)
+    at = open_explore()
+    text = ("a bad cafe. " * 500)[:5000]
+    at.text_input(key=TEXT_KEY.format(name="wide")).set_value(text).run()
+    assert not at.exception, at.exception
+    assert MAX_EXPLORE_STEPS >= 5000
+    found = charts(at)
+    assert len(found) == 6
+    for spec in found.values():
+        z = decode(spec["data"][0]["z"])  # [units, columns]
+        assert z.shape[0] <= 64 and z.shape[1] <= 300
+    checkpoint = load_checkpoint(models_dir() / "wide")
+    ids = torch.tensor([checkpoint.vocab.encode(text)])
+    _, trace = record(checkpoint.model, ids)
+    z = decode(found["forget_gate"]["data"][0]["z"])
+    window = -(-5000 // z.shape[1])  # steps per column
+    grid = trace.forget_gate[0, 0, 0, :, : z.shape[0]].numpy()  # [T, 64]
+    expected = grid[: window * (5000 // window)].reshape(-1, window, z.shape[0]).mean(1).T
+    np.testing.assert_allclose(z[:, : expected.shape[1]], expected, atol=1e-5)
+    shown = " ".join(i.value for i in at.info)
+    assert "1,024" in shown or "1024" in shown
