@@ -126,8 +126,15 @@ def test_classroom_cell_view_has_no_sliders_and_presents_large(learn_url, page):
     wait_done(page)
     page.locator(".lv-playground svg").wait_for()
     assert slider(page, "f: bias").count() == 0
-    size = page.locator('[data-testid="stMain"] [data-testid="stMarkdownContainer"] p').first
-    assert float(size.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) > 20
+    # The presenter style arrives with the script's output: wait for it rather than race it.
+    page.wait_for_function(
+        """() => {
+            const p = document.querySelector(
+                '[data-testid="stMain"] [data-testid="stMarkdownContainer"] p');
+            return p !== null && parseFloat(getComputedStyle(p).fontSize) > 20;
+        }""",
+        timeout=15_000,
+    )
     step = slider(page, "step")  # the story's step still works, and nothing reappears
     step.focus()
     step.press("Home")
