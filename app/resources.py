@@ -14,6 +14,7 @@ import streamlit as st
 import torch
 
 from lstm_viz.checkpoints import Checkpoint, list_checkpoints, load_checkpoint, models_dir
+from lstm_viz.numbers import format_numbers, parse_numbers, read_csv_numbers
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PRETRAINED_DIR = REPO_ROOT / "pretrained"
@@ -128,68 +129,10 @@ def model_version(ref: ModelRef) -> int:
     return (Path(ref.path) / "config.json").stat().st_mtime_ns
 
 
-def parse_numbers(text: str, input_size: int) -> torch.Tensor:
-    """Typed numbers -> [T, input_size] float32.
-
-    One number per step: separated by commas, spaces, semicolons or line breaks ("0.1, 0.5 -1").
-    Several numbers per step: steps separated by ";" or line breaks, numbers by commas or spaces
-    ("0.3 0; 0.9 1"). ValueError with the step and the offending text otherwise.
-    """
-    import re
-
-    text = text.strip()
-    if not text:
-        raise ValueError("type some numbers, e.g. 0.1, 0.5, -0.2")
-    if input_size == 1:
-        rows = [[part] for part in re.split(r"[,;\s]+", text) if part]
-    else:
-        rows = [re.split(r"[,\s]+", row.strip()) for row in re.split(r"[;\n]+", text)]
-        rows = [[p for p in row if p] for row in rows if any(row)]
-    values = []
-    for step, row in enumerate(rows):
-        if len(row) != input_size:
-            raise ValueError(
-                f"step {step} has {len(row)} numbers, this model reads {input_size} per step "
-                f"(separate steps with ';')"
-            )
-        try:
-            numbers = [float(p) for p in row]
-        except ValueError:
-            raise ValueError(f"step {step}: {' '.join(row)!r} is not a number") from None
-        if not all(abs(n) < float("inf") for n in numbers):
-            raise ValueError(f"step {step}: {' '.join(row)!r} is not a finite number")
-        values.append(numbers)
-    return torch.tensor(values, dtype=torch.float32).reshape(len(values), input_size)
-
-
-def format_numbers(values: torch.Tensor) -> str:
-    """[T, F] -> the text parse_numbers reads back (3 significant digits)."""
-    values = values.reshape(values.shape[0], -1)
-    if values.shape[1] == 1:
-        return ", ".join(f"{v:.3g}" for v in values[:, 0].tolist())
-    return "; ".join(" ".join(f"{v:.3g}" for v in row) for row in values.tolist())
-
-
 def csv_to_text(data: bytes, input_size: int) -> str:
     """A CSV file's first ``input_size`` numeric columns (up to MAX_EXPLORE_STEPS rows) as text
-    for the input box; ValueError when it has too few numeric columns."""
-    import io
-
-    import pandas as pd
-
-    try:
-        frame = pd.read_csv(io.BytesIO(data), nrows=MAX_EXPLORE_STEPS)
-    except Exception as error:  # pandas raises many types for a broken file
-        raise ValueError(f"not a readable CSV file: {error}") from None
-    numeric = frame.select_dtypes("number")
-    if numeric.shape[1] < input_size:
-        raise ValueError(
-            f"the CSV has {numeric.shape[1]} numeric column(s); this model reads {input_size}"
-        )
-    values = torch.tensor(numeric.iloc[:, :input_size].dropna().to_numpy(), dtype=torch.float32)
-    if len(values) == 0:
-        raise ValueError("the CSV has no complete numeric rows")
-    return format_numbers(values)
+    for the input box; ValueError when it cannot be read (see read_csv_numbers)."""
+    return format_numbers(read_csv_numbers(data, input_size, MAX_EXPLORE_STEPS))
 
 
 def default_input(ref: ModelRef) -> str:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .recorder import record
+from .analysis.corpus import record_corpus
+from .analysis.finder import correlation_matrix
 from .tasks.base import Task
 
 TRACKING_THRESHOLD = 0.8  # |r| a unit needs to count as tracking the variable
@@ -30,42 +31,31 @@ def hidden_values(
     batch_size: int = 100,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every real step of the first ``max_examples`` sequences of ``split``:
-    (values [layer, direction, steps, unit] of ``quantity``, hidden variable [steps]), float64."""
+    (values [layer, direction, steps, unit] of ``quantity``, hidden variable [steps]), float64.
+    The recording is ``lstm_viz.analysis.record_corpus``'s."""
     if task.hidden_variable is None:
         raise ValueError(f"the task {task.name!r} has no known hidden variable to compare with")
     examples = list(task.sequences(split))[:max_examples]
     if not examples:
         raise ValueError(f"the task's {split} split is empty")
-    chunks, targets = [], []
-    for start in range(0, len(examples), batch_size):
-        batch = task.collate(examples[start : start + batch_size])
-        with torch.no_grad():
-            # lengths: a bidirectional core then packs, so its backward direction starts at
-            # each sequence's own end, not in the padding.
-            _, trace = record(model, batch.inputs, forward_kwargs={"lengths": batch.lengths})
-        if not hasattr(trace, "names"):
-            raise ValueError("the model has more than one recurrent module: pick one")
-        if quantity not in trace.names:
-            raise ValueError(f"a {trace.kind} records {', '.join(trace.names)}, not {quantity!r}")
-        mask = batch.mask & torch.isfinite(batch.hidden)  # [B, T]
-        values = trace[quantity]  # [L, D, B, T, U]
-        chunks.append(values[:, :, mask].double().numpy())  # [L, D, steps, U]
-        targets.append(batch.hidden[mask].double().numpy())
-    return np.concatenate(chunks, axis=2), np.concatenate(targets)
+    steps = int(task.collate(examples).lengths.sum())  # exactly these sequences
+    corpus = record_corpus(model, task, split=split, max_steps=steps, batch_size=batch_size)
+    if quantity not in corpus.trace.names:
+        raise ValueError(
+            f"a {corpus.trace.kind} records {', '.join(corpus.trace.names)}, not {quantity!r}"
+        )
+    mask = np.isfinite(corpus.hidden)  # [B, T]: real steps (NaN on padding)
+    values = corpus.trace[quantity].numpy()[:, :, mask]  # [L, D, steps, U]
+    return values.astype(np.float64), corpus.hidden[mask].astype(np.float64)
 
 
 def correlations(values: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Pearson r of every unit with ``target``: values [..., steps, unit], target [steps] ->
-    [..., unit]; 0 where a unit (or the target) is constant."""
-    x = values - values.mean(axis=-2, keepdims=True)
-    y = (target - target.mean())[:, None]
-    numerator = (x * y).sum(axis=-2)
-    denominator = np.sqrt((x**2).sum(axis=-2) * (y**2).sum())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(
-            denominator > 1e-12, numerator / np.where(denominator > 0, denominator, 1), 0.0
-        )
-    return np.clip(r, -1.0, 1.0)
+    [..., unit]; 0 where a unit (or the target) is constant. (The unit finder's computation.)"""
+    lead, (steps, units) = values.shape[:-2], values.shape[-2:]
+    flat = np.moveaxis(values.reshape(-1, steps, units), 1, 0).reshape(steps, -1)  # [steps, *U]
+    r = correlation_matrix(flat, np.asarray(target)[:, None])[:, 0]
+    return np.clip(np.nan_to_num(r), -1.0, 1.0).reshape(*lead, units)
 
 
 def unit_correlations(

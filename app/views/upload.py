@@ -17,7 +17,7 @@ import streamlit as st
 
 from app import state
 from app.components.heatmaps import render_heatmaps, render_pickers, render_tokens
-from app.resources import ModelRef, format_numbers
+from app.resources import ModelRef
 from lstm_viz import record
 from lstm_viz.importers import (
     EXTENSIONS,
@@ -33,6 +33,7 @@ from lstm_viz.importers import (
     recurrent_input,
     save_as_checkpoint,
 )
+from lstm_viz.numbers import format_numbers
 
 K = "upload"  # widget-key prefix of this page
 IMPORTED = f"{K}.imported"  # {"digest", "name", "file" (ImportedFile) or "error" (str)}

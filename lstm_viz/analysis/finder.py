@@ -182,17 +182,17 @@ def correlate(
             for di, direction in enumerate(trace.ids("direction")):
                 block = data[li, di]  # [B, T, U]
                 if full:
-                    r = _correlation_matrix(block[mask], y_full)  # [U, F]
+                    r = correlation_matrix(block[mask], y_full)  # [U, F]
                     for k, feature in enumerate(full):
                         rows_for(feature, name, layer, direction, r[:, k], n_full)
                 for feature in gaps:
                     use = mask & np.isfinite(arrays[feature])
-                    r = _correlation_matrix(block[use], arrays[feature][use][:, None])[:, 0]
+                    r = correlation_matrix(block[use], arrays[feature][use][:, None])[:, 0]
                     rows_for(feature, name, layer, direction, r, int(use.sum()))
     return pd.concat([p for f in arrays for p in parts[f]], ignore_index=True)
 
 
-def _correlation_matrix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def correlation_matrix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Pearson r of each column of x [N, U] with each column of y [N, F], in float64:
     [U, F]; NaN where either is constant (or N < 2)."""
     if len(x) < 2:

@@ -3,13 +3,13 @@ an uploaded vocabulary (into the file's embedding, or one-hot into a bare layer)
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from dataclasses import dataclass
 
 import torch
 
+from ..numbers import read_csv_numbers
 from ..vocab import split_tokens
 from ._build import Choice
 from ._core import ModelFileError, RecurrentLayer
@@ -144,25 +144,9 @@ def _ids(
 
 
 def _csv(data: bytes | None, input_size: int) -> Prepared:
-    import pandas as pd
-
-    if not data:
-        raise ModelFileError("no CSV given")
     try:
-        frame = pd.read_csv(io.BytesIO(data), nrows=MAX_STEPS)
-    except Exception as error:  # pandas raises many types for a broken file
-        raise ModelFileError(f"not a readable CSV file: {error}") from None
-    numeric = frame.select_dtypes("number")
-    if numeric.shape[1] < input_size:
-        raise ModelFileError(
-            f"the CSV has {numeric.shape[1]} numeric column(s); this layer reads {input_size}"
-        )
-    values = torch.tensor(
-        numeric.iloc[:, :input_size].dropna().to_numpy(), dtype=torch.float32
-    )  # [T, I]
-    if len(values) == 0:
-        raise ModelFileError("the CSV has no complete numeric rows")
-    if not bool(torch.isfinite(values).all()):
-        raise ModelFileError("the CSV holds infinite numbers")
+        values = read_csv_numbers(data or b"", input_size, MAX_STEPS)  # [T, I]
+    except ValueError as error:
+        raise ModelFileError(str(error)) from None
     tokens = [" ".join(f"{v:.3g}" for v in row) for row in values.tolist()]
     return Prepared(values[None], tokens, [False] * len(tokens))
