@@ -6,11 +6,10 @@ import streamlit as st
 
 from app import state
 from app.components import analysis as tools
+from app.components.model_header import render_model_header
 from app.resources import (
-    find_model,
     list_shipped_models,
     list_trained_models,
-    load_model,
     model_version,
 )
 
@@ -28,29 +27,12 @@ SECTIONS = {
 st.title("🧪 Analyze")
 
 choices = state.choices()
-ref = find_model(choices["model"])
-if ref is None or ref.path is None:
-    st.info(
-        "Pick a model in the sidebar to analyse it. No model yet? Train a small one in a "
-        "minute: a bracket-depth LSTM shows a depth-counting unit in the unit finder.",
-        icon="🧠",
-    )
-    st.page_link("views/train.py", label="Train a model", icon="🏋️")
-    st.stop()
-
-try:
-    checkpoint = load_model(ref)
-except ValueError as error:
-    st.error(f"**{ref.name}** cannot be loaded: {error}", icon="🚫")
-    st.stop()
-
-config = checkpoint.model.config
-task_info = checkpoint.info.get("task") or {}
-st.caption(
-    f"**{ref.name}** · {task_info.get('title') or task_info.get('name') or 'unknown task'} · "
-    f"{config.num_layers} × {'bidirectional ' if config.bidirectional else ''}"
-    f"{config.cell.upper().replace('_', ' ')}, {config.hidden_size} units"
+ref, checkpoint = render_model_header(
+    "Pick a model in the sidebar to analyse it. No model yet? Train a small one in a "
+    "minute: a bracket-depth LSTM shows a depth-counting unit in the unit finder.",
+    upload_link=False,
 )
+config = checkpoint.model.config
 
 # ---- the corpus ---------------------------------------------------------------------------------
 widget = f"{K}.{ref.id}"

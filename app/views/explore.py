@@ -11,45 +11,26 @@ from app.components.explore_controls import (
     render_view_picker,
 )
 from app.components.heatmaps import render_pickers, render_tokens
+from app.components.model_header import render_model_header
 from app.resources import (
     MAX_EXPLORE_STEPS,
     csv_to_text,
     default_input,
-    find_model,
     list_shipped_models,
     list_trained_models,
-    load_model,
     record_text,
 )
 
 st.title("🔍 Explore")
 
 choices = state.choices()
-ref = find_model(choices["model"])
-if ref is None or ref.path is None:
-    st.info(
-        "Pick a model in the sidebar to look inside it. No model yet? Train a small one in a "
-        "minute, or upload your own.",
-        icon="🧠",
-    )
-    st.page_link("views/train.py", label="Train a model", icon="🏋️")
-    st.page_link("views/upload.py", label="Upload a model", icon="📤")
-    st.stop()
-
-try:
-    checkpoint = load_model(ref)
-except ValueError as error:  # a broken or foreign folder: say so, never crash the page
-    st.error(f"**{ref.name}** cannot be loaded: {error}", icon="🚫")
-    st.stop()
+ref, checkpoint = render_model_header(
+    "Pick a model in the sidebar to look inside it. No model yet? Train a small one in a "
+    "minute, or upload your own."
+)
 task = checkpoint.info.get("task") or {}
 config = checkpoint.model.config
 numeric = checkpoint.vocab is None
-directions = "bidirectional " if config.bidirectional else ""
-st.caption(
-    f"**{ref.name}** · {task.get('title') or task.get('name') or 'unknown task'} · "
-    f"{config.num_layers} × {directions}{config.cell.upper().replace('_', ' ')}, "
-    f"{config.hidden_size} units"
-)
 
 # The input box: one per model, keeping what the user typed across pages.
 text_key = f"{state.EXPLORE_PREFIX}.text.{ref.id}"

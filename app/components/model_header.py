@@ -1,0 +1,39 @@
+"""The model a page works on: the sidebar's choice, loaded, with a one-line caption.
+
+Pages call ``render_model_header`` first; it stops the page (with what to do next) when there
+is no model or it cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import state
+from app.resources import ModelRef, find_model, load_model
+from lstm_viz.checkpoints import Checkpoint
+
+
+def render_model_header(missing: str, upload_link: bool = True) -> tuple[ModelRef, Checkpoint]:
+    """(ref, checkpoint) of the sidebar's model, after a caption naming it, its task and its
+    core. ``missing``: what to say when no model is picked (links to Train, and Upload)."""
+    ref = find_model(state.choices()["model"])
+    if ref is None or ref.path is None:
+        st.info(missing, icon="🧠")
+        st.page_link("views/train.py", label="Train a model", icon="🏋️")
+        if upload_link:
+            st.page_link("views/upload.py", label="Upload a model", icon="📤")
+        st.stop()
+    try:
+        checkpoint = load_model(ref)
+    except ValueError as error:  # a broken or foreign folder: say so, never crash the page
+        st.error(f"**{ref.name}** cannot be loaded: {error}", icon="🚫")
+        st.stop()
+    config = checkpoint.model.config
+    task = checkpoint.info.get("task") or {}
+    directions = "bidirectional " if config.bidirectional else ""
+    st.caption(
+        f"**{ref.name}** · {task.get('title') or task.get('name') or 'unknown task'} · "
+        f"{config.num_layers} × {directions}{config.cell.upper().replace('_', ' ')}, "
+        f"{config.hidden_size} units"
+    )
+    return ref, checkpoint
