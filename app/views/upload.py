@@ -37,6 +37,7 @@ from lstm_viz.numbers import format_numbers
 
 K = "upload"  # widget-key prefix of this page
 IMPORTED = f"{K}.imported"  # {"digest", "name", "file" (ImportedFile) or "error" (str)}
+RECORDING = f"{K}.recording"  # {"key", "result" (prepared, trace, checks) or "error"}
 FOLDER = f"{K}.folder"  # this session's folder for models opened in Explore
 NONE = "(none)"
 
@@ -196,14 +197,32 @@ else:
     source = f"random:{int(steps)}"
 
 # ---- record, check, show ------------------------------------------------------------------------
-try:
-    module = build(layer, choice)
-    prepared = prepare(layer, choice, source, vocab=vocab, level=level, csv=csv)
-    _, trace = record(module, prepared.inputs, tokens=[prepared.tokens])
-    found = checks(layer, recurrent_input(module, prepared.inputs), trace)
-except ValueError as error:
-    st.error(f"Cannot record this: {error}", icon="🚫")
+# Recording and checking (onnxruntime or Keras may run) happen once per file, layer, choice and
+# input; later reruns (a layer picked in the heatmaps, a button) reuse them.
+recording_key = (
+    digest,
+    layer_name,
+    repr(choice),
+    source,
+    level,
+    None if csv is None else hashlib.sha256(csv).hexdigest(),
+    None if vocab is None else repr(vocab.tokens),
+)
+memo = st.session_state.get(RECORDING)
+if not memo or memo["key"] != recording_key:
+    try:
+        module = build(layer, choice)
+        prepared = prepare(layer, choice, source, vocab=vocab, level=level, csv=csv)
+        _, trace = record(module, prepared.inputs, tokens=[prepared.tokens])
+        found = checks(layer, recurrent_input(module, prepared.inputs), trace)
+        memo = {"key": recording_key, "result": (prepared, trace, found)}
+    except ValueError as error:
+        memo = {"key": recording_key, "error": str(error)}
+    st.session_state[RECORDING] = memo
+if "error" in memo:
+    st.error(f"Cannot record this: {memo['error']}", icon="🚫")
     st.stop()
+prepared, trace, found = memo["result"]
 
 st.subheader("✅ Check" if all(c.ok for c in found) else "⚠️ Check")
 for check in found:
