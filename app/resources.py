@@ -201,7 +201,9 @@ def record_text(ref: ModelRef, text: str, device: str = "cpu") -> Recording:
     return _record_text(ref.path, model_version(ref), text, device)
 
 
-@st.cache_data(max_entries=16, show_spinner="Recording every gate...")
+# cache_resource, not cache_data: a recording is read-only and can be large (5,000 steps x 1,024
+# units is 120 MB per layer); cache_data would unpickle a fresh copy on every rerun.
+@st.cache_resource(max_entries=16, show_spinner="Recording every gate...")
 def _record_text(path: str, version: int, text: str, device: str) -> Recording:
     import copy
 
