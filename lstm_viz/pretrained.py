@@ -16,12 +16,11 @@ tests do the same.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ import numpy as np
 import torch
 
 from .analysis import FEATURE_LABELS, find_units, record_corpus, token_features
-from .checkpoints import Checkpoint, load_checkpoint, save_checkpoint
+from .checkpoints import Checkpoint, load_checkpoint, read_config, save_checkpoint
 from .models import SequenceModel
 from .tasks import make_task
 from .tasks.base import Task
@@ -63,41 +62,35 @@ class Recipe:
     about: str = ""  # what to look for, for the card
 
 
+BRACKETS = Recipe(
+    "brackets-lstm",
+    "Bracket depth counter (Dyck-2), LSTM",
+    "dyck",
+    {"types": 2, "max_depth": 6, "min_length": 20, "max_length": 50, "seed": 0},
+    hidden_size=16,
+    epochs=20,
+    features=("depth",),
+    about="A counter in the cell state: one unit steps up at each opening bracket and "
+    "down at each closing one.",
+)
+
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in [
-        Recipe(
-            "brackets-lstm",
-            "Bracket depth counter (Dyck-2), LSTM",
-            "dyck",
-            {"types": 2, "max_depth": 6, "min_length": 20, "max_length": 50, "seed": 0},
-            hidden_size=16,
-            epochs=20,
-            features=("depth",),
-            about="A counter in the cell state: one unit steps up at each opening bracket and "
-            "down at each closing one.",
-        ),
-        Recipe(
-            "brackets-gru",
-            "Bracket depth counter (Dyck-2), GRU twin of brackets-lstm",
-            "dyck",
-            {"types": 2, "max_depth": 6, "min_length": 20, "max_length": 50, "seed": 0},
+        BRACKETS,
+        replace(  # the twins: the same task, size and schedule, another core
+            BRACKETS,
+            name="brackets-gru",
+            title="Bracket depth counter (Dyck-2), GRU twin of brackets-lstm",
             cell="gru",
-            hidden_size=16,
-            epochs=20,
-            features=("depth",),
             about="The same task and size as brackets-lstm, with a GRU: it has no separate cell "
             "state, so its counter lives in the hidden state.",
         ),
-        Recipe(
-            "brackets-rnn",
-            "Bracket depth counter (Dyck-2), vanilla-RNN twin of brackets-lstm",
-            "dyck",
-            {"types": 2, "max_depth": 6, "min_length": 20, "max_length": 50, "seed": 0},
+        replace(
+            BRACKETS,
+            name="brackets-rnn",
+            title="Bracket depth counter (Dyck-2), vanilla-RNN twin of brackets-lstm",
             cell="rnn_tanh",
-            hidden_size=16,
-            epochs=20,
-            features=("depth",),
             about="The same task and size as brackets-lstm, with a vanilla tanh RNN: compare how "
             "well it counts and how cleanly one unit holds the depth.",
         ),
@@ -278,7 +271,6 @@ class Built:
     steps: int
     parameters: int
     bytes: int
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def build(recipe: Recipe, root: Path = PRETRAINED_DIR, progress: bool = True) -> Built:
@@ -482,7 +474,7 @@ def write_index(root: Path = PRETRAINED_DIR) -> Path:
     """root/README.md: one row per shipped model, from the cards (so it never disagrees)."""
     rows = []
     for path in shipped(root):
-        checkpoint_config = json.loads((path / "config.json").read_text())
+        checkpoint_config = read_config(path)
         model = checkpoint_config["model"]
         metric_name, metric, claim = read_card(path)
         cell = {"lstm": "LSTM", "gru": "GRU", "rnn_tanh": "RNN"}.get(model["cell"], model["cell"])
