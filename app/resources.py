@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from lstm_viz.checkpoints import Checkpoint, list_checkpoints, load_checkpoint, models_dir
+from lstm_viz.models.checkpoints import Checkpoint, list_checkpoints, load_checkpoint, models_dir
 from lstm_viz.numbers import format_numbers, parse_numbers, read_csv_numbers
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -7,10 +7,10 @@ The public API is re-exported here; implementation lives in private modules.
 This package never imports streamlit (a test asserts it): app/ calls lstm_viz, never the reverse.
 """
 
-from ._allocator import tune_allocator
-from .peephole import PeepholeLSTM
-from .recorder import RECORDABLE, record
-from .trace import DIRECTION_NAMES, RECORDED_NAMES, Trace
+from lstm_viz.recording.allocator import tune_allocator
+from lstm_viz.recording.peephole import PeepholeLSTM
+from lstm_viz.recording.recorder import RECORDABLE, record
+from lstm_viz.trace import DIRECTION_NAMES, RECORDED_NAMES, Trace
 
 __version__ = "0.1.0"
 

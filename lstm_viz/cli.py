@@ -8,10 +8,17 @@ import sys
 import time
 from pathlib import Path
 
-from ._allocator import tune_allocator
-from .checkpoints import models_dir
-from .models import CELLS, SequenceModel
-from .training import Callbacks, Evaluation, Progress, TrainConfig, Trainer, model_config_for
+from lstm_viz.models.checkpoints import models_dir
+from lstm_viz.models.sequence import CELLS, SequenceModel
+from lstm_viz.recording.allocator import tune_allocator
+from lstm_viz.training.trainer import (
+    Callbacks,
+    Evaluation,
+    Progress,
+    TrainConfig,
+    Trainer,
+    model_config_for,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,12 +27,13 @@ from typing import Any
 import numpy as np
 import torch
 
+from lstm_viz.models.checkpoints import Checkpoint, load_checkpoint, read_config, save_checkpoint
+from lstm_viz.models.sequence import SequenceModel
+from lstm_viz.training.trainer import TrainConfig, Trainer, model_config_for
+
 from .analysis import FEATURE_LABELS, find_units, record_corpus, token_features
-from .checkpoints import Checkpoint, load_checkpoint, read_config, save_checkpoint
-from .models import SequenceModel
 from .tasks import make_task
 from .tasks.base import Task
-from .training import TrainConfig, Trainer, model_config_for
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "pretrained"
 CARD = "README.md"
@@ -308,7 +309,7 @@ def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
         device="cpu",
         seed=recipe.seed,
     )
-    from .training import Callbacks
+    from lstm_viz.training.trainer import Callbacks
 
     callbacks = Callbacks(on_progress=_progress_line(recipe.name) if progress else None)
     trainer = Trainer(model, task, config, callbacks)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import torch
 
-from lstm_viz.checkpoints import save_checkpoint
-from lstm_viz.models import ModelConfig, SequenceModel
+from lstm_viz.models.checkpoints import save_checkpoint
+from lstm_viz.models.sequence import ModelConfig, SequenceModel
+from lstm_viz.models.vocab import Vocab
 from lstm_viz.tasks import make_task
 from lstm_viz.tasks.grammar import VOCAB as GRAMMAR_VOCAB
-from lstm_viz.vocab import Vocab
 
 DYCK = {
     "types": 2,

@@ -17,18 +17,18 @@ from app import links
 from app.components.heatmaps import PLOTLY_CONFIG, render_heatmaps
 from app.resources import ModelRef, _load_checkpoint, _read_input, model_version, record_text
 from lstm_viz import Trace
-from lstm_viz.compare import difference, mismatch
-from lstm_viz.export import FORMATS, MIME, trace_bytes
-from lstm_viz.ordering import order_units
-from lstm_viz.plots import display_order, heatmap, label
-from lstm_viz.predictions import (
+from lstm_viz.figures.compare import difference, mismatch
+from lstm_viz.figures.export import FORMATS, MIME, trace_bytes
+from lstm_viz.figures.heatmap import display_order, heatmap, label
+from lstm_viz.figures.ordering import order_units
+from lstm_viz.figures.predictions import (
     is_language_model,
     next_token_probabilities,
     top_k_chart,
     top_k_table,
 )
-from lstm_viz.step_view import step_diagram, step_equations, step_numbers, step_sentences
-from lstm_viz.unit_view import coloured_text_html, unit_lines
+from lstm_viz.figures.step import step_diagram, step_equations, step_numbers, step_sentences
+from lstm_viz.figures.unit import coloured_text_html, unit_lines
 
 PLAY_DELAY_S = 0.6  # seconds per step while playing
 PLAY_DELAY_KEY = "explore.play_delay"  # tests set it to 0 to play without waiting
@@ -59,7 +59,7 @@ def unit_order(
     quantity: str,
     top_k: int | None,
 ) -> np.ndarray:
-    """The units to show, in order (lstm_viz.ordering), cached per recording and choice."""
+    """The units to show, in order (lstm_viz.figures.ordering), cached per recording and choice."""
     return _unit_order(
         ref.path, model_version(ref), text, device, layer, direction, method, quantity, top_k
     )
@@ -76,7 +76,7 @@ def _unit_order(path, version, text, device, layer, direction, method, quantity,
 
 def order_note(method: str, quantity: str, shown: int, trace: Trace) -> str:
     """What the heatmaps' rows are, in words."""
-    from lstm_viz.ordering import ORDERING_LABELS
+    from lstm_viz.figures.ordering import ORDERING_LABELS
 
     units = trace[quantity].shape[-1]
     which = f"the first {shown} of {units} units" if shown < units else f"all {units} units"
@@ -91,7 +91,7 @@ def language_model(ref: ModelRef) -> bool:
 
 
 def predictions(ref: ModelRef, text: str, k: int):
-    """The top-k table (lstm_viz.predictions.top_k_table) of ``ref`` reading ``text``."""
+    """The top-k table (lstm_viz.figures.predictions.top_k_table) of ``ref`` reading ``text``."""
     return _predictions(ref.path, model_version(ref), text, k)
 
 

@@ -1,5 +1,5 @@
 """The heatmap panel: the tokens as the model read them, layer/direction pickers, and one heatmap
-per recorded quantity (lstm_viz.plots builds the figures; this only lays them out).
+per recorded quantity (lstm_viz.figures.heatmap builds the figures; this only lays them out).
 
 Every function takes a ``key`` and prefixes its widget keys with it, so a panel can appear twice
 on one page.
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from lstm_viz import DIRECTION_NAMES, Trace
-from lstm_viz.plots import (
+from lstm_viz.figures.heatmap import (
     DEFAULT_MAX_STEPS,
     DEFAULT_MAX_UNITS,
     display_order,
@@ -141,7 +141,7 @@ def render_heatmaps(
     ``columns`` columns, gates first. Wide layers get a unit-window picker; long inputs are
     averaged over windows of steps, and the page says so above the charts.
 
-    ``units``: the unit indices to show, in order (lstm_viz.ordering), shared by every heatmap
+    ``units``: the unit indices to show, in order (lstm_viz.figures.ordering), shared by every heatmap
     of the same width; ``config``: the plotly config (default PLOTLY_CONFIG); ``highlight``: a
     unit whose row is outlined in every heatmap (when it is on screen)."""
     widest = max(trace[n].shape[-1] for n in trace.names)

@@ -1,6 +1,6 @@
 """The Learn page's parts: the cell playground, the vanilla RNN beside it, the memory story,
 guided tours, exercises and the classroom-link builder. The numbers come from the library
-(lstm_viz.cell_step, memory_story, tours, lessons); this module lays them out.
+(lstm_viz.learn.cell_step, memory_story, tours, lessons); this module lays them out.
 
 Every function takes a ``key`` and prefixes its widget keys with it. Controls are skipped when
 the session's classroom link hides them (``hide=1``): the values then come from session state
@@ -25,7 +25,8 @@ from app.resources import (
     model_version,
     record_text,
 )
-from lstm_viz.cell_step import (
+from lstm_viz.figures.heatmap import heatmap
+from lstm_viz.learn.cell_step import (
     CellParams,
     RNNParams,
     equations,
@@ -37,9 +38,9 @@ from lstm_viz.cell_step import (
     setting_from_text,
     setting_to_text,
 )
-from lstm_viz.diagram import cell_diagram, trace_diagram
-from lstm_viz.lessons import TRACKING_THRESHOLD, check_keeps_memory, check_tracking_unit
-from lstm_viz.memory_story import (
+from lstm_viz.learn.diagram import cell_diagram, trace_diagram
+from lstm_viz.learn.lessons import TRACKING_THRESHOLD, check_keeps_memory, check_tracking_unit
+from lstm_viz.learn.memory_story import (
     STORY_LSTM,
     STORY_RNN,
     memory_figure,
@@ -47,8 +48,7 @@ from lstm_viz.memory_story import (
     signal_then_gap,
     story_sentence,
 )
-from lstm_viz.plots import heatmap
-from lstm_viz.tours import (
+from lstm_viz.learn.tours import (
     AGREEMENT_MODEL,
     AGREEMENT_PLURAL,
     AGREEMENT_TEXT,
@@ -325,7 +325,7 @@ def _correlations(path: str, version: int, quantity: str = "cell"):
     """[layer, direction, unit] r of each unit's ``quantity`` with the task's hidden variable,
     or None when the task cannot be rebuilt or has none."""
     from app.resources import _load_checkpoint
-    from lstm_viz.lessons import unit_correlations
+    from lstm_viz.learn.lessons import unit_correlations
     from lstm_viz.tasks import TASKS, make_task
 
     checkpoint = _load_checkpoint(path, version)

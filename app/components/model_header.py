@@ -10,7 +10,7 @@ import streamlit as st
 
 from app import state
 from app.resources import ModelRef, find_model, load_model
-from lstm_viz.checkpoints import Checkpoint
+from lstm_viz.models.checkpoints import Checkpoint
 
 
 def render_model_header(missing: str, upload_link: bool = True) -> tuple[ModelRef, Checkpoint]:

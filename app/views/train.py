@@ -31,8 +31,8 @@ from app.components.training import (
     render_progress,
 )
 from app.resources import list_trained_models
-from lstm_viz.checkpoints import models_dir
-from lstm_viz.models import CELLS, SequenceModel
+from lstm_viz.models.checkpoints import models_dir
+from lstm_viz.models.sequence import CELLS, SequenceModel
 from lstm_viz.tasks import (
     MAX_CSV_CHARS,
     MAX_TEXT_CHARS,
@@ -41,7 +41,7 @@ from lstm_viz.tasks import (
     TASKS,
     make_task,
 )
-from lstm_viz.training import Callbacks, TrainConfig, Trainer, model_config_for
+from lstm_viz.training.trainer import Callbacks, TrainConfig, Trainer, model_config_for
 
 K = "train"  # widget-key prefix of this page
 STOP_WAIT = 120.0  # seconds to wait for a stopped run's last validation and save

@@ -19,9 +19,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..recorder import record
+from lstm_viz.models.vocab import Vocab
+from lstm_viz.recording.recorder import record
+
 from ..trace import Trace
-from ..vocab import Vocab
 
 DEFAULT_MAX_STEPS = 50_000
 DEFAULT_CHUNK = 200  # tokens per sequence when a user's text is cut into sequences

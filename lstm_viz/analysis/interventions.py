@@ -23,7 +23,8 @@ import torch
 from plotly.subplots import make_subplots
 from torch import nn
 
-from ..recorder import recurrent_config
+from lstm_viz.recording.recorder import recurrent_config
+
 from ..trace import RECORDED_NAMES, Trace
 
 TARGETS = ("input_gate", "forget_gate", "candidate", "output_gate", "cell")
@@ -201,7 +202,7 @@ def intervene(
 
 def _head(model: nn.Module, out: torch.Tensor) -> torch.Tensor:
     """The head's output, as SequenceModel.forward reads it (every sequence full length)."""
-    from ..models import PER_STEP
+    from lstm_viz.models.sequence import PER_STEP
 
     with torch.no_grad():
         config = model.config

@@ -10,7 +10,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..peephole import PeepholeLSTM
+from lstm_viz.recording.peephole import PeepholeLSTM
+
 from ._core import ModelFileError, RecurrentLayer
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import torch
 
-from ..checkpoints import save_checkpoint
-from ..models import ModelConfig, SequenceModel
-from ..vocab import PAD, UNKNOWN, Vocab
+from lstm_viz.models.checkpoints import save_checkpoint
+from lstm_viz.models.sequence import ModelConfig, SequenceModel
+from lstm_viz.models.vocab import PAD, UNKNOWN, Vocab
+
 from ._build import Choice, _pick, recurrent_module
 from ._core import ModelFileError, RecurrentLayer
 from ._inputs import UNKNOWN_TOKENS

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import torch
 
+from lstm_viz.models.vocab import split_tokens
+
 from ..numbers import read_csv_numbers
-from ..vocab import split_tokens
 from ._build import Choice
 from ._core import ModelFileError, RecurrentLayer
 

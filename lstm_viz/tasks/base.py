@@ -13,7 +13,7 @@ from typing import Literal
 
 import torch
 
-from ..vocab import Vocab
+from lstm_viz.models.vocab import Vocab
 
 IGNORE = -100  # class target: "nothing is scored at this step" (cross_entropy's ignore_index)
 

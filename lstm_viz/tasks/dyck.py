@@ -13,7 +13,8 @@ from typing import Literal
 
 import torch
 
-from ..vocab import PAD, UNKNOWN, Vocab
+from lstm_viz.models.vocab import PAD, UNKNOWN, Vocab
+
 from ._common import class_targets, lengths_of, local_rng, pad_floats, pad_ids, split_by_hash
 from .base import Batch, Task
 

@@ -22,7 +22,8 @@ from typing import Literal
 
 import torch
 
-from ..vocab import Vocab
+from lstm_viz.models.vocab import Vocab
+
 from ._common import INLINE_CHARS, class_targets, lengths_of, pad_ids, read_text
 from .base import Batch, Task
 

@@ -24,11 +24,11 @@ from lstm_viz.analysis import (
     record_corpus,
     saturation,
 )
-from lstm_viz.checkpoints import load_checkpoint, models_dir, save_checkpoint
-from lstm_viz.models import SequenceModel
-from lstm_viz.plots import label
+from lstm_viz.figures.heatmap import label
+from lstm_viz.models.checkpoints import load_checkpoint, models_dir, save_checkpoint
+from lstm_viz.models.sequence import SequenceModel
 from lstm_viz.tasks import make_task
-from lstm_viz.training import model_config_for
+from lstm_viz.training.trainer import model_config_for
 from tests.app.test_explore_page import decode
 
 ENTRYPOINT = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
@@ -288,8 +288,8 @@ def test_a_numeric_model_runs_every_tool(section):
 
 
 def test_a_model_whose_task_cannot_be_rebuilt_reads_your_text():
-    from lstm_viz.models import ModelConfig
-    from lstm_viz.vocab import Vocab
+    from lstm_viz.models.sequence import ModelConfig
+    from lstm_viz.models.vocab import Vocab
 
     vocab = Vocab(("<pad>", "<unk>", "the", "cat", "sat", ".", "dog"), level="word")
     torch.manual_seed(0)

@@ -14,9 +14,9 @@ import torch
 
 from app import state
 from lstm_viz import record
-from lstm_viz.checkpoints import load_checkpoint, models_dir, save_checkpoint
-from lstm_viz.models import ModelConfig, SequenceModel
-from lstm_viz.vocab import Vocab
+from lstm_viz.models.checkpoints import load_checkpoint, models_dir, save_checkpoint
+from lstm_viz.models.sequence import ModelConfig, SequenceModel
+from lstm_viz.models.vocab import Vocab
 from tests.app.test_explore_page import TEXT_KEY, charts, decode, expected, open_explore, save_model
 
 PANEL = "explore.trained/tiny"

@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from app import state
 from lstm_viz import record
-from lstm_viz.cell_step import CellParams, RNNParams, lstm_step
-from lstm_viz.checkpoints import models_dir
-from lstm_viz.memory_story import STORY_LSTM, STORY_RNN, memory_story, signal_then_gap
+from lstm_viz.learn.cell_step import CellParams, RNNParams, lstm_step
+from lstm_viz.learn.memory_story import STORY_LSTM, STORY_RNN, memory_story, signal_then_gap
+from lstm_viz.models.checkpoints import models_dir
 from tests.app.test_explore_page import decode
 from tests.lesson_models import COUNTER_UNIT, save_char, save_counter, save_word
 
@@ -282,8 +282,8 @@ def test_depth_exercise_without_a_bracket_model_says_so():
 
 
 def test_depth_exercise_on_a_gru_uses_its_hidden_state():
-    from lstm_viz.checkpoints import load_checkpoint
-    from lstm_viz.lessons import unit_correlations
+    from lstm_viz.learn.lessons import unit_correlations
+    from lstm_viz.models.checkpoints import load_checkpoint
     from lstm_viz.tasks import make_task
     from tests.lesson_models import DYCK, save_dyck
 

@@ -10,9 +10,9 @@ from app.resources import (
     list_trained_models,
     load_model,
 )
-from lstm_viz.checkpoints import models_dir, save_checkpoint
-from lstm_viz.models import ModelConfig, SequenceModel
-from lstm_viz.vocab import Vocab
+from lstm_viz.models.checkpoints import models_dir, save_checkpoint
+from lstm_viz.models.sequence import ModelConfig, SequenceModel
+from lstm_viz.models.vocab import Vocab
 
 
 def save_tiny(name: str):

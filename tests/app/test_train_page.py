@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import state
-from lstm_viz.checkpoints import list_checkpoints, load_checkpoint, models_dir
+from lstm_viz.models.checkpoints import list_checkpoints, load_checkpoint, models_dir
 from lstm_viz.tasks import TASKS
 
 ENTRYPOINT = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")

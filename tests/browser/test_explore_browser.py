@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from lstm_viz.checkpoints import save_checkpoint
-from lstm_viz.models import ModelConfig, SequenceModel
-from lstm_viz.vocab import Vocab
+from lstm_viz.models.checkpoints import save_checkpoint
+from lstm_viz.models.sequence import ModelConfig, SequenceModel
+from lstm_viz.models.vocab import Vocab
 from tests.browser.conftest import start_server
 from tests.browser.test_browser_pages import APP_READY, SCRIPT_DONE, assert_clean, screenshot
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from lstm_viz.checkpoints import list_checkpoints
+from lstm_viz.models.checkpoints import list_checkpoints
 
 from .test_browser_pages import assert_clean, screenshot, wait_until_drawn
 

@@ -16,10 +16,10 @@ from lstm_viz.analysis import (
     saturation,
     saturation_figure,
 )
-from lstm_viz.models import ModelConfig, SequenceModel
+from lstm_viz.models.sequence import ModelConfig, SequenceModel
+from lstm_viz.models.vocab import Vocab
 from lstm_viz.tasks import make_task
-from lstm_viz.training import model_config_for
-from lstm_viz.vocab import Vocab
+from lstm_viz.training.trainer import model_config_for
 
 
 def small_model(task, cell="lstm", **settings):

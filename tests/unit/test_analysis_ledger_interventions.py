@@ -17,7 +17,7 @@ from lstm_viz.analysis import (
     run_lstm,
     top_predictions,
 )
-from lstm_viz.models import ModelConfig, SequenceModel
+from lstm_viz.models.sequence import ModelConfig, SequenceModel
 
 
 def lstm_trace(bidirectional=False, layers=2, steps=30, seed=0):

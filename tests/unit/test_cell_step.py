@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from lstm_viz import record
-from lstm_viz.cell_step import (
+from lstm_viz.learn.cell_step import (
     CellParams,
     RNNParams,
     lstm_step,
@@ -129,7 +129,7 @@ def test_bad_input_is_a_clear_error():
 
 
 def test_setting_text_round_trips_and_forgives():
-    from lstm_viz.cell_step import setting_from_text, setting_to_text
+    from lstm_viz.learn.cell_step import setting_from_text, setting_to_text
 
     values = {"forget_bias": 3.0, "x": -0.5, "output_h": 1.25}
     text = setting_to_text(values)

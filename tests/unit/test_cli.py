@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from lstm_viz.checkpoints import load_checkpoint
+from lstm_viz.models.checkpoints import load_checkpoint
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

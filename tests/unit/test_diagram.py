@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from lstm_viz import record
-from lstm_viz.cell_step import CellParams, lstm_step
-from lstm_viz.diagram import cell_diagram, trace_diagram
+from lstm_viz.learn.cell_step import CellParams, lstm_step
+from lstm_viz.learn.diagram import cell_diagram, trace_diagram
 
 NAMES = ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")
 

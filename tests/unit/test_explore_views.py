@@ -1,4 +1,4 @@
-"""lstm_viz.step_view, unit_view, predictions, compare, export: every number against a reference
+"""lstm_viz.figures.step, unit_view, predictions, compare, export: every number against a reference
 (nn.LSTM's own outputs, the LSTM equations, a brute-force softmax)."""
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ import torch
 from torch import nn
 
 from lstm_viz import Trace, record
-from lstm_viz.compare import difference, mismatch
-from lstm_viz.export import trace_bytes
-from lstm_viz.models import ModelConfig, SequenceModel
-from lstm_viz.predictions import (
+from lstm_viz.figures.compare import difference, mismatch
+from lstm_viz.figures.export import trace_bytes
+from lstm_viz.figures.predictions import (
     is_language_model,
     next_token_probabilities,
     top_k_chart,
     top_k_table,
 )
-from lstm_viz.step_view import step_diagram, step_equations, step_numbers, step_sentences
-from lstm_viz.unit_view import coloured_text_html, unit_frame, unit_lines
-from lstm_viz.vocab import Vocab
+from lstm_viz.figures.step import step_diagram, step_equations, step_numbers, step_sentences
+from lstm_viz.figures.unit import coloured_text_html, unit_frame, unit_lines
+from lstm_viz.models.sequence import ModelConfig, SequenceModel
+from lstm_viz.models.vocab import Vocab
 
 
 def lstm_trace(steps=6, hidden=4, bidirectional=True, seed=0, tokens=None):

@@ -400,8 +400,8 @@ def test_keras_settings_pytorch_cannot_express_are_refused(tmp_path):
 
 
 def test_a_bare_layer_saved_as_a_checkpoint_records_the_same(tmp_path):
-    from lstm_viz.checkpoints import load_checkpoint
     from lstm_viz.importers import save_as_checkpoint
+    from lstm_viz.models.checkpoints import load_checkpoint
 
     torch.manual_seed(8)
     lstm = nn.GRU(4, 6, num_layers=2, bidirectional=True, batch_first=True)
@@ -416,8 +416,8 @@ def test_a_bare_layer_saved_as_a_checkpoint_records_the_same(tmp_path):
 
 
 def test_an_embedding_with_a_foreign_vocabulary_is_reindexed(tmp_path):
-    from lstm_viz.checkpoints import load_checkpoint
     from lstm_viz.importers import save_as_checkpoint
+    from lstm_viz.models.checkpoints import load_checkpoint
 
     torch.manual_seed(9)
     model = Classifier(vocab=5)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from lstm_viz import record
-from lstm_viz.lessons import (
+from lstm_viz.learn.lessons import (
     check_keeps_memory,
     check_tracking_unit,
     correlations,
@@ -89,7 +89,7 @@ def test_keeps_memory_check():
 
 
 def test_a_bidirectional_model_is_measured_per_sequence():
-    from lstm_viz.models import ModelConfig, SequenceModel
+    from lstm_viz.models.sequence import ModelConfig, SequenceModel
 
     torch.manual_seed(0)
     task = make_task("dyck", **DYCK)

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from lstm_viz import record
-from lstm_viz.cell_step import CellParams, RNNParams
-from lstm_viz.memory_story import STORY_LSTM, STORY_RNN, memory_story, signal_then_gap
+from lstm_viz.learn.cell_step import CellParams, RNNParams
+from lstm_viz.learn.memory_story import STORY_LSTM, STORY_RNN, memory_story, signal_then_gap
 
 GENERAL = CellParams(
     input_x=1.5,
@@ -56,7 +56,7 @@ def test_lstm_cell_gradient_is_the_product_of_forget_gates_without_recurrent_wei
 @pytest.mark.parametrize("params", [STORY_LSTM, GENERAL], ids=["story", "general"])
 def test_influence_equals_autograd(params):
     """d state_t / d x_0 by reverse-mode autograd, one backward pass per step."""
-    from lstm_viz.memory_story import _run
+    from lstm_viz.learn.memory_story import _run
 
     inputs = np.array([0.8, -0.3, 0.0, 1.1, 0.0, 0.0, -0.6, 0.2, 0.0, 0.0])
     rnn = RNNParams(0.7, 1.3, 0.1)
@@ -112,7 +112,7 @@ def test_bad_sequences():
 
 
 def test_story_sentence_says_how_much_less():
-    from lstm_viz.memory_story import story_sentence
+    from lstm_viz.learn.memory_story import story_sentence
 
     story = memory_story(signal_then_gap(30))
     words = story_sentence(story, 30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lstm_viz.models import ModelConfig, SequenceModel
+from lstm_viz.models.sequence import ModelConfig, SequenceModel
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])

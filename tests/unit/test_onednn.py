@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lstm_viz import _onednn, record
+from lstm_viz import record
+from lstm_viz.recording import onednn
 
 pytestmark = pytest.mark.skipif(
     not torch.backends.mkldnn.is_available(), reason="this PyTorch has no oneDNN"
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.skipif(
 def recomputed(module, inputs, monkeypatch, **options):
     """The same recording through the general path (gates recomputed from h_t)."""
     with monkeypatch.context() as patch:
-        patch.setattr(_onednn, "available", lambda *args: False)
+        patch.setattr(onednn, "available", lambda *args: False)
         return record(module, inputs, **options)
 
 
@@ -29,9 +30,9 @@ def test_workspace_gates_equal_recomputed_gates(steps, batch, layers, batch_firs
     shape = (batch, steps, 6) if batch_first else (steps, batch, 6)
     inputs = torch.randn(shape)
     state = (torch.randn(layers, batch, 16) * 0.5, torch.randn(layers, batch, 16) * 0.5)
-    _onednn._LAYOUTS.clear()
+    onednn._LAYOUTS.clear()
     output, trace = record(lstm, inputs, initial_state=state)
-    found = [layout for layout in _onednn._LAYOUTS.values() if layout is not None]
+    found = [layout for layout in onednn._LAYOUTS.values() if layout is not None]
     assert found, "the workspace path was not taken"
     expected_output, expected_trace = recomputed(lstm, inputs, monkeypatch, initial_state=state)
     for name in trace.names:
@@ -49,13 +50,13 @@ def test_a_wrong_layout_is_caught_and_the_gates_recomputed(monkeypatch):
     torch.manual_seed(0)
     lstm = torch.nn.LSTM(4, 8)
     inputs = torch.randn(20, 1, 4)
-    _onednn._LAYOUTS.clear()
+    onednn._LAYOUTS.clear()
     record(lstm, inputs)
-    (key,) = _onednn._LAYOUTS
-    good = _onednn._LAYOUTS[key]
-    _onednn._LAYOUTS[key] = _onednn.Layout(good.gate_stride, good.cell_offset + 8, good.cell_stride)
+    (key,) = onednn._LAYOUTS
+    good = onednn._LAYOUTS[key]
+    onednn._LAYOUTS[key] = onednn.Layout(good.gate_stride, good.cell_offset + 8, good.cell_stride)
     _, trace = record(lstm, inputs)
-    assert _onednn._LAYOUTS[key] is None  # distrusted from now on
+    assert onednn._LAYOUTS[key] is None  # distrusted from now on
     _, expected = recomputed(lstm, inputs, monkeypatch)
     for name in trace.names:
         torch.testing.assert_close(trace[name], expected[name], rtol=0, atol=1e-6)
@@ -63,7 +64,7 @@ def test_a_wrong_layout_is_caught_and_the_gates_recomputed(monkeypatch):
 
 def test_other_configurations_take_the_general_path():
     lstm = torch.nn.LSTM(4, 8)
-    assert _onednn.available(torch.zeros(3, 1, 4), lstm)
-    assert not _onednn.available(torch.zeros(3, 1, 4, dtype=torch.float64), lstm.double())
-    assert not _onednn.available(torch.zeros(3, 1, 4), torch.nn.LSTM(4, 8, proj_size=3))
-    assert not _onednn.available(torch.zeros(3, 1, 4), torch.nn.LSTM(4, 8, bias=False))
+    assert onednn.available(torch.zeros(3, 1, 4), lstm)
+    assert not onednn.available(torch.zeros(3, 1, 4, dtype=torch.float64), lstm.double())
+    assert not onednn.available(torch.zeros(3, 1, 4), torch.nn.LSTM(4, 8, proj_size=3))
+    assert not onednn.available(torch.zeros(3, 1, 4), torch.nn.LSTM(4, 8, bias=False))

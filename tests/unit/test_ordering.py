@@ -1,4 +1,4 @@
-"""lstm_viz.ordering: unit orders against brute-force computations; heatmaps follow them."""
+"""lstm_viz.figures.ordering: unit orders against brute-force computations; heatmaps follow them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import torch
 from torch import nn
 
 from lstm_viz import record
-from lstm_viz.ordering import ORDERINGS, cluster_order, order_units, saturation, unit_scores
-from lstm_viz.plots import heatmap
+from lstm_viz.figures.heatmap import heatmap
+from lstm_viz.figures.ordering import ORDERINGS, cluster_order, order_units, saturation, unit_scores
 
 
 def test_mean_and_variance_rank_highest_first_against_brute_force():

@@ -1,4 +1,4 @@
-"""lstm_viz.plots: heatmaps show the trace's values exactly, colour scales follow STYLE.md."""
+"""lstm_viz.figures.heatmap: heatmaps show the trace's values exactly, colour scales follow STYLE.md."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from lstm_viz import record
-from lstm_viz.plots import (
+from lstm_viz.figures.heatmap import (
     QUANTITY_LABELS,
     QUANTITY_SYMBOLS,
     colour_scale,

@@ -9,7 +9,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from lstm_viz.checkpoints import load_checkpoint
+from lstm_viz.models.checkpoints import load_checkpoint
 from lstm_viz.pretrained import (
     MAX_MODEL_BYTES,
     PRETRAINED_DIR,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lstm_viz._scan import linear_scan
+from lstm_viz.recording.scan import linear_scan
 
 
 @pytest.mark.parametrize("steps", [1, 2, 3, 8, 9, 50, 1001])

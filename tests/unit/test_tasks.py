@@ -11,6 +11,7 @@ import string
 import pytest
 import torch
 
+from lstm_viz.models.vocab import Vocab
 from lstm_viz.tasks import (
     IGNORE,
     TASKS,
@@ -22,7 +23,6 @@ from lstm_viz.tasks import (
     subject_number,
     text,
 )
-from lstm_viz.vocab import Vocab
 
 USER_TEXT = "\n".join(
     f"Line {i}: the quick brown fox jumps over the lazy dog, {i * i} times." for i in range(60)

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from lstm_viz import record
-from lstm_viz.tours import (
+from lstm_viz.learn.tours import (
     AGREEMENT_PLURAL,
     AGREEMENT_TEXT,
     CAT_TEXT,
@@ -116,7 +116,7 @@ def test_agreement_tour_follows_the_subject_through_the_clause():
 
 
 def test_drift_note():
-    from lstm_viz.tours import drift_note
+    from lstm_viz.learn.tours import drift_note
 
     assert "climbs steadily" in drift_note(np.arange(10.0) ** 1.1)
     assert "falls steadily" in drift_note(-np.arange(10.0))

@@ -5,9 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lstm_viz.checkpoints import load_checkpoint
-from lstm_viz.models import ModelConfig, SequenceModel
-from lstm_viz.training import Callbacks, TrainConfig, Trainer, model_config_for, resolve_device
+from lstm_viz.models.checkpoints import load_checkpoint
+from lstm_viz.models.sequence import ModelConfig, SequenceModel
+from lstm_viz.training.trainer import (
+    Callbacks,
+    TrainConfig,
+    Trainer,
+    model_config_for,
+    resolve_device,
+)
 
 from .toy_task import RunningParity
 

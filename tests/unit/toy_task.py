@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from lstm_viz.models.vocab import PAD, UNKNOWN, Vocab
 from lstm_viz.tasks.base import IGNORE, Batch, Task
-from lstm_viz.vocab import PAD, UNKNOWN, Vocab
 
 
 class RunningParity(Task):

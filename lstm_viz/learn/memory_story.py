@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .cell_step import GATES, CellParams, RNNParams
+from lstm_viz.learn.cell_step import GATES, CellParams, RNNParams
 
 # The story's cells: the LSTM's input gate opens and its candidate writes +0.96 when x = 1,
 # and both stay shut when x = 0, so after step 0 only the forget gate decides what stays.

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from .trace import DIRECTION_NAMES, Trace
+from lstm_viz.trace import DIRECTION_NAMES, Trace
 
 # What each recorded quantity is, for people. One place: every page uses these.
 QUANTITY_LABELS: dict[str, str] = {
@@ -213,7 +213,7 @@ def heatmap_grid(
 ) -> np.ndarray:
     """The values a heatmap shows: [unit, column] float32, units of the window, steps averaged.
 
-    ``units``: the unit indices to show, in order (see lstm_viz.ordering); the window's unit range
+    ``units``: the unit indices to show, in order (see lstm_viz.figures.ordering); the window's unit range
     then counts positions in that list.
     """
     direction = _direction_index(trace, direction)
@@ -248,8 +248,8 @@ def heatmap(
     """One quantity of one layer, direction and batch element: units down, time across.
 
     ``units`` (optional): which units to show, in this order, e.g. ``order_units(...)`` from
-    lstm_viz.ordering; the y axis then labels each row with its unit index. ``difference``: the
-    trace holds differences of two recordings (see lstm_viz.compare): a diverging scale centred
+    lstm_viz.figures.ordering; the y axis then labels each row with its unit index. ``difference``: the
+    trace holds differences of two recordings (see lstm_viz.figures.compare): a diverging scale centred
     on 0 for every quantity, gates fixed to -1..1.
 
     x is the step (columns labelled with the tokens), y the unit (0 at the top). Hover shows

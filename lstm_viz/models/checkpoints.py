@@ -24,8 +24,8 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from .models import ModelConfig, SequenceModel
-from .vocab import Vocab
+from lstm_viz.models.sequence import ModelConfig, SequenceModel
+from lstm_viz.models.vocab import Vocab
 
 FORMAT = "lstm_viz.checkpoint"
 VERSION = 1

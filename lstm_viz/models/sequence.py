@@ -9,8 +9,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .peephole import PeepholeLSTM
-from .tasks.base import Objective
+from lstm_viz.recording.peephole import PeepholeLSTM
+from lstm_viz.tasks.base import Objective
 
 CELLS = ("lstm", "peephole_lstm", "gru", "rnn_tanh", "rnn_relu")
 PER_STEP = ("next_token", "step_class", "step_value")

@@ -4,7 +4,7 @@ How: while the module's own forward runs, each recurrent submodule (nn.LSTM, nn.
 PeepholeLSTM) has its ``forward`` temporarily replaced by a recording one; the original is put
 back in a ``finally``, also when the forward raises. The recording forward runs the fused kernel
 one layer at a time (so every layer's h_t is known), then recovers the gates of the whole
-sequence with matrix products and a fast scan (see _replay.py). Outputs equal the module's own.
+sequence with matrix products and a fast scan (see replay.py). Outputs equal the module's own.
 """
 
 from __future__ import annotations
@@ -18,11 +18,17 @@ import torch
 from torch import _VF, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from . import _onednn, _replay
-from ._inputs import PreparedInput, check_finite, mask_padding, prepare_input, prepare_state
-from ._replay import LayerWeights
-from .peephole import PeepholeLSTM, peephole_forward_with_trace
-from .trace import RECORDED_NAMES, Trace
+from lstm_viz.recording import onednn, replay
+from lstm_viz.recording.inputs import (
+    PreparedInput,
+    check_finite,
+    mask_padding,
+    prepare_input,
+    prepare_state,
+)
+from lstm_viz.recording.peephole import PeepholeLSTM, peephole_forward_with_trace
+from lstm_viz.recording.replay import LayerWeights
+from lstm_viz.trace import RECORDED_NAMES, Trace
 
 RECORDABLE = (nn.LSTM, nn.GRU, nn.RNN, PeepholeLSTM)
 
@@ -225,13 +231,13 @@ def _rnnbase_forward_with_trace(
     layer_in, layer_in_padded = (given.packed_data if given.batch_sizes is not None else x), x
     h_n, c_n = [], []
     # A CPU float32 LSTM read one direction at a time, unpacked: oneDNN's kernel hands over its
-    # own gates and cells (see _onednn.py); otherwise they are recomputed below (_replay.py).
+    # own gates and cells (see onednn.py); otherwise they are recomputed below (replay.py).
     from_kernel = is_lstm and dirs == 1 and given.batch_sizes is None
-    from_kernel = from_kernel and _onednn.available(x, module)
+    from_kernel = from_kernel and onednn.available(x, module)
     for layer in range(module.num_layers):
         rows = slice(layer * dirs, (layer + 1) * dirs)
         if from_kernel:
-            output, last_h, last_c, gates, cells = _onednn.lstm_layer(
+            output, last_h, last_c, gates, cells = onednn.lstm_layer(
                 layer_in, h0[layer], c0[layer], _layer_params(module, layer, 0)
             )  # [T, B, H], [B, H], [B, H], [T, B, 4, H] or None, [T, B, H] or None
             h_n.append(last_h[None])
@@ -264,17 +270,17 @@ def _rnnbase_forward_with_trace(
                     n: torch.empty(steps, batch, u, dtype=dtype, device=x.device)
                     for n, u in units.items()
                 }
-            replay = dict(
+            options = dict(
                 reverse=d == 1, out=out, lengths=lengths if given.batch_sizes is not None else None
             )
             weights = _layer_weights(module, layer, d, dtype)
             h_dir, h0_row = h_dir.to(dtype), h0[row].to(dtype)  # [T, B, P], [B, P]
             if is_lstm:
-                _replay.lstm_layer(x_in, h_dir, h0_row, c0[row].to(dtype), weights, **replay)
+                replay.lstm_layer(x_in, h_dir, h0_row, c0[row].to(dtype), weights, **options)
             elif kind == "gru":
-                _replay.gru_layer(x_in, h_dir, h0_row, weights, **replay)
+                replay.gru_layer(x_in, h_dir, h0_row, weights, **options)
             else:
-                _replay.rnn_layer(x_in, h_dir, h0_row, weights, **replay)
+                replay.rnn_layer(x_in, h_dir, h0_row, weights, **options)
             if not direct:
                 for n, v in out.items():
                     values[n][layer, d].copy_(v.transpose(0, 1))

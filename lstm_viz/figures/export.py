@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from .trace import Trace
+from lstm_viz.trace import Trace
 
 FORMATS = ("npz", "parquet", "csv")
 MIME = {

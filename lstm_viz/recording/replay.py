@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._scan import linear_scan
+from lstm_viz.recording.scan import linear_scan
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,16 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .plots import GATES, QUANTITY_SYMBOLS, colour_scale, display_order, display_token, label
-from .step_view import _colour, _ink
-from .trace import Trace
+from lstm_viz.figures.heatmap import (
+    GATES,
+    QUANTITY_SYMBOLS,
+    colour_scale,
+    display_order,
+    display_token,
+    label,
+)
+from lstm_viz.figures.step import _colour, _ink
+from lstm_viz.trace import Trace
 
 STATES = frozenset({"candidate", "cell", "hidden", "new_gate", "pre_activation"})
 

@@ -14,8 +14,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from .plots import DIVERGING, SEQUENTIAL
-from .trace import Trace
+from lstm_viz.figures.heatmap import DIVERGING, SEQUENTIAL
+from lstm_viz.trace import Trace
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .analysis.corpus import record_corpus
-from .analysis.finder import correlation_matrix
-from .tasks.base import Task
+from lstm_viz.analysis.corpus import record_corpus
+from lstm_viz.analysis.finder import correlation_matrix
+from lstm_viz.tasks.base import Task
 
 TRACKING_THRESHOLD = 0.8  # |r| a unit needs to count as tracking the variable
 

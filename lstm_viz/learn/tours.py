@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
-from .plots import display_token, heatmap, label
-from .trace import Trace
+from lstm_viz.figures.heatmap import display_token, heatmap, label
+from lstm_viz.trace import Trace
 
 CAT_MODEL = "shipped/english-char-lstm"
 CAT_TEXT = "The cat sat on the mat."
@@ -219,7 +219,7 @@ def agreement_tour(
 
     trace: its recording of AGREEMENT_TEXT; plural: of AGREEMENT_PLURAL (same length); r:
     [layer, direction, unit] correlations with the subject's number over validation sentences
-    (lstm_viz.lessons.unit_correlations), or None to pick by the two sentences alone.
+    (lstm_viz.learn.lessons.unit_correlations), or None to pick by the two sentences alone.
     """
     tokens = [t.lower() for t in _tokens(trace)]
     top = trace.num_layers - 1

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .trace import Trace
+from lstm_viz.trace import Trace
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .checkpoints import OPTIMIZER, load_checkpoint, save_checkpoint
-from .models import PER_STEP, ModelConfig, SequenceModel
-from .tasks.base import IGNORE, Batch, Task
+from lstm_viz.models.checkpoints import OPTIMIZER, load_checkpoint, save_checkpoint
+from lstm_viz.models.sequence import PER_STEP, ModelConfig, SequenceModel
+from lstm_viz.tasks.base import IGNORE, Batch, Task
 
 LOWER_IS_BETTER = {"bits_per_token", "mse"}
 

@@ -20,8 +20,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._inputs import mask_padding, prepare_input, prepare_state, reverse_padded
-from .trace import RECORDED_NAMES, Trace
+from lstm_viz.recording.inputs import mask_padding, prepare_input, prepare_state, reverse_padded
+from lstm_viz.trace import RECORDED_NAMES, Trace
 
 
 class PeepholeLSTM(nn.Module):
@@ -169,7 +169,7 @@ def _run(module: PeepholeLSTM, input: Any, hx: Any, name: str, record: bool) -> 
         hidden = (hidden[0].squeeze(1), hidden[1].squeeze(1))
     trace = None
     if record:
-        from .recorder import recurrent_config
+        from lstm_viz.recording.recorder import recurrent_config
 
         stacked = {
             n: torch.stack(v).view(module.num_layers, dirs, batch, steps, size).detach().cpu()

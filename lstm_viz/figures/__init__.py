@@ -1,0 +1,10 @@
+"""Figures: plotly/altair builders and exports from a Trace. No st.* calls.
+
+heatmap.py      heatmaps of a quantity [unit x step], colour scales
+ordering.py     unit orderings (mean, variance, saturation, clustered)
+unit.py         one unit over time (lines) and the text coloured by it
+step.py         one step of one unit: the cell diagram, equations and sentences
+predictions.py  top-k next-token predictions
+compare.py      two recordings side by side and their difference
+export.py       a Trace as npz / parquet / csv bytes
+"""
