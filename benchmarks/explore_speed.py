@@ -34,10 +34,11 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from lstm_viz.figures.heatmap import display_token, plan_window  # noqa: E402
+from lstm_viz.figures.heatmap import plan_window  # noqa: E402
 from lstm_viz.models.checkpoints import save_checkpoint  # noqa: E402
 from lstm_viz.models.sequence import ModelConfig, SequenceModel  # noqa: E402
 from lstm_viz.models.vocab import Vocab  # noqa: E402
+from lstm_viz.quantities import display_token  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, start_server  # noqa: E402
 
 DEFAULT_SENTENCE = "The cat sat on the mat."

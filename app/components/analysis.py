@@ -46,7 +46,7 @@ from lstm_viz.analysis import (
     top_predictions,
 )
 from lstm_viz.analysis.corpus import Corpus
-from lstm_viz.figures.heatmap import label
+from lstm_viz.quantities import label
 from lstm_viz.trace import DIRECTION_NAMES
 
 MAX_STEPS = 20_000  # real steps a corpus holds at most (the page says so)

@@ -13,8 +13,8 @@ import streamlit as st
 from app import state
 from app.resources import ModelRef, find_model
 from lstm_viz import Trace
-from lstm_viz.figures.heatmap import display_order, label
 from lstm_viz.figures.ordering import ORDERING_LABELS, ORDERINGS
+from lstm_viz.quantities import display_order, label
 
 VIEW_LABELS = {
     "heatmaps": "🌡️ Heatmaps",

@@ -19,7 +19,7 @@ from app.resources import ModelRef, _load_checkpoint, _read_input, model_version
 from lstm_viz import Trace
 from lstm_viz.figures.compare import difference, mismatch
 from lstm_viz.figures.export import FORMATS, MIME, trace_bytes
-from lstm_viz.figures.heatmap import display_order, heatmap, label
+from lstm_viz.figures.heatmap import heatmap
 from lstm_viz.figures.ordering import order_units
 from lstm_viz.figures.predictions import (
     is_language_model,
@@ -29,6 +29,7 @@ from lstm_viz.figures.predictions import (
 )
 from lstm_viz.figures.step import step_diagram, step_equations, step_numbers, step_sentences
 from lstm_viz.figures.unit import coloured_text_html, unit_lines
+from lstm_viz.quantities import display_order, label
 
 PLAY_DELAY_S = 0.6  # seconds per step while playing
 PLAY_DELAY_KEY = "explore.play_delay"  # tests set it to 0 to play without waiting

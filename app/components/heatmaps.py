@@ -13,15 +13,8 @@ from collections.abc import Sequence
 import streamlit as st
 
 from lstm_viz import DIRECTION_NAMES, Trace
-from lstm_viz.figures.heatmap import (
-    DEFAULT_MAX_STEPS,
-    DEFAULT_MAX_UNITS,
-    display_order,
-    display_token,
-    heatmap,
-    label,
-    plan_window,
-)
+from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS, heatmap, plan_window
+from lstm_viz.quantities import display_order, display_token, label
 
 MAX_CHIPS = 400  # tokens drawn as chips; the rest are counted
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -141,9 +134,9 @@ def render_heatmaps(
     ``columns`` columns, gates first. Wide layers get a unit-window picker; long inputs are
     averaged over windows of steps, and the page says so above the charts.
 
-    ``units``: the unit indices to show, in order (lstm_viz.figures.ordering), shared by every heatmap
-    of the same width; ``config``: the plotly config (default PLOTLY_CONFIG); ``highlight``: a
-    unit whose row is outlined in every heatmap (when it is on screen)."""
+    ``units``: the unit indices to show, in order (lstm_viz.figures.ordering), shared by every
+    heatmap of the same width; ``config``: the plotly config (default PLOTLY_CONFIG);
+    ``highlight``: a unit whose row is outlined in every heatmap (when it is on screen)."""
     widest = max(trace[n].shape[-1] for n in trace.names)
     if units is not None:
         widest = len(units)

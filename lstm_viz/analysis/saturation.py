@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lstm_viz.figures.heatmap import GATES, QUANTITY_SYMBOLS, display_order, label
+from lstm_viz.quantities import GATES, QUANTITY_SYMBOLS, display_order, label
 
 from ..trace import DIRECTION_NAMES, Trace
 from ._common import valid_mask

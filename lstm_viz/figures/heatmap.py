@@ -22,126 +22,19 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_viz.trace import DIRECTION_NAMES, Trace
-
-# What each recorded quantity is, for people. One place: every page uses these.
-QUANTITY_LABELS: dict[str, str] = {
-    "forget_gate": "Forget gate f (keeps old memory, 0 to 1)",
-    "input_gate": "Input gate i (lets the candidate in, 0 to 1)",
-    "candidate": "Candidate g (what could be written, -1 to 1)",
-    "output_gate": "Output gate o (exposes memory, 0 to 1)",
-    "cell": "Cell state c (the memory)",
-    "hidden": "Hidden state h (what the unit outputs)",
-    "reset_gate": "Reset gate r (how much old state the proposal sees, 0 to 1)",
-    "update_gate": "Update gate z (keeps the old state, 0 to 1)",
-    "new_gate": "New gate n (the proposed state, -1 to 1)",
-    "pre_activation": "Pre-activation (what enters the nonlinearity)",
-}
-
-# The letter each quantity goes by in the equations (hover text, colour bars).
-QUANTITY_SYMBOLS: dict[str, str] = {
-    "forget_gate": "f",
-    "input_gate": "i",
-    "candidate": "g",
-    "output_gate": "o",
-    "cell": "c",
-    "hidden": "h",
-    "reset_gate": "r",
-    "update_gate": "z",
-    "new_gate": "n",
-    "pre_activation": "a",
-}
-
-# The order pages lay heatmaps out in: the gates as the equations read them, then the states.
-DISPLAY_ORDER: tuple[str, ...] = (
-    "forget_gate",
-    "input_gate",
-    "candidate",
-    "output_gate",
-    "reset_gate",
-    "update_gate",
-    "new_gate",
-    "pre_activation",
-    "cell",
-    "hidden",
+from lstm_viz.figures.colours import DIVERGING, colour_scale, max_abs, short_number
+from lstm_viz.quantities import (
+    BOUNDED,
+    GATES,
+    QUANTITY_SYMBOLS,
+    display_order,
+    display_token,
+    label,
 )
-
-GATES = frozenset({"input_gate", "forget_gate", "output_gate", "reset_gate", "update_gate"})
-BOUNDED = frozenset({"candidate", "hidden", "new_gate"})  # tanh outputs: [-1, 1]
-UNBOUNDED = frozenset({"cell", "pre_activation"})
-
-# Sequential for [0, 1] (dark = closed, bright = open); diverging blue-white-red for signed values.
-SEQUENTIAL = "Viridis"
-DIVERGING = [
-    [0.0, "#2166ac"],
-    [0.25, "#92c5de"],
-    [0.5, "#f7f7f7"],
-    [0.75, "#f4a582"],
-    [1.0, "#b2182b"],
-]
+from lstm_viz.trace import DIRECTION_NAMES, Trace
 
 DEFAULT_MAX_STEPS = 300  # columns: about what a half-width chart shows legibly
 DEFAULT_MAX_UNITS = 64  # rows
-
-
-def label(quantity: str) -> str:
-    """The human label of a recorded quantity (falls back to the name)."""
-    return QUANTITY_LABELS.get(quantity, quantity.replace("_", " ").capitalize())
-
-
-def display_order(names: tuple[str, ...] | list[str]) -> list[str]:
-    """``names`` in the order pages show them (unknown names last, in their own order)."""
-    rank = {name: i for i, name in enumerate(DISPLAY_ORDER)}
-    return sorted(names, key=lambda n: rank.get(n, len(rank)))
-
-
-def colour_scale(quantity: str, values: np.ndarray | None = None) -> dict:
-    """The colour scale of ``quantity``, the same on every page.
-
-    Returns dict(colorscale, zmin, zmax, title) plus zmid for diverging scales; pass it to a
-    plotly heatmap (``title`` goes to the colour bar). Unbounded quantities (cell,
-    pre_activation) need ``values`` to set their symmetric range +-max|value|; a hidden state
-    outside [-1, 1] (a ReLU RNN's) is treated as unbounded too.
-    """
-    symbol = QUANTITY_SYMBOLS.get(quantity, quantity)
-    if quantity in GATES:
-        return dict(colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0, title=f"{symbol}<br>0 to 1")
-    if values is None and quantity not in BOUNDED:
-        raise ValueError(f"the colour range of {quantity!r} depends on its values: pass them")
-    bound = _max_abs(values)
-    if quantity in BOUNDED and bound <= 1.0 + 1e-6:
-        return dict(
-            colorscale=DIVERGING, zmin=-1.0, zmax=1.0, zmid=0.0, title=f"{symbol}<br>-1 to 1"
-        )
-    # Unbounded (or a bounded name whose values left [-1, 1]): symmetric, the range said.
-    bound = bound if bound > 0 else 1.0
-    return dict(
-        colorscale=DIVERGING,
-        zmin=-bound,
-        zmax=bound,
-        zmid=0.0,
-        title=f"{symbol}<br>±{_short(bound)}",
-    )
-
-
-def _max_abs(values: np.ndarray | None) -> float:
-    if values is None:
-        return 0.0
-    array = np.asarray(values, dtype=np.float64)
-    finite = array[np.isfinite(array)]
-    return float(np.abs(finite).max()) if finite.size else 0.0
-
-
-def _short(x: float) -> str:
-    return f"{x:.3g}"
-
-
-def display_token(token: str) -> str:
-    """A token as a label: spaces, tabs and line breaks made visible."""
-    if token == "":
-        return "∅"
-    visible = token.replace(" ", "␣").replace("\t", "⇥").replace("\n", "⏎").replace("\r", "␍")
-    return visible if len(visible) <= 12 else visible[:11] + "…"
 
 
 @dataclass(frozen=True)
@@ -213,8 +106,8 @@ def heatmap_grid(
 ) -> np.ndarray:
     """The values a heatmap shows: [unit, column] float32, units of the window, steps averaged.
 
-    ``units``: the unit indices to show, in order (see lstm_viz.figures.ordering); the window's unit range
-    then counts positions in that list.
+    ``units``: the unit indices to show, in order (see lstm_viz.figures.ordering); the window's
+    unit range then counts positions in that list.
     """
     direction = _direction_index(trace, direction)
     grid = trace[quantity][layer, direction, batch].numpy().astype(np.float32)  # [time, unit]
@@ -248,9 +141,9 @@ def heatmap(
     """One quantity of one layer, direction and batch element: units down, time across.
 
     ``units`` (optional): which units to show, in this order, e.g. ``order_units(...)`` from
-    lstm_viz.figures.ordering; the y axis then labels each row with its unit index. ``difference``: the
-    trace holds differences of two recordings (see lstm_viz.figures.compare): a diverging scale centred
-    on 0 for every quantity, gates fixed to -1..1.
+    lstm_viz.figures.ordering; the y axis then labels each row with its unit index.
+    ``difference``: the trace holds differences of two recordings (see lstm_viz.figures.compare):
+    a diverging scale centred on 0 for every quantity, gates fixed to -1..1.
 
     x is the step (columns labelled with the tokens), y the unit (0 at the top). Hover shows
     the token, step, unit, the value, and every other recorded quantity at that cell. Padded
@@ -371,13 +264,13 @@ def difference_scale(quantity: str, values: np.ndarray | None = None) -> dict:
     symmetric around 0 with the range said (like :func:`colour_scale`)."""
     symbol = "Δ" + QUANTITY_SYMBOLS.get(quantity, quantity)
     fixed = 1.0 if quantity in GATES else 2.0 if quantity in BOUNDED else None
-    bound = fixed if fixed is not None else (_max_abs(values) or 1.0)
+    bound = fixed if fixed is not None else (max_abs(values) or 1.0)
     return dict(
         colorscale=DIVERGING,
         zmin=-bound,
         zmax=bound,
         zmid=0.0,
-        title=f"{symbol}<br>±{_short(bound)}",
+        title=f"{symbol}<br>±{short_number(bound)}",
     )
 
 

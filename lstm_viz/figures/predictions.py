@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lstm_viz.figures.heatmap import display_token
 from lstm_viz.models.vocab import Vocab
+from lstm_viz.quantities import display_token
 
 
 def is_language_model(model: torch.nn.Module, vocab: Vocab | None) -> bool:

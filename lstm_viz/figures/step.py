@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 
-from lstm_viz.figures.heatmap import DIVERGING, SEQUENTIAL
+from lstm_viz.figures.colours import colour, ink
 from lstm_viz.trace import Trace
 
 
@@ -134,24 +133,6 @@ def step_sentences(numbers: StepNumbers) -> list[str]:
     ]
 
 
-def _colour(value: float, gate: bool, bound: float = 1.0) -> str:
-    if not np.isfinite(value):
-        return "#cccccc"
-    if gate:
-        return sample_colorscale(SEQUENTIAL, [float(np.clip(value, 0, 1))])[0]
-    position = float(np.clip(0.5 + 0.5 * value / bound, 0, 1))
-    return sample_colorscale(DIVERGING, [position])[0]
-
-
-def _ink(colour: str) -> str:
-    """Black or white text, whichever reads better on ``colour`` ('rgb(r, g, b)' or '#rrggbb')."""
-    if colour.startswith("#"):
-        r, g, b = (int(colour[k : k + 2], 16) for k in (1, 3, 5))
-    else:
-        r, g, b = (float(x) for x in colour[colour.index("(") + 1 : -1].split(",")[:3])
-    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
-
-
 def step_diagram(numbers: StepNumbers) -> go.Figure:
     """The cell at one step as a small diagram: boxes coloured like the heatmaps, with the
     numbers. LSTM: c[t-1] -(×f)-> + -> c[t] -> tanh -(×o)-> h[t], and i×g joining at the +.
@@ -222,7 +203,7 @@ def step_diagram(numbers: StepNumbers) -> go.Figure:
             startstandoff=22,
         )
     for name, value, x, y, gate, b in boxes:
-        fill = _colour(value, gate, b)
+        fill = colour(value, gate, b)
         figure.add_shape(
             type="rect",
             x0=x - 0.6,
@@ -238,7 +219,7 @@ def step_diagram(numbers: StepNumbers) -> go.Figure:
             y=y,
             text=f"{name}<br><b>{value:.3f}</b>",
             showarrow=False,
-            font=dict(color=_ink(fill), size=12),
+            font=dict(color=ink(fill), size=12),
         )
     xs = [b[2] for b in boxes]
     figure.update_layout(

@@ -12,15 +12,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from lstm_viz.figures.heatmap import (
-    GATES,
-    QUANTITY_SYMBOLS,
-    colour_scale,
-    display_order,
-    display_token,
-    label,
-)
-from lstm_viz.figures.step import _colour, _ink
+from lstm_viz.figures.colours import colour, colour_scale, ink
+from lstm_viz.quantities import GATES, QUANTITY_SYMBOLS, display_order, display_token, label
 from lstm_viz.trace import Trace
 
 STATES = frozenset({"candidate", "cell", "hidden", "new_gate", "pre_activation"})
@@ -119,12 +112,13 @@ def coloured_text_html(
     bound = float(scale["zmax"])
     spans = []
     for step, (token, value) in enumerate(zip(tokens[:max_tokens], values, strict=False)):
-        fill = _colour(float(value), gate, bound)
-        ink = _ink(fill) if fill.startswith(("rgb", "#")) else "#111111"
+        fill = colour(float(value), gate, bound)
+        text_colour = ink(fill) if fill.startswith(("rgb", "#")) else "#111111"
         tip = html.escape(f"step {step} · {token!r} · {value:.3f}")
         text = html.escape(token).replace("\n", "⏎<br>") if token else "∅"
         spans.append(
-            f'<span class="lv-char" style="background:{fill};color:{ink};white-space:pre-wrap;'
+            f'<span class="lv-char" style="background:{fill};color:{text_colour};'
+            "white-space:pre-wrap;"
             f'font-family:monospace;padding:1px 0" title="{tip}">{text}</span>'
         )
     if len(tokens) > max_tokens:

@@ -6,9 +6,10 @@ unsafe_allow_html=True)`` and a test can read every number back.
                        cell=0.9, hidden=0.43, cell_prev=0.7, hidden_prev=0.1, x=1.0)
     svg = trace_diagram(trace, step=3, unit=5)   # one unit of a recording at one step
 
-Boxes are coloured with the scales every page uses (``lstm_viz.figures.heatmap``): gates on the sequential
-0..1 scale, candidate and hidden on the diverging -1..1 scale, the cell state on a diverging scale
-symmetric around 0. Each box is ``<g class="lv-node" data-name=... data-value=...>``.
+Boxes are coloured with the scales every page uses (``lstm_viz.figures.colours``): gates on the
+sequential 0..1 scale, candidate and hidden on the diverging -1..1 scale, the cell state on a
+diverging scale symmetric around 0.
+Each box is ``<g class="lv-node" data-name=... data-value=...>``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import math
 
 from plotly.colors import sample_colorscale
 
-from lstm_viz.figures.heatmap import DIVERGING, SEQUENTIAL, display_token
+from lstm_viz.figures.colours import DIVERGING, SEQUENTIAL
+from lstm_viz.quantities import display_token
 from lstm_viz.trace import Trace
 
 WIDTH, HEIGHT = 900, 410

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_viz.figures.heatmap import display_token, heatmap, label
+from lstm_viz.figures.heatmap import heatmap
+from lstm_viz.quantities import display_token, label
 from lstm_viz.trace import Trace
 
 CAT_MODEL = "shipped/english-char-lstm"

@@ -24,9 +24,9 @@ from lstm_viz.analysis import (
     record_corpus,
     saturation,
 )
-from lstm_viz.figures.heatmap import label
 from lstm_viz.models.checkpoints import load_checkpoint, models_dir, save_checkpoint
 from lstm_viz.models.sequence import SequenceModel
+from lstm_viz.quantities import label
 from lstm_viz.tasks import make_task
 from lstm_viz.training.trainer import model_config_for
 from tests.app.test_explore_page import decode

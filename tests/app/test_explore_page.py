@@ -13,10 +13,10 @@ from streamlit.testing.v1 import AppTest
 from app import state
 from app.resources import MAX_EXPLORE_STEPS
 from lstm_viz import record
-from lstm_viz.figures.heatmap import display_order
 from lstm_viz.models.checkpoints import load_checkpoint, models_dir, save_checkpoint
 from lstm_viz.models.sequence import ModelConfig, SequenceModel
 from lstm_viz.models.vocab import Vocab
+from lstm_viz.quantities import display_order
 
 ENTRYPOINT = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 TEXT_KEY = "explore.text.trained/{name}"

@@ -1,4 +1,4 @@
-"""lstm_viz.figures.heatmap: heatmaps show the trace's values exactly, colour scales follow STYLE.md."""
+"""lstm_viz.figures: heatmaps show the trace's values exactly, colour scales follow STYLE.md."""
 
 from __future__ import annotations
 
@@ -8,13 +8,9 @@ import torch
 from torch import nn
 
 from lstm_viz import record
-from lstm_viz.figures.heatmap import (
-    QUANTITY_LABELS,
-    QUANTITY_SYMBOLS,
-    colour_scale,
-    display_order,
-    heatmap,
-)
+from lstm_viz.figures.colours import colour_scale
+from lstm_viz.figures.heatmap import heatmap
+from lstm_viz.quantities import QUANTITY_LABELS, QUANTITY_SYMBOLS, display_order
 
 
 def lstm_trace(steps=7, hidden=5, layers=2, bidirectional=True, batch=2, seed=0):

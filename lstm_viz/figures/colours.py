@@ -1,0 +1,83 @@
+"""Colours in one place: every page colours a quantity through :func:`colour_scale`.
+
+STYLE.md, "Colour and units": gates in [0, 1] on a sequential scale fixed to 0..1; candidate and
+hidden in [-1, 1] on a diverging scale centred on 0; the cell state (unbounded) diverging,
+symmetric around 0, with its range said in the colour bar's title.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from plotly.colors import sample_colorscale
+
+from lstm_viz.quantities import BOUNDED, GATES, QUANTITY_SYMBOLS
+
+# Sequential for [0, 1] (dark = closed, bright = open); diverging blue-white-red for signed values.
+SEQUENTIAL = "Viridis"
+DIVERGING = [
+    [0.0, "#2166ac"],
+    [0.25, "#92c5de"],
+    [0.5, "#f7f7f7"],
+    [0.75, "#f4a582"],
+    [1.0, "#b2182b"],
+]
+
+
+def colour_scale(quantity: str, values: np.ndarray | None = None) -> dict:
+    """The colour scale of ``quantity``, the same on every page.
+
+    Returns dict(colorscale, zmin, zmax, title) plus zmid for diverging scales; pass it to a
+    plotly heatmap (``title`` goes to the colour bar). Unbounded quantities (cell,
+    pre_activation) need ``values`` to set their symmetric range +-max|value|; a hidden state
+    outside [-1, 1] (a ReLU RNN's) is treated as unbounded too.
+    """
+    symbol = QUANTITY_SYMBOLS.get(quantity, quantity)
+    if quantity in GATES:
+        return dict(colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0, title=f"{symbol}<br>0 to 1")
+    if values is None and quantity not in BOUNDED:
+        raise ValueError(f"the colour range of {quantity!r} depends on its values: pass them")
+    bound = max_abs(values)
+    if quantity in BOUNDED and bound <= 1.0 + 1e-6:
+        return dict(
+            colorscale=DIVERGING, zmin=-1.0, zmax=1.0, zmid=0.0, title=f"{symbol}<br>-1 to 1"
+        )
+    # Unbounded (or a bounded name whose values left [-1, 1]): symmetric, the range said.
+    bound = bound if bound > 0 else 1.0
+    return dict(
+        colorscale=DIVERGING,
+        zmin=-bound,
+        zmax=bound,
+        zmid=0.0,
+        title=f"{symbol}<br>±{short_number(bound)}",
+    )
+
+
+def max_abs(values: np.ndarray | None) -> float:
+    if values is None:
+        return 0.0
+    array = np.asarray(values, dtype=np.float64)
+    finite = array[np.isfinite(array)]
+    return float(np.abs(finite).max()) if finite.size else 0.0
+
+
+def short_number(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def colour(value: float, gate: bool, bound: float = 1.0) -> str:
+    """The colour of one value: sequential 0..1 for a gate, else diverging over +-bound."""
+    if not np.isfinite(value):
+        return "#cccccc"
+    if gate:
+        return sample_colorscale(SEQUENTIAL, [float(np.clip(value, 0, 1))])[0]
+    position = float(np.clip(0.5 + 0.5 * value / bound, 0, 1))
+    return sample_colorscale(DIVERGING, [position])[0]
+
+
+def ink(colour: str) -> str:
+    """Black or white text, whichever reads better on ``colour`` ('rgb(r, g, b)' or '#rrggbb')."""
+    if colour.startswith("#"):
+        r, g, b = (int(colour[k : k + 2], 16) for k in (1, 3, 5))
+    else:
+        r, g, b = (float(x) for x in colour[colour.index("(") + 1 : -1].split(",")[:3])
+    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"

@@ -1,0 +1,74 @@
+"""The recorded quantities, for people: one dictionary of names, labels, symbols, ranges and order.
+
+Figures, lessons, analyses and importers all read these, so a quantity is named, ordered and
+bounded the same way everywhere. Names are the Trace's (see trace.RECORDED_NAMES): full words,
+``forget_gate`` not ``f``; the letters are the equations' (Hochreiter & Schmidhuber 1997; Gers et
+al. 2000 for the forget gate; Cho et al. 2014 for the GRU's reset, update and new gates).
+"""
+
+from __future__ import annotations
+
+# What each recorded quantity is, for people. One place: every page uses these.
+QUANTITY_LABELS: dict[str, str] = {
+    "forget_gate": "Forget gate f (keeps old memory, 0 to 1)",
+    "input_gate": "Input gate i (lets the candidate in, 0 to 1)",
+    "candidate": "Candidate g (what could be written, -1 to 1)",
+    "output_gate": "Output gate o (exposes memory, 0 to 1)",
+    "cell": "Cell state c (the memory)",
+    "hidden": "Hidden state h (what the unit outputs)",
+    "reset_gate": "Reset gate r (how much old state the proposal sees, 0 to 1)",
+    "update_gate": "Update gate z (keeps the old state, 0 to 1)",
+    "new_gate": "New gate n (the proposed state, -1 to 1)",
+    "pre_activation": "Pre-activation (what enters the nonlinearity)",
+}
+
+# The letter each quantity goes by in the equations (hover text, colour bars).
+QUANTITY_SYMBOLS: dict[str, str] = {
+    "forget_gate": "f",
+    "input_gate": "i",
+    "candidate": "g",
+    "output_gate": "o",
+    "cell": "c",
+    "hidden": "h",
+    "reset_gate": "r",
+    "update_gate": "z",
+    "new_gate": "n",
+    "pre_activation": "a",
+}
+
+# The order pages lay heatmaps out in: the gates as the equations read them, then the states.
+DISPLAY_ORDER: tuple[str, ...] = (
+    "forget_gate",
+    "input_gate",
+    "candidate",
+    "output_gate",
+    "reset_gate",
+    "update_gate",
+    "new_gate",
+    "pre_activation",
+    "cell",
+    "hidden",
+)
+
+GATES = frozenset({"input_gate", "forget_gate", "output_gate", "reset_gate", "update_gate"})
+BOUNDED = frozenset({"candidate", "hidden", "new_gate"})  # tanh outputs: [-1, 1]
+UNBOUNDED = frozenset({"cell", "pre_activation"})
+
+
+def label(quantity: str) -> str:
+    """The human label of a recorded quantity (falls back to the name)."""
+    return QUANTITY_LABELS.get(quantity, quantity.replace("_", " ").capitalize())
+
+
+def display_order(names: tuple[str, ...] | list[str]) -> list[str]:
+    """``names`` in the order pages show them (unknown names last, in their own order)."""
+    rank = {name: i for i, name in enumerate(DISPLAY_ORDER)}
+    return sorted(names, key=lambda n: rank.get(n, len(rank)))
+
+
+def display_token(token: str) -> str:
+    """A token as a label: spaces, tabs and line breaks made visible."""
+    if token == "":
+        return "∅"
+    visible = token.replace(" ", "␣").replace("\t", "⇥").replace("\n", "⏎").replace("\r", "␍")
+    return visible if len(visible) <= 12 else visible[:11] + "…"
