@@ -23,6 +23,7 @@ import torch
 from plotly.subplots import make_subplots
 from torch import nn
 
+from lstm_viz.recording import naming
 from lstm_viz.recording.recorder import recurrent_config
 
 from ..trace import RECORDED_NAMES, Trace
@@ -105,7 +106,7 @@ def run_lstm(
         for layer in range(rnn.num_layers):
             outputs = []
             for d in range(dirs):
-                suffix = f"_l{layer}" + ("_reverse" if d else "")
+                suffix = naming.suffix(layer, d)
                 w_ih = getattr(rnn, "weight_ih" + suffix)
                 w_hh = getattr(rnn, "weight_hh" + suffix)
                 w_hr = getattr(rnn, "weight_hr" + suffix) if proj else None

@@ -13,6 +13,8 @@ from typing import Any
 
 import torch
 
+from lstm_viz.recording.naming import GATE_BLOCKS, suffix
+
 # ---- limits (the Upload page states them) -------------------------------------------------------
 
 MAX_FILE_MB = 200  # the largest file read; .streamlit/config.toml's maxUploadSize says the same
@@ -30,7 +32,6 @@ KIND_LABELS = {
     "rnn_tanh": "RNN (tanh)",
     "rnn_relu": "RNN (relu)",
 }
-GATES = {"lstm": 4, "peephole_lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
 
 
 class ModelFileError(ValueError):
@@ -149,13 +150,9 @@ class ImportedFile:
 # ---- shared checks ------------------------------------------------------------------------------
 
 
-def suffix(layer: int, direction: int) -> str:
-    return f"_l{layer}" + ("_reverse" if direction else "")
-
-
 def expected_shapes(layer: RecurrentLayer) -> dict[str, tuple[int, ...]]:
     """Every parameter the PyTorch module for ``layer`` has, with its shape."""
-    gates = GATES[layer.kind] * layer.hidden_size
+    gates = GATE_BLOCKS[layer.kind] * layer.hidden_size
     out = layer.proj_size or layer.hidden_size
     shapes: dict[str, tuple[int, ...]] = {}
     for k in range(layer.num_layers):

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from lstm_viz.recording.naming import suffix
+
 from ._core import (
     ImportedFile,
     Linear,
@@ -419,7 +421,7 @@ def _recurrent_layer(halves: list[_KerasLayer], filename: str) -> RecurrentLayer
         hidden, input_size = units, kernel.shape[0]
         if has_bias is None:
             has_bias = bias is not None
-        s = "_l0" + ("_reverse" if d else "")
+        s = suffix(0, d)
         order = _GRU_ORDER if kind == "gru" else tuple(range(gates))
         weights["weight_ih" + s] = _reorder(kernel.T, order, units)
         weights["weight_hh" + s] = _reorder(recurrent.T, order, units)
@@ -501,7 +503,7 @@ def _keras_difference(keras: Any, layer: RecurrentLayer, x: torch.Tensor, trace:
     directions = [False, True] if layer.bidirectional else [False]
     diffs = []
     for d, backwards in enumerate(directions):
-        s = "_l0" + ("_reverse" if d else "")
+        s = suffix(0, d)
         args = dict(return_sequences=True, go_backwards=backwards, use_bias=layer.bias)
         if class_name == "SimpleRNN":
             cell = keras.layers.SimpleRNN(

@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import torch
 
-GATES = ("input", "forget", "candidate", "output")  # PyTorch's order: i, f, g, o
+GATE_ORDER = ("input", "forget", "candidate", "output")  # PyTorch's order: i, f, g, o
 SYMBOLS = {"input": "i", "forget": "f", "candidate": "g", "output": "o"}
 TRACE_NAMES = {  # the names lstm_viz.record uses
     "input": "input_gate",
@@ -60,9 +60,9 @@ class CellParams:
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """PyTorch's layout: (weight_ih [4, 1], weight_hh [4, 1], bias [4]), gates i, f, g, o."""
-        w_x = np.array([[self.weight(g, "x")] for g in GATES], dtype=np.float64)
-        w_h = np.array([[self.weight(g, "h")] for g in GATES], dtype=np.float64)
-        b = np.array([self.weight(g, "bias") for g in GATES], dtype=np.float64)
+        w_x = np.array([[self.weight(g, "x")] for g in GATE_ORDER], dtype=np.float64)
+        w_h = np.array([[self.weight(g, "h")] for g in GATE_ORDER], dtype=np.float64)
+        b = np.array([self.weight(g, "bias") for g in GATE_ORDER], dtype=np.float64)
         return w_x, w_h, b
 
     def to_lstm(self, dtype: torch.dtype = torch.float32) -> torch.nn.LSTM:
@@ -104,7 +104,7 @@ class RNNParams:
 class LSTMStep:
     """Every number of one LSTM step. Arrays are [units] float64 (shape [1] for the playground).
 
-    pre: gate -> its pre-activation (what enters the sigmoid or tanh), gates as in GATES.
+    pre: gate -> its pre-activation (what enters the sigmoid or tanh), gates as in GATE_ORDER.
     """
 
     x: np.ndarray  # [input_size]
@@ -191,7 +191,7 @@ def lstm_step(
         raise ValueError(f"weight_hh must be [{4 * units}, {units}], got {w_hh.shape}")
     b = np.zeros(4 * units) if bias is None else _vector(bias, "bias")
     z = w_ih @ x + w_hh @ h + b  # [4H], gates i, f, g, o
-    pre = {gate: z[k * units : (k + 1) * units] for k, gate in enumerate(GATES)}
+    pre = {gate: z[k * units : (k + 1) * units] for k, gate in enumerate(GATE_ORDER)}
     i, f, o = sigmoid(pre["input"]), sigmoid(pre["forget"]), sigmoid(pre["output"])
     g = np.tanh(pre["candidate"])
     cell = f * c + i * g
@@ -295,7 +295,7 @@ def equations(step: LSTMStep, params: CellParams) -> dict[str, str]:
     keys "input", "forget", "candidate", "output", "cell", "hidden"."""
     x, h, c_prev = float(step.x[0]), float(step.hidden_prev[0]), float(step.cell_prev[0])
     out = {}
-    for gate in GATES:
+    for gate in GATE_ORDER:
         s = SYMBOLS[gate]
         squash = "\\tanh" if gate == "candidate" else "\\sigma"
         z = float(step.pre[gate][0])

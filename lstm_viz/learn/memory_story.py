@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lstm_viz.learn.cell_step import GATES, CellParams, RNNParams
+from lstm_viz.learn.cell_step import GATE_ORDER, CellParams, RNNParams
 
 # The story's cells: the LSTM's input gate opens and its candidate writes +0.96 when x = 1,
 # and both stay shut when x = 0, so after step 0 only the forget gate decides what stays.
@@ -76,7 +76,9 @@ def signal_then_gap(gap: int, signal: float = 1.0) -> np.ndarray:
 
 
 def _gate_rows(params: CellParams) -> list[tuple[float, float, float]]:
-    return [(params.weight(g, "x"), params.weight(g, "h"), params.weight(g, "bias")) for g in GATES]
+    return [
+        (params.weight(g, "x"), params.weight(g, "h"), params.weight(g, "bias")) for g in GATE_ORDER
+    ]
 
 
 def memory_story(inputs, lstm: CellParams = STORY_LSTM, rnn: RNNParams = STORY_RNN) -> MemoryStory:

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from lstm_viz.recording.inputs import mask_padding, prepare_input, prepare_state, reverse_padded
+from lstm_viz.recording.naming import suffix
 from lstm_viz.trace import RECORDED_NAMES, Trace
 
 
@@ -52,7 +53,7 @@ class PeepholeLSTM(nn.Module):
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * dirs
             for d in range(dirs):
-                sfx = f"_l{layer}" + ("_reverse" if d else "")
+                sfx = suffix(layer, d)
                 self.register_parameter(
                     "weight_ih" + sfx, nn.Parameter(torch.empty(4 * hidden_size, layer_input))
                 )
@@ -115,7 +116,7 @@ def _run(module: PeepholeLSTM, input: Any, hx: Any, name: str, record: bool) -> 
     for layer in range(module.num_layers):
         outputs = []
         for d in range(dirs):
-            sfx = f"_l{layer}" + ("_reverse" if d else "")
+            sfx = suffix(layer, d)
             w_ih, w_hh = getattr(module, "weight_ih" + sfx), getattr(module, "weight_hh" + sfx)
             p_i, p_f, p_o = getattr(module, "weight_peephole" + sfx)  # each [H]
             bias = (

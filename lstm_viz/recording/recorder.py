@@ -26,6 +26,7 @@ from lstm_viz.recording.inputs import (
     prepare_input,
     prepare_state,
 )
+from lstm_viz.recording.naming import suffix
 from lstm_viz.recording.peephole import PeepholeLSTM, peephole_forward_with_trace
 from lstm_viz.recording.replay import LayerWeights
 from lstm_viz.trace import RECORDED_NAMES, Trace
@@ -372,23 +373,19 @@ def _pack(
     )
 
 
-def _suffix(layer: int, direction: int) -> str:
-    return f"_l{layer}" + ("_reverse" if direction else "")
-
-
 def _layer_params(module: nn.RNNBase, layer: int, direction: int) -> list[torch.Tensor]:
     """This layer-direction's parameters in the order the fused kernels take them."""
     names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if module.bias else [])
     if getattr(module, "proj_size", 0) > 0:
         names.append("weight_hr")
-    return [getattr(module, n + _suffix(layer, direction)) for n in names]
+    return [getattr(module, n + suffix(layer, direction)) for n in names]
 
 
 def _layer_weights(
     module: nn.Module, layer: int, direction: int, dtype: torch.dtype
 ) -> LayerWeights:
     def get(n: str) -> torch.Tensor | None:
-        w = getattr(module, n + _suffix(layer, direction), None)
+        w = getattr(module, n + suffix(layer, direction), None)
         return None if w is None else w.to(dtype)
 
     return LayerWeights(
