@@ -12,7 +12,7 @@
 Every function takes and returns plain data (Trace, numpy, pandas, plotly); no streamlit.
 """
 
-from .corpus import Corpus, concat_traces, record_corpus, span_text, task_from_info
+from .corpus import Corpus, concat_traces, record_corpus, span_text
 from .finder import (
     BUILT_IN,
     FEATURE_LABELS,
@@ -71,7 +71,6 @@ __all__ = [
     "similar_spans",
     "span_text",
     "split_rows",
-    "task_from_info",
     "token_features",
     "top_predictions",
     "top_units",

@@ -230,21 +230,6 @@ def _pad_cat(inputs: list[torch.Tensor], steps: int) -> torch.Tensor:
     return torch.cat(padded)
 
 
-def task_from_info(info: dict):
-    """The task a checkpoint was trained on, rebuilt from its config.json "task" entry, or
-    None when it names none or it cannot be rebuilt (an old or foreign checkpoint, or a task
-    built from the user's own data, which the checkpoint does not keep)."""
-    from ..tasks import TASKS, make_task
-
-    task = (info or {}).get("task") or {}
-    if task.get("name") not in TASKS:
-        return None
-    try:
-        return make_task(task["name"], **(task.get("params") or {}))
-    except (ValueError, TypeError):
-        return None
-
-
 def span_text(
     tokens: Sequence[str], start: int, stop: int, context: int = 8, joiner: str | None = None
 ) -> str:

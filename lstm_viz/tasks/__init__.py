@@ -4,16 +4,18 @@
     for batch in task.batches("train", batch_size=32):
         batch.inputs, batch.targets, batch.lengths, batch.hidden
 
-``TASKS`` lists them for a UI: name, title, a one-line description, the factory, and default
-parameters (plain ints, floats and strs) with their allowed ranges.
+``TASKS`` lists them for a UI: name, title, a one-line description, the factory, and the allowed
+ranges of its parameters. Each parameter's default is written once, in the factory's signature;
+``TaskSpec.defaults`` reads it from there for the registry, the CLI and the Train page.
 """
 
 from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .base import IGNORE, Batch, Objective, Task
 from .classify import agreement_task, parity_task
@@ -34,9 +36,13 @@ __all__ = [
     "Objective",
     "Task",
     "TaskSpec",
+    "from_info",
     "make_task",
     "subject_number",
 ]
+
+if TYPE_CHECKING:
+    from lstm_viz.models.checkpoints import TaskInfo
 
 Number = int | float
 
@@ -49,12 +55,25 @@ class TaskSpec:
     title: str
     description: str  # one line
     factory: Callable[..., Task]
-    defaults: dict[str, Number | str]  # the parameters a UI renders as inputs, with defaults
     limits: dict[str, tuple[Number, Number]] = field(default_factory=dict)  # inclusive ranges
 
     def parameters(self) -> list[str]:
         """Every parameter the factory takes (the defaults, plus e.g. csv's mean and std)."""
         return list(inspect.signature(self.factory).parameters)
+
+    @property
+    def defaults(self) -> dict[str, Number | str]:
+        """The parameters a UI renders as inputs, with their defaults, read from the factory's
+        signature (written once, there): a required parameter (the user's text or CSV) is
+        text, "" by default; an optional one that defaults to None (csv's mean and std) is
+        left out."""
+        found: dict[str, Number | str] = {}
+        for name, parameter in inspect.signature(self.factory).parameters.items():
+            if parameter.default is inspect.Parameter.empty:
+                found[name] = ""
+            elif parameter.default is not None:
+                found[name] = parameter.default
+        return found
 
 
 SEED = {"seed": (0, 2**31 - 1)}
@@ -69,7 +88,6 @@ TASKS: dict[str, TaskSpec] = {
             "English prose",
             "Next character of the English documentation that Python ships.",
             english_task,
-            {"seq_len": 100, "max_vocab": 100, "seed": 0},
             TEXT,
         ),
         TaskSpec(
@@ -77,7 +95,6 @@ TASKS: dict[str, TaskSpec] = {
             "Python code",
             "Next character of Python's standard-library source code.",
             python_task,
-            {"seq_len": 100, "max_chars": 1_500_000, "max_vocab": 100, "seed": 0},
             {**TEXT, "max_chars": (10_000, 2_000_000)},
         ),
         TaskSpec(
@@ -85,7 +102,6 @@ TASKS: dict[str, TaskSpec] = {
             "Your text",
             f"Next character of your own text ({MIN_TEXT_CHARS:,} to {MAX_TEXT_CHARS:,} chars).",
             user_text_task,
-            {"text": "", "seq_len": 100, "max_vocab": 100, "seed": 0},
             TEXT,
         ),
         TaskSpec(
@@ -93,7 +109,6 @@ TASKS: dict[str, TaskSpec] = {
             "Sentences with agreement",
             "Next word of generated English sentences whose verbs agree with distant subjects.",
             grammar_task,
-            {"train_size": 5000, "validation_size": 500, "seed": 0},
             {**SIZES, **SEED},
         ),
         TaskSpec(
@@ -101,15 +116,6 @@ TASKS: dict[str, TaskSpec] = {
             "Bracket depth",
             "After each bracket of a well-formed prefix, predict the nesting depth.",
             dyck_task,
-            {
-                "types": 2,
-                "max_depth": 6,
-                "min_length": 20,
-                "max_length": 50,
-                "train_size": 2000,
-                "validation_size": 500,
-                "seed": 0,
-            },
             {
                 "types": (1, 4),
                 "max_depth": (1, 50),
@@ -124,16 +130,6 @@ TASKS: dict[str, TaskSpec] = {
             "Sums of sines",
             "Forecast the next value of a noisy sum of sines.",
             sines_task,
-            {
-                "length": 100,
-                "components": 3,
-                "noise": 0.1,
-                "min_period": 8.0,
-                "max_period": 40.0,
-                "train_size": 1000,
-                "validation_size": 200,
-                "seed": 0,
-            },
             {
                 "length": (2, 2000),
                 "components": (1, 10),
@@ -151,14 +147,6 @@ TASKS: dict[str, TaskSpec] = {
             f"Forecast the next value of a numeric column of your CSV (>= {MIN_CSV_ROWS} rows).",
             csv_task,
             {
-                "data": "",
-                "column": "",
-                "window": 50,
-                "stride": 5,
-                "validation_fraction": 0.2,
-                "seed": 0,
-            },
-            {
                 "window": (1, 2000),
                 "stride": (1, 2000),
                 "validation_fraction": (0.05, 0.5),
@@ -170,7 +158,6 @@ TASKS: dict[str, TaskSpec] = {
             "Adding problem",
             "Add the two marked numbers of a long sequence: long-range memory.",
             adding_task,
-            {"length": 100, "train_size": 10_000, "validation_size": 1000, "seed": 0},
             {
                 "length": (2, 1000),
                 "train_size": (1, 20_000),
@@ -183,15 +170,6 @@ TASKS: dict[str, TaskSpec] = {
             "Copy after a delay",
             "Repeat a few symbols after a run of blanks: long-range memory.",
             copy_task,
-            {
-                "symbols": 8,
-                "length": 5,
-                "min_delay": 0,
-                "max_delay": 30,
-                "train_size": 5000,
-                "validation_size": 500,
-                "seed": 0,
-            },
             {
                 "symbols": (2, 26),
                 "length": (1, 100),
@@ -206,13 +184,6 @@ TASKS: dict[str, TaskSpec] = {
             "Parity",
             "Is the number of ones in a bit string odd?",
             parity_task,
-            {
-                "min_length": 2,
-                "max_length": 12,
-                "train_size": 4000,
-                "validation_size": 500,
-                "seed": 0,
-            },
             {"min_length": (1, 1000), "max_length": (1, 1000), **SIZES, **SEED},
         ),
         TaskSpec(
@@ -220,7 +191,6 @@ TASKS: dict[str, TaskSpec] = {
             "Grammatical or not",
             "Does a sentence's main verb agree with its subject?",
             agreement_task,
-            {"train_size": 5000, "validation_size": 500, "seed": 0},
             {**SIZES, **SEED},
         ),
     ]
@@ -245,6 +215,30 @@ def make_task(name: str, **params: object) -> Task:
         )
     checked = {key: _check(spec, key, value) for key, value in params.items()}
     return spec.factory(**{**spec.defaults, **checked})
+
+
+def from_info(info: Mapping[str, Any] | TaskInfo | None, *, strict: bool = False) -> Task | None:
+    """The task a checkpoint was trained on, rebuilt from its info (``checkpoint.info``, the
+    "task" entry of config.json) or its ``checkpoint.task``.
+
+    None when it names no registered task or cannot be rebuilt (an old or foreign checkpoint, or
+    a task built from the user's own data, which the checkpoint does not keep); with
+    ``strict=True`` a ValueError saying why instead.
+    """
+    from lstm_viz.models.checkpoints import TaskInfo
+
+    task = info if isinstance(info, TaskInfo) else TaskInfo.from_info(info)
+    if task is None or task.name not in TASKS:
+        if strict:
+            named = "names no task" if task is None or not task.name else f"names {task.name!r}"
+            raise ValueError(f"the checkpoint {named}, which is not a registered task")
+        return None
+    try:
+        return make_task(task.name, **task.params)
+    except (ValueError, TypeError):
+        if strict:
+            raise
+        return None
 
 
 def _check(spec: TaskSpec, key: str, value: object) -> object:

@@ -166,12 +166,22 @@ def test_held_out_r_lines_up_when_a_feature_has_gaps_in_one_part_only():
 
 
 def test_span_text_and_task_from_info():
-    from lstm_viz.analysis import span_text, task_from_info
+    from lstm_viz.analysis import span_text
+    from lstm_viz.models.checkpoints import TaskInfo
+    from lstm_viz.tasks import from_info
 
     assert span_text(list("hello world"), 6, 9, context=3) == "lo «wor»ld"
     assert span_text(["the", "cat", "sat"], 1, 2) == "the «cat» sat"
-    task = task_from_info({"task": {"name": "dyck", "params": {"max_depth": 3}}})
+    task = from_info({"task": {"name": "dyck", "params": {"max_depth": 3}}})
     assert task.name == "dyck" and task.params["max_depth"] == 3
-    assert task_from_info({"task": {"name": "nope"}}) is None
-    assert task_from_info({"task": {"name": "dyck", "params": {"bogus": 1}}}) is None
-    assert task_from_info({}) is None
+    assert from_info({"task": {"name": "nope"}}) is None
+    assert from_info({"task": {"name": "dyck", "params": {"bogus": 1}}}) is None
+    assert from_info({}) is None
+    # The typed info rebuilds the same task; strict says why it cannot.
+    info = TaskInfo.from_info({"task": {"name": "dyck", "title": "B", "params": {"max_depth": 3}}})
+    assert info.label == "B" and from_info(info).params["max_depth"] == 3
+    assert TaskInfo.from_info({"task": {"name": 3, "params": [1]}}) == TaskInfo()
+    with pytest.raises(ValueError, match="'nope', which is not a registered task"):
+        from_info({"task": {"name": "nope"}}, strict=True)
+    with pytest.raises(ValueError, match="bogus"):
+        from_info({"task": {"name": "dyck", "params": {"bogus": 1}}}, strict=True)
