@@ -1,6 +1,9 @@
-"""Session-state keys and their defaults, in one place.
+"""Every session-state key of the app, their defaults, and the one hand-off helper.
 
-Pages read the user's sidebar choices through `choices()`, never through widget keys.
+Pages read the user's sidebar choices through `choices()`, never through widget keys. One page
+hands a value to another (or to the sidebar) with `hand_off(key, value)`; the receiver takes it
+once with `take(key)`. Widget keys are built from the page prefixes below
+("<prefix>.<what>[.<model id>]").
 """
 
 from __future__ import annotations
@@ -10,21 +13,66 @@ from typing import Any
 
 import streamlit as st
 
+# ---- the sidebar --------------------------------------------------------------------------------
 # What the shared sidebar returned on this run: {"model": str | None, "device": str}.
 CHOICES = "choices"
-# A model id a page asks the sidebar to select on the next run (e.g. after training).
-SELECT_MODEL = "select_model"
 # Models uploaded in this session (list[app.resources.ModelRef]); filled by the Upload page.
 UPLOADED_MODELS = "uploaded_models"
-
-# Widget keys of the shared sidebar.
-MODEL_PICKER = "sidebar.model"
+MODEL_PICKER = "sidebar.model"  # widget keys of the shared sidebar
 DEVICE_PICKER = "sidebar.device"
+
+# ---- hand-offs: a value one run leaves for a later one, taken once (see hand_off/take) --------
+SELECT_MODEL = "select_model"  # a model id for the sidebar to select (e.g. after training)
+EXPLORE_INPUT = "explore.input"  # text for Explore's input box (Train, Learn, Upload, a link)
+# A unit for Explore to show (e.g. a click in Analyze): {"layer": int, "direction": int,
+# "unit": int}.
+EXPLORE_UNIT = "explore.unit"
+TRAIN_NOTICE = "train.notice"  # a message for the Train page's next run ("Deleted dyck-...")
+TRAIN_NAME_RESET = "train.name.reset"  # True: the name box takes a fresh default (after a save)
+LINK_NOTICE = "classroom.notice"  # a message about the session's link (its model is missing)
+HAND_OFFS = (SELECT_MODEL, EXPLORE_INPUT, EXPLORE_UNIT, TRAIN_NOTICE, TRAIN_NAME_RESET, LINK_NOTICE)
+
+# ---- links between pages (app/classroom.py, app/links.py) ---------------------------------------
+# The shareable link this session was opened with, parsed by app/links.py: {"page", "model",
+# "text", "layer", "direction", "view", "unit", "step", "hide", "present"} (only those given).
+LINK = "link"
+LINK_READ = "classroom.link_read"  # True once this session has read its query parameters
+PAGE_OPENED = "classroom.page_opened"  # True once the linked page was switched to
+
+# ---- Explore (widgets are keyed "explore.<what>.<model id>") ------------------------------------
+EXPLORE_PREFIX = "explore"
+EXPLORE_LINK_APPLIED = "explore.link_applied"  # the LINK value already applied
+EXPLORE_LINK_MODEL_ASKED = "explore.link_model_asked"  # the link's model asked of the sidebar
+EXPLORE_CSV_ERROR = "explore.csv_error"  # why the CSV just uploaded cannot be read
+PLAY_DELAY = "explore.play_delay"  # seconds per step while playing; tests set 0
+
+# ---- Analyze ------------------------------------------------------------------------------------
+ANALYZE_PREFIX = "analyze"
+
+# ---- Learn --------------------------------------------------------------------------------------
+LEARN_SECTION = "learn.section"
+LEARN_TOUR = "learn.tour.which"
+LEARN_VIEW_OPENED = "learn.view_opened"  # True once a link's view= was opened
+
+# ---- Train --------------------------------------------------------------------------------------
+TRAIN_PREFIX = "train"
+# The latest training run of this session, a plain dict (see app/components/train/run.py): its
+# "status" is "running" while the script trains; a later run that still sees "running" was
+# interrupted.
+TRAIN_RUN = "train.run"
+
+# ---- Upload -------------------------------------------------------------------------------------
+UPLOAD_PREFIX = "upload"
+UPLOAD_IMPORTED = "upload.imported"  # {"digest", "name", "file" (ImportedFile) or "error" (str)}
+UPLOAD_RECORDING = "upload.recording"  # {"key", "result" (prepared, trace, checks) or "error"}
+UPLOAD_FOLDER = "upload.folder"  # this session's folder for models opened in Explore
 
 DEFAULTS: dict[str, Any] = {
     CHOICES: {"model": None, "device": "cpu"},
-    SELECT_MODEL: None,
     UPLOADED_MODELS: [],
+    LINK: {},
+    TRAIN_RUN: None,
+    **{key: None for key in HAND_OFFS},
 }
 
 
@@ -40,28 +88,18 @@ def choices() -> dict[str, Any]:
     return st.session_state.get(CHOICES, DEFAULTS[CHOICES])
 
 
-# Explore: text a page hands to Explore (the Train page sets it after training); Explore shows
-# it in its input box once per new value.
-EXPLORE_INPUT = "explore.input"
-# Explore's own keys (widgets are keyed "explore.<what>.<model id>").
-EXPLORE_SEEN_INPUT = "explore.seen_input"  # the last EXPLORE_INPUT the page took over
-EXPLORE_PREFIX = "explore"
+def hand_off(key: str, value: Any) -> None:
+    """Leave ``value`` under ``key`` (one of HAND_OFFS) for whoever takes it next."""
+    if key not in HAND_OFFS:
+        raise KeyError(f"{key!r} is not a hand-off key (see app.state.HAND_OFFS)")
+    st.session_state[key] = value
 
-# ---- Train page ---------------------------------------------------------------------------------
-# The latest training run of this session, a plain dict (see app/views/train.py): its "status"
-# is "running" while the script trains; a later run that still sees "running" was interrupted.
-TRAIN_RUN = "train.run"
-# A one-time message for the Train page's next run (e.g. "deleted dyck-lstm-0527").
-TRAIN_NOTICE = "train.notice"
 
-DEFAULTS.update({TRAIN_RUN: None, TRAIN_NOTICE: None})
-
-# ---- Links between pages ------------------------------------------------------------------------
-# The shareable link this session was opened with, parsed by app/links.py: {"page", "model",
-# "text", "layer", "direction", "view", "unit", "step", "hide", "present"} (only those given).
-LINK = "link"
-# A unit a page hands to Explore (e.g. a click in Analyze): {"layer": int, "direction": int,
-# "unit": int}; Explore selects it once per new value.
-EXPLORE_UNIT = "explore.unit"
-
-DEFAULTS.update({LINK: {}, EXPLORE_UNIT: None})
+def take(key: str) -> Any:
+    """The value handed off under ``key``, once: later calls return None until the next
+    hand-off."""
+    if key not in HAND_OFFS:
+        raise KeyError(f"{key!r} is not a hand-off key (see app.state.HAND_OFFS)")
+    value = st.session_state.get(key)
+    st.session_state[key] = None
+    return value

@@ -9,16 +9,10 @@ import time
 from pathlib import Path
 
 from lstm_viz.models.checkpoints import models_dir
-from lstm_viz.models.sequence import CELLS, SequenceModel
+from lstm_viz.models.sequence import CELLS
 from lstm_viz.recording.allocator import tune_allocator
-from lstm_viz.training.trainer import (
-    Callbacks,
-    Evaluation,
-    Progress,
-    TrainConfig,
-    Trainer,
-    model_config_for,
-)
+from lstm_viz.training.run import build_run
+from lstm_viz.training.trainer import Callbacks, Evaluation, Progress, TrainConfig, Trainer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     train.add_argument("--seed", type=int, default=0)
     train.add_argument(
-        "--out", type=Path, help=f"checkpoint folder (default: {models_dir()}/<task>-<cell>)"
+        "--out",
+        type=Path,
+        help=f"checkpoint folder (default: {models_dir()}/<task>-<cell>-<MMDD>[-n])",
     )
     train.add_argument("--resume", action="store_true", help="continue from --out's checkpoint")
     commands.add_parser("tasks", help="list the tasks and their parameters")
@@ -81,41 +77,40 @@ def list_tasks() -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from .tasks import make_task
-
     params = dict(parse_param(p) for p in args.param)
     if args.text_file is not None:
         params["text"] = args.text_file.read_bytes()
-    task = make_task(args.task, **params)
-    config = TrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.lr,
-        evals_per_epoch=args.evals_per_epoch,
-        patience=args.patience,
-        target=args.target,
-        max_seconds=args.max_seconds,
-        device=args.device,
-        seed=args.seed,
-    )
-    out = args.out or models_dir() / f"{task.name}-{args.cell}"
+    model = {
+        "cell": args.cell,
+        "hidden_size": args.hidden,
+        "num_layers": args.layers,
+        "embedding_size": args.embedding,
+        "bidirectional": args.bidirectional,
+        "dropout": args.dropout,
+    }
+    training = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "learning_rate": args.lr,
+        "evals_per_epoch": args.evals_per_epoch,
+        "patience": args.patience,
+        "target": args.target,
+        "max_seconds": args.max_seconds,
+        "device": args.device,
+        "seed": args.seed,
+    }
+    if args.resume and args.out is None:
+        raise ValueError("--resume continues a checkpoint: name its folder with --out")
+    run = build_run(args.task, params, model, training, path=args.out)
     bar = ProgressBar()
     callbacks = Callbacks(on_progress=bar.update, on_evaluation=bar.evaluation)
     if args.resume:
-        trainer = Trainer.resume(out, task, config, callbacks)
+        trainer = Trainer.resume(run.path, run.task, run.config, callbacks)
     else:
-        model = SequenceModel(
-            model_config_for(
-                task,
-                cell=args.cell,
-                hidden_size=args.hidden,
-                num_layers=args.layers,
-                embedding_size=args.embedding,
-                bidirectional=args.bidirectional,
-                dropout=args.dropout,
-            )
-        )
-        trainer = Trainer(model, task, config, callbacks, checkpoint_dir=out)
+        trainer = run.trainer(callbacks)
+    for note in run.notes:
+        print(f"note: {note}", file=sys.stderr)
+    task = run.task
     print(
         f"training {args.cell} ({trainer.model.num_parameters():,} parameters) on "
         f"{task.title} [{trainer.device}]",

@@ -48,3 +48,8 @@ def test_bad_arguments_are_clear_errors(tmp_path):
     result = run("train", "--task", "dyck", "--param", "nonsense", "--out", str(tmp_path / "x"))
     assert result.returncode == 2 and "--param takes KEY=VALUE" in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_resume_needs_the_folder_to_continue(tmp_path):
+    result = run("train", "--task", "dyck", "--resume")
+    assert result.returncode == 2 and "--resume continues a checkpoint" in result.stderr

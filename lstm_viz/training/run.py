@@ -1,0 +1,126 @@
+"""What makes a training run: a task, a model that fits it, a TrainConfig and where the
+checkpoint goes. One `build_run()` serves the Train page, the CLI and the shipped-model build,
+with one naming rule for checkpoints (`checkpoint_name`).
+
+    run = build_run("dyck", {"max_depth": 4}, {"cell": "gru", "hidden_size": 16}, {"epochs": 2})
+    result = run.trainer(Callbacks(on_progress=print)).fit()   # saves to run.path
+
+Every check runs before anything touches the disk: ValueError with a message a page can show.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from lstm_viz.models.checkpoints import models_dir
+from lstm_viz.models.sequence import SequenceModel
+from lstm_viz.tasks import make_task
+from lstm_viz.tasks.base import Task
+from lstm_viz.training.trainer import Callbacks, TrainConfig, Trainer, model_config_for
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # a checkpoint's folder name
+
+
+def checkpoint_name(task: str, cell: str, root: str | Path | None = None) -> str:
+    """The one naming rule for a new checkpoint: "<task>-<cell>-<MMDD>" ("dyck-lstm-0527"),
+    or the first free "dyck-lstm-0527-2", ... in ``root`` (default: models_dir())."""
+    root = models_dir() if root is None else Path(root)
+    base = f"{task}-{cell.replace('_', '-')}-{time.strftime('%m%d')}"
+    name, n = base, 1
+    while (root / name).exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def check_name(name: str, root: str | Path | None = None, replace: bool = False) -> None:
+    """ValueError when ``name`` is not a checkpoint name (1 to 64 letters, digits, '-', '_'), or
+    names an existing checkpoint in ``root`` and ``replace`` is False."""
+    root = models_dir() if root is None else Path(root)
+    if not NAME.fullmatch(name):
+        raise ValueError(
+            f"the checkpoint name {name!r} is not allowed: use 1 to 64 letters, digits, "
+            "'-' and '_', starting with a letter or digit"
+        )
+    if (root / name).exists() and not replace:
+        raise ValueError(
+            f"a checkpoint named {name!r} already exists: tick “Replace it” to overwrite it, "
+            "or choose another name"
+        )
+
+
+@dataclass
+class Run:
+    """A training run, built and checked, not started."""
+
+    task: Task
+    model: SequenceModel
+    config: TrainConfig
+    path: Path | None  # the checkpoint folder the Trainer saves to; None: the caller saves
+    notes: tuple[str, ...] = ()  # settings that were changed, in words (say them to the user)
+
+    @property
+    def name(self) -> str | None:
+        return None if self.path is None else self.path.name
+
+    def trainer(self, callbacks: Callbacks | None = None) -> Trainer:
+        """The Trainer of this run (it saves the best checkpoint to ``path``)."""
+        return Trainer(self.model, self.task, self.config, callbacks, checkpoint_dir=self.path)
+
+
+def build_run(
+    task: str | Task,
+    task_params: Mapping[str, Any] | None = None,
+    model: Mapping[str, Any] | None = None,
+    training: Mapping[str, Any] | None = None,
+    *,
+    name: str | None = None,
+    root: str | Path | None = None,
+    replace: bool = True,
+    save: bool = True,
+    seed: int | None = None,
+    path: str | Path | None = None,
+) -> Run:
+    """Build a training run: the task (``make_task(task, **task_params)``, or a Task as is), a
+    SequenceModel that fits it with the ``model`` settings (ModelConfig fields), a TrainConfig
+    of the ``training`` fields, and the checkpoint folder ``root/name``.
+
+    name: default checkpoint_name(task, cell, root); root: default models_dir(); replace: False
+    refuses a name that exists; save: False leaves ``path`` None (the caller saves); seed: seeds
+    torch before the model's initial weights are drawn (None: not seeded here); path: a folder
+    of the caller's own (the CLI's --out), taken as is instead of ``root/name``.
+    ValueError for any bad setting, before anything is written.
+    """
+    root = models_dir() if root is None else Path(root)
+    settings = dict(model or {})
+    cell = settings.get("cell", "lstm")
+    if path is not None:
+        path = Path(path)
+    elif save:
+        if name is None:
+            task_name = task if isinstance(task, str) else task.name
+            name = checkpoint_name(task_name, cell, root)
+        check_name(name, root, replace)
+        path = root / name
+    if not save:
+        path = None
+    config = TrainConfig(**dict(training or {}))
+    built = make_task(task, **dict(task_params or {})) if isinstance(task, str) else task
+    notes = []
+    if settings.get("bidirectional") and built.objective == "next_token":
+        settings["bidirectional"] = False
+        notes.append(
+            "Bidirectional was ignored: a next-character model that reads ahead would see the "
+            "answer."
+        )
+    if seed is not None:
+        torch.manual_seed(seed)
+    sequence_model = SequenceModel(model_config_for(built, **settings))
+    return Run(built, sequence_model, config, path, tuple(notes))
