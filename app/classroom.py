@@ -14,10 +14,6 @@ import streamlit as st
 
 from app import links, state
 
-LINK_READ = "classroom.link_read"  # True once this session has read its query parameters
-PAGE_OPENED = "classroom.page_opened"  # True once the linked page was switched to
-NOTICE = "classroom.notice"  # a one-time message about the link (e.g. its model is missing)
-
 EXPLORE_CONTROLS = "explore-controls"  # the key of Explore's picker container
 HIDE_CSS = f"""
 .st-key-{EXPLORE_CONTROLS} {{ display: none !important; }}
@@ -43,8 +39,8 @@ PRESENT_CSS = """
 def read_link() -> dict:
     """Read the query parameters once per session into ``state.LINK`` and hand the linked model
     and text to the sidebar and Explore. Returns the session's link."""
-    if not st.session_state.get(LINK_READ):
-        st.session_state[LINK_READ] = True
+    if not st.session_state.get(state.LINK_READ):
+        st.session_state[state.LINK_READ] = True
         params = {key: st.query_params.get_all(key) for key in st.query_params}
         # A link set before the first run (a test, another page) stands when the address has none.
         link = links.parse(params) or st.session_state.get(state.LINK) or {}
@@ -53,14 +49,15 @@ def read_link() -> dict:
             from app.resources import find_model
 
             if find_model(link["model"]) is None:
-                st.session_state[NOTICE] = (
+                state.hand_off(
+                    state.LINK_NOTICE,
                     f"This link asks for the model **{link['model']}**, which is not on this "
-                    "server: showing another one."
+                    "server: showing another one.",
                 )
             else:
-                st.session_state[state.SELECT_MODEL] = link["model"]
+                state.hand_off(state.SELECT_MODEL, link["model"])
         if link.get("text"):
-            st.session_state[state.EXPLORE_INPUT] = link["text"]
+            state.hand_off(state.EXPLORE_INPUT, link["text"])
         # layer, direction, unit, step and view: Explore reads them from state.LINK itself.
     return link_of_session()
 
@@ -73,9 +70,9 @@ def link_of_session() -> dict:
 def open_linked_page(current) -> None:
     """Switch to the link's page once per session (``current``: what st.navigation returned).
     The query parameters stay in the address, so a reload keeps the classroom view."""
-    if st.session_state.get(PAGE_OPENED):
+    if st.session_state.get(state.PAGE_OPENED):
         return
-    st.session_state[PAGE_OPENED] = True
+    st.session_state[state.PAGE_OPENED] = True
     wanted = link_of_session().get("page")
     if wanted and wanted != current.title.lower():
         st.switch_page(f"views/{wanted}.py", query_params=st.query_params.to_dict())
@@ -94,7 +91,7 @@ def presenting() -> bool:
 def apply_style() -> None:
     """Hide the sidebar (``hide=1``) and enlarge the type (``present=1``) on this run; show a
     one-time notice about the link."""
-    notice = st.session_state.pop(NOTICE, None)
+    notice = state.take(state.LINK_NOTICE)
     if notice:
         st.toast(notice, icon="⚠️")
     css = (HIDE_CSS if controls_hidden() else "") + (PRESENT_CSS if presenting() else "")

@@ -29,10 +29,10 @@ def render_model_header(missing: str, upload_link: bool = True) -> tuple[ModelRe
         st.error(f"**{ref.name}** cannot be loaded: {error}", icon="🚫")
         st.stop()
     config = checkpoint.model.config
-    task = checkpoint.info.get("task") or {}
+    task = checkpoint.task
     directions = "bidirectional " if config.bidirectional else ""
     st.caption(
-        f"**{ref.name}** · {task.get('title') or task.get('name') or 'unknown task'} · "
+        f"**{ref.name}** · {task.label if task else 'unknown task'} · "
         f"{config.num_layers} × {directions}{config.cell.upper().replace('_', ' ')}, "
         f"{config.hidden_size} units"
     )

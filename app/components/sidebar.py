@@ -9,10 +9,10 @@ import streamlit as st
 from app import state
 from app.resources import (
     DEFAULT_MODEL,
-    ModelRef,
     available_devices,
     list_shipped_models,
     list_trained_models,
+    list_uploaded_models,
 )
 
 DEVICE_LABELS = {"cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)"}
@@ -24,18 +24,19 @@ def render_sidebar() -> dict[str, Any]:
     Returns {"model": a model id such as "shipped/char-lstm", or None,
              "device": "cpu", "cuda" or "mps"}.
     """
-    shipped = list_shipped_models()
-    trained = list_trained_models()
-    uploaded: list[ModelRef] = st.session_state.get(state.UPLOADED_MODELS, [])
-    models = {m.id: m for m in [*shipped, *trained, *uploaded]}
+    shipped, trained, uploaded = (
+        list_shipped_models(),
+        list_trained_models(),
+        list_uploaded_models(),
+    )
+    models = {m.id: m for m in [*shipped, *trained, *uploaded]}  # all_models(), counted by source
 
     if state.MODEL_PICKER not in st.session_state and DEFAULT_MODEL in models:
         st.session_state[state.MODEL_PICKER] = DEFAULT_MODEL  # the app opens on it
 
-    wanted = st.session_state.get(state.SELECT_MODEL)
+    wanted = state.take(state.SELECT_MODEL)
     if wanted in models:  # a page asked for this model (e.g. one just trained)
         st.session_state[state.MODEL_PICKER] = wanted
-        st.session_state[state.SELECT_MODEL] = None
 
     with st.sidebar:
         st.subheader("🧠 Model")

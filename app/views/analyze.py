@@ -1,19 +1,21 @@
 """Analyze: tools that find out what units do, over a corpus (the model's validation data or
-your text). The library (lstm_viz.analysis) does the work; app/components/analysis.py lays out
-each tool."""
+your text). The library (lstm_viz.analysis) does the work; app/corpora.py caches it and
+app/components/analyze/ lays out each tool (one file per tool)."""
 
 import streamlit as st
 
-from app import state
-from app.components import analysis as tools
+from app import corpora, state
+from app.components.analyze.finder import render_finder
+from app.components.analyze.gradients import render_gradients
+from app.components.analyze.interventions import render_interventions
+from app.components.analyze.ledger import render_ledger
+from app.components.analyze.patterns import render_patterns
+from app.components.analyze.saturation import render_saturation
+from app.components.analyze.timescales import render_timescales
 from app.components.model_header import render_model_header
-from app.resources import (
-    list_shipped_models,
-    list_trained_models,
-    model_version,
-)
+from app.resources import all_models, model_version
 
-K = "analyze"  # widget-key prefix of this page
+K = state.ANALYZE_PREFIX  # widget-key prefix of this page
 SECTIONS = {
     "saturation": "🌡️ Saturation",
     "timescales": "⏳ Timescales",
@@ -36,7 +38,7 @@ config = checkpoint.model.config
 
 # ---- the corpus ---------------------------------------------------------------------------------
 widget = f"{K}.{ref.id}"
-task = tools.load_task(ref)
+task = corpora.load_task(ref)
 sources = []
 if task is not None:
     sources.append("validation")
@@ -49,7 +51,7 @@ if not sources:
         icon="🚫",
     )
     st.stop()
-allowed = tools.steps_allowed(checkpoint)
+allowed = corpora.steps_allowed(checkpoint)
 with st.container(border=True):
     left, right = st.columns([3, 2])
     source_labels = {
@@ -79,28 +81,28 @@ with st.container(border=True):
                 key=f"{widget}.max_steps",
                 help="Whole sequences are taken in order until the next would pass this. "
                 "Wide models get fewer steps: a corpus holds at most "
-                f"{tools.MAX_VALUES:,} recorded numbers.",
+                f"{corpora.MAX_VALUES:,} recorded numbers.",
             )
         )
     text = ""
     if source == "text":
         text = st.text_area(
-            f"Your text (at most {tools.MAX_TEXT:,} characters; read in sequences of "
-            f"{tools.CHUNK} tokens)",
+            f"Your text (at most {corpora.MAX_TEXT:,} characters; read in sequences of "
+            f"{corpora.CHUNK} tokens)",
             key=f"{widget}.text",
             height=120,
-            max_chars=tools.MAX_TEXT,
+            max_chars=corpora.MAX_TEXT,
             placeholder="Paste some text the model should read...",
         )
         if not text.strip():
             st.info("Paste some text above, then press Ctrl+Enter.", icon="✍️")
             st.stop()
 
-key = tools.CorpusKey(
+key = corpora.CorpusKey(
     ref.path, model_version(ref), source, text, max_steps, choices.get("device", "cpu")
 )
 progress = None
-if not tools.corpus_is_recorded(key):
+if not corpora.corpus_is_recorded(key):
     what = f"Recording every gate over up to {max_steps:,} steps"
     bar = st.progress(0.0, text=f"{what}...")
 
@@ -109,7 +111,7 @@ if not tools.corpus_is_recorded(key):
 
 
 try:
-    corpus = tools.load_corpus(key, progress)
+    corpus = corpora.load_corpus(key, progress)
 except ValueError as error:
     st.error(f"No corpus to analyse: {error}", icon="🚫")
     st.stop()
@@ -130,18 +132,16 @@ section = st.radio(
 )
 place = f"{widget}.{section}"
 if section == "saturation":
-    tools.render_saturation(key, corpus, place)
+    render_saturation(key, corpus, place)
 elif section == "timescales":
-    tools.render_timescales(key, corpus, place)
+    render_timescales(key, corpus, place)
 elif section == "finder":
-    tools.render_finder(key, corpus, place)
+    render_finder(key, corpus, place)
 elif section == "ledger":
-    tools.render_ledger(key, corpus, place)
+    render_ledger(key, corpus, place)
 elif section == "interventions":
-    tools.render_interventions(ref, key, corpus, place)
+    render_interventions(ref, key, corpus, place)
 elif section == "gradients":
-    models = [*list_shipped_models(), *list_trained_models()]
-    models += st.session_state.get(state.UPLOADED_MODELS, [])
-    tools.render_gradients(ref, key, corpus, models, place)
+    render_gradients(ref, key, corpus, all_models(), place)
 else:
-    tools.render_patterns(corpus, place)
+    render_patterns(corpus, place)

@@ -3,15 +3,12 @@ alive, guided tours on real models, exercises with checks, and links for a class
 
 import streamlit as st
 
-from app import classroom
-from app.components.lessons import (
-    render_depth_exercise,
-    render_link_builder,
-    render_memory_exercise,
-    render_memory_story,
-    render_playground,
-    render_tour,
-)
+from app import classroom, state
+from app.components.learn.exercises import render_depth_exercise, render_memory_exercise
+from app.components.learn.link_builder import render_link_builder
+from app.components.learn.playground import render_playground
+from app.components.learn.story import render_memory_story
+from app.components.learn.tours import render_tour
 
 SECTIONS = {
     "cell": "🎛️ The cell",
@@ -26,8 +23,8 @@ VIEW_SECTIONS = {  # a link's view= -> the section it opens
     "exercises": "exercises",
     "link": "link",
 }
-SECTION_KEY = "learn.section"
-TOUR_KEY = "learn.tour.which"
+SECTION_KEY = state.LEARN_SECTION
+TOUR_KEY = state.LEARN_TOUR
 
 st.title("🎓 Learn")
 
@@ -35,8 +32,8 @@ link = classroom.link_of_session()
 view = link.get("view") if link.get("page") == "learn" else None
 if view in VIEW_SECTIONS:
     # A classroom link chose the view: open it once (the student may move on from there).
-    if not st.session_state.get("learn.view_opened"):
-        st.session_state["learn.view_opened"] = True
+    if not st.session_state.get(state.LEARN_VIEW_OPENED):
+        st.session_state[state.LEARN_VIEW_OPENED] = True
         st.session_state[SECTION_KEY] = VIEW_SECTIONS[view]
         if view.startswith("tour-"):
             st.session_state[TOUR_KEY] = view.removeprefix("tour-")

@@ -109,11 +109,15 @@ def test_corpus_caption_and_saturation_equal_the_library():
     at.button(key=f"{W}.saturation.open.open").click().run()
     assert not at.exception, at.exception
     assert "Explore" in at.title[0].value
-    assert at.session_state[state.EXPLORE_UNIT] == {
-        "layer": int(table.iloc[2]["layer"]),
-        "direction": 0,
-        "unit": int(table.iloc[2]["unit"]),
-    }
+    # Explore took the hand-off once: the unit view of that unit, the mailbox emptied.
+    panel = "explore.trained/dyck"
+    assert at.radio(key=f"{panel}.view").value == "unit"
+    assert at.number_input(key=f"{panel}.unit").value == int(table.iloc[2]["unit"])
+    layer = int(table.iloc[2]["layer"])
+    assert f"Gates of unit {int(table.iloc[2]['unit'])}, layer {layer}" in (
+        at.get("vega_lite_chart")[0].proto.spec
+    )
+    assert at.session_state[state.EXPLORE_UNIT] is None
 
 
 def test_timescales_table_equals_half_lives():

@@ -176,7 +176,7 @@ def test_step_slider_buttons_and_play_move_the_cell_diagram():
     at.button(key=f"{PANEL}.step_back").click().run()
     assert diagram_values(at)["step"] == 3
 
-    at.session_state["explore.play_delay"] = 0.0
+    at.session_state[state.PLAY_DELAY] = 0.0
     at.button(key=f"{PANEL}.play").click().run()
     assert not at.exception, at.exception
     assert diagram_values(at)["step"] == len(tokens) - 1
@@ -244,16 +244,16 @@ def test_export_offers_three_files_and_sets_the_figure_format():
     at.radio(key=f"{PANEL}.export_scope").set_value("all").run()
     assert len(at.get("download_button")) == 3
     assert any(c.value.startswith("540 values") for c in at.caption)  # 2 layers x 6 x 9 x 5
-    from app.components import explore_views
+    from app.components.explore import export
 
-    explore_views.MAX_CSV_VALUES = 10  # a tiny limit: the CSV button gives way to a note
+    export.MAX_CSV_VALUES = 10  # a tiny limit: the CSV button gives way to a note
     try:
         at.run()
         labels = [b.proto.label for b in at.get("download_button")]
         assert labels == ["⬇️ .npz", "⬇️ .parquet"]
         assert any("too many for a spreadsheet" in c.value for c in at.caption)
     finally:
-        explore_views.MAX_CSV_VALUES = 5_000_000
+        export.MAX_CSV_VALUES = 5_000_000
     at.radio(key=f"{PANEL}.figure_format").set_value("svg").run()
     set_view(at, "heatmaps")
     config = json.loads(at.get("plotly_chart")[0].proto.config)
@@ -338,7 +338,7 @@ def test_every_view_draws_for_other_kinds_of_model(cell):
         save_model("other", cell=cell)
     at = open_explore()
     panel = "explore.trained/other"
-    from app.components.explore_controls import VIEW_LABELS
+    from app.components.explore.controls import VIEW_LABELS
 
     shown = at.radio(key=f"{panel}.view").options
     views = [v for v, text in VIEW_LABELS.items() if text in shown]

@@ -173,7 +173,8 @@ def test_a_link_selects_model_and_text_and_opens_explore(tmp_path):
     assert not at.exception, at.exception
     assert "Explore" in at.title[0].value
     assert at.session_state[state.CHOICES]["model"] == "trained/linked"
-    assert at.session_state[state.EXPLORE_INPUT] == "a cat"
+    assert at.text_input(key="explore.text.trained/linked").value == "a cat"  # handed, taken
+    assert at.session_state[state.EXPLORE_INPUT] is None
     styles = " ".join(h.proto.body for h in at.get("html"))
     assert "font-size: 1.45rem" in styles and "stSidebar" not in styles
     at.run()  # later runs: read once, not again
@@ -226,8 +227,12 @@ def test_cat_tour_walks_and_opens_in_explore(shipped):
     at.button(key="learn.tour.cat.explore").click().run()
     assert not at.exception, at.exception
     assert "Explore" in at.title[0].value
-    assert at.session_state[state.EXPLORE_UNIT] == {"layer": 1, "direction": 0, "unit": unit}
     assert at.session_state[state.CHOICES]["model"] == "shipped/english-char-lstm"
+    panel = "explore.shipped/english-char-lstm"  # Explore took the unit: its unit view
+    assert at.radio(key=f"{panel}.view").value == "unit"
+    assert at.number_input(key=f"{panel}.unit").value == unit
+    assert at.radio(key=f"{panel}.layer").value == 1
+    assert at.session_state[state.EXPLORE_UNIT] is None
 
 
 def test_agreement_tour_uses_validation_correlations(shipped):

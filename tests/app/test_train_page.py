@@ -81,7 +81,7 @@ def test_trains_a_tiny_model_into_the_picker():
     # Open in Explore hands over the task's sample input, and Explore draws the model.
     at.button(key="train.open").click().run()
     assert not at.exception, at.exception
-    assert at.session_state[state.EXPLORE_INPUT] == run["sample"]
+    assert at.text_input(key="explore.text.trained/tiny-dyck").value == run["sample"]
     assert run["sample"] and set(run["sample"]) <= set("()[]")
     assert len(at.get("plotly_chart")) >= 6
 

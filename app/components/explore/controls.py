@@ -1,5 +1,5 @@
 """Explore's controls: the unit and view pickers, unit ordering, and the hand-offs that preset
-them (a shared link in ``state.LINK``, a unit another page sends in ``state.EXPLORE_UNIT``).
+them (a shared link in ``state.LINK``, a unit another page hands off as ``state.EXPLORE_UNIT``).
 
 Every function takes the panel ``key``; widget keys are ``<key>.<what>``.
 """
@@ -24,12 +24,9 @@ VIEW_LABELS = {
     "compare": "⚖️ Compare",
     "export": "💾 Export",
 }
-LINK_APPLIED = "explore.link_applied"  # the state.LINK value already applied
-LINK_MODEL_ASKED = "explore.link_model_asked"  # the link's model asked of the sidebar
-UNIT_SEEN = "explore.unit_seen"  # the last state.EXPLORE_UNIT taken over
 
 
-def _preset(config: Any, panel: str, values: dict[str, Any]) -> None:
+def preset(config: Any, panel: str, values: dict[str, Any]) -> None:
     """Set the layer/direction/unit/step/view widgets from ``values``, where valid."""
     layer = values.get("layer")
     if isinstance(layer, int) and 0 <= layer < config.num_layers:
@@ -50,36 +47,36 @@ def _preset(config: Any, panel: str, values: dict[str, Any]) -> None:
 
 def apply_hand_offs(ref: ModelRef, config: Any, text_key: str, panel: str) -> None:
     """Take a shared link (once per new link) and a unit handed over by another page (once per
-    new value) into the widgets, before they are drawn. A link to another model asks the
+    hand-off) into the widgets, before they are drawn. A link to another model asks the
     sidebar for it and reruns; a link to a model that is not here says so."""
     link = st.session_state.get(state.LINK) or {}
     if (
         link
         and link.get("page", "explore") == "explore"
-        and link != st.session_state.get(LINK_APPLIED)
+        and link != st.session_state.get(state.EXPLORE_LINK_APPLIED)
     ):
         wanted = link.get("model")
         if wanted and wanted != ref.id:
-            if find_model(wanted) is not None and st.session_state.get(LINK_MODEL_ASKED) != link:
-                st.session_state[LINK_MODEL_ASKED] = link
-                st.session_state[state.SELECT_MODEL] = wanted
+            asked = st.session_state.get(state.EXPLORE_LINK_MODEL_ASKED)
+            if find_model(wanted) is not None and asked != link:
+                st.session_state[state.EXPLORE_LINK_MODEL_ASKED] = link
+                state.hand_off(state.SELECT_MODEL, wanted)
                 st.rerun()
-            st.session_state[LINK_APPLIED] = link
+            st.session_state[state.EXPLORE_LINK_APPLIED] = link
             st.warning(
                 f"The link is for the model **{wanted}**, which is not available here: showing "
                 f"**{ref.name}** instead.",
                 icon="🔗",
             )
         else:
-            st.session_state[LINK_APPLIED] = link
+            st.session_state[state.EXPLORE_LINK_APPLIED] = link
             if "text" in link:
                 st.session_state[text_key] = link["text"]
-            _preset(config, panel, link)
+            preset(config, panel, link)
 
-    handed = st.session_state.get(state.EXPLORE_UNIT)
-    if handed and handed != st.session_state.get(UNIT_SEEN):
-        st.session_state[UNIT_SEEN] = handed
-        _preset(config, panel, {**handed, "view": "unit"})
+    handed = state.take(state.EXPLORE_UNIT)
+    if handed:
+        preset(config, panel, {**handed, "view": "unit"})
 
 
 def render_unit_picker(trace: Trace, key: str) -> int:

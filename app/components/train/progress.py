@@ -1,4 +1,4 @@
-"""Training widgets: a live progress bar, loss and metric curves, and the trained-models manager.
+"""Training widgets: a live progress bar, and loss and metric curves.
 
 Every render_* helper takes a ``key`` and prefixes its widget keys with it (STYLE.md). Training
 runs in the script's own run (never a thread): `LiveRun` holds the placeholders that the
@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app.resources import ModelRef
-from lstm_viz.models.checkpoints import checkpoint_zip, delete_checkpoint, read_config
 from lstm_viz.training.trainer import Evaluation, Progress
 
 METRIC_LABELS = {"accuracy": "accuracy", "bits_per_token": "bits per token", "mse": "MSE"}
@@ -190,82 +186,3 @@ class LiveRun:
 
 
 # ---- trained models ----------------------------------------------------------------------------
-def model_row(ref: ModelRef) -> dict[str, Any]:
-    """What the models table shows of one checkpoint (from its config.json; nothing is loaded)."""
-    path = Path(ref.path)
-    try:
-        config = read_config(path)
-    except ValueError:
-        config = {}
-    task = config.get("task", {})
-    model = config.get("model", {})
-    metric = task.get("metric", "")
-    best = config.get("training", {}).get("best_metric")
-    layers = model.get("num_layers", 1)
-    cell = (
-        str(model.get("cell", "?")).replace("_", " ").upper().replace("PEEPHOLE LSTM", "Peephole")
-    )
-    created = config.get("created", "")
-    try:
-        created = datetime.fromisoformat(created).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        pass
-    return {
-        "name": ref.name,
-        "task": task.get("title", "?"),
-        "model": f"{cell} · {layers} × {model.get('hidden_size', '?')}"
-        + (" · bidirectional" if model.get("bidirectional") else ""),
-        "validation": f"{metric_label(metric)} {format_metric(metric, best)}" if metric else "—",
-        "created": created,
-        "size": format_size(sum(f.stat().st_size for f in path.iterdir() if f.is_file())),
-    }
-
-
-def render_model_table(models: list[ModelRef], *, key: str) -> None:
-    """One row per trained model: name, task, cell and size, best validation metric, date, size."""
-    frame = pd.DataFrame([model_row(ref) for ref in models])
-    st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        key=f"{key}.table",
-        column_config={
-            "name": "Name",
-            "task": "Task",
-            "model": "Model (cell · layers × units)",
-            "validation": "Best validation",
-            "created": "Created",
-            "size": "Size on disk",
-        },
-    )
-
-
-def render_model_actions(ref: ModelRef, *, key: str) -> bool:
-    """Download ``ref`` as one zip; delete it after an explicit confirmation.
-
-    Returns True when the model was deleted on this run (the caller reruns to refresh lists).
-    """
-    download, confirm, delete = st.columns([1, 1.3, 1], vertical_alignment="center")
-    with download:
-        st.download_button(
-            "⬇️ Download (.zip)",
-            data=lambda: checkpoint_zip(ref.path),
-            file_name=f"{ref.name}.zip",
-            mime="application/zip",
-            key=f"{key}.download",
-            on_click="ignore",  # no rerun: a download never interrupts anything
-            help="model.safetensors, config.json and vocab.json (if any), in one zip.",
-        )
-    with confirm:
-        sure = st.checkbox(f"Yes, delete {ref.name}", key=f"{key}.confirm.{ref.name}")
-    with delete:
-        clicked = st.button(
-            "🗑️ Delete",
-            key=f"{key}.delete",
-            disabled=not sure,
-            help="Tick the confirmation first. Deleting cannot be undone.",
-        )
-    if clicked and sure:
-        delete_checkpoint(ref.path)
-        return True
-    return False

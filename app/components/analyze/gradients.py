@@ -1,0 +1,104 @@
+"""Gradient flow: how strongly h_T depends on each earlier input x_t, across models."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app import corpora
+from app.components.analyze.common import (
+    sequence_picker,
+    show_sequence,
+)
+from app.components.heatmaps import PLOTLY_CONFIG
+from app.corpora import CorpusKey
+from app.resources import ModelRef, load_model, model_version
+from lstm_viz.analysis import (
+    gradient_figure,
+)
+from lstm_viz.analysis.corpus import Corpus
+
+
+def comparable(ref: ModelRef, other) -> bool:
+    """Whether ``other``'s model reads the same inputs as ``ref``'s (same vocabulary or the
+    same number of input features)."""
+    try:
+        mine, theirs = load_model(ref), load_model(other)
+    except (ValueError, OSError):
+        return False
+    if (mine.vocab is None) != (theirs.vocab is None):
+        return False
+    if mine.vocab is not None:
+        return mine.vocab.tokens == theirs.vocab.tokens
+    return mine.model.config.input_size == theirs.model.config.input_size
+
+
+def render_gradients(
+    ref: ModelRef, key: CorpusKey, corpus: Corpus, models: list, widget: str
+) -> None:
+    st.markdown(
+        "How strongly does the last hidden state h_T depend on each earlier input x_t? The "
+        "norm of ∂h_T/∂x_t against the distance T − t: in a vanilla RNN it falls "
+        "geometrically (vanishing gradients); an LSTM's cell path can carry it much further. "
+        "Compare models that read the same inputs (e.g. the shipped bracket LSTM, GRU and RNN)."
+    )
+    others = [m for m in models if m.id != ref.id and m.path and comparable(ref, m)]
+    by_id = {m.id: m for m in [ref, *others]}
+    checkpoint = load_model(ref)
+    task_name = checkpoint.task.name if checkpoint.task else None
+    same_task = [
+        m.id for m in others if task_name and getattr(load_model(m).task, "name", None) == task_name
+    ]
+    chosen = st.multiselect(
+        "Models (the same inputs)",
+        list(by_id),
+        default=[ref.id, *same_task[:3]],
+        format_func=lambda i: by_id[i].label,
+        key=f"{widget}.models",
+    )
+    typed = ""
+    if corpus.level != "numeric":
+        typed = st.text_input(
+            f"Type an input to read (at most {corpora.MAX_TYPED:,} tokens), or leave it empty to "
+            "read a sequence of the corpus",
+            key=f"{widget}.typed",
+            max_chars=20_000,
+        )
+    if not typed.strip():
+        sequence = sequence_picker(corpus, widget)
+        show_sequence(corpus, sequence)
+    if not chosen:
+        st.info("Pick at least one model.", icon="ℹ️")
+        return
+    curves = {}
+    bar = st.progress(0.0, text="Differentiating...")
+    for k, model_id in enumerate(chosen):
+        other = by_id[model_id]
+        bar.progress(k / len(chosen), text=f"Differentiating {other.name}...")
+        if typed.strip():
+            curves[other.name] = corpora.cached_gradient_typed(
+                other.path, model_version(other), typed
+            )
+        else:
+            curves[other.name] = corpora.cached_gradient(
+                other.path, model_version(other), sequence, *key.args()
+            )
+    bar.empty()
+    st.plotly_chart(gradient_figure(curves), key=f"{widget}.figure", config=PLOTLY_CONFIG)
+    distances = [d for d in (1, 10, 25, 50, 100) if d < len(next(iter(curves.values())))]
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "model": list(curves),
+                **{
+                    f"distance {d}": [float(c[len(c) - 1 - d]) for c in curves.values()]
+                    for d in distances
+                },
+            }
+        ),
+        hide_index=True,
+        key=f"{widget}.table",
+        column_config={
+            f"distance {d}": st.column_config.NumberColumn(format="%.2e") for d in distances
+        },
+    )

@@ -1,0 +1,35 @@
+"""Explore's Heatmaps view: every quantity of one layer, units in the chosen order."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.components.explore.export import plotly_config
+from app.components.heatmaps import render_heatmaps
+from lstm_viz import Trace
+from lstm_viz.figures.ordering import ORDERING_LABELS
+from lstm_viz.quantities import label
+
+
+def order_note(method: str, quantity: str, shown: int, trace: Trace) -> str:
+    """What the heatmaps' rows are, in words."""
+    units = trace[quantity].shape[-1]
+    which = f"the first {shown} of {units} units" if shown < units else f"all {units} units"
+    how = ORDERING_LABELS[method]
+    of = "" if method in ("index",) else f" of their {label(quantity).split(' (')[0].lower()}"
+    return f"Rows: {which}, {how}{of}; the same order in every heatmap (y: unit number)."
+
+
+def render_heatmap_view(
+    trace: Trace, layer: int, direction: int, units: np.ndarray | None, unit: int, key: str
+) -> None:
+    """The heatmaps, the chosen unit's row outlined in each."""
+    render_heatmaps(
+        trace,
+        layer,
+        direction,
+        key=key,
+        units=units,
+        config=plotly_config(key),
+        highlight=unit,
+    )

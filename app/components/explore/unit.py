@@ -1,0 +1,35 @@
+"""Explore's Unit view: one unit's gates and states over time, and the input coloured by it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lstm_viz import Trace
+from lstm_viz.figures.unit import coloured_text_html, unit_lines
+from lstm_viz.quantities import display_order, label
+
+
+def render_unit(trace: Trace, layer: int, direction: int, unit: int, key: str) -> None:
+    """The unit's gates and states over time (lines), and the input coloured by its value."""
+    step = st.session_state.get(f"{key}.step")
+    for k, chart in enumerate(unit_lines(trace, layer, direction, unit, step=step)):
+        st.altair_chart(chart, key=f"{key}.unit_lines.{k}", width="stretch")
+    names = display_order(trace.names)
+    quantity = st.radio(
+        "Colour the text by",
+        names,
+        index=names.index("hidden") if "hidden" in names else 0,
+        format_func=label,
+        horizontal=True,
+        key=f"{key}.colour_by",
+        persist_state="session",
+    )
+    steps = int(trace.lengths[0])
+    tokens = trace.tokens[0] if trace.tokens else [str(t) for t in range(steps)]
+    values = trace[quantity][layer, direction, 0, :steps, unit].numpy()
+    st.caption(
+        f"The input as unit {unit} sees it: each token on the colour of its "
+        f"{label(quantity).split(' (')[0].lower()} after reading it (hover for the value)."
+    )
+    with st.container(key=f"{key}.coloured", height="content" if steps <= 600 else 300):
+        st.markdown(coloured_text_html(tokens, values, quantity), unsafe_allow_html=True)

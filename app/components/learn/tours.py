@@ -1,0 +1,101 @@
+"""Guided tours: a real model reading a real sentence, one stop at a time, each pointing at a
+unit the app found in the recording."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import classroom, state
+from app.components.heatmaps import PLOTLY_CONFIG
+from app.components.learn.models import fits_text, pick_model
+from app.resources import (
+    ModelRef,
+    correlations_of,
+    record_text,
+)
+from lstm_viz.learn.diagram import trace_diagram
+from lstm_viz.learn.tours import (
+    AGREEMENT_MODEL,
+    AGREEMENT_PLURAL,
+    AGREEMENT_TEXT,
+    CAT_MODEL,
+    CAT_TEXT,
+    agreement_tour,
+    cat_tour,
+    stop_figure,
+)
+
+TOURS = {
+    "cat": ("🐈 The cat sat on the mat.", CAT_MODEL, CAT_TEXT, "char"),
+    "agreement": ("🧩 The cat, which was hungry, …", AGREEMENT_MODEL, AGREEMENT_TEXT, "word"),
+}
+
+
+def build_tour(tour: str, ref: ModelRef):
+    """(trace, stops) of a tour on the model ``ref``."""
+    _, _, text, _ = TOURS[tour]
+    trace = record_text(ref, text).trace
+    if tour == "cat":
+        return trace, cat_tour(trace)
+    plural = record_text(ref, AGREEMENT_PLURAL).trace
+    return trace, agreement_tour(trace, plural, correlations_of(ref))
+
+
+def render_tour(tour: str, key: str = "learn.tour") -> None:
+    """One tour: its stops one at a time, with the figure, the unit's cell at the stop's step,
+    and a button that opens the view in Explore."""
+    title, wanted, text, level = TOURS[tour]
+    key = f"{key}.{tour}"
+    st.markdown(f"#### {title}")
+    what = (
+        "a character-level LSTM that knows its letters (English prose)"
+        if level == "char"
+        else "a word-level LSTM trained on the agreement sentences"
+    )
+    ref = pick_model(wanted, lambda r: fits_text(r, text, level), key, what)
+    if ref is None:
+        return
+    try:
+        trace, stops = build_tour(tour, ref)
+    except ValueError as error:
+        st.error(f"This tour cannot run on {ref.name}: {error}", icon="🚫")
+        return
+    stop_key = f"{key}.stop"
+    link = classroom.link_of_session()
+    if stop_key not in st.session_state:
+        linked = link.get("view") == f"tour-{tour}"
+        st.session_state[stop_key] = min(link.get("step", 0) if linked else 0, len(stops) - 1)
+    index = min(st.session_state[stop_key], len(stops) - 1)
+    stop = stops[index]
+
+    def move(by: int) -> None:
+        st.session_state[stop_key] = min(max(0, index + by), len(stops) - 1)
+
+    back, where, forward = st.columns([1, 3, 1], vertical_alignment="center")
+    back.button("◀ Back", key=f"{key}.back", on_click=move, args=(-1,), disabled=index == 0)
+    where.progress((index + 1) / len(stops), text=f"Stop {index + 1} of {len(stops)}")
+    forward.button(
+        "Next ▶", key=f"{key}.next", on_click=move, args=(1,), disabled=index == len(stops) - 1
+    )
+    st.markdown(f"**{stop.title}**")
+    st.markdown(stop.text)
+    st.plotly_chart(stop_figure(trace, stop), key=f"{key}.figure.{index}", config=PLOTLY_CONFIG)
+    if stop.unit is not None and stop.steps:
+        at = stop.steps[-1]
+        with st.expander(
+            f"Inside unit {stop.unit} of layer {stop.layer} at step {at} ({trace.tokens[0][at]!r})",
+            expanded=True,
+        ):
+            st.markdown(
+                trace_diagram(trace, at, stop.unit, stop.layer, stop.direction),
+                unsafe_allow_html=True,
+            )
+    if st.button("🔍 Open in Explore", key=f"{key}.explore"):
+        state.hand_off(state.EXPLORE_INPUT, text)
+        state.hand_off(state.SELECT_MODEL, ref.id)
+        if stop.unit is not None:
+            state.hand_off(
+                state.EXPLORE_UNIT,
+                {"layer": stop.layer, "direction": stop.direction, "unit": stop.unit},
+            )
+        st.switch_page("views/explore.py")

@@ -1,0 +1,1 @@
+"""The Train page's parts: settings, the run, progress and curves, the trained models."""

@@ -1,0 +1,126 @@
+"""The Train page's trained-models manager: a table of the checkpoints, and download or
+delete the one chosen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app import state
+from app.components.train.progress import (
+    format_metric,
+    format_size,
+    metric_label,
+)
+from app.resources import ModelRef, list_trained_models
+from lstm_viz.models.checkpoints import checkpoint_zip, delete_checkpoint, models_dir, read_config
+
+K = state.TRAIN_PREFIX  # widget-key prefix of this page
+
+
+def model_row(ref: ModelRef) -> dict[str, Any]:
+    """What the models table shows of one checkpoint (from its config.json; nothing is loaded)."""
+    path = Path(ref.path)
+    try:
+        config = read_config(path)
+    except ValueError:
+        config = {}
+    task = config.get("task", {})
+    model = config.get("model", {})
+    metric = task.get("metric", "")
+    best = config.get("training", {}).get("best_metric")
+    layers = model.get("num_layers", 1)
+    cell = (
+        str(model.get("cell", "?")).replace("_", " ").upper().replace("PEEPHOLE LSTM", "Peephole")
+    )
+    created = config.get("created", "")
+    try:
+        created = datetime.fromisoformat(created).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        pass
+    return {
+        "name": ref.name,
+        "task": task.get("title", "?"),
+        "model": f"{cell} · {layers} × {model.get('hidden_size', '?')}"
+        + (" · bidirectional" if model.get("bidirectional") else ""),
+        "validation": f"{metric_label(metric)} {format_metric(metric, best)}" if metric else "—",
+        "created": created,
+        "size": format_size(sum(f.stat().st_size for f in path.iterdir() if f.is_file())),
+    }
+
+
+def render_model_table(models: list[ModelRef], *, key: str) -> None:
+    """One row per trained model: name, task, cell and size, best validation metric, date, size."""
+    frame = pd.DataFrame([model_row(ref) for ref in models])
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        key=f"{key}.table",
+        column_config={
+            "name": "Name",
+            "task": "Task",
+            "model": "Model (cell · layers × units)",
+            "validation": "Best validation",
+            "created": "Created",
+            "size": "Size on disk",
+        },
+    )
+
+
+def render_model_actions(ref: ModelRef, *, key: str) -> bool:
+    """Download ``ref`` as one zip; delete it after an explicit confirmation.
+
+    Returns True when the model was deleted on this run (the caller reruns to refresh lists).
+    """
+    download, confirm, delete = st.columns([1, 1.3, 1], vertical_alignment="center")
+    with download:
+        st.download_button(
+            "⬇️ Download (.zip)",
+            data=lambda: checkpoint_zip(ref.path),
+            file_name=f"{ref.name}.zip",
+            mime="application/zip",
+            key=f"{key}.download",
+            on_click="ignore",  # no rerun: a download never interrupts anything
+            help="model.safetensors, config.json and vocab.json (if any), in one zip.",
+        )
+    with confirm:
+        sure = st.checkbox(f"Yes, delete {ref.name}", key=f"{key}.confirm.{ref.name}")
+    with delete:
+        clicked = st.button(
+            "🗑️ Delete",
+            key=f"{key}.delete",
+            disabled=not sure,
+            help="Tick the confirmation first. Deleting cannot be undone.",
+        )
+    if clicked and sure:
+        delete_checkpoint(ref.path)
+        return True
+    return False
+
+
+def render_models() -> None:
+    """The trained models: a table; download or delete the one chosen."""
+    st.subheader("💾 Your models")
+    st.caption(
+        f"Stored in `{models_dir().resolve()}` (set the `LSTM_VIZ_MODELS_DIR` environment "
+        "variable to use another folder). Each is a folder with model.safetensors, config.json "
+        "and vocab.json: plain tensors and JSON, never pickle."
+    )
+    notice = state.take(state.TRAIN_NOTICE)
+    if notice:
+        st.success(notice, icon="🗑️")
+    models = list_trained_models()
+    if not models:
+        st.info("No trained models yet: train one above.", icon="🏋️")
+        return
+    render_model_table(models, key=f"{K}.models")
+    by_name = {ref.name: ref for ref in models}
+    chosen = st.selectbox("Model", options=list(by_name), key=f"{K}.models.pick")
+    if chosen and render_model_actions(by_name[chosen], key=f"{K}.models"):
+        state.hand_off(state.TRAIN_NOTICE, f"Deleted {chosen}.")
+        st.rerun()

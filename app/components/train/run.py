@@ -1,0 +1,186 @@
+"""A training run on the Train page: built by lstm_viz.training.build_run, trained inside this
+script's run (never a thread: any click, Stop included, interrupts it; the Trainer has already
+saved the best checkpoint atomically, so the next run reports what was kept)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import streamlit as st
+import torch
+
+from app import state
+from app.components.train.progress import (
+    LiveRun,
+    format_duration,
+    format_metric,
+    metric_direction,
+    metric_label,
+    render_curves,
+    render_progress,
+)
+from app.components.train.settings import CELL_LABELS, Settings
+from lstm_viz.training.run import build_run
+from lstm_viz.training.trainer import Callbacks
+
+K = state.TRAIN_PREFIX  # widget-key prefix of this page
+STOP_WAIT = 120.0  # seconds to wait for a stopped run's last validation and save
+
+
+def explore_input(sample: str | torch.Tensor) -> str:
+    """Explore's input box: the text itself, or the first feature's values, comma-separated."""
+    if isinstance(sample, str):
+        return sample
+    return ", ".join(f"{v:.4g}" for v in sample[:, 0].tolist())
+
+
+def train(settings: Settings, area) -> None:
+    """Build, then train in this script run, drawing into ``area``; reruns when done."""
+    try:
+        run = build_run(
+            settings.task,
+            settings.params,
+            settings.model,
+            settings.training,
+            name=settings.name,
+            replace=settings.replace,
+        )
+    except ValueError as error:
+        area.error(f"**Nothing was trained.** {capitalize(str(error))}.", icon="🚫")
+        return
+    task, model, notes = run.task, run.model, list(run.notes)
+    record: dict[str, Any] = {
+        "status": "running",
+        "name": settings.name,
+        "model_id": f"trained/{settings.name}",
+        "task_title": task.title,
+        "metric": task.metric,
+        "unit": "tokens" if task.input_kind == "tokens" else "values",
+        "sample": explore_input(task.sample()),
+        "parameters": model.num_parameters(),
+        "history": [],
+        "progress": None,
+        "notes": notes,
+        "started": time.time(),
+    }
+    record["alive"] = True  # until this thread leaves train(), however it leaves
+    st.session_state[state.TRAIN_RUN] = record
+    with area:
+        st.markdown(
+            f"**Training** {CELL_LABELS[model.config.cell]} "
+            f"({record['parameters']:,} parameters) on *{task.title}* as `{settings.name}`"
+        )
+        for note in notes:
+            st.info(note, icon="ℹ️")
+        st.button(
+            "⏹ Stop",
+            key=f"{K}.stop",
+            help="Stop now and keep the best checkpoint so far.",
+        )
+        live = LiveRun(record, key=f"{K}.live")
+    trainer = run.trainer(
+        Callbacks(
+            on_progress=live.on_progress,
+            on_evaluation=live.on_evaluation,
+            should_stop=lambda: record.get("cancel", False),
+        )
+    )
+    try:
+        result = trainer.fit()
+    except Exception as error:  # noqa: BLE001 - shown to the user; Stop is not an Exception
+        record.update(status="failed", error=f"{type(error).__name__}: {error}", alive=False)
+        finish(record)
+        return
+    finally:  # also when a click stops this run: Streamlit raises inside a callback's st call
+        record["alive"] = False
+    record.update(
+        status="finished",
+        stopped=result.stopped,
+        best_metric=result.best_metric,
+        steps=result.steps,
+        seconds=result.seconds,
+        tokens_per_second=result.tokens_per_second,
+        saved=result.checkpoint is not None,
+    )
+    finish(record)
+
+
+def wait_until_stopped(record: dict[str, Any], area) -> None:
+    """Let an interrupted run's thread finish. With fastReruns, Streamlit starts the new run at
+    once and the old thread stops only at its next st call: ask it to stop (``cancel``, which
+    the Trainer polls every step; it validates and saves once more) and wait until it is gone,
+    so the record read here is its last word."""
+    record["cancel"] = True
+    deadline = time.monotonic() + STOP_WAIT
+    if record.get("alive"):
+        with area, st.spinner("Stopping: keeping the best checkpoint so far…"):
+            while record.get("alive") and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+
+def finish(record: dict[str, Any]) -> None:
+    """Ask the sidebar to select the new model, and rerun once so it does."""
+    if record["status"] == "stopped":
+        saved = [h for h in record["history"] if h["best"]]
+        record["saved"] = bool(saved)
+        record["best_metric"] = saved[-1]["val_metric"] if saved else None
+        progress = record["progress"] or {}
+        record["steps"] = progress.get("step", 0)
+        record["seconds"] = progress.get("elapsed", 0.0)
+    if record.get("saved"):
+        state.hand_off(state.SELECT_MODEL, record["model_id"])
+        state.hand_off(state.TRAIN_NAME_RESET, True)  # the next model gets a fresh default name
+    st.rerun()
+
+
+def render_outcome(record: dict[str, Any]) -> None:
+    """What the last run left: a message, its final progress, its curves, and Open in Explore."""
+    metric, name = record["metric"], record["name"]
+    best = (
+        f"best validation {metric_label(metric)} "
+        f"**{format_metric(metric, record.get('best_metric'))}** ({metric_direction(metric)})"
+    )
+    took = f"{record.get('steps', 0):,} steps in {format_duration(record.get('seconds', 0))}"
+    status = record["status"]
+    if status == "failed":
+        st.error(f"Training `{name}` failed: {record['error']}", icon="💥")
+    elif status == "stopped" and not record.get("saved"):
+        st.warning(
+            f"Stopped after {took}, before the first validation: nothing was saved.",
+            icon="⏹️",
+        )
+    elif status == "stopped":
+        st.success(
+            f"Stopped after {took}: the best checkpoint so far is kept as `{name}`; {best}.",
+            icon="⏹️",
+        )
+    else:
+        why = {
+            "finished": "Finished",
+            "early stopping": "Stopped early (no improvement)",
+            "target reached": "Target reached",
+            "time": "Time limit reached",
+        }.get(record.get("stopped"), "Finished")
+        st.success(
+            f"{why} after {took} ({record.get('tokens_per_second', 0):,.0f} "
+            f"{record['unit']}/s): `{name}` is saved and selected in the sidebar; {best}.",
+            icon="✅",
+        )
+    for note in record.get("notes", []):
+        st.info(note, icon="ℹ️")
+    render_progress(record["progress"], record["unit"], key=f"{K}.last.progress", done=True)
+    render_curves(record["history"], metric, key=f"{K}.last.curves")
+    if record.get("saved") and st.button(
+        "Open in Explore 🔍",
+        key=f"{K}.open",
+        type="primary",
+        help="Look inside the model, starting from a sample input of its task.",
+    ):
+        state.hand_off(state.SELECT_MODEL, record["model_id"])
+        state.hand_off(state.EXPLORE_INPUT, record["sample"])
+        st.switch_page("views/explore.py")
+
+
+def capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,1 @@
+"""The Upload page's parts: the file and its layers, the choices and input, the recording."""

@@ -1,0 +1,85 @@
+"""The Upload page's file: read as data in a child process, once per file (kept in session
+state), and the table of recurrent layers found in it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app import state
+from lstm_viz.importers import EXTENSIONS, MAX_FILE_MB, ModelFileError, inspect_isolated
+
+K = state.UPLOAD_PREFIX
+
+
+def render_file_picker() -> Any:
+    """The file uploader; stops the page (with an example) until a file is uploaded."""
+    upload = st.file_uploader(
+        f"Model file (at most {MAX_FILE_MB} MB)",
+        type=EXTENSIONS,
+        key=f"{K}.file",
+        max_upload_size=MAX_FILE_MB,
+        help="To save a PyTorch model as a state dict: torch.save(model.state_dict(), 'model.pt')",
+    )
+    if upload is None:
+        st.info(
+            "Upload a model file to see which recurrent layers it holds. Example, in PyTorch: "
+            "`torch.save(nn.LSTM(10, 20, num_layers=2, batch_first=True).state_dict(), 'lstm.pt')`",
+            icon="📄",
+        )
+        st.stop()
+    return upload
+
+
+def read_file(name: str, data: bytes) -> tuple[str, Any]:
+    """(sha256 of ``data``, the ImportedFile): read once per file and name; stops the page with
+    the reason when the file cannot be used."""
+    digest = hashlib.sha256(data).hexdigest()
+    cached = st.session_state.get(state.UPLOAD_IMPORTED)
+    if not cached or cached["digest"] != digest or cached["name"] != name:
+        try:
+            # In a child process with memory and time limits: a file that crashed a native parser
+            # (HDF5, protobuf, zip) ends the child, never this server.
+            with st.spinner("Reading the file as data, in a separate process..."):
+                imported = inspect_isolated(data, name)
+            cached = {"digest": digest, "name": name, "file": imported}
+        except ModelFileError as error:
+            cached = {"digest": digest, "name": name, "error": str(error)}
+        st.session_state[state.UPLOAD_IMPORTED] = cached
+    if "error" in cached:
+        st.error(f"**{name}** cannot be used: {cached['error']}", icon="🚫")
+        st.stop()
+    return digest, cached["file"]
+
+
+def render_layers(imported: Any, name: str, size: int, digest: str) -> Any:
+    """The mapping table, a picker of the layer to record, where its weights came from; returns
+    the layer (stops the page when it cannot be recorded)."""
+    count = len(imported.layers)
+    st.subheader(f"🗺️ {count} recurrent layer{'s' if count > 1 else ''} found")
+    st.caption(f"{name} · {imported.format} · {size / 1024:,.1f} KB")
+    st.dataframe(pd.DataFrame(imported.table()), hide_index=True, key=f"{K}.table")
+    for note in imported.notes:
+        st.caption(f"ℹ️ {note}")
+
+    names = [layer.name for layer in imported.layers]
+    layer_name = st.selectbox(
+        "Layer to record",
+        options=names,
+        format_func=lambda n: f"{n} · {imported.layer(n).describe()}",
+        key=f"{K}.layer.{digest[:12]}",
+    )
+    layer = imported.layer(layer_name)
+    for note in layer.notes:
+        st.caption(f"ℹ️ {note}")
+    with st.expander("Where each weight came from", expanded=False):
+        st.dataframe(
+            pd.DataFrame(imported.mapping(layer.name)), hide_index=True, key=f"{K}.mapping"
+        )
+    if layer.problems:
+        st.error(f"This layer cannot be recorded: {'; '.join(layer.problems)}", icon="🚫")
+        st.stop()
+    return layer

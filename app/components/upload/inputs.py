@@ -1,0 +1,124 @@
+"""The Upload page's choices for a layer: what to attach (embedding, head, nonlinearity) and
+the input to record it on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from app import state
+from lstm_viz.importers import MAX_STEPS, Choice, ModelFileError, read_vocab
+
+K = state.UPLOAD_PREFIX
+NONE = "(none)"
+
+
+@dataclass(frozen=True)
+class UploadInput:
+    """The input the layer reads: ``source`` ("text:...", "ids:...", "random:N" or "csv") in
+    lstm_viz.importers.prepare's terms, with the CSV bytes, vocabulary and token level."""
+
+    mode: str
+    source: str
+    csv: bytes | None
+    vocab: Any
+    level: str
+
+
+def render_choice(layer: Any, prefix: str) -> Choice:
+    """Embedding, linear head and (vanilla RNN) nonlinearity, from what was found beside it."""
+    columns = st.columns(3)
+    with columns[0]:
+        embedding = st.selectbox(
+            "Embedding",
+            options=[NONE, *[e.name for e in layer.embeddings]],
+            index=1 if layer.embeddings else 0,
+            key=f"{prefix}.embedding",
+            help="A [tokens × input size] table found beside the layer. With it, the model reads "
+            "token ids (or text through a vocabulary); without it, numbers per step.",
+        )
+    with columns[1]:
+        head = st.selectbox(
+            "Linear head",
+            options=[NONE, *[h.name for h in layer.heads]],
+            key=f"{prefix}.head",
+            help="A linear layer found beside the layer, reading its output.",
+        )
+    nonlinearity = None
+    with columns[2]:
+        if layer.kind.startswith("rnn"):
+            nonlinearity = st.radio(
+                "Nonlinearity",
+                options=["tanh", "relu"],
+                index=0 if layer.kind == "rnn_tanh" else 1,
+                horizontal=True,
+                key=f"{prefix}.nonlinearity",
+                help="A vanilla RNN's nonlinearity is not stored in PyTorch weights.",
+            )
+    return Choice(
+        embedding=None if embedding == NONE else embedding,
+        head=None if head == NONE else head,
+        nonlinearity=nonlinearity,
+    )
+
+
+def render_input(layer: Any, choice: Choice, prefix: str) -> UploadInput:
+    """The input mode and its widgets (text with a vocabulary, ids, random numbers, a CSV)."""
+    if choice.embedding:
+        modes = ["Text (with a vocabulary)", "Token ids", "Random tokens"]
+    else:
+        modes = ["Random numbers", "Numeric CSV", "One-hot tokens"]
+    mode = st.radio("Input", options=modes, horizontal=True, key=f"{prefix}.mode")
+    vocab = None
+    level = "char"
+    source, csv = "random:20", None
+    if mode in ("Text (with a vocabulary)", "One-hot tokens"):
+        left, right = st.columns([2, 1])
+        with left:
+            vocab_file = st.file_uploader(
+                'vocab.json: {"token": id, ...} or ["token", ...]',
+                type=["json"],
+                key=f"{K}.vocab",
+                help="Without one, type token ids.",
+            )
+        with right:
+            level = st.radio(
+                "Tokens are", options=["char", "word"], horizontal=True, key=f"{K}.level"
+            )
+        if vocab_file is not None:
+            try:
+                vocab = read_vocab(vocab_file.getvalue())
+            except ModelFileError as error:
+                st.error(f"That vocabulary cannot be read: {error}", icon="🚫")
+        if vocab is not None:
+            text = st.text_input(
+                f"Text (at most {MAX_STEPS:,} tokens)",
+                value="The cat sat on the mat.",
+                key=f"{K}.text",
+            )
+            source = f"text:{text}"
+        else:
+            ids = st.text_input("Token ids, e.g. 3 14 15 9", value="1 2 3 4 5", key=f"{K}.ids")
+            source = f"ids:{ids}"
+    elif mode == "Token ids":
+        ids = st.text_input("Token ids, e.g. 3 14 15 9", value="1 2 3 4 5", key=f"{K}.ids")
+        source = f"ids:{ids}"
+    elif mode == "Numeric CSV":
+        csv_file = st.file_uploader(
+            f"CSV: its first {layer.input_size} numeric column(s), one row per step "
+            f"(at most {MAX_STEPS:,} rows)",
+            type=["csv"],
+            key=f"{K}.csv",
+        )
+        if csv_file is None:
+            st.info("Upload a CSV to record it; until then, random numbers are shown.", icon="📈")
+        else:
+            source, csv = "csv", csv_file.getvalue()
+    else:
+        steps = st.number_input(
+            "Steps", min_value=1, max_value=MAX_STEPS, value=20, key=f"{K}.steps"
+        )
+        source = f"random:{int(steps)}"
+    return UploadInput(mode, source, csv, vocab, level)

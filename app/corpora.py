@@ -1,0 +1,220 @@
+"""Analyze's cached work: corpora (a model's recordings over its validation data or the user's
+text) and the analyses over them.
+
+Everything is keyed by strings and numbers (model path, file version, corpus settings), so
+caching hashes cleanly. A corpus is a large read-only object: it is held once in a shared store
+(st.cache_resource: st.cache_data would pickle and copy hundreds of MB on every rerun); the small
+results (tables) are st.cache_data. Library functions do the work.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from app.resources import ModelRef, cached_checkpoint, model_version
+from lstm_viz.analysis import (
+    correlate,
+    feature_set,
+    find_units,
+    gradient_flow,
+    half_lives,
+    record_corpus,
+    saturation,
+)
+from lstm_viz.analysis.corpus import Corpus
+from lstm_viz.tasks import Task, from_info
+
+MAX_STEPS = 20_000  # real steps a corpus holds at most (the page says so)
+MAX_VALUES = 30_000_000  # recorded numbers a corpus holds at most (wide models get fewer steps)
+MAX_TEXT = 200_000  # characters of the user's text
+CHUNK = 200  # the user's text is read in sequences of this many tokens
+MAX_TYPED = 300  # tokens of a typed input the gradient flow reads (one backward pass per unit)
+FINDER_QUANTITIES = ("cell", "hidden", "input_gate", "forget_gate", "candidate", "output_gate")
+
+
+@dataclass(frozen=True)
+class CorpusKey:
+    """What a corpus is made of: every field a string or a number (the cache key)."""
+
+    path: str
+    version: int
+    source: str  # "validation" or "text"
+    text: str
+    max_steps: int
+    device: str
+
+    def args(self) -> tuple:
+        return (self.path, self.version, self.source, self.text, self.max_steps, self.device)
+
+
+def steps_allowed(checkpoint) -> int:
+    """The most steps a corpus of this model may hold (MAX_STEPS, fewer for wide models)."""
+    config = checkpoint.model.config
+    dirs = 2 if config.bidirectional else 1
+    per_step = config.num_layers * dirs * config.hidden_size * 6
+    return int(max(100, min(MAX_STEPS, MAX_VALUES // per_step)))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def cached_task(path: str, version: int) -> Task | None:
+    """The model's task, rebuilt once (building a text task reads a corpus: up to a second)."""
+    return from_info(cached_checkpoint(path, version).task)
+
+
+def load_task(ref: ModelRef) -> Task | None:
+    """The task ``ref``'s model was trained on, or None (see lstm_viz.tasks.from_info)."""
+    return cached_task(ref.path, model_version(ref))
+
+
+def record(
+    path: str,
+    version: int,
+    source: str,
+    text: str,
+    max_steps: int,
+    device: str,
+    progress: Callable[[float], None] | None = None,
+) -> Corpus:
+    """Record the corpus the arguments of a CorpusKey describe (not cached: see load_corpus)."""
+    checkpoint = cached_checkpoint(path, version)
+    if source == "text":
+        return record_corpus(
+            checkpoint.model,
+            texts=[text],
+            vocab=checkpoint.vocab,
+            max_steps=max_steps,
+            chunk=CHUNK,
+            device=device,
+            progress=progress,
+        )
+    task = cached_task(path, version)
+    if task is None:
+        raise ValueError(
+            "this model's task cannot be rebuilt here (none is named, or it was trained on "
+            "your own data): analyse your own text instead"
+        )
+    return record_corpus(
+        checkpoint.model, task, max_steps=max_steps, device=device, progress=progress
+    )
+
+
+# Corpora are large and read-only: one shared store (st.cache_resource: no copies), the most
+# recently used kept. A store of our own, not a cached function, so a recording can report
+# its progress to the page that asked for it.
+MAX_CORPORA = 4
+STORE_LOCK = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def corpus_store() -> OrderedDict:
+    """{CorpusKey: Corpus}, shared by every session, the most recently used last."""
+    return OrderedDict()
+
+
+def corpus_is_recorded(key: CorpusKey) -> bool:
+    with STORE_LOCK:
+        return key in corpus_store()
+
+
+def load_corpus(key: CorpusKey, progress: Callable[[float], None] | None = None) -> Corpus:
+    """The corpus for ``key``: recorded once (``progress(fraction)`` while recording), then
+    shared by every session; never mutate it. ValueError for no data (not stored)."""
+    store = corpus_store()
+    with STORE_LOCK:
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+    corpus = record(*key.args(), progress=progress)
+    with STORE_LOCK:
+        store[key] = corpus
+        while len(store) > MAX_CORPORA:
+            store.popitem(last=False)
+    return corpus
+
+
+def corpus_of(*args) -> Corpus:
+    """The corpus of CorpusKey(*args)."""
+    return load_corpus(CorpusKey(*args))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_saturation(*args) -> pd.DataFrame:
+    return saturation(corpus_of(*args).trace)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_half_lives(*args) -> pd.DataFrame:
+    return half_lives(corpus_of(*args).trace)
+
+
+def corpus_features(corpus: Corpus, regex: str) -> dict[str, np.ndarray]:
+    """The finder's features for this corpus; numeric models have only the hidden variable."""
+    steps = corpus.trace.num_steps
+    if corpus.level == "numeric":
+        if corpus.hidden is None:
+            return {}
+        return {corpus.hidden_name or "hidden variable": corpus.hidden}
+    joiner = " " if corpus.level == "word" else ""
+    return feature_set(
+        corpus.tokens, steps, corpus.hidden, corpus.hidden_name, regex or None, joiner
+    )
+
+
+def finder_quantities(names: tuple[str, ...]) -> list[str]:
+    """The trace's quantities, the states first (cell, hidden), then the gates."""
+    first = [n for n in FINDER_QUANTITIES if n in names]
+    return first + [n for n in names if n not in first]
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_finder(regex: str, *args) -> pd.DataFrame:
+    corpus = corpus_of(*args)
+    features = corpus_features(corpus, regex)
+    if not features:
+        return pd.DataFrame()
+    return find_units(corpus.trace, features, finder_quantities(corpus.trace.names))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_gradient(model_path: str, model_version_: int, sequence: int, *args) -> np.ndarray:
+    """∂h_T/∂x_t norms of the model at ``model_path`` reading a sequence of the corpus."""
+    corpus = corpus_of(*args)
+    n = int(corpus.lengths[sequence])
+    inputs = corpus.inputs[sequence : sequence + 1, :n]
+    model = cached_checkpoint(model_path, model_version_).model
+    return gradient_flow(model, inputs)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_gradient_typed(model_path: str, model_version_: int, text: str) -> np.ndarray:
+    """∂h_T/∂x_t norms of the model at ``model_path`` reading ``text`` (MAX_TYPED tokens)."""
+    checkpoint = cached_checkpoint(model_path, model_version_)
+    ids = checkpoint.vocab.encode(text)[:MAX_TYPED]
+    return gradient_flow(checkpoint.model, torch.tensor([ids], dtype=torch.int64))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_best_cell_unit(*args) -> dict | None:
+    """The cell unit that follows the task's hidden variable best (positions and r), or None."""
+    corpus = corpus_of(*args)
+    if corpus.hidden is None or "cell" not in corpus.trace.names:
+        return None
+    table = correlate(corpus.trace, {"hidden": corpus.hidden}, ["cell"])
+    table = table[table["r"].notna()]
+    if table.empty:
+        return None
+    row = table.loc[table["r"].abs().idxmax()]
+    return {
+        "layer": corpus.trace.ids("layer").index(int(row["layer"])),
+        "direction": corpus.trace.ids("direction").index(int(row["direction"])),
+        "unit": int(row["unit"]),
+        "r": float(row["r"]),
+    }
