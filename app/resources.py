@@ -29,7 +29,6 @@ PRETRAINED_DIR = REPO_ROOT / "pretrained"
 DEFAULT_MODEL = "shipped/english-char-lstm"
 DEFAULT_TEXT = "The cat sat on the mat."
 
-SOURCES = ("shipped", "trained", "uploaded")
 SOURCE_LABELS = {"shipped": "📦 Shipped", "trained": "🏋️ Trained", "uploaded": "📤 Uploaded"}
 
 
@@ -40,7 +39,7 @@ SOURCE_LABELS = {"shipped": "📦 Shipped", "trained": "🏋️ Trained", "uploa
 class ModelRef:
     """A model the user can pick: where it came from, its name, and its folder (if on disk)."""
 
-    source: str  # one of SOURCES
+    source: str  # "shipped", "trained" or "uploaded" (a key of SOURCE_LABELS)
     name: str
     path: str | None = None
 

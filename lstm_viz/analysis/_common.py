@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from ..trace import DIRECTION_NAMES, Trace
 
@@ -21,11 +20,6 @@ def valid_mask(trace: Trace) -> np.ndarray:
     return mask
 
 
-def layer_values(trace: Trace, quantity: str, layer: int, direction: int) -> np.ndarray:
-    """[B, T, U] float32 numpy view of one quantity of one layer and direction (positions)."""
-    return trace[quantity][layer, direction].numpy()
-
-
 def check_position(trace: Trace, layer: int, direction: int) -> None:
     if not 0 <= layer < trace.num_layers:
         raise ValueError(f"layer {layer} out of range: the trace has {trace.num_layers} layer(s)")
@@ -41,9 +35,3 @@ def where(trace: Trace, layer: int, direction: int) -> str:
     if trace.num_directions > 1:
         text += f", {DIRECTION_NAMES[trace.ids('direction')[direction]]}"
     return text
-
-
-def as_numpy(values: np.ndarray | torch.Tensor) -> np.ndarray:
-    if isinstance(values, torch.Tensor):
-        return values.detach().cpu().numpy()
-    return np.asarray(values)

@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..trace import Trace
-from ._common import LSTM_KINDS, check_position, where
+from ._common import LSTM_KINDS, check_position
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,3 @@ def ledger_figure(ledger: Ledger, title: str = "", height: int = 320) -> go.Figu
     figure.update_xaxes(type="category", title_text="earlier step (token · position)")
     figure.update_yaxes(title_text="contribution to c_t", zeroline=True)
     return figure
-
-
-def ledger_title(trace: Trace, unit: int, step: int, layer: int, direction: int) -> str:
-    return f"Cell ledger · unit {unit}, step {step} · {where(trace, layer, direction)}"

@@ -16,8 +16,6 @@ import plotly.graph_objects as go
 from ..trace import Trace
 from ._common import KEEP_GATE, valid_mask
 
-MAX_FINITE_LOG = 1e4  # half-lives longer than this many steps are shown at this value, marked
-
 
 def half_lives(trace: Trace) -> pd.DataFrame:
     """One row per (layer, direction, unit): ``keep`` (geometric-mean forget gate, or update

@@ -16,8 +16,6 @@ from lstm_viz.figures.colours import colour, colour_scale, ink
 from lstm_viz.quantities import GATES, QUANTITY_SYMBOLS, display_order, display_token, label
 from lstm_viz.trace import Trace
 
-STATES = frozenset({"candidate", "cell", "hidden", "new_gate", "pre_activation"})
-
 
 def unit_frame(trace: Trace, layer: int, direction: int, unit: int, batch: int = 0) -> pd.DataFrame:
     """Long form: one row per (step, quantity) of one unit; padded steps left out.
