@@ -48,6 +48,7 @@ from lstm_viz.learn.memory_story import (
     signal_then_gap,
     story_sentence,
 )
+from lstm_viz.learn.tour_figures import stop_figure
 from lstm_viz.learn.tours import (
     AGREEMENT_MODEL,
     AGREEMENT_PLURAL,
@@ -56,7 +57,6 @@ from lstm_viz.learn.tours import (
     CAT_TEXT,
     agreement_tour,
     cat_tour,
-    stop_figure,
 )
 
 BRACKETS_MODEL = "shipped/brackets-lstm"
