@@ -26,8 +26,7 @@ from lstm_viz.models.checkpoints import (
 )
 from lstm_viz.models.sequence import SequenceModel
 from lstm_viz.training.trainer import model_config_for
-
-from .toy_task import RunningParity
+from tests.unit.toy_task import RunningParity
 
 
 def model_and_vocab(seed=0):
@@ -128,7 +127,7 @@ def test_killing_training_midway_leaves_no_half_written_checkpoint(tmp_path):
     script = textwrap.dedent(
         f"""
         import sys
-        sys.path.insert(0, {str(Path(__file__).parents[2])!r})
+        sys.path.insert(0, {str(Path(__file__).parents[3])!r})
         from tests.unit.toy_task import RunningParity
         from lstm_viz.models.sequence import SequenceModel
         from lstm_viz.training.trainer import TrainConfig, Trainer, model_config_for
