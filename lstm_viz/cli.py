@@ -11,7 +11,7 @@ from pathlib import Path
 from lstm_viz.models.checkpoints import models_dir
 from lstm_viz.models.sequence import CELLS, SequenceModel
 from lstm_viz.recording.allocator import tune_allocator
-from lstm_viz.training.trainer import (
+from lstm_viz.training import (
     Callbacks,
     Evaluation,
     Progress,

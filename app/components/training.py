@@ -20,7 +20,7 @@ import streamlit as st
 
 from app.resources import ModelRef
 from lstm_viz.models.checkpoints import checkpoint_zip, delete_checkpoint, read_config
-from lstm_viz.training.trainer import Evaluation, Progress
+from lstm_viz.training import Evaluation, Progress
 
 METRIC_LABELS = {"accuracy": "accuracy", "bits_per_token": "bits per token", "mse": "MSE"}
 LOWER_IS_BETTER = {"bits_per_token", "mse"}

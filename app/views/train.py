@@ -41,7 +41,7 @@ from lstm_viz.tasks import (
     TASKS,
     make_task,
 )
-from lstm_viz.training.trainer import Callbacks, TrainConfig, Trainer, model_config_for
+from lstm_viz.training import Callbacks, TrainConfig, Trainer, model_config_for
 
 K = "train"  # widget-key prefix of this page
 STOP_WAIT = 120.0  # seconds to wait for a stopped run's last validation and save

@@ -23,7 +23,7 @@ from lstm_viz.pretrained.cards import (
 from lstm_viz.pretrained.recipes import CARD, PRETRAINED_DIR, RECIPES, Recipe
 from lstm_viz.tasks import make_task
 from lstm_viz.tasks.base import Task
-from lstm_viz.training.trainer import TrainConfig, Trainer, model_config_for
+from lstm_viz.training import TrainConfig, Trainer, model_config_for
 
 # ---- building ----------------------------------------------------------------------------------
 
@@ -63,7 +63,7 @@ def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
         device="cpu",
         seed=recipe.seed,
     )
-    from lstm_viz.training.trainer import Callbacks
+    from lstm_viz.training import Callbacks
 
     callbacks = Callbacks(on_progress=_progress_line(recipe.name) if progress else None)
     trainer = Trainer(model, task, config, callbacks)

@@ -18,7 +18,7 @@ from lstm_viz.models.sequence import SequenceModel
 from lstm_viz.pretrained.recipes import CARD, PROBE_STEPS, Recipe
 from lstm_viz.tasks import make_task
 from lstm_viz.tasks.base import Task
-from lstm_viz.training.trainer import TrainConfig, Trainer
+from lstm_viz.training import TrainConfig, Trainer
 
 # ---- the interpretable unit ---------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from lstm_viz.models.checkpoints import (
     save_checkpoint,
 )
 from lstm_viz.models.sequence import SequenceModel
-from lstm_viz.training.trainer import model_config_for
+from lstm_viz.training import model_config_for
 from tests.unit.toy_task import RunningParity
 
 
@@ -130,7 +130,7 @@ def test_killing_training_midway_leaves_no_half_written_checkpoint(tmp_path):
         sys.path.insert(0, {str(Path(__file__).parents[3])!r})
         from tests.unit.toy_task import RunningParity
         from lstm_viz.models.sequence import SequenceModel
-        from lstm_viz.training.trainer import TrainConfig, Trainer, model_config_for
+        from lstm_viz.training import TrainConfig, Trainer, model_config_for
         task = RunningParity(n_train=4096)
         model = SequenceModel(model_config_for(task, hidden_size=64, embedding_size=8))
         config = TrainConfig(epochs=1000, evals_per_epoch=1000, batch_size=8, patience=0,
