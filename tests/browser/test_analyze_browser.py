@@ -19,7 +19,7 @@ from lstm_viz.tasks import make_task
 from lstm_viz.training import model_config_for
 from tests.browser.conftest import start_server
 from tests.browser.test_browser_pages import assert_clean, screenshot, wait_until_drawn
-from tests.unit.test_analysis_finder import train_bracket_model
+from tests.unit.analysis.test_finder import train_bracket_model
 
 TALL = {"width": 1440, "height": 1700}
 PARAMS = dict(
