@@ -11,8 +11,8 @@ from pathlib import Path
 from lstm_viz.models.checkpoints import models_dir
 from lstm_viz.models.sequence import CELLS
 from lstm_viz.recording.allocator import tune_allocator
+from lstm_viz.training import Callbacks, Evaluation, Progress, TrainConfig, Trainer
 from lstm_viz.training.run import build_run
-from lstm_viz.training.trainer import Callbacks, Evaluation, Progress, TrainConfig, Trainer
 
 
 def main(argv: list[str] | None = None) -> int:

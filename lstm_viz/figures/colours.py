@@ -42,7 +42,11 @@ def colour_scale(quantity: str, values: np.ndarray | None = None) -> dict:
             colorscale=DIVERGING, zmin=-1.0, zmax=1.0, zmid=0.0, title=f"{symbol}<br>-1 to 1"
         )
     # Unbounded (or a bounded name whose values left [-1, 1]): symmetric, the range said.
-    bound = bound if bound > 0 else 1.0
+    return symmetric_scale(symbol, bound if bound > 0 else 1.0)
+
+
+def symmetric_scale(symbol: str, bound: float) -> dict:
+    """A diverging scale over [-bound, bound], centred on 0, the range said in the title."""
     return dict(
         colorscale=DIVERGING,
         zmin=-bound,
@@ -50,6 +54,15 @@ def colour_scale(quantity: str, values: np.ndarray | None = None) -> dict:
         zmid=0.0,
         title=f"{symbol}<br>±{short_number(bound)}",
     )
+
+
+def difference_scale(quantity: str, values: np.ndarray | None = None) -> dict:
+    """The colour scale of a difference of ``quantity`` between two recordings: diverging,
+    centred on 0; a gate difference is fixed to -1..1, a tanh output's to -2..2, others
+    symmetric around 0 with the range said (like :func:`colour_scale`)."""
+    fixed = 1.0 if quantity in GATES else 2.0 if quantity in BOUNDED else None
+    bound = fixed if fixed is not None else (max_abs(values) or 1.0)
+    return symmetric_scale("Δ" + QUANTITY_SYMBOLS.get(quantity, quantity), bound)
 
 
 def max_abs(values: np.ndarray | None) -> float:

@@ -22,10 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_viz.figures.colours import DIVERGING, colour_scale, max_abs, short_number
+from lstm_viz.figures.colours import colour_scale, difference_scale
 from lstm_viz.quantities import (
-    BOUNDED,
-    GATES,
     QUANTITY_SYMBOLS,
     display_order,
     display_token,
@@ -255,22 +253,6 @@ def heatmap(
                 yaxis=yaxis,
             ),
         )
-    )
-
-
-def difference_scale(quantity: str, values: np.ndarray | None = None) -> dict:
-    """The colour scale of a difference of ``quantity`` between two recordings: diverging,
-    centred on 0; a gate difference is fixed to -1..1, a tanh output's to -2..2, others
-    symmetric around 0 with the range said (like :func:`colour_scale`)."""
-    symbol = "Δ" + QUANTITY_SYMBOLS.get(quantity, quantity)
-    fixed = 1.0 if quantity in GATES else 2.0 if quantity in BOUNDED else None
-    bound = fixed if fixed is not None else (max_abs(values) or 1.0)
-    return dict(
-        colorscale=DIVERGING,
-        zmin=-bound,
-        zmax=bound,
-        zmid=0.0,
-        title=f"{symbol}<br>±{short_number(bound)}",
     )
 
 

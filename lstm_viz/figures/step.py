@@ -63,6 +63,12 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
+def _gru_values(v: dict[str, float]) -> tuple[float, ...]:
+    """r, z, n, h[t-1], h[t] of a GRU step."""
+    names = ("reset_gate", "update_gate", "new_gate", "hidden_before", "hidden")
+    return tuple(v[name] for name in names)
+
+
 def step_equations(numbers: StepNumbers) -> list[str]:
     """The equations of the step with the numbers put in, one string per line (plain text)."""
     v = numbers.values
@@ -76,13 +82,7 @@ def step_equations(numbers: StepNumbers) -> list[str]:
             f"h[t] = o·tanh(c[t]) = {_n(o)} × tanh({_n(c)}) = {_n(o)} × {_n(np.tanh(c))} = {_n(h)}",
         ]
     if numbers.kind == "gru":
-        r, z, n, h0, h = (
-            v["reset_gate"],
-            v["update_gate"],
-            v["new_gate"],
-            v["hidden_before"],
-            v["hidden"],
-        )
+        r, z, n, h0, h = _gru_values(v)
         return [
             f"h[t] = (1 - z)·n + z·h[{prev}] = {_n(1 - z)} × {_n(n)} + {_n(z)} × {_n(h0)} "
             f"= {_n(h)}",
@@ -112,13 +112,7 @@ def step_sentences(numbers: StepNumbers) -> list[str]:
             f"the unit outputs {_n(h)}.",
         ]
     if numbers.kind == "gru":
-        r, z, n, h0, h = (
-            v["reset_gate"],
-            v["update_gate"],
-            v["new_gate"],
-            v["hidden_before"],
-            v["hidden"],
-        )
+        r, z, n, h0, h = _gru_values(v)
         return [
             reads,
             f"The reset gate lets the proposal see {_pct(r)} of the old state.",

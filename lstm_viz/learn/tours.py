@@ -17,10 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import plotly.graph_objects as go
 
-from lstm_viz.figures.heatmap import heatmap
-from lstm_viz.quantities import display_token, label
 from lstm_viz.trace import Trace
 
 CAT_MODEL = "shipped/english-char-lstm"
@@ -53,12 +50,12 @@ class Stop:
     compare: dict[str, list[float]] = field(default_factory=dict)
 
 
-def _grid(trace: Trace, quantity: str, layer: int, direction: int = 0) -> np.ndarray:
+def quantity_grid(trace: Trace, quantity: str, layer: int, direction: int = 0) -> np.ndarray:
     """[time, unit] float64 of batch element 0."""
     return trace[quantity][layer, direction, 0].double().numpy()
 
 
-def _tokens(trace: Trace) -> list[str]:
+def token_labels(trace: Trace) -> list[str]:
     steps = int(trace.lengths[0])
     if trace.tokens is None:
         return [str(t) for t in range(steps)]
@@ -81,7 +78,7 @@ def _last_word(tokens: list[str], word: str) -> tuple[int, ...]:
 def change_at(trace: Trace, quantity: str, steps, layer: int, direction: int = 0) -> np.ndarray:
     """[unit]: how far ``quantity`` moves over ``steps`` (|value after the last - value before
     the first|; the value before step 0 counts as 0)."""
-    grid = _grid(trace, quantity, layer, direction)
+    grid = quantity_grid(trace, quantity, layer, direction)
     first, last = min(steps), max(steps)
     before = grid[first - 1] if first > 0 else np.zeros(grid.shape[1])
     return np.abs(grid[last] - before)
@@ -108,7 +105,7 @@ def _pick(scores: np.ndarray) -> int:
 
 def cat_tour(trace: Trace) -> list[Stop]:
     """The stops of "The cat sat on the mat." on a character LSTM (``trace``: its recording)."""
-    tokens = _tokens(trace)
+    tokens = token_labels(trace)
     top = trace.num_layers - 1
     spaces = tuple(t for t, tok in enumerate(tokens) if tok == " ")
     letters = [t for t, tok in enumerate(tokens) if tok.isalpha()]
@@ -125,7 +122,7 @@ def cat_tour(trace: Trace) -> list[Stop]:
         )
     ]
     if spaces and letters:
-        forget = _grid(trace, "forget_gate", 0)
+        forget = quantity_grid(trace, "forget_gate", 0)
         drop = forget[letters].mean(axis=0) - forget[list(spaces)].mean(axis=0)
         unit = _pick(drop)
         stops.append(
@@ -147,11 +144,11 @@ def cat_tour(trace: Trace) -> list[Stop]:
         # What each unit writes (i * g, in [-1, 1]) at "mat", against the rest of the sentence:
         # a unit that writes specifically there, not one that writes (or drifts) everywhere.
         written = np.abs(
-            _grid(trace, "input_gate", top) * _grid(trace, "candidate", top)
+            quantity_grid(trace, "input_gate", top) * quantity_grid(trace, "candidate", top)
         )  # [time, unit]
         score = written[list(mat)].mean(axis=0) - written[others].mean(axis=0)
         unit = _pick(score)
-        cell = _grid(trace, "cell", top)[:, unit]
+        cell = quantity_grid(trace, "cell", top)[:, unit]
         before = cell[min(mat) - 1] if min(mat) > 0 else 0.0
         at_mat, elsewhere = written[list(mat), unit].mean(), written[others, unit].mean()
         stops.append(
@@ -170,7 +167,7 @@ def cat_tour(trace: Trace) -> list[Stop]:
                 quantities=("cell", "input_gate", "forget_gate"),
             )
         )
-    forget_top = _grid(trace, "forget_gate", top)
+    forget_top = quantity_grid(trace, "forget_gate", top)
     unit = _pick(forget_top.mean(axis=0))
     kept = forget_top[:, unit]
     stops.append(
@@ -192,7 +189,7 @@ def cat_tour(trace: Trace) -> list[Stop]:
     if stop_steps:
         moved = change_at(trace, "hidden", stop_steps[-1:], top)
         unit = _pick(moved)
-        hidden = _grid(trace, "hidden", top)[:, unit]
+        hidden = quantity_grid(trace, "hidden", top)[:, unit]
         at = stop_steps[-1]
         stops.append(
             Stop(
@@ -222,7 +219,7 @@ def agreement_tour(
     [layer, direction, unit] correlations with the subject's number over validation sentences
     (lstm_viz.learn.lessons.unit_correlations), or None to pick by the two sentences alone.
     """
-    tokens = [t.lower() for t in _tokens(trace)]
+    tokens = [t.lower() for t in token_labels(trace)]
     top = trace.num_layers - 1
     noun = _last_word(tokens, subject)[:1] or (min(1, len(tokens) - 1),)
     verb_at = _last_word(tokens, verb)[:1]
@@ -242,7 +239,7 @@ def agreement_tour(
     ]
     moved = change_at(trace, "cell", noun, 0)
     unit = _pick(moved)
-    cell = _grid(trace, "cell", 0)[:, unit]
+    cell = quantity_grid(trace, "cell", 0)[:, unit]
     stops.append(
         Stop(
             f'The subject: "{subject}"',
@@ -265,7 +262,9 @@ def agreement_tour(
         )
     elif plural is not None and clause:
         gaps = [
-            np.abs(_grid(trace, "cell", lay) - _grid(plural, "cell", lay))[list(clause)].mean(0)
+            np.abs(quantity_grid(trace, "cell", lay) - quantity_grid(plural, "cell", lay))[
+                list(clause)
+            ].mean(0)
             for lay in range(trace.num_layers)
         ]
         layer = int(np.argmax([g.max() for g in gaps]))
@@ -277,17 +276,17 @@ def agreement_tour(
     compare = {}
     if plural is not None:
         compare = {
-            f"cell, '{AGREEMENT_TEXT.split(',')[0].lower()}…' (singular)": _grid(
+            f"cell, '{AGREEMENT_TEXT.split(',')[0].lower()}…' (singular)": quantity_grid(
                 trace, "cell", layer, direction
             )[:, unit].tolist(),
-            f"cell, '{AGREEMENT_PLURAL.split(',')[0].lower()}…' (plural)": _grid(
+            f"cell, '{AGREEMENT_PLURAL.split(',')[0].lower()}…' (plural)": quantity_grid(
                 plural, "cell", layer, direction
             )[:, unit].tolist(),
         }
     carry = ""
     if plural is not None and clause:
-        one = _grid(trace, "cell", layer, direction)[list(clause), unit].mean()
-        many = _grid(plural, "cell", layer, direction)[list(clause), unit].mean()
+        one = quantity_grid(trace, "cell", layer, direction)[list(clause), unit].mean()
+        many = quantity_grid(plural, "cell", layer, direction)[list(clause), unit].mean()
         carry = (
             f" Across *which was hungry* its cell averages **{one:+.2f}** after *cat* and "
             f"**{many:+.2f}** after *cats*: the number is carried over the clause."
@@ -307,7 +306,7 @@ def agreement_tour(
         )
     )
     if clause:
-        forget = _grid(trace, "forget_gate", layer, direction)[list(clause), unit]
+        forget = quantity_grid(trace, "forget_gate", layer, direction)[list(clause), unit]
         stops.append(
             Stop(
                 "Holding on through the clause",
@@ -323,7 +322,7 @@ def agreement_tour(
             )
         )
     if verb_at:
-        cell = _grid(trace, "cell", layer, direction)[:, unit]
+        cell = quantity_grid(trace, "cell", layer, direction)[:, unit]
         at = verb_at[0]
         stops.append(
             Stop(
@@ -341,106 +340,6 @@ def agreement_tour(
     return stops
 
 
-# ---- Figures -----------------------------------------------------------------------------------
-
-
-def stop_figure(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
-    """The figure of one stop: a heatmap of a few units around the stop's unit (the unit's row
-    and the stop's steps outlined), or a line chart of the unit across the input."""
-    if stop.figure == "line":
-        return unit_lines(trace, stop, height=height)
-    units = trace[stop.quantity].shape[-1]
-    start = 0
-    if stop.unit is not None:
-        start = min(max(0, stop.unit - WINDOW_UNITS // 2), max(0, units - WINDOW_UNITS))
-    figure = heatmap(
-        trace,
-        stop.quantity,
-        layer=stop.layer,
-        direction=stop.direction,
-        max_units=WINDOW_UNITS if stop.unit is not None else 64,
-        unit_start=start,
-        height=height,
-    )
-    if stop.unit is not None:
-        figure.add_shape(
-            type="rect",
-            x0=-0.5,
-            x1=trace.num_steps - 0.5,
-            y0=stop.unit - 0.5,
-            y1=stop.unit + 0.5,
-            line=dict(color="#e7298a", width=2),
-        )
-    for step in stop.steps:
-        figure.add_shape(
-            type="rect",
-            x0=step - 0.5,
-            x1=step + 0.5,
-            y0=(stop.unit if stop.unit is not None else start) - 0.5,
-            y1=(stop.unit if stop.unit is not None else min(units, start + 64) - 1) + 0.5,
-            line=dict(color="#ff7f00", width=3),
-        )
-    figure.update_layout(meta={**figure.layout.meta, "unit": stop.unit, "steps": list(stop.steps)})
-    return figure
-
-
-def unit_lines(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
-    """One unit's quantities (or the stop's comparison lines) across the input's tokens."""
-    tokens = _tokens(trace)
-    x = [f"{display_token(t)} · {i}" for i, t in enumerate(tokens)]
-    figure = go.Figure()
-    series: dict[str, list[float]] = dict(stop.compare)
-    for name in stop.quantities:
-        series[label(name).split(" (")[0]] = _grid(trace, name, stop.layer, stop.direction)[
-            :, stop.unit
-        ].tolist()
-    # A cell state far outside [-1, 1] next to gates gets its own axis (right), so the gates
-    # stay readable.
-    cell_name = label("cell").split(" (")[0]
-    own_axis = (
-        len(series) > 1
-        and cell_name in series
-        and float(np.nanmax(np.abs(series[cell_name]))) > 1.5
-    )
-    for k, (name, values) in enumerate(series.items()):
-        right = own_axis and name == cell_name
-        figure.add_trace(
-            go.Scatter(
-                x=x[: len(values)],
-                y=values,
-                yaxis="y2" if right else "y",
-                name=name + (" (right axis)" if right else ""),
-                mode="lines+markers",
-                line=dict(color=LINE_COLOURS[k % len(LINE_COLOURS)], width=2),
-                hovertemplate="%{x}<br>%{y:.3f}<extra>" + name + "</extra>",
-            )
-        )
-    for step in stop.steps:
-        figure.add_vrect(
-            x0=step - 0.5, x1=step + 0.5, fillcolor="#ff7f00", opacity=0.15, line_width=0
-        )
-    figure.update_layout(
-        title=dict(text=f"Unit {stop.unit}, layer {stop.layer}", x=0, xanchor="left"),
-        height=height,
-        margin=dict(l=50, r=10, t=50, b=40),
-        legend=dict(orientation="h", y=-0.25),
-        meta={"unit": stop.unit, "layer": stop.layer, "series": list(series)},
-    )
-    figure.update_xaxes(
-        type="category",
-        tickmode="array",
-        tickvals=x,
-        ticktext=[display_token(t) for t in tokens],
-        tickangle=0,
-    )
-    figure.update_yaxes(zeroline=True, zerolinecolor="#999")
-    if own_axis:
-        figure.update_layout(
-            yaxis2=dict(overlaying="y", side="right", showgrid=False, title_text="cell c")
-        )
-    return figure
-
-
 __all__ = [
     "AGREEMENT_MODEL",
     "AGREEMENT_PLURAL",
@@ -451,6 +350,4 @@ __all__ = [
     "agreement_tour",
     "cat_tour",
     "change_at",
-    "stop_figure",
-    "unit_lines",
 ]

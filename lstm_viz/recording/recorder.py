@@ -10,17 +10,16 @@ sequence with matrix products and a fast scan (see replay.py). Outputs equal the
 from __future__ import annotations
 
 import threading
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
-from torch import _VF, nn
+from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from lstm_viz.recording import onednn, replay
+from lstm_viz.recording.fused import fused_layer, layer_params
 from lstm_viz.recording.inputs import (
-    PreparedInput,
     check_finite,
     mask_padding,
     prepare_input,
@@ -239,7 +238,7 @@ def _rnnbase_forward_with_trace(
         rows = slice(layer * dirs, (layer + 1) * dirs)
         if from_kernel:
             output, last_h, last_c, gates, cells = onednn.lstm_layer(
-                layer_in, h0[layer], c0[layer], _layer_params(module, layer, 0)
+                layer_in, h0[layer], c0[layer], layer_params(module, layer, 0)
             )  # [T, B, H], [B, H], [B, H], [T, B, 4, H] or None, [T, B, H] or None
             h_n.append(last_h[None])
             c_n.append(last_c[None])
@@ -254,7 +253,7 @@ def _rnnbase_forward_with_trace(
                 continue
             layer_out = layer_out_padded = output  # no workspace: recompute from h_t below
         else:
-            layer_out, layer_out_padded, final = _fused_layer(
+            layer_out, layer_out_padded, final = fused_layer(
                 module, kind, layer, layer_in, h0[rows], c0[rows], given
             )
             h_n.append(final[0])
@@ -295,55 +294,6 @@ def _rnnbase_forward_with_trace(
     return given.restore(layer_out), hidden, trace
 
 
-_FUSED = {"lstm": _VF.lstm, "gru": _VF.gru, "rnn_tanh": _VF.rnn_tanh, "rnn_relu": _VF.rnn_relu}
-
-
-def _fused_layer(
-    module: nn.RNNBase,
-    kind: str,
-    layer: int,
-    layer_in: torch.Tensor,
-    h0: torch.Tensor,
-    c0: torch.Tensor,
-    given: PreparedInput,
-) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, ...]]:
-    """One layer (both directions) through PyTorch's fused kernel, as nn.RNNBase.forward calls it.
-
-    layer_in: [T, B, I] or packed data; h0, c0: [D, B, P], [D, B, H] in the caller's batch order.
-    Returns (output as the kernel gives it, output padded [T, B, D*P], final states [D, B, .]).
-    """
-    dirs = 2 if module.bidirectional else 1
-    params = [p for d in range(dirs) for p in _layer_params(module, layer, d)]
-    state = (h0, c0) if kind == "lstm" else h0
-    with warnings.catch_warnings():
-        # cuDNN warns that one layer's weights are not one contiguous block; it copies them.
-        warnings.filterwarnings("ignore", message="RNN module weights are not part of single")
-        if given.batch_sizes is None:
-            result = _FUSED[kind](
-                layer_in, state, params, module.bias, 1, 0.0, False, module.bidirectional, False
-            )
-        else:
-            state = _permute_state(state, given.sorted_indices)
-            result = _FUSED[kind](
-                layer_in,
-                given.batch_sizes,
-                state,
-                params,
-                module.bias,
-                1,
-                0.0,
-                False,
-                module.bidirectional,
-            )
-    output = result[0]
-    final = tuple(result[1:]) if kind == "lstm" else (result[1],)
-    if given.batch_sizes is None:
-        return output, output, final
-    final = _permute_state(final, given.unsorted_indices)
-    packed = PackedSequence(output, given.batch_sizes, given.sorted_indices, given.unsorted_indices)
-    return output, pad_packed_sequence(packed, total_length=given.padded.shape[0])[0], final
-
-
 # ---- inputs, states and weights ---------------------------------------------------------------
 
 
@@ -373,14 +323,6 @@ def _pack(
     )
 
 
-def _layer_params(module: nn.RNNBase, layer: int, direction: int) -> list[torch.Tensor]:
-    """This layer-direction's parameters in the order the fused kernels take them."""
-    names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if module.bias else [])
-    if getattr(module, "proj_size", 0) > 0:
-        names.append("weight_hr")
-    return [getattr(module, n + suffix(layer, direction)) for n in names]
-
-
 def _layer_weights(
     module: nn.Module, layer: int, direction: int, dtype: torch.dtype
 ) -> LayerWeights:
@@ -391,14 +333,6 @@ def _layer_weights(
     return LayerWeights(
         get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh"), get("weight_hr")
     )
-
-
-def _permute_state(state: Any, permutation: torch.Tensor | None) -> Any:
-    if permutation is None:
-        return state
-    if isinstance(state, tuple | list):
-        return tuple(s.index_select(1, permutation) for s in state)
-    return state.index_select(1, permutation)
 
 
 def _check_weights(name: str, module: nn.Module) -> None:

@@ -94,8 +94,8 @@ def build_run(
 
     name: default checkpoint_name(task, cell, root); root: default models_dir(); replace: False
     refuses a name that exists; save: False leaves ``path`` None (the caller saves); seed: seeds
-    torch before the model's initial weights are drawn (None: not seeded here); path: a folder
-    of the caller's own (the CLI's --out), taken as is instead of ``root/name``.
+    torch before the task is built and the model's initial weights drawn (None: not seeded
+    here); path: a folder of the caller's own (the CLI's --out), taken as is, not root/name.
     ValueError for any bad setting, before anything is written.
     """
     root = models_dir() if root is None else Path(root)
@@ -112,6 +112,8 @@ def build_run(
     if not save:
         path = None
     config = TrainConfig(**dict(training or {}))
+    if seed is not None:  # before the task too: a recipe's weights stay what they always were
+        torch.manual_seed(seed)
     built = make_task(task, **dict(task_params or {})) if isinstance(task, str) else task
     notes = []
     if settings.get("bidirectional") and built.objective == "next_token":
@@ -120,7 +122,5 @@ def build_run(
             "Bidirectional was ignored: a next-character model that reads ahead would see the "
             "answer."
         )
-    if seed is not None:
-        torch.manual_seed(seed)
     sequence_model = SequenceModel(model_config_for(built, **settings))
     return Run(built, sequence_model, config, path, tuple(notes))

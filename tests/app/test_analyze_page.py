@@ -28,7 +28,7 @@ from lstm_viz.models.checkpoints import load_checkpoint, models_dir, save_checkp
 from lstm_viz.models.sequence import SequenceModel
 from lstm_viz.quantities import label
 from lstm_viz.tasks import make_task
-from lstm_viz.training.trainer import model_config_for
+from lstm_viz.training import model_config_for
 from tests.app.test_explore_page import decode
 
 ENTRYPOINT = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")

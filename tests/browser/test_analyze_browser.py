@@ -16,10 +16,10 @@ import torch
 from lstm_viz.models.checkpoints import save_checkpoint
 from lstm_viz.models.sequence import SequenceModel
 from lstm_viz.tasks import make_task
-from lstm_viz.training.trainer import model_config_for
+from lstm_viz.training import model_config_for
 from tests.browser.conftest import start_server
 from tests.browser.test_browser_pages import assert_clean, screenshot, wait_until_drawn
-from tests.unit.test_analysis_finder import train_bracket_model
+from tests.unit.analysis.test_finder import train_bracket_model
 
 TALL = {"width": 1440, "height": 1700}
 PARAMS = dict(

@@ -14,6 +14,7 @@ from app.resources import (
     record_text,
 )
 from lstm_viz.learn.diagram import trace_diagram
+from lstm_viz.learn.tour_figures import stop_figure
 from lstm_viz.learn.tours import (
     AGREEMENT_MODEL,
     AGREEMENT_PLURAL,
@@ -22,7 +23,6 @@ from lstm_viz.learn.tours import (
     CAT_TEXT,
     agreement_tour,
     cat_tour,
-    stop_figure,
 )
 
 TOURS = {

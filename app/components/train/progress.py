@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lstm_viz.training.trainer import Evaluation, Progress
+from lstm_viz.training import Evaluation, Progress
 
 METRIC_LABELS = {"accuracy": "accuracy", "bits_per_token": "bits per token", "mse": "MSE"}
 LOWER_IS_BETTER = {"bits_per_token", "mse"}

@@ -8,8 +8,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from lstm_viz import PeepholeLSTM, record
-
-from .reference import reference_record
+from tests.unit.reference import reference_record
 
 
 def twin(lstm: nn.LSTM) -> PeepholeLSTM:

@@ -19,7 +19,7 @@ from lstm_viz.analysis import (
 from lstm_viz.models.sequence import ModelConfig, SequenceModel
 from lstm_viz.models.vocab import Vocab
 from lstm_viz.tasks import make_task
-from lstm_viz.training.trainer import model_config_for
+from lstm_viz.training import model_config_for
 
 
 def small_model(task, cell="lstm", **settings):

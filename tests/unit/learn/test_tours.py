@@ -9,13 +9,13 @@ import numpy as np
 import torch
 
 from lstm_viz import record
+from lstm_viz.learn.tour_figures import stop_figure
 from lstm_viz.learn.tours import (
     AGREEMENT_PLURAL,
     AGREEMENT_TEXT,
     CAT_TEXT,
     agreement_tour,
     cat_tour,
-    stop_figure,
 )
 from tests.lesson_models import char_model, word_model
 

@@ -16,8 +16,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from lstm_viz import Trace, record
-
-from .reference import reference_record
+from tests.unit.reference import reference_record
 
 # Absolute for bounded values (gates), relative for unbounded ones (cell, relu pre-activations).
 TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-10}

@@ -7,8 +7,8 @@ import torch
 from torch import nn
 
 from lstm_viz import record
+from tests.unit.reference import reference_record
 
-from .reference import reference_record
 from .test_recorder_parity import check_configuration
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

@@ -14,8 +14,7 @@ from lstm_viz.training.trainer import (
     model_config_for,
     resolve_device,
 )
-
-from .toy_task import RunningParity
+from tests.unit.toy_task import RunningParity
 
 
 def small_model(task, cell="lstm", **settings):

@@ -25,9 +25,8 @@ from lstm_viz.models.checkpoints import (
     save_checkpoint,
 )
 from lstm_viz.models.sequence import SequenceModel
-from lstm_viz.training.trainer import model_config_for
-
-from .toy_task import RunningParity
+from lstm_viz.training import model_config_for
+from tests.unit.toy_task import RunningParity
 
 
 def model_and_vocab(seed=0):
@@ -128,10 +127,10 @@ def test_killing_training_midway_leaves_no_half_written_checkpoint(tmp_path):
     script = textwrap.dedent(
         f"""
         import sys
-        sys.path.insert(0, {str(Path(__file__).parents[2])!r})
+        sys.path.insert(0, {str(Path(__file__).parents[3])!r})
         from tests.unit.toy_task import RunningParity
         from lstm_viz.models.sequence import SequenceModel
-        from lstm_viz.training.trainer import TrainConfig, Trainer, model_config_for
+        from lstm_viz.training import TrainConfig, Trainer, model_config_for
         task = RunningParity(n_train=4096)
         model = SequenceModel(model_config_for(task, hidden_size=64, embedding_size=8))
         config = TrainConfig(epochs=1000, evals_per_epoch=1000, batch_size=8, patience=0,

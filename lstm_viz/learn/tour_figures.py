@@ -1,0 +1,108 @@
+"""Figures of a tour stop: the stop's heatmap window and the lines of the units it points at."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lstm_viz.figures.heatmap import heatmap
+from lstm_viz.learn.tours import LINE_COLOURS, WINDOW_UNITS, Stop, quantity_grid, token_labels
+from lstm_viz.quantities import display_token, label
+from lstm_viz.trace import Trace
+
+
+def stop_figure(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
+    """The figure of one stop: a heatmap of a few units around the stop's unit (the unit's row
+    and the stop's steps outlined), or a line chart of the unit across the input."""
+    if stop.figure == "line":
+        return unit_lines(trace, stop, height=height)
+    units = trace[stop.quantity].shape[-1]
+    start = 0
+    if stop.unit is not None:
+        start = min(max(0, stop.unit - WINDOW_UNITS // 2), max(0, units - WINDOW_UNITS))
+    figure = heatmap(
+        trace,
+        stop.quantity,
+        layer=stop.layer,
+        direction=stop.direction,
+        max_units=WINDOW_UNITS if stop.unit is not None else 64,
+        unit_start=start,
+        height=height,
+    )
+    if stop.unit is not None:
+        figure.add_shape(
+            type="rect",
+            x0=-0.5,
+            x1=trace.num_steps - 0.5,
+            y0=stop.unit - 0.5,
+            y1=stop.unit + 0.5,
+            line=dict(color="#e7298a", width=2),
+        )
+    for step in stop.steps:
+        figure.add_shape(
+            type="rect",
+            x0=step - 0.5,
+            x1=step + 0.5,
+            y0=(stop.unit if stop.unit is not None else start) - 0.5,
+            y1=(stop.unit if stop.unit is not None else min(units, start + 64) - 1) + 0.5,
+            line=dict(color="#ff7f00", width=3),
+        )
+    figure.update_layout(meta={**figure.layout.meta, "unit": stop.unit, "steps": list(stop.steps)})
+    return figure
+
+
+def unit_lines(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
+    """One unit's quantities (or the stop's comparison lines) across the input's tokens."""
+    tokens = token_labels(trace)
+    x = [f"{display_token(t)} · {i}" for i, t in enumerate(tokens)]
+    figure = go.Figure()
+    series: dict[str, list[float]] = dict(stop.compare)
+    for name in stop.quantities:
+        series[label(name).split(" (")[0]] = quantity_grid(trace, name, stop.layer, stop.direction)[
+            :, stop.unit
+        ].tolist()
+    # A cell state far outside [-1, 1] next to gates gets its own axis (right), so the gates
+    # stay readable.
+    cell_name = label("cell").split(" (")[0]
+    own_axis = (
+        len(series) > 1
+        and cell_name in series
+        and float(np.nanmax(np.abs(series[cell_name]))) > 1.5
+    )
+    for k, (name, values) in enumerate(series.items()):
+        right = own_axis and name == cell_name
+        figure.add_trace(
+            go.Scatter(
+                x=x[: len(values)],
+                y=values,
+                yaxis="y2" if right else "y",
+                name=name + (" (right axis)" if right else ""),
+                mode="lines+markers",
+                line=dict(color=LINE_COLOURS[k % len(LINE_COLOURS)], width=2),
+                hovertemplate="%{x}<br>%{y:.3f}<extra>" + name + "</extra>",
+            )
+        )
+    for step in stop.steps:
+        figure.add_vrect(
+            x0=step - 0.5, x1=step + 0.5, fillcolor="#ff7f00", opacity=0.15, line_width=0
+        )
+    figure.update_layout(
+        title=dict(text=f"Unit {stop.unit}, layer {stop.layer}", x=0, xanchor="left"),
+        height=height,
+        margin=dict(l=50, r=10, t=50, b=40),
+        legend=dict(orientation="h", y=-0.25),
+        meta={"unit": stop.unit, "layer": stop.layer, "series": list(series)},
+    )
+    figure.update_xaxes(
+        type="category",
+        tickmode="array",
+        tickvals=x,
+        ticktext=[display_token(t) for t in tokens],
+        tickangle=0,
+    )
+    figure.update_yaxes(zeroline=True, zerolinecolor="#999")
+    if own_axis:
+        figure.update_layout(
+            yaxis2=dict(overlaying="y", side="right", showgrid=False, title_text="cell c")
+        )
+    return figure

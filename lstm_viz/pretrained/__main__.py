@@ -1,0 +1,62 @@
+"""python -m lstm_viz.pretrained build|check|card [NAMES]: see lstm_viz/pretrained/__init__.py."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from lstm_viz.pretrained.build import build, write_card, write_index
+from lstm_viz.pretrained.cards import check
+from lstm_viz.pretrained.recipes import MAX_MODEL_BYTES, PRETRAINED_DIR, RECIPES
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m lstm_viz.pretrained", description="build or check the shipped models"
+    )
+    parser.add_argument(
+        "command",
+        choices=("build", "check", "card"),
+        help="build: train from scratch; check: re-measure the cards; card: rewrite the cards "
+        "of built models without retraining",
+    )
+    parser.add_argument("names", nargs="*", help=f"default: all ({', '.join(RECIPES)})")
+    parser.add_argument("--root", type=Path, default=PRETRAINED_DIR)
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in RECIPES]
+    if unknown:
+        parser.error(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(RECIPES)}")
+    names = args.names or list(RECIPES)
+    start = time.perf_counter()
+    if args.command in ("build", "card"):
+        for name in names:
+            if args.command == "build":
+                built = build(RECIPES[name], args.root)
+            else:
+                built = write_card(args.root / name)
+            print(
+                f"{name}: validation {built.metric_name} {built.metric:.4f}; "
+                f"{built.claim.sentence()}; {built.seconds:.0f} s, {built.bytes / 1024:,.0f} KiB",
+                flush=True,
+            )
+            if built.bytes > MAX_MODEL_BYTES:
+                print(f"error: {name} is over {MAX_MODEL_BYTES:,} bytes", file=sys.stderr)
+                return 1
+        write_index(args.root)
+        done = "built" if args.command == "build" else "wrote the cards of"
+        print(f"{done} {len(names)} models in {time.perf_counter() - start:.0f} s")
+        return 0
+    for name in names:
+        result = check(args.root / name)
+        (m0, m1), (r0, r1) = result["metric"], result["r"]
+        print(
+            f"{name}: validation {result['metric_name']} card {m0:.4f}, measured {m1:.4f}; "
+            f"{result['claim'].sentence().split(': r =')[0]}: card r = {r0:.2f}, measured {r1:.4f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,166 @@
+"""Building the shipped models: train each recipe, measure it, write its card and the index."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from lstm_viz.models.checkpoints import load_checkpoint, read_config, save_checkpoint
+from lstm_viz.pretrained.cards import (
+    Built,
+    card,
+    find_unit,
+    read_card,
+    task_of,
+    unit_table,
+    validation_metric,
+)
+from lstm_viz.pretrained.recipes import CARD, PRETRAINED_DIR, RECIPES, Recipe
+from lstm_viz.tasks.base import Task
+from lstm_viz.training import Callbacks, build_run
+
+# ---- building ----------------------------------------------------------------------------------
+
+
+def build(recipe: Recipe, root: Path = PRETRAINED_DIR, progress: bool = True) -> Built:
+    """Train ``recipe`` from scratch and write ``root/<name>/`` (weights, config, vocab, card).
+
+    Runs on one CPU thread: a matrix product may sum in another order with more threads, so one
+    thread gives the same weights on every machine (and these small models barely use a second).
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _build(recipe, root, progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
+    run = build_run(
+        recipe.task,
+        recipe.task_params,
+        {
+            "cell": recipe.cell,
+            "hidden_size": recipe.hidden_size,
+            "num_layers": recipe.num_layers,
+            "embedding_size": recipe.embedding_size,
+        },
+        {
+            "epochs": recipe.epochs,
+            "batch_size": recipe.batch_size,
+            "learning_rate": recipe.learning_rate,
+            "evals_per_epoch": recipe.evals_per_epoch,
+            "patience": 0,  # a fixed schedule: the best validation checkpoint of all epochs is kept
+            "device": "cpu",
+            "seed": recipe.seed,
+        },
+        save=False,  # saved below, with the recipe beside the Trainer's info
+        seed=recipe.seed,  # the model's initial weights
+    )
+    task = run.task
+    callbacks = Callbacks(on_progress=_progress_line(recipe.name) if progress else None)
+    trainer = run.trainer(callbacks)
+    result = trainer.fit()
+    if progress:
+        print(file=sys.stderr)
+    path = root / recipe.name
+    info = {**trainer.checkpoint_info(), "recipe": asdict(recipe)}
+    info["training"]["seconds"] = round(result.seconds, 1)
+    save_checkpoint(path, trainer.model, task.vocab, info)
+    return write_card(path, recipe, task)
+
+
+def write_card(path: str | Path, recipe: Recipe | None = None, task: Task | None = None) -> Built:
+    """Measure a built model (validation metric, interpretable unit) and write its card.
+
+    recipe: default RECIPES[folder name]. Also refreshes a card without retraining
+    (``python -m lstm_viz.pretrained card``)."""
+    path = Path(path)
+    recipe = recipe or RECIPES[path.name]
+    checkpoint = load_checkpoint(path)
+    task = task or task_of(checkpoint)
+    training = checkpoint.info.get("training") or {}
+    built = Built(
+        recipe,
+        path,
+        task.metric,
+        validation_metric(checkpoint, task),
+        find_unit(unit_table(checkpoint, recipe.features, task)),
+        float(training.get("seconds", 0.0)),
+        int(training.get("step", 0)),
+        checkpoint.model.num_parameters(),
+        (path / "model.safetensors").stat().st_size,
+    )
+    (path / CARD).write_text(card(built, task))
+    return built
+
+
+def _progress_line(name: str):
+    """A progress callback: one line redrawn on a terminal, a line per 10% otherwise."""
+    tty = sys.stderr.isatty()
+    last = [0.0, -1]
+
+    def show(p) -> None:
+        now, tenth = time.monotonic(), int(p.fraction * 10)
+        if tty and (now - last[0] >= 0.5 or p.step == p.total_steps):
+            end = "\r"
+        elif not tty and tenth > last[1]:
+            end = "\n"
+        else:
+            return
+        last[0], last[1] = now, tenth
+        print(
+            f"  {name}: {p.fraction:4.0%} step {p.step}/{p.total_steps} loss {p.loss:.4f} "
+            f"{p.tokens_per_second:,.0f} tok/s",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return show
+
+
+def write_index(root: Path = PRETRAINED_DIR) -> Path:
+    """root/README.md: one row per shipped model, from the cards (so it never disagrees)."""
+    rows = []
+    for path in shipped(root):
+        checkpoint_config = read_config(path)
+        model = checkpoint_config["model"]
+        metric_name, metric, claim = read_card(path)
+        cell = {"lstm": "LSTM", "gru": "GRU", "rnn_tanh": "RNN"}.get(model["cell"], model["cell"])
+        rows.append(
+            f"| [{path.name}]({path.name}/README.md) | {checkpoint_config['task']['title']} | "
+            f"{model['num_layers']} x {model['hidden_size']} {cell} | {metric_name} "
+            f"{metric:.4f} | layer {claim.layer} unit {claim.unit} `{claim.quantity}` ~ "
+            f"`{claim.feature}`, r = {claim.r:.2f} |"
+        )
+    text = f"""# Shipped models
+
+Small models trained by `python -m lstm_viz.pretrained build` (fixed seeds, nothing downloaded),
+so the app shows real gate dynamics the moment it opens. Each folder holds `model.safetensors`,
+`config.json`, `vocab.json` (text models) and a model card (`README.md`) with the task, the data,
+the size, the training time, the validation metric and one interpretable unit, all re-checked by
+`tests/unit/test_pretrained.py` (and by `python -m lstm_viz.pretrained check`).
+
+| model | task | core | validation | interpretable unit (held-out r) |
+|---|---|---|---|---|
+{chr(10).join(rows)}
+
+The app opens on `english-char-lstm` with "The cat sat on the mat.". The app lists every folder
+here that holds a `config.json` under "📦 Shipped" in the sidebar's model picker.
+"""
+    index = root / "README.md"
+    index.write_text(text)
+    return index
+
+
+def shipped(root: Path = PRETRAINED_DIR) -> list[Path]:
+    """The model folders under ``root`` (those with a config.json), sorted by name."""
+    return (
+        sorted(p for p in root.iterdir() if (p / "config.json").is_file()) if root.is_dir() else []
+    )

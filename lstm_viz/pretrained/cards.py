@@ -1,0 +1,237 @@
+"""Model cards: the measured validation metric and interpretable unit, written and read back."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from lstm_viz.analysis import FEATURE_LABELS, find_units, record_corpus, token_features
+from lstm_viz.models.checkpoints import Checkpoint, load_checkpoint
+from lstm_viz.models.sequence import SequenceModel
+from lstm_viz.pretrained.recipes import CARD, PROBE_STEPS, Recipe
+from lstm_viz.tasks import from_info
+from lstm_viz.tasks.base import Task
+from lstm_viz.training import TrainConfig, Trainer
+
+# ---- the interpretable unit ---------------------------------------------------------------------
+
+# Features a recipe may search, besides lstm_viz.analysis.finder's built-in ones (position_in_word,
+# position_in_line, inside_quotes, bracket_depth, capital_letter, whitespace, punctuation): the
+# tasks' known hidden variables, and two of the sines task's phase.
+TASK_FEATURES = {
+    "depth": "the bracket depth",
+    "subject_number": "the number of the pending subject (+1 plural, -1 singular)",
+    "sin_phase": "the sine of the main wave's phase",
+    "cos_phase": "the cosine of the main wave's phase",
+}
+
+
+def feature_label(name: str) -> str:
+    return TASK_FEATURES.get(name) or FEATURE_LABELS.get(name, name)
+
+
+def task_of(checkpoint: Checkpoint) -> Task:
+    """Rebuild the task a checkpoint was trained on, from what its config.json says (ValueError
+    when it cannot be)."""
+    return from_info(checkpoint.task, strict=True)
+
+
+@dataclass(frozen=True)
+class UnitClaim:
+    """One interpretable unit: its quantity correlates with a feature of the input. The unit is
+    chosen on the first half of the probe data; r is measured on the other half (held out)."""
+
+    layer: int
+    direction: int
+    quantity: str  # "cell" or "hidden"
+    unit: int
+    feature: str  # a built-in feature of lstm_viz.analysis.finder, or a TASK_FEATURES name
+    r: float  # on the held-out half
+    steps: int  # held-out steps
+
+    def sentence(self) -> str:
+        words = "cell state" if self.quantity == "cell" else "hidden state"
+        return (
+            f"layer {self.layer}, unit {self.unit}, {words} (`{self.quantity}`) tracks "
+            f"{feature_label(self.feature)} (`{self.feature}`): r = {self.r:.2f} "
+            f"(Pearson, {self.steps:,} held-out steps)"
+        )
+
+
+@torch.no_grad()
+def unit_table(checkpoint: Checkpoint, features: Sequence[str], task: Task | None = None):
+    """Every (feature, quantity, layer, direction, unit) of the model, ranked by |r| on the first
+    half of its task's validation data (PROBE_STEPS steps), with r on the other half
+    (``lstm_viz.analysis.find_units``: columns r, n, r_heldout, n_heldout)."""
+    task = task or task_of(checkpoint)
+    corpus = record_corpus(checkpoint.model, task, max_steps=PROBE_STEPS)
+    steps = corpus.trace.num_steps
+    hidden = corpus.hidden
+    available = {}
+    if corpus.level != "numeric":
+        available.update(token_features(corpus.tokens, steps))
+    if hidden is not None:
+        available[corpus.hidden_name] = hidden
+        if corpus.hidden_name == "phase":
+            available["sin_phase"], available["cos_phase"] = np.sin(hidden), np.cos(hidden)
+    missing = [f for f in features if f not in available]
+    if missing:
+        raise ValueError(f"{task.name} has no feature {', '.join(missing)}")
+    quantities = [q for q in ("cell", "hidden") if q in corpus.trace.names]
+    return find_units(corpus.trace, {f: available[f] for f in features}, quantities)
+
+
+def find_unit(table) -> UnitClaim:
+    """The best unit of a unit_table (ranked on the discovery half), with its held-out r."""
+    best = table[table["r_heldout"].notna()].iloc[0]
+    return UnitClaim(
+        int(best["layer"]),
+        int(best["direction"]),
+        str(best["quantity"]),
+        int(best["unit"]),
+        str(best["feature"]),
+        float(best["r_heldout"]),
+        int(best["n_heldout"]),
+    )
+
+
+def claim_correlation(checkpoint: Checkpoint, claim: UnitClaim) -> float:
+    """Recompute a claim's held-out r from the checkpoint alone."""
+    table = unit_table(checkpoint, [claim.feature])
+    row = table[
+        (table["quantity"] == claim.quantity)
+        & (table["layer"] == claim.layer)
+        & (table["direction"] == claim.direction)
+        & (table["unit"] == claim.unit)
+    ]
+    return float(row["r_heldout"].iloc[0])
+
+
+def validation_metric(checkpoint: Checkpoint, task: Task | None = None) -> float:
+    """The task's validation metric for this model, evaluated afresh (batch size as trained)."""
+    task = task or task_of(checkpoint)
+    saved = (checkpoint.info.get("training") or {}).get("config") or {}
+    config = TrainConfig(batch_size=int(saved.get("batch_size", 32)), device="cpu")
+    model = SequenceModel(checkpoint.model.config)
+    model.load_state_dict(checkpoint.model.state_dict())  # the trainer must not touch the original
+    return Trainer(model, task, config).evaluate("validation")[1]
+
+
+METRIC_WORDS = {
+    "bits_per_token": "bits per token (lower is better)",
+    "accuracy": "accuracy (higher is better)",
+    "mse": "mean squared error (lower is better)",
+}
+
+
+@dataclass
+class Built:
+    """What building one model measured."""
+
+    recipe: Recipe
+    path: Path
+    metric_name: str
+    metric: float
+    claim: UnitClaim
+    seconds: float  # training only
+    steps: int
+    parameters: int
+    bytes: int
+
+
+def card(built: Built, task: Task) -> str:
+    """The model card (README.md) for a built model."""
+    r, c = built.recipe, built.claim
+    layers = f"{r.num_layers} layers" if r.num_layers > 1 else "1 layer"
+    cell = {"lstm": "LSTM", "gru": "GRU", "rnn_tanh": "vanilla RNN (tanh)"}.get(r.cell, r.cell)
+    params = ", ".join(f"{k}={v}" for k, v in r.task_params.items())
+    data = {
+        "text-english": "the English documentation topics that Python ships "
+        "(`pydoc_data.topics`, Python " + sys.version.split()[0] + "): first 90% to train, "
+        "last 10% to validate",
+        "text-python": "the source of Python's own standard library, as installed (Python "
+        + sys.version.split()[0]
+        + "): first 90% to train, last 10% to validate",
+    }.get(
+        task.name,
+        "generated by `lstm_viz.tasks` with a fixed seed (train and validation "
+        "sequences are disjoint)",
+    )
+    shows = f"python -m lstm_viz.pretrained check {r.name}"
+    sample = task.sample()  # what Explore shows first
+    default = (
+        f'\nDefault input in Explore: "{sample.strip()}"\n'
+        if isinstance(sample, str) and "\n" not in sample.strip()
+        else ""
+    )
+    return f"""# {r.name}
+
+{r.title}.
+{default}
+- Task: {task.title} (`{task.name}`, {params}). {task.description}
+- Data: {data}. Nothing is downloaded.
+- Model: {cell}, {layers} of {r.hidden_size} units, input width {r.embedding_size}; \
+{built.parameters:,} parameters; model.safetensors is {built.bytes / 1024:,.0f} KiB.
+- Training: {r.epochs} epochs, batch {r.batch_size}, AdamW at {r.learning_rate}, seed {r.seed}; \
+{built.steps:,} steps in {built.seconds:.0f} s on a 2-core CPU; the best validation checkpoint is \
+kept.
+- Validation metric (`{built.metric_name}`): {built.metric:.4f}, {METRIC_WORDS[built.metric_name]}.
+- Interpretable unit: {c.sentence()}.
+
+## What to look at
+
+{r.about} The unit above was found by correlating every unit's cell and hidden state with \
+{", ".join(f"`{f}`" for f in r.features)} on the first half of {PROBE_STEPS:,} validation steps \
+(`lstm_viz.analysis.find_units`); its r is measured on the other half. Open the model in Explore \
+or Analyze and pick that unit, or run:
+
+    {shows}
+
+Rebuild (deterministic): `python -m lstm_viz.pretrained build {r.name}`.
+"""
+
+
+# ---- reading a card back -----------------------------------------------------------------------
+
+_METRIC_LINE = re.compile(r"Validation metric \(`(\w+)`\): (-?[\d.]+)")
+_CLAIM_LINE = re.compile(
+    r"layer (\d+), unit (\d+), \w+ state \(`(\w+)`\) tracks .*? \(`(\w+)`\): r = (-?[\d.]+) "
+    r"\(Pearson, ([\d,]+) held-out steps\)"
+)
+
+
+def read_card(path: str | Path) -> tuple[str, float, UnitClaim]:
+    """(metric name, metric, claim) as a model card states them; ValueError if it does not."""
+    text = (Path(path) / CARD).read_text()
+    metric = _METRIC_LINE.search(text)
+    claim = _CLAIM_LINE.search(text)
+    if not metric or not claim:
+        raise ValueError(f"{path}/{CARD} states no validation metric or no interpretable unit")
+    layer, unit, quantity, feature, r, steps = claim.groups()
+    return (
+        metric.group(1),
+        float(metric.group(2)),
+        UnitClaim(
+            int(layer), 0, quantity, int(unit), feature, float(r), int(steps.replace(",", ""))
+        ),
+    )
+
+
+def check(path: str | Path) -> dict[str, Any]:
+    """Re-evaluate a shipped model's card: {"metric": (stated, measured), "r": (stated,
+    measured), ...}."""
+    checkpoint = load_checkpoint(path)
+    name, stated_metric, claim = read_card(path)
+    return {
+        "metric_name": name,
+        "metric": (stated_metric, validation_metric(checkpoint)),
+        "claim": claim,
+        "r": (claim.r, claim_correlation(checkpoint, claim)),
+    }

@@ -1,0 +1,123 @@
+"""The recipes of the shipped models: task, model size and training schedule, fixed seeds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+PRETRAINED_DIR = Path(__file__).resolve().parents[2] / "pretrained"
+CARD = "README.md"
+MAX_MODEL_BYTES = 5 * 1024 * 1024  # each shipped model.safetensors stays below this
+PROBE_STEPS = 20_000  # validation steps searched for an interpretable unit (half to choose it,
+# half to measure it)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one shipped model is made. Every field is fixed, so a rebuild is deterministic."""
+
+    name: str  # the folder under pretrained/
+    title: str  # one line for the card
+    task: str  # a name in lstm_viz.tasks.TASKS
+    task_params: dict[str, Any]
+    cell: str = "lstm"
+    hidden_size: int = 64
+    num_layers: int = 1
+    embedding_size: int = 32
+    epochs: int = 10
+    batch_size: int = 32
+    learning_rate: float = 3e-3
+    evals_per_epoch: int = 1
+    seed: int = 0
+    features: tuple[str, ...] = ()  # the FEATURES searched for an interpretable unit
+    about: str = ""  # what to look for, for the card
+
+
+BRACKETS = Recipe(
+    "brackets-lstm",
+    "Bracket depth counter (Dyck-2), LSTM",
+    "dyck",
+    {"types": 2, "max_depth": 6, "min_length": 20, "max_length": 50, "seed": 0},
+    hidden_size=16,
+    epochs=20,
+    features=("depth",),
+    about="A counter in the cell state: one unit steps up at each opening bracket and "
+    "down at each closing one.",
+)
+
+RECIPES: dict[str, Recipe] = {
+    r.name: r
+    for r in [
+        BRACKETS,
+        replace(  # the twins: the same task, size and schedule, another core
+            BRACKETS,
+            name="brackets-gru",
+            title="Bracket depth counter (Dyck-2), GRU twin of brackets-lstm",
+            cell="gru",
+            about="The same task and size as brackets-lstm, with a GRU: it has no separate cell "
+            "state, so its counter lives in the hidden state.",
+        ),
+        replace(
+            BRACKETS,
+            name="brackets-rnn",
+            title="Bracket depth counter (Dyck-2), vanilla-RNN twin of brackets-lstm",
+            cell="rnn_tanh",
+            about="The same task and size as brackets-lstm, with a vanilla tanh RNN: compare how "
+            "well it counts and how cleanly one unit holds the depth.",
+        ),
+        Recipe(
+            "sines-lstm",
+            "Forecaster of noisy sums of sines (numeric input)",
+            "sines",
+            {"length": 100, "components": 3, "noise": 0.1, "seed": 0},
+            hidden_size=32,
+            epochs=25,
+            features=("sin_phase", "cos_phase"),
+            about="To forecast a wave the network tracks its phase: some units rise and fall "
+            "with the sine or cosine of the main component.",
+        ),
+        Recipe(
+            "agreement-word-lstm",
+            "Word-level sentences whose verbs agree with distant subjects",
+            "grammar",
+            {"train_size": 5000, "validation_size": 500, "seed": 0},
+            hidden_size=64,
+            epochs=30,
+            features=("subject_number",),
+            about="To choose between 'is' and 'are' after a long modifier, the network must carry "
+            "the subject's number across it: look for the unit that does.",
+        ),
+        Recipe(
+            "english-char-lstm",
+            "English, character by character (the app's default model)",
+            "text-english",
+            {"seq_len": 100, "max_vocab": 100, "seed": 0},
+            hidden_size=128,
+            num_layers=2,
+            epochs=20,
+            features=(
+                "position_in_word",
+                "bracket_depth",
+                "inside_quotes",
+                "whitespace",
+                "capital_letter",
+                "punctuation",
+            ),
+            about="Read a sentence and watch the forget gates: most units keep their memory "
+            "inside a word and many reset at spaces and punctuation.",
+        ),
+        Recipe(
+            "python-char-lstm",
+            "Python source code, character by character (after Karpathy et al. 2015)",
+            "text-python",
+            {"seq_len": 100, "max_chars": 1_000_000, "max_vocab": 100, "seed": 0},
+            hidden_size=128,
+            num_layers=2,
+            epochs=12,
+            features=("bracket_depth", "inside_quotes", "position_in_line", "whitespace"),
+            about="As in Karpathy et al. (2015), look for cells that count open brackets, switch "
+            "on inside strings, or track the position in a line.",
+        ),
+    ]
+}
