@@ -38,6 +38,7 @@ __all__ = [
     "TaskSpec",
     "from_info",
     "make_task",
+    "param_label",
     "subject_number",
 ]
 
@@ -195,6 +196,36 @@ TASKS: dict[str, TaskSpec] = {
         ),
     ]
 }
+
+
+# What a UI calls each task parameter (the Train page's labels); others read their own name.
+PARAM_LABELS = {
+    "seq_len": "Sequence length",
+    "max_vocab": "Vocabulary size (max)",
+    "max_chars": "Corpus size (characters)",
+    "train_size": "Training examples",
+    "validation_size": "Validation examples",
+    "types": "Bracket types",
+    "max_depth": "Maximum depth",
+    "min_length": "Minimum length",
+    "max_length": "Maximum length",
+    "length": "Length",
+    "components": "Sine components",
+    "noise": "Noise (std)",
+    "min_period": "Minimum period",
+    "max_period": "Maximum period",
+    "window": "Window (rows)",
+    "stride": "Stride (rows)",
+    "validation_fraction": "Validation fraction",
+    "symbols": "Symbols",
+    "min_delay": "Minimum delay",
+    "max_delay": "Maximum delay",
+}
+
+
+def param_label(name: str) -> str:
+    """A task parameter as a UI labels it: "Sequence length" for seq_len, else its name."""
+    return PARAM_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 def make_task(name: str, **params: object) -> Task:

@@ -180,21 +180,12 @@ class CopyTask(Task):
         return self.text(Recall((self.alphabet * length)[:length], delay))
 
 
-def adding_task(
-    length: int = 100, train_size: int = 10_000, validation_size: int = 1000, seed: int = 0
-) -> AddingTask:
-    """The adding problem at ``length`` steps; solved means validation mse < ADDING_SOLVED_MSE."""
-    return AddingTask(length, train_size, validation_size, seed)
+# adding_task: The adding problem at ``length`` steps; solved means validation mse <
+# ADDING_SOLVED_MSE. The factory is the class itself, so the defaults are written once (in
+# __init__).
+adding_task = AddingTask
 
 
-def copy_task(
-    symbols: int = 8,
-    length: int = 5,
-    min_delay: int = 0,
-    max_delay: int = 30,
-    train_size: int = 5000,
-    validation_size: int = 500,
-    seed: int = 0,
-) -> CopyTask:
-    """Remember ``length`` of ``symbols`` symbols across min_delay..max_delay blank steps."""
-    return CopyTask(symbols, length, min_delay, max_delay, train_size, validation_size, seed)
+# copy_task: Remember ``length`` of ``symbols`` symbols across min_delay..max_delay blank steps.
+# The factory is the class itself, so the defaults are written once (in __init__).
+copy_task = CopyTask

@@ -13,7 +13,14 @@ import streamlit as st
 
 from app import state
 from lstm_viz.models.checkpoints import models_dir
-from lstm_viz.tasks import MAX_CSV_CHARS, MAX_TEXT_CHARS, MIN_CSV_ROWS, MIN_TEXT_CHARS, TASKS
+from lstm_viz.tasks import (
+    MAX_CSV_CHARS,
+    MAX_TEXT_CHARS,
+    MIN_CSV_ROWS,
+    MIN_TEXT_CHARS,
+    TASKS,
+    param_label,
+)
 from lstm_viz.training.run import checkpoint_name
 
 K = state.TRAIN_PREFIX  # widget-key prefix of this page
@@ -25,28 +32,6 @@ CELL_LABELS = {
     "rnn_relu": "Vanilla RNN (ReLU)",
 }
 SPECIAL = {"text", "data", "column", "seed"}
-PARAM_LABELS = {
-    "seq_len": "Sequence length",
-    "max_vocab": "Vocabulary size (max)",
-    "max_chars": "Corpus size (characters)",
-    "train_size": "Training examples",
-    "validation_size": "Validation examples",
-    "types": "Bracket types",
-    "max_depth": "Maximum depth",
-    "min_length": "Minimum length",
-    "max_length": "Maximum length",
-    "length": "Length",
-    "components": "Sine components",
-    "noise": "Noise (std)",
-    "min_period": "Minimum period",
-    "max_period": "Maximum period",
-    "window": "Window (rows)",
-    "stride": "Stride (rows)",
-    "validation_fraction": "Validation fraction",
-    "symbols": "Symbols",
-    "min_delay": "Minimum delay",
-    "max_delay": "Maximum delay",
-}
 
 
 @dataclass
@@ -145,7 +130,7 @@ def render_task_params(task: str) -> dict[str, Any]:
         low, high = spec.limits.get(param, (0, 10**9))
         with columns[i % 2]:
             params[param] = number(
-                PARAM_LABELS.get(param, param.replace("_", " ").capitalize()),
+                param_label(param),
                 f"{K}.task.{task}.{param}",
                 spec.defaults[param],
                 low,
