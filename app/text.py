@@ -11,12 +11,13 @@ streamlit here.
 
 from __future__ import annotations
 
-import string
-
-# Every ASCII punctuation mark may be backslash-escaped in CommonMark; escaping all of them
-# leaves no emphasis, link, image, heading, list, table, directive, math or autolink syntax.
-_PUNCTUATION = frozenset(string.punctuation)
-# A word joiner (U+2060, invisible, zero width) after each colon: shortcodes (":smile:",
+# Marks that start Markdown (or HTML) anywhere in a line: always backslash-escaped. Others
+# ("-", "+", "=", "1." at a line's start; "_" at a word's edge; ":" before a non-space; "." after
+# "www") are escaped only where they mean something, so ordinary names and messages keep their
+# dashes, dots, parentheses and quotes unchanged in the Markdown source.
+_ALWAYS = frozenset("\\`*[]<>&#|$~@")
+_LINE_START = frozenset("-+=")
+# A word joiner (U+2060, invisible, zero width) after an escaped colon: shortcodes (":smile:",
 # ":material/home:") are replaced in the rendered text, after escapes are resolved, so a
 # backslash alone does not stop them.
 _WORD_JOINER = "\u2060"
@@ -24,24 +25,53 @@ _LINE_BREAKS = str.maketrans({"\r": " ", "\x0b": " ", "\x0c": " ", "\u2028": " "
 
 
 def escape_markdown(text: object, max_chars: int | None = None) -> str:
-    """``text`` (str() of anything) as Markdown that renders as exactly that text: every ASCII
-    punctuation mark backslash-escaped (so ``<img>``, ``![x](http://...)``, ``**b**``, ``:red[x]``,
-    ``$x$``, ``# h`` and ``| a |`` show literally), a word joiner after each colon (shortcodes),
-    and carriage returns and other line separators turned into spaces (line feeds are kept).
-    ``max_chars``: cut longer text and end it with "…" (counted before escaping).
+    """``text`` (str() of anything) as Markdown that renders as exactly that text, with no link,
+    image, HTML, emphasis, heading, list, quote, table, code, colour directive, icon, emoji
+    shortcode, LaTeX or autolink left: the marks that start those are backslash-escaped (a
+    colon also gets an invisible word joiner). Carriage returns and other line separators
+    become spaces; line feeds are kept. ``max_chars``: cut longer text and end it with "…"
+    (counted before escaping).
     """
     text = str(text)
     if max_chars is not None and len(text) > max_chars:
         text = text[: max(0, max_chars - 1)] + "…"
+    text = text.translate(_LINE_BREAKS)
     out = []
-    for char in text.translate(_LINE_BREAKS):
-        if char in _PUNCTUATION:
+    line_start = True  # only spaces so far on this line
+    for i, char in enumerate(text):
+        before = text[i - 1] if i else ""
+        after = text[i + 1] if i + 1 < len(text) else ""
+        if char in _ALWAYS:
             out.append("\\" + char)
-            if char == ":":
-                out.append(_WORD_JOINER)
+        elif char == ":" and after and not after.isspace():
+            out.append("\\:" + _WORD_JOINER)
+        elif char == "_" and not (before.isalnum() and after.isalnum()):
+            out.append("\\_")
+        elif line_start and char in _LINE_START:
+            out.append("\\" + char)
+        elif char in ".)" and _after_line_start_digits(text, i):
+            out.append("\\" + char)  # "1." or "1)" would start an ordered list
+        elif char == "." and text[max(0, i - 3) : i].lower() == "www":
+            out.append("\\.")  # "www.host" would become a link
         else:
             out.append(char)
+        if char == "\n":
+            line_start = True
+        elif not char.isspace():
+            line_start = False
     return "".join(out)
+
+
+def _after_line_start_digits(text: str, i: int) -> bool:
+    """True when text[i] follows 1 to 9 digits that follow only spaces since the line began."""
+    j = i
+    while j > 0 and text[j - 1].isdigit():
+        j -= 1
+    if j == i or i - j > 9:
+        return False
+    while j > 0 and text[j - 1] in " \t":
+        j -= 1
+    return j == 0 or text[j - 1] == "\n"
 
 
 def code_span(text: object) -> str:
