@@ -136,6 +136,13 @@ def _short(x: float) -> str:
     return f"{x:.3g}"
 
 
+def plotly_safe(text: str) -> str:
+    """``text`` for a plotly label, title or hover: ``&``, ``<`` and ``>`` as entities. Plotly
+    reads its own HTML subset in every label (``<a href>`` links included) and turns these
+    entities back into the characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def display_token(token: str) -> str:
     """A token as a label: spaces, tabs and line breaks made visible."""
     if token == "":
@@ -286,8 +293,10 @@ def heatmap(
     columns = win.columns
     starts = np.arange(columns) * win.window
     if win.window == 1:
-        column_text = [f"{display_token(tokens[t])!r} · step {t}" for t in range(steps)]
-        tick_text = [display_token(t) for t in tokens]
+        column_text = [
+            plotly_safe(f"{display_token(tokens[t])!r} · step {t}") for t in range(steps)
+        ]
+        tick_text = [plotly_safe(display_token(t)) for t in tokens]
     else:
         column_text = []
         tick_text = []
@@ -295,7 +304,7 @@ def heatmap(
             stop = min(s + win.window, steps)
             shown = "".join(display_token(t) for t in tokens[s:stop])
             shown = shown if len(shown) <= 24 else shown[:23] + "…"
-            column_text.append(f"{shown!r} · steps {s}-{stop - 1} (mean)")
+            column_text.append(plotly_safe(f"{shown!r} · steps {s}-{stop - 1} (mean)"))
             tick_text.append(f"{s:,}")  # single tokens would mislead here: label steps
     symbol = QUANTITY_SYMBOLS.get(quantity, quantity)
     delta = "Δ" if difference else ""

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from .plots import DIVERGING, SEQUENTIAL
+from .plots import DIVERGING, SEQUENTIAL, plotly_safe
 from .trace import Trace
 
 
@@ -245,7 +245,7 @@ def step_diagram(numbers: StepNumbers) -> go.Figure:
         height=300,
         margin=dict(l=10, r=10, t=40, b=10),
         title=dict(
-            text=f"Unit {numbers.unit} at step {numbers.step} ({numbers.token!r})",
+            text=plotly_safe(f"Unit {numbers.unit} at step {numbers.step} ({numbers.token!r})"),
             x=0,
             xanchor="left",
         ),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
-from .plots import display_token, heatmap, label
+from .plots import display_token, heatmap, label, plotly_safe
 from .trace import Trace
 
 CAT_MODEL = "shipped/english-char-lstm"
@@ -386,7 +386,7 @@ def stop_figure(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
 def unit_lines(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
     """One unit's quantities (or the stop's comparison lines) across the input's tokens."""
     tokens = _tokens(trace)
-    x = [f"{display_token(t)} · {i}" for i, t in enumerate(tokens)]
+    x = [plotly_safe(f"{display_token(t)} · {i}") for i, t in enumerate(tokens)]
     figure = go.Figure()
     series: dict[str, list[float]] = dict(stop.compare)
     for name in stop.quantities:
@@ -429,7 +429,7 @@ def unit_lines(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
         type="category",
         tickmode="array",
         tickvals=x,
-        ticktext=[display_token(t) for t in tokens],
+        ticktext=[plotly_safe(display_token(t)) for t in tokens],
         tickangle=0,
     )
     figure.update_yaxes(zeroline=True, zerolinecolor="#999")

@@ -201,7 +201,7 @@ def _render_step(trace, layer, direction, unit, step, key, slot) -> None:
                 step_diagram(numbers), key=f"{key}.diagram.{step}", config=plotly_config(key)
             )
         with right:
-            st.markdown("\n".join(f"- {s}" for s in step_sentences(numbers)))
+            st.markdown("\n".join(f"- {escape_markdown(s)}" for s in step_sentences(numbers)))
             st.code("\n".join(step_equations(numbers)), language=None, wrap_lines=True)
 
 
