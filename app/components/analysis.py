@@ -26,6 +26,7 @@ from lstm_viz.analysis import (
     FEATURE_LABELS,
     TARGETS,
     Intervention,
+    PatternError,
     cell_ledger,
     correlate,
     feature_set,
@@ -137,6 +138,15 @@ _STORE_LOCK = threading.Lock()
 
 @st.cache_resource(show_spinner=False)
 def _corpus_store() -> OrderedDict:
+    return OrderedDict()
+
+
+MAX_REFUSED = 64  # (pattern, corpus) pairs remembered as invalid or too slow
+
+
+@st.cache_resource(show_spinner=False)
+def _refused_patterns() -> OrderedDict:
+    """(regex, CorpusKey) -> why it was refused: shared, so a slow pattern costs its time once."""
     return OrderedDict()
 
 
@@ -484,10 +494,21 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         placeholder=r"e.g. \bthe\b  or  [0-9]+",
         max_chars=200,
     )
+    refused = _refused_patterns()
+    with _STORE_LOCK:
+        why = refused.get((regex, key))
+    if why is not None:  # known bad: say so again without running it again (2 s a rerun)
+        st.error(escape_markdown(why), icon="🚫")
+        return
     try:
         with st.spinner("Correlating every unit with every feature..."):
             table = _finder(regex or "", *key.args())
     except ValueError as error:
+        if isinstance(error, PatternError):
+            with _STORE_LOCK:
+                refused[(regex, key)] = str(error)
+                while len(refused) > MAX_REFUSED:
+                    refused.popitem(last=False)
         st.error(escape_markdown(error), icon="🚫")
         return
     if table.empty:

@@ -43,6 +43,11 @@ def test_regex_limits_on_the_analyze_page():
         assert len(errors) == 1 and "took longer than 2 s" in errors[0], (pattern, errors)
         assert "simplify it" in errors[0] and "Traceback" not in errors[0]
         assert ticks >= 0.5 * 100 * 2.0, (pattern, ticks, took)  # the other thread ran
+    # The refused pattern is remembered: a rerun says so again without running it for 2 s.
+    start = time.monotonic()
+    at.run()
+    assert time.monotonic() - start < 1.5
+    assert [e.value for e in at.error] and "took longer than 2 s" in at.error[0].value
     for pattern in INVALID:
         took, _ = _set_regex(at, pattern)
         assert not at.exception, (pattern, at.exception)
