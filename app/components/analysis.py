@@ -820,7 +820,7 @@ def render_gradients(
     bar = st.progress(0.0, text="Differentiating...")
     for k, model_id in enumerate(chosen):
         other = by_id[model_id]
-        bar.progress(k / len(chosen), text=f"Differentiating {other.name}...")
+        bar.progress(k / len(chosen), text=f"Differentiating {escape_markdown(other.name)}...")
         if typed.strip():
             curves[other.name] = _gradient_typed(other.path, model_version(other), typed)
         else:
