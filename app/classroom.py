@@ -13,6 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import links, state
+from app.text import escape_markdown
 
 LINK_READ = "classroom.link_read"  # True once this session has read its query parameters
 PAGE_OPENED = "classroom.page_opened"  # True once the linked page was switched to
@@ -54,8 +55,8 @@ def read_link() -> dict:
 
             if find_model(link["model"]) is None:
                 st.session_state[NOTICE] = (
-                    f"This link asks for the model **{link['model']}**, which is not on this "
-                    "server: showing another one."
+                    f"This link asks for the model **{escape_markdown(link['model'], 80)}**, "
+                    "which is not on this server: showing another one."
                 )
             else:
                 st.session_state[state.SELECT_MODEL] = link["model"]

@@ -21,10 +21,12 @@ import torch
 from app import state
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.resources import ModelRef, load_model, model_version
+from app.text import code_span, escape_markdown
 from lstm_viz.analysis import (
     FEATURE_LABELS,
     TARGETS,
     Intervention,
+    PatternError,
     cell_ledger,
     correlate,
     feature_set,
@@ -139,6 +141,15 @@ def _corpus_store() -> OrderedDict:
     return OrderedDict()
 
 
+MAX_REFUSED = 64  # (pattern, corpus) pairs remembered as invalid or too slow
+
+
+@st.cache_resource(show_spinner=False)
+def _refused_patterns() -> OrderedDict:
+    """(regex, CorpusKey) -> why it was refused: shared, so a slow pattern costs its time once."""
+    return OrderedDict()
+
+
 def corpus_is_recorded(key: CorpusKey) -> bool:
     with _STORE_LOCK:
         return key in _corpus_store()
@@ -240,7 +251,8 @@ def unit_defaults(key: CorpusKey, corpus: Corpus) -> dict:
         return {"layer": 0, "direction": 0, "unit": 0}
     st.caption(
         f"Starting on unit {best['unit']} of layer {best['layer']}: the cell that follows "
-        f"{corpus.hidden_name or 'the hidden variable'} best (r = {best['r']:.3f})."
+        f"{escape_markdown(corpus.hidden_name or 'the hidden variable')} best "
+        f"(r = {best['r']:.3f})."
     )
     return best
 
@@ -393,7 +405,7 @@ def render_saturation(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     try:
         table = _saturation(*key.args())
     except ValueError as error:
-        st.info(f"No saturation to show: {error}.", icon="ℹ️")
+        st.info(f"No saturation to show: {escape_markdown(error)}.", icon="ℹ️")
         return
     direction = direction_picker(corpus, widget)
     figure = saturation_figure(table, direction)
@@ -451,7 +463,7 @@ def render_timescales(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     try:
         table = _half_lives(*key.args())
     except ValueError as error:
-        st.info(f"No timescales to show: {error}.", icon="ℹ️")
+        st.info(f"No timescales to show: {escape_markdown(error)}.", icon="ℹ️")
         return
     gate = "update gate" if corpus.trace.kind == "gru" else "forget gate"
     st.plotly_chart(half_life_figure(table, gate), key=f"{widget}.histogram", config=PLOTLY_CONFIG)
@@ -482,11 +494,22 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         placeholder=r"e.g. \bthe\b  or  [0-9]+",
         max_chars=200,
     )
+    refused = _refused_patterns()
+    with _STORE_LOCK:
+        why = refused.get((regex, key))
+    if why is not None:  # known bad: say so again without running it again (2 s a rerun)
+        st.error(escape_markdown(why), icon="🚫")
+        return
     try:
         with st.spinner("Correlating every unit with every feature..."):
             table = _finder(regex or "", *key.args())
     except ValueError as error:
-        st.error(str(error), icon="🚫")
+        if isinstance(error, PatternError):
+            with _STORE_LOCK:
+                refused[(regex, key)] = str(error)
+                while len(refused) > MAX_REFUSED:
+                    refused.popitem(last=False)
+        st.error(escape_markdown(error), icon="🚫")
         return
     if table.empty:
         st.info("This model reads numbers and its task has no known hidden variable.", icon="ℹ️")
@@ -520,7 +543,7 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     if constant:
         st.caption(
             "Constant on this corpus, so no unit can follow them: "
-            + ", ".join(FEATURE_LABELS.get(f, f) for f in constant)
+            + ", ".join(escape_markdown(FEATURE_LABELS.get(f, f)) for f in constant)
             + "."
         )
     default = "regex" if regex and "regex" in features else features[0]
@@ -532,7 +555,7 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         key=f"{widget}.feature.{regex}",
     )
     ranked = known[known["feature"] == feature].head(10).reset_index(drop=True)
-    st.markdown(f"**Top units for {FEATURE_LABELS.get(feature, feature)}**")
+    st.markdown(f"**Top units for {escape_markdown(FEATURE_LABELS.get(feature, feature))}**")
     columns = ["quantity", "layer", "direction", "unit", "r", "r_heldout", "n", "n_heldout"]
     st.dataframe(
         readable(ranked[columns_for(corpus, columns)]),
@@ -707,7 +730,7 @@ def render_interventions(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: 
             checkpoint.model, inputs, [forced], tokens=[corpus.tokens[sequence][:length]]
         )
     except ValueError as error:
-        st.error(str(error), icon="🚫")
+        st.error(escape_markdown(error), icon="🚫")
         return
     st.plotly_chart(
         intervention_figure(result, forced), key=f"{widget}.figure", config=PLOTLY_CONFIG
@@ -717,7 +740,7 @@ def render_interventions(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: 
         worst = int(np.argmax(change))
         token = corpus.tokens[sequence][worst]
         st.markdown(
-            f"Largest change at step **{worst}** ({token!r}): total variation "
+            f"Largest change at step **{worst}** ({escape_markdown(repr(token))}): total variation "
             f"**{change[worst]:.3f}** between the two predicted distributions."
         )
         task = load_task(ref)
@@ -797,7 +820,7 @@ def render_gradients(
     bar = st.progress(0.0, text="Differentiating...")
     for k, model_id in enumerate(chosen):
         other = by_id[model_id]
-        bar.progress(k / len(chosen), text=f"Differentiating {other.name}...")
+        bar.progress(k / len(chosen), text=f"Differentiating {escape_markdown(other.name)}...")
         if typed.strip():
             curves[other.name] = _gradient_typed(other.path, model_version(other), typed)
         else:
@@ -849,7 +872,7 @@ def _show_similar(
             acts, *span, threshold, min_length, corpus.trace.lengths.numpy()
         )
     except ValueError as error:
-        st.info(str(error).capitalize() + ".", icon="ℹ️")
+        st.info(escape_markdown(str(error).capitalize()) + ".", icon="ℹ️")
         return
     st.markdown(
         f"Units on throughout that span: **{', '.join(map(str, found_units.tolist()))}**; "
@@ -931,9 +954,10 @@ def render_patterns(corpus: Corpus, widget: str) -> None:
                 )
             )
         st.markdown(
-            "Selected: `"
-            + span_text(corpus.tokens[sequence], start, stop + 1, joiner=joiner_of(corpus))
-            + "`"
+            "Selected: "
+            + code_span(
+                span_text(corpus.tokens[sequence], start, stop + 1, joiner=joiner_of(corpus))
+            )
         )
         _show_similar(corpus, acts, (sequence, start, stop + 1), threshold, min_length, widget)
         return

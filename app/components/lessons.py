@@ -25,6 +25,7 @@ from app.resources import (
     model_version,
     record_text,
 )
+from app.text import escape_markdown
 from lstm_viz.figures.heatmap import heatmap
 from lstm_viz.learn.cell_step import (
     CellParams,
@@ -307,7 +308,8 @@ def pick_model(wanted: str, fits, key: str, what: str) -> ModelRef | None:
     else:
         picked = default
     if picked != wanted:
-        st.caption(f"The shipped model {wanted} is not here: this runs on **{picked}**.")
+        shown = escape_markdown(picked)
+        st.caption(f"The shipped model {wanted} is not here: this runs on **{shown}**.")
     return next(ref for ref in candidates if ref.id == picked)
 
 
@@ -372,7 +374,8 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
     try:
         trace, stops = build_tour(tour, ref)
     except ValueError as error:
-        st.error(f"This tour cannot run on {ref.name}: {error}", icon="🚫")
+        why = f"This tour cannot run on {ref.name}: {error}"
+        st.error(escape_markdown(why), icon="🚫")
         return
     stop_key = f"{key}.stop"
     link = classroom.link_of_session()
@@ -397,7 +400,8 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
     if stop.unit is not None and stop.steps:
         at = stop.steps[-1]
         with st.expander(
-            f"Inside unit {stop.unit} of layer {stop.layer} at step {at} ({trace.tokens[0][at]!r})",
+            f"Inside unit {stop.unit} of layer {stop.layer} at step {at} "
+            f"({escape_markdown(repr(trace.tokens[0][at]))})",
             expanded=True,
         ):
             st.markdown(

@@ -10,6 +10,7 @@ import streamlit as st
 
 from app import state
 from app.resources import ModelRef, find_model, load_model
+from app.text import escape_markdown
 from lstm_viz.models.checkpoints import Checkpoint
 
 
@@ -26,13 +27,16 @@ def render_model_header(missing: str, upload_link: bool = True) -> tuple[ModelRe
     try:
         checkpoint = load_model(ref)
     except ValueError as error:  # a broken or foreign folder: say so, never crash the page
-        st.error(f"**{ref.name}** cannot be loaded: {error}", icon="🚫")
+        st.error(
+            f"**{escape_markdown(ref.name)}** cannot be loaded: {escape_markdown(error)}", icon="🚫"
+        )
         st.stop()
     config = checkpoint.model.config
     task = checkpoint.info.get("task") or {}
     directions = "bidirectional " if config.bidirectional else ""
     st.caption(
-        f"**{ref.name}** · {task.get('title') or task.get('name') or 'unknown task'} · "
+        f"**{escape_markdown(ref.name)}** · "
+        f"{escape_markdown(task.get('title') or task.get('name') or 'unknown task')} · "
         f"{config.num_layers} × {directions}{config.cell.upper().replace('_', ' ')}, "
         f"{config.hidden_size} units"
     )

@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from app.resources import ModelRef
+from app.text import escape_markdown
 from lstm_viz.models.checkpoints import checkpoint_zip, delete_checkpoint, read_config
 from lstm_viz.training import Evaluation, Progress
 
@@ -257,7 +258,9 @@ def render_model_actions(ref: ModelRef, *, key: str) -> bool:
             help="model.safetensors, config.json and vocab.json (if any), in one zip.",
         )
     with confirm:
-        sure = st.checkbox(f"Yes, delete {ref.name}", key=f"{key}.confirm.{ref.name}")
+        sure = st.checkbox(
+            f"Yes, delete {escape_markdown(ref.name)}", key=f"{key}.confirm.{ref.name}"
+        )
     with delete:
         clicked = st.button(
             "🗑️ Delete",

@@ -12,6 +12,7 @@ from app.resources import (
     list_trained_models,
     model_version,
 )
+from app.text import escape_markdown
 
 K = "analyze"  # widget-key prefix of this page
 SECTIONS = {
@@ -111,13 +112,17 @@ if not tools.corpus_is_recorded(key):
 try:
     corpus = tools.load_corpus(key, progress)
 except ValueError as error:
-    st.error(f"No corpus to analyse: {error}", icon="🚫")
+    st.error(f"No corpus to analyse: {escape_markdown(error)}", icon="🚫")
     st.stop()
 if progress is not None:
     bar.empty()
 st.caption(
     f"Corpus: **{corpus.trace.batch_size:,} sequences, {corpus.num_steps:,} steps**"
-    + (f" · known hidden variable: **{corpus.hidden_name}**" if corpus.hidden_name else "")
+    + (
+        f" · known hidden variable: **{escape_markdown(corpus.hidden_name)}**"
+        if corpus.hidden_name
+        else ""
+    )
 )
 
 section = st.radio(

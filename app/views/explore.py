@@ -20,6 +20,7 @@ from app.resources import (
     list_trained_models,
     record_text,
 )
+from app.text import escape_markdown
 
 st.title("🔍 Explore")
 
@@ -78,12 +79,12 @@ if numeric and not hidden:
     )
     csv_error = st.session_state.pop(f"{state.EXPLORE_PREFIX}.csv_error", None)
     if csv_error:
-        st.error(f"That CSV cannot be read: {csv_error}", icon="🚫")
+        st.error(f"That CSV cannot be read: {escape_markdown(csv_error)}", icon="🚫")
 
 try:
     recording = record_text(ref, text or "", choices["device"])
 except ValueError as error:
-    st.error(f"The model cannot read this input: {error}", icon="🚫")
+    st.error(f"The model cannot read this input: {escape_markdown(error)}", icon="🚫")
     st.stop()
 
 render_tokens(

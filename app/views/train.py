@@ -31,6 +31,7 @@ from app.components.training import (
     render_progress,
 )
 from app.resources import list_trained_models
+from app.text import code_span, escape_markdown
 from lstm_viz.models.checkpoints import models_dir
 from lstm_viz.models.sequence import CELLS, SequenceModel
 from lstm_viz.tasks import (
@@ -147,7 +148,9 @@ def train(settings: Settings, area) -> None:
     try:
         task, model, config, notes = prepare(settings)
     except ValueError as error:
-        area.error(f"**Nothing was trained.** {capitalize(str(error))}.", icon="🚫")
+        area.error(
+            f"**Nothing was trained.** {escape_markdown(capitalize(str(error)))}.", icon="🚫"
+        )
         return
     path = models_dir() / settings.name
     record: dict[str, Any] = {
@@ -169,7 +172,8 @@ def train(settings: Settings, area) -> None:
     with area:
         st.markdown(
             f"**Training** {CELL_LABELS[model.config.cell]} "
-            f"({record['parameters']:,} parameters) on *{task.title}* as `{settings.name}`"
+            f"({record['parameters']:,} parameters) on *{escape_markdown(task.title)}* "
+            f"as {code_span(settings.name)}"
         )
         for note in notes:
             st.info(note, icon="ℹ️")
@@ -248,7 +252,9 @@ def render_outcome(record: dict[str, Any]) -> None:
     took = f"{record.get('steps', 0):,} steps in {format_duration(record.get('seconds', 0))}"
     status = record["status"]
     if status == "failed":
-        st.error(f"Training `{name}` failed: {record['error']}", icon="💥")
+        st.error(
+            f"Training {code_span(name)} failed: {escape_markdown(record['error'])}", icon="💥"
+        )
     elif status == "stopped" and not record.get("saved"):
         st.warning(
             f"Stopped after {took}, before the first validation: nothing was saved.",
@@ -256,7 +262,8 @@ def render_outcome(record: dict[str, Any]) -> None:
         )
     elif status == "stopped":
         st.success(
-            f"Stopped after {took}: the best checkpoint so far is kept as `{name}`; {best}.",
+            f"Stopped after {took}: the best checkpoint so far is kept as {code_span(name)}; "
+            f"{best}.",
             icon="⏹️",
         )
     else:
@@ -268,7 +275,7 @@ def render_outcome(record: dict[str, Any]) -> None:
         }.get(record.get("stopped"), "Finished")
         st.success(
             f"{why} after {took} ({record.get('tokens_per_second', 0):,.0f} "
-            f"{record['unit']}/s): `{name}` is saved and selected in the sidebar; {best}.",
+            f"{record['unit']}/s): {code_span(name)} is saved and selected in the sidebar; {best}.",
             icon="✅",
         )
     for note in record.get("notes", []):
@@ -483,8 +490,12 @@ def render_name(task: str, cell: str) -> tuple[str, bool]:
     ).strip()
     replace = False
     if name and (models_dir() / name).exists():
-        st.warning(f"A checkpoint named `{name}` exists: training will replace it.", icon="⚠️")
-        replace = st.checkbox(f"Replace it: yes, overwrite {name}", key=f"{K}.replace")
+        st.warning(
+            f"A checkpoint named {code_span(name)} exists: training will replace it.", icon="⚠️"
+        )
+        replace = st.checkbox(
+            f"Replace it: yes, overwrite {escape_markdown(name)}", key=f"{K}.replace"
+        )
     return name, replace
 
 
@@ -508,7 +519,7 @@ def render_models() -> None:
     by_name = {ref.name: ref for ref in models}
     chosen = st.selectbox("Model", options=list(by_name), key=f"{K}.models.pick")
     if chosen and render_model_actions(by_name[chosen], key=f"{K}.models"):
-        st.session_state[state.TRAIN_NOTICE] = f"Deleted {chosen}."
+        st.session_state[state.TRAIN_NOTICE] = f"Deleted {escape_markdown(chosen)}."
         st.rerun()
 
 

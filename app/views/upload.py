@@ -18,6 +18,7 @@ import streamlit as st
 from app import state
 from app.components.heatmaps import render_heatmaps, render_pickers, render_tokens
 from app.resources import ModelRef
+from app.text import escape_markdown
 from lstm_viz import record
 from lstm_viz.importers import (
     EXTENSIONS,
@@ -82,17 +83,20 @@ if not cached or cached["digest"] != digest or cached["name"] != upload.name:
         cached = {"digest": digest, "name": upload.name, "error": str(error)}
     st.session_state[IMPORTED] = cached
 if "error" in cached:
-    st.error(f"**{upload.name}** cannot be used: {cached['error']}", icon="🚫")
+    st.error(
+        f"**{escape_markdown(upload.name)}** cannot be used: {escape_markdown(cached['error'])}",
+        icon="🚫",
+    )
     st.stop()
 imported = cached["file"]
 
 # ---- the mapping table --------------------------------------------------------------------------
 count = len(imported.layers)
 st.subheader(f"🗺️ {count} recurrent layer{'s' if count > 1 else ''} found")
-st.caption(f"{upload.name} · {imported.format} · {len(data) / 1024:,.1f} KB")
+st.caption(f"{escape_markdown(upload.name)} · {imported.format} · {len(data) / 1024:,.1f} KB")
 st.dataframe(pd.DataFrame(imported.table()), hide_index=True, key=f"{K}.table")
 for note in imported.notes:
-    st.caption(f"ℹ️ {note}")
+    st.caption(f"ℹ️ {escape_markdown(note)}")
 
 names = [layer.name for layer in imported.layers]
 layer_name = st.selectbox(
@@ -103,11 +107,13 @@ layer_name = st.selectbox(
 )
 layer = imported.layer(layer_name)
 for note in layer.notes:
-    st.caption(f"ℹ️ {note}")
+    st.caption(f"ℹ️ {escape_markdown(note)}")
 with st.expander("Where each weight came from", expanded=False):
     st.dataframe(pd.DataFrame(imported.mapping(layer.name)), hide_index=True, key=f"{K}.mapping")
 if layer.problems:
-    st.error(f"This layer cannot be recorded: {'; '.join(layer.problems)}", icon="🚫")
+    st.error(
+        f"This layer cannot be recorded: {escape_markdown('; '.join(layer.problems))}", icon="🚫"
+    )
     st.stop()
 
 # ---- what to attach, and the input --------------------------------------------------------------
@@ -169,7 +175,7 @@ if mode in ("Text (with a vocabulary)", "One-hot tokens"):
         try:
             vocab = read_vocab(vocab_file.getvalue())
         except ModelFileError as error:
-            st.error(f"That vocabulary cannot be read: {error}", icon="🚫")
+            st.error(f"That vocabulary cannot be read: {escape_markdown(error)}", icon="🚫")
     if vocab is not None:
         text = st.text_input(
             f"Text (at most {MAX_STEPS:,} tokens)", value="The cat sat on the mat.", key=f"{K}.text"
@@ -220,14 +226,14 @@ if not memo or memo["key"] != recording_key:
         memo = {"key": recording_key, "error": str(error)}
     st.session_state[RECORDING] = memo
 if "error" in memo:
-    st.error(f"Cannot record this: {memo['error']}", icon="🚫")
+    st.error(f"Cannot record this: {escape_markdown(memo['error'])}", icon="🚫")
     st.stop()
 prepared, trace, found = memo["result"]
 
 st.subheader("✅ Check" if all(c.ok for c in found) else "⚠️ Check")
 for check in found:
     line = (
-        f"**{check.reference}** on the same weights and input: largest difference "
+        f"**{escape_markdown(check.reference)}** on the same weights and input: largest difference "
         f"**{check.max_difference:.2g}** ({check.compared})"
     )
     if check.ok:
@@ -263,7 +269,7 @@ if st.button("🔍 Open in Explore", key=f"{K}.explore", type="primary"):
             level=level,
         )
     except ModelFileError as error:
-        st.error(f"Cannot open this in Explore: {error}", icon="🚫")
+        st.error(f"Cannot open this in Explore: {escape_markdown(error)}", icon="🚫")
     else:
         ref = ModelRef("uploaded", path.name, str(path))
         models = [m for m in st.session_state.get(state.UPLOADED_MODELS, []) if m.id != ref.id]

@@ -10,6 +10,7 @@ from lstm_viz.training.trainer import (
     TrainConfig,
     Trainer,
     TrainResult,
+    loss_and_score,
     model_config_for,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "Trainer",
+    "loss_and_score",
     "model_config_for",
 ]

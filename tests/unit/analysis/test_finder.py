@@ -19,7 +19,7 @@ from lstm_viz.analysis import (
 )
 from lstm_viz.models.sequence import SequenceModel
 from lstm_viz.tasks import make_task
-from lstm_viz.training.trainer import loss_and_score, model_config_for
+from lstm_viz.training import loss_and_score, model_config_for
 
 
 def test_built_in_features_by_hand():
