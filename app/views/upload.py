@@ -163,6 +163,12 @@ choice = Choice(
     nonlinearity=nonlinearity,
 )
 
+# Ids to start from that fit: below the embedding's rows, or the one-hot width.
+width = next(
+    (int(e.weight.shape[0]) for e in layer.embeddings if e.name == choice.embedding),
+    layer.input_size,
+)
+default_ids = " ".join(str(i % width) for i in range(1, 6))
 if choice.embedding:
     modes = ["Text (with a vocabulary)", "Token ids", "Random tokens"]
 else:
@@ -194,10 +200,10 @@ if mode in ("Text (with a vocabulary)", "One-hot tokens"):
         )
         source = f"text:{text}"
     else:
-        ids = st.text_input("Token ids, e.g. 3 14 15 9", value="1 2 3 4 5", key=f"{K}.ids")
+        ids = st.text_input("Token ids, e.g. 3 14 15 9", value=default_ids, key=f"{K}.ids")
         source = f"ids:{ids}"
 elif mode == "Token ids":
-    ids = st.text_input("Token ids, e.g. 3 14 15 9", value="1 2 3 4 5", key=f"{K}.ids")
+    ids = st.text_input("Token ids, e.g. 3 14 15 9", value=default_ids, key=f"{K}.ids")
     source = f"ids:{ids}"
 elif mode == "Numeric CSV":
     csv_file = st.file_uploader(
