@@ -67,8 +67,9 @@ upload = st.file_uploader(
     help="To save a PyTorch model as a state dict: torch.save(model.state_dict(), 'model.pt')",
 )
 st.caption(
-    f"📏 A file over {LIMIT_MB} MB is refused (this server's upload limit). Saving only the "
-    "weights (a state dict, or safetensors) makes a file smaller."
+    f"📏 At most {LIMIT_MB} MB per file (this server's upload limit): a larger file is marked "
+    "red in the box above and not read. Saving only the weights (a state dict, or safetensors) "
+    "makes a file smaller."
 )
 if upload is None:
     st.info(

@@ -208,7 +208,7 @@ def test_a_file_over_the_limit_is_refused_with_a_sentence():
     try:
         at = upload_page()
         assert "Limit: 1 MB per file" in at.caption[0].value
-        assert "A file over 1 MB is refused" in at.caption[1].value
+        assert "At most 1 MB per file (this server's upload limit)" in at.caption[1].value
         at = upload(at, "big.pt", pt({"weight": torch.zeros(400_000)}))
         [error] = at.error
         assert "big.pt has 1.5 MB, more than the 1 MB this page reads: refused" in error.value
