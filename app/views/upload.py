@@ -8,7 +8,6 @@ The work is in lstm_viz.importers; this page lays it out.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import Path
 
@@ -231,7 +230,7 @@ recording_key = (
     source,
     level,
     None if csv is None else hashlib.sha256(csv).hexdigest(),
-    None if vocab is None else json.dumps(vocab, sort_keys=True),
+    None if vocab is None else hashlib.sha256(vocab_file.getvalue()).hexdigest(),
 )
 memo = st.session_state.get(RECORDING)
 if not memo or memo["key"] != recording_key:
