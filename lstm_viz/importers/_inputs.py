@@ -41,7 +41,7 @@ def read_vocab(data: bytes | str) -> dict[str, int]:
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelFileError(f"the vocabulary is not JSON: {error}") from None
     except RecursionError:  # lists or objects nested thousands of levels deep
-        raise ModelFileError(_VOCAB_SHAPE + " (this file is nested too deeply)") from None
+        raise ModelFileError("it is nested too deeply; " + _VOCAB_SHAPE) from None
     if isinstance(value, dict) and isinstance(value.get("tokens"), list):
         value = value["tokens"]
     if isinstance(value, list | dict) and len(value) > MAX_VOCAB_TOKENS:
