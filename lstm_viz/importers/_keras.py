@@ -1,6 +1,7 @@
 """Keras files: ``.keras`` (a zip of config.json + model.weights.h5) and legacy ``.h5``, read as
 JSON and HDF5 data with h5py. Keras's own loader is never called on a file: it can deserialise
-custom objects and lambda layers, which would run code from the file.
+custom objects and lambda layers, which would run code from the file. Before any data is read,
+every HDF5 object is checked to keep its data inside the file (``_hdf5.check_inside``).
 
 Layouts: a Keras kernel is [input, gates*units] (PyTorch's weight_ih transposed), its
 recurrent_kernel [units, gates*units]. LSTM gate blocks i, f, c, o are PyTorch's i, f, g, o; it
