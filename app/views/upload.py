@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -23,9 +22,11 @@ from lstm_viz import record
 from lstm_viz.importers import (
     EXTENSIONS,
     MAX_FILE_MB,
+    MAX_MODELS,
     MAX_STEPS,
     Choice,
     ModelFileError,
+    UploadFolder,
     build,
     checks,
     inspect_isolated,
@@ -39,7 +40,8 @@ from lstm_viz.numbers import format_numbers
 K = "upload"  # widget-key prefix of this page
 IMPORTED = f"{K}.imported"  # {"digest", "name", "file" (ImportedFile) or "error" (str)}
 RECORDING = f"{K}.recording"  # {"key", "result" (prepared, trace, checks) or "error"}
-FOLDER = f"{K}.folder"  # this session's folder for models opened in Explore
+FOLDER = f"{K}.folder"  # this session's UploadFolder (removed with the session's state)
+MAX_VOCAB_MB = 16
 NONE = "(none)"
 
 st.title("📤 Upload")
@@ -48,18 +50,26 @@ st.markdown(
     "it is ever run (PyTorch files load with `weights_only=True`; ONNX and Keras files are parsed, "
     "never loaded by their own loaders)."
 )
+# The smaller of our reader's limit and the server's (server.maxUploadSize), stated beside the
+# uploader: a file over the server's limit never reaches this script, so say it before.
+LIMIT_MB = min(MAX_FILE_MB, int(st.get_option("server.maxUploadSize") or MAX_FILE_MB))
 st.caption(
     f"Formats: safetensors · PyTorch state dict (.pt, .pth) · ONNX · Keras 3 (.keras) and legacy "
-    f".h5. **Limit: {MAX_FILE_MB} MB per file.** LSTM, GRU and vanilla RNN layers are found by "
+    f".h5. **Limit: {LIMIT_MB} MB per file.** LSTM, GRU and vanilla RNN layers are found by "
     "their weights; the gate order is converted to PyTorch's."
 )
 
 upload = st.file_uploader(
-    f"Model file (at most {MAX_FILE_MB} MB)",
+    f"Model file (at most {LIMIT_MB} MB)",
     type=EXTENSIONS,
     key=f"{K}.file",
-    max_upload_size=MAX_FILE_MB,
+    max_upload_size=LIMIT_MB,
     help="To save a PyTorch model as a state dict: torch.save(model.state_dict(), 'model.pt')",
+)
+st.caption(
+    f"📏 At most {LIMIT_MB} MB per file (this server's upload limit): a larger file is marked "
+    "red in the box above and not read. Saving only the weights (a state dict, or safetensors) "
+    "makes a file smaller."
 )
 if upload is None:
     st.info(
@@ -70,6 +80,13 @@ if upload is None:
     st.stop()
 
 data = upload.getvalue()
+if len(data) > LIMIT_MB * 2**20:
+    st.error(
+        f"{escape_markdown(upload.name)} has {len(data) / 2**20:,.1f} MB, more than the "
+        f"{LIMIT_MB} MB this page reads: refused. Upload a smaller file (e.g. the weights only, as a state dict).",
+        icon="🚫",
+    )
+    st.stop()
 digest = hashlib.sha256(data).hexdigest()
 cached = st.session_state.get(IMPORTED)
 if not cached or cached["digest"] != digest or cached["name"] != upload.name:
@@ -152,6 +169,12 @@ choice = Choice(
     nonlinearity=nonlinearity,
 )
 
+# Ids to start from that fit: below the embedding's rows, or the one-hot width.
+width = next(
+    (int(e.weight.shape[0]) for e in layer.embeddings if e.name == choice.embedding),
+    layer.input_size,
+)
+default_ids = " ".join(str(i % width) for i in range(1, 6))
 if choice.embedding:
     modes = ["Text (with a vocabulary)", "Token ids", "Random tokens"]
 else:
@@ -164,9 +187,10 @@ if mode in ("Text (with a vocabulary)", "One-hot tokens"):
     left, right = st.columns([2, 1])
     with left:
         vocab_file = st.file_uploader(
-            'vocab.json: {"token": id, ...} or ["token", ...]',
+            f'vocab.json: {{"token": id, ...}} or ["token", ...] (at most {MAX_VOCAB_MB} MB)',
             type=["json"],
             key=f"{K}.vocab",
+            max_upload_size=MAX_VOCAB_MB,
             help="Without one, type token ids.",
         )
     with right:
@@ -175,17 +199,20 @@ if mode in ("Text (with a vocabulary)", "One-hot tokens"):
         try:
             vocab = read_vocab(vocab_file.getvalue())
         except ModelFileError as error:
-            st.error(f"That vocabulary cannot be read: {escape_markdown(error)}", icon="🚫")
+            st.error(
+                f"{escape_markdown(vocab_file.name)} cannot be used as a vocabulary: {escape_markdown(error)}",
+                icon="🚫",
+            )
     if vocab is not None:
         text = st.text_input(
             f"Text (at most {MAX_STEPS:,} tokens)", value="The cat sat on the mat.", key=f"{K}.text"
         )
         source = f"text:{text}"
     else:
-        ids = st.text_input("Token ids, e.g. 3 14 15 9", value="1 2 3 4 5", key=f"{K}.ids")
+        ids = st.text_input("Token ids, e.g. 3 14 15 9", value=default_ids, key=f"{K}.ids")
         source = f"ids:{ids}"
 elif mode == "Token ids":
-    ids = st.text_input("Token ids, e.g. 3 14 15 9", value="1 2 3 4 5", key=f"{K}.ids")
+    ids = st.text_input("Token ids, e.g. 3 14 15 9", value=default_ids, key=f"{K}.ids")
     source = f"ids:{ids}"
 elif mode == "Numeric CSV":
     csv_file = st.file_uploader(
@@ -212,7 +239,7 @@ recording_key = (
     source,
     level,
     None if csv is None else hashlib.sha256(csv).hexdigest(),
-    None if vocab is None else repr(vocab.tokens),
+    None if vocab is None else hashlib.sha256(vocab_file.getvalue()).hexdigest(),
 )
 memo = st.session_state.get(RECORDING)
 if not memo or memo["key"] != recording_key:
@@ -255,13 +282,18 @@ render_heatmaps(trace, layer_index, direction, key=panel)
 st.divider()
 if st.button("🔍 Open in Explore", key=f"{K}.explore", type="primary"):
     folder = st.session_state.get(FOLDER)
-    if not folder or not Path(folder).is_dir():
-        folder = tempfile.mkdtemp(prefix="lstm-viz-upload-")
+    if not isinstance(folder, UploadFolder) or folder.removed:
+        folder = UploadFolder()  # removed when this session's state goes (or the server stops)
         st.session_state[FOLDER] = folder
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{Path(upload.name).stem}-{layer.name}").strip("-")
+    target, dropped = folder.place(slug or "model")  # at most MAX_MODELS: the oldest go
+    kept = [
+        m for m in st.session_state.get(state.UPLOADED_MODELS, []) if Path(m.path) not in dropped
+    ]
+    st.session_state[state.UPLOADED_MODELS] = kept
     try:
         path = save_as_checkpoint(
-            Path(folder) / (slug or "model"),
+            target,
             layer,
             choice,
             filename=upload.name,
@@ -287,5 +319,5 @@ if st.button("🔍 Open in Explore", key=f"{K}.explore", type="primary"):
         st.switch_page("views/explore.py")
 st.caption(
     "Explore lists the model under 📤 Uploaded for this browser session, and reads the input "
-    "recorded here."
+    f"recorded here. The last {MAX_MODELS} models opened are kept, until the session ends."
 )
