@@ -81,9 +81,10 @@ if upload is None:
 
 data = upload.getvalue()
 if len(data) > LIMIT_MB * 2**20:
+    size_mb = len(data) / 2**20
     st.error(
-        f"{escape_markdown(upload.name)} has {len(data) / 2**20:,.1f} MB, more than the "
-        f"{LIMIT_MB} MB this page reads: refused. Upload a smaller file (e.g. the weights only, as a state dict).",
+        f"{escape_markdown(upload.name)} has {size_mb:,.1f} MB, more than the {LIMIT_MB} MB "
+        "this page reads: refused. Upload a smaller file (e.g. the weights only, as a state dict).",
         icon="🚫",
     )
     st.stop()
@@ -199,8 +200,9 @@ if mode in ("Text (with a vocabulary)", "One-hot tokens"):
         try:
             vocab = read_vocab(vocab_file.getvalue())
         except ModelFileError as error:
+            name, why = escape_markdown(vocab_file.name), escape_markdown(error)
             st.error(
-                f"{escape_markdown(vocab_file.name)} cannot be used as a vocabulary: {escape_markdown(error)}",
+                f"{name} cannot be used as a vocabulary: {why}",
                 icon="🚫",
             )
     if vocab is not None:
