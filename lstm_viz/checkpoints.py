@@ -153,7 +153,7 @@ def read_config(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     try:
         complete = (path / CONFIG).is_file() and (path / WEIGHTS).is_file()
-        if not complete and not os.access(path, os.R_OK | os.X_OK):
+        if not complete and path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
             raise CheckpointError(f"the folder {path.name} cannot be read (permission denied)")
     except OSError as error:
         raise CheckpointError(f"the folder {path.name} cannot be read ({error})") from None

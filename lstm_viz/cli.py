@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ._allocator import tune_allocator
 from .checkpoints import models_dir
+from .model_names import reserve_name
 from .models import CELLS, SequenceModel
 from .training import Callbacks, Evaluation, Progress, TrainConfig, Trainer, model_config_for
 
@@ -92,6 +93,12 @@ def run_train(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     out = args.out or models_dir() / f"{task.name}-{args.cell}"
+    # Held while training: no other run (CLI or app) saves under this name meanwhile.
+    with reserve_name(out.parent, out.name, replace=True):
+        return _train(args, task, config, out)
+
+
+def _train(args: argparse.Namespace, task, config: TrainConfig, out: Path) -> int:
     bar = ProgressBar()
     callbacks = Callbacks(on_progress=bar.update, on_evaluation=bar.evaluation)
     if args.resume:
