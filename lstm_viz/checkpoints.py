@@ -156,7 +156,9 @@ def read_config(path: str | Path) -> dict[str, Any]:
         if not complete and path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
             raise CheckpointError(f"the folder {path.name} cannot be read (permission denied)")
     except OSError as error:
-        raise CheckpointError(f"the folder {path.name} cannot be read ({error})") from None
+        raise CheckpointError(
+            f"the folder {path.name} cannot be read ({(error.strerror or str(error)).lower()})"
+        ) from None
     if not complete:
         raise CheckpointError(f"{path.name} is not a checkpoint: it needs {CONFIG} and {WEIGHTS}")
     return check_config(read_json(path / CONFIG, MAX_CONFIG_BYTES), FORMAT)

@@ -1,0 +1,376 @@
+"""Model folders a crash, a hand edit or another tool left broken (issue 13): each is refused
+with a one-line CheckpointError, listed as unreadable with its reason, and never hides or breaks
+another model. Deletes never follow links; size limits hold before anything is allocated."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+import torch
+
+from lstm_viz import checkpoints
+from lstm_viz.checkpoints import (
+    CheckpointError,
+    delete_checkpoint,
+    list_checkpoints,
+    load_checkpoint,
+    read_config,
+    scan_checkpoints,
+)
+from lstm_viz.model_folders import check_config, json_depth, read_json
+from lstm_viz.model_names import in_use, reserve_free_name, reserve_name
+from lstm_viz.models import MAX_PARAMETERS, ModelConfig, SequenceModel
+from lstm_viz.training import (
+    MAX_TRAIN_PARAMETERS,
+    check_training_size,
+    longest_sequence,
+    training_memory,
+)
+from lstm_viz.vocab import Vocab
+from tests.broken_folders import (
+    HOSTILE_REASONS,
+    copy_hostile,
+    hostile_cases,
+    make_broken,
+    save_tiny,
+)
+
+from .toy_task import RunningParity
+
+
+# ---- the hostile examples and our variants ------------------------------------------------------
+@pytest.mark.parametrize("name", HOSTILE_REASONS)
+def test_each_hostile_example_is_refused_in_place_with_its_reason(name):
+    folder = hostile_cases() / name
+    with pytest.raises(CheckpointError, match=HOSTILE_REASONS[name].replace('"', ".")) as info:
+        load_checkpoint(folder)
+    assert "\n" not in str(info.value)
+    good, bad = scan_checkpoints(hostile_cases())
+    assert good == [] and dict(bad)[folder].count("\n") == 0
+
+
+def test_hostile_examples_beside_a_good_model(tmp_path):
+    reasons = copy_hostile(tmp_path)
+    good = save_tiny(tmp_path / "good")
+    assert list_checkpoints(tmp_path) == [good]
+    bad = {path.name: reason for path, reason in scan_checkpoints(tmp_path)[1]}
+    assert set(bad) == set(reasons)
+    for name, phrase in reasons.items():
+        assert phrase in bad[name], bad[name]
+    assert load_checkpoint(good).vocab is not None
+
+
+def test_every_variant_is_listed_with_its_reason_and_never_raises(tmp_path):
+    cases = make_broken(tmp_path)
+    good = save_tiny(tmp_path / "good")
+    found, bad = scan_checkpoints(tmp_path)
+    assert found == [good]
+    reasons = {path.name: reason for path, reason in bad}
+    assert set(reasons) == set(cases)
+    for name, phrase in cases.items():
+        assert phrase in reasons[name], (name, reasons[name])
+        assert "\n" not in reasons[name] and len(reasons[name]) <= 300
+        with pytest.raises(CheckpointError):
+            load_checkpoint(tmp_path / name)
+
+
+def test_a_deep_config_never_reaches_the_recursive_parser(tmp_path):
+    """100,000 levels: refused on the raw text, in a thread with a small stack too."""
+    folder = save_tiny(tmp_path / "deep")
+    (folder / "config.json").write_text('{"x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    errors = []
+    thread = threading.Thread(target=lambda: errors.append(_reason(folder)))
+    threading.stack_size(256 * 1024)
+    try:
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(0)
+    assert "100,001 levels deep" in errors[0]
+
+
+def _reason(folder):
+    try:
+        read_config(folder)
+    except CheckpointError as error:
+        return str(error)
+    return "accepted"
+
+
+# ---- the reader and the validator ---------------------------------------------------------------
+def test_json_depth_ignores_brackets_inside_strings():
+    assert json_depth('{"a": "[[[[{{{{", "b": [1, [2]]}') == 3
+    assert json_depth('["\\"[[[", [[]]]') == 3
+    assert json_depth("3") == 0
+
+
+def test_read_json_limits(tmp_path):
+    file = tmp_path / "x.json"
+    file.write_text('{"a": [1]}')
+    assert read_json(file, 100) == {"a": [1]}
+    with pytest.raises(CheckpointError, match="at most 5 are read"):
+        read_json(file, 5)
+    with pytest.raises(CheckpointError, match="nests 2 levels deep; at most 1"):
+        read_json(file, 100, max_depth=1)
+    with pytest.raises(CheckpointError, match="missing"):
+        read_json(tmp_path / "nope.json", 100)
+    file.write_text("[1,")
+    with pytest.raises(CheckpointError, match="not valid JSON"):
+        read_json(file, 100)
+
+
+GOOD = {"format": "lstm_viz.checkpoint", "version": 1, "model": {}}
+
+
+@pytest.mark.parametrize(
+    "change, phrase",
+    [
+        ({"model": None}, '"model" must be an object, got null'),
+        ({"model": "lstm"}, '"model" must be an object, got text'),
+        ({"task": "oops"}, '"task" must be an object, got text'),
+        ({"task": ["dyck"]}, '"task" must be an object, got a list'),
+        ({"task": {"name": None}}, '"task.name" must be text'),
+        ({"task": {"name": "dyck", "params": {"a": [1]}}}, '"task.params"'),
+        ({"task": {"name": "dyck", "title": 3}}, '"task.title" must be text'),
+        ({"training": [1, 2]}, '"training" must be an object, got a list'),
+        ({"training": {"step": -1}}, '"training.step"'),
+        ({"training": {"best_metric": "high"}}, '"training.best_metric"'),
+        ({"training": {"config": {"epochs": {"x": 1}}}}, '"training.config"'),
+        ({"metrics": {"a": "b"}}, '"metrics"'),
+        ({"created": 5}, '"created" must be text'),
+        ({"owner": "x" * 65}, '"owner"'),
+        ({"version": "1"}, '"version"'),
+        ({"format": "other"}, "not written by lstm_viz"),
+    ],
+)
+def test_check_config_names_the_bad_field(change, phrase):
+    with pytest.raises(CheckpointError, match=phrase.replace("(", r"\(").replace(")", r"\)")):
+        check_config({**GOOD, **change}, "lstm_viz.checkpoint")
+
+
+def test_check_config_accepts_what_lstm_viz_writes():
+    config = {**GOOD, "task": None, "training": {"step": 3, "best_metric": None}, "x": [1]}
+    assert check_config(config, "lstm_viz.checkpoint") is config
+    with pytest.raises(CheckpointError, match="must hold an object, got a list"):
+        check_config([1], "lstm_viz.checkpoint")
+    with pytest.raises(CheckpointError, match='no "model"'):
+        check_config({"format": "lstm_viz.checkpoint"}, "lstm_viz.checkpoint")
+
+
+@pytest.mark.parametrize(
+    "settings, phrase",
+    [
+        ({"vocab_size": 1e8}, "vocab_size must be a whole number"),
+        ({"vocab_size": 100_000_000}, "vocab_size must be in [0, 1000000]"),
+        ({"vocab_size": 4, "hidden_size": "64"}, "hidden_size must be a whole number"),
+        ({"vocab_size": 4, "bidirectional": "yes"}, "bidirectional must be true or false"),
+        ({"vocab_size": 4, "num_layers": True}, "num_layers must be a whole number"),
+        ({"vocab_size": 4, "objective": "guess"}, "objective must be one of"),
+        ({"vocab_size": 4, "dropout": None}, "dropout must be a number"),
+        ({"input_size": 10**9}, "input_size must be in"),
+        (
+            {
+                "vocab_size": 10,
+                "hidden_size": 4096,
+                "num_layers": 8,
+                "bidirectional": True,
+                "objective": "step_class",
+            },
+            f"at most {MAX_PARAMETERS:,} are built",
+        ),
+    ],
+)
+def test_model_settings_are_refused_before_allocating(settings, phrase):
+    with pytest.raises(ValueError, match=phrase.replace("[", r"\[").replace("]", r"\]")):
+        ModelConfig.from_json(settings)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "peephole_lstm", "gru", "rnn_tanh", "rnn_relu"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_parameter_count_from_the_config_matches_the_model(cell, bidirectional):
+    for size in ({"vocab_size": 7}, {"input_size": 3}):
+        config = ModelConfig(
+            cell=cell,
+            embedding_size=5,
+            hidden_size=6,
+            num_layers=3,
+            num_outputs=4,
+            bidirectional=bidirectional,
+            objective="step_class",
+            **size,
+        )
+        assert config.num_parameters() == SequenceModel(config).num_parameters()
+
+
+def test_vocab_json_is_read_through_the_checked_reader(tmp_path):
+    file = tmp_path / "vocab.json"
+    file.write_text("[" * 5000 + "]" * 5000)
+    with pytest.raises(CheckpointError, match="levels deep"):
+        Vocab.load(file)
+    file.write_text(json.dumps({"tokens": ["<pad>", "<unk>", 3]}))
+    with pytest.raises(CheckpointError, match="must be a string"):
+        Vocab.load(file)
+    file.write_text(json.dumps({"tokens": ["a", "b"]}))
+    with pytest.raises(CheckpointError, match="starts with"):
+        Vocab.load(file)
+
+
+# ---- folders that cannot be read or changed -----------------------------------------------------
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 folder anyway")
+def test_a_chmod_000_folder_is_listed_with_a_reason(tmp_path):
+    good, locked = save_tiny(tmp_path / "good"), save_tiny(tmp_path / "locked")
+    locked.chmod(0)
+    try:
+        found, bad = scan_checkpoints(tmp_path)
+        assert found == [good]
+        assert "permission denied" in dict(bad)[locked]
+    finally:
+        locked.chmod(0o755)
+
+
+def test_an_unreadable_config_is_listed_with_a_reason(tmp_path, monkeypatch):
+    """The same as chmod 000 for a user that root's tests cannot be: open() is refused."""
+    good, locked = save_tiny(tmp_path / "good"), save_tiny(tmp_path / "locked")
+    real_open = open
+
+    def refusing_open(path, *args, **kwargs):
+        if "locked" in str(path):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("lstm_viz.model_folders.open", refusing_open, raising=False)
+    found, bad = scan_checkpoints(tmp_path)
+    assert found == [good]
+    assert dict(bad)[locked] == "config.json cannot be read (permission denied)"
+
+
+def test_a_read_only_folder_with_a_leftover_old_copy(tmp_path, monkeypatch):
+    """A save killed between its two renames left ".old-NAME-..." in a folder that is now
+    read-only: nothing raises, the good model is listed, NAME is listed as unreadable."""
+    good = save_tiny(tmp_path / "good")
+    save_tiny(tmp_path / "gone").rename(tmp_path / ".old-gone-1234abcd")
+    save_tiny(tmp_path / "other")
+    (tmp_path / ".old-other-99999999").mkdir()  # a stale leftover beside its model
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(30, "Read-only file system")
+
+    monkeypatch.setattr(checkpoints.os, "replace", read_only)
+    monkeypatch.setattr(checkpoints.shutil, "rmtree", read_only)
+    found, bad = scan_checkpoints(tmp_path)
+    assert sorted(p.name for p in found) == ["good", "other"]
+    assert [p.name for p, _ in bad] == ["gone"]
+    assert "read-only" in bad[0][1] and ".old-gone-1234abcd" in bad[0][1]
+    assert load_checkpoint(good).model is not None
+    monkeypatch.undo()  # writable again: the next reader puts it back
+    assert sorted(p.name for p in list_checkpoints(tmp_path)) == ["gone", "good", "other"]
+
+
+def test_deleting_a_symlinked_model_removes_the_link_only(tmp_path):
+    models, elsewhere = tmp_path / "models", tmp_path / "elsewhere"
+    real = save_tiny(elsewhere / "real")
+    models.mkdir()
+    (models / "linked").symlink_to(real, target_is_directory=True)
+    assert [p.name for p in list_checkpoints(models)] == ["linked"]
+    delete_checkpoint(models / "linked")
+    assert not os.path.lexists(models / "linked")
+    assert (real / "config.json").is_file() and (real / "model.safetensors").is_file()
+
+
+def test_deleting_a_model_with_a_link_inside_keeps_the_target(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    model = save_tiny(tmp_path / "models" / "m")
+    (model / "notes").symlink_to(outside)
+    delete_checkpoint(model)
+    assert not model.exists() and outside.read_text() == "keep me"
+
+
+def test_deleting_something_else_is_refused_with_one_error_type(tmp_path):
+    (tmp_path / "notes").mkdir()
+    with pytest.raises(CheckpointError, match="not a checkpoint"):
+        delete_checkpoint(tmp_path / "notes")
+    assert (tmp_path / "notes").is_dir()
+
+
+# ---- names: two runs never save under one name --------------------------------------------------
+def _race(target, count=16):
+    barrier, results = threading.Barrier(count), []
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(target())
+        except CheckpointError as error:
+            results.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_two_runs_asking_for_one_name_at_once_get_it_once(tmp_path):
+    results = _race(lambda: reserve_name(tmp_path, "dyck-lstm-1129"))
+    won = [r for r in results if not isinstance(r, Exception)]
+    assert len(won) == 1, results
+    assert all("being trained right now" in str(r) for r in results if r not in won)
+    assert in_use(tmp_path, "dyck-lstm-1129")
+    won[0].release()
+    assert not in_use(tmp_path, "dyck-lstm-1129")
+
+
+def test_runs_asking_for_a_free_default_name_get_different_names(tmp_path):
+    save_tiny(tmp_path / "dyck-lstm-1129")
+    results = _race(lambda: reserve_free_name(tmp_path, "dyck-lstm-1129"))
+    names = [r.name for r in results]
+    assert len(set(names)) == len(names) == 16
+    assert "dyck-lstm-1129" not in names and "dyck-lstm-1129-2" in names
+
+
+def test_a_name_in_use_is_refused_unless_replacing(tmp_path):
+    save_tiny(tmp_path / "mine")
+    with pytest.raises(CheckpointError, match="already exists"):
+        reserve_name(tmp_path, "mine")
+    with reserve_name(tmp_path, "mine", replace=True) as reservation:
+        assert reservation.path == tmp_path / "mine"
+    with pytest.raises(CheckpointError, match="not allowed"):
+        reserve_name(tmp_path, "../escape")
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (tmp_path / ".lock-orphan").write_text(dead)
+    with reserve_name(tmp_path, "orphan") as reservation:
+        assert reservation.name == "orphan"
+
+
+# ---- training size limits -----------------------------------------------------------------------
+def test_training_size_is_checked_from_the_config():
+    huge = ModelConfig(vocab_size=10, hidden_size=2048, num_layers=2, objective="step_class")
+    assert huge.num_parameters() > MAX_TRAIN_PARAMETERS
+    with pytest.raises(ValueError, match="training is limited to 20,000,000"):
+        check_training_size(huge, 32, 100)
+    wide = ModelConfig(vocab_size=10, hidden_size=1024, objective="step_class")
+    check_training_size(wide, 32, 100)
+    with pytest.raises(ValueError, match="GB of memory"):
+        check_training_size(wide, 4096, 1000)
+    assert training_memory(wide, 64, 100) > training_memory(wide, 32, 100)
+
+
+def test_longest_sequence_of_a_task():
+    task = RunningParity(max_len=12)
+    assert longest_sequence(task, 32) == max(len(s) for s in task.sequences("train")) <= 12
+    assert torch.is_tensor(task.sequences("train")[0])
