@@ -57,10 +57,11 @@ def test_model_picker_lists_every_source(tmp_path, monkeypatch):
     save_tiny("mine")
     from tests.broken_folders import save_tiny as save_in
 
+    shipped = tmp_path / "shipped"
     for name in ["tiny-char", "bracket-counter"]:
-        save_in(tmp_path / name)
-    (tmp_path / "not-a-model").mkdir()  # listed last, as unreadable
-    monkeypatch.setenv("LSTM_VIZ_PRETRAINED_DIR", str(tmp_path))
+        save_in(shipped / name)
+    (shipped / "not-a-model").mkdir()  # listed last, as unreadable
+    monkeypatch.setenv("LSTM_VIZ_PRETRAINED_DIR", str(shipped))
 
     at = run_app(
         **{
