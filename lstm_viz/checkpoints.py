@@ -122,7 +122,7 @@ def save_checkpoint(
             old = target.parent / f"{_OLD}{target.name}-{uuid.uuid4().hex[:8]}"
             os.replace(target, old)
             os.replace(staging, target)
-            shutil.rmtree(old, ignore_errors=True)
+            _remove(old)
         else:
             os.replace(staging, target)
     except BaseException:
@@ -325,8 +325,16 @@ def _recover(root: Path) -> None:
                 if not (root / name).exists():
                     os.replace(entry, root / name)
                 else:
-                    shutil.rmtree(entry, ignore_errors=True)
+                    _remove(entry)
             elif entry.name.startswith(_TMP) and time.time() - entry.stat().st_mtime > 60:
                 shutil.rmtree(entry, ignore_errors=True)  # older than any save in progress
         except OSError:
             continue
+
+
+def _remove(path: Path) -> None:
+    """Remove a folder, or a symbolic link itself (never what it points to); errors ignored."""
+    if path.is_symlink():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)

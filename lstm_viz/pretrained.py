@@ -30,12 +30,13 @@ import torch
 from .analysis import FEATURE_LABELS, find_units, record_corpus, token_features
 from .checkpoints import Checkpoint, load_checkpoint, read_config, save_checkpoint
 from .models import SequenceModel
-from .tasks import make_task
+from .tasks import make_task, task_from_info
 from .tasks.base import Task
 from .training import TrainConfig, Trainer, model_config_for
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "pretrained"
 CARD = "README.md"
+MAX_CARD_CHARS = 200_000  # a model card is a page of Markdown
 MAX_MODEL_BYTES = 5 * 1024 * 1024  # each shipped model.safetensors stays below this
 PROBE_STEPS = 20_000  # validation steps searched for an interpretable unit (half to choose it,
 # half to measure it)
@@ -170,8 +171,7 @@ def feature_label(name: str) -> str:
 
 def task_of(checkpoint: Checkpoint) -> Task:
     """Rebuild the task a checkpoint was trained on, from what its config.json says."""
-    task = checkpoint.info.get("task") or {}
-    return make_task(task["name"], **(task.get("params") or {}))
+    return task_from_info(checkpoint.info.get("task"))
 
 
 @dataclass(frozen=True)
@@ -442,7 +442,11 @@ _CLAIM_LINE = re.compile(
 
 def read_card(path: str | Path) -> tuple[str, float, UnitClaim]:
     """(metric name, metric, claim) as a model card states them; ValueError if it does not."""
-    text = (Path(path) / CARD).read_text()
+    try:
+        with open(Path(path) / CARD, encoding="utf-8") as file:
+            text = file.read(MAX_CARD_CHARS)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path}/{CARD} cannot be read ({error})") from None
     metric = _METRIC_LINE.search(text)
     claim = _CLAIM_LINE.search(text)
     if not metric or not claim:
@@ -474,12 +478,13 @@ def write_index(root: Path = PRETRAINED_DIR) -> Path:
     """root/README.md: one row per shipped model, from the cards (so it never disagrees)."""
     rows = []
     for path in shipped(root):
-        checkpoint_config = read_config(path)
+        checkpoint_config = read_config(path)  # checked: "model" and "task" are objects
         model = checkpoint_config["model"]
+        task_title = (checkpoint_config.get("task") or {}).get("title") or "?"
         metric_name, metric, claim = read_card(path)
         cell = {"lstm": "LSTM", "gru": "GRU", "rnn_tanh": "RNN"}.get(model["cell"], model["cell"])
         rows.append(
-            f"| [{path.name}]({path.name}/README.md) | {checkpoint_config['task']['title']} | "
+            f"| [{path.name}]({path.name}/README.md) | {task_title} | "
             f"{model['num_layers']} x {model['hidden_size']} {cell} | {metric_name} "
             f"{metric:.4f} | layer {claim.layer} unit {claim.unit} `{claim.quantity}` ~ "
             f"`{claim.feature}`, r = {claim.r:.2f} |"

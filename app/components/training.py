@@ -294,7 +294,9 @@ def render_model_actions(ref: ModelRef, *, key: str) -> bool:
         )
     with confirm:
         sure = st.checkbox(
-            f"Yes, delete {ref.name}", key=f"{key}.confirm.{ref.name}", disabled=not allowed
+            f"Yes, delete {escape_markdown(ref.name)}",
+            key=f"{key}.confirm.{ref.name}",
+            disabled=not allowed,
         )
     with delete:
         clicked = st.button(

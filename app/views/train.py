@@ -19,6 +19,7 @@ import streamlit as st
 import torch
 
 from app import state
+from app.components.sidebar import escape_markdown
 from app.components.training import (
     LiveRun,
     format_duration,
@@ -517,9 +518,10 @@ def render_name(task: str, cell: str) -> tuple[str, bool]:
         help="The checkpoint's folder name: letters, digits, '-' and '_'.",
     ).strip()
     replace = False
-    if name and (models_dir() / name).exists() and not may_change(models_dir() / name):
+    exists = bool(NAME.fullmatch(name)) and (models_dir() / name).exists()
+    if exists and not may_change(models_dir() / name):
         st.warning(f"A checkpoint named `{name}` exists: choose another name.", icon="⚠️")
-    elif name and (models_dir() / name).exists():
+    elif exists:
         st.warning(f"A checkpoint named `{name}` exists: training will replace it.", icon="⚠️")
         replace = st.checkbox(f"Replace it: yes, overwrite {name}", key=f"{K}.replace")
     return name, replace
@@ -548,7 +550,7 @@ def render_models() -> None:
     by_name = {ref.name: ref for ref in models}
     chosen = st.selectbox("Model", options=list(by_name), key=f"{K}.models.pick")
     if chosen and render_model_actions(by_name[chosen], key=f"{K}.models"):
-        st.session_state[state.TRAIN_NOTICE] = f"Deleted {chosen}."
+        st.session_state[state.TRAIN_NOTICE] = f"Deleted {escape_markdown(chosen)}."
         st.rerun()
 
 

@@ -374,3 +374,21 @@ def test_longest_sequence_of_a_task():
     task = RunningParity(max_len=12)
     assert longest_sequence(task, 32) == max(len(s) for s in task.sequences("train")) <= 12
     assert torch.is_tensor(task.sequences("train")[0])
+
+
+@pytest.mark.parametrize(
+    "info, phrase",
+    [
+        (None, "names no task"),
+        ("oops", "names no task"),
+        ({"title": "x"}, "names no task"),
+        ({"name": "dyck", "params": [1, 2]}, "no readable parameters"),
+        ({"name": "nope"}, "unknown task"),
+        ({"name": "dyck", "params": {"types": 99}}, "types must be in"),
+    ],
+)
+def test_a_task_is_rebuilt_from_info_or_refused_in_one_line(info, phrase):
+    from lstm_viz.tasks import task_from_info
+
+    with pytest.raises(ValueError, match=phrase):
+        task_from_info(info)
