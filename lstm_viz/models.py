@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any, get_args
@@ -76,21 +77,34 @@ class ModelConfig:
         if problems:
             raise ValueError("; ".join(problems))
 
+    def state_shapes(self) -> dict[str, tuple[int, ...]]:
+        """{name: shape} of SequenceModel(self).state_dict(), computed without building it."""
+        directions = 2 if self.bidirectional else 1
+        rows, hidden = GATES[self.cell] * self.hidden_size, self.hidden_size
+        if self.vocab_size > 0:
+            shapes = {"embedding.weight": (self.vocab_size, self.embedding_size)}
+        else:
+            shapes = {
+                "embedding.weight": (self.embedding_size, self.input_size),
+                "embedding.bias": (self.embedding_size,),
+            }
+        for layer in range(self.num_layers):
+            inputs = self.embedding_size if layer == 0 else directions * hidden
+            for direction in range(directions):
+                sfx = f"_l{layer}" + ("_reverse" if direction else "")
+                shapes[f"rnn.weight_ih{sfx}"] = (rows, inputs)
+                shapes[f"rnn.weight_hh{sfx}"] = (rows, hidden)
+                shapes[f"rnn.bias_ih{sfx}"] = (rows,)
+                shapes[f"rnn.bias_hh{sfx}"] = (rows,)
+                if self.cell == "peephole_lstm":
+                    shapes[f"rnn.weight_peephole{sfx}"] = (3, hidden)
+        shapes["head.weight"] = (self.num_outputs, directions * hidden)
+        shapes["head.bias"] = (self.num_outputs,)
+        return shapes
+
     def num_parameters(self) -> int:
         """The parameter count of SequenceModel(self), computed without building it."""
-        directions = 2 if self.bidirectional else 1
-        gates = GATES[self.cell] * self.hidden_size
-        if self.vocab_size > 0:
-            total = self.vocab_size * self.embedding_size
-        else:
-            total = (self.input_size + 1) * self.embedding_size
-        for layer in range(self.num_layers):
-            inputs = self.embedding_size if layer == 0 else directions * self.hidden_size
-            per_direction = gates * (inputs + self.hidden_size + 2)
-            if self.cell == "peephole_lstm":
-                per_direction += 3 * self.hidden_size
-            total += directions * per_direction
-        return total + (directions * self.hidden_size + 1) * self.num_outputs
+        return sum(math.prod(shape) for shape in self.state_shapes().values())
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -204,7 +204,9 @@ def test_parameter_count_from_the_config_matches_the_model(cell, bidirectional):
             objective="step_class",
             **size,
         )
-        assert config.num_parameters() == SequenceModel(config).num_parameters()
+        model = SequenceModel(config)
+        assert config.num_parameters() == model.num_parameters()
+        assert config.state_shapes() == {k: tuple(v.shape) for k, v in model.state_dict().items()}
 
 
 def test_vocab_json_is_read_through_the_checked_reader(tmp_path):
