@@ -125,7 +125,8 @@ def owned_by(config: dict, owner: str | None) -> bool:
 def _held(lock: Path) -> bool:
     """True when ``lock`` exists and its process is alive."""
     try:
-        pid = int(lock.read_text().strip() or 0)
+        with open(lock, "rb") as file:
+            pid = int(file.read(32).strip() or 0)
     except FileNotFoundError:
         return False
     except (OSError, ValueError):
