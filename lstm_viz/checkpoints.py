@@ -118,17 +118,37 @@ def save_checkpoint(
         for path in staging.iterdir():  # on disk before the rename makes it visible
             with open(path, "rb") as f:
                 os.fsync(f.fileno())
-        if target.exists():
-            old = target.parent / f"{_OLD}{target.name}-{uuid.uuid4().hex[:8]}"
-            os.replace(target, old)
-            os.replace(staging, target)
-            _remove(old)
-        else:
-            os.replace(staging, target)
+        _swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Rename ``staging`` to ``target``, moving an existing ``target`` aside first. A reader in
+    another thread may put the hidden old one back between the two renames (it looks like a
+    crash): then swap again."""
+    olds = []
+    try:
+        for _ in range(10):
+            if target.exists():
+                olds.append(target.parent / f"{_OLD}{target.name}-{uuid.uuid4().hex[:8]}")
+                try:
+                    os.replace(target, olds[-1])
+                except FileNotFoundError:
+                    olds.pop()
+            try:
+                os.replace(staging, target)
+                return
+            except OSError:
+                if not target.exists():
+                    raise
+        raise CheckpointError(f"{target.name} could not be replaced: it kept coming back")
+    finally:
+        for old in olds:
+            if not os.path.lexists(staging):  # only once the new one is in place
+                _remove(old)
 
 
 def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu") -> Checkpoint:

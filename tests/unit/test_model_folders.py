@@ -394,3 +394,36 @@ def test_a_task_is_rebuilt_from_info_or_refused_in_one_line(info, phrase):
 
     with pytest.raises(ValueError, match=phrase):
         task_from_info(info)
+
+
+def test_saving_while_other_sessions_list_the_folder_never_fails(tmp_path):
+    """A reader's recovery may put the old copy back between a save's two renames: the save
+    swaps again instead of failing, and the newest weights win."""
+    from lstm_viz.checkpoints import save_checkpoint
+
+    path = save_tiny(tmp_path / "m")
+    model = load_checkpoint(path).model
+    stop, errors = threading.Event(), []
+
+    def list_forever():
+        while not stop.is_set():
+            try:
+                list_checkpoints(tmp_path)
+            except Exception as error:  # noqa: BLE001 - the test reports it
+                errors.append(error)
+
+    readers = [threading.Thread(target=list_forever) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    try:
+        for step in range(40):
+            with torch.no_grad():
+                model.head.bias.fill_(step)
+            save_checkpoint(path, model, load_checkpoint(path).vocab)
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+    assert not errors
+    assert [p.name for p in list_checkpoints(tmp_path)] == ["m"]
+    assert float(load_checkpoint(path).model.head.bias[0]) == 39
