@@ -426,4 +426,4 @@ def test_saving_while_other_sessions_list_the_folder_never_fails(tmp_path):
             reader.join()
     assert not errors
     assert [p.name for p in list_checkpoints(tmp_path)] == ["m"]
-    assert float(load_checkpoint(path).model.head.bias[0]) == 39
+    assert load_checkpoint(path).model.head.bias[0].item() == 39
