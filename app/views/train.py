@@ -46,15 +46,8 @@ from lstm_viz.tasks import (
     TASKS,
     make_task,
 )
-from lstm_viz.training import (
-    TRAIN_LIMITS,
-    Callbacks,
-    TrainConfig,
-    Trainer,
-    check_training_size,
-    longest_sequence,
-    model_config_for,
-)
+from lstm_viz.training import Callbacks, TrainConfig, Trainer, model_config_for
+from lstm_viz.training_limits import TRAIN_LIMITS, check_training_size, longest_sequence
 
 K = "train"  # widget-key prefix of this page
 STOP_WAIT = 120.0  # seconds to wait for a stopped run's last validation and save
