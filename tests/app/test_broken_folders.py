@@ -39,6 +39,17 @@ def broken(tmp_path, monkeypatch) -> dict[str, str]:
     cases |= {f"shipped/{k}": v for k, v in copy_hostile(shipped).items()}
     save_tiny(models_dir() / "good-trained")
     save_tiny(shipped / "good-shipped")
+    # A folder this user may not read (chmod 000 for anyone but root, who runs these tests).
+    save_tiny(models_dir() / "v-locked")
+    real_open = open
+
+    def refusing_open(path, *args, **kwargs):
+        if "v-locked" in str(path):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("lstm_viz.model_folders.open", refusing_open, raising=False)
+    cases["trained/v-locked"] = "permission denied"
     return cases
 
 
