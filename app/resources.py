@@ -13,7 +13,13 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from lstm_viz.models.checkpoints import Checkpoint, list_checkpoints, load_checkpoint, models_dir
+from lstm_viz.models.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    load_checkpoint,
+    models_dir,
+    scan_checkpoints,
+)
 from lstm_viz.numbers import format_numbers, parse_numbers, read_csv_numbers
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +40,7 @@ class ModelRef:
     source: str  # one of SOURCES
     name: str
     path: str | None = None
+    problem: str | None = None  # why the folder cannot be read (a one-line reason), or None
 
     @property
     def id(self) -> str:
@@ -42,6 +49,8 @@ class ModelRef:
 
     @property
     def label(self) -> str:
+        if self.problem:
+            return f"⚠️ {SOURCE_LABELS.get(self.source, self.source)} · {self.name} (unreadable)"
         return f"{SOURCE_LABELS.get(self.source, self.source)} · {self.name}"
 
 
@@ -51,41 +60,53 @@ def shipped_dir() -> Path:
 
 
 def list_shipped_models(root: Path | None = None) -> list[ModelRef]:
-    """Every `<root>/<name>/` that holds a config.json: the default model first, then by name.
-
-    root: shipped_dir().
-    """
+    """Every readable checkpoint folder `<root>/<name>/`: the default model first, then by name
+    (unreadable ones: list_unreadable_models). root: shipped_dir()."""
     root = shipped_dir() if root is None else Path(root)
-    if not root.is_dir():
-        return []
-    refs = [
-        ModelRef("shipped", d.name, str(d))
-        for d in sorted(root.iterdir())
-        if d.is_dir() and (d / "config.json").is_file()
-    ]
+    good, _ = scan_checkpoints(root)
+    refs = [ModelRef("shipped", p.name, str(p)) for p in sorted(good, key=lambda p: p.name)]
     return sorted(refs, key=lambda ref: ref.id != DEFAULT_MODEL)  # stable: by name otherwise
 
 
 def list_trained_models() -> list[ModelRef]:
-    """Checkpoints in the models folder ($LSTM_VIZ_MODELS_DIR, else ./models), newest first."""
-    return [ModelRef("trained", p.name, str(p)) for p in list_checkpoints(models_dir())]
+    """Readable checkpoints in the models folder ($LSTM_VIZ_MODELS_DIR, else ./models), newest
+    first (unreadable ones: list_unreadable_models)."""
+    return [ModelRef("trained", p.name, str(p)) for p in scan_checkpoints(models_dir())[0]]
+
+
+def list_unreadable_models() -> list[ModelRef]:
+    """Folders among the shipped and trained models that cannot be read, each with its reason
+    in ``problem`` (one line; user-controlled text: escape it before rendering Markdown)."""
+    return [
+        ModelRef(source, path.name, str(path), reason)
+        for source, root in (("shipped", shipped_dir()), ("trained", models_dir()))
+        for path, reason in scan_checkpoints(root)[1]
+    ]
 
 
 def find_model(model_id: str | None) -> ModelRef | None:
-    """The ModelRef with this id among shipped, trained and uploaded models, or None."""
+    """The ModelRef with this id among shipped, trained and uploaded models (an unreadable one
+    has its reason in ``problem``), or None."""
     if not model_id:
         return None
     uploaded = st.session_state.get("uploaded_models", [])
-    for ref in [*list_shipped_models(), *list_trained_models(), *uploaded]:
+    found = [*list_shipped_models(), *list_trained_models(), *uploaded, *list_unreadable_models()]
+    for ref in found:
         if ref.id == model_id:
             return ref
     return None
 
 
 def load_model(ref: ModelRef) -> Checkpoint:
-    """The checkpoint behind ``ref``, loaded once per file version and shared: do not mutate."""
-    config = Path(ref.path) / "config.json"
-    return _load_checkpoint(ref.path, config.stat().st_mtime_ns)
+    """The checkpoint behind ``ref``, loaded once per file version and shared: do not mutate.
+    CheckpointError (a ValueError, one line) when it cannot be read."""
+    if ref.problem:
+        raise CheckpointError(ref.problem)
+    try:
+        version = (Path(ref.path) / "config.json").stat().st_mtime_ns
+    except OSError as error:
+        raise CheckpointError(f"config.json cannot be read ({error.strerror or error})") from None
+    return _load_checkpoint(ref.path, version)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the model...")

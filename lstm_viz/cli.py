@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from lstm_viz.models.checkpoints import models_dir
+from lstm_viz.models.names import reserve_name
 from lstm_viz.models.sequence import CELLS, SequenceModel
 from lstm_viz.recording.allocator import tune_allocator
 from lstm_viz.training import (
@@ -99,6 +100,12 @@ def run_train(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     out = args.out or models_dir() / f"{task.name}-{args.cell}"
+    # Held while training: no other run (CLI or app) saves under this name meanwhile.
+    with reserve_name(out.parent, out.name, replace=True):
+        return _train(args, task, config, out)
+
+
+def _train(args: argparse.Namespace, task, config: TrainConfig, out: Path) -> int:
     bar = ProgressBar()
     callbacks = Callbacks(on_progress=bar.update, on_evaluation=bar.evaluation)
     if args.resume:

@@ -26,17 +26,17 @@ def render_model_header(missing: str, upload_link: bool = True) -> tuple[ModelRe
         st.stop()
     try:
         checkpoint = load_model(ref)
-    except ValueError as error:  # a broken or foreign folder: say so, never crash the page
-        st.error(
-            f"**{escape_markdown(ref.name)}** cannot be loaded: {escape_markdown(error)}", icon="🚫"
-        )
+    except (ValueError, OSError) as error:  # a broken or foreign folder: say why, never crash
+        message = f"**{escape_markdown(ref.name)}** cannot be read: {escape_markdown(error)}"
+        st.error(message, icon="🚫")
+        st.caption("Pick another model in the sidebar.")
         st.stop()
     config = checkpoint.model.config
     task = checkpoint.info.get("task") or {}
     directions = "bidirectional " if config.bidirectional else ""
+    title = escape_markdown(task.get("title") or task.get("name") or "unknown task")
     st.caption(
-        f"**{escape_markdown(ref.name)}** · "
-        f"{escape_markdown(task.get('title') or task.get('name') or 'unknown task')} · "
+        f"**{escape_markdown(ref.name)}** · {title} · "
         f"{config.num_layers} × {directions}{config.cell.upper().replace('_', ' ')}, "
         f"{config.hidden_size} units"
     )

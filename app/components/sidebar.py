@@ -13,9 +13,20 @@ from app.resources import (
     available_devices,
     list_shipped_models,
     list_trained_models,
+    list_unreadable_models,
 )
+from app.text import escape_markdown
 
 DEVICE_LABELS = {"cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)"}
+UNREADABLE_KEY = "sidebar.unreadable"
+
+
+def unreadable_lines(refs: list[ModelRef]) -> str:
+    """One Markdown bullet per unreadable model: "name (source): reason", escaped."""
+    return "\n".join(
+        f"- **{escape_markdown(ref.name)}** ({ref.source}): {escape_markdown(ref.problem or '')}"
+        for ref in refs
+    )
 
 
 def render_sidebar() -> dict[str, Any]:
@@ -27,7 +38,8 @@ def render_sidebar() -> dict[str, Any]:
     shipped = list_shipped_models()
     trained = list_trained_models()
     uploaded: list[ModelRef] = st.session_state.get(state.UPLOADED_MODELS, [])
-    models = {m.id: m for m in [*shipped, *trained, *uploaded]}
+    unreadable = list_unreadable_models()  # listed last, so a link can still select one
+    models = {m.id: m for m in [*shipped, *trained, *uploaded, *unreadable]}
 
     if state.MODEL_PICKER not in st.session_state and DEFAULT_MODEL in models:
         st.session_state[state.MODEL_PICKER] = DEFAULT_MODEL  # the app opens on it
@@ -55,7 +67,11 @@ def render_sidebar() -> dict[str, Any]:
                 "will appear here.",
                 icon="📦",
             )
-        st.caption(f"{len(shipped)} shipped · {len(trained)} trained · {len(uploaded)} uploaded")
+        counts = f"{len(shipped)} shipped · {len(trained)} trained · {len(uploaded)} uploaded"
+        st.caption(counts + (f" · {len(unreadable)} unreadable" if unreadable else ""))
+        if unreadable:
+            with st.expander(f"⚠️ {len(unreadable)} unreadable", key=UNREADABLE_KEY):
+                st.markdown(unreadable_lines(unreadable))
 
         st.subheader("⚙️ Device")
         device = st.selectbox(

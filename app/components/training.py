@@ -8,7 +8,9 @@ later run (after Stop) can still show it.
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -18,14 +20,41 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app.components.sidebar import unreadable_lines
 from app.resources import ModelRef
 from app.text import escape_markdown
 from lstm_viz.models.checkpoints import checkpoint_zip, delete_checkpoint, read_config
+from lstm_viz.models.names import owned_by
 from lstm_viz.training import Evaluation, Progress
 
 METRIC_LABELS = {"accuracy": "accuracy", "bits_per_token": "bits per token", "mse": "MSE"}
 LOWER_IS_BETTER = {"bits_per_token", "mse"}
 PROGRESS_INTERVAL = 0.15  # seconds between progress-bar redraws (about 7 per second)
+OWNER = "train.owner"  # this session's owner id, stored in the config.json of what it trains
+ALLOW_DELETE_OTHERS = "LSTM_VIZ_ALLOW_DELETE_OTHERS"  # "1": any session may delete any model
+
+
+def owner_id() -> str:
+    """This session's owner id (random, made once per session): models trained here carry it."""
+    if OWNER not in st.session_state:
+        st.session_state[OWNER] = uuid.uuid4().hex
+    return st.session_state[OWNER]
+
+
+def others_may_delete() -> bool:
+    """True when the teacher set LSTM_VIZ_ALLOW_DELETE_OTHERS=1 (any session deletes any model)."""
+    return os.environ.get(ALLOW_DELETE_OTHERS, "").strip() == "1"
+
+
+def may_change(path: str | Path) -> bool:
+    """True when this session may delete or replace the model at ``path``: it trained it, or
+    the teacher allows deleting others' models. A folder that cannot be read: False."""
+    if others_may_delete():
+        return True
+    try:
+        return owned_by(read_config(path), owner_id())
+    except ValueError:
+        return False
 
 
 def metric_label(metric: str) -> str:
@@ -195,22 +224,26 @@ def model_row(ref: ModelRef) -> dict[str, Any]:
     """What the models table shows of one checkpoint (from its config.json; nothing is loaded)."""
     path = Path(ref.path)
     try:
-        config = read_config(path)
+        config = read_config(path)  # checked: every section has its type
     except ValueError:
         config = {}
-    task = config.get("task", {})
-    model = config.get("model", {})
-    metric = task.get("metric", "")
-    best = config.get("training", {}).get("best_metric")
+    task = config.get("task") or {}
+    model = config.get("model") or {}
+    metric = task.get("metric") or ""
+    best = (config.get("training") or {}).get("best_metric")
     layers = model.get("num_layers", 1)
     cell = (
         str(model.get("cell", "?")).replace("_", " ").upper().replace("PEEPHOLE LSTM", "Peephole")
     )
-    created = config.get("created", "")
+    created = config.get("created") or ""
     try:
         created = datetime.fromisoformat(created).strftime("%Y-%m-%d %H:%M")
     except ValueError:
         pass
+    try:
+        size = format_size(sum(f.stat().st_size for f in path.iterdir() if f.is_file()))
+    except OSError:
+        size = "?"
     return {
         "name": ref.name,
         "task": task.get("title", "?"),
@@ -218,7 +251,7 @@ def model_row(ref: ModelRef) -> dict[str, Any]:
         + (" · bidirectional" if model.get("bidirectional") else ""),
         "validation": f"{metric_label(metric)} {format_metric(metric, best)}" if metric else "—",
         "created": created,
-        "size": format_size(sum(f.stat().st_size for f in path.iterdir() if f.is_file())),
+        "size": size,
     }
 
 
@@ -244,8 +277,11 @@ def render_model_table(models: list[ModelRef], *, key: str) -> None:
 def render_model_actions(ref: ModelRef, *, key: str) -> bool:
     """Download ``ref`` as one zip; delete it after an explicit confirmation.
 
-    Returns True when the model was deleted on this run (the caller reruns to refresh lists).
+    Only the session that trained a model may delete it, unless the teacher set
+    LSTM_VIZ_ALLOW_DELETE_OTHERS=1. Returns True when the model was deleted on this run (the
+    caller reruns to refresh lists).
     """
+    allowed = may_change(ref.path)
     download, confirm, delete = st.columns([1, 1.3, 1], vertical_alignment="center")
     with download:
         st.download_button(
@@ -259,16 +295,38 @@ def render_model_actions(ref: ModelRef, *, key: str) -> bool:
         )
     with confirm:
         sure = st.checkbox(
-            f"Yes, delete {escape_markdown(ref.name)}", key=f"{key}.confirm.{ref.name}"
+            f"Yes, delete {escape_markdown(ref.name)}",
+            key=f"{key}.confirm.{ref.name}",
+            disabled=not allowed,
         )
     with delete:
         clicked = st.button(
             "🗑️ Delete",
             key=f"{key}.delete",
-            disabled=not sure,
+            disabled=not (sure and allowed),
             help="Tick the confirmation first. Deleting cannot be undone.",
         )
-    if clicked and sure:
-        delete_checkpoint(ref.path)
+    if not allowed:
+        st.caption(NOT_YOURS)
+    if clicked and sure and may_change(ref.path):
+        try:
+            delete_checkpoint(ref.path)
+        except (ValueError, OSError) as error:
+            message = f"{escape_markdown(ref.name)} could not be deleted: {escape_markdown(error)}"
+            st.error(message, icon="🚫")
+            return False
         return True
     return False
+
+
+NOT_YOURS = (
+    "Only the session that trained this model can delete it (the teacher can allow deleting "
+    f"any model by starting the app with {ALLOW_DELETE_OTHERS}=1)."
+)
+
+
+def render_unreadable(refs: list[ModelRef], *, key: str) -> None:
+    """The models folder's unreadable folders, each with its reason (escaped), in an expander."""
+    if refs:
+        with st.expander(f"⚠️ {len(refs)} unreadable model folder(s)", key=key):
+            st.markdown(unreadable_lines(refs))

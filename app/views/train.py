@@ -23,17 +23,21 @@ from app.components.training import (
     LiveRun,
     format_duration,
     format_metric,
+    may_change,
     metric_direction,
     metric_label,
+    owner_id,
     render_curves,
     render_model_actions,
     render_model_table,
     render_progress,
+    render_unreadable,
 )
-from app.resources import list_trained_models
+from app.resources import list_trained_models, list_unreadable_models
 from app.text import code_span, escape_markdown
+from lstm_viz.models import CELLS, SequenceModel
 from lstm_viz.models.checkpoints import models_dir
-from lstm_viz.models.sequence import CELLS, SequenceModel
+from lstm_viz.models.names import in_use, reserve_free_name, reserve_name
 from lstm_viz.tasks import (
     MAX_CSV_CHARS,
     MAX_TEXT_CHARS,
@@ -43,6 +47,7 @@ from lstm_viz.tasks import (
     make_task,
 )
 from lstm_viz.training import Callbacks, TrainConfig, Trainer, model_config_for
+from lstm_viz.training.limits import TRAIN_LIMITS, check_training_size, longest_sequence
 
 K = "train"  # widget-key prefix of this page
 STOP_WAIT = 120.0  # seconds to wait for a stopped run's last validation and save
@@ -92,25 +97,33 @@ class Settings:
     training: dict[str, Any]  # TrainConfig fields
     name: str
     replace: bool  # the user confirmed replacing an existing checkpoint of that name
+    auto_name: bool = False  # the name is the page's default: take the next free one if taken
 
 
 # ---- building the run (ValueError on any bad input; nothing touches the disk) ------------------
-def check_name(name: str, replace: bool) -> None:
+def check_name(name: str, replace: bool, auto: bool = False) -> None:
     if not NAME.fullmatch(name):
         raise ValueError(
             f"the checkpoint name {name!r} is not allowed: use 1 to 64 letters, digits, "
             "'-' and '_', starting with a letter or digit"
         )
+    if auto:  # a default name: train() takes the next free one if it is taken
+        return
     if (models_dir() / name).exists() and not replace:
         raise ValueError(
             f"a checkpoint named {name!r} already exists: tick “Replace it” to overwrite it, "
             "or choose another name"
         )
+    if (models_dir() / name).exists() and not may_change(models_dir() / name):
+        raise ValueError(
+            f"the checkpoint {name!r} was trained in another session: only that session can "
+            "replace it; choose another name"
+        )
 
 
 def prepare(settings: Settings) -> tuple[Any, SequenceModel, TrainConfig, list[str]]:
     """(task, model, train config, notes): every check runs before anything is written."""
-    check_name(settings.name, settings.replace)
+    check_name(settings.name, settings.replace, settings.auto_name)
     config = TrainConfig(**settings.training)
     task = make_task(settings.task, **settings.params)
     notes = []
@@ -121,7 +134,9 @@ def prepare(settings: Settings) -> tuple[Any, SequenceModel, TrainConfig, list[s
             "Bidirectional was ignored: a next-character model that reads ahead would see the "
             "answer."
         )
-    model = SequenceModel(model_config_for(task, **model_settings))
+    model_config = model_config_for(task, **model_settings)
+    check_training_size(model_config, config.batch_size, longest_sequence(task, config.batch_size))
+    model = SequenceModel(model_config)  # allocated only now, within the limits
     return task, model, config, notes
 
 
@@ -136,7 +151,7 @@ def default_name(task: str, cell: str) -> str:
     """ "dyck-lstm-0527", or the first free "dyck-lstm-0527-2", ... in the models folder."""
     base = f"{task}-{cell.replace('_', '-')}-{time.strftime('%m%d')}"
     name, n = base, 1
-    while (models_dir() / name).exists():
+    while in_use(models_dir(), name):
         n += 1
         name = f"{base}-{n}"
     return name
@@ -147,12 +162,22 @@ def train(settings: Settings, area) -> None:
     """Build, then train in this script run, drawing into ``area``; reruns when done."""
     try:
         task, model, config, notes = prepare(settings)
+        if settings.auto_name:  # two sessions may have been offered the same default name
+            reservation = reserve_free_name(models_dir(), settings.name)
+        else:
+            reservation = reserve_name(models_dir(), settings.name, replace=settings.replace)
     except ValueError as error:
-        area.error(
-            f"**Nothing was trained.** {escape_markdown(capitalize(str(error)))}.", icon="🚫"
-        )
+        message = f"**Nothing was trained.** {escape_markdown(capitalize(str(error)))}."
+        area.error(message, icon="🚫")
         return
-    path = models_dir() / settings.name
+    try:
+        _train(settings, area, task, model, config, notes, reservation.path)
+    finally:
+        reservation.release()
+
+
+def _train(settings: Settings, area, task, model, config, notes, path) -> None:
+    settings.name = path.name
     record: dict[str, Any] = {
         "status": "running",
         "name": settings.name,
@@ -193,6 +218,7 @@ def train(settings: Settings, area) -> None:
             should_stop=lambda: record.get("cancel", False),
         ),
         checkpoint_dir=path,
+        info={"owner": owner_id()},
     )
     try:
         result = trainer.fit()
@@ -489,7 +515,10 @@ def render_name(task: str, cell: str) -> tuple[str, bool]:
         help="The checkpoint's folder name: letters, digits, '-' and '_'.",
     ).strip()
     replace = False
-    if name and (models_dir() / name).exists():
+    exists = bool(NAME.fullmatch(name)) and (models_dir() / name).exists()
+    if exists and not may_change(models_dir() / name):
+        st.warning(f"A checkpoint named {code_span(name)} exists: choose another name.", icon="⚠️")
+    elif exists:
         st.warning(
             f"A checkpoint named {code_span(name)} exists: training will replace it.", icon="⚠️"
         )
@@ -511,6 +540,9 @@ def render_models() -> None:
     if notice:
         st.success(notice, icon="🗑️")
         st.session_state[state.TRAIN_NOTICE] = None
+    render_unreadable(
+        [r for r in list_unreadable_models() if r.source == "trained"], key=f"{K}.bad"
+    )
     models = list_trained_models()
     if not models:
         st.info("No trained models yet: train one above.", icon="🏋️")
@@ -554,6 +586,7 @@ with st.form(f"{K}.form", border=True):
     with model_column:
         st.markdown("**Model**")
         model_settings = render_model_settings(cell)
+        st.caption(f"Limits: {TRAIN_LIMITS}; checked before the model is built.")
     with training_column:
         st.markdown("**Training**")
         training_settings = render_training_settings()
@@ -579,6 +612,7 @@ if submitted:
         training=training_settings,
         name=checkpoint_name,
         replace=replace,
+        auto_name=checkpoint_name == st.session_state.get(f"{K}.name.auto"),
     )
     train(settings, run_area)
 elif last:

@@ -36,6 +36,7 @@ __all__ = [
     "TaskSpec",
     "make_task",
     "subject_number",
+    "task_from_info",
 ]
 
 Number = int | float
@@ -245,6 +246,18 @@ def make_task(name: str, **params: object) -> Task:
         )
     checked = {key: _check(spec, key, value) for key, value in params.items()}
     return spec.factory(**{**spec.defaults, **checked})
+
+
+def task_from_info(info: object) -> Task:
+    """Rebuild the task a checkpoint was trained on from its config.json "task" section
+    ({"name": ..., "params": {...}}). ValueError (one line) when the section is missing or is
+    not of that shape, and whatever make_task refuses (unknown task, parameters out of range)."""
+    if not isinstance(info, dict) or not isinstance(info.get("name"), str):
+        raise ValueError("the checkpoint names no task it was trained on")
+    params = info.get("params") or {}
+    if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
+        raise ValueError(f"the task {info['name'][:80]!r} has no readable parameters")
+    return make_task(info["name"], **params)
 
 
 def _check(spec: TaskSpec, key: str, value: object) -> object:

@@ -48,3 +48,12 @@ def test_bad_arguments_are_clear_errors(tmp_path):
     result = run("train", "--task", "dyck", "--param", "nonsense", "--out", str(tmp_path / "x"))
     assert result.returncode == 2 and "--param takes KEY=VALUE" in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_name_another_run_is_training_is_refused(tmp_path):
+    from lstm_viz.models.names import reserve_name
+
+    with reserve_name(tmp_path, "busy"):  # another run (here: this process) trains it
+        result = run("train", "--task", "dyck", "--out", str(tmp_path / "busy"))
+    assert result.returncode == 2 and "being trained right now" in result.stderr
+    assert not (tmp_path / "busy").exists()
