@@ -13,6 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import links, state
+from app.text import escape_markdown
 
 EXPLORE_CONTROLS = "explore-controls"  # the key of Explore's picker container
 HIDE_CSS = f"""
@@ -51,8 +52,8 @@ def read_link() -> dict:
             if find_model(link["model"]) is None:
                 state.hand_off(
                     state.LINK_NOTICE,
-                    f"This link asks for the model **{link['model']}**, which is not on this "
-                    "server: showing another one.",
+                    f"This link asks for the model **{escape_markdown(link['model'], 80)}**, "
+                    "which is not on this server: showing another one.",
                 )
             else:
                 state.hand_off(state.SELECT_MODEL, link["model"])

@@ -119,6 +119,30 @@ def corpus_store() -> OrderedDict:
     return OrderedDict()
 
 
+MAX_REFUSED = 64  # (pattern, corpus) pairs remembered as invalid or too slow
+
+
+@st.cache_resource(show_spinner=False)
+def refused_patterns() -> OrderedDict:
+    """(regex, CorpusKey) -> why it was refused: shared, so a slow pattern costs its time once."""
+    return OrderedDict()
+
+
+def refused_pattern(regex: str, key: CorpusKey) -> str | None:
+    """Why the finder refused ``regex`` on this corpus before (invalid or too slow), or None."""
+    with STORE_LOCK:
+        return refused_patterns().get((regex, key))
+
+
+def refuse_pattern(regex: str, key: CorpusKey, why: str) -> None:
+    """Remember that ``regex`` was refused on this corpus (the MAX_REFUSED most recent)."""
+    refused = refused_patterns()
+    with STORE_LOCK:
+        refused[(regex, key)] = why
+        while len(refused) > MAX_REFUSED:
+            refused.popitem(last=False)
+
+
 def corpus_is_recorded(key: CorpusKey) -> bool:
     with STORE_LOCK:
         return key in corpus_store()

@@ -18,7 +18,13 @@ import streamlit as st
 import torch
 
 from app import state
-from lstm_viz.models.checkpoints import Checkpoint, list_checkpoints, load_checkpoint, models_dir
+from lstm_viz.models.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    load_checkpoint,
+    models_dir,
+    scan_checkpoints,
+)
 from lstm_viz.numbers import format_numbers, parse_numbers, read_csv_numbers
 from lstm_viz.trace import Trace
 
@@ -42,6 +48,7 @@ class ModelRef:
     source: str  # "shipped", "trained" or "uploaded" (a key of SOURCE_LABELS)
     name: str
     path: str | None = None
+    problem: str | None = None  # why the folder cannot be read (a one-line reason), or None
 
     @property
     def id(self) -> str:
@@ -50,6 +57,8 @@ class ModelRef:
 
     @property
     def label(self) -> str:
+        if self.problem:
+            return f"⚠️ {SOURCE_LABELS.get(self.source, self.source)} · {self.name} (unreadable)"
         return f"{SOURCE_LABELS.get(self.source, self.source)} · {self.name}"
 
 
@@ -59,24 +68,28 @@ def shipped_dir() -> Path:
 
 
 def list_shipped_models(root: Path | None = None) -> list[ModelRef]:
-    """Every `<root>/<name>/` that holds a config.json: the default model first, then by name.
-
-    root: shipped_dir().
-    """
+    """Every readable checkpoint folder `<root>/<name>/`: the default model first, then by name
+    (unreadable ones: list_unreadable_models). root: shipped_dir()."""
     root = shipped_dir() if root is None else Path(root)
-    if not root.is_dir():
-        return []
-    refs = [
-        ModelRef("shipped", d.name, str(d))
-        for d in sorted(root.iterdir())
-        if d.is_dir() and (d / "config.json").is_file()
-    ]
+    good, _ = scan_checkpoints(root)
+    refs = [ModelRef("shipped", p.name, str(p)) for p in sorted(good, key=lambda p: p.name)]
     return sorted(refs, key=lambda ref: ref.id != DEFAULT_MODEL)  # stable: by name otherwise
 
 
 def list_trained_models() -> list[ModelRef]:
-    """Checkpoints in the models folder ($LSTM_VIZ_MODELS_DIR, else ./models), newest first."""
-    return [ModelRef("trained", p.name, str(p)) for p in list_checkpoints(models_dir())]
+    """Readable checkpoints in the models folder ($LSTM_VIZ_MODELS_DIR, else ./models), newest
+    first (unreadable ones: list_unreadable_models)."""
+    return [ModelRef("trained", p.name, str(p)) for p in scan_checkpoints(models_dir())[0]]
+
+
+def list_unreadable_models() -> list[ModelRef]:
+    """Folders among the shipped and trained models that cannot be read, each with its reason
+    in ``problem`` (one line; user-controlled text: escape it before rendering Markdown)."""
+    return [
+        ModelRef(source, path.name, str(path), reason)
+        for source, root in (("shipped", shipped_dir()), ("trained", models_dir()))
+        for path, reason in scan_checkpoints(root)[1]
+    ]
 
 
 def list_uploaded_models() -> list[ModelRef]:
@@ -84,16 +97,19 @@ def list_uploaded_models() -> list[ModelRef]:
     return list(st.session_state.get(state.UPLOADED_MODELS, []))
 
 
-def all_models() -> list[ModelRef]:
-    """The catalogue: shipped, then trained (newest first), then this session's uploads."""
-    return [*list_shipped_models(), *list_trained_models(), *list_uploaded_models()]
+def all_models(unreadable: bool = False) -> list[ModelRef]:
+    """The catalogue: shipped, then trained (newest first), then this session's uploads; with
+    ``unreadable``, then the folders that cannot be read (each with its ``problem``)."""
+    models = [*list_shipped_models(), *list_trained_models(), *list_uploaded_models()]
+    return models + list_unreadable_models() if unreadable else models
 
 
 def find_model(model_id: str | None) -> ModelRef | None:
-    """The ModelRef with this id in the catalogue, or None."""
+    """The ModelRef with this id in the catalogue (an unreadable one has its reason in
+    ``problem``), or None."""
     if not model_id:
         return None
-    return next((ref for ref in all_models() if ref.id == model_id), None)
+    return next((ref for ref in all_models(unreadable=True) if ref.id == model_id), None)
 
 
 def model_version(ref: ModelRef) -> int:
@@ -116,8 +132,15 @@ def available_devices() -> list[str]:
 
 
 def load_model(ref: ModelRef) -> Checkpoint:
-    """The checkpoint behind ``ref``, loaded once per file version and shared: do not mutate."""
-    return cached_checkpoint(ref.path, model_version(ref))
+    """The checkpoint behind ``ref``, loaded once per file version and shared: do not mutate.
+    CheckpointError (a ValueError, one line) when it cannot be read."""
+    if ref.problem:
+        raise CheckpointError(ref.problem)
+    try:
+        version = model_version(ref)
+    except OSError as error:
+        raise CheckpointError(f"config.json cannot be read ({error.strerror or error})") from None
+    return cached_checkpoint(ref.path, version)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the model...")

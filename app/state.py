@@ -20,6 +20,7 @@ CHOICES = "choices"
 UPLOADED_MODELS = "uploaded_models"
 MODEL_PICKER = "sidebar.model"  # widget keys of the shared sidebar
 DEVICE_PICKER = "sidebar.device"
+SIDEBAR_UNREADABLE = "sidebar.unreadable"  # the expander listing unreadable model folders
 
 # ---- hand-offs: a value one run leaves for a later one, taken once (see hand_off/take) --------
 SELECT_MODEL = "select_model"  # a model id for the sidebar to select (e.g. after training)
@@ -60,12 +61,13 @@ TRAIN_PREFIX = "train"
 # "status" is "running" while the script trains; a later run that still sees "running" was
 # interrupted.
 TRAIN_RUN = "train.run"
+TRAIN_OWNER = "train.owner"  # this session's owner id, stored in the config.json of what it trains
 
 # ---- Upload -------------------------------------------------------------------------------------
 UPLOAD_PREFIX = "upload"
 UPLOAD_IMPORTED = "upload.imported"  # {"digest", "name", "file" (ImportedFile) or "error" (str)}
 UPLOAD_RECORDING = "upload.recording"  # {"key", "result" (prepared, trace, checks) or "error"}
-UPLOAD_FOLDER = "upload.folder"  # this session's folder for models opened in Explore
+UPLOAD_FOLDER = "upload.folder"  # this session's UploadFolder (removed with the session's state)
 
 DEFAULTS: dict[str, Any] = {
     CHOICES: {"model": None, "device": "cpu"},

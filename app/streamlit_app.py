@@ -4,8 +4,13 @@ Run from the repository root:  python -m streamlit run app/streamlit_app.py
 Page config, the shared sidebar, navigation. The pages live in app/views/.
 """
 
+import os
 import sys
 from pathlib import Path
+
+# onnxruntime's telemetry off before anything can load it (the Upload page's ONNX check runs it
+# in this process): ORT_DISABLE_TELEMETRY is the opt-out onnxruntime 1.32 reads.
+os.environ.update(ORT_DISABLE_TELEMETRY="1", ORT_TELEMETRY_DISABLED="1")
 
 # Make `import app...` work however Streamlit was started (it puts app/ on sys.path, not the root).
 ROOT = Path(__file__).resolve().parents[1]

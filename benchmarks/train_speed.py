@@ -19,7 +19,7 @@ from torch import nn
 from lstm_viz.models.sequence import SequenceModel
 from lstm_viz.tasks import make_task
 from lstm_viz.tasks.memory import ADDING_SOLVED_MSE
-from lstm_viz.training.trainer import TrainConfig, Trainer, loss_and_score, model_config_for
+from lstm_viz.training import TrainConfig, Trainer, loss_and_score, model_config_for
 
 
 def plain_loop_tokens_per_second(model, task, config: TrainConfig) -> float:

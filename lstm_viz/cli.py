@@ -9,10 +9,11 @@ import time
 from pathlib import Path
 
 from lstm_viz.models.checkpoints import models_dir
+from lstm_viz.models.names import reserve_name
 from lstm_viz.models.sequence import CELLS
 from lstm_viz.recording.allocator import tune_allocator
 from lstm_viz.training import Callbacks, Evaluation, Progress, TrainConfig, Trainer
-from lstm_viz.training.run import build_run
+from lstm_viz.training.run import Run, build_run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +103,13 @@ def run_train(args: argparse.Namespace) -> int:
     if args.resume and args.out is None:
         raise ValueError("--resume continues a checkpoint: name its folder with --out")
     run = build_run(args.task, params, model, training, path=args.out)
+    # Held while training: no other run (CLI or app) saves under this name meanwhile.
+    with reserve_name(run.path.parent, run.path.name, replace=True):
+        return train_run(args, run)
+
+
+def train_run(args: argparse.Namespace, run: Run) -> int:
+    """Train ``run`` (or resume it, with --resume), printing progress; 0 when done."""
     bar = ProgressBar()
     callbacks = Callbacks(on_progress=bar.update, on_evaluation=bar.evaluation)
     if args.resume:

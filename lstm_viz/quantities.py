@@ -72,3 +72,10 @@ def display_token(token: str) -> str:
         return "∅"
     visible = token.replace(" ", "␣").replace("\t", "⇥").replace("\n", "⏎").replace("\r", "␍")
     return visible if len(visible) <= 12 else visible[:11] + "…"
+
+
+def plotly_safe(text: str) -> str:
+    """``text`` for a plotly label, title or hover: ``&``, ``<`` and ``>`` as entities. Plotly
+    reads its own HTML subset in every label (``<a href>`` links included) and turns these
+    entities back into the characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

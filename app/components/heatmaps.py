@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from app.text import escape_markdown
 from lstm_viz import DIRECTION_NAMES, Trace
 from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS, heatmap, plan_window
 from lstm_viz.quantities import display_order, display_token, label
@@ -74,7 +75,7 @@ def render_tokens(
 
 def _markdown_escape(text: str) -> str:
     """Backslash-escape markdown's punctuation, so a token such as '*' shows as itself."""
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$:" else c for c in text)
+    return escape_markdown(text)
 
 
 def render_pickers(trace: Trace, key: str) -> tuple[int, int]:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from app import state
 from app.resources import ModelRef, find_model, load_model
+from app.text import escape_markdown
 from lstm_viz.models.checkpoints import Checkpoint
 
 
@@ -25,14 +26,17 @@ def render_model_header(missing: str, upload_link: bool = True) -> tuple[ModelRe
         st.stop()
     try:
         checkpoint = load_model(ref)
-    except ValueError as error:  # a broken or foreign folder: say so, never crash the page
-        st.error(f"**{ref.name}** cannot be loaded: {error}", icon="🚫")
+    except (ValueError, OSError) as error:  # a broken or foreign folder: say why, never crash
+        message = f"**{escape_markdown(ref.name)}** cannot be read: {escape_markdown(error)}"
+        st.error(message, icon="🚫")
+        st.caption("Pick another model in the sidebar.")
         st.stop()
     config = checkpoint.model.config
     task = checkpoint.task
     directions = "bidirectional " if config.bidirectional else ""
+    title = escape_markdown(task.label if task else "unknown task")
     st.caption(
-        f"**{ref.name}** · {task.label if task else 'unknown task'} · "
+        f"**{escape_markdown(ref.name)}** · {title} · "
         f"{config.num_layers} × {directions}{config.cell.upper().replace('_', ' ')}, "
         f"{config.hidden_size} units"
     )

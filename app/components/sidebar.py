@@ -9,13 +9,24 @@ import streamlit as st
 from app import state
 from app.resources import (
     DEFAULT_MODEL,
+    ModelRef,
     available_devices,
     list_shipped_models,
     list_trained_models,
+    list_unreadable_models,
     list_uploaded_models,
 )
+from app.text import escape_markdown
 
 DEVICE_LABELS = {"cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)"}
+
+
+def unreadable_lines(refs: list[ModelRef]) -> str:
+    """One Markdown bullet per unreadable model: "name (source): reason", escaped."""
+    return "\n".join(
+        f"- **{escape_markdown(ref.name)}** ({ref.source}): {escape_markdown(ref.problem or '')}"
+        for ref in refs
+    )
 
 
 def render_sidebar() -> dict[str, Any]:
@@ -24,12 +35,11 @@ def render_sidebar() -> dict[str, Any]:
     Returns {"model": a model id such as "shipped/char-lstm", or None,
              "device": "cpu", "cuda" or "mps"}.
     """
-    shipped, trained, uploaded = (
-        list_shipped_models(),
-        list_trained_models(),
-        list_uploaded_models(),
-    )
-    models = {m.id: m for m in [*shipped, *trained, *uploaded]}  # all_models(), counted by source
+    shipped, trained = list_shipped_models(), list_trained_models()
+    uploaded = list_uploaded_models()
+    unreadable = list_unreadable_models()  # listed last, so a link can still select one
+    # all_models(unreadable=True), counted by source
+    models = {m.id: m for m in [*shipped, *trained, *uploaded, *unreadable]}
 
     if state.MODEL_PICKER not in st.session_state and DEFAULT_MODEL in models:
         st.session_state[state.MODEL_PICKER] = DEFAULT_MODEL  # the app opens on it
@@ -56,7 +66,11 @@ def render_sidebar() -> dict[str, Any]:
                 "will appear here.",
                 icon="📦",
             )
-        st.caption(f"{len(shipped)} shipped · {len(trained)} trained · {len(uploaded)} uploaded")
+        counts = f"{len(shipped)} shipped · {len(trained)} trained · {len(uploaded)} uploaded"
+        st.caption(counts + (f" · {len(unreadable)} unreadable" if unreadable else ""))
+        if unreadable:
+            with st.expander(f"⚠️ {len(unreadable)} unreadable", key=state.SIDEBAR_UNREADABLE):
+                st.markdown(unreadable_lines(unreadable))
 
         st.subheader("⚙️ Device")
         device = st.selectbox(

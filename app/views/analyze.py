@@ -14,6 +14,7 @@ from app.components.analyze.saturation import render_saturation
 from app.components.analyze.timescales import render_timescales
 from app.components.model_header import render_model_header
 from app.resources import all_models, model_version
+from app.text import escape_markdown
 
 K = state.ANALYZE_PREFIX  # widget-key prefix of this page
 SECTIONS = {
@@ -113,13 +114,17 @@ if not corpora.corpus_is_recorded(key):
 try:
     corpus = corpora.load_corpus(key, progress)
 except ValueError as error:
-    st.error(f"No corpus to analyse: {error}", icon="🚫")
+    st.error(f"No corpus to analyse: {escape_markdown(error)}", icon="🚫")
     st.stop()
 if progress is not None:
     bar.empty()
 st.caption(
     f"Corpus: **{corpus.trace.batch_size:,} sequences, {corpus.num_steps:,} steps**"
-    + (f" · known hidden variable: **{corpus.hidden_name}**" if corpus.hidden_name else "")
+    + (
+        f" · known hidden variable: **{escape_markdown(corpus.hidden_name)}**"
+        if corpus.hidden_name
+        else ""
+    )
 )
 
 section = st.radio(

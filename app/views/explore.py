@@ -20,6 +20,7 @@ from app.components.explore.unit import render_unit
 from app.components.heatmaps import render_pickers, render_tokens
 from app.components.model_header import render_model_header
 from app.resources import all_models, record_text, unit_order
+from app.text import escape_markdown
 
 st.title("🔍 Explore")
 
@@ -38,7 +39,7 @@ text = render_input(ref, checkpoint)
 try:
     recording = record_text(ref, text, choices["device"])
 except ValueError as error:
-    st.error(f"The model cannot read this input: {error}", icon="🚫")
+    st.error(f"The model cannot read this input: {escape_markdown(error)}", icon="🚫")
     st.stop()
 
 render_tokens(

@@ -24,6 +24,7 @@ from app.components.train.settings import (
 )
 from lstm_viz.models.sequence import CELLS
 from lstm_viz.tasks import TASKS
+from lstm_viz.training.limits import TRAIN_LIMITS
 
 K = state.TRAIN_PREFIX  # widget-key prefix of this page
 DEFAULT_TASK = "dyck"  # trains in seconds, and its hidden variable (depth) is easy to see
@@ -58,6 +59,7 @@ with st.form(f"{K}.form", border=True):
     with model_column:
         st.markdown("**Model**")
         model_settings = render_model_settings(cell)
+        st.caption(f"Limits: {TRAIN_LIMITS}; checked before the model is built.")
     with training_column:
         st.markdown("**Training**")
         training_settings = render_training_settings()
@@ -83,6 +85,7 @@ if submitted:
         training=training_settings,
         name=checkpoint_name,
         replace=replace,
+        auto_name=checkpoint_name == st.session_state.get(f"{K}.name.auto"),
     )
     train(settings, run_area)
 elif last:

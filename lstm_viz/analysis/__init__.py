@@ -38,8 +38,11 @@ from .ledger import Ledger, cell_ledger, ledger_figure
 from .patterns import find_spans, find_spans_naive, similar_spans, units_on
 from .saturation import gate_names, saturation, saturation_figure
 from .timescales import half_life_figure, half_lives
+from .user_regex import PatternError, match_spans
 
 __all__ = [
+    "PatternError",
+    "match_spans",
     "BUILT_IN",
     "FEATURE_LABELS",
     "TARGETS",

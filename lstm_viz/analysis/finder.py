@@ -15,7 +15,6 @@ no part in choosing them. A feature that is constant on a part has no r there (N
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Mapping, Sequence
 
@@ -24,6 +23,7 @@ import pandas as pd
 
 from ..trace import Trace
 from ._common import valid_mask
+from .user_regex import TIMEOUT, match_spans
 
 OPEN, CLOSE = "([{<", ")]}>"
 PUNCTUATION = set(string.punctuation)
@@ -87,26 +87,29 @@ def token_features(tokens: Sequence[Sequence[str]], steps: int | None = None) ->
 
 
 def regex_feature(
-    tokens: Sequence[Sequence[str]], pattern: str, steps: int | None = None, joiner: str = ""
+    tokens: Sequence[Sequence[str]],
+    pattern: str,
+    steps: int | None = None,
+    joiner: str = "",
+    timeout: float = TIMEOUT,
 ) -> np.ndarray:
     """[B, T] float32: 1 where a match of ``pattern`` covers part of the token, else 0 (NaN past
     each end). The tokens of a sequence are joined with ``joiner`` ("" for characters, " " for
-    words) and searched as one text. ValueError for a pattern that does not compile; empty
-    matches cover nothing."""
-    try:
-        compiled = re.compile(pattern)
-    except re.error as error:
-        raise ValueError(f"the regular expression {pattern!r} does not compile: {error}") from None
+    words) and searched as one text. Empty matches cover nothing. The pattern runs in a child
+    process with a time limit (see :func:`user_regex.match_spans`): PatternError (a ValueError)
+    for a pattern that does not compile or takes longer than ``timeout`` seconds."""
     steps = steps if steps is not None else max((len(t) for t in tokens), default=0)
     out = np.full((len(tokens), steps), np.nan, dtype=np.float32)
-    for b, sequence in enumerate(tokens):
-        sequence = list(sequence[:steps])
-        text = joiner.join(sequence)
+    sequences = [list(sequence[:steps]) for sequence in tokens]
+    texts = [joiner.join(sequence) for sequence in sequences]
+    spans_of = match_spans(pattern, texts, timeout)
+    for b, (sequence, text, spans) in enumerate(zip(sequences, texts, spans_of, strict=True)):
+        if not sequence:
+            continue
         covered = np.zeros(len(text) + 1, dtype=np.int64)  # +1/-1 at match edges
-        for match in compiled.finditer(text):
-            if match.end() > match.start():
-                covered[match.start()] += 1
-                covered[match.end()] -= 1
+        for start, end in spans:
+            covered[start] += 1
+            covered[end] -= 1
         inside = np.cumsum(covered)[: len(text)] > 0
         starts = np.cumsum([0] + [len(t) + len(joiner) for t in sequence[:-1]])
         for t, (start, token) in enumerate(zip(starts, sequence, strict=True)):

@@ -17,6 +17,8 @@ import plotly.graph_objects as go
 import torch
 from torch import nn
 
+from lstm_viz.quantities import plotly_safe
+
 CHUNK = 64  # output components differentiated per batched backward pass
 
 
@@ -68,6 +70,7 @@ def gradient_figure(curves: Mapping[str, np.ndarray], height: int = 360) -> go.F
     for index, (name, norms) in enumerate(curves.items()):
         norms = np.asarray(norms, dtype=np.float64)
         distance = np.arange(len(norms))[::-1]
+        name = plotly_safe(name)  # a model name: plotly reads HTML in legends and hovers
         figure.add_trace(
             go.Scatter(
                 x=distance,

@@ -23,6 +23,7 @@ import torch
 from plotly.subplots import make_subplots
 from torch import nn
 
+from lstm_viz.quantities import plotly_safe
 from lstm_viz.recording import naming
 from lstm_viz.recording.recorder import recurrent_config
 
@@ -258,7 +259,9 @@ def intervention_figure(
     steps = np.arange(result.original.num_steps)
     tokens = result.original.tokens[batch] if result.original.tokens else None
     hover = (
-        [f"{t!r} · step {k}" for k, t in enumerate(tokens)] if tokens else [str(k) for k in steps]
+        [plotly_safe(f"{t!r} · step {k}") for k, t in enumerate(tokens)]
+        if tokens
+        else [str(k) for k in steps]
     )
     unit_out = min(v.unit, result.original.hidden.shape[-1] - 1)
     for row, (name, unit) in enumerate((("cell", v.unit), ("hidden", unit_out)), start=1):

@@ -105,9 +105,12 @@ def cell_ledger(
 
 def ledger_figure(ledger: Ledger, title: str = "", height: int = 320) -> go.Figure:
     """Bars: each earlier step's surviving contribution to c_t (red adds, blue subtracts)."""
-    from lstm_viz.quantities import display_token
+    from lstm_viz.quantities import display_token, plotly_safe
 
-    labels = [f"{display_token(t)} · {k}" for t, k in zip(ledger.tokens, ledger.steps, strict=True)]
+    labels = [
+        plotly_safe(f"{display_token(t)} · {k}")
+        for t, k in zip(ledger.tokens, ledger.steps, strict=True)
+    ]
     colours = np.where(ledger.contributions >= 0, "#b2182b", "#2166ac")
     figure = go.Figure(
         go.Bar(

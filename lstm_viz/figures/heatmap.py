@@ -28,6 +28,7 @@ from lstm_viz.quantities import (
     display_order,
     display_token,
     label,
+    plotly_safe,
 )
 from lstm_viz.trace import DIRECTION_NAMES, Trace
 
@@ -177,8 +178,10 @@ def heatmap(
     columns = win.columns
     starts = np.arange(columns) * win.window
     if win.window == 1:
-        column_text = [f"{display_token(tokens[t])!r} · step {t}" for t in range(steps)]
-        tick_text = [display_token(t) for t in tokens]
+        column_text = [
+            plotly_safe(f"{display_token(tokens[t])!r} · step {t}") for t in range(steps)
+        ]
+        tick_text = [plotly_safe(display_token(t)) for t in tokens]
     else:
         column_text = []
         tick_text = []
@@ -186,7 +189,7 @@ def heatmap(
             stop = min(s + win.window, steps)
             shown = "".join(display_token(t) for t in tokens[s:stop])
             shown = shown if len(shown) <= 24 else shown[:23] + "…"
-            column_text.append(f"{shown!r} · steps {s}-{stop - 1} (mean)")
+            column_text.append(plotly_safe(f"{shown!r} · steps {s}-{stop - 1} (mean)"))
             tick_text.append(f"{s:,}")  # single tokens would mislead here: label steps
     symbol = QUANTITY_SYMBOLS.get(quantity, quantity)
     delta = "Δ" if difference else ""

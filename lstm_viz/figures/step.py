@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lstm_viz.figures.colours import colour, ink
+from lstm_viz.quantities import plotly_safe
 from lstm_viz.trace import Trace
 
 
@@ -220,7 +221,7 @@ def step_diagram(numbers: StepNumbers) -> go.Figure:
         height=300,
         margin=dict(l=10, r=10, t=40, b=10),
         title=dict(
-            text=f"Unit {numbers.unit} at step {numbers.step} ({numbers.token!r})",
+            text=plotly_safe(f"Unit {numbers.unit} at step {numbers.step} ({numbers.token!r})"),
             x=0,
             xanchor="left",
         ),

@@ -113,7 +113,9 @@ def coloured_text_html(
         fill = colour(float(value), gate, bound)
         text_colour = ink(fill) if fill.startswith(("rgb", "#")) else "#111111"
         tip = html.escape(f"step {step} · {token!r} · {value:.3f}")
-        text = html.escape(token).replace("\n", "⏎<br>") if token else "∅"
+        # No raw line ending may reach the Markdown around this HTML: a blank line would end
+        # the HTML block and let the next tokens be read as Markdown.
+        text = html.escape(token).replace("\r", "␍").replace("\n", "⏎<br>") if token else "∅"
         spans.append(
             f'<span class="lv-char" style="background:{fill};color:{text_colour};'
             "white-space:pre-wrap;"

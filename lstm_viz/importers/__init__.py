@@ -10,7 +10,9 @@ cells, record them, and check the recording against a reference.
 Formats: safetensors; PyTorch state dicts (``torch.load(weights_only=True)``: a pickled module is
 refused); ONNX (LSTM, GRU, RNN nodes); Keras 3 ``.keras`` and legacy ``.h5`` (LSTM, GRU,
 SimpleRNN, Bidirectional). Nothing from a file is executed: ONNX and Keras files are parsed as
-protobuf / zip + JSON + HDF5 data, never loaded by onnx's or Keras's model loaders.
+protobuf / zip + JSON + HDF5 data, never loaded by onnx's or Keras's model loaders. Only bytes
+inside the file are read: HDF5 external storage, external links and virtual datasets, and ONNX
+external data, are refused before any data is read.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from ._core import (
 )
 from ._inputs import MAX_STEPS, Prepared, prepare, read_vocab
 from ._isolated import inspect_isolated
+from ._workspace import MAX_MODELS, UploadFolder
 
 FORMATS = {
     ".safetensors": "safetensors",
@@ -139,6 +142,7 @@ __all__ = [
     "MAX_EXPANDED_BYTES",
     "MAX_FILE_BYTES",
     "MAX_FILE_MB",
+    "MAX_MODELS",
     "MAX_STEPS",
     "Prepared",
     "prepare",
@@ -152,6 +156,7 @@ __all__ = [
     "Linear",
     "ModelFileError",
     "RecurrentLayer",
+    "UploadFolder",
     "build",
     "check_with_torch",
     "checks",

@@ -6,7 +6,8 @@ A SequenceModel always has an input layer and a head. What the file lacks is mad
 - an embedding: our Vocab reserves ids 0 (<pad>) and 1 (<unk>), so the table's rows are re-indexed
   under our vocabulary (the file's unknown token's row becomes row 1; zeros where it has none);
   without an uploaded vocabulary, the tokens are the ids themselves ("0", "1", ... as words);
-- no head: a zero head with one output (Explore shows the recurrent layer, not the head).
+- no head: a zero head with one output (Explore shows the recurrent layer, not the head);
+- no biases (``bias=False``, Keras ``use_bias=False``, an ONNX node without B): zero biases.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def to_sequence_model(
         else:
             model.embedding.weight.copy_(torch.eye(layer.input_size))
             model.embedding.bias.zero_()
-        model.rnn.load_state_dict(rnn.state_dict())
+        model.rnn.load_state_dict(_with_zero_biases(rnn.state_dict(), model.rnn.state_dict()))
         if head is not None:
             model.head.weight.copy_(head.weight)
             if head.bias is not None:
@@ -99,6 +100,19 @@ def to_sequence_model(
             model.head.weight.zero_()
             model.head.bias.zero_()
     return model, ours
+
+
+def _with_zero_biases(
+    weights: dict[str, torch.Tensor], target: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """A layer built without biases, for a module that has them: its biases are zeros (exact:
+    adding zero changes no number). Any other missing parameter is left for load_state_dict to
+    refuse."""
+    filled = dict(weights)
+    for key, value in target.items():
+        if key not in filled and key.startswith("bias_"):
+            filled[key] = torch.zeros_like(value)
+    return filled
 
 
 def save_as_checkpoint(

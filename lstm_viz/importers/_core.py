@@ -8,12 +8,28 @@ parameters (``weight_ih_l0``, ``bias_hh_l1_reverse``, gate blocks i, f, g, o / r
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
 from lstm_viz.recording.naming import GATE_BLOCKS, suffix
+
+# onnxruntime's telemetry opt-outs, read when it initializes: they must be set before it is
+# imported. ORT_DISABLE_TELEMETRY is the one its 1DS telemetry reads (1.32: with it no socket
+# opens; with only ORT_TELEMETRY_DISABLED its uploader still resolved an outside host).
+ORT_TELEMETRY_OFF = {"ORT_DISABLE_TELEMETRY": "1", "ORT_TELEMETRY_DISABLED": "1"}
+
+
+def onnxruntime_telemetry_off() -> None:
+    """Switch onnxruntime's telemetry off for this process (where the environment does not
+    already decide); call before ``import onnxruntime``."""
+    for name, value in ORT_TELEMETRY_OFF.items():
+        os.environ.setdefault(name, value)
+
+
+onnxruntime_telemetry_off()  # every import of lstm_viz.importers, before anything loads onnxruntime
 
 # ---- limits (the Upload page states them) -------------------------------------------------------
 

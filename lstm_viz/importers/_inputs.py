@@ -31,22 +31,40 @@ class Prepared:
 
 def read_vocab(data: bytes | str) -> dict[str, int]:
     """A vocabulary file -> {token: id}. Accepts {"token": id, ...}, ["token", ...] (id = index),
-    and lstm-viz's own {"level": ..., "tokens": [...]}. ValueError for anything else."""
+    and lstm-viz's own {"level": ..., "tokens": [...]}. ModelFileError (a ValueError) with one
+    line for anything else: not JSON, nested, over MAX_VOCAB_BYTES or MAX_VOCAB_TOKENS."""
+    if len(data) > MAX_VOCAB_BYTES:
+        raise ModelFileError(
+            f"the vocabulary has {len(data) / 2**20:,.1f} MB; at most {MAX_VOCAB_BYTES // 2**20} MB"
+        )
     try:
         value = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelFileError(f"the vocabulary is not JSON: {error}") from None
+    except RecursionError:  # lists or objects nested thousands of levels deep
+        raise ModelFileError("it is nested too deeply; " + _VOCAB_SHAPE) from None
     if isinstance(value, dict) and isinstance(value.get("tokens"), list):
         value = value["tokens"]
+    if isinstance(value, list | dict) and len(value) > MAX_VOCAB_TOKENS:
+        raise ModelFileError(
+            f"the vocabulary has {len(value):,} tokens; at most {MAX_VOCAB_TOKENS:,}"
+        )
     if isinstance(value, list) and all(isinstance(t, str) for t in value):
         return {t: i for i, t in enumerate(value)}
     if isinstance(value, dict) and all(
-        isinstance(k, str) and isinstance(v, int) and v >= 0 for k, v in value.items()
+        isinstance(k, str) and type(v) is int and 0 <= v < MAX_VOCAB_TOKENS
+        for k, v in value.items()
     ):
         return dict(value)
-    raise ModelFileError(
-        'a vocabulary is a JSON object {"token": id, ...} or a list of tokens ["a", "b", ...]'
-    )
+    raise ModelFileError(_VOCAB_SHAPE)
+
+
+MAX_VOCAB_BYTES = 16 * 1024 * 1024
+MAX_VOCAB_TOKENS = 1_000_000  # tokens, and the largest id + 1
+_VOCAB_SHAPE = (
+    'a vocabulary is a JSON object {"token": id, ...} (ids 0 to '
+    f'{MAX_VOCAB_TOKENS - 1:,}) or a list of tokens ["a", "b", ...]'
+)
 
 
 def prepare(

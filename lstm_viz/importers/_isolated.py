@@ -5,6 +5,10 @@ safetensors). A crafted file that crashed one of them inside a web server would 
 down for everybody; in a child process it only ends the child. The child sends back plain data:
 a JSON description and a safetensors blob of the tensors (nothing pickled).
 
+The child gets only what it needs: an empty temporary working folder (also its HOME and TMPDIR),
+removed when it ends; an environment of a few named variables, not a copy of the server's (no
+secrets, no HDF5_* prefixes or plugin paths); onnxruntime's telemetry off.
+
     python -m lstm_viz.importers._isolated   # reads "<filename>\\n<bytes>" on stdin
 """
 
@@ -16,10 +20,12 @@ import os
 import struct
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import torch
 
-from ._core import ImportedFile, Linear, ModelFileError, RecurrentLayer
+from ._core import ORT_TELEMETRY_OFF, ImportedFile, Linear, ModelFileError, RecurrentLayer
 
 TIMEOUT_SECONDS = 120
 MEMORY_BYTES = 6 * 1024**3  # the child's address-space limit (torch alone maps ~1-2 GB)
@@ -39,14 +45,16 @@ def inspect_isolated(
     command = command or [sys.executable, "-m", "lstm_viz.importers._isolated"]
     message = filename.encode("utf-8", "replace").replace(b"\n", b" ") + b"\n" + data
     try:
-        result = subprocess.run(
-            command,
-            input=message,
-            capture_output=True,
-            timeout=timeout,
-            preexec_fn=_limits(memory) if os.name == "posix" else None,
-            env={**os.environ, "OMP_NUM_THREADS": "1"},
-        )
+        with tempfile.TemporaryDirectory(prefix="lstm-viz-read-") as folder:
+            result = subprocess.run(
+                command,
+                input=message,
+                capture_output=True,
+                timeout=timeout,
+                cwd=folder,
+                env=child_environment(folder),
+                preexec_fn=_limits(memory) if os.name == "posix" else None,
+            )
     except subprocess.TimeoutExpired:
         raise ModelFileError(
             f"{filename}: reading it took longer than {timeout:.0f} s: refused"
@@ -65,6 +73,31 @@ def inspect_isolated(
         raise
     except Exception as error:  # a reply we cannot read is a failed read, not a crash
         raise ModelFileError(f"{filename}: the reader's reply is unreadable ({error})") from None
+
+
+# Passed on from the server's environment when set: what the dynamic loader and Python itself
+# need to start (a library path set for torch, Windows' system folder), nothing else.
+PASSED_ON = ("LD_LIBRARY_PATH", "SYSTEMROOT", "PYTHONHOME")
+
+
+def child_environment(folder: str) -> dict[str, str]:
+    """The whole environment of the reading child: its working ``folder`` as HOME and TMPDIR,
+    this package's folder (and the server's PYTHONPATH) to import from, one thread, onnxruntime's
+    telemetry off, and the few variables in PASSED_ON that the server has."""
+    root = str(Path(__file__).resolve().parents[2])  # the folder holding lstm_viz/
+    paths = [root, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]
+    env = {name: os.environ[name] for name in PASSED_ON if name in os.environ}
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join(paths),
+            "HOME": folder,
+            "TMPDIR": folder,
+            "OMP_NUM_THREADS": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            **ORT_TELEMETRY_OFF,
+        }
+    )
+    return env
 
 
 def _limits(memory: int):

@@ -1,6 +1,7 @@
 """Keras files: ``.keras`` (a zip of config.json + model.weights.h5) and legacy ``.h5``, read as
 JSON and HDF5 data with h5py. Keras's own loader is never called on a file: it can deserialise
-custom objects and lambda layers, which would run code from the file.
+custom objects and lambda layers, which would run code from the file. Before any data is read,
+every HDF5 object is checked to keep its data inside the file (``_hdf5.check_inside``).
 
 Layouts: a Keras kernel is [input, gates*units] (PyTorch's weight_ih transposed), its
 recurrent_kernel [units, gates*units]. LSTM gate blocks i, f, c, o are PyTorch's i, f, g, o; it
@@ -33,6 +34,7 @@ from ._core import (
     check_elements,
     validate,
 )
+from ._hdf5 import check_dataset, check_inside
 
 RECURRENT = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
 _GRU_ORDER = (1, 0, 2)  # r, z, n from z, r, h
@@ -76,9 +78,11 @@ def read_keras(data: bytes, filename: str, fmt: str) -> ImportedFile:
             config = _json(archive.read("config.json"), filename)
             weights = archive.read("model.weights.h5")
         with h5py.File(io.BytesIO(weights), "r") as h5:
+            check_inside(h5, f"{filename} (model.weights.h5)")
             layers = _from_keras3(h5, config, filename)
     else:
         with h5py.File(io.BytesIO(data), "r") as h5:
+            check_inside(h5, filename)  # every dataset's data inside the upload, before reading
             if "layers" in h5 and "model_config" not in h5.attrs:  # Keras 3 .weights.h5
                 layers = _from_keras3(h5, None, filename)
                 notes.append("a weights-only file: layer kinds inferred from the shapes")
@@ -137,6 +141,7 @@ def _read(dataset: Any, where: str, filename: str) -> np.ndarray:
     check_elements([shape], filename)
     if dataset.dtype.kind != "f":
         raise ModelFileError(f"{filename}: {where} holds {dataset.dtype}, not floating point")
+    check_dataset(dataset, where, filename)
     return np.asarray(dataset[()], dtype=np.float32)
 
 

@@ -22,6 +22,7 @@ from ._core import (
     RecurrentLayer,
     as_float32,
     check_elements,
+    onnxruntime_telemetry_off,
     suffix,
     validate,
 )
@@ -66,6 +67,31 @@ def read_onnx(data: bytes, filename: str) -> ImportedFile:
     )
 
 
+_EXTERNAL = (
+    "{}: {} is stored in a separate file (ONNX external data); only data inside the uploaded "
+    "file is read: refused. Upload a model saved with its weights inside (onnx.save(..., "
+    "save_as_external_data=False))"
+)
+# The attributes an LSTM/GRU/RNN node has (ONNX opset 14); the check model copies only these.
+_NODE_ATTRIBUTES = {
+    "activation_alpha",
+    "activation_beta",
+    "activations",
+    "clip",
+    "direction",
+    "hidden_size",
+    "input_forget",
+    "linear_before_reset",
+}
+
+
+def _external(tensor: Any) -> bool:
+    """Whether an ONNX TensorProto keeps its data outside the file (a path and offsets)."""
+    from onnx import TensorProto
+
+    return tensor.data_location == TensorProto.EXTERNAL or len(tensor.external_data) > 0
+
+
 class _Graph:
     """Look-ups in one ONNX graph: constant tensors (initializers, Constant nodes), producers."""
 
@@ -84,22 +110,32 @@ class _Graph:
                     if attribute.name == "value" and attribute.HasField("t"):
                         self.tensors[node.output[0]] = attribute.t
         check_elements([tuple(t.dims) for t in self.tensors.values()], filename)
+        self._refuse_external(graph)
+
+    def _refuse_external(self, graph: Any) -> None:
+        """Refuse the file if any tensor in it (initializer, sparse initializer, node attribute)
+        is ONNX external data: its bytes would be read from a path on the server's disk."""
+        tensors = list(graph.initializer)
+        for sparse in graph.sparse_initializer:
+            tensors += [sparse.values, sparse.indices]
+        for node in graph.node:
+            for attribute in node.attribute:
+                tensors += [attribute.t, *attribute.tensors]
+        for tensor in tensors:
+            if _external(tensor):
+                raise ModelFileError(_EXTERNAL.format(self.filename, f"tensor {tensor.name!r}"))
 
     def array(self, name: str, what: str) -> torch.Tensor:
         """A constant tensor by name, as float32; ModelFileError when it is not a constant."""
-        from onnx import TensorProto, numpy_helper
+        from onnx import numpy_helper
 
         tensor = self.tensors.get(name)
         if tensor is None:
             raise ModelFileError(
                 f"{self.filename}: {what} ({name!r}) is not a constant in the file"
             )
-        if tensor.data_location == TensorProto.EXTERNAL:
-            raise ModelFileError(
-                f"{self.filename}: {what} is stored in a separate file (ONNX external data); "
-                "upload a model saved with its weights inside (onnx.save(..., "
-                "save_as_external_data=False))"
-            )
+        if _external(tensor):
+            raise ModelFileError(_EXTERNAL.format(self.filename, what))
         try:
             array = numpy_helper.to_array(tensor)
         except Exception as error:  # a raw_data length that does not match the dims, ...
@@ -320,7 +356,6 @@ def _check_model(stack: list[Any], graph: _Graph, input_size: int) -> bytes:
     """A new ONNX model holding only the stack's nodes (their weights and attributes; layout 0),
     chained as the recorded module chains its layers: X [T, B, I] -> Y0, Yh0(, Yc0) -> ... .
     Plain bytes, so a layer stays plain data; onnxruntime runs it for the check."""
-    import onnx
     from onnx import TensorProto, helper
 
     new_nodes, initializers, outputs = [], [], []
@@ -331,16 +366,14 @@ def _check_model(stack: list[Any], graph: _Graph, input_size: int) -> bytes:
             if i == 0:
                 inputs.append(current)
             elif name:
-                tensor = onnx.TensorProto()
-                tensor.CopyFrom(graph.tensors[name])
+                tensor = _inside_copy(graph, name)
                 tensor.name = f"w{k}_{i}"
                 initializers.append(tensor)
                 inputs.append(tensor.name)
             else:
                 inputs.append("")
         if len(node.input) > 7 and node.input[7]:
-            tensor = onnx.TensorProto()
-            tensor.CopyFrom(graph.tensors[node.input[7]])
+            tensor = _inside_copy(graph, node.input[7])
             tensor.name = f"w{k}_7"
             initializers.append(tensor)
             inputs += ["", "", "", tensor.name]
@@ -348,7 +381,7 @@ def _check_model(stack: list[Any], graph: _Graph, input_size: int) -> bytes:
             inputs.pop()
         y = f"Y{k}"
         node_outputs = [y, f"Yh{k}"] + ([f"Yc{k}"] if node.op_type == "LSTM" else [])
-        keep = {a: v for a, v in graph.attributes(node).items() if a != "layout"}
+        keep = {a: v for a, v in graph.attributes(node).items() if a in _NODE_ATTRIBUTES}
         new_nodes.append(helper.make_node(node.op_type, inputs, node_outputs, **keep))
         outputs += node_outputs
         # Y [T, D, B, H] -> the next layer's input [T, B, D*H]
@@ -371,10 +404,22 @@ def _check_model(stack: list[Any], graph: _Graph, input_size: int) -> bytes:
     return model.SerializeToString()
 
 
+def _inside_copy(graph: _Graph, name: str) -> Any:
+    """A copy of a constant tensor for the check model; never one stored outside the file."""
+    import onnx
+
+    tensor = onnx.TensorProto()
+    tensor.CopyFrom(graph.tensors[name])
+    if _external(tensor):
+        raise ModelFileError(_EXTERNAL.format(graph.filename, f"tensor {name!r}"))
+    return tensor
+
+
 def check_with_onnxruntime(layer: RecurrentLayer, x: torch.Tensor, trace: Any):
     """Run the file's own nodes (their weights and attributes, nothing else from the file) in
     onnxruntime on the same input, and compare every layer's hidden state at every step (and the
     LSTM's final cell). None when onnxruntime is not installed."""
+    onnxruntime_telemetry_off()  # before onnxruntime loads (it reads the opt-out then)
     try:
         import onnxruntime
     except ImportError:

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from lstm_viz.figures.heatmap import heatmap
 from lstm_viz.learn.tours import LINE_COLOURS, WINDOW_UNITS, Stop, quantity_grid, token_labels
-from lstm_viz.quantities import display_token, label
+from lstm_viz.quantities import display_token, label, plotly_safe
 from lstm_viz.trace import Trace
 
 
@@ -54,7 +54,7 @@ def stop_figure(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
 def unit_lines(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
     """One unit's quantities (or the stop's comparison lines) across the input's tokens."""
     tokens = token_labels(trace)
-    x = [f"{display_token(t)} · {i}" for i, t in enumerate(tokens)]
+    x = [plotly_safe(f"{display_token(t)} · {i}") for i, t in enumerate(tokens)]
     figure = go.Figure()
     series: dict[str, list[float]] = dict(stop.compare)
     for name in stop.quantities:
@@ -97,7 +97,7 @@ def unit_lines(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
         type="category",
         tickmode="array",
         tickvals=x,
-        ticktext=[display_token(t) for t in tokens],
+        ticktext=[plotly_safe(display_token(t)) for t in tokens],
         tickangle=0,
     )
     figure.update_yaxes(zeroline=True, zerolinecolor="#999")

@@ -6,10 +6,17 @@ process killed between them leaves the old one hidden, and the next list/load pu
 reader sees the old checkpoint or the new one, never a half-written one.
 
 Trained models live in ``models_dir()``: ``$LSTM_VIZ_MODELS_DIR``, or ``./models`` by default.
+
+Every file of a folder is checked before use (lstm_viz/model_folders.py: sizes, nesting, types,
+value ranges; the weights' names and shapes against config.json before any tensor is read); any
+problem is a ``CheckpointError`` (a ValueError) with a one-line reason. ``scan_checkpoints``
+lists the good folders and the bad ones with their reasons. A name being trained is reserved
+by a lock file (``reserve_name``), so two runs never save under one name.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -23,10 +30,32 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
+from lstm_viz.models.folders import (
+    MAX_CONFIG_BYTES,
+    CheckpointError,
+    check_config,
+    one_line,
+    read_json,
+)
 from lstm_viz.models.sequence import ModelConfig, SequenceModel
+from lstm_viz.models.task_info import TaskInfo
 from lstm_viz.models.vocab import Vocab
+
+__all__ = [
+    "Checkpoint",
+    "CheckpointError",
+    "checkpoint_zip",
+    "delete_checkpoint",
+    "list_checkpoints",
+    "load_checkpoint",
+    "models_dir",
+    "read_config",
+    "save_checkpoint",
+    "scan_checkpoints",
+]
 
 FORMAT = "lstm_viz.checkpoint"
 VERSION = 1
@@ -36,52 +65,12 @@ WEIGHTS, CONFIG, VOCAB, OPTIMIZER = (
     "vocab.json",
     "optimizer.safetensors",
 )
-_TMP, _OLD = ".tmp-", ".old-"
+_TMP, _OLD, _LOCK = ".tmp-", ".old-", ".lock-"
 
 
 def models_dir() -> Path:
     """Where trained models are stored: $LSTM_VIZ_MODELS_DIR, else ./models."""
     return Path(os.environ.get("LSTM_VIZ_MODELS_DIR", "models")).expanduser()
-
-
-@dataclass(frozen=True)
-class TaskInfo:
-    """What a checkpoint's config.json says about the task it was trained on (its "task" entry),
-    parsed once. Every field may be missing in an old or foreign checkpoint."""
-
-    name: str | None = None  # a registered task (lstm_viz.tasks.TASKS), or e.g. "uploaded"
-    title: str | None = None  # what a page shows
-    params: dict[str, Any] = field(default_factory=dict)  # the task's parameters, as trained
-    objective: str | None = None
-    metric: str | None = None
-    hidden_variable: str | None = None  # the name of the task's known hidden variable
-
-    @classmethod
-    def from_info(cls, info: dict[str, Any] | None) -> TaskInfo | None:
-        """The "task" entry of a checkpoint's info, or None when there is none (or it is not a
-        mapping). Fields of the wrong type are dropped, never trusted."""
-        task = (info or {}).get("task")
-        if not isinstance(task, dict) or not task:
-            return None
-
-        def text(key: str) -> str | None:
-            value = task.get(key)
-            return value if isinstance(value, str) else None
-
-        params = task.get("params")
-        return cls(
-            name=text("name"),
-            title=text("title"),
-            params=dict(params) if isinstance(params, dict) else {},
-            objective=text("objective"),
-            metric=text("metric"),
-            hidden_variable=text("hidden_variable"),
-        )
-
-    @property
-    def label(self) -> str:
-        """The title, else the name, else "unknown task"."""
-        return self.title or self.name or "unknown task"
 
 
 @dataclass
@@ -136,83 +125,203 @@ def save_checkpoint(
         for path in staging.iterdir():  # on disk before the rename makes it visible
             with open(path, "rb") as f:
                 os.fsync(f.fileno())
-        if target.exists():
-            old = target.parent / f"{_OLD}{target.name}-{uuid.uuid4().hex[:8]}"
-            os.replace(target, old)
-            os.replace(staging, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, target)
+        _swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
 
 
+def _swap_in(staging: Path, target: Path) -> None:
+    """Rename ``staging`` to ``target``, moving an existing ``target`` aside first. A reader in
+    another thread may put the hidden old one back between the two renames (it looks like a
+    crash): then swap again."""
+    olds = []
+    try:
+        for _ in range(10):
+            if target.exists():
+                olds.append(target.parent / f"{_OLD}{target.name}-{uuid.uuid4().hex[:8]}")
+                try:
+                    os.replace(target, olds[-1])
+                except FileNotFoundError:
+                    olds.pop()
+            try:
+                os.replace(staging, target)
+                return
+            except OSError:
+                if not target.exists():
+                    raise
+        raise CheckpointError(f"{target.name} could not be replaced: it kept coming back")
+    finally:
+        for old in olds:
+            if not os.path.lexists(staging):  # only once the new one is in place
+                _remove(old)
+
+
 def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
-    """Load a checkpoint folder; ValueError with a clear message when it is not a valid one."""
+    """Load a checkpoint folder. CheckpointError (a ValueError, one line) when it is not a
+    valid one: every file is checked (see check_checkpoint) before a tensor is allocated."""
     path = Path(directory)
     _recover(path.parent)
-    config = read_config(path)
-    try:
-        model_config = ModelConfig.from_json(config["model"])
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{path / CONFIG}: bad model settings: {error}") from None
+    config, model_config, vocab = check_checkpoint(path)
     model = SequenceModel(model_config)
     try:
         state = load_file(path / WEIGHTS)
-    except Exception as error:  # safetensors raises its own error types for broken files
-        raise ValueError(f"{path / WEIGHTS} is not a readable safetensors file: {error}") from None
-    try:
         model.load_state_dict(state)
-    except RuntimeError as error:
-        raise ValueError(
-            f"{path / WEIGHTS} does not fit the model in config.json: {error}"
-        ) from None
-    vocab = Vocab.load(path / VOCAB) if (path / VOCAB).exists() else None
-    if model_config.vocab_size and (vocab is None or len(vocab) != model_config.vocab_size):
-        raise ValueError(
-            f"{path}: a token model needs a vocab.json of {model_config.vocab_size} tokens"
-        )
+    except Exception as error:  # safetensors raises its own error types for broken files
+        raise CheckpointError(f"{WEIGHTS} cannot be read: {one_line(error)}") from None
     info = {k: v for k, v in config.items() if k not in ("format", "version", "model")}
     return Checkpoint(path, model.to(device).eval(), vocab, info)
 
 
 def read_config(path: str | Path) -> dict[str, Any]:
+    """The checked config.json of the checkpoint folder ``path`` (see model_folders.check_config);
+    CheckpointError when the folder is not a checkpoint or its config.json is broken."""
     path = Path(path)
-    if not (path / CONFIG).is_file() or not (path / WEIGHTS).is_file():
-        raise ValueError(f"{path} is not a checkpoint: it needs {CONFIG} and {WEIGHTS}")
     try:
-        config = json.loads((path / CONFIG).read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path / CONFIG} is not valid JSON: {error}") from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise ValueError(f"{path / CONFIG} was not written by lstm_viz (no format {FORMAT!r})")
-    return config
+        complete = (path / CONFIG).is_file() and (path / WEIGHTS).is_file()
+        if not complete and path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
+            raise CheckpointError(f"the folder {path.name} cannot be read (permission denied)")
+    except OSError as error:
+        raise CheckpointError(
+            f"the folder {path.name} cannot be read ({(error.strerror or str(error)).lower()})"
+        ) from None
+    if not complete:
+        raise CheckpointError(f"{path.name} is not a checkpoint: it needs {CONFIG} and {WEIGHTS}")
+    return check_config(read_json(path / CONFIG, MAX_CONFIG_BYTES), FORMAT)
+
+
+def check_checkpoint(path: str | Path) -> tuple[dict[str, Any], ModelConfig, Vocab | None]:
+    """(config, model config, vocab) of a checkpoint folder, every file checked and nothing
+    allocated: config.json's types and ranges, the vocabulary, and the names and shapes of the
+    weights (read from the safetensors header). CheckpointError (one line) for any problem."""
+    path = Path(path)
+    config = read_config(path)
+    try:
+        model_config = ModelConfig.from_json(config["model"])
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{CONFIG}: bad model settings: {one_line(error)}") from None
+    vocab = Vocab.load(path / VOCAB) if (path / VOCAB).exists() else None
+    if model_config.vocab_size and (vocab is None or len(vocab) != model_config.vocab_size):
+        raise CheckpointError(f"a token model needs a {VOCAB} of {model_config.vocab_size} tokens")
+    _check_weights(path / WEIGHTS, model_config)
+    return config, model_config, vocab
+
+
+def _check_weights(file: Path, model_config: ModelConfig) -> None:
+    """The tensors in ``file``'s header are exactly the model's, with its shapes."""
+    expected = model_config.state_shapes()  # computed: nothing is allocated
+    try:
+        with safe_open(str(file), framework="pt") as weights:
+            found = {k: tuple(weights.get_slice(k).get_shape()) for k in weights.keys()}  # noqa: SIM118
+    except Exception as error:  # safetensors raises its own error types for broken files
+        raise CheckpointError(
+            f"{WEIGHTS} is not a readable safetensors file: {one_line(error)}"
+        ) from None
+    missing = sorted(set(expected) - set(found))
+    extra = sorted(set(found) - set(expected))
+    wrong = sorted(k for k in set(expected) & set(found) if expected[k] != found[k])
+    if missing or extra or wrong:
+        if missing or extra:
+            what = f"missing {missing[:3]}" if missing else f"unexpected {extra[:3]}"
+        else:
+            key = wrong[0]
+            what = f"{key} is {list(found[key])}, {CONFIG} needs {list(expected[key])}"
+        raise CheckpointError(f"{WEIGHTS} does not fit the model in {CONFIG}: {what}")
+
+
+def _signature(path: Path) -> tuple:
+    """What changes when any file of the folder does (cache key of _checked)."""
+    stats = []
+    for name in (CONFIG, WEIGHTS, VOCAB):
+        try:
+            st = (path / name).stat()
+            stats.append((st.st_mtime_ns, st.st_size, st.st_ino))
+        except OSError as error:
+            stats.append(error.errno)
+    return (str(path), tuple(stats))
+
+
+@functools.lru_cache(maxsize=256)
+def _checked(signature: tuple) -> str | None:
+    try:
+        check_checkpoint(Path(signature[0]))
+    except CheckpointError as error:
+        return one_line(error)
+    return None
+
+
+def scan_checkpoints(root: str | Path | None = None) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """(good folders newest first, [(bad folder, one-line reason)] by name) directly inside
+    ``root`` (default: models_dir()). Every non-hidden folder is one or the other; a
+    checkpoint an interrupted save left hidden (".old-NAME-...") that cannot be put back (a
+    read-only folder) is listed as bad under its name. Never raises for a broken folder."""
+    root = Path(root) if root is not None else models_dir()
+    if not root.is_dir():
+        return [], []
+    _recover(root)
+    try:
+        entries = sorted(root.iterdir())
+    except OSError as error:
+        return [], [(root, f"the models folder cannot be read ({error.strerror or error})")]
+    good, bad, names = [], [], {e.name for e in entries}
+    for path in entries:
+        if path.name.startswith(_OLD):
+            name = path.name[len(_OLD) :].rsplit("-", 1)[0]
+            if name not in names:
+                names.add(name)
+                bad.append(
+                    (
+                        root / name,
+                        f"an interrupted save left it as {path.name}, and "
+                        "the models folder is read-only: it cannot be put back",
+                    )
+                )
+            continue
+        if path.name.startswith(".") or not _is_dir(path):
+            continue
+        reason = _checked(_signature(path))
+        if reason is None:
+            good.append(path)
+        else:
+            bad.append((path, reason))
+    return sorted(good, key=_mtime, reverse=True), bad
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return (path / CONFIG).stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def list_checkpoints(root: str | Path | None = None) -> list[Path]:
-    """The checkpoint folders directly inside ``root`` (default: models_dir()), newest first."""
-    root = Path(root) if root is not None else models_dir()
-    if not root.is_dir():
-        return []
-    _recover(root)
-    found = []
-    for path in root.iterdir():
-        if path.is_dir() and not path.name.startswith("."):
-            try:
-                read_config(path)
-            except ValueError:
-                continue
-            found.append(path)
-    return sorted(found, key=lambda p: (p / CONFIG).stat().st_mtime, reverse=True)
+    """The good checkpoint folders directly inside ``root`` (default: models_dir()), newest
+    first (scan_checkpoints also gives the bad ones with their reasons)."""
+    return scan_checkpoints(root)[0]
 
 
 def delete_checkpoint(directory: str | Path) -> None:
-    """Delete a checkpoint folder (only one lstm_viz wrote: anything else is refused)."""
+    """Delete a checkpoint folder (only one lstm_viz wrote: anything else is refused). A
+    symbolic link is removed, never what it points to. CheckpointError when refused."""
     path = Path(directory)
+    if path.is_symlink():
+        path.unlink()
+        return
     read_config(path)
-    shutil.rmtree(path)
+    try:
+        shutil.rmtree(path)
+    except OSError as error:
+        raise CheckpointError(
+            f"{path.name} could not be deleted ({error.strerror or error})"
+        ) from None
 
 
 def checkpoint_zip(directory: str | Path) -> bytes:
@@ -229,15 +338,29 @@ def checkpoint_zip(directory: str | Path) -> bytes:
 
 def _recover(root: Path) -> None:
     """Undo what a process killed mid-save left behind: restore a hidden old checkpoint whose
-    replacement never arrived; remove staging folders."""
-    if not root.is_dir():
+    replacement never arrived; remove staging folders. A folder that cannot be changed (read
+    only) is left as it is: scan_checkpoints reports what is hidden there."""
+    try:
+        entries = list(root.iterdir()) if root.is_dir() else []
+    except OSError:
         return
-    for entry in root.iterdir():
-        if entry.name.startswith(_OLD):
-            name = entry.name[len(_OLD) :].rsplit("-", 1)[0]
-            if not (root / name).exists():
-                os.replace(entry, root / name)
-            else:
-                shutil.rmtree(entry, ignore_errors=True)
-        elif entry.name.startswith(_TMP) and time.time() - entry.stat().st_mtime > 60:
-            shutil.rmtree(entry, ignore_errors=True)  # older than any save in progress
+    for entry in entries:
+        try:
+            if entry.name.startswith(_OLD):
+                name = entry.name[len(_OLD) :].rsplit("-", 1)[0]
+                if not (root / name).exists():
+                    os.replace(entry, root / name)
+                else:
+                    _remove(entry)
+            elif entry.name.startswith(_TMP) and time.time() - entry.stat().st_mtime > 60:
+                shutil.rmtree(entry, ignore_errors=True)  # older than any save in progress
+        except OSError:
+            continue
+
+
+def _remove(path: Path) -> None:
+    """Remove a folder, or a symbolic link itself (never what it points to); errors ignored."""
+    if path.is_symlink():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+import math
+import numbers
+from dataclasses import asdict, dataclass, fields
+from typing import Any, get_args
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from lstm_viz.recording.naming import GATE_BLOCKS
 from lstm_viz.recording.peephole import PeepholeLSTM
 from lstm_viz.tasks.base import Objective
 
 CELLS = ("lstm", "peephole_lstm", "gru", "rnn_tanh", "rnn_relu")
 PER_STEP = ("next_token", "step_class", "step_value")
+# Hard ceilings for any model lstm_viz builds or loads (checked before allocating anything):
+MAX_PARAMETERS = 100_000_000  # 400 MB of float32 weights
+MAX_VOCAB_SIZE = 1_000_000
+MAX_INPUT_SIZE = 100_000
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,19 @@ class ModelConfig:
             problems.append(f"cell must be one of {CELLS}, got {self.cell!r}")
         if (self.vocab_size > 0) == (self.input_size > 0):
             problems.append("exactly one of vocab_size (tokens) and input_size (numbers) is > 0")
+        for name, kind in _TYPES.items():
+            value = getattr(self, name)
+            if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+                problems.append(f"{name} must be {_TYPE_WORDS[kind]}, got {value!r:.40}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        if self.objective not in get_args(Objective):
+            problems.append(
+                f"objective must be one of {get_args(Objective)}, got {self.objective!r}"
+            )
         for name, low, high in (
+            ("vocab_size", 0, MAX_VOCAB_SIZE),
+            ("input_size", 0, MAX_INPUT_SIZE),
             ("embedding_size", 1, 4096),
             ("hidden_size", 1, 4096),
             ("num_layers", 1, 8),
@@ -50,19 +69,68 @@ class ModelConfig:
             problems.append(f"dropout must be in [0, 1), got {self.dropout}")
         if self.bidirectional and self.objective == "next_token":
             problems.append("a next-token model cannot be bidirectional: it would see the answer")
+        if not problems and self.num_parameters() > MAX_PARAMETERS:
+            problems.append(
+                f"the model would have {self.num_parameters():,} parameters; "
+                f"at most {MAX_PARAMETERS:,} are built"
+            )
         if problems:
             raise ValueError("; ".join(problems))
+
+    def state_shapes(self) -> dict[str, tuple[int, ...]]:
+        """{name: shape} of SequenceModel(self).state_dict(), computed without building it."""
+        directions = 2 if self.bidirectional else 1
+        rows, hidden = GATE_BLOCKS[self.cell] * self.hidden_size, self.hidden_size
+        if self.vocab_size > 0:
+            shapes = {"embedding.weight": (self.vocab_size, self.embedding_size)}
+        else:
+            shapes = {
+                "embedding.weight": (self.embedding_size, self.input_size),
+                "embedding.bias": (self.embedding_size,),
+            }
+        for layer in range(self.num_layers):
+            inputs = self.embedding_size if layer == 0 else directions * hidden
+            for direction in range(directions):
+                sfx = f"_l{layer}" + ("_reverse" if direction else "")
+                shapes[f"rnn.weight_ih{sfx}"] = (rows, inputs)
+                shapes[f"rnn.weight_hh{sfx}"] = (rows, hidden)
+                shapes[f"rnn.bias_ih{sfx}"] = (rows,)
+                shapes[f"rnn.bias_hh{sfx}"] = (rows,)
+                if self.cell == "peephole_lstm":
+                    shapes[f"rnn.weight_peephole{sfx}"] = (3, hidden)
+        shapes["head.weight"] = (self.num_outputs, directions * hidden)
+        shapes["head.bias"] = (self.num_outputs,)
+        return shapes
+
+    def num_parameters(self) -> int:
+        """The parameter count of SequenceModel(self), computed without building it."""
+        return sum(math.prod(shape) for shape in self.state_shapes().values())
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ModelConfig:
+        """The config a checkpoint's "model" section describes; ValueError (one line) for
+        anything else: not an object, unknown fields, wrong types, values out of range, or a
+        model over MAX_PARAMETERS (nothing is allocated)."""
+        if not isinstance(data, dict):
+            raise ValueError(f"the model settings must be an object, got {type(data).__name__}")
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown model settings {sorted(unknown)}; known: {sorted(known)}")
         return cls(**data)
+
+
+_KINDS = {"str": str, "int": numbers.Integral, "bool": bool, "float": numbers.Real}
+_TYPES = {f.name: _KINDS.get(f.type, str) for f in fields(ModelConfig)}  # objective: str
+_TYPE_WORDS = {
+    str: "text",
+    numbers.Integral: "a whole number",
+    bool: "true or false",
+    numbers.Real: "a number",
+}
 
 
 def make_recurrent(config: ModelConfig) -> nn.Module:

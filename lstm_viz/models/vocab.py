@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from lstm_viz.models.folders import MAX_VOCAB_BYTES, CheckpointError, read_json
+
+MAX_VOCAB_TOKENS = 1_000_000  # a vocab.json with more is refused (ModelConfig's MAX_VOCAB_SIZE)
 UNKNOWN = "<unk>"
 PAD = "<pad>"
 _WORD = re.compile(r"\w+|[^\w\s]")
@@ -73,22 +76,35 @@ class Vocab:
 
     @classmethod
     def from_json(cls, data: dict) -> Vocab:
+        """The vocabulary a parsed vocab.json describes; CheckpointError (a ValueError, one
+        line) when it is not {"level": "char" | "word", "tokens": ["<pad>", "<unk>", ...]}."""
         if not isinstance(data, dict) or not isinstance(data.get("tokens"), list):
-            raise ValueError("a vocab.json holds {'level': 'char' | 'word', 'tokens': [...]}")
+            raise CheckpointError(
+                "vocab.json must hold {'level': 'char' | 'word', 'tokens': [...]}"
+            )
         tokens = data["tokens"]
+        if len(tokens) > MAX_VOCAB_TOKENS:
+            raise CheckpointError(
+                f"vocab.json has {len(tokens):,} tokens; at most {MAX_VOCAB_TOKENS:,} are read"
+            )
         if not all(isinstance(t, str) for t in tokens):
-            raise ValueError("every token in vocab.json must be a string")
+            raise CheckpointError("every token in vocab.json must be a string")
         level = data.get("level", "char")
         if level not in ("char", "word"):
-            raise ValueError(f"vocab.json level must be 'char' or 'word', got {level!r}")
-        return cls(tuple(tokens), level)
+            raise CheckpointError(f"vocab.json level must be 'char' or 'word', got {level!r:.40}")
+        try:
+            return cls(tuple(tokens), level)
+        except ValueError as error:
+            raise CheckpointError(f"vocab.json: {error}") from None
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), ensure_ascii=False))
 
     @classmethod
     def load(cls, path: str | Path) -> Vocab:
-        return cls.from_json(json.loads(Path(path).read_text()))
+        """Read a vocab.json (size and nesting limited: model_folders.read_json);
+        CheckpointError (one line) when it cannot be used."""
+        return cls.from_json(read_json(path, MAX_VOCAB_BYTES))
 
 
 def split_tokens(text: str, level: Literal["char", "word"]) -> list[str]:

@@ -129,12 +129,13 @@ def write_index(root: Path = PRETRAINED_DIR) -> Path:
     """root/README.md: one row per shipped model, from the cards (so it never disagrees)."""
     rows = []
     for path in shipped(root):
-        checkpoint_config = read_config(path)
+        checkpoint_config = read_config(path)  # checked: "model" and "task" are objects
         model = checkpoint_config["model"]
+        task_title = (checkpoint_config.get("task") or {}).get("title") or "?"
         metric_name, metric, claim = read_card(path)
         cell = {"lstm": "LSTM", "gru": "GRU", "rnn_tanh": "RNN"}.get(model["cell"], model["cell"])
         rows.append(
-            f"| [{path.name}]({path.name}/README.md) | {checkpoint_config['task']['title']} | "
+            f"| [{path.name}]({path.name}/README.md) | {task_title} | "
             f"{model['num_layers']} x {model['hidden_size']} {cell} | {metric_name} "
             f"{metric:.4f} | layer {claim.layer} unit {claim.unit} `{claim.quantity}` ~ "
             f"`{claim.feature}`, r = {claim.r:.2f} |"

@@ -15,7 +15,7 @@ import torch
 from lstm_viz.analysis import FEATURE_LABELS, find_units, record_corpus, token_features
 from lstm_viz.models.checkpoints import Checkpoint, load_checkpoint
 from lstm_viz.models.sequence import SequenceModel
-from lstm_viz.pretrained.recipes import CARD, PROBE_STEPS, Recipe
+from lstm_viz.pretrained.recipes import CARD, MAX_CARD_CHARS, PROBE_STEPS, Recipe
 from lstm_viz.tasks import from_info
 from lstm_viz.tasks.base import Task
 from lstm_viz.training import TrainConfig, Trainer
@@ -209,7 +209,11 @@ _CLAIM_LINE = re.compile(
 
 def read_card(path: str | Path) -> tuple[str, float, UnitClaim]:
     """(metric name, metric, claim) as a model card states them; ValueError if it does not."""
-    text = (Path(path) / CARD).read_text()
+    try:
+        with open(Path(path) / CARD, encoding="utf-8") as file:
+            text = file.read(MAX_CARD_CHARS)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path}/{CARD} cannot be read ({error})") from None
     metric = _METRIC_LINE.search(text)
     claim = _CLAIM_LINE.search(text)
     if not metric or not claim:

@@ -8,6 +8,7 @@ from typing import Any
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[2] / "pretrained"
 CARD = "README.md"
+MAX_CARD_CHARS = 200_000  # a model card is a page of Markdown
 MAX_MODEL_BYTES = 5 * 1024 * 1024  # each shipped model.safetensors stays below this
 PROBE_STEPS = 20_000  # validation steps searched for an interpretable unit (half to choose it,
 # half to measure it)

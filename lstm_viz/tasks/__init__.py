@@ -15,7 +15,9 @@ import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from lstm_viz.models.task_info import TaskInfo
 
 from .base import IGNORE, Batch, Objective, Task
 from .classify import agreement_task, parity_task
@@ -40,10 +42,8 @@ __all__ = [
     "make_task",
     "param_label",
     "subject_number",
+    "task_from_info",
 ]
-
-if TYPE_CHECKING:
-    from lstm_viz.models.checkpoints import TaskInfo
 
 Number = int | float
 
@@ -248,24 +248,32 @@ def make_task(name: str, **params: object) -> Task:
     return spec.factory(**{**spec.defaults, **checked})
 
 
+def task_from_info(info: object) -> Task:
+    """Rebuild the task a checkpoint was trained on from its config.json "task" section
+    ({"name": ..., "params": {...}}). ValueError (one line) when the section is missing or is
+    not of that shape, and whatever make_task refuses (unknown task, parameters out of range)."""
+    if not isinstance(info, dict) or not isinstance(info.get("name"), str):
+        raise ValueError("the checkpoint names no task it was trained on")
+    params = info.get("params") or {}
+    if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
+        raise ValueError(f"the task {info['name'][:80]!r} has no readable parameters")
+    return make_task(info["name"], **params)
+
+
 def from_info(info: Mapping[str, Any] | TaskInfo | None, *, strict: bool = False) -> Task | None:
-    """The task a checkpoint was trained on, rebuilt from its info (``checkpoint.info``, the
-    "task" entry of config.json) or its ``checkpoint.task``.
+    """The task a checkpoint was trained on, rebuilt from its info (``checkpoint.info``, whose
+    "task" entry is read) or its ``checkpoint.task``, through task_from_info's checks.
 
     None when it names no registered task or cannot be rebuilt (an old or foreign checkpoint, or
     a task built from the user's own data, which the checkpoint does not keep); with
     ``strict=True`` a ValueError saying why instead.
     """
-    from lstm_viz.models.checkpoints import TaskInfo
-
-    task = info if isinstance(info, TaskInfo) else TaskInfo.from_info(info)
-    if task is None or task.name not in TASKS:
-        if strict:
-            named = "names no task" if task is None or not task.name else f"names {task.name!r}"
-            raise ValueError(f"the checkpoint {named}, which is not a registered task")
-        return None
+    if isinstance(info, TaskInfo):
+        section = {"name": info.name, "params": info.params}
+    else:
+        section = (info or {}).get("task") if isinstance(info, Mapping) else None
     try:
-        return make_task(task.name, **task.params)
+        return task_from_info(section)
     except (ValueError, TypeError):
         if strict:
             raise

@@ -12,6 +12,7 @@ from lstm_viz.training.trainer import (
     TrainConfig,
     Trainer,
     TrainResult,
+    loss_and_score,
     model_config_for,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "Trainer",
     "build_run",
     "checkpoint_name",
+    "loss_and_score",
     "model_config_for",
 ]

@@ -10,7 +10,6 @@ Every check runs before anything touches the disk: ValueError with a message a p
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,21 +19,23 @@ from typing import Any
 import torch
 
 from lstm_viz.models.checkpoints import models_dir
+from lstm_viz.models.names import check_name as check_allowed
+from lstm_viz.models.names import in_use
 from lstm_viz.models.sequence import SequenceModel
 from lstm_viz.tasks import make_task
 from lstm_viz.tasks.base import Task
+from lstm_viz.training.limits import check_training_size, longest_sequence
 from lstm_viz.training.trainer import Callbacks, TrainConfig, Trainer, model_config_for
-
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # a checkpoint's folder name
 
 
 def checkpoint_name(task: str, cell: str, root: str | Path | None = None) -> str:
     """The one naming rule for a new checkpoint: "<task>-<cell>-<MMDD>" ("dyck-lstm-0527"),
-    or the first free "dyck-lstm-0527-2", ... in ``root`` (default: models_dir())."""
+    or the first free "dyck-lstm-0527-2", ... in ``root`` (default: models_dir()); a name a
+    running training holds is not free (lstm_viz.models.names)."""
     root = models_dir() if root is None else Path(root)
     base = f"{task}-{cell.replace('_', '-')}-{time.strftime('%m%d')}"
     name, n = base, 1
-    while (root / name).exists():
+    while in_use(root, name):
         n += 1
         name = f"{base}-{n}"
     return name
@@ -44,11 +45,7 @@ def check_name(name: str, root: str | Path | None = None, replace: bool = False)
     """ValueError when ``name`` is not a checkpoint name (1 to 64 letters, digits, '-', '_'), or
     names an existing checkpoint in ``root`` and ``replace`` is False."""
     root = models_dir() if root is None else Path(root)
-    if not NAME.fullmatch(name):
-        raise ValueError(
-            f"the checkpoint name {name!r} is not allowed: use 1 to 64 letters, digits, "
-            "'-' and '_', starting with a letter or digit"
-        )
+    check_allowed(name)
     if (root / name).exists() and not replace:
         raise ValueError(
             f"a checkpoint named {name!r} already exists: tick “Replace it” to overwrite it, "
@@ -70,9 +67,14 @@ class Run:
     def name(self) -> str | None:
         return None if self.path is None else self.path.name
 
-    def trainer(self, callbacks: Callbacks | None = None) -> Trainer:
-        """The Trainer of this run (it saves the best checkpoint to ``path``)."""
-        return Trainer(self.model, self.task, self.config, callbacks, checkpoint_dir=self.path)
+    def trainer(
+        self, callbacks: Callbacks | None = None, info: dict[str, Any] | None = None
+    ) -> Trainer:
+        """The Trainer of this run (it saves the best checkpoint to ``path``, with ``info`` in
+        its config.json, e.g. the app's owner id)."""
+        return Trainer(
+            self.model, self.task, self.config, callbacks, checkpoint_dir=self.path, info=info
+        )
 
 
 def build_run(
@@ -87,6 +89,8 @@ def build_run(
     save: bool = True,
     seed: int | None = None,
     path: str | Path | None = None,
+    free_name: bool = False,
+    limits: bool = False,
 ) -> Run:
     """Build a training run: the task (``make_task(task, **task_params)``, or a Task as is), a
     SequenceModel that fits it with the ``model`` settings (ModelConfig fields), a TrainConfig
@@ -95,7 +99,11 @@ def build_run(
     name: default checkpoint_name(task, cell, root); root: default models_dir(); replace: False
     refuses a name that exists; save: False leaves ``path`` None (the caller saves); seed: seeds
     torch before the task is built and the model's initial weights drawn (None: not seeded
-    here); path: a folder of the caller's own (the CLI's --out), taken as is, not root/name.
+    here); path: a folder of the caller's own (the CLI's --out), taken as is, not root/name;
+    free_name: ``name`` is a default the caller will swap for the next free one when it is taken
+    (names.reserve_free_name), so an existing one is no error; limits: refuse a run over
+    lstm_viz.training.limits (the Train page: a shared server), checked before the model is
+    allocated.
     ValueError for any bad setting, before anything is written.
     """
     root = models_dir() if root is None else Path(root)
@@ -107,7 +115,7 @@ def build_run(
         if name is None:
             task_name = task if isinstance(task, str) else task.name
             name = checkpoint_name(task_name, cell, root)
-        check_name(name, root, replace)
+        check_name(name, root, replace or free_name)
         path = root / name
     if not save:
         path = None
@@ -122,5 +130,9 @@ def build_run(
             "Bidirectional was ignored: a next-character model that reads ahead would see the "
             "answer."
         )
-    sequence_model = SequenceModel(model_config_for(built, **settings))
+    model_config = model_config_for(built, **settings)
+    if limits:
+        steps = longest_sequence(built, config.batch_size)
+        check_training_size(model_config, config.batch_size, steps)
+    sequence_model = SequenceModel(model_config)  # allocated only now, within the limits
     return Run(built, sequence_model, config, path, tuple(notes))

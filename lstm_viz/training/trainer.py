@@ -151,7 +151,7 @@ class Trainer:
         """Continue from a checkpoint this trainer saved: weights, optimizer moments, step count."""
         checkpoint = load_checkpoint(checkpoint_dir)
         trainer = cls(checkpoint.model, task, config, callbacks, checkpoint_dir, checkpoint.info)
-        saved = checkpoint.info.get("training", {})
+        saved = checkpoint.info.get("training") or {}  # types checked by read_config
         trainer.step = int(saved.get("step", 0))
         trainer.best = saved.get("best_metric")
         optimizer_file = Path(checkpoint_dir) / OPTIMIZER

@@ -55,11 +55,13 @@ def test_model_picker_lists_every_source(tmp_path, monkeypatch):
     from tests.app.test_resources import save_tiny
 
     save_tiny("mine")
+    from tests.broken_folders import save_tiny as save_in
+
+    shipped = tmp_path / "shipped"
     for name in ["tiny-char", "bracket-counter"]:
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "config.json").write_text("{}")
-    (tmp_path / "not-a-model").mkdir()
-    monkeypatch.setenv("LSTM_VIZ_PRETRAINED_DIR", str(tmp_path))
+        save_in(shipped / name)
+    (shipped / "not-a-model").mkdir()  # listed last, as unreadable
+    monkeypatch.setenv("LSTM_VIZ_PRETRAINED_DIR", str(shipped))
 
     at = run_app(
         **{
@@ -72,11 +74,13 @@ def test_model_picker_lists_every_source(tmp_path, monkeypatch):
         "📦 Shipped · tiny-char",
         "🏋️ Trained · mine",
         "📤 Uploaded · theirs.safetensors",
+        "⚠️ 📦 Shipped · not-a-model (unreadable)",
     ]
     assert at.session_state[state.CHOICES]["model"] == "shipped/bracket-counter"
-    # Its folder is no real checkpoint: Explore says so instead of raising.
+    # A folder that is no real checkpoint: Explore says so instead of raising.
+    picker.select("shipped/not-a-model").run()
     assert not at.exception
-    assert "bracket-counter** cannot be loaded" in at.main.error[0].value
+    assert "not\\-a\\-model** cannot be read" in at.main.error[0].value
 
     picker.select("uploaded/theirs.safetensors").run()
     assert not at.exception

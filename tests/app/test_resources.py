@@ -21,12 +21,13 @@ def save_tiny(name: str):
     return save_checkpoint(models_dir() / name, model, vocab, {"task": {"name": "toy"}})
 
 
-def test_list_shipped_models_finds_folders_with_a_config(tmp_path):
-    (tmp_path / "b-model").mkdir()
-    (tmp_path / "b-model" / "config.json").write_text("{}")
-    (tmp_path / "a-model").mkdir()
-    (tmp_path / "a-model" / "config.json").write_text("{}")
-    (tmp_path / "empty").mkdir()
+def test_list_shipped_models_finds_readable_checkpoints(tmp_path):
+    from tests.broken_folders import save_tiny as save_in
+
+    save_in(tmp_path / "b-model")
+    save_in(tmp_path / "a-model")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "config.json").write_text("{}")
     (tmp_path / "README.md").write_text("not a model")
 
     found = list_shipped_models(tmp_path)

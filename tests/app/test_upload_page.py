@@ -138,3 +138,96 @@ def test_onnx_and_keras_files_are_checked_by_their_own_runtimes(tmp_path):
     model.save(tmp_path / "m.keras")
     at = upload(upload_page(), "m.keras", (tmp_path / "m.keras").read_bytes())
     assert [s.value.split("**")[1].split()[0] for s in at.success] == ["torch.nn.LSTM", "Keras"]
+
+
+# ---- hostile and awkward uploads (../shared/cases/hostile/) -------------------------------------
+
+HOSTILE = ROOT.parent / "shared" / "cases" / "hostile"
+
+
+def hostile(name: str) -> bytes:
+    import pytest
+
+    path = HOSTILE / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent (the shared cases folder sits beside the checkout)")
+    return path.read_bytes()
+
+
+def one_hot_with_vocab(at: AppTest) -> AppTest:
+    at.radio(key=f"upload.{_digest(at)}.(top level).mode").set_value("One-hot tokens").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_vocabulary_records_text_or_is_refused_in_one_line():
+    at = upload(upload_page(), "valid.pt", hostile("valid.pt"))
+    at = one_hot_with_vocab(at)
+    vocab = at.get("file_uploader")[1]
+    vocab.upload("vocab.json", b'["T", "h", "e"]').run()
+    assert not at.exception, at.exception
+    at.text_input(key="upload.text").set_value("The").run()
+    assert not at.exception and not at.error, at.error
+    prepared, trace, _ = at.session_state["upload.recording"]["result"]
+    assert prepared.tokens == ["T", "h", "e"]
+    assert prepared.inputs[0].argmax(-1).tolist() == [0, 1, 2]
+    assert "torch.nn.LSTM" in at.success[0].value
+
+    at.get("file_uploader")[1].upload("vocab-deep.json", hostile("vocab-deep.json")).run()
+    assert not at.exception, at.exception
+    [error] = at.error
+    assert "vocab-deep.json cannot be used as a vocabulary" in error.value
+    assert "nested too deeply" in error.value and "\n" not in error.value
+    assert at.text_input(key="upload.ids").value == "1 2 0 1 2"  # ids that fit 3 inputs
+    assert at.success  # the page still records
+
+
+def test_a_layer_without_biases_opens_in_explore():
+    at = upload(upload_page(), "nobias-lstm.pt", hostile("nobias-lstm.pt"))
+    assert at.dataframe[0].value.iloc[0]["bias"] == False  # noqa: E712 (a numpy bool)
+    at.button(key="upload.explore").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    [ref] = at.session_state[state.UPLOADED_MODELS]
+    assert "Explore" in at.title[0].value and at.get("plotly_chart")
+
+
+def test_an_h5_reading_a_server_file_is_refused():
+    at = upload(
+        upload_page(), "h5-external-storage-passwd.h5", hostile("h5-external-storage-passwd.h5")
+    )
+    [error] = at.error
+    assert "cannot be used" in error.value and "stores its data in another file" in error.value
+    assert not at.dataframe and not at.get("plotly_chart")
+
+
+def test_a_file_over_the_limit_is_refused_with_a_sentence():
+    from streamlit import config
+
+    config.set_option("server.maxUploadSize", 1)
+    try:
+        at = upload_page()
+        assert "Limit: 1 MB per file" in at.caption[0].value
+        assert "At most 1 MB per file (this server's upload limit)" in at.caption[1].value
+        at = upload(at, "big.pt", pt({"weight": torch.zeros(400_000)}))
+        [error] = at.error
+        assert "big.pt has 1.5 MB, more than the 1 MB this page reads: refused" in error.value
+    finally:
+        config.set_option("server.maxUploadSize", MAX_FILE_MB)
+
+
+def test_opened_models_live_in_one_session_folder_that_is_bounded():
+    from lstm_viz.importers import MAX_MODELS, UploadFolder
+
+    at = upload_page()
+    for i in range(MAX_MODELS + 1):
+        at = upload(at, f"m{i}.safetensors", save(nn.RNN(2, 3).state_dict()))
+        at.button(key="upload.explore").click().run()
+        assert not at.exception, at.exception
+        at.switch_page("views/upload.py").run()
+    folder = at.session_state["upload.folder"]
+    assert isinstance(folder, UploadFolder)
+    refs = at.session_state[state.UPLOADED_MODELS]
+    assert len(refs) == MAX_MODELS and "m0-" not in " ".join(r.path for r in refs)
+    assert sorted(p.name for p in folder.path.iterdir()) == sorted(Path(r.path).name for r in refs)
+    folder.remove()

@@ -53,3 +53,12 @@ def test_bad_arguments_are_clear_errors(tmp_path):
 def test_resume_needs_the_folder_to_continue(tmp_path):
     result = run("train", "--task", "dyck", "--resume")
     assert result.returncode == 2 and "--resume continues a checkpoint" in result.stderr
+
+
+def test_a_name_another_run_is_training_is_refused(tmp_path):
+    from lstm_viz.models.names import reserve_name
+
+    with reserve_name(tmp_path, "busy"):  # another run (here: this process) trains it
+        result = run("train", "--task", "dyck", "--out", str(tmp_path / "busy"))
+    assert result.returncode == 2 and "being trained right now" in result.stderr
+    assert not (tmp_path / "busy").exists()

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app import corpora, state
 from app.corpora import CorpusKey
+from app.text import escape_markdown
 from lstm_viz.analysis import (
     FEATURE_LABELS,
 )
@@ -24,7 +25,8 @@ def unit_defaults(key: CorpusKey, corpus: Corpus) -> dict:
         return {"layer": 0, "direction": 0, "unit": 0}
     st.caption(
         f"Starting on unit {best['unit']} of layer {best['layer']}: the cell that follows "
-        f"{corpus.hidden_name or 'the hidden variable'} best (r = {best['r']:.3f})."
+        f"{escape_markdown(corpus.hidden_name or 'the hidden variable')} best "
+        f"(r = {best['r']:.3f})."
     )
     return best
 

@@ -11,8 +11,10 @@ from app.components.analyze.common import (
     render_open_buttons,
 )
 from app.corpora import CorpusKey
+from app.text import escape_markdown
 from lstm_viz.analysis import (
     FEATURE_LABELS,
+    PatternError,
 )
 from lstm_viz.analysis.corpus import Corpus
 
@@ -30,11 +32,17 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         placeholder=r"e.g. \bthe\b  or  [0-9]+",
         max_chars=200,
     )
+    why = corpora.refused_pattern(regex, key)
+    if why is not None:  # known bad: say so again without running it again (2 s a rerun)
+        st.error(escape_markdown(why), icon="🚫")
+        return
     try:
         with st.spinner("Correlating every unit with every feature..."):
             table = corpora.cached_finder(regex or "", *key.args())
     except ValueError as error:
-        st.error(str(error), icon="🚫")
+        if isinstance(error, PatternError):
+            corpora.refuse_pattern(regex, key, str(error))
+        st.error(escape_markdown(error), icon="🚫")
         return
     if table.empty:
         st.info("This model reads numbers and its task has no known hidden variable.", icon="ℹ️")
@@ -68,7 +76,7 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     if constant:
         st.caption(
             "Constant on this corpus, so no unit can follow them: "
-            + ", ".join(FEATURE_LABELS.get(f, f) for f in constant)
+            + ", ".join(escape_markdown(FEATURE_LABELS.get(f, f)) for f in constant)
             + "."
         )
     default = "regex" if regex and "regex" in features else features[0]
@@ -80,7 +88,7 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         key=f"{widget}.feature.{regex}",
     )
     ranked = known[known["feature"] == feature].head(10).reset_index(drop=True)
-    st.markdown(f"**Top units for {FEATURE_LABELS.get(feature, feature)}**")
+    st.markdown(f"**Top units for {escape_markdown(FEATURE_LABELS.get(feature, feature))}**")
     columns = ["quantity", "layer", "direction", "unit", "r", "r_heldout", "n", "n_heldout"]
     st.dataframe(
         readable(ranked[columns_for(corpus, columns)]),

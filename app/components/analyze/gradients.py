@@ -13,6 +13,7 @@ from app.components.analyze.common import (
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.corpora import CorpusKey
 from app.resources import ModelRef, load_model, model_version
+from app.text import escape_markdown
 from lstm_viz.analysis import (
     gradient_figure,
 )
@@ -74,7 +75,7 @@ def render_gradients(
     bar = st.progress(0.0, text="Differentiating...")
     for k, model_id in enumerate(chosen):
         other = by_id[model_id]
-        bar.progress(k / len(chosen), text=f"Differentiating {other.name}...")
+        bar.progress(k / len(chosen), text=f"Differentiating {escape_markdown(other.name)}...")
         if typed.strip():
             curves[other.name] = corpora.cached_gradient_typed(
                 other.path, model_version(other), typed

@@ -14,6 +14,7 @@ from app.components.analyze.common import (
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.corpora import CorpusKey
 from app.resources import ModelRef, load_model
+from app.text import escape_markdown
 from lstm_viz.analysis import (
     TARGETS,
     Intervention,
@@ -118,7 +119,7 @@ def render_interventions(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: 
             checkpoint.model, inputs, [forced], tokens=[corpus.tokens[sequence][:length]]
         )
     except ValueError as error:
-        st.error(str(error), icon="🚫")
+        st.error(escape_markdown(error), icon="🚫")
         return
     st.plotly_chart(
         intervention_figure(result, forced), key=f"{widget}.figure", config=PLOTLY_CONFIG
@@ -128,7 +129,8 @@ def render_interventions(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: 
         worst = int(np.argmax(change))
         token = corpus.tokens[sequence][worst]
         st.markdown(
-            f"Largest change at step **{worst}** ({token!r}): total variation "
+            f"Largest change at step **{worst}** ({escape_markdown(repr(token))}): total "
+            "variation "
             f"**{change[worst]:.3f}** between the two predicted distributions."
         )
         task = corpora.load_task(ref)

@@ -11,6 +11,7 @@ from app.components.analyze.common import (
     sequence_picker,
     show_sequence,
 )
+from app.text import code_span, escape_markdown
 from lstm_viz.analysis import (
     find_spans,
     similar_spans,
@@ -45,7 +46,7 @@ def show_similar(
             acts, *span, threshold, min_length, corpus.trace.lengths.numpy()
         )
     except ValueError as error:
-        st.info(str(error).capitalize() + ".", icon="ℹ️")
+        st.info(escape_markdown(str(error).capitalize()) + ".", icon="ℹ️")
         return
     st.markdown(
         f"Units on throughout that span: **{', '.join(map(str, found_units.tolist()))}**; "
@@ -127,9 +128,10 @@ def render_patterns(corpus: Corpus, widget: str) -> None:
                 )
             )
         st.markdown(
-            "Selected: `"
-            + span_text(corpus.tokens[sequence], start, stop + 1, joiner=joiner_of(corpus))
-            + "`"
+            "Selected: "
+            + code_span(
+                span_text(corpus.tokens[sequence], start, stop + 1, joiner=joiner_of(corpus))
+            )
         )
         show_similar(corpus, acts, (sequence, start, stop + 1), threshold, min_length, widget)
         return

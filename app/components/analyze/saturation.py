@@ -14,6 +14,7 @@ from app.components.analyze.common import (
 )
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.corpora import CorpusKey
+from app.text import escape_markdown
 from lstm_viz.analysis import (
     saturation_figure,
 )
@@ -30,7 +31,7 @@ def render_saturation(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     try:
         table = corpora.cached_saturation(*key.args())
     except ValueError as error:
-        st.info(f"No saturation to show: {error}.", icon="ℹ️")
+        st.info(f"No saturation to show: {escape_markdown(error)}.", icon="ℹ️")
         return
     direction = direction_picker(corpus, widget)
     figure = saturation_figure(table, direction)

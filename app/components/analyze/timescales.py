@@ -11,6 +11,7 @@ from app.components.analyze.common import (
 )
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.corpora import CorpusKey
+from app.text import escape_markdown
 from lstm_viz.analysis import (
     half_life_figure,
 )
@@ -26,7 +27,7 @@ def render_timescales(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     try:
         table = corpora.cached_half_lives(*key.args())
     except ValueError as error:
-        st.info(f"No timescales to show: {error}.", icon="ℹ️")
+        st.info(f"No timescales to show: {escape_markdown(error)}.", icon="ℹ️")
         return
     gate = "update gate" if corpus.trace.kind == "gru" else "forget gate"
     st.plotly_chart(half_life_figure(table, gate), key=f"{widget}.histogram", config=PLOTLY_CONFIG)

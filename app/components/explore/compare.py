@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.components.explore.export import plotly_config
 from app.resources import ModelRef, record_text
+from app.text import escape_markdown
 from lstm_viz import Trace
 from lstm_viz.figures.compare import difference, mismatch
 from lstm_viz.figures.heatmap import heatmap
@@ -69,12 +70,13 @@ def render_compare(
     try:
         other = record_text(other_ref, other_text or "", device).trace
     except ValueError as error:
-        st.error(f"The second recording failed: {error}", icon="🚫")
+        st.error(f"The second recording failed: {escape_markdown(error)}", icon="🚫")
         return
     why = mismatch(trace, other)
     if why:
         st.warning(
-            f"These two cannot be compared unit by unit: {why}. Both are shown; no difference.",
+            f"These two cannot be compared unit by unit: {escape_markdown(why)}. "
+            "Both are shown; no difference.",
             icon="⚠️",
         )
     other_layer = min(layer, other.num_layers - 1)
@@ -86,7 +88,7 @@ def render_compare(
     shared_scale(figures)
     for column, figure, name in zip(st.columns(2), figures, (a_label, b_label), strict=True):
         with column:
-            st.markdown(f"**{name}**")
+            st.markdown(f"**{escape_markdown(name)}**")
             if figure is not None:
                 st.plotly_chart(figure, key=f"{key}.compare.{name[:1]}", config=plotly_config(key))
             else:
@@ -95,7 +97,7 @@ def render_compare(
         return
     comparison = difference(trace, other)
     if comparison.note:
-        st.info(f"Aligned by step: {comparison.note}.", icon="📏")
+        st.info(f"Aligned by step: {escape_markdown(comparison.note)}.", icon="📏")
     st.markdown("**Difference b − a**")
     st.plotly_chart(
         heatmap(comparison.trace, quantity, layer=layer, direction=direction, difference=True),

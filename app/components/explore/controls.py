@@ -12,6 +12,7 @@ import streamlit as st
 
 from app import state
 from app.resources import ModelRef, find_model
+from app.text import escape_markdown
 from lstm_viz import Trace
 from lstm_viz.figures.ordering import ORDERING_LABELS, ORDERINGS
 from lstm_viz.quantities import display_order, label
@@ -64,8 +65,8 @@ def apply_hand_offs(ref: ModelRef, config: Any, text_key: str, panel: str) -> No
                 st.rerun()
             st.session_state[state.EXPLORE_LINK_APPLIED] = link
             st.warning(
-                f"The link is for the model **{wanted}**, which is not available here: showing "
-                f"**{ref.name}** instead.",
+                f"The link is for the model **{escape_markdown(wanted, 80)}**, which is not "
+                f"available here: showing **{escape_markdown(ref.name)}** instead.",
                 icon="🔗",
             )
         else:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app import classroom, state
 from app.resources import MAX_EXPLORE_STEPS, ModelRef, csv_to_text, default_input
+from app.text import escape_markdown
 from lstm_viz.models.checkpoints import Checkpoint
 
 
@@ -61,5 +62,5 @@ def render_input(ref: ModelRef, checkpoint: Checkpoint) -> str:
         )
         csv_error = st.session_state.pop(state.EXPLORE_CSV_ERROR, None)
         if csv_error:
-            st.error(f"That CSV cannot be read: {csv_error}", icon="🚫")
+            st.error(f"That CSV cannot be read: {escape_markdown(csv_error)}", icon="🚫")
     return text or ""

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from app.components.explore.export import plotly_config
+from app.text import escape_markdown
 from lstm_viz import Trace
 from lstm_viz.figures.step import step_diagram, step_equations, step_numbers, step_sentences
 
@@ -41,7 +42,7 @@ def render_step(trace, layer, direction, unit, step, key, slot) -> None:
                 step_diagram(numbers), key=f"{key}.diagram.{step}", config=plotly_config(key)
             )
         with right:
-            st.markdown("\n".join(f"- {s}" for s in step_sentences(numbers)))
+            st.markdown("\n".join(f"- {escape_markdown(s)}" for s in step_sentences(numbers)))
             st.code("\n".join(step_equations(numbers)), language=None, wrap_lines=True)
 
 

@@ -11,6 +11,7 @@ from app.resources import (
     all_models,
     load_model,
 )
+from app.text import escape_markdown
 
 
 def fits_text(ref: ModelRef, text: str, level: str) -> bool:
@@ -49,7 +50,8 @@ def pick_model(wanted: str, fits, key: str, what: str) -> ModelRef | None:
     else:
         picked = default
     if picked != wanted:
-        st.caption(f"The shipped model {wanted} is not here: this runs on **{picked}**.")
+        shown = escape_markdown(picked)
+        st.caption(f"The shipped model {wanted} is not here: this runs on **{shown}**.")
     return next(ref for ref in candidates if ref.id == picked)
 
 

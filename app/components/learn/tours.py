@@ -13,6 +13,7 @@ from app.resources import (
     correlations_of,
     record_text,
 )
+from app.text import escape_markdown
 from lstm_viz.learn.diagram import trace_diagram
 from lstm_viz.learn.tour_figures import stop_figure
 from lstm_viz.learn.tours import (
@@ -58,7 +59,8 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
     try:
         trace, stops = build_tour(tour, ref)
     except ValueError as error:
-        st.error(f"This tour cannot run on {ref.name}: {error}", icon="🚫")
+        why = f"This tour cannot run on {ref.name}: {error}"
+        st.error(escape_markdown(why), icon="🚫")
         return
     stop_key = f"{key}.stop"
     link = classroom.link_of_session()
@@ -83,7 +85,8 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
     if stop.unit is not None and stop.steps:
         at = stop.steps[-1]
         with st.expander(
-            f"Inside unit {stop.unit} of layer {stop.layer} at step {at} ({trace.tokens[0][at]!r})",
+            f"Inside unit {stop.unit} of layer {stop.layer} at step {at} "
+            f"({escape_markdown(repr(trace.tokens[0][at]))})",
             expanded=True,
         ):
             st.markdown(

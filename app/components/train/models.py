@@ -11,12 +11,15 @@ import pandas as pd
 import streamlit as st
 
 from app import state
+from app.components.sidebar import unreadable_lines
+from app.components.train.owners import NOT_YOURS, may_change
 from app.components.train.progress import (
     format_metric,
     format_size,
     metric_label,
 )
-from app.resources import ModelRef, list_trained_models
+from app.resources import ModelRef, list_trained_models, list_unreadable_models
+from app.text import escape_markdown
 from lstm_viz.models.checkpoints import checkpoint_zip, delete_checkpoint, models_dir, read_config
 
 K = state.TRAIN_PREFIX  # widget-key prefix of this page
@@ -26,22 +29,26 @@ def model_row(ref: ModelRef) -> dict[str, Any]:
     """What the models table shows of one checkpoint (from its config.json; nothing is loaded)."""
     path = Path(ref.path)
     try:
-        config = read_config(path)
+        config = read_config(path)  # checked: every section has its type
     except ValueError:
         config = {}
-    task = config.get("task", {})
-    model = config.get("model", {})
-    metric = task.get("metric", "")
-    best = config.get("training", {}).get("best_metric")
+    task = config.get("task") or {}
+    model = config.get("model") or {}
+    metric = task.get("metric") or ""
+    best = (config.get("training") or {}).get("best_metric")
     layers = model.get("num_layers", 1)
     cell = (
         str(model.get("cell", "?")).replace("_", " ").upper().replace("PEEPHOLE LSTM", "Peephole")
     )
-    created = config.get("created", "")
+    created = config.get("created") or ""
     try:
         created = datetime.fromisoformat(created).strftime("%Y-%m-%d %H:%M")
     except ValueError:
         pass
+    try:
+        size = format_size(sum(f.stat().st_size for f in path.iterdir() if f.is_file()))
+    except OSError:
+        size = "?"
     return {
         "name": ref.name,
         "task": task.get("title", "?"),
@@ -49,7 +56,7 @@ def model_row(ref: ModelRef) -> dict[str, Any]:
         + (" · bidirectional" if model.get("bidirectional") else ""),
         "validation": f"{metric_label(metric)} {format_metric(metric, best)}" if metric else "—",
         "created": created,
-        "size": format_size(sum(f.stat().st_size for f in path.iterdir() if f.is_file())),
+        "size": size,
     }
 
 
@@ -75,8 +82,11 @@ def render_model_table(models: list[ModelRef], *, key: str) -> None:
 def render_model_actions(ref: ModelRef, *, key: str) -> bool:
     """Download ``ref`` as one zip; delete it after an explicit confirmation.
 
-    Returns True when the model was deleted on this run (the caller reruns to refresh lists).
+    Only the session that trained a model may delete it, unless the teacher set
+    LSTM_VIZ_ALLOW_DELETE_OTHERS=1. Returns True when the model was deleted on this run (the
+    caller reruns to refresh lists).
     """
+    allowed = may_change(ref.path)
     download, confirm, delete = st.columns([1, 1.3, 1], vertical_alignment="center")
     with download:
         st.download_button(
@@ -89,16 +99,27 @@ def render_model_actions(ref: ModelRef, *, key: str) -> bool:
             help="model.safetensors, config.json and vocab.json (if any), in one zip.",
         )
     with confirm:
-        sure = st.checkbox(f"Yes, delete {ref.name}", key=f"{key}.confirm.{ref.name}")
+        sure = st.checkbox(
+            f"Yes, delete {escape_markdown(ref.name)}",
+            key=f"{key}.confirm.{ref.name}",
+            disabled=not allowed,
+        )
     with delete:
         clicked = st.button(
             "🗑️ Delete",
             key=f"{key}.delete",
-            disabled=not sure,
+            disabled=not (sure and allowed),
             help="Tick the confirmation first. Deleting cannot be undone.",
         )
-    if clicked and sure:
-        delete_checkpoint(ref.path)
+    if not allowed:
+        st.caption(NOT_YOURS)
+    if clicked and sure and may_change(ref.path):
+        try:
+            delete_checkpoint(ref.path)
+        except (ValueError, OSError) as error:
+            message = f"{escape_markdown(ref.name)} could not be deleted: {escape_markdown(error)}"
+            st.error(message, icon="🚫")
+            return False
         return True
     return False
 
@@ -114,6 +135,9 @@ def render_models() -> None:
     notice = state.take(state.TRAIN_NOTICE)
     if notice:
         st.success(notice, icon="🗑️")
+    render_unreadable(
+        [r for r in list_unreadable_models() if r.source == "trained"], key=f"{K}.bad"
+    )
     models = list_trained_models()
     if not models:
         st.info("No trained models yet: train one above.", icon="🏋️")
@@ -122,5 +146,12 @@ def render_models() -> None:
     by_name = {ref.name: ref for ref in models}
     chosen = st.selectbox("Model", options=list(by_name), key=f"{K}.models.pick")
     if chosen and render_model_actions(by_name[chosen], key=f"{K}.models"):
-        state.hand_off(state.TRAIN_NOTICE, f"Deleted {chosen}.")
+        state.hand_off(state.TRAIN_NOTICE, f"Deleted {escape_markdown(chosen)}.")
         st.rerun()
+
+
+def render_unreadable(refs: list[ModelRef], *, key: str) -> None:
+    """The models folder's unreadable folders, each with its reason (escaped), in an expander."""
+    if refs:
+        with st.expander(f"⚠️ {len(refs)} unreadable model folder(s)", key=key):
+            st.markdown(unreadable_lines(refs))

@@ -11,6 +11,7 @@ import streamlit as st
 import torch
 
 from app import state
+from app.components.train.owners import may_change, owner_id
 from app.components.train.progress import (
     LiveRun,
     format_duration,
@@ -21,7 +22,10 @@ from app.components.train.progress import (
     render_progress,
 )
 from app.components.train.settings import CELL_LABELS, Settings
-from lstm_viz.training.run import build_run
+from app.text import code_span, escape_markdown
+from lstm_viz.models.checkpoints import models_dir
+from lstm_viz.models.names import reserve_free_name, reserve_name
+from lstm_viz.training.run import Run, build_run
 from lstm_viz.training.trainer import Callbacks
 
 K = state.TRAIN_PREFIX  # widget-key prefix of this page
@@ -36,7 +40,9 @@ def explore_input(sample: str | torch.Tensor) -> str:
 
 
 def train(settings: Settings, area) -> None:
-    """Build, then train in this script run, drawing into ``area``; reruns when done."""
+    """Build, then train in this script run, drawing into ``area``; reruns when done. The name
+    is held while training (lstm_viz.models.names): a default name that another session took
+    meanwhile becomes the next free one."""
     try:
         run = build_run(
             settings.task,
@@ -45,10 +51,32 @@ def train(settings: Settings, area) -> None:
             settings.training,
             name=settings.name,
             replace=settings.replace,
+            free_name=settings.auto_name,
+            limits=True,  # a shared server: refuse a run over lstm_viz.training.limits
         )
+        if not settings.auto_name and run.path.exists() and not may_change(run.path):
+            raise ValueError(
+                f"the checkpoint {settings.name!r} was trained in another session: only that "
+                "session can replace it; choose another name"
+            )
+        if settings.auto_name:  # two sessions may have been offered the same default name
+            reservation = reserve_free_name(models_dir(), settings.name)
+        else:
+            reservation = reserve_name(models_dir(), settings.name, replace=settings.replace)
     except ValueError as error:
-        area.error(f"**Nothing was trained.** {capitalize(str(error))}.", icon="🚫")
+        message = f"**Nothing was trained.** {escape_markdown(capitalize(str(error)))}."
+        area.error(message, icon="🚫")
         return
+    run.path = reservation.path
+    settings.name = run.path.name
+    try:
+        train_run(settings, area, run)
+    finally:
+        reservation.release()
+
+
+def train_run(settings: Settings, area, run: Run) -> None:
+    """Train ``run`` in this script run (its name reserved), drawing into ``area``."""
     task, model, notes = run.task, run.model, list(run.notes)
     record: dict[str, Any] = {
         "status": "running",
@@ -69,7 +97,8 @@ def train(settings: Settings, area) -> None:
     with area:
         st.markdown(
             f"**Training** {CELL_LABELS[model.config.cell]} "
-            f"({record['parameters']:,} parameters) on *{task.title}* as `{settings.name}`"
+            f"({record['parameters']:,} parameters) on *{escape_markdown(task.title)}* "
+            f"as {code_span(settings.name)}"
         )
         for note in notes:
             st.info(note, icon="ℹ️")
@@ -84,7 +113,8 @@ def train(settings: Settings, area) -> None:
             on_progress=live.on_progress,
             on_evaluation=live.on_evaluation,
             should_stop=lambda: record.get("cancel", False),
-        )
+        ),
+        info={"owner": owner_id()},
     )
     try:
         result = trainer.fit()
@@ -144,7 +174,9 @@ def render_outcome(record: dict[str, Any]) -> None:
     took = f"{record.get('steps', 0):,} steps in {format_duration(record.get('seconds', 0))}"
     status = record["status"]
     if status == "failed":
-        st.error(f"Training `{name}` failed: {record['error']}", icon="💥")
+        st.error(
+            f"Training {code_span(name)} failed: {escape_markdown(record['error'])}", icon="💥"
+        )
     elif status == "stopped" and not record.get("saved"):
         st.warning(
             f"Stopped after {took}, before the first validation: nothing was saved.",
@@ -152,7 +184,8 @@ def render_outcome(record: dict[str, Any]) -> None:
         )
     elif status == "stopped":
         st.success(
-            f"Stopped after {took}: the best checkpoint so far is kept as `{name}`; {best}.",
+            f"Stopped after {took}: the best checkpoint so far is kept as {code_span(name)}; "
+            f"{best}.",
             icon="⏹️",
         )
     else:
@@ -164,7 +197,7 @@ def render_outcome(record: dict[str, Any]) -> None:
         }.get(record.get("stopped"), "Finished")
         st.success(
             f"{why} after {took} ({record.get('tokens_per_second', 0):,.0f} "
-            f"{record['unit']}/s): `{name}` is saved and selected in the sidebar; {best}.",
+            f"{record['unit']}/s): {code_span(name)} is saved and selected in the sidebar; {best}.",
             icon="✅",
         )
     for note in record.get("notes", []):

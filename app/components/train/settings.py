@@ -12,7 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from app import state
+from app.components.train.owners import may_change
+from app.text import code_span, escape_markdown
 from lstm_viz.models.checkpoints import models_dir
+from lstm_viz.models.names import NAME
 from lstm_viz.tasks import (
     MAX_CSV_CHARS,
     MAX_TEXT_CHARS,
@@ -44,6 +47,7 @@ class Settings:
     training: dict[str, Any]  # TrainConfig fields
     name: str
     replace: bool  # the user confirmed replacing an existing checkpoint of that name
+    auto_name: bool = False  # the name is the page's default: take the next free one if taken
 
 
 def csv_columns(data: str | bytes | None) -> list[str]:
@@ -237,7 +241,14 @@ def render_name(task: str, cell: str) -> tuple[str, bool]:
         help="The checkpoint's folder name: letters, digits, '-' and '_'.",
     ).strip()
     replace = False
-    if name and (models_dir() / name).exists():
-        st.warning(f"A checkpoint named `{name}` exists: training will replace it.", icon="⚠️")
-        replace = st.checkbox(f"Replace it: yes, overwrite {name}", key=f"{K}.replace")
+    exists = bool(NAME.fullmatch(name)) and (models_dir() / name).exists()
+    if exists and not may_change(models_dir() / name):
+        st.warning(f"A checkpoint named {code_span(name)} exists: choose another name.", icon="⚠️")
+    elif exists:
+        st.warning(
+            f"A checkpoint named {code_span(name)} exists: training will replace it.", icon="⚠️"
+        )
+        replace = st.checkbox(
+            f"Replace it: yes, overwrite {escape_markdown(name)}", key=f"{K}.replace"
+        )
     return name, replace

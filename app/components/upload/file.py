@@ -10,19 +10,28 @@ import pandas as pd
 import streamlit as st
 
 from app import state
+from app.text import escape_markdown
 from lstm_viz.importers import EXTENSIONS, MAX_FILE_MB, ModelFileError, inspect_isolated
 
 K = state.UPLOAD_PREFIX
+# The smaller of our reader's limit and the server's (server.maxUploadSize), stated beside the
+# uploader: a file over the server's limit never reaches this script, so say it before.
+LIMIT_MB = min(MAX_FILE_MB, int(st.get_option("server.maxUploadSize") or MAX_FILE_MB))
 
 
 def render_file_picker() -> Any:
     """The file uploader; stops the page (with an example) until a file is uploaded."""
     upload = st.file_uploader(
-        f"Model file (at most {MAX_FILE_MB} MB)",
+        f"Model file (at most {LIMIT_MB} MB)",
         type=EXTENSIONS,
         key=f"{K}.file",
-        max_upload_size=MAX_FILE_MB,
+        max_upload_size=LIMIT_MB,
         help="To save a PyTorch model as a state dict: torch.save(model.state_dict(), 'model.pt')",
+    )
+    st.caption(
+        f"📏 At most {LIMIT_MB} MB per file (this server's upload limit): a larger file is marked "
+        "red in the box above and not read. Saving only the weights (a state dict, or "
+        "safetensors) makes a file smaller."
     )
     if upload is None:
         st.info(
@@ -36,7 +45,15 @@ def render_file_picker() -> Any:
 
 def read_file(name: str, data: bytes) -> tuple[str, Any]:
     """(sha256 of ``data``, the ImportedFile): read once per file and name; stops the page with
-    the reason when the file cannot be used."""
+    the reason when the file cannot be used (over LIMIT_MB included)."""
+    if len(data) > LIMIT_MB * 2**20:
+        size_mb = len(data) / 2**20
+        st.error(
+            f"{escape_markdown(name)} has {size_mb:,.1f} MB, more than the {LIMIT_MB} MB this "
+            "page reads: refused. Upload a smaller file (e.g. the weights only, as a state dict).",
+            icon="🚫",
+        )
+        st.stop()
     digest = hashlib.sha256(data).hexdigest()
     cached = st.session_state.get(state.UPLOAD_IMPORTED)
     if not cached or cached["digest"] != digest or cached["name"] != name:
@@ -50,7 +67,10 @@ def read_file(name: str, data: bytes) -> tuple[str, Any]:
             cached = {"digest": digest, "name": name, "error": str(error)}
         st.session_state[state.UPLOAD_IMPORTED] = cached
     if "error" in cached:
-        st.error(f"**{name}** cannot be used: {cached['error']}", icon="🚫")
+        st.error(
+            f"**{escape_markdown(name)}** cannot be used: {escape_markdown(cached['error'])}",
+            icon="🚫",
+        )
         st.stop()
     return digest, cached["file"]
 
@@ -60,10 +80,10 @@ def render_layers(imported: Any, name: str, size: int, digest: str) -> Any:
     the layer (stops the page when it cannot be recorded)."""
     count = len(imported.layers)
     st.subheader(f"🗺️ {count} recurrent layer{'s' if count > 1 else ''} found")
-    st.caption(f"{name} · {imported.format} · {size / 1024:,.1f} KB")
+    st.caption(f"{escape_markdown(name)} · {imported.format} · {size / 1024:,.1f} KB")
     st.dataframe(pd.DataFrame(imported.table()), hide_index=True, key=f"{K}.table")
     for note in imported.notes:
-        st.caption(f"ℹ️ {note}")
+        st.caption(f"ℹ️ {escape_markdown(note)}")
 
     names = [layer.name for layer in imported.layers]
     layer_name = st.selectbox(
@@ -74,12 +94,15 @@ def render_layers(imported: Any, name: str, size: int, digest: str) -> Any:
     )
     layer = imported.layer(layer_name)
     for note in layer.notes:
-        st.caption(f"ℹ️ {note}")
+        st.caption(f"ℹ️ {escape_markdown(note)}")
     with st.expander("Where each weight came from", expanded=False):
         st.dataframe(
             pd.DataFrame(imported.mapping(layer.name)), hide_index=True, key=f"{K}.mapping"
         )
     if layer.problems:
-        st.error(f"This layer cannot be recorded: {'; '.join(layer.problems)}", icon="🚫")
+        st.error(
+            f"This layer cannot be recorded: {escape_markdown('; '.join(layer.problems))}",
+            icon="🚫",
+        )
         st.stop()
     return layer

@@ -3,28 +3,33 @@ the input to record it on."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from app import state
+from app.text import escape_markdown
 from lstm_viz.importers import MAX_STEPS, Choice, ModelFileError, read_vocab
 
 K = state.UPLOAD_PREFIX
 NONE = "(none)"
+MAX_VOCAB_MB = 16
 
 
 @dataclass(frozen=True)
 class UploadInput:
     """The input the layer reads: ``source`` ("text:...", "ids:...", "random:N" or "csv") in
-    lstm_viz.importers.prepare's terms, with the CSV bytes, vocabulary and token level."""
+    lstm_viz.importers.prepare's terms, with the CSV bytes, vocabulary (and its file's sha256)
+    and token level."""
 
     mode: str
     source: str
     csv: bytes | None
     vocab: Any
     level: str
+    vocab_digest: str | None = None
 
 
 def render_choice(layer: Any, prefix: str) -> Choice:
@@ -66,6 +71,13 @@ def render_choice(layer: Any, prefix: str) -> Choice:
 
 def render_input(layer: Any, choice: Choice, prefix: str) -> UploadInput:
     """The input mode and its widgets (text with a vocabulary, ids, random numbers, a CSV)."""
+    # Ids to start from that fit: below the embedding's rows, or the one-hot width.
+    width = next(
+        (int(e.weight.shape[0]) for e in layer.embeddings if e.name == choice.embedding),
+        layer.input_size,
+    )
+    default_ids = " ".join(str(i % width) for i in range(1, 6))
+    vocab_digest = None
     if choice.embedding:
         modes = ["Text (with a vocabulary)", "Token ids", "Random tokens"]
     else:
@@ -78,9 +90,10 @@ def render_input(layer: Any, choice: Choice, prefix: str) -> UploadInput:
         left, right = st.columns([2, 1])
         with left:
             vocab_file = st.file_uploader(
-                'vocab.json: {"token": id, ...} or ["token", ...]',
+                f'vocab.json: {{"token": id, ...}} or ["token", ...] (at most {MAX_VOCAB_MB} MB)',
                 type=["json"],
                 key=f"{K}.vocab",
+                max_upload_size=MAX_VOCAB_MB,
                 help="Without one, type token ids.",
             )
         with right:
@@ -90,8 +103,10 @@ def render_input(layer: Any, choice: Choice, prefix: str) -> UploadInput:
         if vocab_file is not None:
             try:
                 vocab = read_vocab(vocab_file.getvalue())
+                vocab_digest = hashlib.sha256(vocab_file.getvalue()).hexdigest()
             except ModelFileError as error:
-                st.error(f"That vocabulary cannot be read: {error}", icon="🚫")
+                name, why = escape_markdown(vocab_file.name), escape_markdown(error)
+                st.error(f"{name} cannot be used as a vocabulary: {why}", icon="🚫")
         if vocab is not None:
             text = st.text_input(
                 f"Text (at most {MAX_STEPS:,} tokens)",
@@ -100,10 +115,10 @@ def render_input(layer: Any, choice: Choice, prefix: str) -> UploadInput:
             )
             source = f"text:{text}"
         else:
-            ids = st.text_input("Token ids, e.g. 3 14 15 9", value="1 2 3 4 5", key=f"{K}.ids")
+            ids = st.text_input("Token ids, e.g. 3 14 15 9", value=default_ids, key=f"{K}.ids")
             source = f"ids:{ids}"
     elif mode == "Token ids":
-        ids = st.text_input("Token ids, e.g. 3 14 15 9", value="1 2 3 4 5", key=f"{K}.ids")
+        ids = st.text_input("Token ids, e.g. 3 14 15 9", value=default_ids, key=f"{K}.ids")
         source = f"ids:{ids}"
     elif mode == "Numeric CSV":
         csv_file = st.file_uploader(
@@ -121,4 +136,4 @@ def render_input(layer: Any, choice: Choice, prefix: str) -> UploadInput:
             "Steps", min_value=1, max_value=MAX_STEPS, value=20, key=f"{K}.steps"
         )
         source = f"random:{int(steps)}"
-    return UploadInput(mode, source, csv, vocab, level)
+    return UploadInput(mode, source, csv, vocab, level, vocab_digest)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +15,13 @@ from app import state
 from app.components.heatmaps import render_heatmaps, render_pickers, render_tokens
 from app.components.upload.inputs import UploadInput
 from app.resources import ModelRef, list_uploaded_models
+from app.text import escape_markdown
 from lstm_viz import record
 from lstm_viz.importers import (
+    MAX_MODELS,
     Choice,
     ModelFileError,
+    UploadFolder,
     build,
     checks,
     prepare,
@@ -42,7 +44,7 @@ def record_layer(digest: str, layer: Any, choice: Choice, given: UploadInput) ->
         given.source,
         given.level,
         None if given.csv is None else hashlib.sha256(given.csv).hexdigest(),
-        None if given.vocab is None else repr(given.vocab.tokens),
+        None if given.vocab is None else given.vocab_digest,
     )
     memo = st.session_state.get(state.UPLOAD_RECORDING)
     if not memo or memo["key"] != recording_key:
@@ -58,7 +60,7 @@ def record_layer(digest: str, layer: Any, choice: Choice, given: UploadInput) ->
             memo = {"key": recording_key, "error": str(error)}
         st.session_state[state.UPLOAD_RECORDING] = memo
     if "error" in memo:
-        st.error(f"Cannot record this: {memo['error']}", icon="🚫")
+        st.error(f"Cannot record this: {escape_markdown(memo['error'])}", icon="🚫")
         st.stop()
     return memo["result"]
 
@@ -68,7 +70,8 @@ def render_recording(prepared: Any, trace: Any, found: list, numeric: bool) -> N
     st.subheader("✅ Check" if all(c.ok for c in found) else "⚠️ Check")
     for check in found:
         line = (
-            f"**{check.reference}** on the same weights and input: largest difference "
+            f"**{escape_markdown(check.reference)}** on the same weights and input: largest "
+            "difference "
             f"**{check.max_difference:.2g}** ({check.compared})"
         )
         if check.ok:
@@ -88,13 +91,16 @@ def render_open_in_explore(
     Explore on the input recorded here."""
     if st.button("🔍 Open in Explore", key=f"{K}.explore", type="primary"):
         folder = st.session_state.get(state.UPLOAD_FOLDER)
-        if not folder or not Path(folder).is_dir():
-            folder = tempfile.mkdtemp(prefix="lstm-viz-upload-")
+        if not isinstance(folder, UploadFolder) or folder.removed:
+            folder = UploadFolder()  # removed when this session's state goes (or the server stops)
             st.session_state[state.UPLOAD_FOLDER] = folder
         slug = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{Path(filename).stem}-{layer.name}").strip("-")
+        target, dropped = folder.place(slug or "model")  # at most MAX_MODELS: the oldest go
+        kept = [m for m in list_uploaded_models() if Path(m.path) not in dropped]
+        st.session_state[state.UPLOADED_MODELS] = kept
         try:
             path = save_as_checkpoint(
-                Path(folder) / (slug or "model"),
+                target,
                 layer,
                 choice,
                 filename=filename,
@@ -102,7 +108,7 @@ def render_open_in_explore(
                 level=given.level,
             )
         except ModelFileError as error:
-            st.error(f"Cannot open this in Explore: {error}", icon="🚫")
+            st.error(f"Cannot open this in Explore: {escape_markdown(error)}", icon="🚫")
         else:
             ref = ModelRef("uploaded", path.name, str(path))
             models = [m for m in list_uploaded_models() if m.id != ref.id]
@@ -121,5 +127,5 @@ def render_open_in_explore(
             st.switch_page("views/explore.py")
     st.caption(
         "Explore lists the model under 📤 Uploaded for this browser session, and reads the input "
-        "recorded here."
+        f"recorded here. The last {MAX_MODELS} models opened are kept, until the session ends."
     )

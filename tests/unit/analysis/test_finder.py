@@ -19,7 +19,7 @@ from lstm_viz.analysis import (
 )
 from lstm_viz.models.sequence import SequenceModel
 from lstm_viz.tasks import make_task
-from lstm_viz.training.trainer import loss_and_score, model_config_for
+from lstm_viz.training import loss_and_score, model_config_for
 
 
 def test_built_in_features_by_hand():
@@ -167,7 +167,7 @@ def test_held_out_r_lines_up_when_a_feature_has_gaps_in_one_part_only():
 
 def test_span_text_and_task_from_info():
     from lstm_viz.analysis import span_text
-    from lstm_viz.models.checkpoints import TaskInfo
+    from lstm_viz.models.task_info import TaskInfo
     from lstm_viz.tasks import from_info
 
     assert span_text(list("hello world"), 6, 9, context=3) == "lo «wor»ld"
@@ -181,7 +181,7 @@ def test_span_text_and_task_from_info():
     info = TaskInfo.from_info({"task": {"name": "dyck", "title": "B", "params": {"max_depth": 3}}})
     assert info.label == "B" and from_info(info).params["max_depth"] == 3
     assert TaskInfo.from_info({"task": {"name": 3, "params": [1]}}) == TaskInfo()
-    with pytest.raises(ValueError, match="'nope', which is not a registered task"):
+    with pytest.raises(ValueError, match="unknown task 'nope'"):
         from_info({"task": {"name": "nope"}}, strict=True)
     with pytest.raises(ValueError, match="bogus"):
         from_info({"task": {"name": "dyck", "params": {"bogus": 1}}}, strict=True)

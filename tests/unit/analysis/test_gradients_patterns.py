@@ -19,7 +19,7 @@ from lstm_viz.analysis import (
 )
 from lstm_viz.models.sequence import SequenceModel
 from lstm_viz.tasks import make_task
-from lstm_viz.training.trainer import loss_and_score, model_config_for
+from lstm_viz.training import loss_and_score, model_config_for
 
 
 @pytest.mark.parametrize("cell", [nn.LSTM, nn.GRU, nn.RNN])

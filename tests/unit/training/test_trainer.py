@@ -7,7 +7,7 @@ import torch
 
 from lstm_viz.models.checkpoints import load_checkpoint
 from lstm_viz.models.sequence import ModelConfig, SequenceModel
-from lstm_viz.training.trainer import (
+from lstm_viz.training import (
     Callbacks,
     TrainConfig,
     Trainer,
