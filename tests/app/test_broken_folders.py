@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from app import state
 from app.components.sidebar import escape_markdown
-from lstm_viz import checkpoints
+from lstm_viz.models import checkpoints
 from lstm_viz.models.checkpoints import list_checkpoints, models_dir
 from lstm_viz.models.names import reserve_name
 from tests.broken_folders import copy_hostile, make_broken, save_tiny
