@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .model_folders import MAX_VOCAB_BYTES, CheckpointError, read_json
+from lstm_viz.models.folders import MAX_VOCAB_BYTES, CheckpointError, read_json
 
 MAX_VOCAB_TOKENS = 1_000_000  # a vocab.json with more is refused (ModelConfig's MAX_VOCAB_SIZE)
 UNKNOWN = "<unk>"

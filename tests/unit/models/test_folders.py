@@ -11,8 +11,7 @@ import threading
 import pytest
 import torch
 
-from lstm_viz import checkpoints
-from lstm_viz.models import MAX_PARAMETERS, ModelConfig, SequenceModel
+from lstm_viz.models import ModelConfig, SequenceModel, checkpoints
 from lstm_viz.models.checkpoints import (
     CheckpointError,
     delete_checkpoint,
@@ -22,6 +21,7 @@ from lstm_viz.models.checkpoints import (
     scan_checkpoints,
 )
 from lstm_viz.models.folders import check_config, json_depth, read_json
+from lstm_viz.models.sequence import MAX_PARAMETERS
 from lstm_viz.models.vocab import Vocab
 from tests.broken_folders import (
     HOSTILE_REASONS,

@@ -7,13 +7,8 @@ import torch
 
 from lstm_viz.models.checkpoints import load_checkpoint
 from lstm_viz.models.sequence import ModelConfig, SequenceModel
-from lstm_viz.training import (
-    Callbacks,
-    TrainConfig,
-    Trainer,
-    model_config_for,
-    resolve_device,
-)
+from lstm_viz.training import Callbacks, TrainConfig, Trainer, model_config_for
+from lstm_viz.training.trainer import resolve_device
 from tests.unit.toy_task import RunningParity
 
 
