@@ -1,0 +1,379 @@
+"""A classroom on Explore: N students open the app together, type a sentence and press Enter.
+
+    python benchmarks/classroom_load.py [--sessions 30] [--rounds 2] [--seed 0]
+
+Starts the app as tests/browser/conftest.py does (`python -m streamlit run app/streamlit_app.py`
+on a free 127.0.0.1 port, its own process group, LSTM_VIZ_MODELS_DIR an empty temporary folder,
+the shipped models of pretrained/ with the default `english-char-lstm`), then drives N sessions
+over Streamlit's own websocket protocol (ws://127.0.0.1:PORT/_stcore/stream, BackMsg/ForwardMsg
+protobufs from streamlit.proto) with the `websockets` asyncio client that Streamlit depends on.
+No browser: the sessions cost the server what a browser's would, minus drawing.
+
+Each session:
+- opens (sessions start a few ms apart, as a class that follows the teacher's "open the page"),
+  runs the page once and finds the Explore text box's widget id in the deltas;
+- for each round: "thinks" 0.5-2 s, then sends a rerun with its own sentence in the text box,
+  as a browser does when the student presses Enter. Every session types different, realistic
+  sentences (so the server cannot answer from a cache), 2 rounds by default.
+Enter-to-drawn: from sending that rerun to the script-finished message, once the heatmap deltas
+(plotly charts) of that run have arrived.
+
+In parallel a thread asks /_stcore/health every 100 ms; the longest stall is the slowest answer
+(a request unanswered for 30 s counts as 30 s). Every loop is bounded in count and time; the
+server is stopped (SIGTERM to its process group) whatever happens.
+
+Output: details (median, p95, max, opening times, server memory) on several lines, and exactly
+one summary line:
+    classroom 30 sessions: p95 enter-to-drawn seconds X; longest health stall Y
+Timings depend on the machine's load: report `uptime` next to them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+TEXT_LABEL = "Text the model reads"  # the Explore text box's label starts so
+SESSION_TIMEOUT_S = 240.0  # one session, all rounds
+HEALTH_EVERY_S = 0.1
+HEALTH_TIMEOUT_S = 30.0
+
+# What students type: short, everyday sentences, each different.
+SENTENCES = [
+    "My cat likes to sleep in the sun.",
+    "We went to the beach on Saturday.",
+    "The train was late again this morning.",
+    "I think it will rain tomorrow.",
+    "Can you pass me the salt, please?",
+    "She reads a book every night before bed.",
+    "The quick brown fox jumps over the lazy dog.",
+    "Our teacher gave us a lot of homework.",
+    "Pizza is better than pasta, obviously.",
+    "He plays the guitar in a small band.",
+    "The library closes at six o'clock.",
+    "It was the best of times, it was the worst of times.",
+    "Where did I put my keys?",
+    "The river flows slowly through the old town.",
+    "I have two brothers and one sister.",
+    "Neural networks learn from examples.",
+    "Please close the door when you leave.",
+    "The museum was full of old paintings.",
+    "My favourite colour is green.",
+    "We are going to visit our grandparents.",
+    "This sentence has exactly seven words.",
+    "The soup was too hot to eat.",
+    "Mountains are covered in snow in winter.",
+    "Do you want to play football after school?",
+    "The computer makes a strange noise.",
+    "She answered every question correctly.",
+    "The birds sing early in the morning.",
+    "I forgot my umbrella at home.",
+    "An apple a day keeps the doctor away.",
+    "The bus stop is next to the bakery.",
+    "They built a treehouse in the garden.",
+    "Learning to code takes practice.",
+    "The moon looks very bright tonight.",
+    "He wrote a letter to his friend in Spain.",
+    "Our dog barks at the postman.",
+    "Chocolate cake is my favourite dessert.",
+    "The film starts in ten minutes.",
+    "Water boils at one hundred degrees.",
+    "I like walking in the park on Sundays.",
+    "The shop sells fresh bread and milk.",
+    "What time does the match begin?",
+    "The children laughed at the funny clown.",
+    "It is hard to wake up early in January.",
+    "The old bridge was built in 1850.",
+    "My phone battery is almost empty.",
+    "We planted tomatoes and beans this spring.",
+    "The answer is hidden in the numbers.",
+    "Long sentences are harder to remember.",
+    "The wind blew the leaves across the road.",
+    "Everyone clapped when the song ended.",
+    "A small boat sailed across the lake.",
+    "The coffee machine is broken again.",
+    "Tomorrow we will start a new chapter.",
+    "Please write your name at the top.",
+    "The cat chased a mouse under the sofa.",
+    "He runs five kilometres every morning.",
+    "The stars were hidden behind the clouds.",
+    "I would like a glass of orange juice.",
+    "The map shows every street in the city.",
+    "Our class is going on a trip to the zoo.",
+]
+
+
+def sentence(session: int, round_: int, rounds: int) -> str:
+    """Session ``session``'s sentence in round ``round_``: different for every (session, round)."""
+    index = session * rounds + round_
+    text = SENTENCES[index % len(SENTENCES)]
+    lap = index // len(SENTENCES)
+    return text if lap == 0 else f"{text[:-1]}, I said {lap + 1} times."
+
+
+# ---- the server -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, models_dir: Path, log_path: Path, env: dict) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app/streamlit_app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        HOST,
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **env, "LSTM_VIZ_MODELS_DIR": str(models_dir)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def health(port: int, timeout: float = HEALTH_TIMEOUT_S) -> tuple[bool, float]:
+    """(answered ok, seconds taken) for one GET /_stcore/health on a fresh connection."""
+    start = time.perf_counter()
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        connection.request("GET", "/_stcore/health")
+        ok = connection.getresponse().read() == b"ok"
+    except OSError:
+        ok = False
+    finally:
+        connection.close()
+    return ok, time.perf_counter() - start
+
+
+def wait_until_up(server: subprocess.Popen, port: int, log_path: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if health(port, timeout=2)[0]:
+            return
+        if server.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise SystemExit(f"Streamlit did not start:\n{log_path.read_text()[-3000:]}")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class HealthProbe(threading.Thread):
+    """Asks /_stcore/health every 100 ms until stopped (at most ``limit_s``); keeps every time."""
+
+    def __init__(self, port: int, limit_s: float) -> None:
+        super().__init__(daemon=True)
+        self.port, self.limit_s = port, limit_s
+        self.times: list[float] = []
+        self.failures = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        end = time.monotonic() + self.limit_s
+        while not self.stop.is_set() and time.monotonic() < end:
+            ok, seconds = health(self.port)
+            self.times.append(seconds)
+            self.failures += not ok
+            self.stop.wait(max(0.0, HEALTH_EVERY_S - seconds))
+
+
+# ---- one student --------------------------------------------------------------------------------
+
+
+def rerun(page_hash: str, widgets: list[WidgetState]) -> bytes:
+    msg = BackMsg()
+    msg.rerun_script.query_string = ""
+    msg.rerun_script.page_script_hash = page_hash
+    msg.rerun_script.widget_states.widgets.extend(widgets)
+    return msg.SerializeToString()
+
+
+async def run_once(ws, request: bytes, state: dict) -> tuple[float, int]:
+    """Send one rerun; wait for its script-finished message. (seconds, plotly charts received)."""
+    start = time.perf_counter()
+    await ws.send(request)
+    charts = 0
+    for _ in range(100_000):  # bounded: a page run sends far fewer messages
+        msg = ForwardMsg()
+        msg.ParseFromString(await ws.recv())
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            state["page_hash"] = msg.new_session.page_script_hash
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            what = element.WhichOneof("type")
+            if what == "plotly_chart":
+                charts += 1
+            elif what == "text_input" and element.text_input.label.startswith(TEXT_LABEL):
+                state["text_id"] = element.text_input.id
+        elif kind == "script_finished":
+            status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
+            if status == "FINISHED_SUCCESSFULLY":
+                return time.perf_counter() - start, charts
+            if status != "FINISHED_EARLY_FOR_RERUN":
+                raise RuntimeError(f"the page run ended with {status}")
+    raise RuntimeError("no script-finished message")
+
+
+async def student(port: int, number: int, rounds: int, delay: float, results: dict) -> None:
+    await asyncio.sleep(delay)
+    rng = random.Random(number)
+    state: dict = {"page_hash": ""}
+    async with websockets.connect(
+        f"ws://{HOST}:{port}/_stcore/stream",
+        subprotocols=["streamlit"],
+        max_size=None,
+        open_timeout=60,
+        ping_interval=None,
+    ) as ws:
+        opened, charts = await run_once(ws, rerun("", []), state)
+        results["open"].append(opened)
+        if "text_id" not in state or not charts:
+            raise RuntimeError(f"session {number}: no Explore text box or heatmap on first load")
+        expected = charts
+        for round_ in range(rounds):
+            await asyncio.sleep(rng.uniform(0.5, 2.0))  # reading, then typing the sentence
+            typed = WidgetState(id=state["text_id"], string_value=sentence(number, round_, rounds))
+            seconds, charts = await run_once(ws, rerun(state["page_hash"], [typed]), state)
+            if charts < expected:
+                raise RuntimeError(f"session {number}: {charts} of {expected} heatmaps")
+            results["enter"].append(seconds)
+
+
+async def classroom(port: int, sessions: int, rounds: int, stagger_s: float) -> dict:
+    results: dict = {"open": [], "enter": [], "errors": []}
+
+    async def bounded(number: int) -> None:
+        try:
+            await asyncio.wait_for(
+                student(port, number, rounds, number * stagger_s, results), SESSION_TIMEOUT_S
+            )
+        except Exception as error:  # noqa: BLE001 - counted and shown, never hidden
+            results["errors"].append(f"session {number}: {type(error).__name__}: {error}")
+
+    await asyncio.gather(*(bounded(n) for n in range(sessions)))
+    return results
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100), nearest rank: p95 of 60 values is the 57th smallest."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))  # ceil
+    return ordered[int(rank) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=2, help="sentences each session types")
+    parser.add_argument("--stagger-ms", type=float, default=5.0, help="between session starts")
+    parser.add_argument("--warm", action="store_true", help="one untimed session first")
+    args = parser.parse_args()
+    if not 1 <= args.sessions <= 200 or not 1 <= args.rounds <= 10:
+        raise SystemExit("--sessions: 1-200; --rounds: 1-10")
+
+    with tempfile.TemporaryDirectory(prefix="classroom-load-") as tmp:
+        models_dir, log_path = Path(tmp) / "models", Path(tmp) / "server.log"
+        models_dir.mkdir()
+        port = free_port()
+        server = start_server(port, models_dir, log_path, {})
+        try:
+            wait_until_up(server, port, log_path)
+            if args.warm:
+                asyncio.run(classroom(port, 1, 1, 0.0))
+            rss_before = rss_mb(server.pid)
+            probe = HealthProbe(port, limit_s=SESSION_TIMEOUT_S + 60)
+            probe.start()
+            started = time.perf_counter()
+            results = asyncio.run(classroom(port, args.sessions, args.rounds, args.stagger_ms / 1e3))
+            wall = time.perf_counter() - started
+            probe.stop.set()
+            probe.join(timeout=HEALTH_TIMEOUT_S + 5)
+            rss_after = rss_mb(server.pid)
+        finally:
+            stop_server(server)
+        if results["errors"]:
+            print(f"{len(results['errors'])} session(s) failed:", *results["errors"][:5], sep="\n  ")
+            print("server log tail:\n" + log_path.read_text()[-2000:])
+
+    n, enter, opened = args.sessions, results["enter"], results["open"]
+    load = os.getloadavg()
+    print(f"load average before the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2-core machine)")
+    if opened:
+        print(
+            f"opening (connect to first page drawn), {len(opened)} sessions: median "
+            f"{statistics.median(opened):.2f} s, p95 {percentile(opened, 95):.2f} s, "
+            f"max {max(opened):.2f} s"
+        )
+    if enter:
+        print(
+            f"enter-to-drawn, {len(enter)} of {n * args.rounds} presses: median "
+            f"{statistics.median(enter):.2f} s, p95 {percentile(enter, 95):.2f} s, "
+            f"max {max(enter):.2f} s"
+        )
+    stall = max(probe.times, default=float("nan"))
+    print(
+        f"health: {len(probe.times)} checks, {probe.failures} failed, median "
+        f"{statistics.median(probe.times) * 1e3:.0f} ms, longest {stall:.2f} s"
+    )
+    print(
+        f"server memory: {rss_before:.0f} MB before, {rss_after:.0f} MB after "
+        f"({(rss_after - rss_before) / n:+.2f} MB per session); wall {wall:.1f} s"
+    )
+    p95 = percentile(enter, 95) if enter and not results["errors"] else float("nan")
+    print(f"classroom {n} sessions: p95 enter-to-drawn seconds {p95:.2f}; longest health stall {stall:.2f}")
+
+
+if __name__ == "__main__":
+    main()
