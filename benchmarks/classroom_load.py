@@ -319,6 +319,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="sentences each session types")
     parser.add_argument("--stagger-ms", type=float, default=5.0, help="between session starts")
     parser.add_argument("--warm", action="store_true", help="one untimed session first")
+    parser.add_argument(
+        "--py-spy",
+        metavar="OUT",
+        help="profile the server with py-spy (on PATH) during the classroom: collapsed stacks "
+        "of every thread to OUT (OUT.gil: only stacks holding the GIL)",
+    )
     args = parser.parse_args()
     if not 1 <= args.sessions <= 200 or not 1 <= args.rounds <= 10:
         raise SystemExit("--sessions: 1-200; --rounds: 1-10")
@@ -333,23 +339,58 @@ def main() -> None:
             if args.warm:
                 asyncio.run(classroom(port, 1, 1, 0.0))
             rss_before = rss_mb(server.pid)
+            spies = (
+                []
+                if not args.py_spy
+                else [
+                    subprocess.Popen(
+                        [
+                            "py-spy",
+                            "record",
+                            "--pid",
+                            str(server.pid),
+                            "--format",
+                            "raw",
+                            "--threads",
+                            "--rate",
+                            "50",
+                            "--nonblocking",
+                            *extra,
+                            "--output",
+                            args.py_spy + suffix,
+                        ],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                    for extra, suffix in (([], ""), (["--gil"], ".gil"))
+                ]
+            )
             probe = HealthProbe(port, limit_s=SESSION_TIMEOUT_S + 60)
             probe.start()
             started = time.perf_counter()
-            results = asyncio.run(classroom(port, args.sessions, args.rounds, args.stagger_ms / 1e3))
+            results = asyncio.run(
+                classroom(port, args.sessions, args.rounds, args.stagger_ms / 1e3)
+            )
             wall = time.perf_counter() - started
             probe.stop.set()
             probe.join(timeout=HEALTH_TIMEOUT_S + 5)
             rss_after = rss_mb(server.pid)
+            for spy in spies:
+                spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+                spy.wait(timeout=30)
         finally:
             stop_server(server)
         if results["errors"]:
-            print(f"{len(results['errors'])} session(s) failed:", *results["errors"][:5], sep="\n  ")
+            print(
+                f"{len(results['errors'])} session(s) failed:", *results["errors"][:5], sep="\n  "
+            )
             print("server log tail:\n" + log_path.read_text()[-2000:])
 
     n, enter, opened = args.sessions, results["enter"], results["open"]
     load = os.getloadavg()
-    print(f"load average before the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2-core machine)")
+    print(
+        f"load average before the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2-core machine)"
+    )
     if opened:
         print(
             f"opening (connect to first page drawn), {len(opened)} sessions: median "
@@ -372,7 +413,9 @@ def main() -> None:
         f"({(rss_after - rss_before) / n:+.2f} MB per session); wall {wall:.1f} s"
     )
     p95 = percentile(enter, 95) if enter and not results["errors"] else float("nan")
-    print(f"classroom {n} sessions: p95 enter-to-drawn seconds {p95:.2f}; longest health stall {stall:.2f}")
+    print(
+        f"classroom {n} sessions: p95 enter-to-drawn seconds {p95:.2f}; longest health stall {stall:.2f}"
+    )
 
 
 if __name__ == "__main__":
