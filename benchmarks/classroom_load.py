@@ -130,7 +130,7 @@ def sentence(session: int, round_: int, rounds: int) -> str:
     return text if lap == 0 else f"{text[:-1]}, I said {lap + 1} times."
 
 
-# ---- the server -----------------------------------------------------------------------------------
+# ---- the server ---------------------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -216,12 +216,14 @@ class HealthProbe(threading.Thread):
         super().__init__(daemon=True)
         self.port, self.limit_s = port, limit_s
         self.times: list[float] = []
+        self.at: list[float] = []  # when each check started (time.perf_counter())
         self.failures = 0
         self.stop = threading.Event()
 
     def run(self) -> None:
         end = time.monotonic() + self.limit_s
         while not self.stop.is_set() and time.monotonic() < end:
+            self.at.append(time.perf_counter())
             ok, seconds = health(self.port)
             self.times.append(seconds)
             self.failures += not ok
@@ -279,6 +281,7 @@ async def student(port: int, number: int, rounds: int, delay: float, results: di
     ) as ws:
         opened, charts = await run_once(ws, rerun("", []), state)
         results["open"].append(opened)
+        results["last_open"] = max(results.get("last_open", 0.0), time.perf_counter())
         if "text_id" not in state or not charts:
             raise RuntimeError(f"session {number}: no Explore text box or heatmap on first load")
         expected = charts
@@ -404,9 +407,13 @@ def main() -> None:
             f"max {max(enter):.2f} s"
         )
     stall = max(probe.times, default=float("nan"))
+    opening = [t for a, t in zip(probe.at, probe.times, strict=True) if a < results["last_open"]]
+    typing = probe.times[len(opening) :]
     print(
         f"health: {len(probe.times)} checks, {probe.failures} failed, median "
-        f"{statistics.median(probe.times) * 1e3:.0f} ms, longest {stall:.2f} s"
+        f"{statistics.median(probe.times) * 1e3:.0f} ms, longest {stall:.2f} s (while sessions "
+        f"opened: {max(opening, default=0):.2f} s; while they typed: "
+        f"{max(typing, default=0):.2f} s)"
     )
     print(
         f"server memory: {rss_before:.0f} MB before, {rss_after:.0f} MB after "
@@ -414,7 +421,8 @@ def main() -> None:
     )
     p95 = percentile(enter, 95) if enter and not results["errors"] else float("nan")
     print(
-        f"classroom {n} sessions: p95 enter-to-drawn seconds {p95:.2f}; longest health stall {stall:.2f}"
+        f"classroom {n} sessions: p95 enter-to-drawn seconds {p95:.2f}; "
+        f"longest health stall {stall:.2f}"
     )
 
 
