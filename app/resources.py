@@ -211,6 +211,12 @@ def _read_input(checkpoint: Checkpoint, text: str):
     return inputs, tokens, unknown
 
 
+def recording_key(ref: ModelRef, text: str, device: str = "cpu") -> str:
+    """A string naming the recording record_text returns (model folder, file version, device,
+    text): what caches of things drawn from that recording key on (e.g. shared figures)."""
+    return "\x1f".join((ref.path or ref.id, str(model_version(ref)), device, text))
+
+
 def record_text(ref: ModelRef, text: str, device: str = "cpu") -> Recording:
     """Record every gate of ``ref``'s model reading ``text``; cached per (model, text, device).
 
