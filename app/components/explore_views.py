@@ -21,14 +21,11 @@ from lstm_viz.compare import difference, mismatch
 from lstm_viz.export import FORMATS, MIME, trace_bytes
 from lstm_viz.ordering import order_units
 from lstm_viz.plots import display_order, heatmap, label
-from lstm_viz.predictions import (
-    is_language_model,
-    next_token_probabilities,
-    top_k_chart,
-    top_k_table,
-)
 from lstm_viz.step_view import step_diagram, step_equations, step_numbers, step_sentences
-from lstm_viz.unit_view import coloured_text_html, unit_lines
+
+# lstm_viz.predictions and lstm_viz.unit_view (altair, pandas) are imported by the views that
+# draw them: the heatmaps, where a class starts, do without, and the first page run of a new
+# server is shorter (pandas' import alone holds the GIL about 0.35 s: every session waits).
 
 PLAY_DELAY_S = 0.6  # seconds per step while playing
 PLAY_DELAY_KEY = "explore.play_delay"  # tests set it to 0 to play without waiting
@@ -87,7 +84,13 @@ def order_note(method: str, quantity: str, shown: int, trace: Trace) -> str:
 
 def language_model(ref: ModelRef) -> bool:
     checkpoint = _load_checkpoint(ref.path, model_version(ref))
-    return is_language_model(checkpoint.model, checkpoint.vocab)
+    vocab, config = checkpoint.vocab, checkpoint.model.config
+    # lstm_viz.predictions.is_language_model, without importing that module on every page
+    return (
+        vocab is not None
+        and getattr(config, "objective", None) == "next_token"
+        and getattr(config, "num_outputs", None) == len(vocab)
+    )
 
 
 def predictions(ref: ModelRef, text: str, k: int):
@@ -99,6 +102,8 @@ def predictions(ref: ModelRef, text: str, k: int):
 def _predictions(path: str, version: int, text: str, k: int):
     checkpoint = _load_checkpoint(path, version)
     inputs, tokens, _ = _read_input(checkpoint, text)
+    from lstm_viz.predictions import next_token_probabilities, top_k_table
+
     probabilities = next_token_probabilities(checkpoint.model, inputs)
     return top_k_table(probabilities, tokens, checkpoint.vocab, k)
 
@@ -108,6 +113,8 @@ def _predictions(path: str, version: int, text: str, k: int):
 
 def render_unit(trace: Trace, layer: int, direction: int, unit: int, key: str) -> None:
     """The unit's gates and states over time (lines), and the input coloured by its value."""
+    from lstm_viz.unit_view import coloured_text_html, unit_lines
+
     step = st.session_state.get(f"{key}.step")
     for k, chart in enumerate(unit_lines(trace, layer, direction, unit, step=step)):
         st.altair_chart(chart, key=f"{key}.unit_lines.{k}", width="stretch")
@@ -136,6 +143,8 @@ def render_unit(trace: Trace, layer: int, direction: int, unit: int, key: str) -
 
 
 def render_predictions(ref: ModelRef, text: str, key: str) -> None:
+    from lstm_viz.predictions import top_k_chart
+
     if not language_model(ref):
         st.info(
             "This model does not predict the next token (it is not a language model over its "
