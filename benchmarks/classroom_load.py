@@ -292,10 +292,11 @@ async def student(port: int, number: int, rounds: int, delay: float, results: di
             if charts < expected:
                 raise RuntimeError(f"session {number}: {charts} of {expected} heatmaps")
             results["enter"].append(seconds)
+            results["presses"].append((seconds, number, round_, time.perf_counter() - seconds))
 
 
 async def classroom(port: int, sessions: int, rounds: int, stagger_s: float) -> dict:
-    results: dict = {"open": [], "enter": [], "errors": []}
+    results: dict = {"open": [], "enter": [], "errors": [], "presses": []}
 
     async def bounded(number: int) -> None:
         try:
@@ -405,6 +406,14 @@ def main() -> None:
             f"enter-to-drawn, {len(enter)} of {n * args.rounds} presses: median "
             f"{statistics.median(enter):.2f} s, p95 {percentile(enter, 95):.2f} s, "
             f"max {max(enter):.2f} s"
+        )
+        slowest = sorted(results["presses"], reverse=True)[:5]
+        print(
+            "slowest presses (seconds, session, round, pressed at s after the first press): "
+            + "; ".join(
+                f"{t:.2f} s #{n} r{r} @{at - min(p[3] for p in results['presses']):.1f}"
+                for t, n, r, at in slowest
+            )
         )
     stall = max(probe.times, default=float("nan"))
     opening = [t for a, t in zip(probe.at, probe.times, strict=True) if a < results["last_open"]]
