@@ -12,8 +12,8 @@ No browser: the sessions cost the server what a browser's would, minus drawing.
 Each session:
 - opens (sessions start a few ms apart, as a class that follows the teacher's "open the page"),
   runs the page once and finds the Explore text box's widget id in the deltas;
-- for each round: "thinks" 0.5-2 s, then sends a rerun with its own sentence in the text box,
-  as a browser does when the student presses Enter. Every session types different, realistic
+- for each round: "thinks" 0.5-2 s (--think), then sends a rerun with its own sentence in the
+  text box, as a browser does when the student presses Enter. Every session types different, realistic
   sentences (so the server cannot answer from a cache), 2 rounds by default.
 Enter-to-drawn: from sending that rerun to the script-finished message, once the heatmap deltas
 (plotly charts) of that run have arrived.
@@ -268,7 +268,9 @@ async def run_once(ws, request: bytes, state: dict) -> tuple[float, int]:
     raise RuntimeError("no script-finished message")
 
 
-async def student(port: int, number: int, rounds: int, delay: float, results: dict) -> None:
+async def student(
+    port: int, number: int, rounds: int, delay: float, think: tuple[float, float], results: dict
+) -> None:
     await asyncio.sleep(delay)
     rng = random.Random(number)
     state: dict = {"page_hash": ""}
@@ -286,7 +288,7 @@ async def student(port: int, number: int, rounds: int, delay: float, results: di
             raise RuntimeError(f"session {number}: no Explore text box or heatmap on first load")
         expected = charts
         for round_ in range(rounds):
-            await asyncio.sleep(rng.uniform(0.5, 2.0))  # reading, then typing the sentence
+            await asyncio.sleep(rng.uniform(*think))  # reading, then typing the sentence
             typed = WidgetState(id=state["text_id"], string_value=sentence(number, round_, rounds))
             seconds, charts = await run_once(ws, rerun(state["page_hash"], [typed]), state)
             if charts < expected:
@@ -295,13 +297,16 @@ async def student(port: int, number: int, rounds: int, delay: float, results: di
             results["presses"].append((seconds, number, round_, time.perf_counter() - seconds))
 
 
-async def classroom(port: int, sessions: int, rounds: int, stagger_s: float) -> dict:
+async def classroom(
+    port: int, sessions: int, rounds: int, stagger_s: float, think=(0.5, 2.0)
+) -> dict:
     results: dict = {"open": [], "enter": [], "errors": [], "presses": []}
 
     async def bounded(number: int) -> None:
         try:
             await asyncio.wait_for(
-                student(port, number, rounds, number * stagger_s, results), SESSION_TIMEOUT_S
+                student(port, number, rounds, number * stagger_s, think, results),
+                SESSION_TIMEOUT_S,
             )
         except Exception as error:  # noqa: BLE001 - counted and shown, never hidden
             results["errors"].append(f"session {number}: {type(error).__name__}: {error}")
@@ -324,14 +329,23 @@ def main() -> None:
     parser.add_argument("--stagger-ms", type=float, default=5.0, help="between session starts")
     parser.add_argument("--warm", action="store_true", help="one untimed session first")
     parser.add_argument(
+        "--think",
+        default="0.5,2.0",
+        help="seconds each student reads and types before each Enter: MIN,MAX (uniform); "
+        "0,0 presses every Enter at the same moment",
+    )
+    parser.add_argument(
         "--py-spy",
         metavar="OUT",
         help="profile the server with py-spy (on PATH) during the classroom: collapsed stacks "
         "of every thread to OUT (OUT.gil: only stacks holding the GIL)",
     )
     args = parser.parse_args()
+    think = tuple(float(x) for x in args.think.split(","))
     if not 1 <= args.sessions <= 200 or not 1 <= args.rounds <= 10:
         raise SystemExit("--sessions: 1-200; --rounds: 1-10")
+    if len(think) != 2 or not 0 <= think[0] <= think[1] <= 30:
+        raise SystemExit("--think: MIN,MAX seconds, 0 <= MIN <= MAX <= 30")
 
     with tempfile.TemporaryDirectory(prefix="classroom-load-") as tmp:
         models_dir, log_path = Path(tmp) / "models", Path(tmp) / "server.log"
@@ -373,7 +387,7 @@ def main() -> None:
             probe.start()
             started = time.perf_counter()
             results = asyncio.run(
-                classroom(port, args.sessions, args.rounds, args.stagger_ms / 1e3)
+                classroom(port, args.sessions, args.rounds, args.stagger_ms / 1e3, think)
             )
             wall = time.perf_counter() - started
             probe.stop.set()
