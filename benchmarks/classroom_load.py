@@ -13,8 +13,8 @@ Each session:
 - opens (sessions start a few ms apart, as a class that follows the teacher's "open the page"),
   runs the page once and finds the Explore text box's widget id in the deltas;
 - for each round: "thinks" 0.5-2 s (--think), then sends a rerun with its own sentence in the
-  text box, as a browser does when the student presses Enter. Every session types different, realistic
-  sentences (so the server cannot answer from a cache), 2 rounds by default.
+  text box, as a browser does when the student presses Enter. Every session types different,
+  realistic sentences (so the server cannot answer from a cache), 2 rounds by default.
 Enter-to-drawn: from sending that rerun to the script-finished message, once the heatmap deltas
 (plotly charts) of that run have arrived.
 
