@@ -35,6 +35,7 @@ import asyncio
 import http.client
 import os
 import random
+import resource
 import signal
 import socket
 import statistics
@@ -437,6 +438,13 @@ def main() -> None:
         f"{statistics.median(probe.times) * 1e3:.0f} ms, longest {stall:.2f} s (while sessions "
         f"opened: {max(opening, default=0):.2f} s; while they typed: "
         f"{max(typing, default=0):.2f} s)"
+    )
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    server_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)  # the server, once it has ended
+    print(
+        f"CPU seconds, less noisy than times on a shared machine: server "
+        f"{server_cpu.ru_utime + server_cpu.ru_stime:.1f} s from start to stop; this benchmark "
+        f"(on the same machine) {used.ru_utime + used.ru_stime:.1f} s"
     )
     print(
         f"server memory: {rss_before:.0f} MB before, {rss_after:.0f} MB after "
