@@ -100,7 +100,7 @@ def test_the_server_config_keeps_the_event_loop_free():
 @pytest.fixture(scope="module")
 def benchmark():
     spec = importlib.util.spec_from_file_location(
-        "classroom_load", ROOT / "benchmarks" / "classroom_load.py"
+        "classroom_sessions", ROOT / "benchmarks" / "classroom_sessions.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
