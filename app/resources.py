@@ -114,6 +114,24 @@ def _load_checkpoint(path: str, version: int) -> Checkpoint:
     return load_checkpoint(path)
 
 
+TORCH_THREADS_ENV = "LSTM_VIZ_TORCH_THREADS"
+
+
+def serve_torch_threads() -> int:
+    """One torch thread per operation in the server ($LSTM_VIZ_TORCH_THREADS overrides); returns
+    the number set. Sessions already run side by side in their own threads: with torch's two
+    OpenMP threads per operation on a busy 2-core machine, recording the default sentence took
+    0.9-1.1 s instead of 2-8 ms (the threads wait on each other; benchmarks/classroom_load.py).
+    Threads started after the call use the setting (torch keeps it process-wide)."""
+    try:
+        threads = max(1, int(os.environ.get(TORCH_THREADS_ENV) or 1))
+    except ValueError:
+        threads = 1
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
+
+
 def available_devices() -> list[str]:
     """ "cpu", then "cuda" and "mps" where this machine has them."""
     devices = ["cpu"]
@@ -212,6 +230,12 @@ def _read_input(checkpoint: Checkpoint, text: str):
             f"{MAX_EXPLORE_STEPS:,}: shorten it"
         )
     return inputs, tokens, unknown
+
+
+def recording_key(ref: ModelRef, text: str, device: str = "cpu") -> str:
+    """A string naming the recording record_text returns (model folder, file version, device,
+    text): what caches of things drawn from that recording key on (e.g. shared figures)."""
+    return "\x1f".join((ref.path or ref.id, str(model_version(ref)), device, text))
 
 
 def record_text(ref: ModelRef, text: str, device: str = "cpu") -> Recording:

@@ -1,5 +1,5 @@
 """Explore's views beyond the heatmaps: one unit over time, predictions, step-through, compare,
-export. The figures come from lstm_viz (unit_view, predictions, step_view, compare, export);
+export. The figures come from lstm_viz.figures (unit, predictions, step, compare, export);
 this module lays them out. Every function takes a ``key`` and prefixes its widget keys with it.
 """
 
@@ -22,15 +22,12 @@ from lstm_viz.figures.compare import difference, mismatch
 from lstm_viz.figures.export import FORMATS, MIME, trace_bytes
 from lstm_viz.figures.heatmap import heatmap
 from lstm_viz.figures.ordering import order_units
-from lstm_viz.figures.predictions import (
-    is_language_model,
-    next_token_probabilities,
-    top_k_chart,
-    top_k_table,
-)
 from lstm_viz.figures.step import step_diagram, step_equations, step_numbers, step_sentences
-from lstm_viz.figures.unit import coloured_text_html, unit_lines
 from lstm_viz.quantities import display_order, label
+
+# lstm_viz.figures.predictions and lstm_viz.figures.unit (altair, pandas) are imported by the views
+# that draw them: the heatmaps, where a class starts, do without, and the first page run of a new
+# server is shorter (pandas' import alone holds the GIL about 0.35 s: every session waits).
 
 PLAY_DELAY_S = 0.6  # seconds per step while playing
 PLAY_DELAY_KEY = "explore.play_delay"  # tests set it to 0 to play without waiting
@@ -89,7 +86,13 @@ def order_note(method: str, quantity: str, shown: int, trace: Trace) -> str:
 
 def language_model(ref: ModelRef) -> bool:
     checkpoint = _load_checkpoint(ref.path, model_version(ref))
-    return is_language_model(checkpoint.model, checkpoint.vocab)
+    vocab, config = checkpoint.vocab, checkpoint.model.config
+    # lstm_viz.figures.predictions.is_language_model, without importing that module on every page
+    return (
+        vocab is not None
+        and getattr(config, "objective", None) == "next_token"
+        and getattr(config, "num_outputs", None) == len(vocab)
+    )
 
 
 def predictions(ref: ModelRef, text: str, k: int):
@@ -101,6 +104,8 @@ def predictions(ref: ModelRef, text: str, k: int):
 def _predictions(path: str, version: int, text: str, k: int):
     checkpoint = _load_checkpoint(path, version)
     inputs, tokens, _ = _read_input(checkpoint, text)
+    from lstm_viz.figures.predictions import next_token_probabilities, top_k_table
+
     probabilities = next_token_probabilities(checkpoint.model, inputs)
     return top_k_table(probabilities, tokens, checkpoint.vocab, k)
 
@@ -110,6 +115,8 @@ def _predictions(path: str, version: int, text: str, k: int):
 
 def render_unit(trace: Trace, layer: int, direction: int, unit: int, key: str) -> None:
     """The unit's gates and states over time (lines), and the input coloured by its value."""
+    from lstm_viz.figures.unit import coloured_text_html, unit_lines
+
     step = st.session_state.get(f"{key}.step")
     for k, chart in enumerate(unit_lines(trace, layer, direction, unit, step=step)):
         st.altair_chart(chart, key=f"{key}.unit_lines.{k}", width="stretch")
@@ -138,6 +145,8 @@ def render_unit(trace: Trace, layer: int, direction: int, unit: int, key: str) -
 
 
 def render_predictions(ref: ModelRef, text: str, key: str) -> None:
+    from lstm_viz.figures.predictions import top_k_chart
+
     if not language_model(ref):
         st.info(
             "This model does not predict the next token (it is not a language model over its "
@@ -453,9 +462,16 @@ def render_share(link: dict[str, Any], key: str) -> None:
 
 
 def render_heatmap_view(
-    trace: Trace, layer: int, direction: int, units: np.ndarray | None, unit: int, key: str
+    trace: Trace,
+    layer: int,
+    direction: int,
+    units: np.ndarray | None,
+    unit: int,
+    key: str,
+    recording: str | None = None,
 ) -> None:
-    """The heatmaps, the chosen unit's row outlined in each."""
+    """The heatmaps, the chosen unit's row outlined in each; ``recording`` names the recording
+    (app.resources.recording_key): its figures are shared by every session (None: not cached)."""
     render_heatmaps(
         trace,
         layer,
@@ -464,4 +480,5 @@ def render_heatmap_view(
         units=units,
         config=plotly_config(key),
         highlight=unit,
+        recording=recording,
     )

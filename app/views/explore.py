@@ -19,6 +19,7 @@ from app.resources import (
     list_shipped_models,
     list_trained_models,
     record_text,
+    recording_key,
 )
 from app.text import escape_markdown
 
@@ -111,7 +112,15 @@ if view == "heatmaps":
     if method != "index" or top_k:
         units = views.unit_order(ref, text, device, layer, direction, method, quantity, top_k)
         st.caption(views.order_note(method, quantity, len(units), trace))
-    views.render_heatmap_view(trace, layer, direction, units, unit, key=panel)
+    views.render_heatmap_view(
+        trace,
+        layer,
+        direction,
+        units,
+        unit,
+        key=panel,
+        recording=recording_key(ref, text or "", device),
+    )
 elif view == "unit":
     views.render_unit(trace, layer, direction, unit, key=panel)
 elif view == "predictions":
