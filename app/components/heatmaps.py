@@ -137,9 +137,9 @@ def render_heatmaps(
     ``columns`` columns, gates first. Wide layers get a unit-window picker; long inputs are
     averaged over windows of steps, and the page says so above the charts.
 
-    ``units``: the unit indices to show, in order (lstm_viz.figures.ordering), shared by every heatmap
-    of the same width; ``config``: the plotly config (default PLOTLY_CONFIG); ``highlight``: a
-    unit whose row is outlined in every heatmap (when it is on screen); ``recording``: a string
+    ``units``: the unit indices to show, in order (lstm_viz.figures.ordering), shared by every
+    heatmap of the same width; ``config``: the plotly config (default PLOTLY_CONFIG);
+    ``highlight``: a unit whose row is outlined in every heatmap (when it is on screen); ``recording``: a string
     naming the recording ``trace`` is (app.resources.recording_key), so that its figures are
     built once and shared by every session showing the same; None: built on every run."""
     widest = max(trace[n].shape[-1] for n in trace.names)
@@ -202,8 +202,8 @@ def heatmap_figure(
     row: float | None,
     recording: str | None = None,
 ) -> go.Figure:
-    """The heatmap of ``name`` (lstm_viz.figures.heatmap.heatmap), ``highlight``'s row (at ``row``, None:
-    off screen) outlined. With ``recording`` (a string naming the recording, see
+    """The heatmap of ``name`` (lstm_viz.figures.heatmap.heatmap), ``highlight``'s row (at
+    ``row``, None: off screen) outlined. With ``recording`` (a string naming the recording, see
     app.resources.recording_key) the figure is cached and shared by every session: read only
     (st.plotly_chart copies it); a class opening the same input builds it once."""
     args = (name, layer, direction, max_steps, max_units, unit_start, units, highlight, row)
