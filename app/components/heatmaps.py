@@ -139,9 +139,10 @@ def render_heatmaps(
 
     ``units``: the unit indices to show, in order (lstm_viz.figures.ordering), shared by every
     heatmap of the same width; ``config``: the plotly config (default PLOTLY_CONFIG);
-    ``highlight``: a unit whose row is outlined in every heatmap (when it is on screen); ``recording``: a string
-    naming the recording ``trace`` is (app.resources.recording_key), so that its figures are
-    built once and shared by every session showing the same; None: built on every run."""
+    ``highlight``: a unit whose row is outlined in every heatmap (when it is on screen);
+    ``recording``: a string naming the recording ``trace`` is (app.resources.recording_key), so
+    that its figures are built once and shared by every session showing the same; None: built on
+    every run."""
     widest = max(trace[n].shape[-1] for n in trace.names)
     if units is not None:
         widest = len(units)
