@@ -1,6 +1,7 @@
-"""The app's one home for cached work: the catalogue of models, checkpoints, recordings, and the
+"""The app's one home for cached work: checkpoints, recordings, shared heatmap figures, and the
 small results pages reuse (default inputs, unit orders, predictions, lessons' measurements).
-Analyze's corpora live in app/corpora.py.
+Analyze's corpora live in app/corpora.py; the catalogue of models in app/catalogue.py (its names
+are re-exported here).
 
 Cached functions take strings and numbers (model path, file version, text, device), so caching
 hashes cleanly; the public wrappers take a ModelRef. A cached model or recording is shared by
@@ -12,120 +13,48 @@ from __future__ import annotations
 import copy
 import os
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from app import state
-from lstm_viz.models.checkpoints import (
-    Checkpoint,
-    CheckpointError,
-    load_checkpoint,
-    models_dir,
-    scan_checkpoints,
+from app.catalogue import (  # noqa: F401 - the catalogue's names, re-exported
+    DEFAULT_MODEL,
+    DEFAULT_TEXT,
+    PRETRAINED_DIR,
+    REPO_ROOT,
+    SOURCE_LABELS,
+    ModelRef,
+    all_models,
+    available_devices,
+    find_model,
+    list_shipped_models,
+    list_trained_models,
+    list_unreadable_models,
+    list_uploaded_models,
+    model_version,
+    shipped_dir,
 )
+from lstm_viz.models.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from lstm_viz.numbers import format_numbers, parse_numbers, read_csv_numbers
 from lstm_viz.trace import Trace
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-PRETRAINED_DIR = REPO_ROOT / "pretrained"
-
-# The model the app opens on (issue 5): the English character model, read "The cat sat on the mat."
-DEFAULT_MODEL = "shipped/english-char-lstm"
-DEFAULT_TEXT = "The cat sat on the mat."
-
-SOURCE_LABELS = {"shipped": "📦 Shipped", "trained": "🏋️ Trained", "uploaded": "📤 Uploaded"}
+TORCH_THREADS_ENV = "LSTM_VIZ_TORCH_THREADS"
 
 
-# ---- the catalogue of models --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ModelRef:
-    """A model the user can pick: where it came from, its name, and its folder (if on disk)."""
-
-    source: str  # "shipped", "trained" or "uploaded" (a key of SOURCE_LABELS)
-    name: str
-    path: str | None = None
-    problem: str | None = None  # why the folder cannot be read (a one-line reason), or None
-
-    @property
-    def id(self) -> str:
-        """A stable string id, e.g. "shipped/char-lstm"; what caches and session state key on."""
-        return f"{self.source}/{self.name}"
-
-    @property
-    def label(self) -> str:
-        if self.problem:
-            return f"⚠️ {SOURCE_LABELS.get(self.source, self.source)} · {self.name} (unreadable)"
-        return f"{SOURCE_LABELS.get(self.source, self.source)} · {self.name}"
-
-
-def shipped_dir() -> Path:
-    """Where shipped models live: $LSTM_VIZ_PRETRAINED_DIR, else the repository's pretrained/."""
-    return Path(os.environ.get("LSTM_VIZ_PRETRAINED_DIR") or PRETRAINED_DIR)
-
-
-def list_shipped_models(root: Path | None = None) -> list[ModelRef]:
-    """Every readable checkpoint folder `<root>/<name>/`: the default model first, then by name
-    (unreadable ones: list_unreadable_models). root: shipped_dir()."""
-    root = shipped_dir() if root is None else Path(root)
-    good, _ = scan_checkpoints(root)
-    refs = [ModelRef("shipped", p.name, str(p)) for p in sorted(good, key=lambda p: p.name)]
-    return sorted(refs, key=lambda ref: ref.id != DEFAULT_MODEL)  # stable: by name otherwise
-
-
-def list_trained_models() -> list[ModelRef]:
-    """Readable checkpoints in the models folder ($LSTM_VIZ_MODELS_DIR, else ./models), newest
-    first (unreadable ones: list_unreadable_models)."""
-    return [ModelRef("trained", p.name, str(p)) for p in scan_checkpoints(models_dir())[0]]
-
-
-def list_unreadable_models() -> list[ModelRef]:
-    """Folders among the shipped and trained models that cannot be read, each with its reason
-    in ``problem`` (one line; user-controlled text: escape it before rendering Markdown)."""
-    return [
-        ModelRef(source, path.name, str(path), reason)
-        for source, root in (("shipped", shipped_dir()), ("trained", models_dir()))
-        for path, reason in scan_checkpoints(root)[1]
-    ]
-
-
-def list_uploaded_models() -> list[ModelRef]:
-    """Models uploaded in this browser session (the Upload page adds them)."""
-    return list(st.session_state.get(state.UPLOADED_MODELS, []))
-
-
-def all_models(unreadable: bool = False) -> list[ModelRef]:
-    """The catalogue: shipped, then trained (newest first), then this session's uploads; with
-    ``unreadable``, then the folders that cannot be read (each with its ``problem``)."""
-    models = [*list_shipped_models(), *list_trained_models(), *list_uploaded_models()]
-    return models + list_unreadable_models() if unreadable else models
-
-
-def find_model(model_id: str | None) -> ModelRef | None:
-    """The ModelRef with this id in the catalogue (an unreadable one has its reason in
-    ``problem``), or None."""
-    if not model_id:
-        return None
-    return next((ref for ref in all_models(unreadable=True) if ref.id == model_id), None)
-
-
-def model_version(ref: ModelRef) -> int:
-    """The checkpoint's file version (config.json's mtime in ns): part of every cache key."""
-    return (Path(ref.path) / "config.json").stat().st_mtime_ns
-
-
-def available_devices() -> list[str]:
-    """ "cpu", then "cuda" and "mps" where this machine has them."""
-    devices = ["cpu"]
-    if torch.cuda.is_available():
-        devices.append("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        devices.append("mps")
-    return devices
+def serve_torch_threads() -> int:
+    """One torch thread per operation in the server ($LSTM_VIZ_TORCH_THREADS overrides); returns
+    the number set. Sessions already run side by side in their own threads: with torch's two
+    OpenMP threads per operation on a busy 2-core machine, recording the default sentence took
+    0.9-1.1 s instead of 2-8 ms (the threads wait on each other; benchmarks/classroom_load.py).
+    Threads started after the call use the setting (torch keeps it process-wide)."""
+    try:
+        threads = max(1, int(os.environ.get(TORCH_THREADS_ENV) or 1))
+    except ValueError:
+        threads = 1
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
 
 
 # ---- checkpoints --------------------------------------------------------------------------------
@@ -289,6 +218,76 @@ def cached_predictions(path: str, version: int, text: str, k: int):
     inputs, tokens, _ = model_inputs(checkpoint, text)
     probabilities = next_token_probabilities(checkpoint.model, inputs)
     return top_k_table(probabilities, tokens, checkpoint.vocab, k)
+
+
+def recording_key(ref: ModelRef, text: str, device: str = "cpu") -> str:
+    """A string naming the recording record_text returns (model folder, file version, device,
+    text): what caches of things drawn from that recording key on (e.g. shared figures)."""
+    return "\x1f".join((ref.path or ref.id, str(model_version(ref)), device, text))
+
+
+# Keyed by strings and numbers only; the trace (``_trace``, not hashed) is the one ``recording``
+# names. 96 figures: 16 pages of 6 heatmaps, at most about 0.5 MB each (300 columns x 64 units x
+# 6 quantities of float32, the largest window Explore shows).
+@st.cache_resource(max_entries=96, show_spinner=False)
+def shared_heatmap_figure(
+    recording: str,
+    name: str,
+    layer: int,
+    direction: int,
+    max_steps: int,
+    max_units: int,
+    unit_start: int,
+    units: tuple[int, ...] | None,
+    highlight: int | None,
+    row: float | None,
+    _trace: Trace,
+) -> go.Figure:
+    """build_heatmap_figure, cached per recording and choice and shared by every session: read
+    only (st.plotly_chart copies it)."""
+    return build_heatmap_figure(
+        _trace, name, layer, direction, max_steps, max_units, unit_start, units, highlight, row
+    )
+
+
+def build_heatmap_figure(
+    trace: Trace,
+    name: str,
+    layer: int,
+    direction: int,
+    max_steps: int,
+    max_units: int,
+    unit_start: int,
+    units: tuple[int, ...] | None,
+    highlight: int | None,
+    row: float | None,
+) -> go.Figure:
+    """lstm_viz.figures.heatmap.heatmap of ``name``, ``highlight``'s row (at ``row``; None: off
+    screen) outlined in red."""
+    from lstm_viz.figures.heatmap import heatmap
+
+    figure = heatmap(
+        trace,
+        name,
+        layer=layer,
+        direction=direction,
+        max_steps=max_steps,
+        max_units=max_units,
+        unit_start=unit_start,
+        units=units,
+    )
+    if row is not None:
+        figure.add_shape(
+            type="rect",
+            xref="paper",
+            x0=0,
+            x1=1,
+            y0=row - 0.5,
+            y1=row + 0.5,
+            line=dict(color="#d62728", width=2),
+            name=f"unit {highlight}",
+        )
+    return figure
 
 
 # ---- Learn --------------------------------------------------------------------------------------

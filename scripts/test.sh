@@ -27,12 +27,12 @@ fi
 pip_install -e . -r requirements-test.txt
 .venv/bin/python -c "import torch, streamlit; print('torch', torch.__version__, '| streamlit', streamlit.__version__)"
 
-step "Chromium and an emoji font, for the browser tests"
-if [ ! -x "$CHROMIUM" ] || [ ! -f "$EMOJI_FONT" ]; then
+step "Chromium, an emoji font and strace, for the browser and network tests"
+if [ ! -x "$CHROMIUM" ] || [ ! -f "$EMOJI_FONT" ] || ! command -v strace >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "Installing chromium and fonts-noto-color-emoji with apt-get..."
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji \
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji strace \
             >/dev/null
     elif [ ! -x "$CHROMIUM" ]; then
         echo "Chromium is missing at $CHROMIUM, and the browser tests need it." >&2

@@ -10,11 +10,13 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+import plotly.graph_objects as go
 import streamlit as st
 
+from app.resources import build_heatmap_figure, shared_heatmap_figure
 from app.text import escape_markdown
 from lstm_viz import DIRECTION_NAMES, Trace
-from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS, heatmap, plan_window
+from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS, plan_window
 from lstm_viz.quantities import display_order, display_token, label
 
 MAX_CHIPS = 400  # tokens drawn as chips; the rest are counted
@@ -130,6 +132,7 @@ def render_heatmaps(
     units=None,
     config: dict | None = None,
     highlight: int | None = None,
+    recording: str | None = None,
 ) -> None:
     """One heatmap per recorded quantity of ``layer``/``direction`` (batch element 0), in
     ``columns`` columns, gates first. Wide layers get a unit-window picker; long inputs are
@@ -137,7 +140,10 @@ def render_heatmaps(
 
     ``units``: the unit indices to show, in order (lstm_viz.figures.ordering), shared by every
     heatmap of the same width; ``config``: the plotly config (default PLOTLY_CONFIG);
-    ``highlight``: a unit whose row is outlined in every heatmap (when it is on screen)."""
+    ``highlight``: a unit whose row is outlined in every heatmap (when it is on screen);
+    ``recording``: a string naming the recording ``trace`` is (app.resources.recording_key), so
+    that its figures are built once and shared by every session showing the same; None: built on
+    every run."""
     widest = max(trace[n].shape[-1] for n in trace.names)
     if units is not None:
         widest = len(units)
@@ -163,31 +169,46 @@ def render_heatmaps(
         for cell, name in zip(cells, names[row : row + columns], strict=False):
             with cell:
                 same_width = units is not None and trace[name].shape[-1] > max(units)
-                figure = heatmap(
+                shown = tuple(int(u) for u in units) if same_width else None
+                figure = heatmap_figure(
                     trace,
                     name,
-                    layer=layer,
-                    direction=direction,
-                    max_steps=max_steps,
-                    max_units=max_units,
-                    unit_start=unit_start,
-                    units=units if same_width else None,
+                    layer,
+                    direction,
+                    max_steps,
+                    max_units,
+                    unit_start,
+                    shown,
+                    highlight,
+                    highlight_row(highlight, shown, window),
+                    recording=recording,
                 )
-                row = highlight_row(highlight, units if same_width else None, window)
-                if row is not None:
-                    figure.add_shape(
-                        type="rect",
-                        xref="paper",
-                        x0=0,
-                        x1=1,
-                        y0=row - 0.5,
-                        y1=row + 0.5,
-                        line=dict(color="#d62728", width=2),
-                        name=f"unit {highlight}",
-                    )
                 st.plotly_chart(
                     figure,
                     key=f"{key}.{name}",
                     config=config or PLOTLY_CONFIG,
                     alt=label(name),
                 )
+
+
+def heatmap_figure(
+    trace: Trace,
+    name: str,
+    layer: int,
+    direction: int,
+    max_steps: int,
+    max_units: int,
+    unit_start: int,
+    units: tuple[int, ...] | None,
+    highlight: int | None,
+    row: float | None,
+    recording: str | None = None,
+) -> go.Figure:
+    """The heatmap of ``name`` (lstm_viz.figures.heatmap.heatmap), ``highlight``'s row (at
+    ``row``, None: off screen) outlined. With ``recording`` (a string naming the recording, see
+    app.resources.recording_key) the figure is cached and shared by every session: read only
+    (st.plotly_chart copies it); a class opening the same input builds it once."""
+    args = (name, layer, direction, max_steps, max_units, unit_start, units, highlight, row)
+    if recording is None:
+        return build_heatmap_figure(trace, *args)
+    return shared_heatmap_figure(recording, *args, _trace=trace)

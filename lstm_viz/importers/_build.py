@@ -182,13 +182,13 @@ def checks(layer: RecurrentLayer, x: torch.Tensor, trace: Any) -> list[Check]:
     found = [check_with_torch(layer, x, trace)]
     reference = layer.reference or {}
     if reference.get("format") == "onnx":
-        from ._onnx import check_with_onnxruntime
+        from ._onnx_check import check_with_onnxruntime
 
         result = check_with_onnxruntime(layer, x, trace)
         if result is not None:
             found.append(result)
     elif reference.get("format") == "keras":
-        from ._keras import check_with_keras
+        from ._keras_check import check_with_keras
 
         result = check_with_keras(layer, x, trace)
         if result is not None:

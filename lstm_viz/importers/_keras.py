@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import zipfile
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,27 +29,13 @@ from ._core import (
     ModelFileError,
     RecurrentLayer,
     as_float32,
-    check_elements,
     validate,
 )
-from ._hdf5 import check_dataset, check_inside
+from ._hdf5 import check_inside
+from ._keras_h5 import RECURRENT, KerasLayer, from_keras3, from_legacy
 
-RECURRENT = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
-_GRU_ORDER = (1, 0, 2)  # r, z, n from z, r, h
+GRU_ORDER = (1, 0, 2)  # r, z, n from z, r, h
 _MAX_CONFIG_BYTES = 16 * 1024 * 1024
-
-
-@dataclass
-class _KerasLayer:
-    """One layer as read from the file: its class (from config.json, or guessed from the shapes),
-    its settings, and its arrays by role ("kernel", "recurrent_kernel", "bias", "embeddings")."""
-
-    name: str
-    class_name: str | None
-    config: dict[str, Any] = field(default_factory=dict)
-    arrays: dict[str, np.ndarray] = field(default_factory=dict)
-    paths: dict[str, str] = field(default_factory=dict)
-    backward: _KerasLayer | None = None  # the backward half of a Bidirectional
 
 
 def read_keras(data: bytes, filename: str, fmt: str) -> ImportedFile:
@@ -79,12 +63,12 @@ def read_keras(data: bytes, filename: str, fmt: str) -> ImportedFile:
             weights = archive.read("model.weights.h5")
         with h5py.File(io.BytesIO(weights), "r") as h5:
             check_inside(h5, f"{filename} (model.weights.h5)")
-            layers = _from_keras3(h5, config, filename)
+            layers = from_keras3(h5, config, filename)
     else:
         with h5py.File(io.BytesIO(data), "r") as h5:
             check_inside(h5, filename)  # every dataset's data inside the upload, before reading
             if "layers" in h5 and "model_config" not in h5.attrs:  # Keras 3 .weights.h5
-                layers = _from_keras3(h5, None, filename)
+                layers = from_keras3(h5, None, filename)
                 notes.append("a weights-only file: layer kinds inferred from the shapes")
             else:
                 raw = h5.attrs.get("model_config")
@@ -92,7 +76,7 @@ def read_keras(data: bytes, filename: str, fmt: str) -> ImportedFile:
                 if config is None:
                     notes.append("a weights-only file: layer kinds inferred from the shapes")
                 group = h5["model_weights"] if "model_weights" in h5 else h5
-                layers = _from_legacy(group, config, filename)
+                layers = from_legacy(group, config, filename)
     found = _convert(layers, filename)
     if not found:
         kinds = sorted({layer.class_name or "?" for layer in layers})
@@ -114,202 +98,10 @@ def _json(raw: Any, filename: str) -> dict[str, Any]:
     return value
 
 
-def _config_layers(config: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The model's layers as listed in its configuration (one level: nested models are not
-    searched). A bare layer saved on its own is a list of one."""
-    if not config:
-        return []
-    inner = config.get("config")
-    if isinstance(inner, dict) and isinstance(inner.get("layers"), list):
-        return [layer for layer in inner["layers"] if isinstance(layer, dict)]
-    if isinstance(inner, list):  # Keras 2 Sequential: "config": [layers]
-        return [layer for layer in inner if isinstance(layer, dict)]
-    return []
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z][a-z])", r"_\1\2", name).lower()
-
-
-def _read(dataset: Any, where: str, filename: str) -> np.ndarray:
-    """One HDF5 dataset as a float array, its declared shape checked before it is read."""
-    import h5py
-
-    if not isinstance(dataset, h5py.Dataset):
-        raise ModelFileError(f"{filename}: {where} is not an array")
-    shape = tuple(int(s) for s in (dataset.shape or ()))
-    check_elements([shape], filename)
-    if dataset.dtype.kind != "f":
-        raise ModelFileError(f"{filename}: {where} holds {dataset.dtype}, not floating point")
-    check_dataset(dataset, where, filename)
-    return np.asarray(dataset[()], dtype=np.float32)
-
-
-def _vars(group: Any, filename: str, where: str) -> list[np.ndarray]:
-    """Keras 3 stores a layer's variables as datasets "0", "1", ... in a "vars" group."""
-    import h5py
-
-    if not isinstance(group, h5py.Group):
-        return []
-    keys = sorted((k for k in group.keys() if k.isdigit()), key=int)
-    return [_read(group[k], f"{where}/{k}", filename) for k in keys]
-
-
-def _from_keras3(
-    h5: Any, config: dict[str, Any] | None, filename: str, prefix: str = "", depth: int = 0
-) -> list[_KerasLayer]:
-    import h5py
-
-    root = h5.get("layers")
-    if not isinstance(root, h5py.Group):
-        raise ModelFileError(f"{filename}: the weights file has no 'layers' group")
-    counts: dict[str, int] = {}
-    by_key: dict[str, dict[str, Any]] = {}
-    for layer in _config_layers(config):
-        base = _snake(str(layer.get("class_name", "")))
-        n = counts.get(base, 0)
-        counts[base] = n + 1
-        by_key[base if n == 0 else f"{base}_{n}"] = layer
-    if (
-        config is not None
-        and not by_key
-        and config.get("class_name") in (*RECURRENT, "Bidirectional")
-    ):
-        by_key[_snake(config["class_name"])] = config  # a bare layer saved on its own
-    found = []
-    rest = sorted((k for k in root.keys() if k not in by_key), key=_natural)
-    for key in [k for k in by_key if k in root] + rest:  # the model's own order
-        group = root[key]
-        if not isinstance(group, h5py.Group):
-            continue
-        entry = by_key.get(key, {})
-        settings = entry.get("config") if isinstance(entry.get("config"), dict) else {}
-        name = prefix + str(settings.get("name", key))
-        class_name = entry.get("class_name") if entry else None
-        where = f"layers/{key}"
-        if "layers" in group and depth < 8:  # a model inside the model: its layers, in order
-            found.extend(_from_keras3(group, entry or None, filename, f"{name}/", depth + 1))
-        elif "forward_layer" in group and "backward_layer" in group:
-            halves = []
-            for half in ("forward_layer", "backward_layer"):
-                arrays = _vars(group[half].get("cell"), filename, f"{where}/{half}/cell/vars")
-                if not arrays and "cell" in group[half]:
-                    arrays = _vars(group[half]["cell"].get("vars"), filename, f"{where}/{half}")
-                inner = (
-                    settings.get("layer", {})
-                    if half == "forward_layer"
-                    else settings.get("backward_layer", settings.get("layer", {}))
-                )
-                inner_cfg = inner.get("config", {}) if isinstance(inner, dict) else {}
-                halves.append(
-                    _recurrent_arrays(
-                        name,
-                        inner.get("class_name") if isinstance(inner, dict) else None,
-                        inner_cfg if isinstance(inner_cfg, dict) else {},
-                        arrays,
-                        f"{where}/{half}/cell/vars",
-                    )
-                )
-            halves[0].backward = halves[1]
-            halves[0].config = {**halves[0].config, "merge_mode": settings.get("merge_mode")}
-            found.append(halves[0])
-        elif "cell" in group:
-            arrays = _vars(group["cell"].get("vars"), filename, f"{where}/cell/vars")
-            found.append(
-                _recurrent_arrays(name, class_name, settings, arrays, f"{where}/cell/vars")
-            )
-        else:
-            arrays = _vars(group.get("vars"), filename, f"{where}/vars")
-            layer = _KerasLayer(name, class_name, settings)
-            if class_name == "Embedding" or (class_name is None and key.startswith("embedding")):
-                if len(arrays) == 1:
-                    layer.class_name = "Embedding"
-                    layer.arrays["embeddings"] = arrays[0]
-            elif class_name == "Dense" or (class_name is None and key.startswith("dense")):
-                if 1 <= len(arrays) <= 2:
-                    layer.class_name = "Dense"
-                    layer.arrays["kernel"] = arrays[0]
-                    if len(arrays) == 2:
-                        layer.arrays["bias"] = arrays[1]
-            found.append(layer)
-    return found
-
-
-def _natural(key: str) -> tuple[str, int]:
-    base, _, number = key.rpartition("_")
-    return (base, int(number)) if number.isdigit() and base else (key, -1)
-
-
-def _recurrent_arrays(
-    name: str, class_name: str | None, config: dict[str, Any], arrays: list, where: str
-) -> _KerasLayer:
-    layer = _KerasLayer(name, class_name, config)
-    roles = ("kernel", "recurrent_kernel", "bias")
-    for i, (role, array) in enumerate(zip(roles, arrays, strict=False)):
-        layer.arrays[role] = array
-        layer.paths[role] = f"{where}/{i}"
-    return layer
-
-
-def _from_legacy(group: Any, config: dict[str, Any] | None, filename: str) -> list[_KerasLayer]:
-    """Legacy HDF5: one group per layer name, its attribute weight_names listing its arrays."""
-    import h5py
-
-    settings = {}
-    for layer in _config_layers(config):
-        inner = layer.get("config")
-        if isinstance(inner, dict) and "name" in inner:
-            settings[str(inner["name"])] = layer
-    found = []
-    names = group.attrs.get("layer_names")
-    keys = (
-        [n.decode() if isinstance(n, bytes) else str(n) for n in names]
-        if names is not None
-        else list(group.keys())
-    )
-    for key in keys:
-        sub = group.get(key)
-        if not isinstance(sub, h5py.Group):
-            continue
-        raw = sub.attrs.get("weight_names")
-        weight_names = [
-            n.decode() if isinstance(n, bytes) else str(n) for n in (raw if raw is not None else [])
-        ]
-        if not weight_names:
-            continue
-        entry = settings.get(key, {})
-        cfg = entry.get("config", {}) if isinstance(entry.get("config"), dict) else {}
-        class_name = entry.get("class_name")
-        forward = _KerasLayer(key, class_name, cfg)
-        backward = _KerasLayer(key, None, {})
-        for weight_name in weight_names:
-            if weight_name not in sub:
-                raise ModelFileError(
-                    f"{filename}: layer {key!r} lists {weight_name!r}, not in file"
-                )
-            array = _read(sub[weight_name], f"{key}/{weight_name}", filename)
-            role = weight_name.rsplit("/", 1)[-1].split(":")[0]
-            target = backward if "backward" in weight_name else forward
-            target.arrays[role] = array
-            target.paths[role] = f"model_weights/{key}/{weight_name}"
-        if class_name == "Bidirectional" or backward.arrays:
-            inner = cfg.get("layer", {}) if isinstance(cfg.get("layer"), dict) else {}
-            forward.class_name = inner.get("class_name")
-            forward.config = {
-                **(inner.get("config") or {}),
-                "merge_mode": cfg.get("merge_mode"),
-            }
-            backward.class_name = forward.class_name
-            backward.config = forward.config
-            forward.backward = backward
-        found.append(forward)
-    return found
-
-
 # ---- conversion ---------------------------------------------------------------------------------
 
 
-def _guess(layer: _KerasLayer) -> str | None:
+def _guess(layer: KerasLayer) -> str | None:
     """The class from the shapes: recurrent_kernel [units, gates*units]: 4 LSTM, 3 GRU, 1 RNN."""
     recurrent = layer.arrays.get("recurrent_kernel")
     if recurrent is None or recurrent.ndim != 2 or recurrent.shape[0] == 0:
@@ -328,7 +120,7 @@ def _activation(value: Any) -> str:
     return str(value).lower() if value is not None else ""
 
 
-def _convert(layers: list[_KerasLayer], filename: str) -> list[RecurrentLayer]:
+def _convert(layers: list[KerasLayer], filename: str) -> list[RecurrentLayer]:
     found = []
     for position, layer in enumerate(layers):
         class_name = layer.class_name
@@ -377,11 +169,11 @@ def _convert(layers: list[_KerasLayer], filename: str) -> list[RecurrentLayer]:
     return found
 
 
-def _is_recurrent(layer: _KerasLayer) -> bool:
+def _is_recurrent(layer: KerasLayer) -> bool:
     return layer.class_name in RECURRENT or "recurrent_kernel" in layer.arrays
 
 
-def _recurrent_layer(halves: list[_KerasLayer], filename: str) -> RecurrentLayer:
+def _recurrent_layer(halves: list[KerasLayer], filename: str) -> RecurrentLayer:
     first = halves[0]
     where = f"{filename}: {first.class_name} layer {first.name!r}"
     config = first.config
@@ -427,9 +219,9 @@ def _recurrent_layer(halves: list[_KerasLayer], filename: str) -> RecurrentLayer
         if has_bias is None:
             has_bias = bias is not None
         s = suffix(0, d)
-        order = _GRU_ORDER if kind == "gru" else tuple(range(gates))
-        weights["weight_ih" + s] = _reorder(kernel.T, order, units)
-        weights["weight_hh" + s] = _reorder(recurrent.T, order, units)
+        order = GRU_ORDER if kind == "gru" else tuple(range(gates))
+        weights["weight_ih" + s] = reorder(kernel.T, order, units)
+        weights["weight_hh" + s] = reorder(recurrent.T, order, units)
         note = " (transposed; gates zrh → rzn)" if kind == "gru" else " (transposed)"
         sources["weight_ih" + s] = half.paths.get("kernel", "kernel") + note
         sources["weight_hh" + s] = half.paths.get("recurrent_kernel", "recurrent_kernel") + note
@@ -440,8 +232,8 @@ def _recurrent_layer(halves: list[_KerasLayer], filename: str) -> RecurrentLayer
                         f"{where}: bias {list(bias.shape)}; a GRU with reset_after=True has "
                         f"[2, {gates * units}] (reset_after=False is not supported)"
                     )
-                weights["bias_ih" + s] = _reorder(bias[0], order, units)
-                weights["bias_hh" + s] = _reorder(bias[1], order, units)
+                weights["bias_ih" + s] = reorder(bias[0], order, units)
+                weights["bias_hh" + s] = reorder(bias[1], order, units)
                 sources["bias_ih" + s] = half.paths.get("bias", "bias") + "[0] (gates zrh → rzn)"
                 sources["bias_hh" + s] = half.paths.get("bias", "bias") + "[1] (gates zrh → rzn)"
             else:
@@ -473,66 +265,9 @@ def _recurrent_layer(halves: list[_KerasLayer], filename: str) -> RecurrentLayer
     return validate(layer)
 
 
-def _reorder(w: np.ndarray, order: tuple[int, ...], units: int) -> torch.Tensor:
+def reorder(w: np.ndarray, order: tuple[int, ...], units: int) -> torch.Tensor:
     blocks = np.split(np.ascontiguousarray(w), len(order), axis=0)
     return as_float32(np.concatenate([blocks[i] for i in order]).copy(), "weights")
 
 
 # ---- the check ----------------------------------------------------------------------------------
-
-
-def check_with_keras(layer: RecurrentLayer, x: torch.Tensor, trace: Any):
-    """Build a fresh Keras layer of the same kind and sizes (from our own arguments, never from
-    the file's configuration), give it the file's weights, run it on the same input and compare
-    the hidden state at every step. None when Keras is not installed."""
-    import os
-
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    try:
-        import keras
-    except Exception:  # not installed, or its configured backend is not
-        return None
-    from ._build import Check
-
-    name = f"Keras {keras.__version__} ({keras.backend.backend()} backend)"
-    try:
-        diff = _keras_difference(keras, layer, x, trace)
-    except Exception as error:  # Keras refused the layer: no check, say why
-        return Check(name, float("nan"), f"failed: {str(error)[:300]}")
-    return Check(name, diff, "the hidden state at every step")
-
-
-def _keras_difference(keras: Any, layer: RecurrentLayer, x: torch.Tensor, trace: Any) -> float:
-    reference = layer.reference
-    class_name = reference["class_name"]
-    directions = [False, True] if layer.bidirectional else [False]
-    diffs = []
-    for d, backwards in enumerate(directions):
-        s = suffix(0, d)
-        args = dict(return_sequences=True, go_backwards=backwards, use_bias=layer.bias)
-        if class_name == "SimpleRNN":
-            cell = keras.layers.SimpleRNN(
-                layer.hidden_size, activation=reference["activation"], **args
-            )
-            order = (0,)
-        elif class_name == "GRU":
-            cell = keras.layers.GRU(layer.hidden_size, reset_after=True, **args)
-            order = _GRU_ORDER
-        else:
-            cell = keras.layers.LSTM(layer.hidden_size, **args)
-            order = (0, 1, 2, 3)
-        cell.build((None, None, layer.input_size))
-        w_ih = _reorder(layer.weights["weight_ih" + s].numpy(), order, layer.hidden_size)
-        w_hh = _reorder(layer.weights["weight_hh" + s].numpy(), order, layer.hidden_size)
-        values = [w_ih.numpy().T, w_hh.numpy().T]
-        if layer.bias:
-            b_ih = _reorder(layer.weights["bias_ih" + s].numpy(), order, layer.hidden_size).numpy()
-            b_hh = _reorder(layer.weights["bias_hh" + s].numpy(), order, layer.hidden_size).numpy()
-            values.append(np.stack([b_ih, b_hh]) if class_name == "GRU" else b_ih + b_hh)
-        cell.set_weights(values)
-        out = keras.ops.convert_to_numpy(cell(x.numpy()))  # [B, T, H]
-        out = torch.from_numpy(np.asarray(out, dtype=np.float32))
-        if backwards:
-            out = out.flip(1)  # go_backwards returns the steps in reading order
-        diffs.append((trace.hidden[0, d] - out).abs().max())
-    return float(torch.stack(diffs).max())

@@ -13,13 +13,15 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
 import torch
 
 from ._common import INLINE_CHARS, lengths_of, pad_floats, read_text
 from .base import Batch, Task
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MIN_CSV_ROWS = 50  # fewer values leave too little to learn from and to validate on
 MAX_CSV_CHARS = 20_000_000  # a larger file is more than a CPU trains on interactively
@@ -219,6 +221,8 @@ def csv_task(
 
 def _read_column(text: str, column: str | None) -> pd.Series:
     """The chosen column as floats; ValueError naming the columns or the first bad row."""
+    import pandas as pd  # here: importing pandas holds the GIL ~0.35 s, a stall for every session
+
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:

@@ -121,7 +121,7 @@ def test_a_folder_name_is_shown_escaped(tmp_path):
     (models_dir() / "x").rename(models_dir() / "![img](http:__h_p.png)")
     at = run()
     listed = sidebar_text(at)
-    assert "![img]" not in listed and "\\!\\[img\\]" in listed
+    assert "![img](" not in listed and "\\[img\\]" in listed  # the link syntax is escaped
 
 
 def test_pages_run_with_a_read_only_models_folder_and_a_leftover(monkeypatch):
@@ -135,7 +135,7 @@ def test_pages_run_with_a_read_only_models_folder_and_a_leftover(monkeypatch):
     monkeypatch.setattr(checkpoints.shutil, "rmtree", read_only)
     for page in ("views/explore.py", "views/train.py"):
         at = run(page, **{state.SELECT_MODEL: "trained/good"})
-        assert "read\\-only" in sidebar_text(at)
+        assert "read-only" in sidebar_text(at).replace("\\", "")
     assert at.dataframe[0].value["name"].tolist() == ["good"]
 
 

@@ -21,9 +21,16 @@ def order_note(method: str, quantity: str, shown: int, trace: Trace) -> str:
 
 
 def render_heatmap_view(
-    trace: Trace, layer: int, direction: int, units: np.ndarray | None, unit: int, key: str
+    trace: Trace,
+    layer: int,
+    direction: int,
+    units: np.ndarray | None,
+    unit: int,
+    key: str,
+    recording: str | None = None,
 ) -> None:
-    """The heatmaps, the chosen unit's row outlined in each."""
+    """The heatmaps, the chosen unit's row outlined in each; ``recording`` names the recording
+    (app.resources.recording_key): its figures are shared by every session (None: not cached)."""
     render_heatmaps(
         trace,
         layer,
@@ -32,4 +39,5 @@ def render_heatmap_view(
         units=units,
         config=plotly_config(key),
         highlight=unit,
+        recording=recording,
     )

@@ -5,16 +5,28 @@ from __future__ import annotations
 import streamlit as st
 
 from app.resources import ModelRef, load_model, predictions
-from lstm_viz.figures.predictions import is_language_model, top_k_chart
+
+# lstm_viz.figures.predictions (altair, pandas) is imported by the view that draws it: the
+# heatmaps, where a class starts, do without, and the first page run of a new server is shorter
+# (pandas' import alone holds the GIL about 0.35 s: every session waits).
 
 
 def language_model(ref: ModelRef) -> bool:
     """Whether ``ref``'s model predicts the next token over its vocabulary."""
     checkpoint = load_model(ref)
-    return is_language_model(checkpoint.model, checkpoint.vocab)
+    vocab, config = checkpoint.vocab, checkpoint.model.config
+    # lstm_viz.figures.predictions.is_language_model, without importing that module on every page
+    return (
+        vocab is not None
+        and getattr(config, "objective", None) == "next_token"
+        and getattr(config, "num_outputs", None) == len(vocab)
+    )
 
 
 def render_predictions(ref: ModelRef, text: str, key: str) -> None:
+    """The top-k table after each step and the chart of one step's guesses."""
+    from lstm_viz.figures.predictions import top_k_chart
+
     if not language_model(ref):
         st.info(
             "This model does not predict the next token (it is not a language model over its "

@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from lstm_viz import Trace
-from lstm_viz.figures.unit import coloured_text_html, unit_lines
 from lstm_viz.quantities import display_order, label
 
 
 def render_unit(trace: Trace, layer: int, direction: int, unit: int, key: str) -> None:
     """The unit's gates and states over time (lines), and the input coloured by its value."""
+    from lstm_viz.figures.unit import coloured_text_html, unit_lines  # altair: only when drawn
+
     step = st.session_state.get(f"{key}.step")
     for k, chart in enumerate(unit_lines(trace, layer, direction, unit, step=step)):
         st.altair_chart(chart, key=f"{key}.unit_lines.{k}", width="stretch")

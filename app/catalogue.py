@@ -1,0 +1,111 @@
+"""The catalogue of models a user can pick: shipped (pretrained/), trained (the models folder)
+and uploaded in this session, as ModelRef; ``all_models()`` is the one list every page reads.
+Nothing here is cached or loaded (loading: app/resources.py)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+import torch
+
+from app import state
+from lstm_viz.models.checkpoints import models_dir, scan_checkpoints
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PRETRAINED_DIR = REPO_ROOT / "pretrained"
+
+# The model the app opens on (issue 5): the English character model, read "The cat sat on the mat."
+DEFAULT_MODEL = "shipped/english-char-lstm"
+DEFAULT_TEXT = "The cat sat on the mat."
+
+SOURCE_LABELS = {"shipped": "📦 Shipped", "trained": "🏋️ Trained", "uploaded": "📤 Uploaded"}
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model the user can pick: where it came from, its name, and its folder (if on disk)."""
+
+    source: str  # "shipped", "trained" or "uploaded" (a key of SOURCE_LABELS)
+    name: str
+    path: str | None = None
+    problem: str | None = None  # why the folder cannot be read (a one-line reason), or None
+
+    @property
+    def id(self) -> str:
+        """A stable string id, e.g. "shipped/char-lstm"; what caches and session state key on."""
+        return f"{self.source}/{self.name}"
+
+    @property
+    def label(self) -> str:
+        if self.problem:
+            return f"⚠️ {SOURCE_LABELS.get(self.source, self.source)} · {self.name} (unreadable)"
+        return f"{SOURCE_LABELS.get(self.source, self.source)} · {self.name}"
+
+
+def shipped_dir() -> Path:
+    """Where shipped models live: $LSTM_VIZ_PRETRAINED_DIR, else the repository's pretrained/."""
+    return Path(os.environ.get("LSTM_VIZ_PRETRAINED_DIR") or PRETRAINED_DIR)
+
+
+def list_shipped_models(root: Path | None = None) -> list[ModelRef]:
+    """Every readable checkpoint folder `<root>/<name>/`: the default model first, then by name
+    (unreadable ones: list_unreadable_models). root: shipped_dir()."""
+    root = shipped_dir() if root is None else Path(root)
+    good, _ = scan_checkpoints(root)
+    refs = [ModelRef("shipped", p.name, str(p)) for p in sorted(good, key=lambda p: p.name)]
+    return sorted(refs, key=lambda ref: ref.id != DEFAULT_MODEL)  # stable: by name otherwise
+
+
+def list_trained_models() -> list[ModelRef]:
+    """Readable checkpoints in the models folder ($LSTM_VIZ_MODELS_DIR, else ./models), newest
+    first (unreadable ones: list_unreadable_models)."""
+    return [ModelRef("trained", p.name, str(p)) for p in scan_checkpoints(models_dir())[0]]
+
+
+def list_unreadable_models() -> list[ModelRef]:
+    """Folders among the shipped and trained models that cannot be read, each with its reason
+    in ``problem`` (one line; user-controlled text: escape it before rendering Markdown)."""
+    return [
+        ModelRef(source, path.name, str(path), reason)
+        for source, root in (("shipped", shipped_dir()), ("trained", models_dir()))
+        for path, reason in scan_checkpoints(root)[1]
+    ]
+
+
+def list_uploaded_models() -> list[ModelRef]:
+    """Models uploaded in this browser session (the Upload page adds them)."""
+    return list(st.session_state.get(state.UPLOADED_MODELS, []))
+
+
+def all_models(unreadable: bool = False) -> list[ModelRef]:
+    """The catalogue: shipped, then trained (newest first), then this session's uploads; with
+    ``unreadable``, then the folders that cannot be read (each with its ``problem``)."""
+    models = [*list_shipped_models(), *list_trained_models(), *list_uploaded_models()]
+    return models + list_unreadable_models() if unreadable else models
+
+
+def find_model(model_id: str | None) -> ModelRef | None:
+    """The ModelRef with this id in the catalogue (an unreadable one has its reason in
+    ``problem``), or None."""
+    if not model_id:
+        return None
+    return next((ref for ref in all_models(unreadable=True) if ref.id == model_id), None)
+
+
+def model_version(ref: ModelRef) -> int:
+    """The checkpoint's file version (config.json's mtime in ns): part of every cache key."""
+    return (Path(ref.path) / "config.json").stat().st_mtime_ns
+
+
+def available_devices() -> list[str]:
+    """ "cpu", then "cuda" and "mps" where this machine has them."""
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices.append("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append("mps")
+    return devices

@@ -1,0 +1,224 @@
+"""Keras layers read out of HDF5: Keras 3's model.weights.h5 (``layers/<snake_case(class)>[_k]``,
+matched to config.json in order) and legacy .h5 (``weight_names``), every dataset's storage
+checked to lie inside the file before its data is read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._core import (
+    ModelFileError,
+    check_elements,
+)
+from ._hdf5 import check_dataset
+
+RECURRENT = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
+
+
+def config_layers(config: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The model's layers as listed in its configuration (one level: nested models are not
+    searched). A bare layer saved on its own is a list of one."""
+    if not config:
+        return []
+    inner = config.get("config")
+    if isinstance(inner, dict) and isinstance(inner.get("layers"), list):
+        return [layer for layer in inner["layers"] if isinstance(layer, dict)]
+    if isinstance(inner, list):  # Keras 2 Sequential: "config": [layers]
+        return [layer for layer in inner if isinstance(layer, dict)]
+    return []
+
+
+@dataclass
+class KerasLayer:
+    """One layer as read from the file: its class (from config.json, or guessed from the shapes),
+    its settings, and its arrays by role ("kernel", "recurrent_kernel", "bias", "embeddings")."""
+
+    name: str
+    class_name: str | None
+    config: dict[str, Any] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
+    backward: KerasLayer | None = None  # the backward half of a Bidirectional
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z][a-z])", r"_\1\2", name).lower()
+
+
+def _read(dataset: Any, where: str, filename: str) -> np.ndarray:
+    """One HDF5 dataset as a float array, its declared shape checked before it is read."""
+    import h5py
+
+    if not isinstance(dataset, h5py.Dataset):
+        raise ModelFileError(f"{filename}: {where} is not an array")
+    shape = tuple(int(s) for s in (dataset.shape or ()))
+    check_elements([shape], filename)
+    if dataset.dtype.kind != "f":
+        raise ModelFileError(f"{filename}: {where} holds {dataset.dtype}, not floating point")
+    check_dataset(dataset, where, filename)
+    return np.asarray(dataset[()], dtype=np.float32)
+
+
+def _vars(group: Any, filename: str, where: str) -> list[np.ndarray]:
+    """Keras 3 stores a layer's variables as datasets "0", "1", ... in a "vars" group."""
+    import h5py
+
+    if not isinstance(group, h5py.Group):
+        return []
+    keys = sorted((k for k in group.keys() if k.isdigit()), key=int)
+    return [_read(group[k], f"{where}/{k}", filename) for k in keys]
+
+
+def from_keras3(
+    h5: Any, config: dict[str, Any] | None, filename: str, prefix: str = "", depth: int = 0
+) -> list[KerasLayer]:
+    import h5py
+
+    root = h5.get("layers")
+    if not isinstance(root, h5py.Group):
+        raise ModelFileError(f"{filename}: the weights file has no 'layers' group")
+    counts: dict[str, int] = {}
+    by_key: dict[str, dict[str, Any]] = {}
+    for layer in config_layers(config):
+        base = _snake(str(layer.get("class_name", "")))
+        n = counts.get(base, 0)
+        counts[base] = n + 1
+        by_key[base if n == 0 else f"{base}_{n}"] = layer
+    if (
+        config is not None
+        and not by_key
+        and config.get("class_name") in (*RECURRENT, "Bidirectional")
+    ):
+        by_key[_snake(config["class_name"])] = config  # a bare layer saved on its own
+    found = []
+    rest = sorted((k for k in root.keys() if k not in by_key), key=_natural)
+    for key in [k for k in by_key if k in root] + rest:  # the model's own order
+        group = root[key]
+        if not isinstance(group, h5py.Group):
+            continue
+        entry = by_key.get(key, {})
+        settings = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+        name = prefix + str(settings.get("name", key))
+        class_name = entry.get("class_name") if entry else None
+        where = f"layers/{key}"
+        if "layers" in group and depth < 8:  # a model inside the model: its layers, in order
+            found.extend(from_keras3(group, entry or None, filename, f"{name}/", depth + 1))
+        elif "forward_layer" in group and "backward_layer" in group:
+            halves = []
+            for half in ("forward_layer", "backward_layer"):
+                arrays = _vars(group[half].get("cell"), filename, f"{where}/{half}/cell/vars")
+                if not arrays and "cell" in group[half]:
+                    arrays = _vars(group[half]["cell"].get("vars"), filename, f"{where}/{half}")
+                inner = (
+                    settings.get("layer", {})
+                    if half == "forward_layer"
+                    else settings.get("backward_layer", settings.get("layer", {}))
+                )
+                inner_cfg = inner.get("config", {}) if isinstance(inner, dict) else {}
+                halves.append(
+                    _recurrent_arrays(
+                        name,
+                        inner.get("class_name") if isinstance(inner, dict) else None,
+                        inner_cfg if isinstance(inner_cfg, dict) else {},
+                        arrays,
+                        f"{where}/{half}/cell/vars",
+                    )
+                )
+            halves[0].backward = halves[1]
+            halves[0].config = {**halves[0].config, "merge_mode": settings.get("merge_mode")}
+            found.append(halves[0])
+        elif "cell" in group:
+            arrays = _vars(group["cell"].get("vars"), filename, f"{where}/cell/vars")
+            found.append(
+                _recurrent_arrays(name, class_name, settings, arrays, f"{where}/cell/vars")
+            )
+        else:
+            arrays = _vars(group.get("vars"), filename, f"{where}/vars")
+            layer = KerasLayer(name, class_name, settings)
+            if class_name == "Embedding" or (class_name is None and key.startswith("embedding")):
+                if len(arrays) == 1:
+                    layer.class_name = "Embedding"
+                    layer.arrays["embeddings"] = arrays[0]
+            elif class_name == "Dense" or (class_name is None and key.startswith("dense")):
+                if 1 <= len(arrays) <= 2:
+                    layer.class_name = "Dense"
+                    layer.arrays["kernel"] = arrays[0]
+                    if len(arrays) == 2:
+                        layer.arrays["bias"] = arrays[1]
+            found.append(layer)
+    return found
+
+
+def _natural(key: str) -> tuple[str, int]:
+    base, _, number = key.rpartition("_")
+    return (base, int(number)) if number.isdigit() and base else (key, -1)
+
+
+def _recurrent_arrays(
+    name: str, class_name: str | None, config: dict[str, Any], arrays: list, where: str
+) -> KerasLayer:
+    layer = KerasLayer(name, class_name, config)
+    roles = ("kernel", "recurrent_kernel", "bias")
+    for i, (role, array) in enumerate(zip(roles, arrays, strict=False)):
+        layer.arrays[role] = array
+        layer.paths[role] = f"{where}/{i}"
+    return layer
+
+
+def from_legacy(group: Any, config: dict[str, Any] | None, filename: str) -> list[KerasLayer]:
+    """Legacy HDF5: one group per layer name, its attribute weight_names listing its arrays."""
+    import h5py
+
+    settings = {}
+    for layer in config_layers(config):
+        inner = layer.get("config")
+        if isinstance(inner, dict) and "name" in inner:
+            settings[str(inner["name"])] = layer
+    found = []
+    names = group.attrs.get("layer_names")
+    keys = (
+        [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+        if names is not None
+        else list(group.keys())
+    )
+    for key in keys:
+        sub = group.get(key)
+        if not isinstance(sub, h5py.Group):
+            continue
+        raw = sub.attrs.get("weight_names")
+        weight_names = [
+            n.decode() if isinstance(n, bytes) else str(n) for n in (raw if raw is not None else [])
+        ]
+        if not weight_names:
+            continue
+        entry = settings.get(key, {})
+        cfg = entry.get("config", {}) if isinstance(entry.get("config"), dict) else {}
+        class_name = entry.get("class_name")
+        forward = KerasLayer(key, class_name, cfg)
+        backward = KerasLayer(key, None, {})
+        for weight_name in weight_names:
+            if weight_name not in sub:
+                raise ModelFileError(
+                    f"{filename}: layer {key!r} lists {weight_name!r}, not in file"
+                )
+            array = _read(sub[weight_name], f"{key}/{weight_name}", filename)
+            role = weight_name.rsplit("/", 1)[-1].split(":")[0]
+            target = backward if "backward" in weight_name else forward
+            target.arrays[role] = array
+            target.paths[role] = f"model_weights/{key}/{weight_name}"
+        if class_name == "Bidirectional" or backward.arrays:
+            inner = cfg.get("layer", {}) if isinstance(cfg.get("layer"), dict) else {}
+            forward.class_name = inner.get("class_name")
+            forward.config = {
+                **(inner.get("config") or {}),
+                "merge_mode": cfg.get("merge_mode"),
+            }
+            backward.class_name = forward.class_name
+            backward.config = forward.config
+            forward.backward = backward
+        found.append(forward)
+    return found
