@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import state
-from app.components.upload.file import LIMIT_MB, read_file, render_file_picker, render_layers
+from app.components.upload.file import limit_mb, read_file, render_file_picker, render_layers
 from app.components.upload.inputs import render_choice, render_input
 from app.components.upload.recording import (
     record_layer,
@@ -28,7 +28,7 @@ st.markdown(
 )
 st.caption(
     f"Formats: safetensors · PyTorch state dict (.pt, .pth) · ONNX · Keras 3 (.keras) and legacy "
-    f".h5. **Limit: {LIMIT_MB} MB per file.** LSTM, GRU and vanilla RNN layers are found by "
+    f".h5. **Limit: {limit_mb()} MB per file.** LSTM, GRU and vanilla RNN layers are found by "
     "their weights; the gate order is converted to PyTorch's."
 )
 

@@ -14,22 +14,27 @@ from app.text import escape_markdown
 from lstm_viz.importers import EXTENSIONS, MAX_FILE_MB, ModelFileError, inspect_isolated
 
 K = state.UPLOAD_PREFIX
-# The smaller of our reader's limit and the server's (server.maxUploadSize), stated beside the
-# uploader: a file over the server's limit never reaches this script, so say it before.
-LIMIT_MB = min(MAX_FILE_MB, int(st.get_option("server.maxUploadSize") or MAX_FILE_MB))
+
+
+def limit_mb() -> int:
+    """The smaller of our reader's limit and the server's (server.maxUploadSize), read on every
+    run and stated beside the uploader: a file over the server's limit never reaches this
+    script, so say it before."""
+    return min(MAX_FILE_MB, int(st.get_option("server.maxUploadSize") or MAX_FILE_MB))
 
 
 def render_file_picker() -> Any:
     """The file uploader; stops the page (with an example) until a file is uploaded."""
+    limit = limit_mb()
     upload = st.file_uploader(
-        f"Model file (at most {LIMIT_MB} MB)",
+        f"Model file (at most {limit} MB)",
         type=EXTENSIONS,
         key=f"{K}.file",
-        max_upload_size=LIMIT_MB,
+        max_upload_size=limit,
         help="To save a PyTorch model as a state dict: torch.save(model.state_dict(), 'model.pt')",
     )
     st.caption(
-        f"📏 At most {LIMIT_MB} MB per file (this server's upload limit): a larger file is marked "
+        f"📏 At most {limit} MB per file (this server's upload limit): a larger file is marked "
         "red in the box above and not read. Saving only the weights (a state dict, or "
         "safetensors) makes a file smaller."
     )
@@ -45,11 +50,12 @@ def render_file_picker() -> Any:
 
 def read_file(name: str, data: bytes) -> tuple[str, Any]:
     """(sha256 of ``data``, the ImportedFile): read once per file and name; stops the page with
-    the reason when the file cannot be used (over LIMIT_MB included)."""
-    if len(data) > LIMIT_MB * 2**20:
+    the reason when the file cannot be used (over limit_mb() included)."""
+    limit = limit_mb()
+    if len(data) > limit * 2**20:
         size_mb = len(data) / 2**20
         st.error(
-            f"{escape_markdown(name)} has {size_mb:,.1f} MB, more than the {LIMIT_MB} MB this "
+            f"{escape_markdown(name)} has {size_mb:,.1f} MB, more than the {limit} MB this "
             "page reads: refused. Upload a smaller file (e.g. the weights only, as a state dict).",
             icon="🚫",
         )
