@@ -230,24 +230,11 @@ def recording_key(ref: ModelRef, text: str, device: str = "cpu") -> str:
 # names. 96 figures: 16 pages of 6 heatmaps, at most about 0.5 MB each (300 columns x 64 units x
 # 6 quantities of float32, the largest window Explore shows).
 @st.cache_resource(max_entries=96, show_spinner=False)
-def shared_heatmap_figure(
-    recording: str,
-    name: str,
-    layer: int,
-    direction: int,
-    max_steps: int,
-    max_units: int,
-    unit_start: int,
-    units: tuple[int, ...] | None,
-    highlight: int | None,
-    row: float | None,
-    _trace: Trace,
-) -> go.Figure:
-    """build_heatmap_figure, cached per recording and choice and shared by every session: read
-    only (st.plotly_chart copies it)."""
-    return build_heatmap_figure(
-        _trace, name, layer, direction, max_steps, max_units, unit_start, units, highlight, row
-    )
+def shared_heatmap_figure(recording: str, choice: tuple, _trace: Trace) -> go.Figure:
+    """build_heatmap_figure(_trace, *choice), cached per recording and choice (the arguments
+    after the trace: strings and numbers) and shared by every session: read only
+    (st.plotly_chart copies it)."""
+    return build_heatmap_figure(_trace, *choice)
 
 
 def build_heatmap_figure(

@@ -211,4 +211,4 @@ def heatmap_figure(
     args = (name, layer, direction, max_steps, max_units, unit_start, units, highlight, row)
     if recording is None:
         return build_heatmap_figure(trace, *args)
-    return shared_heatmap_figure(recording, *args, _trace=trace)
+    return shared_heatmap_figure(recording, args, _trace=trace)
