@@ -191,24 +191,11 @@ def render_heatmaps(
                 )
 
 
-def heatmap_figure(
-    trace: Trace,
-    name: str,
-    layer: int,
-    direction: int,
-    max_steps: int,
-    max_units: int,
-    unit_start: int,
-    units: tuple[int, ...] | None,
-    highlight: int | None,
-    row: float | None,
-    recording: str | None = None,
-) -> go.Figure:
-    """The heatmap of ``name`` (lstm_viz.figures.heatmap.heatmap), ``highlight``'s row (at
-    ``row``, None: off screen) outlined. With ``recording`` (a string naming the recording, see
+def heatmap_figure(trace: Trace, *choice, recording: str | None = None) -> go.Figure:
+    """app.resources.build_heatmap_figure(trace, *choice): the heatmap of one quantity, the
+    highlighted unit's row outlined. With ``recording`` (a string naming the recording, see
     app.resources.recording_key) the figure is cached and shared by every session: read only
     (st.plotly_chart copies it); a class opening the same input builds it once."""
-    args = (name, layer, direction, max_steps, max_units, unit_start, units, highlight, row)
     if recording is None:
-        return build_heatmap_figure(trace, *args)
-    return shared_heatmap_figure(recording, args, _trace=trace)
+        return build_heatmap_figure(trace, *choice)
+    return shared_heatmap_figure(recording, choice, _trace=trace)
