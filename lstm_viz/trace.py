@@ -129,6 +129,12 @@ class Trace:
         units = ", ".join(f"{n}:{v.shape[-1]}" for n, v in self.values.items())
         return f"Trace(kind={self.kind!r}, [layer x dir x batch x time]={dims}, units=({units}))"
 
+    def _repr_html_(self) -> str:
+        """Notebooks: kind, shape, quantities and the first tokens (escaped)."""
+        from lstm_viz.figures.notebook import trace_html
+
+        return trace_html(self)
+
     # ---- selecting ---------------------------------------------------------------------------
     def select(
         self,
