@@ -46,7 +46,6 @@ PAGE_JS = r"""
   data.quantities.forEach((q) => option($("lv-colour-by"), q, data.labels[q]));
   $("lv-colour-by").value = data.quantities.includes("hidden") ? "hidden" : data.quantities[0];
   const steps = [...Array(data.steps).keys()];
-  const visible = (t) => t.replace(/ /g, "\u2423").replace(/\n/g, "\u23ce").replace(/\t/g, "\u21e5");
 
   function series(q, layer, direction, unit) {
     const width = data.units[q];
@@ -113,7 +112,8 @@ PAGE_JS = r"""
 
   const section = $("lv-heatmaps");
   for (const figure of data.figures) {
-    const head = data.figures.find((f) => f.layer === figure.layer && f.direction === figure.direction);
+    const head = data.figures.find(
+      (f) => f.layer === figure.layer && f.direction === figure.direction);
     if (head === figure) {
       const h = document.createElement("h2");
       h.textContent = "Layer " + data.layers[figure.layer] +
