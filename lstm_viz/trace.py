@@ -25,6 +25,9 @@ RECORDED_NAMES: dict[str, tuple[str, ...]] = {
     "gru": ("reset_gate", "update_gate", "new_gate", "hidden"),
     "rnn_tanh": ("pre_activation", "hidden"),
     "rnn_relu": ("pre_activation", "hidden"),
+    # States recorded by another tool (an LSTMVis project): no gates, no model to re-run.
+    "lstm_states": ("cell", "hidden"),
+    "hidden_states": ("hidden",),
 }
 
 DIRECTION_NAMES = ("forward", "backward")
