@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-COMMANDS = ("export-html", "export-lstmvis")
+COMMANDS = ("export-html", "export-lstmvis", "record-corpus", "query")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -26,7 +26,6 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     page.add_argument("--input", required=True, help="the text the model reads")
     page.add_argument("--out", type=Path, required=True, help="the .html file to write")
 
-
     lstmvis = commands.add_parser(
         "export-lstmvis",
         help="write an LSTMVis project folder (states, word ids, dict, lstm.yml)",
@@ -38,9 +37,38 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     lstmvis.add_argument("--text-file", type=Path, required=True, help="a UTF-8 text file")
     lstmvis.add_argument("--out", type=Path, required=True, help="the project folder to write")
     lstmvis.add_argument("--name", help="the project's name in LSTMVis (default: the folder's)")
+    corpus = commands.add_parser(
+        "record-corpus",
+        help="record a long text into Parquet shards in bounded memory",
+        description="Record a model reading a text file, a chunk at a time with its state "
+        "carried over, into a folder of Parquet shards (one row per step, layer, direction and "
+        'quantity; one column per unit). Query it with: python -m lstm_viz query STORE "SQL".',
+    )
+    corpus.add_argument("--model", type=Path, required=True, help="a checkpoint folder")
+    corpus.add_argument("--text-file", type=Path, required=True, help="a UTF-8 text file")
+    corpus.add_argument("--out", type=Path, required=True, help="the store folder to write")
+    corpus.add_argument("--quantities", help="comma-separated, e.g. cell,hidden (default: all)")
+    corpus.add_argument("--max-steps", type=int, help="stop after this many tokens")
+    corpus.add_argument("--chunk", type=int, default=2_000, help="tokens per recording call")
+    corpus.add_argument("--shard-steps", type=int, default=100_000, help="steps per shard")
+    query = commands.add_parser(
+        "query",
+        help="run SQL (DuckDB) over a corpus store",
+        description="Run one SQL statement with DuckDB, in-process, over a store written by "
+        "record-corpus; the table is called store. Example: python -m lstm_viz query STORE "
+        "\"SELECT step, token FROM store WHERE quantity = 'hidden' AND layer = 1 AND u5 > 0.9\"",
+    )
+    query.add_argument("store", type=Path)
+    query.add_argument("sql")
+    query.add_argument("--limit", type=int, default=50, help="rows to print (default 50)")
+    query.add_argument("--csv", type=Path, help="also write the whole result to this CSV file")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.command == "record-corpus":
+        return run_record_corpus(args)
+    if args.command == "query":
+        return run_query(args)
     if args.command == "export-html":
         return run_export_html(args)
     if args.command == "export-lstmvis":
@@ -94,4 +122,58 @@ def run_export_lstmvis(args: argparse.Namespace) -> int:
         "layer(s) of cell and hidden states)",
         file=sys.stderr,
     )
+    return 0
+
+
+def run_record_corpus(args: argparse.Namespace) -> int:
+    from lstm_viz.export.store import record_store
+
+    checkpoint = _checkpoint(args.model)
+    wanted = [q.strip() for q in args.quantities.split(",")] if args.quantities else None
+
+    def progress(steps: int) -> None:
+        print(f"\r{steps:,} steps recorded", end="", file=sys.stderr, flush=True)
+
+    summary = record_store(
+        checkpoint,
+        args.text_file,
+        args.out,
+        chunk=args.chunk,
+        shard_steps=args.shard_steps,
+        quantities=wanted,
+        max_steps=args.max_steps,
+        progress=progress,
+    )
+    print(file=sys.stderr)
+    print(
+        f"wrote {summary.path}: {summary.steps:,} steps, {summary.rows:,} rows in "
+        f"{summary.shards} shard(s), {summary.bytes_on_disk / 1e6:,.1f} MB, "
+        f"{summary.steps_per_second:,.0f} steps/s"
+    )
+    return 0
+
+
+def run_query(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from lstm_viz.export.store import connect
+    from lstm_viz.export.text import ExportError
+
+    con = connect(args.store)
+    try:
+        relation = con.sql(args.sql)
+        if relation is None:
+            print("ok")
+            return 0
+        if args.csv is not None:
+            relation.write_csv(str(args.csv))
+        frame = relation.limit(args.limit + 1).df()
+    except duckdb.Error as error:
+        raise ExportError(f"the query failed: {str(error).splitlines()[0]}") from None
+    finally:
+        con.close()
+    more = len(frame) > args.limit
+    print(frame.head(args.limit).to_string(index=False, max_colwidth=40))
+    if more:
+        print(f"(first {args.limit} rows; --limit N for more, --csv FILE for all)")
     return 0
