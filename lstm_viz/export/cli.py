@@ -51,6 +51,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     corpus.add_argument("--max-steps", type=int, help="stop after this many tokens")
     corpus.add_argument("--chunk", type=int, default=2_000, help="tokens per recording call")
     corpus.add_argument("--shard-steps", type=int, default=100_000, help="steps per shard")
+    corpus.add_argument("--threads", type=int, help="torch threads (default: torch's own)")
     query = commands.add_parser(
         "query",
         help="run SQL (DuckDB) over a corpus store",
@@ -128,6 +129,10 @@ def run_export_lstmvis(args: argparse.Namespace) -> int:
 def run_record_corpus(args: argparse.Namespace) -> int:
     from lstm_viz.export.store import record_store
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     checkpoint = _checkpoint(args.model)
     wanted = [q.strip() for q in args.quantities.split(",")] if args.quantities else None
 

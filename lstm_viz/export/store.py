@@ -11,6 +11,9 @@ steps for 2 layers x 6 quantities x 128 units), independent of the corpus length
 The store (a folder):
 - ``store.json``: format "lstm_viz.corpus_store", version, model, source, kind, quantities,
   units per quantity, layers, directions, steps, shards, and the schema below;
+- ``stats.parquet``: per layer, direction and quantity, each unit's sum, sum of squares, min
+  and max over the whole text (``stat`` column; ``n`` steps), gathered while recording, so
+  per-unit means (the ``unit_means`` view of :func:`connect`) answer without a scan;
 - ``part-00000.parquet``, ``part-00001.parquet``, ...: each about ``shard_steps`` steps. Schema,
   one row per (step, layer, direction, quantity), **wide** (one column per unit):
 
@@ -51,7 +54,7 @@ from lstm_viz.models.checkpoints import Checkpoint
 from lstm_viz.quantities import display_order
 from lstm_viz.recording.recorder import record
 
-FORMAT, VERSION, META = "lstm_viz.corpus_store", 1, "store.json"
+FORMAT, VERSION, META, STATS = "lstm_viz.corpus_store", 1, "store.json", "stats.parquet"
 DEFAULT_CHUNK = 2_000  # tokens per recording call
 DEFAULT_SHARD_STEPS = 100_000  # steps per Parquet file
 READ_CHARS = 1 << 16  # characters read from the text file at a time
@@ -107,6 +110,7 @@ def record_store(
     started = time.perf_counter()
     model, state = checkpoint.model, None
     writer = schema = names = None
+    stats = _Stats()
     shard = steps = rows = 0
     in_shard = 0
     try:
@@ -120,6 +124,7 @@ def record_store(
                 schema = _schema(width)
                 _write_meta(out, checkpoint, text_file, trace, names, schema, 0, 0)
             table = _table(trace, names, tokens, steps, schema)
+            stats.add(trace, names)
             if writer is None:
                 writer = pq.ParquetWriter(
                     out / f"part-{shard:05d}.parquet",
@@ -144,6 +149,7 @@ def record_store(
     if names is None:
         raise ExportError(f"{text_file} holds no text the model can read")
     shards = len(list(out.glob("part-*.parquet")))
+    stats.write(out / STATS, len(schema) - 6)
     _write_meta(out, checkpoint, text_file, None, names, schema, steps, shards)
     size = sum(p.stat().st_size for p in out.iterdir())
     summary = StoreSummary(str(out), steps, rows, shards, time.perf_counter() - started, size)
@@ -286,14 +292,70 @@ def read_store_meta(store: str | Path) -> dict:
     return meta
 
 
+class _Stats:
+    """Per (layer, direction, quantity): steps, and each unit's sum, sum of squares, min, max."""
+
+    def __init__(self) -> None:
+        self.n: dict[tuple, int] = {}
+        self.values: dict[tuple, dict[str, np.ndarray]] = {}
+
+    def add(self, trace, names: list[str]) -> None:
+        for layer in range(trace.num_layers):
+            for direction in range(trace.num_directions):
+                for q in names:
+                    v = trace[q][layer, direction, 0].numpy().astype(np.float64)  # [T, U]
+                    key = (trace.ids("layer")[layer], trace.ids("direction")[direction], q)
+                    part = {"sum": v.sum(0), "sum_of_squares": (v * v).sum(0),
+                            "min": v.min(0), "max": v.max(0)}  # fmt: skip
+                    if key not in self.values:
+                        self.n[key], self.values[key] = 0, part
+                    else:
+                        old = self.values[key]
+                        old["sum"] += part["sum"]
+                        old["sum_of_squares"] += part["sum_of_squares"]
+                        np.minimum(old["min"], part["min"], out=old["min"])
+                        np.maximum(old["max"], part["max"], out=old["max"])
+                    self.n[key] += v.shape[0]
+
+    def write(self, path: Path, width: int) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        rows: dict[str, list] = {c: [] for c in ("layer", "direction", "quantity", "stat", "n")}
+        units: list[np.ndarray] = []
+        for key, parts in self.values.items():
+            for stat, v in parts.items():
+                for column, value in zip(rows, (*key, stat, self.n[key]), strict=True):
+                    rows[column].append(value)
+                units.append(np.pad(v, (0, width - v.shape[0]), constant_values=np.nan))
+        grid = np.array(units).reshape(len(units), width)
+        table = pa.table({**rows, **{f"u{k}": grid[:, k] for k in range(width)}})
+        pq.write_table(table, path)
+
+
 def connect(store: str | Path):
-    """A DuckDB connection (in memory) with the view ``store`` over every shard of ``store``."""
+    """A DuckDB connection (in memory) with views over ``store``:
+
+    - ``store``: every shard (the schema in the module docstring);
+    - ``stats``: per layer, direction and quantity, ``stat`` in (sum, sum_of_squares, min, max)
+      with ``n`` steps and one column per unit, gathered while recording;
+    - ``unit_means``: each unit's mean per layer, direction and quantity, from ``stats``
+      (instant at any size, where the same mean over ``store`` scans every shard).
+    """
     import duckdb
 
     read_store_meta(store)
-    pattern = str(Path(store).resolve() / "part-*.parquet").replace("'", "''")
+    folder = Path(store).resolve()
+    pattern = str(folder / "part-*.parquet").replace("'", "''")
     con = duckdb.connect()
     con.execute(f"CREATE VIEW store AS SELECT * FROM read_parquet('{pattern}')")
+    if (folder / STATS).is_file():
+        stats = str(folder / STATS).replace("'", "''")
+        con.execute(f"CREATE VIEW stats AS SELECT * FROM read_parquet('{stats}')")
+        con.execute(
+            "CREATE VIEW unit_means AS SELECT layer, direction, quantity, n, "
+            "COLUMNS('^u\\d+$') / n FROM stats WHERE stat = 'sum'"
+        )
     return con
 
 

@@ -61,6 +61,19 @@ def test_duckdb_per_unit_mean_and_pattern_search(english, stored):
     np.testing.assert_allclose(
         means.to_numpy()[0], whole.hidden[1, 0, 0].numpy().mean(axis=0), atol=1e-5
     )
+    fast = query_store(
+        store, "SELECT * FROM unit_means WHERE quantity = 'hidden' AND layer = 1"
+    )  # from the stats gathered while recording: no scan of the shards
+    assert fast["n"].tolist() == [len(TEXT)]
+    np.testing.assert_allclose(
+        fast[[f"u{k}" for k in range(128)]].to_numpy()[0], means.to_numpy()[0], atol=1e-6
+    )
+    extremes = query_store(
+        store, "SELECT stat, u7 FROM stats WHERE quantity = 'cell' AND layer = 0 ORDER BY stat"
+    ).set_index("stat")["u7"]
+    cell = whole.cell[0, 0, 0, :, 7].numpy()
+    assert extremes["max"] == pytest.approx(cell.max(), abs=1e-5)
+    assert extremes["min"] == pytest.approx(cell.min(), abs=1e-5)
     hits = query_store(
         store,
         "SELECT step, token FROM store WHERE quantity = 'cell' AND layer = 0 AND u3 > 0 "
