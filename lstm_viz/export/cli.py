@@ -52,6 +52,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     corpus.add_argument("--chunk", type=int, default=2_000, help="tokens per recording call")
     corpus.add_argument("--shard-steps", type=int, default=100_000, help="steps per shard")
     corpus.add_argument("--threads", type=int, help="torch threads (default: torch's own)")
+    corpus.add_argument(
+        "--sequence-steps",
+        type=int,
+        help="cut the text into independent sequences of this many tokens (each from a zero "
+        "state); needed to spread the work over several processes or machines",
+    )
+    corpus.add_argument("--engine", choices=("local", "dask"), default="local")
+    corpus.add_argument("--scheduler", help="with --engine dask: a scheduler, tcp://HOST:8786")
+    corpus.add_argument("--workers", type=int, default=2, help="local Dask worker processes")
     query = commands.add_parser(
         "query",
         help="run SQL (DuckDB) over a corpus store",
@@ -139,16 +148,34 @@ def run_record_corpus(args: argparse.Namespace) -> int:
     def progress(steps: int) -> None:
         print(f"\r{steps:,} steps recorded", end="", file=sys.stderr, flush=True)
 
-    summary = record_store(
-        checkpoint,
-        args.text_file,
-        args.out,
-        chunk=args.chunk,
-        shard_steps=args.shard_steps,
-        quantities=wanted,
-        max_steps=args.max_steps,
-        progress=progress,
-    )
+    if args.sequence_steps or args.engine != "local":
+        from lstm_viz.export.shards import record_shards
+
+        sequence_steps = args.sequence_steps or args.chunk
+        summary = record_shards(
+            checkpoint,
+            args.text_file,
+            args.out,
+            sequence_steps=sequence_steps,
+            sequences_per_shard=max(1, args.shard_steps // sequence_steps),
+            quantities=wanted,
+            max_steps=args.max_steps,
+            engine=args.engine,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            progress=progress,
+        )
+    else:
+        summary = record_store(
+            checkpoint,
+            args.text_file,
+            args.out,
+            chunk=args.chunk,
+            shard_steps=args.shard_steps,
+            quantities=wanted,
+            max_steps=args.max_steps,
+            progress=progress,
+        )
     print(file=sys.stderr)
     print(
         f"wrote {summary.path}: {summary.steps:,} steps, {summary.rows:,} rows in "

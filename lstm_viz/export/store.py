@@ -94,8 +94,6 @@ def record_store(
     Raises ExportError: no vocabulary (a numeric model), a bidirectional model (a backward pass
     needs the whole text at once), an unknown quantity, an unreadable file, or a non-store ``out``.
     """
-    import pyarrow.parquet as pq
-
     vocab = checkpoint.vocab
     if vocab is None:
         raise ExportError(f"{checkpoint.path} reads numbers, not text: record a token model")
@@ -126,13 +124,7 @@ def record_store(
             table = _table(trace, names, tokens, steps, schema)
             stats.add(trace, names)
             if writer is None:
-                writer = pq.ParquetWriter(
-                    out / f"part-{shard:05d}.parquet",
-                    schema,
-                    compression="zstd",
-                    use_dictionary=["token", "quantity"],  # floats: plain, byte-stream split
-                    use_byte_stream_split=[f"u{k}" for k in range(len(schema) - 6)],
-                )
+                writer = _writer(out / f"part-{shard:05d}.parquet", schema)
             writer.write_table(table)
             steps += len(tokens)
             in_shard += len(tokens)
@@ -154,6 +146,19 @@ def record_store(
     size = sum(p.stat().st_size for p in out.iterdir())
     summary = StoreSummary(str(out), steps, rows, shards, time.perf_counter() - started, size)
     return summary
+
+
+def _writer(path: Path, schema):
+    """A Parquet writer with the store's options (the same for every engine)."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetWriter(
+        path,
+        schema,
+        compression="zstd",
+        use_dictionary=["token", "quantity"],  # floats: plain, byte-stream split
+        use_byte_stream_split=[f"u{k}" for k in range(len(schema) - 6)],
+    )
 
 
 def _prepare(out: Path) -> Path:
@@ -225,7 +230,7 @@ def _schema(width: int):
     return pa.schema(keys + [(f"u{k}", pa.float32()) for k in range(width)])
 
 
-def _table(trace, names: list[str], tokens: list[str], offset: int, schema):
+def _table(trace, names: list[str], tokens: list[str], offset: int, schema, sequence: int = 0):
     """One chunk as rows (step, layer, direction, quantity) x units, in that nesting order."""
     import pyarrow as pa
 
@@ -243,7 +248,7 @@ def _table(trace, names: list[str], tokens: list[str], offset: int, schema):
     values = np.stack(blocks, axis=1).reshape(steps * len(keys), width)  # [T*K, U]
     k = len(keys)
     columns = {
-        "sequence": pa.array(np.zeros(steps * k, np.int32)),
+        "sequence": pa.array(np.full(steps * k, sequence, np.int32)),
         "step": pa.array(np.repeat(np.arange(offset, offset + steps, dtype=np.int64), k)),
         "token": pa.array(np.repeat(np.array(tokens, dtype=object), k), pa.string()),
         "layer": pa.array(np.tile(np.array([x[0] for x in keys], np.int8), steps)),
@@ -300,22 +305,29 @@ class _Stats:
         self.values: dict[tuple, dict[str, np.ndarray]] = {}
 
     def add(self, trace, names: list[str]) -> None:
+        part = _Stats()
         for layer in range(trace.num_layers):
             for direction in range(trace.num_directions):
                 for q in names:
                     v = trace[q][layer, direction, 0].numpy().astype(np.float64)  # [T, U]
                     key = (trace.ids("layer")[layer], trace.ids("direction")[direction], q)
-                    part = {"sum": v.sum(0), "sum_of_squares": (v * v).sum(0),
-                            "min": v.min(0), "max": v.max(0)}  # fmt: skip
-                    if key not in self.values:
-                        self.n[key], self.values[key] = 0, part
-                    else:
-                        old = self.values[key]
-                        old["sum"] += part["sum"]
-                        old["sum_of_squares"] += part["sum_of_squares"]
-                        np.minimum(old["min"], part["min"], out=old["min"])
-                        np.maximum(old["max"], part["max"], out=old["max"])
-                    self.n[key] += v.shape[0]
+                    part.n[key] = v.shape[0]
+                    part.values[key] = {"sum": v.sum(0), "sum_of_squares": (v * v).sum(0),
+                                        "min": v.min(0), "max": v.max(0)}  # fmt: skip
+        self.merge(part)
+
+    def merge(self, other: _Stats) -> None:
+        for key, parts in other.values.items():
+            if key not in self.values:
+                self.n[key] = other.n[key]
+                self.values[key] = {k: v.copy() for k, v in parts.items()}
+                continue
+            old = self.values[key]
+            old["sum"] += parts["sum"]
+            old["sum_of_squares"] += parts["sum_of_squares"]
+            np.minimum(old["min"], parts["min"], out=old["min"])
+            np.maximum(old["max"], parts["max"], out=old["max"])
+            self.n[key] += other.n[key]
 
     def write(self, path: Path, width: int) -> None:
         import pyarrow as pa
