@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-COMMANDS = ("export-html", "export-lstmvis", "record-corpus", "query")
+COMMANDS = ("export-html", "export-lstmvis", "import-lstmvis", "record-corpus", "query")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -37,6 +37,14 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     lstmvis.add_argument("--text-file", type=Path, required=True, help="a UTF-8 text file")
     lstmvis.add_argument("--out", type=Path, required=True, help="the project folder to write")
     lstmvis.add_argument("--name", help="the project's name in LSTMVis (default: the folder's)")
+    reader = commands.add_parser(
+        "import-lstmvis",
+        help="read an LSTMVis project folder as a trace (cell and hidden states)",
+        description="Read an LSTMVis project folder (lstm.yml, or states{L}/output{L}, word ids "
+        "and a .dict by convention) and save it as a trace file; it has no gates and no model.",
+    )
+    reader.add_argument("folder", type=Path)
+    reader.add_argument("--out", type=Path, required=True, help="trace file (.npz or .parquet)")
     corpus = commands.add_parser(
         "record-corpus",
         help="record a long text into Parquet shards in bounded memory",
@@ -83,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         return run_export_html(args)
     if args.command == "export-lstmvis":
         return run_export_lstmvis(args)
+    if args.command == "import-lstmvis":
+        return run_import_lstmvis(args)
     raise ValueError(f"unknown command {args.command!r}")  # pragma: no cover
 
 
@@ -132,6 +142,18 @@ def run_export_lstmvis(args: argparse.Namespace) -> int:
         "layer(s) of cell and hidden states)",
         file=sys.stderr,
     )
+    return 0
+
+
+def run_import_lstmvis(args: argparse.Namespace) -> int:
+    from lstm_viz.export.lstmvis import read_lstmvis
+
+    project = read_lstmvis(args.folder)
+    project.trace.save(args.out)
+    print(project.message)
+    for note in project.notes:
+        print(f"note: {note}")
+    print(f"trace: {args.out}")
     return 0
 
 

@@ -133,3 +133,15 @@ def test_cli_export_lstmvis(tmp_path):
     project = read_lstmvis(out)
     assert "".join(project.trace.tokens[0]) == "The cat sat.\nOn the mat."
     assert project.trace.cell.shape == (2, 1, 1, 24, 128)
+
+
+def test_cli_import_lstmvis(trace, tmp_path, capsys):
+    write_lstmvis(trace, tmp_path / "proj")
+    out = tmp_path / "trace.npz"
+    assert main(["import-lstmvis", str(tmp_path / "proj"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "cell, hidden of 2 layer(s), 11 steps; it has no gates" in printed
+    loaded = lstm_viz.Trace.load(out)
+    assert loaded.kind == "lstm_states" and loaded.tokens == [list(t) for t in TOKENS]
+    assert main(["import-lstmvis", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
+    assert "is not a folder" in capsys.readouterr().err
