@@ -99,8 +99,8 @@ def record_store(
         raise ExportError(f"{checkpoint.path} reads numbers, not text: record a token model")
     if checkpoint.model.config.bidirectional:
         raise ExportError(
-            "a bidirectional model reads each sequence backwards too, so the text cannot be "
-            "streamed: record it with export-lstmvis or the app in pieces"
+            "a bidirectional model reads each sequence backwards too, so one long sequence "
+            "cannot be streamed: cut the text into sequences (--sequence-steps N)"
         )
     if chunk < 1 or shard_steps < 1:
         raise ExportError("chunk and shard_steps must be >= 1")

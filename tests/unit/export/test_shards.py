@@ -69,3 +69,29 @@ def test_unknown_engine(english, tmp_path):
     (tmp_path / "t.txt").write_text("abc")
     with pytest.raises(ExportError, match="engine must be one of"):
         record_shards(english, tmp_path / "t.txt", tmp_path / "s", engine="spark")
+
+
+def test_a_bidirectional_model_goes_through_the_sharded_path(tmp_path):
+    from lstm_viz.models.checkpoints import save_checkpoint
+    from lstm_viz.models.sequence import ModelConfig, SequenceModel
+    from lstm_viz.models.vocab import Vocab
+
+    vocab = Vocab.build(["abc "], level="char")
+    config = ModelConfig(
+        vocab_size=len(vocab), hidden_size=4, embedding_size=3, bidirectional=True,
+        num_outputs=3, objective="step_class",
+    )  # fmt: skip
+    save_checkpoint(tmp_path / "bi", SequenceModel(config), vocab)
+    model = load_checkpoint(tmp_path / "bi")
+    (tmp_path / "t.txt").write_text("abc cab " * 3)
+    with pytest.raises(ExportError, match="--sequence-steps"):
+        from lstm_viz.export.store import record_store
+
+        record_store(model, tmp_path / "t.txt", tmp_path / "s1")
+    record_shards(model, tmp_path / "t.txt", tmp_path / "s2", sequence_steps=8)
+    frame = query_store(
+        tmp_path / "s2", "SELECT * FROM store WHERE quantity = 'hidden' ORDER BY direction, step"
+    )
+    back = frame[(frame["direction"] == 1) & (frame["sequence"] == 1)]
+    want = record_text(model, "abc cab ").hidden[0, 1, 0].numpy()  # backward, from its own end
+    np.testing.assert_allclose(back[["u0", "u1", "u2", "u3"]].to_numpy(), want, atol=1e-6)
