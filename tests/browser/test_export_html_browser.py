@@ -44,6 +44,9 @@ def test_exported_page_works_offline(browser, tmp_path):
     # a heatmap draws (plotly renders heatmaps as an image in .heatmaplayer)
     page.wait_for_selector("#lv-heatmaps .heatmaplayer image", timeout=30_000)
     assert page.locator("#lv-heatmaps .lv-heatmap").count() == 2 * 6
+    page.wait_for_function(
+        "document.querySelectorAll('#lv-heatmaps .heatmaplayer image').length === 12"
+    )  # every gate and state of both layers drawn
     # the note shows the input as text, escaped (no <b> element made from it)
     assert page.locator(".lv-input").inner_text() == TEXT
     assert page.locator(".lv-note b").count() == 1  # only the model name's own <b>
