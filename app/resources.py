@@ -11,7 +11,9 @@ every session: copy it before changing it (see NOTES.md).
 from __future__ import annotations
 
 import copy
+import gc
 import os
+import time
 from dataclasses import asdict, dataclass
 
 import plotly.graph_objects as go
@@ -55,6 +57,25 @@ def serve_torch_threads() -> int:
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads
+
+
+LAST_COLLECTION = [time.monotonic()]
+GARBAGE_EVERY_SECONDS = 30.0
+
+
+def collect_garbage(every: float = GARBAGE_EVERY_SECONDS) -> bool:
+    """A full garbage collection at most once per ``every`` seconds; True when one ran.
+
+    The server runs without Streamlit's collection after every page run (about 100 ms of held
+    GIL each time with torch loaded: .streamlit/config.toml), but a dropped session's state sits
+    in reference cycles that only a full collection frees, and with it the session's upload
+    folder (lstm_viz/importers/_workspace.py). One collection every half minute frees them."""
+    now = time.monotonic()
+    if now - LAST_COLLECTION[0] < every:
+        return False
+    LAST_COLLECTION[0] = now
+    gc.collect()
+    return True
 
 
 # ---- checkpoints --------------------------------------------------------------------------------

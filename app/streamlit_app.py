@@ -21,13 +21,14 @@ import streamlit as st  # noqa: E402
 
 from app import classroom, state  # noqa: E402
 from app.components.sidebar import render_sidebar  # noqa: E402
-from app.resources import serve_torch_threads  # noqa: E402
+from app.resources import collect_garbage, serve_torch_threads  # noqa: E402
 from lstm_viz import tune_allocator  # noqa: E402
 
 st.set_page_config(page_title="lstm-viz", page_icon="🔬", layout="wide")
 state.init()
 tune_allocator()  # recordings reuse freed memory (lstm_viz/_allocator.py); once per process
 serve_torch_threads()  # one torch thread per session's work: 30 sessions share 2 cores
+collect_garbage()  # at most every 30 s: frees dropped sessions (and their upload folders)
 classroom.read_link()  # a shared link (?page=...&model=...&hide=1), once per session
 
 VIEWS = Path(__file__).parent / "views"

@@ -37,7 +37,6 @@ import http.client
 import os
 import resource
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,55 +47,15 @@ from pathlib import Path
 
 from classroom_sessions import SESSION_TIMEOUT_S, classroom, percentile
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
+from tests import app_server  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
+HOST = app_server.HOST
 HEALTH_EVERY_S = 0.1
 HEALTH_TIMEOUT_S = 30.0
 
 # ---- the server ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, models_dir: Path, log_path: Path, env: dict) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app/streamlit_app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        HOST,
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with open(log_path, "wb") as log:
-        return subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, **env, "LSTM_VIZ_MODELS_DIR": str(models_dir)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def health(port: int, timeout: float = HEALTH_TIMEOUT_S) -> tuple[bool, float]:
@@ -111,17 +70,6 @@ def health(port: int, timeout: float = HEALTH_TIMEOUT_S) -> tuple[bool, float]:
     finally:
         connection.close()
     return ok, time.perf_counter() - start
-
-
-def wait_until_up(server: subprocess.Popen, port: int, log_path: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if health(port, timeout=2)[0]:
-            return
-        if server.poll() is not None:
-            break
-        time.sleep(0.2)
-    raise SystemExit(f"Streamlit did not start:\n{log_path.read_text()[-3000:]}")
 
 
 def rss_mb(pid: int) -> float:
@@ -181,10 +129,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="classroom-load-") as tmp:
         models_dir, log_path = Path(tmp) / "models", Path(tmp) / "server.log"
         models_dir.mkdir()
-        port = free_port()
-        server = start_server(port, models_dir, log_path, {})
+        port = app_server.free_port()
+        env = {**os.environ, "LSTM_VIZ_MODELS_DIR": str(models_dir)}
+        server = app_server.launch(app_server.streamlit_command(port), env, log_path)
         try:
-            wait_until_up(server, port, log_path)
+            if not app_server.wait_healthy(f"http://{HOST}:{port}", server, 90):
+                raise SystemExit(f"Streamlit did not start:\n{log_path.read_text()[-3000:]}")
             if args.warm:
                 asyncio.run(classroom(port, 1, 1, 0.0))
             rss_before = rss_mb(server.pid)
@@ -228,7 +178,7 @@ def main() -> None:
                 spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
                 spy.wait(timeout=30)
         finally:
-            stop_server(server)
+            app_server.stop(server)
         if results["errors"]:
             print(
                 f"{len(results['errors'])} session(s) failed:", *results["errors"][:5], sep="\n  "

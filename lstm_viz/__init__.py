@@ -14,6 +14,14 @@ from lstm_viz.trace import DIRECTION_NAMES, RECORDED_NAMES, Trace
 
 __version__ = "0.1.0"
 
+
+def show(trace: Trace, *args, **kwargs):
+    """The app's figures for a trace, for notebooks: see lstm_viz.figures.notebook.show."""
+    from lstm_viz.figures.notebook import show as _show  # plotly/altair load on first use
+
+    return _show(trace, *args, **kwargs)
+
+
 __all__ = [
     "DIRECTION_NAMES",
     "RECORDABLE",
@@ -21,5 +29,6 @@ __all__ = [
     "PeepholeLSTM",
     "Trace",
     "record",
+    "show",
     "tune_allocator",
 ]

@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     from .importers import cli as import_cli  # inspect, record: uploaded model files
 
     import_cli.add_commands(commands)
+    from .export import cli as export_cli  # export-html, export-lstmvis, record-corpus, query
+
+    export_cli.add_commands(commands)
     args = parser.parse_args(argv)
     tune_allocator()  # recordings reuse freed memory (see _allocator.py)
     try:
@@ -62,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             return list_tasks()
         if args.command in ("inspect", "record"):
             return import_cli.run(args)
+        if args.command in export_cli.COMMANDS:
+            return export_cli.run(args)
         return run_train(args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -25,6 +25,9 @@ RECORDED_NAMES: dict[str, tuple[str, ...]] = {
     "gru": ("reset_gate", "update_gate", "new_gate", "hidden"),
     "rnn_tanh": ("pre_activation", "hidden"),
     "rnn_relu": ("pre_activation", "hidden"),
+    # States recorded by another tool (an LSTMVis project): no gates, no model to re-run.
+    "lstm_states": ("cell", "hidden"),
+    "hidden_states": ("hidden",),
 }
 
 DIRECTION_NAMES = ("forward", "backward")
@@ -128,6 +131,12 @@ class Trace:
         dims = "x".join(str(d) for d in self._first.shape[:4])
         units = ", ".join(f"{n}:{v.shape[-1]}" for n, v in self.values.items())
         return f"Trace(kind={self.kind!r}, [layer x dir x batch x time]={dims}, units=({units}))"
+
+    def _repr_html_(self) -> str:
+        """Notebooks: kind, shape, quantities and the first tokens (escaped)."""
+        from lstm_viz.figures.notebook import trace_html
+
+        return trace_html(self)
 
     # ---- selecting ---------------------------------------------------------------------------
     def select(

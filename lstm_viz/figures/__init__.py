@@ -7,4 +7,5 @@ step.py         one step of one unit: the cell diagram, equations and sentences
 predictions.py  top-k next-token predictions
 compare.py      two recordings side by side and their difference
 export.py       a Trace as npz / parquet / csv bytes
+notebook.py     show(): the app's figures for notebooks; the Trace's _repr_html_
 """

@@ -125,3 +125,10 @@ def test_the_percentile_is_the_nearest_rank(benchmark):
     assert benchmark.percentile(values, 95) == 57.0
     assert benchmark.percentile(values, 50) == 30.0
     assert benchmark.percentile([3.0], 95) == 3.0
+
+
+def test_garbage_is_collected_at_most_once_per_period():
+    from app.resources import collect_garbage
+
+    assert collect_garbage(every=0.0)  # due: runs
+    assert not collect_garbage(every=3600.0)  # ran just now: skipped

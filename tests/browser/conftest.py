@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests import app_server
+from tests.app_server import free_port  # noqa: F401 (tests import it from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("LSTM_VIZ_CHROMIUM", "/usr/bin/chromium")
@@ -40,12 +37,6 @@ def browser_unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server_models_dir(tmp_path_factory) -> Path:
     """The models folder the test server uses: empty at first, never the repository's ./models.
@@ -63,56 +54,19 @@ def start_server(models_dir: Path, log_path: Path, pretrained_dir: Path | None =
     if pretrained_dir is None:
         pretrained_dir = models_dir.parent / f"{models_dir.name}-no-shipped-models"
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app/streamlit_app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={
-                **os.environ,
-                "LSTM_VIZ_MODELS_DIR": str(models_dir),
-                "LSTM_VIZ_PRETRAINED_DIR": str(pretrained_dir),
-            },
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    env = {
+        **os.environ,
+        "LSTM_VIZ_MODELS_DIR": str(models_dir),
+        "LSTM_VIZ_PRETRAINED_DIR": str(pretrained_dir),
+    }
+    server = app_server.launch(app_server.streamlit_command(port), env, log_path)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Streamlit did not start:\n{log_path.read_text()[-3000:]}", False)
-            time.sleep(0.2)
+        if not app_server.wait_healthy(url, server, 60):
+            pytest.fail(f"Streamlit did not start:\n{log_path.read_text()[-3000:]}", False)
         yield url
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+        app_server.stop(server)
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,7 @@ import contextlib
 import io
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 import warnings
 from pathlib import Path
 
@@ -20,9 +16,11 @@ import pytest
 import torch
 from torch import nn
 
+from tests import app_server
+from tests.app_server import streamlit_command
 from tests.unit.importers.test_network import WAIT_SECONDS, outside_calls
 
-from .conftest import ROOT, free_port
+from .conftest import free_port
 from .test_browser_pages import assert_clean, screenshot, wait_until_drawn
 
 STRACE = shutil.which("strace")
@@ -38,38 +36,17 @@ def traced_server(tmp_path: Path):
     env["LSTM_VIZ_MODELS_DIR"] = str(tmp_path / "models")
     env["LSTM_VIZ_PRETRAINED_DIR"] = str(tmp_path / "no-shipped-models")
     command = [STRACE, "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(log)]
-    command += [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py"]
-    command += ["--server.headless", "true", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    with open(tmp_path / "server.out", "wb") as out:
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
+    server = app_server.launch(command + streamlit_command(port), env, tmp_path / "server.out")
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                text = (tmp_path / "server.out").read_text()[-2000:]
-                if "PTRACE" in text.upper() or "Operation not permitted" in text:
-                    pytest.skip(f"strace cannot trace here: {text[:200]}")
-                pytest.fail(f"Streamlit did not start under strace:\n{text}", False)
-            time.sleep(0.3)
+        if not app_server.wait_healthy(url, server, 90):
+            text = (tmp_path / "server.out").read_text()[-2000:]
+            if "PTRACE" in text.upper() or "Operation not permitted" in text:
+                pytest.skip(f"strace cannot trace here: {text[:200]}")
+            pytest.fail(f"Streamlit did not start under strace:\n{text}", False)
         yield url, log
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+        app_server.stop(server)
 
 
 @pytest.mark.skipif(STRACE is None, reason="needs strace to see the server's native sockets")

@@ -27,6 +27,8 @@ def test_recorded_names_are_pinned():
         "gru": ("reset_gate", "update_gate", "new_gate", "hidden"),
         "rnn_tanh": ("pre_activation", "hidden"),
         "rnn_relu": ("pre_activation", "hidden"),
+        "lstm_states": ("cell", "hidden"),
+        "hidden_states": ("hidden",),
     }
 
 

@@ -8,6 +8,7 @@ import gc
 import io
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -70,14 +71,13 @@ def test_the_child_gets_a_temporary_folder_and_a_minimal_environment(monkeypatch
     assert "LSTM_VIZ_TEST_SECRET" not in keys and "HDF5_EXTFILE_PREFIX" not in keys
 
 
-def test_the_real_child_still_reads_a_file_and_its_folder_goes():
-    before = {p.name for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("lstm-viz-read-*")}
+def test_the_real_child_still_reads_a_file_and_its_folder_goes(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # this test's own temporary folder
     buffer = io.BytesIO()
     torch.save(nn.GRU(3, 5).state_dict(), buffer)
     layer = inspect_isolated(buffer.getvalue(), "gru.pt").layer()
     assert (layer.kind, layer.hidden_size) == ("gru", 5)
-    after = {p.name for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("lstm-viz-read-*")}
-    assert after <= before
+    assert list(tmp_path.glob("lstm-viz-read-*")) == []
 
 
 # ---- session folders ----------------------------------------------------------------------------
