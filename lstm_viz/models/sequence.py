@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import asdict, dataclass, fields
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 import torch
 from torch import nn
@@ -13,9 +13,17 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from lstm_viz.recording.naming import GATE_BLOCKS
 from lstm_viz.recording.peephole import PeepholeLSTM
-from lstm_viz.tasks.base import Objective
 
 CELLS = ("lstm", "peephole_lstm", "gru", "rnn_tanh", "rnn_relu")
+
+# What the head predicts:
+#   next_token     language modelling: at every step, the next token (targets [B, T] token ids)
+#   step_class     at every step, one of num_outputs classes (targets [B, T])
+#   step_value     at every step, num_outputs real values (targets [B, T, num_outputs])
+#   sequence_class once per sequence, after its last step, one of num_outputs classes (targets [B])
+#   sequence_value once per sequence, num_outputs real values (targets [B, num_outputs])
+Objective = Literal["next_token", "step_class", "step_value", "sequence_class", "sequence_value"]
+
 PER_STEP = ("next_token", "step_class", "step_value")
 # Hard ceilings for any model lstm_viz builds or loads (checked before allocating anything):
 MAX_PARAMETERS = 100_000_000  # 400 MB of float32 weights
@@ -35,7 +43,7 @@ class ModelConfig:
     num_layers: int = 1
     bidirectional: bool = False  # only for objectives that may look ahead (not next_token)
     dropout: float = 0.0  # between recurrent layers, while training
-    objective: Objective = "next_token"  # what the head predicts (see tasks/base.py)
+    objective: Objective = "next_token"  # what the head predicts (see Objective above)
     num_outputs: int = 1  # classes, vocabulary size or values per prediction
 
     def __post_init__(self) -> None:

@@ -13,17 +13,10 @@ from typing import Literal
 
 import torch
 
+from lstm_viz.models.sequence import Objective  # noqa: F401 (tasks name what they train)
 from lstm_viz.models.vocab import Vocab
 
 IGNORE = -100  # class target: "nothing is scored at this step" (cross_entropy's ignore_index)
-
-# What the head predicts:
-#   next_token     language modelling: at every step, the next token (targets [B, T] token ids)
-#   step_class     at every step, one of num_outputs classes (targets [B, T])
-#   step_value     at every step, num_outputs real values (targets [B, T, num_outputs])
-#   sequence_class once per sequence, after its last step, one of num_outputs classes (targets [B])
-#   sequence_value once per sequence, num_outputs real values (targets [B, num_outputs])
-Objective = Literal["next_token", "step_class", "step_value", "sequence_class", "sequence_value"]
 
 
 @dataclass

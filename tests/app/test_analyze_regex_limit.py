@@ -3,32 +3,21 @@ no traceback, within 5 s each; while it waits, another thread of the server keep
 
 from __future__ import annotations
 
-import threading
 import time
 
 from tests.app.test_analyze_page import W, frames, open_analyze, save_dyck
+from tests.unit.analysis.test_user_regex import ticking
 
 CATASTROPHIC = ["(.|.|.)*#", "((.|.)*)*#"]  # exponential on the dyck corpus (40 short lines)
 INVALID = ["x{99999999999}", "(oops", "*"]
 
 
 def _set_regex(at, pattern: str):
-    ticks = [0]
-    stop = threading.Event()
-
-    def ticker():  # another session's work: must not be starved while the pattern runs
-        while not stop.is_set():
-            ticks[0] += 1
-            time.sleep(0.01)
-
-    thread = threading.Thread(target=ticker)
-    thread.start()
-    start = time.monotonic()
-    at.text_input(key=f"{W}.finder.regex").set_value(pattern).run()
-    took = time.monotonic() - start
-    stop.set()
-    thread.join()
-    return took, ticks[0]
+    """(seconds the page took, ticks another thread of the server made meanwhile)."""
+    _, took, ticks = ticking(
+        lambda: at.text_input(key=f"{W}.finder.regex").set_value(pattern).run()
+    )
+    return took, ticks
 
 
 def test_regex_limits_on_the_analyze_page():

@@ -30,3 +30,22 @@ def test_the_check_itself_can_fail():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
     )
     assert result.returncode != 0
+
+
+def test_every_subpackage_imports_first():
+    """A subpackage imported first, in a fresh process, imports (no import cycle that only the
+    usual order hides: `import lstm_viz.tasks` once failed on a models <-> tasks cycle)."""
+    import pkgutil
+
+    import lstm_viz
+
+    names = [m.name for m in pkgutil.iter_modules(lstm_viz.__path__, "lstm_viz.") if m.ispkg]
+    code = "import importlib, sys; importlib.import_module(sys.argv[1])"
+    failed = {}
+    for name in names:
+        result = subprocess.run(
+            [sys.executable, "-c", code, name], capture_output=True, text=True, timeout=240
+        )
+        if result.returncode:
+            failed[name] = result.stderr.strip().splitlines()[-1]
+    assert len(names) >= 8 and not failed, failed

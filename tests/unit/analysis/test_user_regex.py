@@ -21,8 +21,9 @@ def test_spans_are_merged_and_empty_matches_left_out():
     assert match_spans("x*", ["abc"]) == [[]]
 
 
-def _run_with_ticker(pattern: str, text: str):
-    """(error or None, seconds taken, ticks another thread made meanwhile)."""
+def ticking(work):
+    """(work's result or the PatternError it raised, seconds taken, ticks another thread made
+    meanwhile: a thread sleeping 10 ms per tick, like another session's work)."""
     ticks = [0]
     stop = threading.Event()
 
@@ -34,15 +35,20 @@ def _run_with_ticker(pattern: str, text: str):
     thread = threading.Thread(target=ticker)
     thread.start()
     start = time.monotonic()
-    error = None
     try:
-        match_spans(pattern, [text])
+        result = work()
     except PatternError as caught:
-        error = caught
+        result = caught
     took = time.monotonic() - start
     stop.set()
     thread.join()
-    return error, took, ticks[0]
+    return result, took, ticks[0]
+
+
+def _run_with_ticker(pattern: str, text: str):
+    """(error or None, seconds taken, ticks another thread made meanwhile)."""
+    result, took, ticks = ticking(lambda: match_spans(pattern, [text]))
+    return (result if isinstance(result, PatternError) else None), took, ticks
 
 
 @pytest.mark.parametrize(

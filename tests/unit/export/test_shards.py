@@ -20,11 +20,6 @@ OPTIONS = {"sequence_steps": 13, "sequences_per_shard": 3}
 
 
 @pytest.fixture(scope="module")
-def english():
-    return load_checkpoint(ROOT / "pretrained" / "english-char-lstm")
-
-
-@pytest.fixture(scope="module")
 def local(english, tmp_path_factory):
     folder = tmp_path_factory.mktemp("shards")
     (folder / "t.txt").write_text(TEXT)

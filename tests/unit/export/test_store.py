@@ -18,11 +18,6 @@ TEXT = "The cat sat on the mat.\nThen it slept (for a while), and the dog barked
 
 
 @pytest.fixture(scope="module")
-def english():
-    return load_checkpoint(ROOT / "pretrained" / "english-char-lstm")
-
-
-@pytest.fixture(scope="module")
 def stored(english, tmp_path_factory):
     folder = tmp_path_factory.mktemp("store")
     text = folder / "text.txt"
