@@ -135,7 +135,7 @@ def run_core(
                 order = range(steps - 1, -1, -1) if d else range(start, steps)
                 for t in order:
 
-                    def hook(stage_values: dict[str, torch.Tensor], t=t, d=d) -> None:
+                    def hook(stage_values: dict[str, torch.Tensor], t=t, d=d, layer=layer) -> None:
                         if edit is not None:
                             edit(layer, d, t, stage_values)
 
