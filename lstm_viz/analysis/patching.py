@@ -1,0 +1,221 @@
+"""Activation patching across time: which units, at which steps, carry what made the output.
+
+Read a clean input and a corrupted one of the same length (e.g. "the cat near the dogs" and
+"the cats near the dogs"). For a layer, a set of units and a set of steps, re-run the corrupted
+input with the clean state (h, c; h alone for GRU and RNN) of those units copied in at those
+steps, and measure a metric m of the output at the last step (e.g. logit(is) - logit(are)):
+
+    effect = (m(patched) - m(corrupt)) / (m(clean) - m(corrupt))
+
+1 means the patch restores the clean behaviour, 0 that it changes nothing. A sweep patches
+every (layer, unit, step) alone. Runs are batched: the patches that start at the same step run
+as one batch from the corrupted run's state just before that step (stepping.run_core), so a
+full sweep costs T batched partial runs, not L x U x T single ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from .interventions import _head
+from .stepping import LSTMS, core_kind, run_core
+
+Metric = Callable[[torch.Tensor], torch.Tensor]  # head output at the last step [R, O] -> [R]
+MAX_ROWS = 4096  # patched runs per batch
+
+
+class PatchingError(ValueError):
+    """Inputs or patches that cannot be patched (one line, says what to change)."""
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Copy the clean state of ``units`` of ``layer`` at ``steps`` into the corrupted run."""
+
+    layer: int
+    units: tuple[int, ...]
+    steps: tuple[int, ...]
+
+
+def logit_diff(good: int, bad: int) -> Metric:
+    """m = output[good] - output[bad] (e.g. logit(is) - logit(are))."""
+    return lambda out: out[:, good] - out[:, bad]
+
+
+def logit(index: int) -> Metric:
+    """m = output[index] (a logit, a class score, a regression value)."""
+    return lambda out: out[:, index]
+
+
+@dataclass(frozen=True)
+class PatchingResult:
+    """A sweep: effects [layer, step, unit] and the two reference metrics."""
+
+    effects: np.ndarray  # [L, T, U] float64
+    clean_metric: float
+    corrupt_metric: float
+    clean_tokens: list[str] | None = None
+    corrupt_tokens: list[str] | None = None
+
+    def table(self):
+        """pandas DataFrame with columns layer, unit, step, effect (one row per cell)."""
+        import pandas as pd
+
+        layers, steps, units = np.meshgrid(
+            *(np.arange(n) for n in self.effects.shape), indexing="ij"
+        )
+        return pd.DataFrame(
+            {
+                "layer": layers.ravel(),
+                "unit": units.ravel(),
+                "step": steps.ravel(),
+                "effect": self.effects.ravel(),
+            }
+        ).sort_values(["layer", "unit", "step"], ignore_index=True)
+
+    def unit_totals(self, layer: int = 0) -> np.ndarray:
+        """[U]: each unit's effect summed over the steps (signed)."""
+        return self.effects[layer].sum(axis=0)
+
+
+class Patcher:
+    """A model with its clean and corrupted runs recorded, ready to patch.
+
+    model: a SequenceModel with a one-direction core (any kind, no projection);
+    clean, corrupt: [1, T] token ids or [1, T, F] numbers, the same T.
+    """
+
+    def __init__(
+        self, model: nn.Module, clean: torch.Tensor, corrupt: torch.Tensor, metric: Metric
+    ):
+        rnn = getattr(model, "rnn", None)
+        self.kind = core_kind(rnn)
+        if rnn.bidirectional:
+            raise PatchingError("patching across time reads one-direction cores only")
+        if getattr(rnn, "proj_size", 0):
+            raise PatchingError("patching does not handle LSTMs with a projection (proj_size)")
+        if clean.shape != corrupt.shape or clean.shape[0] != 1:
+            raise PatchingError(
+                f"clean and corrupted inputs must be one sequence each of the same length; "
+                f"got shapes {list(clean.shape)} and {list(corrupt.shape)}"
+            )
+        self.model, self.rnn, self.metric = model, rnn, metric
+        with torch.no_grad():
+            self.x_clean = model.embedding(clean)
+            self.x_corrupt = model.embedding(corrupt)
+        self.steps = clean.shape[1]
+        self.layers, self.units = rnn.num_layers, rnn.hidden_size
+        self.names = ("hidden", "cell") if self.kind in LSTMS else ("hidden",)
+        out, self.clean_values = run_core(rnn, self.x_clean)
+        self.clean_metric = float(metric(self._last(out))[0])
+        out, self.corrupt_values = run_core(rnn, self.x_corrupt)
+        self.corrupt_metric = float(metric(self._last(out))[0])
+        if abs(self.clean_metric - self.corrupt_metric) < 1e-9:
+            raise PatchingError(
+                f"the metric is the same on both inputs ({self.clean_metric:.4g}): there is "
+                "nothing to restore; choose a corruption that changes the output"
+            )
+
+    def _last(self, out: torch.Tensor) -> torch.Tensor:
+        head = _head(self.model, out)
+        return head[:, -1] if head.dim() == 3 else head  # [R, O]
+
+    def check(self, patch: Patch) -> None:
+        if not 0 <= patch.layer < self.layers:
+            raise PatchingError(f"layer {patch.layer} out of range ({self.layers} layers)")
+        if not patch.units or not all(0 <= u < self.units for u in patch.units):
+            raise PatchingError(f"units {list(patch.units)} are not among 0..{self.units - 1}")
+        if not patch.steps or not all(0 <= t < self.steps for t in patch.steps):
+            raise PatchingError(f"steps {list(patch.steps)} are not among 0..{self.steps - 1}")
+
+    def metrics(self, patches: Sequence[Patch]) -> np.ndarray:
+        """m(patched) for each patch [P] (float64)."""
+        for patch in patches:
+            self.check(patch)
+        result = np.empty(len(patches))
+        by_start: dict[int, list[int]] = {}
+        for index, patch in enumerate(patches):
+            by_start.setdefault(min(patch.steps), []).append(index)
+        for start, indices in sorted(by_start.items()):
+            for k in range(0, len(indices), MAX_ROWS):
+                rows = indices[k : k + MAX_ROWS]
+                result[rows] = self._run(start, [patches[i] for i in rows])
+        return result
+
+    def effects(self, patches: Sequence[Patch]) -> np.ndarray:
+        """(m(patched) - m(corrupt)) / (m(clean) - m(corrupt)) for each patch [P]."""
+        return (self.metrics(patches) - self.corrupt_metric) / (
+            self.clean_metric - self.corrupt_metric
+        )
+
+    def _run(self, start: int, patches: list[Patch]) -> np.ndarray:
+        rows = len(patches)
+        device = self.x_corrupt.device
+        masks = torch.zeros(self.layers, rows, self.steps, self.units, dtype=torch.bool)
+        for row, patch in enumerate(patches):
+            index = torch.tensor(patch.units)
+            for t in patch.steps:
+                masks[patch.layer, row, t, index] = True
+        masks = masks.to(device)
+        live = masks.any(dim=(1, 3)).cpu().numpy()  # [L, T]: is anything patched there
+        clean = {n: self.clean_values[n][:, 0, 0] for n in self.names}  # [L, T, U]
+
+        def edit(layer: int, direction: int, t: int, values: dict[str, torch.Tensor]) -> None:
+            if "hidden" not in values or not live[layer, t]:
+                return
+            mask = masks[layer, :, t]  # [R, U]
+            for name in self.names:
+                values[name] = torch.where(mask, clean[name][layer, t], values[name])
+
+        initial = None
+        if start > 0:
+            initial = {
+                n: self.corrupt_values[n][:, :, 0, start - 1, None].expand(-1, -1, rows, -1)
+                for n in self.names
+            }
+            if "cell" not in initial:
+                initial["cell"] = None
+        x = self.x_corrupt.expand(rows, -1, -1)
+        out, _ = run_core(self.rnn, x, edit, start=start, initial=initial, keep=False)
+        return self.metric(self._last(out)).double().cpu().numpy()
+
+    def sweep(self, layers: Sequence[int] | None = None) -> np.ndarray:
+        """Effects [L, T, U] of patching every (layer, unit, step) alone (NaN for layers left
+        out)."""
+        layers = range(self.layers) if layers is None else layers
+        patches = [
+            Patch(layer, (unit,), (t,))
+            for t in range(self.steps)
+            for layer in layers
+            for unit in range(self.units)
+        ]
+        values = self.effects(patches)
+        effects = np.full((self.layers, self.steps, self.units), np.nan)
+        for patch, value in zip(patches, values, strict=True):
+            effects[patch.layer, patch.steps[0], patch.units[0]] = value
+        return effects
+
+
+def patching_sweep(
+    model: nn.Module,
+    clean: torch.Tensor,
+    corrupt: torch.Tensor,
+    metric: Metric,
+    clean_tokens: list[str] | None = None,
+    corrupt_tokens: list[str] | None = None,
+) -> PatchingResult:
+    """Patch every layer, unit and step alone; PatchingError (one line) for inputs it cannot
+    patch. See Patcher for the arguments."""
+    patcher = Patcher(model, clean, corrupt, metric)
+    return PatchingResult(
+        patcher.sweep(),
+        patcher.clean_metric,
+        patcher.corrupt_metric,
+        clean_tokens,
+        corrupt_tokens,
+    )
