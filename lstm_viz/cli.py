@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     from .importers import cli as import_cli  # inspect, record: uploaded model files
 
     import_cli.add_commands(commands)
+    from .analysis import cli as analysis_cli  # attribute, patch: why did it do that
+
+    analysis_cli.add_commands(commands)
     args = parser.parse_args(argv)
     tune_allocator()  # recordings reuse freed memory (see _allocator.py)
     try:
@@ -66,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             return list_tasks()
         if args.command in ("inspect", "record"):
             return import_cli.run(args)
+        if args.command in analysis_cli.COMMANDS:
+            return analysis_cli.run(args)
         return run_train(args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
