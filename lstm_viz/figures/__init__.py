@@ -7,4 +7,5 @@ step.py         one step of one unit: the cell diagram, equations and sentences
 predictions.py  top-k next-token predictions
 compare.py      two recordings side by side and their difference
 export.py       a Trace as npz / parquet / csv bytes
+causal.py       the gate pre-activation split (stacked bars) and state trajectories (PCA)
 """
