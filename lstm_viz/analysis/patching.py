@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from .interventions import _head
-from .stepping import LSTMS, core_kind, run_core
+from .stepping import LSTMS, core_kind, run_core, single_layer
 
 Metric = Callable[[torch.Tensor], torch.Tensor]  # head output at the last step [R, O] -> [R]
 MAX_ROWS = 4096  # patched runs per batch
@@ -88,10 +88,17 @@ class Patcher:
 
     model: a SequenceModel with a one-direction core (any kind, no projection);
     clean, corrupt: [1, T] token ids or [1, T, F] numbers, the same T.
+    fused: run one-step patches on each layer's own module (PyTorch's fused kernel for LSTM,
+    GRU and RNN); False steps every patch through stepping.run_core (the reference).
     """
 
     def __init__(
-        self, model: nn.Module, clean: torch.Tensor, corrupt: torch.Tensor, metric: Metric
+        self,
+        model: nn.Module,
+        clean: torch.Tensor,
+        corrupt: torch.Tensor,
+        metric: Metric,
+        fused: bool = True,
     ):
         rnn = getattr(model, "rnn", None)
         self.kind = core_kind(rnn)
@@ -111,6 +118,8 @@ class Patcher:
         self.steps = clean.shape[1]
         self.layers, self.units = rnn.num_layers, rnn.hidden_size
         self.names = ("hidden", "cell") if self.kind in LSTMS else ("hidden",)
+        self.fused = fused
+        self.single = [single_layer(rnn, layer) for layer in range(self.layers)]
         out, self.clean_values = run_core(rnn, self.x_clean)
         self.clean_metric = float(metric(self._last(out))[0])
         out, self.corrupt_values = run_core(rnn, self.x_corrupt)
@@ -122,7 +131,7 @@ class Patcher:
             )
 
     def _last(self, out: torch.Tensor) -> torch.Tensor:
-        head = _head(self.model, out)
+        head = _head(self.model, out[:, -1:])  # one-direction core: the last step suffices
         return head[:, -1] if head.dim() == 3 else head  # [R, O]
 
     def check(self, patch: Patch) -> None:
@@ -144,7 +153,9 @@ class Patcher:
         for start, indices in sorted(by_start.items()):
             for k in range(0, len(indices), MAX_ROWS):
                 rows = indices[k : k + MAX_ROWS]
-                result[rows] = self._run(start, [patches[i] for i in rows])
+                chunk = [patches[i] for i in rows]
+                one_step = self.fused and all(len(p.steps) == 1 for p in chunk)
+                result[rows] = (self._run_fused if one_step else self._run)(start, chunk)
         return result
 
     def effects(self, patches: Sequence[Patch]) -> np.ndarray:
@@ -183,6 +194,45 @@ class Patcher:
         x = self.x_corrupt.expand(rows, -1, -1)
         out, _ = run_core(self.rnn, x, edit, start=start, initial=initial, keep=False)
         return self.metric(self._last(out)).double().cpu().numpy()
+
+    def _run_fused(self, start: int, patches: list[Patch]) -> np.ndarray:
+        """Patches of one step each, all at ``start``: per layer, step ``start`` then the rest
+        of the sequence as two calls of the layer's own (fused) module, the patch in between."""
+        rows, t = len(patches), start
+        device = self.x_corrupt.device
+        masks = torch.zeros(self.layers, rows, self.units, dtype=torch.bool)
+        for row, patch in enumerate(patches):
+            masks[patch.layer, row, list(patch.units)] = True
+        masks = masks.to(device)
+        patched_layers = {patch.layer for patch in patches}
+        lstm = self.kind in LSTMS
+        layer_in = self.x_corrupt[:, t:].expand(rows, -1, -1)
+        with torch.no_grad():
+            for layer, module in enumerate(self.single):
+                before = [
+                    (
+                        self.corrupt_values[n][layer, 0, 0, t - 1]
+                        if t > 0
+                        else torch.zeros(self.units, device=device)
+                    )
+                    .expand(1, rows, -1)
+                    .contiguous()
+                    for n in self.names
+                ]
+                _, state = module(layer_in[:, :1], tuple(before) if lstm else before[0])
+                state = list(state) if lstm else [state]
+                if layer in patched_layers:
+                    state = [
+                        torch.where(masks[layer], self.clean_values[n][layer, 0, 0, t], s[0])[None]
+                        for n, s in zip(self.names, state, strict=True)
+                    ]
+                first = state[0][0][:, None]  # [R, 1, H]: h_t, patched
+                if layer_in.shape[1] > 1:
+                    rest, _ = module(layer_in[:, 1:], tuple(state) if lstm else state[0])
+                    layer_in = torch.cat([first, rest], dim=1)
+                else:
+                    layer_in = first
+        return self.metric(self._last(layer_in)).double().cpu().numpy()
 
     def sweep(self, layers: Sequence[int] | None = None) -> np.ndarray:
         """Effects [L, T, U] of patching every (layer, unit, step) alone (NaN for layers left

@@ -205,3 +205,28 @@ def cell_step(
     step = {n: gates[n] for n in ("input_gate", "forget_gate", "candidate", "output_gate")}
     step["cell"], step["hidden"] = state["cell"], state["hidden"]
     return step, state["hidden"], state["cell"]
+
+
+def single_layer(rnn: nn.Module, layer: int) -> nn.Module:
+    """Layer ``layer`` (forward direction) of ``rnn`` as its own one-layer module of the same
+    type, batch first, sharing the weights: it runs on the fused kernel where the type has one."""
+    kind = core_kind(rnn)
+    if rnn.bidirectional or getattr(rnn, "proj_size", 0):
+        raise ValueError("single_layer takes one-direction cores without a projection")
+    w = layer_weights(rnn, layer, 0)
+    size = w["w_ih"].shape[1]
+    settings = dict(num_layers=1, bias=rnn.bias, batch_first=True)
+    if kind.startswith("rnn_"):
+        settings["nonlinearity"] = kind.removeprefix("rnn_")
+    module = type(rnn)(size, rnn.hidden_size, **settings)
+    with torch.no_grad():
+        for name, value in (
+            ("weight_ih", w["w_ih"]),
+            ("weight_hh", w["w_hh"]),
+            ("bias_ih", w["b_ih"]),
+            ("bias_hh", w["b_hh"]),
+            ("weight_peephole", w["peephole"]),
+        ):
+            if value is not None:
+                getattr(module, name + "_l0").copy_(value)
+    return module.to(w["w_ih"].device).eval()

@@ -166,3 +166,18 @@ def test_patching_finds_the_agreement_models_number_unit():
     table = result.table()
     assert list(table.columns) == ["layer", "unit", "step", "effect"]
     assert len(table) == 64 * 5
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn_relu", "peephole_lstm"])
+def test_fused_sweep_equals_the_stepped_reference(cell):
+    """Two layers: the fused path (one-step patches) against stepping.run_core."""
+    model = tiny(cell, layers=2, seed=1)
+    clean = torch.tensor([[2, 3, 4, 5, 6, 7, 8]])
+    corrupt = torch.tensor([[2, 3, 8, 5, 6, 7, 8]])
+    fused = Patcher(model, clean, corrupt, logit_diff(3, 4)).sweep()
+    stepped = Patcher(model, clean, corrupt, logit_diff(3, 4), fused=False).sweep()
+    span = Patcher(model, clean, corrupt, logit_diff(3, 4))
+    scale = abs(span.clean_metric - span.corrupt_metric)
+    size = max(1.0, abs(span.clean_metric), abs(span.corrupt_metric))  # float32 rounding
+    np.testing.assert_allclose(fused * scale, stepped * scale, atol=1e-5 * size)
+    assert np.abs(fused[:, 3:]).max() > 0.01  # something moved after the corruption
