@@ -14,6 +14,7 @@ The last line is the headline: sweep seconds and the ratio to one forward pass.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from pathlib import Path

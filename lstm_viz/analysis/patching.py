@@ -8,9 +8,10 @@ steps, and measure a metric m of the output at the last step (e.g. logit(is) - l
     effect = (m(patched) - m(corrupt)) / (m(clean) - m(corrupt))
 
 1 means the patch restores the clean behaviour, 0 that it changes nothing. A sweep patches
-every (layer, unit, step) alone. Runs are batched: the patches that start at the same step run
-as one batch from the corrupted run's state just before that step (stepping.run_core), so a
-full sweep costs T batched partial runs, not L x U x T single ones.
+every (layer, unit, step) alone. Runs are batched: the patches of one layer that start at the same
+step run as one batch from the corrupted run's state just before that step, from that layer up
+(one-step patches: two calls of each layer's own fused module around the patch; spans of steps:
+stepping.run_core), so a full sweep costs L x T batched partial runs, not L x U x T single ones.
 """
 
 from __future__ import annotations
@@ -147,10 +148,10 @@ class Patcher:
         for patch in patches:
             self.check(patch)
         result = np.empty(len(patches))
-        by_start: dict[int, list[int]] = {}
+        groups: dict[tuple[int, int], list[int]] = {}  # (first step, layer): patch indices
         for index, patch in enumerate(patches):
-            by_start.setdefault(min(patch.steps), []).append(index)
-        for start, indices in sorted(by_start.items()):
+            groups.setdefault((min(patch.steps), patch.layer), []).append(index)
+        for (start, _), indices in sorted(groups.items()):
             for k in range(0, len(indices), MAX_ROWS):
                 rows = indices[k : k + MAX_ROWS]
                 chunk = [patches[i] for i in rows]
@@ -209,6 +210,10 @@ class Patcher:
         layer_in = self.x_corrupt[:, t:].expand(rows, -1, -1)
         with torch.no_grad():
             for layer, module in enumerate(self.single):
+                if layer < min(patched_layers):  # below every patch: the corrupted run's own
+                    hidden = self.corrupt_values["hidden"][layer, 0, 0, t:]
+                    layer_in = hidden.expand(rows, -1, -1)
+                    continue
                 before = [
                     (
                         self.corrupt_values[n][layer, 0, 0, t - 1]
