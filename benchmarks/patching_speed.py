@@ -58,10 +58,11 @@ def main() -> None:
     patches = layers * units * steps
     picks = [Patch(k % layers, (k % units,), (k % steps,)) for k in range(args.singles)]
     single = median_seconds(lambda: [patcher.metrics([p]) for p in picks], 1) / len(picks)
-    torch_threads = torch.get_num_threads()
+    load = os.getloadavg()[0]
     print(
         f"model: english-char-lstm, {layers} layers x {units} units; {steps} steps; "
-        f"{torch_threads} CPU threads"
+        f"{torch.get_num_threads()} torch threads; load average {load:.1f} on "
+        f"{os.cpu_count()} CPUs"
     )
     print(f"one forward pass:        {forward * 1e3:9.2f} ms")
     print(

@@ -32,6 +32,7 @@ from .finder import (
 from .gradients import gradient_figure, gradient_flow, jacobian_norms
 from .interventions import (
     TARGETS,
+    TARGETS_BY_KIND,
     Intervention,
     InterventionResult,
     intervene,
@@ -79,6 +80,7 @@ __all__ = [
     "BUILT_IN",
     "FEATURE_LABELS",
     "TARGETS",
+    "TARGETS_BY_KIND",
     "Corpus",
     "Intervention",
     "InterventionResult",

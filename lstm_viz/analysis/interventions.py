@@ -27,6 +27,7 @@ from lstm_viz.quantities import plotly_safe
 from lstm_viz.recording.recorder import recurrent_config
 
 from ..trace import Trace
+from ._common import KEEP_GATE
 from .stepping import core_kind, run_core
 
 TARGETS = ("input_gate", "forget_gate", "candidate", "output_gate", "cell")
@@ -206,7 +207,12 @@ def intervention_figure(
     per_step = result.original_output.dim() == 3
     rows = 3 if per_step else 2
     names = result.original.names
-    first = "cell" if "cell" in names else (v.quantity if v.quantity != "hidden" else names[0])
+    if "cell" in names:
+        first = "cell"
+    elif v.quantity != "hidden":
+        first = v.quantity
+    else:  # the GRU's update gate (what it keeps), an RNN's pre-activation
+        first = KEEP_GATE.get(result.original.kind, names[0])
     label = "cell c" if first == "cell" else first.replace("_", " ")
     titles = [f"{label} of unit {v.unit}", f"hidden h of unit {v.unit}"]
     if per_step:

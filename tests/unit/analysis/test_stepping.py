@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from lstm_viz import record
-from lstm_viz.analysis import Intervention, intervene, run_lstm
+from lstm_viz.analysis import Intervention, intervene, intervention_figure, run_lstm
 from lstm_viz.analysis.stepping import run_core
 from lstm_viz.models.sequence import ModelConfig, SequenceModel
 from lstm_viz.recording.peephole import PeepholeLSTM
@@ -78,11 +78,15 @@ def test_intervene_on_every_kind_of_model(cell):
         ModelConfig(cell=cell, vocab_size=8, embedding_size=4, hidden_size=6, num_outputs=8)
     ).eval()
     ids = torch.tensor([[2, 3, 4, 5, 6, 7, 2, 3]])
-    result = intervene(
-        model, ids, [Intervention("hidden" if cell != "peephole_lstm" else "cell", 1, 0.9, 3, 5)]
-    )
+    quantity = "hidden" if cell != "peephole_lstm" else "cell"
+    result = intervene(model, ids, [Intervention(quantity, 1, 0.9, 3, 5)])
     with torch.no_grad():
         logits, _ = model(ids)
     torch.testing.assert_close(result.original_output, torch.softmax(logits, -1), rtol=0, atol=1e-5)
     change = result.change()[0]
     assert (change[:3] == 0).all() and (change[3:] > 0).all()
+    forced = Intervention(quantity, 1, 0.9, 3, 5)
+    figure = intervention_figure(result, forced)
+    first = {"gru": "update gate", "rnn_tanh": "pre activation", "peephole_lstm": "cell c"}[cell]
+    assert figure.layout.annotations[0].text.startswith(first)
+    assert len(figure.data) == 5
