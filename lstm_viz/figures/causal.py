@@ -75,6 +75,7 @@ def preactivation_figure(
         )
     )
     gate_name = label(gate).split(" (")[0]
+    gate_name = gate_name[:1].lower() + gate_name[1:]
     figure.update_layout(
         barmode="relative",
         title=dict(
