@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     from .export import cli as export_cli  # export-html, export-lstmvis, record-corpus, query
 
     export_cli.add_commands(commands)
+    from .analysis import cli as analysis_cli  # attribute, patch: why did it do that
+
+    analysis_cli.add_commands(commands)
     args = parser.parse_args(argv)
     tune_allocator()  # recordings reuse freed memory (see _allocator.py)
     try:
@@ -67,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             return import_cli.run(args)
         if args.command in export_cli.COMMANDS:
             return export_cli.run(args)
+        if args.command in analysis_cli.COMMANDS:
+            return analysis_cli.run(args)
         return run_train(args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

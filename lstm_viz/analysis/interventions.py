@@ -24,12 +24,22 @@ from plotly.subplots import make_subplots
 from torch import nn
 
 from lstm_viz.quantities import plotly_safe
-from lstm_viz.recording import naming
 from lstm_viz.recording.recorder import recurrent_config
 
-from ..trace import RECORDED_NAMES, Trace
+from ..trace import Trace
+from ._common import KEEP_GATE
+from .stepping import core_kind, run_core
 
 TARGETS = ("input_gate", "forget_gate", "candidate", "output_gate", "cell")
+# What can be forced, per kind of core (LSTM's list is TARGETS, kept for the app).
+TARGETS_BY_KIND = {
+    "lstm": TARGETS,
+    "peephole_lstm": TARGETS,
+    "gru": ("reset_gate", "update_gate", "new_gate", "hidden"),
+    "rnn_tanh": ("hidden",),
+    "rnn_relu": ("hidden",),
+}
+GATES = ("input_gate", "forget_gate", "output_gate", "reset_gate", "update_gate")
 
 
 @dataclass(frozen=True)
@@ -44,9 +54,13 @@ class Intervention:
     layer: int = 0
     direction: int = 0
 
-    def check(self, rnn: nn.LSTM, steps: int) -> None:
-        if self.quantity not in TARGETS:
-            raise ValueError(f"can intervene on {', '.join(TARGETS)}, not {self.quantity!r}")
+    def check(self, rnn: nn.Module, steps: int) -> None:
+        kind = core_kind(rnn)
+        targets = TARGETS_BY_KIND[kind]
+        if self.quantity not in targets:
+            raise ValueError(
+                f"on a {kind} core one can intervene on {', '.join(targets)}, not {self.quantity!r}"
+            )
         dirs = 2 if rnn.bidirectional else 1
         if not 0 <= self.layer < rnn.num_layers:
             raise ValueError(f"layer {self.layer} out of range ({rnn.num_layers} layers)")
@@ -60,98 +74,47 @@ class Intervention:
             )
         if not np.isfinite(self.value):
             raise ValueError("the value must be a finite number")
-        if self.quantity in ("input_gate", "forget_gate", "output_gate") and not (
-            0.0 <= self.value <= 1.0
-        ):
+        if self.quantity in GATES and not (0.0 <= self.value <= 1.0):
             raise ValueError(f"a gate is in [0, 1]; {self.value} is not")
-        if self.quantity == "candidate" and not -1.0 <= self.value <= 1.0:
-            raise ValueError(f"the candidate is in [-1, 1]; {self.value} is not")
+        if self.quantity in ("candidate", "new_gate") and not -1.0 <= self.value <= 1.0:
+            raise ValueError(f"the {self.quantity} is in [-1, 1]; {self.value} is not")
 
 
 def run_lstm(
-    rnn: nn.LSTM,
+    rnn: nn.Module,
     x: torch.Tensor,
     interventions: Sequence[Intervention] = (),
     tokens: Sequence[Sequence[str]] | None = None,
 ) -> tuple[torch.Tensor, Trace]:
-    """Run ``rnn`` step by step on ``x`` [B, T, I] (batch first, whatever rnn.batch_first says;
-    every sequence T steps long, zero initial state), forcing ``interventions`` in.
+    """Run ``rnn`` (nn.LSTM, PeepholeLSTM, nn.GRU or nn.RNN; the name is historical) step by
+    step on ``x`` [B, T, I] (batch first, whatever rnn.batch_first says; every sequence T steps
+    long, zero initial state), forcing ``interventions`` in (see stepping.py for where).
 
-    Returns (output [B, T, D*P], as nn.LSTM's output; the Trace of every gate and state).
+    Returns (output [B, T, D*P], as the module's output; the Trace of every gate and state).
     """
-    if not isinstance(rnn, nn.LSTM):
-        raise ValueError(f"interventions run an nn.LSTM core, not {type(rnn).__name__}")
+    kind = core_kind(rnn)
     if x.dim() != 3 or x.shape[-1] != rnn.input_size:
         raise ValueError(f"x must be [batch, time, {rnn.input_size}], got {list(x.shape)}")
     batch, steps, _ = x.shape
     for intervention in interventions:
         intervention.check(rnn, steps)
-    dirs = 2 if rnn.bidirectional else 1
-    hidden, proj = rnn.hidden_size, rnn.proj_size
-    out_size = proj or hidden
-    dtype, device = x.dtype, x.device
-    values = {
-        n: torch.empty(
-            rnn.num_layers,
-            dirs,
-            batch,
-            steps,
-            out_size if n == "hidden" else hidden,
-            dtype=dtype,
-            device=device,
-        )
-        for n in RECORDED_NAMES["lstm"]
-    }
-    layer_in = x
-    with torch.no_grad():
-        for layer in range(rnn.num_layers):
-            outputs = []
-            for d in range(dirs):
-                suffix = naming.suffix(layer, d)
-                w_ih = getattr(rnn, "weight_ih" + suffix)
-                w_hh = getattr(rnn, "weight_hh" + suffix)
-                w_hr = getattr(rnn, "weight_hr" + suffix) if proj else None
-                pre_x = layer_in @ w_ih.t()  # [B, T, 4H]
-                if rnn.bias:
-                    pre_x = (
-                        pre_x + getattr(rnn, "bias_ih" + suffix) + getattr(rnn, "bias_hh" + suffix)
-                    )
-                mine = [v for v in interventions if v.layer == layer and v.direction == d]
-                h = torch.zeros(batch, out_size, dtype=dtype, device=device)
-                c = torch.zeros(batch, hidden, dtype=dtype, device=device)
-                out = torch.empty(batch, steps, out_size, dtype=dtype, device=device)
-                order = range(steps - 1, -1, -1) if d else range(steps)
-                for t in order:
-                    pre = pre_x[:, t] + h @ w_hh.t()
-                    i, f, g, o = pre.split(hidden, dim=-1)
-                    step = {
-                        "input_gate": torch.sigmoid(i),
-                        "forget_gate": torch.sigmoid(f),
-                        "candidate": torch.tanh(g),
-                        "output_gate": torch.sigmoid(o),
-                    }
-                    for v in mine:
-                        if v.quantity != "cell" and v.start <= t < v.stop:
-                            step[v.quantity][:, v.unit] = v.value
-                    c = step["forget_gate"] * c + step["input_gate"] * step["candidate"]
-                    for v in mine:
-                        if v.quantity == "cell" and v.start <= t < v.stop:
-                            c[:, v.unit] = v.value
-                    h = step["output_gate"] * torch.tanh(c)
-                    if w_hr is not None:
-                        h = h @ w_hr.t()
-                    step["cell"], step["hidden"] = c, h
-                    for name, value in step.items():
-                        values[name][layer, d, :, t] = value
-                    out[:, t] = h
-                outputs.append(out)
-            layer_in = torch.cat(outputs, dim=-1)  # [B, T, D*P]
+
+    def edit(layer: int, direction: int, t: int, values: dict[str, torch.Tensor]) -> None:
+        for v in interventions:
+            if (
+                v.quantity in values
+                and (v.layer, v.direction) == (layer, direction)
+                and v.start <= t < v.stop
+            ):
+                changed = values[v.quantity].clone()
+                changed[:, v.unit] = v.value
+                values[v.quantity] = changed
+
+    out, values = run_core(rnn, x, edit if interventions else None)
     lengths = torch.full((batch,), steps, dtype=torch.int64)
     values = {n: v.cpu() for n, v in values.items()}
-    trace = Trace("lstm", values, lengths, None, recurrent_config(rnn, "rnn"))
-    if tokens is not None:
-        trace = Trace("lstm", values, lengths, [list(t) for t in tokens], trace.config)
-    return layer_in, trace
+    names = [list(t) for t in tokens] if tokens is not None else None
+    return out, Trace(kind, values, lengths, names, recurrent_config(rnn, "rnn"))
 
 
 @dataclass(frozen=True)
@@ -178,14 +141,11 @@ def intervene(
     interventions: Sequence[Intervention],
     tokens: Sequence[Sequence[str]] | None = None,
 ) -> InterventionResult:
-    """Read ``inputs`` ([B, T] ids or [B, T, F] numbers) with a SequenceModel whose core is an
-    nn.LSTM, with and without ``interventions``; both runs use the same step loop."""
+    """Read ``inputs`` ([B, T] ids or [B, T, F] numbers) with a SequenceModel (any core: LSTM,
+    peephole LSTM, GRU, RNN), with and without ``interventions``; both runs use the same step
+    loop. ValueError (one line) for an intervention the core does not have."""
     rnn = getattr(model, "rnn", None)
-    if not isinstance(rnn, nn.LSTM):
-        raise ValueError(
-            "interventions need a model whose recurrent core is an nn.LSTM "
-            f"(this one has {type(rnn).__name__})"
-        )
+    core_kind(rnn)
     if not interventions:
         raise ValueError("say what to change: no intervention was given")
     with torch.no_grad():
@@ -246,7 +206,15 @@ def intervention_figure(
     v = intervention
     per_step = result.original_output.dim() == 3
     rows = 3 if per_step else 2
-    titles = [f"cell c of unit {v.unit}", f"hidden h of unit {v.unit}"]
+    names = result.original.names
+    if "cell" in names:
+        first = "cell"
+    elif v.quantity != "hidden":
+        first = v.quantity
+    else:  # the GRU's update gate (what it keeps), an RNN's pre-activation
+        first = KEEP_GATE.get(result.original.kind, names[0])
+    label = "cell c" if first == "cell" else first.replace("_", " ")
+    titles = [f"{label} of unit {v.unit}", f"hidden h of unit {v.unit}"]
     if per_step:
         titles.append(
             "change in the predicted distribution (total variation)"
@@ -264,7 +232,7 @@ def intervention_figure(
         else [str(k) for k in steps]
     )
     unit_out = min(v.unit, result.original.hidden.shape[-1] - 1)
-    for row, (name, unit) in enumerate((("cell", v.unit), ("hidden", unit_out)), start=1):
+    for row, (name, unit) in enumerate(((first, v.unit), ("hidden", unit_out)), start=1):
         for which, trace, colour in (
             ("original", result.original, "#888888"),
             ("intervened", result.intervened, "#d62728"),

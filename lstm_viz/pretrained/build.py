@@ -63,8 +63,11 @@ def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
         seed=recipe.seed,  # the model's initial weights
     )
     task = run.task
+    from lstm_viz.training.probe import probe_recorder
+
     callbacks = Callbacks(on_progress=_progress_line(recipe.name) if progress else None)
     trainer = run.trainer(callbacks)
+    trainer.probe = probe_recorder(task, None, in_memory=True)  # saved with the model below
     result = trainer.fit()
     if progress:
         print(file=sys.stderr)
@@ -72,6 +75,8 @@ def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
     info = {**trainer.checkpoint_info(), "recipe": asdict(recipe)}
     info["training"]["seconds"] = round(result.seconds, 1)
     save_checkpoint(path, trainer.model, task.vocab, info)
+    if trainer.probe is not None:  # units emerging during training (lstm_viz.training.probe)
+        trainer.probe.save(path)
     return write_card(path, recipe, task)
 
 

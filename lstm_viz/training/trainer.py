@@ -21,6 +21,7 @@ from lstm_viz.models.checkpoints import OPTIMIZER, load_checkpoint, save_checkpo
 from lstm_viz.models.sequence import PER_STEP, ModelConfig, SequenceModel
 from lstm_viz.tasks.base import IGNORE, Batch, Task
 from lstm_viz.training.callbacks import Callbacks, Evaluation, Progress, TrainResult
+from lstm_viz.training.probe import probe_recorder
 
 LOWER_IS_BETTER = {"bits_per_token", "mse"}
 
@@ -139,6 +140,7 @@ class Trainer:
         )
         self.step = 0
         self.best: float | None = None
+        self.probe = probe_recorder(task, self.checkpoint_dir)  # units emerging: probe.py
 
     @classmethod
     def resume(
@@ -154,6 +156,7 @@ class Trainer:
         saved = checkpoint.info.get("training") or {}  # types checked by read_config
         trainer.step = int(saved.get("step", 0))
         trainer.best = saved.get("best_metric")
+        trainer.probe = probe_recorder(task, checkpoint_dir, resume=True)
         optimizer_file = Path(checkpoint_dir) / OPTIMIZER
         if optimizer_file.exists():
             trainer._load_optimizer(optimizer_file)
@@ -215,6 +218,8 @@ class Trainer:
                             k: v.detach().clone() for k, v in self.model.state_dict().items()
                         }
                         result.checkpoint = self._save()
+                    if self.probe is not None:  # after _save: it swaps the folder in
+                        self.probe.record(self.model, self.step, evaluation.val_metric)
                     if self.callbacks.on_evaluation:
                         self.callbacks.on_evaluation(evaluation)
                     stop = stop or self._why_stop(evaluation, waited)

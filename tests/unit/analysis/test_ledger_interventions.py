@@ -155,6 +155,6 @@ def test_intervene_on_a_model_changes_its_predictions_after_the_span_only():
     assert len(table) == 3 and table["original"].between(0, 1).all()
     figure = intervention_figure(result, Intervention("cell", 1, 3.0, 4, 6))
     assert len(figure.data) == 5  # cell and hidden, before and after; the change
-    with pytest.raises(ValueError, match="nn.LSTM"):
+    with pytest.raises(ValueError, match="reset_gate, update_gate, new_gate, hidden"):
         gru = SequenceModel(ModelConfig(cell="gru", vocab_size=8, embedding_size=4, hidden_size=6))
         intervene(gru, ids, [Intervention("cell", 1, 3.0, 4, 6)])
