@@ -11,7 +11,7 @@ import torch
 
 from lstm_viz.models.vocab import split_tokens
 
-from ..numbers import read_csv_numbers
+from ..numbers import CsvRead, read_csv_table
 from ._build import Choice
 from ._core import ModelFileError, RecurrentLayer
 
@@ -27,6 +27,8 @@ class Prepared:
     inputs: torch.Tensor
     tokens: list[str]
     unknown: list[bool]
+    notes: tuple[str, ...] = ()  # what was assumed reading the input (the page and CLI print)
+    read: CsvRead | None = None  # for a CSV: which rows and columns were read
 
 
 def read_vocab(data: bytes | str) -> dict[str, int]:
@@ -164,8 +166,8 @@ def _ids(
 
 def _csv(data: bytes | None, input_size: int) -> Prepared:
     try:
-        values = read_csv_numbers(data or b"", input_size, MAX_STEPS)  # [T, I]
+        values, read = read_csv_table(data or b"", input_size, MAX_STEPS)  # [T, I]
     except ValueError as error:
-        raise ModelFileError(str(error)) from None
+        raise ModelFileError(f"the CSV: {error}") from None
     tokens = [" ".join(f"{v:.3g}" for v in row) for row in values.tolist()]
-    return Prepared(values[None], tokens, [False] * len(tokens))
+    return Prepared(values[None], tokens, [False] * len(tokens), (f"CSV: {read}",), read)
