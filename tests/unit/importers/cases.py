@@ -60,15 +60,17 @@ CSV = "15_csv_inputs"
 VIS = "16_lstmvis_states_h5"
 S2S = "19_seq2seq_encoder_decoder"
 
+QUANTIZED = ("dynamically quantized", "before quantizing")
+SCRIPT = ("torchscript", "torch.jit.load", "state_dict()")
 ALL = [
     *(
         Case(AWD, f, "csv:x.csv", embedding=False, reference="ref_hidden.npy", notes=("_raw",))
         for f in ("a_salesforce.pt", "b_fastai2.pt", "c_fastai1.pt", "c_fastai1_eval.pt")
     ),
-    Case(QUANT, "quantized_lm.pt", "ids-file:ids.txt", refusal=("dynamically quantized", "before quantizing")),
+    Case(QUANT, "quantized_lm.pt", "ids-file:ids.txt", refusal=QUANTIZED),
     Case(QUANT, "float_lm.pt", "ids-file:ids.txt", reference="ref_float_hidden.npy"),
-    Case(JIT, "traced.pt", "ids-file:ids.txt", refusal=("torchscript", "torch.jit.load", "state_dict()")),
-    Case(JIT, "scripted.pt", "ids-file:ids.txt", refusal=("torchscript", "torch.jit.load", "state_dict()")),
+    Case(JIT, "traced.pt", "ids-file:ids.txt", refusal=SCRIPT),
+    Case(JIT, "scripted.pt", "ids-file:ids.txt", refusal=SCRIPT),
     Case(JIT, "from_traced_state_dict.pt", "ids-file:ids.txt", reference="ref_hidden.npy"),
     Case(HARD, "hard_sigmoid.keras", "csv:x.csv", refusal=("hard_sigmoid", "sigmoid")),
     Case(HARD, "hard_sigmoid.h5", "csv:x.csv", refusal=("hard_sigmoid", "sigmoid")),
@@ -92,16 +94,31 @@ ALL = [
         Case(CSV, "forecaster.pt", f"csv:{f}", layer="lstm", reference="ref_hidden.npy")
         for f in ("a_with_date.csv", "b_no_header.csv", "e_semicolon_decimal_comma.csv")
     ),
-    Case(CSV, "forecaster.pt", "csv:c_missing_value.csv", layer="lstm",
-         refusal=("row", "humidity", "missing")),  # fmt: skip
+    Case(
+        CSV,
+        "forecaster.pt",
+        "csv:c_missing_value.csv",
+        layer="lstm",
+        refusal=("row", "humidity", "missing"),
+    ),  # fmt: skip
     *(
         Case(VIS, f, "random:5", refusal=("lstmvis", "recorded states", "not a model"))
         for f in ("states.h5", "states.hdf5", "train.hdf5")
     ),
-    Case(S2S, "seq2seq.tar.pt", "ids-file:ids.txt", layer="decoder_state_dict.gru",
-         reference="ref_decoder.npy"),  # fmt: skip
-    Case(S2S, "seq2seq.tar.pt", "ids-file:ids.txt", layer="encoder_state_dict.gru",
-         reference="ref_encoder.npy"),  # fmt: skip
+    Case(
+        S2S,
+        "seq2seq.tar.pt",
+        "ids-file:ids.txt",
+        layer="decoder_state_dict.gru",
+        reference="ref_decoder.npy",
+    ),  # fmt: skip
+    Case(
+        S2S,
+        "seq2seq.tar.pt",
+        "ids-file:ids.txt",
+        layer="encoder_state_dict.gru",
+        reference="ref_encoder.npy",
+    ),  # fmt: skip
 ]
 
 
