@@ -88,9 +88,8 @@ def read_onnx(data: bytes, filename: str) -> ImportedFile:
         layer.heads = reader.heads(layer.output_size)
         layers.append(layer)
     opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=0)
-    return ImportedFile(
-        filename, "onnx", layers, [f"opset {opset}, producer {model.producer_name}"]
-    )
+    producer = f", written by {model.producer_name}" if model.producer_name else ""
+    return ImportedFile(filename, "onnx", layers, [f"ONNX opset {opset}{producer}"])
 
 
 # The attributes an LSTM/GRU/RNN node has (ONNX opset 14); the check model copies only these.

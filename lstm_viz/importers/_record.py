@@ -121,16 +121,34 @@ def record_imported(
     if compact.shape[1] == 0:
         raise ModelFileError("every step of the input is masked: there is nothing to record")
     read = compact.flip(1) if found.reverse else compact
-    _, trace = record(rnn, read, tokens=[prepared.tokens[: read.shape[1]]], initial_state=state)
+    tokens = [prepared.tokens] if keep is None and not found.reverse else None
+    _, trace = record(rnn, read, tokens=tokens, initial_state=state)
     if found.reverse:
         trace = _with_values(trace, {n: v.flip(3) for n, v in trace.values.items()})
     checks = [check_with_torch(found, compact, trace)] if state is None else []
     if keep is not None:
         trace = _expand(trace, keep, found)
-    trace.tokens = [prepared.tokens]
+    if keep is None and not found.reverse:
+        pass  # recorded on every step, in order: the tokens are already the input's
+    else:
+        trace = _with_values(trace, dict(trace.values), [prepared.tokens])
     if runtime_check:
         checks += _runtime_checks(found, choice, x, prepared, trace)
+    if imported.format in ("pytorch", "safetensors"):
+        notes.append(_choices(found, choice))
     return Recording(imported, found, choice, prepared, trace, checks, notes)
+
+
+def _choices(layer: RecurrentLayer, choice: Choice) -> str:
+    """The choices made for a weights-only file, which no runtime can check."""
+    mapped = ", ".join(f"{k} <- {v}" for k, v in list(layer.sources.items())[:4])
+    more = ", ..." if len(layer.sources) > 4 else ""
+    return (
+        "weights only (no model to run): no runtime can check this mapping. Choices made: "
+        f"{layer.describe()} from the parameter names ({mapped}{more}); embedding: "
+        f"{choice.embedding or 'none'}; head: {choice.head or 'none'}"
+        + (f"; nonlinearity: {choice.nonlinearity}" if choice.nonlinearity else "")
+    )
 
 
 def _runtime_checks(layer, choice, x, prepared, trace) -> list[Check]:
@@ -207,10 +225,12 @@ def _initial_state(layer: RecurrentLayer, given: Any, notes: list[str]) -> Any:
     return tuple(shaped) if lstm else shaped[0]
 
 
-def _with_values(trace: Any, values: dict[str, torch.Tensor]) -> Any:
+def _with_values(trace: Any, values: dict[str, torch.Tensor], tokens: Any = None) -> Any:
     from lstm_viz import Trace
 
-    return Trace(trace.kind, values, trace.lengths.clone(), trace.tokens, dict(trace.config))
+    steps = next(iter(values.values())).shape[3]
+    lengths = torch.full_like(trace.lengths, steps)
+    return Trace(trace.kind, values, lengths, tokens or trace.tokens, dict(trace.config))
 
 
 def _expand(trace: Any, keep: torch.Tensor, layer: RecurrentLayer) -> Any:
