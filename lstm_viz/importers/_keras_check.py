@@ -92,14 +92,14 @@ def _run_child(data: bytes, request: dict, array: np.ndarray) -> tuple[np.ndarra
                 preexec_fn=_limits(MEMORY_BYTES) if os.name == "posix" else None,
             )
         except subprocess.TimeoutExpired:
-            raise RuntimeError(f"not run: Keras took over {TIMEOUT_SECONDS} s") from None
+            raise RuntimeError(f"Keras took over {TIMEOUT_SECONDS} s") from None
     if result.returncode != 0 or len(result.stdout) < 8:
         tail = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-        raise RuntimeError(f"not run: the Keras child failed ({' '.join(tail)[:300]})")
+        raise RuntimeError(f"the Keras child failed ({' '.join(tail)[:300]})")
     (size,) = struct.unpack("<Q", result.stdout[:8])
     meta = json.loads(result.stdout[8 : 8 + size])
     if "error" in meta:
-        raise RuntimeError(f"not run: {meta['error']}")
+        raise RuntimeError(f"Keras could not load or run the file: {meta['error']}")
     out = np.frombuffer(result.stdout[8 + size :], dtype=np.float32).reshape(meta["shape"])
     return out, meta["how"]
 
@@ -148,7 +148,8 @@ def _compute(path: str, request: dict, array: np.ndarray) -> tuple[np.ndarray, s
         if other is layer:
             break
         before.append(type(other).__name__)
-    if ids or (before and set(before) <= allowed and len(model.inputs) == 1):
+    width = model.inputs[0].shape[-1] if len(model.inputs) == 1 else None
+    if ids or (set(before) <= allowed and width == array.shape[-1]):
         if set(before) <= allowed:
             sub = keras.Model(model.inputs, layer.output)
             out = sub.predict(array, verbose=0)

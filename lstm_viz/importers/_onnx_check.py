@@ -92,7 +92,7 @@ def check_with_onnxruntime(
     try:
         return _run(onnx, onnxruntime, layer, x, trace, ids, name, Check)
     except Exception as error:  # onnxruntime refuses the graph: no check, say why
-        return Check(name, float("nan"), f"not run: {str(error)[:300]}", role="runtime")
+        return Check(name, float("nan"), f"onnxruntime refused: {str(error)[:300]}", role="runtime")
 
 
 def _run(onnx, onnxruntime, layer, x, trace, ids, name, check_type):
