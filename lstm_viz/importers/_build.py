@@ -175,13 +175,16 @@ def recurrent_input(module: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
         return embedding(inputs) if embedding is not None else inputs  # [B, T, I]
 
 
-def check_with_torch(layer: RecurrentLayer, x: torch.Tensor, trace: Any) -> Check:
+def check_with_torch(
+    layer: RecurrentLayer, x: torch.Tensor, trace: Any, initial_state: Any = None
+) -> Check:
     """Replay through a fresh nn.LSTM/GRU/RNN (or PeepholeLSTM) with the same weights: the last
     layer's output at every step, and every layer's final h (and c) against the trace."""
     rnn = recurrent_module(layer, _nonlinearity(trace))
     flip = 3 if layer.reverse else None  # a reverse layer: recorded on the reversed input
     with torch.no_grad():
-        output, state = rnn(x.flip(1) if flip else x)  # [B, T, D*P]
+        read = x.flip(1) if flip else x
+        output, state = rnn(read) if initial_state is None else rnn(read, initial_state)
     hidden = trace.hidden.flip(flip) if flip else trace.hidden  # [L, D, B, T, P]
     cell = trace.cell.flip(flip) if flip and "cell" in trace.names else getattr(trace, "cell", None)
     dirs, size = layer.directions, hidden.shape[-1]
@@ -210,21 +213,26 @@ def _nonlinearity(trace: Any) -> str | None:
 
 
 def checks(
-    layer: RecurrentLayer, x: torch.Tensor, trace: Any, ids: torch.Tensor | None = None
+    layer: RecurrentLayer,
+    x: torch.Tensor,
+    trace: Any,
+    ids: torch.Tensor | None = None,
+    initial_state: Any = None,
 ) -> list[Check]:
     """Every check available for this layer: our recording vs our reading (nn.* on the same
     weights) always; our reading vs the file's own runtime where one exists and is installed
     (the uploaded ONNX graph in onnxruntime; the Keras file loaded by Keras in safe mode, in a
     child process); for weights only, a "none" entry saying no runtime can check the mapping.
     x: what the recurrent module read [B, T, I]; ids: the token ids [B, T] when it read them
-    through the file's embedding (the runtime then starts from them)."""
-    found = [check_with_torch(layer, x, trace)]
+    through the file's embedding (the runtime then starts from them); initial_state: h0 or
+    (h0, c0) [L*D, B, H] when the recording started from them."""
+    found = [check_with_torch(layer, x, trace, initial_state)]
     reference = layer.reference or {}
     result = None
     if reference.get("format") == "onnx":
         from ._onnx_check import check_with_onnxruntime
 
-        result = check_with_onnxruntime(layer, x, trace, ids)
+        result = check_with_onnxruntime(layer, x, trace, ids, initial_state)
     elif reference.get("format") == "keras":
         from ._keras_check import check_with_keras
 

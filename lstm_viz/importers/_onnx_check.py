@@ -57,8 +57,10 @@ def _subgraph(model: Any, start: str, outputs: list[str]) -> tuple[Any, list[str
         start_type = declared[start].type.tensor_type.elem_type
     inputs = [helper.make_tensor_value_info(start, start_type, None)]
     for name in extra:
-        elem = declared[name].type.tensor_type.elem_type if name in declared else 1
-        inputs.append(helper.make_tensor_value_info(name, elem or 1, None))
+        if name in declared:  # as the file declares it (its shape gives the zeros fed)
+            inputs.append(declared[name])
+        else:
+            inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, None))
     cut = helper.make_model(
         helper.make_graph(
             order,
@@ -74,7 +76,11 @@ def _subgraph(model: Any, start: str, outputs: list[str]) -> tuple[Any, list[str
 
 
 def check_with_onnxruntime(
-    layer: RecurrentLayer, x: torch.Tensor, trace: Any, ids: torch.Tensor | None = None
+    layer: RecurrentLayer,
+    x: torch.Tensor,
+    trace: Any,
+    ids: torch.Tensor | None = None,
+    initial_state: Any = None,
 ):
     """Run the uploaded graph in onnxruntime from the layer's input X (or, with ``ids`` [1, T]
     read through the file's embedding, from the Gather's indices) to the layer's nodes' outputs
@@ -90,12 +96,12 @@ def check_with_onnxruntime(
 
     name = f"onnxruntime {onnxruntime.__version__} (the file's own graph)"
     try:
-        return _run(onnx, onnxruntime, layer, x, trace, ids, name, Check)
+        return _run(onnx, onnxruntime, layer, x, trace, ids, initial_state, name, Check)
     except Exception as error:  # onnxruntime refuses the graph: no check, say why
         return Check(name, float("nan"), f"onnxruntime refused: {str(error)[:300]}", role="runtime")
 
 
-def _run(onnx, onnxruntime, layer, x, trace, ids, name, check_type):
+def _run(onnx, onnxruntime, layer, x, trace, ids, initial_state, name, check_type):
     model = onnx.load_from_string(layer.reference["model"])
     wanted = layer.reference["nodes"]
     nodes = {n.name or n.output[0]: n for n in model.graph.node}
@@ -122,7 +128,17 @@ def _run(onnx, onnxruntime, layer, x, trace, ids, name, check_type):
         cut.SerializeToString(), providers=["CPUExecutionProvider"]
     )
     zeros = {}
+    states = {}  # a node's initial_h / initial_c input name -> the recording's [D, 1, H]
+    parts = initial_state if isinstance(initial_state, tuple | list) else (initial_state,)
+    dirs = layer.directions
+    for k, node in enumerate(stack):
+        for i, state in ((5, parts[0]), (6, parts[1] if len(parts) > 1 else None)):
+            if len(node.input) > i and node.input[i] and state is not None:
+                states[node.input[i]] = np.asarray(state[k * dirs : (k + 1) * dirs], np.float32)
     for input_ in session.get_inputs()[1:]:
+        if input_.name in states:
+            zeros[input_.name] = states[input_.name]
+            continue
         shape = [d if isinstance(d, int) else 1 for d in input_.shape]
         zeros[input_.name] = np.zeros(shape, dtype=np.float32)
     steps = x.shape[1]

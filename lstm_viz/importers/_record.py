@@ -22,6 +22,7 @@ from typing import Any
 import torch
 
 from ._build import Check, Choice, build, check_with_torch, recurrent_input
+from ._build import checks as all_checks
 from ._core import ImportedFile, ModelFileError, RecurrentLayer
 from ._inputs import Prepared, prepare
 
@@ -125,7 +126,7 @@ def record_imported(
     _, trace = record(rnn, read, tokens=tokens, initial_state=state)
     if found.reverse:
         trace = _with_values(trace, {n: v.flip(3) for n, v in trace.values.items()})
-    checks = [check_with_torch(found, compact, trace)] if state is None else []
+    checks = [check_with_torch(found, compact, trace, state)]
     if keep is not None:
         trace = _expand(trace, keep, found)
     if keep is None and not found.reverse:
@@ -133,7 +134,8 @@ def record_imported(
     else:
         trace = _with_values(trace, dict(trace.values), [prepared.tokens])
     if runtime_check:
-        checks += _runtime_checks(found, choice, x, prepared, trace)
+        ids = prepared.inputs if choice.embedding is not None else None
+        checks += all_checks(found, x, trace, ids, state)[1:]
     if imported.format in ("pytorch", "safetensors"):
         notes.append(_choices(found, choice))
     return Recording(imported, found, choice, prepared, trace, checks, notes)
@@ -149,13 +151,6 @@ def _choices(layer: RecurrentLayer, choice: Choice) -> str:
         f"{choice.embedding or 'none'}; head: {choice.head or 'none'}"
         + (f"; nonlinearity: {choice.nonlinearity}" if choice.nonlinearity else "")
     )
-
-
-def _runtime_checks(layer, choice, x, prepared, trace) -> list[Check]:
-    from ._build import checks as all_checks
-
-    ids = prepared.inputs if choice.embedding is not None else None
-    return all_checks(layer, x, trace, ids)[1:]
 
 
 def _kept_steps(
