@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib.util import find_spec
 
 import numpy as np
 import pytest
@@ -121,3 +122,30 @@ def test_the_command_line_refuses_without_a_traceback(tmp_path):
         )
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
         assert result.stderr.startswith("error: ") and file in result.stderr
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "lstm_viz", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_the_command_line_prints_both_checks_and_fails_on_a_difference(tmp_path):
+    pytest.importorskip("onnxruntime")
+    out = str(tmp_path / "t.npz")
+    folder = CASES / ONNX
+    ok = _cli("record", "--model", str(folder / "reverse.onnx"), "--input", str(folder / "x.csv"),
+              "--out", out)  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert "check: our recording vs our reading (torch.nn.LSTM): agrees" in ok.stdout
+    assert "check: our reading vs the file's runtime (onnxruntime" in ok.stdout
+    assert 'note: direction="reverse"' in ok.stdout and "CSV: read 10 rows" in ok.stdout
+    if find_spec("keras") is None:
+        pytest.skip("Keras is not installed")
+    ids = (CASES / MASK / "ids_pre.txt").read_text().strip()
+    bad = _cli("record", "--model", str(CASES / MASK / "mask_zero.keras"), "--input",
+               f"ids:{ids}", "--no-mask", "--out", out)  # fmt: skip
+    assert bad.returncode == 3, bad.stderr
+    assert "our reading vs the file's runtime (Keras" in bad.stdout and "DIFFERS" in bad.stdout
+    assert "agrees" not in bad.stdout.split("file's runtime")[1].splitlines()[0]
+    assert "DIFFER" in bad.stderr and "Traceback" not in bad.stderr
