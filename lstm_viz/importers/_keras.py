@@ -349,6 +349,10 @@ def _recurrent_layer(halves: list[KerasLayer], filename: str) -> RecurrentLayer:
     merge = config.get("merge_mode")
     if len(halves) == 2 and merge not in (None, "concat"):
         layer.notes.append(f"merge_mode {merge!r}: the Keras layer combines the two directions")
+    if config.get("stateful"):
+        layer.notes.append(
+            "stateful=True: Keras carries states between batches; recorded from zeros"
+        )
     if config.get("return_sequences") is False:
         layer.notes.append("return_sequences=False: Keras passes on only the last step")
     return validate(layer)

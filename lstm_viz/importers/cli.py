@@ -79,6 +79,10 @@ def run_inspect(args: argparse.Namespace) -> int:
             print(f"  embedding: {candidate.name} {list(candidate.weight.shape)}")
         for candidate in layer.heads:
             print(f"  head: {candidate.name} {list(candidate.weight.shape)}")
+        if layer.masking:
+            by, value = layer.masking["by"], layer.masking["value"]
+            what = f"token id {value}" if layer.masking["kind"] == "ids" else f"steps all {value}"
+            print(f"  mask: {what} skipped, as Keras does ({by!r}; record --no-mask reads them)")
         for note in layer.notes:
             print(f"  note: {note}")
         if args.mapping:
