@@ -133,7 +133,7 @@ class Check:
     compared: str  # what was compared, in words (or why it was not run)
     # "replay": our recording vs our reading (the same weights through nn.LSTM/GRU/RNN);
     # "runtime": our reading vs the file's own runtime (its graph in onnxruntime, its model in
-    # Keras); "none": no runtime can check the mapping (weights only).
+    # Keras).
     role: str = "replay"
 
     @property
@@ -222,7 +222,8 @@ def checks(
     """Every check available for this layer: our recording vs our reading (nn.* on the same
     weights) always; our reading vs the file's own runtime where one exists and is installed
     (the uploaded ONNX graph in onnxruntime; the Keras file loaded by Keras in safe mode, in a
-    child process); for weights only, a "none" entry saying no runtime can check the mapping.
+    child process). A file of weights only (a state dict) has no runtime: record_imported's
+    notes say so and list the choices made.
     x: what the recurrent module read [B, T, I]; ids: the token ids [B, T] when it read them
     through the file's embedding (the runtime then starts from them); initial_state: h0 or
     (h0, c0) [L*D, B, H] when the recording started from them."""
@@ -237,14 +238,6 @@ def checks(
         from ._keras_check import check_with_keras
 
         result = check_with_keras(layer, x, trace, ids)
-    else:
-        result = Check(
-            "no runtime",
-            float("nan"),
-            "a file of weights only: no runtime can check how they were mapped; the choices "
-            "made are in the notes and the mapping table",
-            role="none",
-        )
     if result is not None:
         found.append(result)
     return found

@@ -26,7 +26,9 @@ def is_external(tensor: Any) -> bool:
     return tensor.data_location == TensorProto.EXTERNAL or len(tensor.external_data) > 0
 
 
-def _subgraph(model: Any, start: str, outputs: list[str]) -> tuple[Any, list[str]]:
+def _subgraph(
+    model: Any, start: str, outputs: list[str], cuts: dict[str, Any] | None = None
+) -> tuple[Any, list[str]]:
     """The uploaded model cut to the nodes between value ``start`` (its new input) and
     ``outputs`` (its new outputs): every node, initializer and attribute as in the file. Returns
     the model and the names of other graph inputs it still needs (fed zeros)."""
@@ -42,6 +44,9 @@ def _subgraph(model: Any, start: str, outputs: list[str]) -> tuple[Any, list[str
         name = stack.pop()
         if name in seen or not name or name == start or name in initializers:
             continue
+        if cuts and name in cuts:  # computed in the graph (e.g. zeros shaped like the batch)
+            seen.add(name)
+            continue
         seen.add(name)
         node = producer.get(name)
         if node is None:
@@ -56,6 +61,10 @@ def _subgraph(model: Any, start: str, outputs: list[str]) -> tuple[Any, list[str
     if start in declared and declared[start].type.tensor_type.elem_type:
         start_type = declared[start].type.tensor_type.elem_type
     inputs = [helper.make_tensor_value_info(start, start_type, None)]
+    for name, value in (cuts or {}).items():
+        if name in seen:
+            elem = TensorProto.INT32 if value.dtype.kind == "i" else TensorProto.FLOAT
+            inputs.append(helper.make_tensor_value_info(name, elem, list(value.shape)))
     for name in extra:
         if name in declared:  # as the file declares it (its shape gives the zeros fed)
             inputs.append(declared[name])
@@ -123,25 +132,40 @@ def _run(onnx, onnxruntime, layer, x, trace, ids, initial_state, name, check_typ
         start = layer.reference["gather"]
     if feed_ids:
         outputs.append(stack[0].input[0])  # what the layer read: compared with our input
-    cut, extra = _subgraph(model, start, outputs)
+    # A node's sequence_lens / initial_h / initial_c computed in the graph (torch.onnx.export
+    # builds zeros shaped like the batch from the model's input) are cut there and fed: every
+    # step, and the recording's initial states (zeros unless given).
+    initializers = {t.name for t in model.graph.initializer}
+    graph_inputs = {i.name for i in model.graph.input}
+    parts = initial_state if isinstance(initial_state, tuple | list) else (initial_state,)
+    dirs, batch, steps = layer.directions, x.shape[0], x.shape[1]
+    size = layer.proj_size or layer.hidden_size
+    states = {}
+    for k, node in enumerate(stack):
+        for i, state, width in ((5, parts[0], size), (6, parts[-1], layer.hidden_size)):
+            value_name = node.input[i] if len(node.input) > i else ""
+            if not value_name or value_name in initializers:
+                continue
+            if state is not None and (i == 5 or len(parts) > 1):
+                value = np.asarray(state[k * dirs : (k + 1) * dirs], np.float32)
+                states[value_name] = np.broadcast_to(value, (dirs, batch, width)).copy()
+            else:
+                states[value_name] = np.zeros((dirs, batch, width), np.float32)
+        if len(node.input) > 4 and node.input[4] and node.input[4] not in initializers:
+            states[node.input[4]] = np.full((batch,), steps, np.int32)
+    cuts = {n: v for n, v in states.items() if n not in graph_inputs}
+    cut, extra = _subgraph(model, start, outputs, cuts)
     session = onnxruntime.InferenceSession(
         cut.SerializeToString(), providers=["CPUExecutionProvider"]
     )
     zeros = {}
-    states = {}  # a node's initial_h / initial_c input name -> the recording's [D, 1, H]
-    parts = initial_state if isinstance(initial_state, tuple | list) else (initial_state,)
-    dirs = layer.directions
-    for k, node in enumerate(stack):
-        for i, state in ((5, parts[0]), (6, parts[1] if len(parts) > 1 else None)):
-            if len(node.input) > i and node.input[i] and state is not None:
-                states[node.input[i]] = np.asarray(state[k * dirs : (k + 1) * dirs], np.float32)
     for input_ in session.get_inputs()[1:]:
         if input_.name in states:
             zeros[input_.name] = states[input_.name]
             continue
         shape = [d if isinstance(d, int) else 1 for d in input_.shape]
         zeros[input_.name] = np.zeros(shape, dtype=np.float32)
-    steps = x.shape[1]
+    extra = [n for n in extra if n not in states]
     if feed_ids:
         index = ids.numpy()
         tries = [index, index.T.copy()]
