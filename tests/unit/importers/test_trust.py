@@ -284,3 +284,25 @@ def layer_file(layer):
     from lstm_viz.importers import ImportedFile
 
     return ImportedFile("m.safetensors", "safetensors", [layer])
+
+
+def test_keras_is_never_run_on_a_file_with_a_lambda(tmp_path):
+    import os
+    from importlib.util import find_spec
+
+    if find_spec("keras") is None:
+        pytest.skip("Keras is not installed")
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    if os.environ["KERAS_BACKEND"] != "torch":
+        pytest.skip("this test builds its file with Keras on the torch backend")
+    import keras
+
+    model = keras.Sequential(
+        [keras.Input((None, 2)), keras.layers.Lambda(lambda x: x * 2), keras.layers.LSTM(3)]
+    )
+    path = tmp_path / "lambda.keras"
+    model.save(path)
+    result = record_imported(path, input="random:4")
+    runtime = [c for c in result.checks if c.role == "runtime"][0]
+    assert runtime.status == "not run" and "Lambda" in runtime.compared
+    assert not result.disagrees and not result.runtime_checked
