@@ -130,7 +130,7 @@ TORCHSCRIPT = (
 )
 QUANTIZED = (
     "{0} is the state dict of a dynamically quantized model (torch.ao.quantization."
-    "quantize_dynamic): {1} holds packed int8 weights ({2}), Python objects that cannot be read "
+    "quantize_dynamic): {1} hold packed int8 weights ({2}), Python objects that cannot be read "
     "as tensors. Save the float model's state dict before quantizing "
     '(torch.save(model.state_dict(), "model.pt") before quantize_dynamic) and upload that'
 )
@@ -150,10 +150,10 @@ def recognise_archive(data: bytes, filename: str) -> None:
     if b"torch.classes.rnn.CellParamsBase" in raw or b"LinearPackedParamsBase" in raw:
         found = [m.group(1).decode("utf-8", "replace") for m in _PACKED.finditer(raw)]
         modules = sorted({m.rstrip(".") for m in found if m}) or ["a module"]
-        lstm = [m for m in found if m and b"rnn.CellParamsBase" in raw]
         what = ", ".join(repr(m) for m in modules[:4])
-        where = "its LSTM" if lstm else "the model"
-        raise ModelFileError(QUANTIZED.format(filename, f"{where} ({what})", "_all_weight_values"))
+        lstm = b"rnn.CellParamsBase" in raw  # a quantized LSTM/GRU, not only Linear layers
+        where = f"{'its recurrent layer and others' if lstm else 'the model'} ({what})"
+        raise ModelFileError(QUANTIZED.format(filename, where, "_all_weight_values"))
 
 
 def explain_torch_load(error: Exception, filename: str) -> str:
