@@ -6,7 +6,6 @@ reading a CSV). Every problem is a ValueError that says what to fix.
 
 from __future__ import annotations
 
-import io
 import re
 
 import torch
@@ -53,27 +52,11 @@ def format_numbers(values: torch.Tensor) -> str:
 
 
 def read_csv_numbers(data: bytes, input_size: int, max_rows: int) -> torch.Tensor:
-    """A CSV file's first ``input_size`` numeric columns, complete rows only, at most
-    ``max_rows`` rows -> [T, input_size] float32. ValueError for an unreadable file, too few
-    numeric columns, no complete row, or infinite numbers."""
-    import pandas as pd
+    """A CSV file's first ``input_size`` numeric feature columns -> [T, input_size] float32 (see
+    read_csv_table, which also says which rows and columns were read)."""
+    return read_csv_table(data, input_size, max_rows)[0]
 
-    if not data:
-        raise ValueError("no CSV given")
-    try:
-        frame = pd.read_csv(io.BytesIO(data), nrows=max_rows)
-    except Exception as error:  # pandas raises many types for a broken file
-        raise ValueError(f"not a readable CSV file: {error}") from None
-    numeric = frame.select_dtypes("number")
-    if numeric.shape[1] < input_size:
-        raise ValueError(
-            f"the CSV has {numeric.shape[1]} numeric column(s); this model reads {input_size}"
-        )
-    values = torch.tensor(
-        numeric.iloc[:, :input_size].dropna().to_numpy(), dtype=torch.float32
-    )  # [T, I]
-    if len(values) == 0:
-        raise ValueError("the CSV has no complete numeric rows")
-    if not bool(torch.isfinite(values).all()):
-        raise ValueError("the CSV holds infinite numbers")
-    return values
+
+from ._csv import CsvRead, read_csv_table  # noqa: E402  (the reader lives apart, under 400 lines)
+
+__all__ = ["CsvRead", "format_numbers", "parse_numbers", "read_csv_numbers", "read_csv_table"]

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import torch
 from torch import nn
 
+from lstm_viz.figures import layout
 from lstm_viz.quantities import plotly_safe
 
 CHUNK = 64  # output components differentiated per batched backward pass
@@ -82,16 +83,11 @@ def gradient_figure(curves: Mapping[str, np.ndarray], height: int = 360) -> go.F
             )
         )
     figure.update_layout(
-        title=dict(
-            text="Gradient flow",
-            subtitle=dict(text="‖∂h_T / ∂x_t‖ against the distance T − t, log scale"),
-            x=0,
-            xanchor="left",
-        ),
+        title=layout.title("Gradient flow", "‖∂h_T / ∂x_t‖ against the distance T − t, log scale"),
         height=height,
         margin=dict(l=60, r=10, t=80, b=50),
         meta={"figure": "gradient_flow"},
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        legend=layout.top_legend(),
     )
     figure.update_xaxes(title_text="distance from the last step (steps)", autorange="reversed")
     figure.update_yaxes(type="log", title_text="gradient norm", exponentformat="power")

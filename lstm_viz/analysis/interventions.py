@@ -23,6 +23,7 @@ import torch
 from plotly.subplots import make_subplots
 from torch import nn
 
+from lstm_viz.figures import layout
 from lstm_viz.quantities import plotly_safe
 from lstm_viz.recording.recorder import recurrent_config
 
@@ -277,18 +278,14 @@ def intervention_figure(
             col=1,
         )
     figure.update_layout(
-        title=dict(
-            text="Intervention",
-            subtitle=dict(
-                text=f"{v.quantity.replace('_', ' ')} of unit {v.unit} set to {v.value:g} "
-                f"at steps {v.start}-{v.stop - 1} (shaded) · layer {v.layer}"
-            ),
-            x=0,
-            xanchor="left",
+        title=layout.title(
+            "Intervention",
+            f"{v.quantity.replace('_', ' ')} of unit {v.unit} set to {v.value:g} "
+            f"at steps {v.start}-{v.stop - 1} (shaded) · layer {v.layer}",
         ),
         height=height,
         margin=dict(l=50, r=10, t=90, b=40),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        legend=layout.top_legend(),
         meta={"figure": "intervention"},
     )
     figure.update_xaxes(title_text="step", row=rows, col=1)

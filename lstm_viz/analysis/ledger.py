@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from lstm_viz.figures import layout
+
 from ..trace import Trace
 from ._common import LSTM_KINDS, check_position
 
@@ -125,14 +127,10 @@ def ledger_figure(ledger: Ledger, title: str = "", height: int = 320) -> go.Figu
         )
     )
     figure.update_layout(
-        title=dict(
-            text=title or "What survives in the cell",
-            subtitle=dict(
-                text=f"c_t = {ledger.cell:.4f} = sum of the bars ({ledger.total:.4f})"
-                + (f" + initial {ledger.initial:.4f}" if ledger.initial else "")
-            ),
-            x=0,
-            xanchor="left",
+        title=layout.title(
+            title or "What survives in the cell",
+            f"c_t = {ledger.cell:.4f} = sum of the bars ({ledger.total:.4f})"
+            + (f" + initial {ledger.initial:.4f}" if ledger.initial else ""),
         ),
         height=height,
         margin=dict(l=50, r=10, t=80, b=60),

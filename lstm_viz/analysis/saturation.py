@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from lstm_viz.figures import layout
 from lstm_viz.quantities import GATES, QUANTITY_SYMBOLS, display_order, label
 
 from ..trace import DIRECTION_NAMES, Trace
@@ -129,15 +130,10 @@ def saturation_figure(table: pd.DataFrame, direction: int = 0, height: int = 390
         where = f" · {DIRECTION_NAMES[direction]}"
     steps = int(table["steps"].iloc[0]) if len(table) else 0
     figure.update_layout(
-        title=dict(
-            text="Gate saturation",
-            subtitle=dict(text=f"one point per unit, over {steps:,} steps{where}"),
-            x=0,
-            xanchor="left",
-        ),
+        title=layout.title("Gate saturation", f"one point per unit, over {steps:,} steps{where}"),
         height=height,
         margin=dict(l=50, r=10, t=110, b=50),
-        legend=dict(orientation="h", yanchor="bottom", y=1.18, xanchor="right", x=1),
+        legend=layout.top_legend(1.18),
         meta={"figure": "saturation", "direction": direction},
         clickmode="event+select",
     )

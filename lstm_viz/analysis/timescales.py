@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from lstm_viz.figures import layout
+
 from ..trace import Trace
 from ._common import KEEP_GATE, valid_mask
 
@@ -83,17 +85,14 @@ def half_life_figure(table: pd.DataFrame, gate: str = "forget gate", height: int
     if infinite:
         note += f"; {infinite} never let go (f̄ = 1: infinite half-life, not drawn)"
     figure.update_layout(
-        title=dict(
-            text="Memory half-life per unit",
-            subtitle=dict(text=f"ln 0.5 / ln f̄, f̄ = geometric-mean {gate} · {note}"),
-            x=0,
-            xanchor="left",
+        title=layout.title(
+            "Memory half-life per unit", f"ln 0.5 / ln f̄, f̄ = geometric-mean {gate} · {note}"
         ),
         barmode="stack",
         height=height,
         margin=dict(l=50, r=10, t=80, b=50),
         meta={"figure": "half_life", "infinite": infinite},
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        legend=layout.top_legend(),
     )
     figure.update_xaxes(type="log", dtick=1, title_text="half-life (steps, log scale)")
     figure.update_yaxes(title_text="units")

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from lstm_viz.analysis.preactivation import PreactivationSplit
 from lstm_viz.analysis.trajectories import Trajectory
+from lstm_viz.figures import layout
 from lstm_viz.quantities import display_token, label, plotly_safe
 
 TERM_COLOURS = {
@@ -78,15 +79,13 @@ def preactivation_figure(
     gate_name = gate_name[:1].lower() + gate_name[1:]
     figure.update_layout(
         barmode="relative",
-        title=dict(
-            text=f"Why the {gate_name} moved: unit {unit}",
-            subtitle=dict(text=f"pre-activation split into its terms · layer {layer}"),
-            x=0,
-            xanchor="left",
+        title=layout.title(
+            f"Why the {gate_name} moved: unit {unit}",
+            f"pre-activation split into its terms · layer {layer}",
         ),
         height=height,
         margin=dict(l=50, r=10, t=80, b=40),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        legend=layout.top_legend(),
         meta={"figure": "preactivation_split"},
     )
     if tokens:
@@ -137,20 +136,14 @@ def trajectory_figure(
         else ""
     )
     figure.update_layout(
-        title=dict(
-            text=title,
-            subtitle=dict(
-                text=(
-                    f"{first.quantity} of layer {first.layer} projected with PCA" if first else ""
-                )
-                + explained
-            ),
-            x=0,
-            xanchor="left",
+        title=layout.title(
+            title,
+            (f"{first.quantity} of layer {first.layer} projected with PCA" if first else "")
+            + explained,
         ),
         height=height,
         margin=dict(l=50, r=10, t=80, b=40),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        legend=layout.top_legend(),
         meta={"figure": "state_trajectories"},
     )
     figure.update_xaxes(title_text="PC1")

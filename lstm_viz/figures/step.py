@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from lstm_viz.figures import layout
 from lstm_viz.figures.colours import colour, ink
 from lstm_viz.quantities import plotly_safe
 from lstm_viz.trace import Trace
@@ -220,10 +221,8 @@ def step_diagram(numbers: StepNumbers) -> go.Figure:
     figure.update_layout(
         height=300,
         margin=dict(l=10, r=10, t=40, b=10),
-        title=dict(
-            text=plotly_safe(f"Unit {numbers.unit} at step {numbers.step} ({numbers.token!r})"),
-            x=0,
-            xanchor="left",
+        title=layout.title(
+            plotly_safe(f"Unit {numbers.unit} at step {numbers.step} ({numbers.token!r})")
         ),
         meta={"values": numbers.values, "step": numbers.step, "unit": numbers.unit},
         showlegend=False,

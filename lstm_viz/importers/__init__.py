@@ -45,6 +45,7 @@ from ._core import (
 )
 from ._inputs import MAX_STEPS, Prepared, prepare, read_vocab
 from ._isolated import inspect_isolated
+from ._record import Recording, record_imported
 from ._workspace import MAX_MODELS, UploadFolder
 
 FORMATS = {
@@ -146,6 +147,8 @@ __all__ = [
     "MAX_STEPS",
     "Prepared",
     "prepare",
+    "Recording",
+    "record_imported",
     "read_vocab",
     "save_as_checkpoint",
     "to_sequence_model",

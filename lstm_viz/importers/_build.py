@@ -129,12 +129,43 @@ class Check:
     """One comparison of our recording with a reference implementation on the same weights."""
 
     reference: str  # e.g. "torch.nn.LSTM", "onnxruntime 1.23", "Keras 3.15 (torch backend)"
-    max_difference: float  # largest |ours - reference| over every compared number
-    compared: str  # what was compared, in words
+    max_difference: float  # largest |ours - reference| over every compared number; NaN: not run
+    compared: str  # what was compared, in words (or why it was not run)
+    # "replay": our recording vs our reading (the same weights through nn.LSTM/GRU/RNN);
+    # "runtime": our reading vs the file's own runtime (its graph in onnxruntime, its model in
+    # Keras).
+    role: str = "replay"
 
     @property
     def ok(self) -> bool:
-        return math.isfinite(self.max_difference) and self.max_difference < 1e-4
+        return math.isfinite(self.max_difference) and self.max_difference < TOLERANCE
+
+    @property
+    def ran(self) -> bool:
+        return math.isfinite(self.max_difference)
+
+    @property
+    def status(self) -> str:
+        """'agrees', 'DIFFERS' or 'not run'."""
+        return "agrees" if self.ok else "DIFFERS" if self.ran else "not run"
+
+    @property
+    def title(self) -> str:
+        return {
+            "runtime": "our reading vs the file's runtime",
+            "replay": "our recording vs our reading",
+        }.get(self.role, "the mapping")
+
+    def __str__(self) -> str:
+        if not self.ran:
+            return f"{self.title} ({self.reference}): not run: {self.compared}"
+        return (
+            f"{self.title} ({self.reference}): {self.status}, max |difference| "
+            f"{self.max_difference:.3g} ({self.compared})"
+        )
+
+
+TOLERANCE = 1e-4  # the largest difference a check calls agreement
 
 
 def recurrent_input(module: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
@@ -144,13 +175,18 @@ def recurrent_input(module: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
         return embedding(inputs) if embedding is not None else inputs  # [B, T, I]
 
 
-def check_with_torch(layer: RecurrentLayer, x: torch.Tensor, trace: Any) -> Check:
+def check_with_torch(
+    layer: RecurrentLayer, x: torch.Tensor, trace: Any, initial_state: Any = None
+) -> Check:
     """Replay through a fresh nn.LSTM/GRU/RNN (or PeepholeLSTM) with the same weights: the last
     layer's output at every step, and every layer's final h (and c) against the trace."""
     rnn = recurrent_module(layer, _nonlinearity(trace))
+    flip = 3 if layer.reverse else None  # a reverse layer: recorded on the reversed input
     with torch.no_grad():
-        output, state = rnn(x)  # [B, T, D*P]
-    hidden = trace.hidden  # [L, D, B, T, P]
+        read = x.flip(1) if flip else x
+        output, state = rnn(read) if initial_state is None else rnn(read, initial_state)
+    hidden = trace.hidden.flip(flip) if flip else trace.hidden  # [L, D, B, T, P]
+    cell = trace.cell.flip(flip) if flip and "cell" in trace.names else getattr(trace, "cell", None)
     dirs, size = layer.directions, hidden.shape[-1]
     diffs = []
     for d in range(dirs):
@@ -162,7 +198,7 @@ def check_with_torch(layer: RecurrentLayer, x: torch.Tensor, trace: Any) -> Chec
             last = 0 if d else hidden.shape[3] - 1
             diffs.append((hidden[k, d, :, last] - h_n[k * dirs + d]).abs().max())
             if c_n is not None:
-                diffs.append((trace.cell[k, d, :, last] - c_n[k * dirs + d]).abs().max())
+                diffs.append((cell[k, d, :, last] - c_n[k * dirs + d]).abs().max())
     name = {"lstm": "LSTM", "peephole_lstm": "PeepholeLSTM", "gru": "GRU"}.get(layer.kind, "RNN")
     where = "lstm_viz." if layer.kind == "peephole_lstm" else "torch.nn."
     return Check(
@@ -176,21 +212,32 @@ def _nonlinearity(trace: Any) -> str | None:
     return trace.kind.removeprefix("rnn_") if trace.kind.startswith("rnn") else None
 
 
-def checks(layer: RecurrentLayer, x: torch.Tensor, trace: Any) -> list[Check]:
-    """Every check available for this layer: nn.* always, the format's own runtime when it is
-    installed (onnxruntime, Keras). x: what the recurrent module read [B, T, I]."""
-    found = [check_with_torch(layer, x, trace)]
+def checks(
+    layer: RecurrentLayer,
+    x: torch.Tensor,
+    trace: Any,
+    ids: torch.Tensor | None = None,
+    initial_state: Any = None,
+) -> list[Check]:
+    """Every check available for this layer: our recording vs our reading (nn.* on the same
+    weights) always; our reading vs the file's own runtime where one exists and is installed
+    (the uploaded ONNX graph in onnxruntime; the Keras file loaded by Keras in safe mode, in a
+    child process). A file of weights only (a state dict) has no runtime: record_imported's
+    notes say so and list the choices made.
+    x: what the recurrent module read [B, T, I]; ids: the token ids [B, T] when it read them
+    through the file's embedding (the runtime then starts from them); initial_state: h0 or
+    (h0, c0) [L*D, B, H] when the recording started from them."""
+    found = [check_with_torch(layer, x, trace, initial_state)]
     reference = layer.reference or {}
+    result = None
     if reference.get("format") == "onnx":
         from ._onnx_check import check_with_onnxruntime
 
-        result = check_with_onnxruntime(layer, x, trace)
-        if result is not None:
-            found.append(result)
+        result = check_with_onnxruntime(layer, x, trace, ids, initial_state)
     elif reference.get("format") == "keras":
         from ._keras_check import check_with_keras
 
-        result = check_with_keras(layer, x, trace)
-        if result is not None:
-            found.append(result)
+        result = check_with_keras(layer, x, trace, ids)
+    if result is not None:
+        found.append(result)
     return found

@@ -35,6 +35,11 @@ def to_sequence_model(
     numeric model). ModelFileError where a SequenceModel cannot hold it (a projection, ...)."""
     if layer.proj_size:
         raise ModelFileError("an LSTM with a projection (proj_size) cannot open in Explore yet")
+    if layer.reverse:
+        raise ModelFileError(
+            'a reverse-direction layer (ONNX direction="reverse") cannot open in Explore yet: '
+            "record it on the Upload page or with python -m lstm_viz record"
+        )
     rnn = recurrent_module(layer, choice.nonlinearity)
     cell = layer.kind
     if cell.startswith("rnn") and choice.nonlinearity:

@@ -88,9 +88,17 @@ class RecurrentLayer:
     heads: list[Linear] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    # Format-specific data for checking against the format's own runtime (ONNX subgraph, Keras
-    # layer settings); None where only nn.LSTM/GRU/RNN can check.
+    # Format-specific data for checking against the format's own runtime (ONNX node names, Keras
+    # layer name); None where only nn.LSTM/GRU/RNN can check.
     reference: dict[str, Any] | None = None
+    # Steps the file's model skips: {"kind": "ids", "value": 0, "by": "embedding"} (Keras
+    # Embedding(mask_zero=True): id 0) or {"kind": "features", "value": 0.0, "by": "masking"}
+    # (Keras Masking: a step whose features all equal value). None: every step is read.
+    masking: dict[str, Any] | None = None
+    reverse: bool = False  # reads the sequence last step first (ONNX direction="reverse")
+    # Initial states the file fixes ({"initial_h": [per layer: [D, B or 1, H] lists], ...});
+    # None: zeros (PyTorch's default).
+    initial_state: dict[str, list] | None = None
 
     @property
     def directions(self) -> int:
@@ -106,7 +114,10 @@ class RecurrentLayer:
         bi = "bidirectional " if self.bidirectional else ""
         proj = f", projected to {self.proj_size}" if self.proj_size else ""
         kind = KIND_LABELS[self.kind]
-        return f"{layers}{bi}{kind} {self.input_size} → {self.hidden_size}{proj}"
+        if not self.weights:
+            return f"{kind} (not usable)"
+        rev = "reverse " if self.reverse else ""
+        return f"{layers}{bi}{rev}{kind} {self.input_size} → {self.hidden_size}{proj}"
 
     def row(self) -> dict[str, Any]:
         """One row of the mapping table (plain values)."""
@@ -135,11 +146,12 @@ class ImportedFile:
     notes: list[str] = field(default_factory=list)
 
     def layer(self, name: str | None = None) -> RecurrentLayer:
-        """The layer called ``name`` (default: the first); ModelFileError naming the others."""
+        """The layer called ``name`` (default: the first usable one, else the first);
+        ModelFileError naming the others."""
         if not self.layers:
             raise ModelFileError(f"{self.filename} has no recurrent layer")
         if name is None:
-            return self.layers[0]
+            return next((layer for layer in self.layers if not layer.problems), self.layers[0])
         for layer in self.layers:
             if layer.name == name:
                 return layer
@@ -161,6 +173,22 @@ class ImportedFile:
             }
             for key, value in layer.weights.items()
         ]
+
+
+def unusable(name: str, kind: str, problem: str) -> RecurrentLayer:
+    """A recurrent layer found in a file but refused (``problem`` says why and what to do): it is
+    listed with the file's other layers, which stay usable; building it raises ``problem``."""
+    return RecurrentLayer(
+        name=name,
+        kind=kind if kind in KINDS else "lstm",
+        input_size=0,
+        hidden_size=0,
+        num_layers=1,
+        bidirectional=False,
+        bias=False,
+        weights={},
+        problems=[problem],
+    )
 
 
 # ---- shared checks ------------------------------------------------------------------------------

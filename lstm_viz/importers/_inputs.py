@@ -11,12 +11,49 @@ import torch
 
 from lstm_viz.models.vocab import split_tokens
 
-from ..numbers import read_csv_numbers
+from ..numbers import CsvRead, read_csv_table
 from ._build import Choice
 from ._core import ModelFileError, RecurrentLayer
 
 MAX_STEPS = 2_000  # steps one recording reads (the page and the command line say so)
-UNKNOWN_TOKENS = ("<unk>", "[UNK]", "<UNK>", "UNK", "<oov>", "[OOV]")
+UNKNOWN_TOKENS = ("<unk>", "[UNK]", "<UNK>", "UNK", "<oov>", "<OOV>", "[OOV]", "OOV")
+
+
+class Vocabulary(dict):
+    """{token: id} with what the file says about unknown tokens: ``unknown`` (its name, e.g.
+    a Keras Tokenizer's oov_token), ``num_words`` (Keras: only ids below it are used, others
+    are out of vocabulary), ``lower`` (Keras lowercases text first)."""
+
+    unknown: str | None = None
+    num_words: int | None = None
+    lower: bool = False
+    source: str = "vocabulary"
+
+
+def _keras_tokenizer(value: dict) -> Vocabulary | None:
+    """A Keras ``Tokenizer.to_json()``: its word_index (ids from 1; 0 is padding), oov_token,
+    num_words and lower."""
+    config = value.get("config") if value.get("class_name") == "Tokenizer" else None
+    if not isinstance(config, dict):
+        return None
+    index = config.get("word_index")
+    if isinstance(index, str):
+        try:
+            index = json.loads(index)
+        except json.JSONDecodeError:
+            index = None
+    if not isinstance(index, dict) or not all(
+        isinstance(k, str) and type(v) is int and 0 <= v < MAX_VOCAB_TOKENS
+        for k, v in index.items()
+    ):
+        raise ModelFileError("a Keras Tokenizer whose word_index is not {word: id}")
+    vocab = Vocabulary(index)
+    vocab.unknown = config.get("oov_token") if isinstance(config.get("oov_token"), str) else None
+    number = config.get("num_words")
+    vocab.num_words = number if type(number) is int and number > 0 else None
+    vocab.lower = bool(config.get("lower", True))
+    vocab.source = "Keras Tokenizer"
+    return vocab
 
 
 @dataclass(frozen=True)
@@ -27,11 +64,14 @@ class Prepared:
     inputs: torch.Tensor
     tokens: list[str]
     unknown: list[bool]
+    notes: tuple[str, ...] = ()  # what was assumed reading the input (the page and CLI print)
+    read: CsvRead | None = None  # for a CSV: which rows and columns were read
 
 
 def read_vocab(data: bytes | str) -> dict[str, int]:
     """A vocabulary file -> {token: id}. Accepts {"token": id, ...}, ["token", ...] (id = index),
-    and lstm-viz's own {"level": ..., "tokens": [...]}. ModelFileError (a ValueError) with one
+    lstm-viz's own {"level": ..., "tokens": [...]}, and a Keras Tokenizer's to_json() (a
+    Vocabulary: with its oov_token, num_words and lower). ModelFileError (a ValueError) with one
     line for anything else: not JSON, nested, over MAX_VOCAB_BYTES or MAX_VOCAB_TOKENS."""
     if len(data) > MAX_VOCAB_BYTES:
         raise ModelFileError(
@@ -43,6 +83,10 @@ def read_vocab(data: bytes | str) -> dict[str, int]:
         raise ModelFileError(f"the vocabulary is not JSON: {error}") from None
     except RecursionError:  # lists or objects nested thousands of levels deep
         raise ModelFileError("it is nested too deeply; " + _VOCAB_SHAPE) from None
+    if isinstance(value, dict) and value.get("class_name") == "Tokenizer":
+        tokenizer = _keras_tokenizer(value)
+        if tokenizer is not None:
+            return tokenizer
     if isinstance(value, dict) and isinstance(value.get("tokens"), list):
         value = value["tokens"]
     if isinstance(value, list | dict) and len(value) > MAX_VOCAB_TOKENS:
@@ -111,20 +155,44 @@ def prepare(
     if kind == "text":
         if vocab is None:
             raise ModelFileError("text needs a vocabulary (vocab.json) to find each token's id")
-        tokens = split_tokens(rest, "word" if level == "word" else "char")
-        unk = next((vocab[t] for t in UNKNOWN_TOKENS if t in vocab), None)
-        unknown = [t not in vocab for t in tokens]
-        missing = [t for t, u in zip(tokens, unknown, strict=True) if u]
-        if missing and unk is None:
-            shown = ", ".join(repr(t) for t in dict.fromkeys(missing))
-            raise ModelFileError(
-                f"not in the vocabulary, which has no unknown token: {shown[:200]}"
-            )
-        ids = [vocab.get(t, unk) for t in tokens]
-        return _ids(ids, tokens, unknown, width, embedding is not None)
+        return _text(rest, vocab, level, width, embedding is not None)
     raise ModelFileError(
         f"unknown input {source[:40]!r}: use random:T, ids:..., text:... or a CSV file"
     )
+
+
+def _text(text: str, vocab: dict[str, int], level: str, width: int, embedded: bool) -> Prepared:
+    """Text -> ids through the vocabulary; tokens it lacks (or, for a Keras Tokenizer with
+    num_words, whose id is num_words or more) read as its unknown token, which is named."""
+    if getattr(vocab, "lower", False):
+        text = text.lower()
+    tokens = split_tokens(text, "word" if level == "word" else "char")
+    name = getattr(vocab, "unknown", None)
+    if name is None or name not in vocab:
+        name = next((t for t in UNKNOWN_TOKENS if t in vocab), None)
+    limit = getattr(vocab, "num_words", None)
+    unknown = [t not in vocab or (limit is not None and vocab[t] >= limit) for t in tokens]
+    missing = list(dict.fromkeys(t for t, u in zip(tokens, unknown, strict=True) if u))
+    source = getattr(vocab, "source", "vocabulary")
+    notes = []
+    if missing and name is None:
+        shown = ", ".join(repr(t) for t in missing)
+        beyond = f" or beyond its num_words={limit}" if limit else ""
+        raise ModelFileError(
+            f"not in the {source}{beyond}, which has no unknown token (<unk>, [UNK], <OOV>, "
+            f"...; a Keras Tokenizer's oov_token): {shown[:200]}; a model's text is never "
+            "shortened silently: remove them or add an unknown token"
+        )
+    if missing:
+        notes.append(
+            f"{len(missing)} token(s) not in the {source} read as its unknown token {name!r} "
+            f"(id {vocab[name]}): {', '.join(repr(t) for t in missing[:8])}"
+        )
+    if limit:
+        notes.append(f"{source} num_words={limit}: ids from {limit} on read as unknown")
+    ids = [vocab[name] if u else vocab[t] for t, u in zip(tokens, unknown, strict=True)]
+    prepared = _ids(ids, tokens, unknown, width, embedded)
+    return Prepared(prepared.inputs, tokens, unknown, tuple(notes))
 
 
 def _embedding_rows(layer: RecurrentLayer, choice: Choice) -> int | None:
@@ -164,8 +232,8 @@ def _ids(
 
 def _csv(data: bytes | None, input_size: int) -> Prepared:
     try:
-        values = read_csv_numbers(data or b"", input_size, MAX_STEPS)  # [T, I]
+        values, read = read_csv_table(data or b"", input_size, MAX_STEPS)  # [T, I]
     except ValueError as error:
-        raise ModelFileError(str(error)) from None
+        raise ModelFileError(f"the CSV: {error}") from None
     tokens = [" ".join(f"{v:.3g}" for v in row) for row in values.tolist()]
-    return Prepared(values[None], tokens, [False] * len(tokens))
+    return Prepared(values[None], tokens, [False] * len(tokens), (f"CSV: {read}",), read)

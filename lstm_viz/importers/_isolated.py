@@ -122,6 +122,7 @@ def encode(imported: ImportedFile | None, error: str | None = None) -> bytes:
         return struct.pack("<Q", len(raw)) + raw
     tensors: dict[str, torch.Tensor] = {}
     layers = []
+    models: dict[int, str] = {}
     for i, layer in enumerate(imported.layers):
         for name, value in layer.weights.items():
             tensors[f"{i}/w/{name}"] = value.contiguous()
@@ -134,8 +135,9 @@ def encode(imported: ImportedFile | None, error: str | None = None) -> bytes:
                     tensors[f"{i}/{what}/{j}/bias"] = found.bias.contiguous()
                 extras[what].append({"name": found.name, "bias": found.bias is not None})
         reference = dict(layer.reference or {})
-        if isinstance(reference.get("model"), bytes):
-            reference["model"] = base64.b64encode(reference["model"]).decode()
+        if isinstance(reference.get("model"), bytes):  # the file itself: sent once
+            model = base64.b64encode(reference["model"]).decode()
+            reference["model"] = 0 if model == models.setdefault(0, model) else model
         layers.append(
             {
                 "name": layer.name,
@@ -151,6 +153,9 @@ def encode(imported: ImportedFile | None, error: str | None = None) -> bytes:
                 "notes": layer.notes,
                 "problems": layer.problems,
                 "reference": reference or None,
+                "masking": layer.masking,
+                "initial_state": layer.initial_state,
+                "reverse": layer.reverse,
                 **extras,
             }
         )
@@ -159,6 +164,7 @@ def encode(imported: ImportedFile | None, error: str | None = None) -> bytes:
         "format": imported.format,
         "notes": imported.notes,
         "layers": layers,
+        "model": models.get(0),
     }
     raw = json.dumps(meta).encode()
     return struct.pack("<Q", len(raw)) + raw + (save(tensors) if tensors else b"")
@@ -173,6 +179,7 @@ def decode(reply: bytes) -> ImportedFile:
         raise ModelFileError(meta["error"])
     tensors: dict[str, torch.Tensor] = load(reply[8 + size :]) if len(reply) > 8 + size else {}
     layers = []
+    model = None
     for i, entry in enumerate(meta["layers"]):
         extras: dict[str, list[Linear]] = {}
         for what in ("embeddings", "heads"):
@@ -185,7 +192,9 @@ def decode(reply: bytes) -> ImportedFile:
                 for j, found in enumerate(entry[what])
             ]
         reference = entry["reference"]
-        if reference and isinstance(reference.get("model"), str):
+        if reference and reference.get("model") == 0 and meta.get("model"):
+            reference["model"] = model = model or base64.b64decode(meta["model"])
+        elif reference and isinstance(reference.get("model"), str):
             reference["model"] = base64.b64decode(reference["model"])
         layers.append(
             RecurrentLayer(
@@ -202,6 +211,9 @@ def decode(reply: bytes) -> ImportedFile:
                 notes=entry["notes"],
                 problems=entry["problems"],
                 reference=reference,
+                masking=entry.get("masking"),
+                initial_state=entry.get("initial_state"),
+                reverse=bool(entry.get("reverse")),
                 **extras,
             )
         )

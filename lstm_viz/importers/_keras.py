@@ -29,10 +29,11 @@ from ._core import (
     ModelFileError,
     RecurrentLayer,
     as_float32,
+    unusable,
     validate,
 )
 from ._hdf5 import check_inside
-from ._keras_h5 import RECURRENT, KerasLayer, from_keras3, from_legacy
+from ._keras_h5 import CUDNN, RECURRENT, KerasLayer, config_layers, from_keras3, from_legacy
 
 GRU_ORDER = (1, 0, 2)  # r, z, n from z, r, h
 _MAX_CONFIG_BYTES = 16 * 1024 * 1024
@@ -46,6 +47,7 @@ def read_keras(data: bytes, filename: str, fmt: str) -> ImportedFile:
             "reading Keras files needs the h5py package: pip install h5py"
         ) from None
     notes = []
+    config = None
     if fmt == "keras":
         from ._torch import check_zip
 
@@ -77,13 +79,74 @@ def read_keras(data: bytes, filename: str, fmt: str) -> ImportedFile:
                     notes.append("a weights-only file: layer kinds inferred from the shapes")
                 group = h5["model_weights"] if "model_weights" in h5 else h5
                 layers = from_legacy(group, config, filename)
+    if not layers:
+        raise ModelFileError(_not_a_model(data if fmt != "keras" else b"", filename))
     found = _convert(layers, filename)
     if not found:
         kinds = sorted({layer.class_name or "?" for layer in layers})
         raise ModelFileError(
             f"{filename} has no LSTM, GRU or SimpleRNN layer (its layers: {', '.join(kinds)})"
         )
+    masks = _masks(config)
+    for layer in found:
+        if layer.reference is not None:  # the check loads the file itself (safe mode, a child)
+            layer.reference.update({"model": data, "filename": filename})
+        layer.masking, note = masks.get(layer.name, (None, None))
+        if note:
+            layer.notes.append(note)
     return ImportedFile(filename, fmt, found, notes)
+
+
+def _not_a_model(data: bytes, filename: str) -> str:
+    """What an HDF5 file without Keras layers holds (its top-level names), and what it is when
+    recognised: LSTMVis data files (states1/output1, words) are recorded states, not a model."""
+    import h5py
+
+    names: list[str] = []
+    if data:
+        with h5py.File(io.BytesIO(data), "r") as h5:
+            names = sorted(h5.keys())[:8]
+    shown = ", ".join(names) or "nothing"
+    lstmvis = any(n.startswith(("states", "output")) for n in names) or names == ["words"]
+    what = (
+        " It looks like an LSTMVis data file: recorded states (or word ids) of some model, not "
+        "a model: lstm-viz records states from a model's weights. Upload the model itself "
+        "(.pt/.safetensors state dict, .keras, .h5 or .onnx)"
+        if lstmvis
+        else " Upload a Keras model (.keras, or .h5 saved with model.save)"
+    )
+    return f"{filename} is an HDF5 file with {shown} and no Keras model layers, not a model.{what}"
+
+
+def _masks(config: dict[str, Any] | None) -> dict[str, tuple[dict | None, str | None]]:
+    """Per recurrent layer name: the mask Keras applies to its input steps (from an
+    Embedding(mask_zero=True) or a Masking layer before it), and a note for a layer reached by
+    a mask it cannot see in its own input (it follows another recurrent layer)."""
+    found: dict[str, tuple[dict | None, str | None]] = {}
+    current, direct = None, False
+    for entry in config_layers(config):
+        kind = entry.get("class_name")
+        cfg = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+        name = str(cfg.get("name", ""))
+        if kind == "Embedding" and cfg.get("mask_zero"):
+            current, direct = {"kind": "ids", "value": 0, "by": name}, True
+        elif kind == "Masking":
+            value = float(cfg.get("mask_value", 0.0))
+            current, direct = {"kind": "features", "value": value, "by": name}, True
+        elif kind in (*RECURRENT, *CUDNN, "Bidirectional") and current is not None:
+            if direct:
+                found[name] = (current, None)
+            else:
+                found[name] = (
+                    None,
+                    f"the model masks steps before an earlier layer ({current['by']!r}); "
+                    "recorded alone, this layer reads every step",
+                )
+            inner = cfg.get("layer", {}).get("config", {}) if kind == "Bidirectional" else cfg
+            direct = False
+            if isinstance(inner, dict) and inner.get("return_sequences") is False:
+                current = None
+    return found
 
 
 def _json(raw: Any, filename: str) -> dict[str, Any]:
@@ -107,6 +170,9 @@ def _guess(layer: KerasLayer) -> str | None:
     if recurrent is None or recurrent.ndim != 2 or recurrent.shape[0] == 0:
         return None
     gates = recurrent.shape[1] / recurrent.shape[0]
+    bias = layer.arrays.get("bias")
+    if bias is not None and bias.ndim == 1 and bias.shape[0] == 2 * recurrent.shape[1]:
+        return {4.0: "CuDNNLSTM", 3.0: "CuDNNGRU"}.get(gates)  # CuDNN's two bias vectors
     return {4.0: "LSTM", 3.0: "GRU", 1.0: "SimpleRNN"}.get(gates)
 
 
@@ -134,7 +200,11 @@ def _convert(layers: list[KerasLayer], filename: str) -> list[RecurrentLayer]:
         halves = [layer] + ([layer.backward] if layer.backward else [])
         for half in halves:
             half.class_name = class_name
-        recurrent = _recurrent_layer(halves, filename)
+        try:
+            recurrent = _recurrent_layer(halves, filename)
+        except ModelFileError as error:  # this layer alone is refused; the others stay usable
+            found.append(unusable(layer.name, RECURRENT[class_name], str(error)))
+            continue
         # Beside it: the embeddings before it and the dense layers after it, up to the next
         # recurrent layer (the file lists layers in the model's order).
         embeddings, dense = [], []
@@ -186,9 +256,18 @@ def _recurrent_layer(halves: list[KerasLayer], filename: str) -> RecurrentLayer:
     else:
         recurrent_activation = _activation(config.get("recurrent_activation", "sigmoid"))
         if activation != "tanh" or recurrent_activation != "sigmoid":
+            hard = (
+                " ('hard_sigmoid' was Keras 2.0-2.2's default; Keras 2 computes it as "
+                "clip(0.2x + 0.5, 0, 1), Keras 3 as relu6(x + 3) / 6)"
+                if recurrent_activation == "hard_sigmoid"
+                else ""
+            )
             raise ModelFileError(
-                f"{where}: activation {activation!r} and recurrent_activation "
-                f"{recurrent_activation!r}; PyTorch's cells use 'tanh' and 'sigmoid'"
+                f"{where} uses activation {activation!r} and recurrent_activation "
+                f"{recurrent_activation!r}{hard}; lstm-viz records PyTorch's cells, which use "
+                "'tanh' and 'sigmoid', and never substitutes another function: this layer is "
+                "not recorded. Retrain or re-save it with activation='tanh' and "
+                "recurrent_activation='sigmoid' to record it"
             )
     if config.get("go_backwards") and len(halves) == 1:
         raise ModelFileError(f"{where}: go_backwards=True alone (reads the input reversed)")
@@ -198,6 +277,9 @@ def _recurrent_layer(halves: list[KerasLayer], filename: str) -> RecurrentLayer:
             "product; PyTorch's GRU applies it after (Keras 3's default, reset_after=True)"
         )
     gates = {"lstm": 4, "gru": 3}.get(kind, 1)
+    if first.class_name in CUDNN:
+        for half in halves:
+            from_cudnn(half, gates)
     weights, sources = {}, {}
     has_bias = None
     input_size = hidden = None
@@ -257,12 +339,49 @@ def _recurrent_layer(halves: list[KerasLayer], filename: str) -> RecurrentLayer:
         sources=sources,
         reference={"format": "keras", "class_name": first.class_name, "activation": activation},
     )
+    if first.class_name in CUDNN:
+        layer.notes.append(
+            f"a Keras 2 {first.class_name} layer: its CuDNN weight layout converted as Keras 2 "
+            "itself converted it for the CPU layer (per gate: input kernel k.T.reshape(k.shape, "
+            "order='F'), recurrent kernel k.T; "
+            + ("the two biases summed)" if kind == "lstm" else "biases as [2, 3*units])")
+        )
     merge = config.get("merge_mode")
     if len(halves) == 2 and merge not in (None, "concat"):
         layer.notes.append(f"merge_mode {merge!r}: the Keras layer combines the two directions")
+    if config.get("stateful"):
+        layer.notes.append(
+            "stateful=True: Keras carries states between batches; recorded from zeros"
+        )
     if config.get("return_sequences") is False:
         layer.notes.append("return_sequences=False: Keras passes on only the last step")
     return validate(layer)
+
+
+def from_cudnn(layer: KerasLayer, gates: int) -> None:
+    """A Keras 2 CuDNNLSTM/CuDNNGRU's arrays -> the plain LSTM/GRU(reset_after=True) layout, as
+    Keras 2's own loader converted them (tensorflow/python/keras/saving/hdf5_format.py,
+    ``_convert_rnn_weights``: ``transform_kernels(kernel, transpose_input(from_cudnn=True))``,
+    ``transform_kernels(recurrent_kernel, lambda k: k.T)``; LSTM biases summed, GRU biases
+    reshaped to [2, -1])."""
+    kernel, recurrent = layer.arrays.get("kernel"), layer.arrays.get("recurrent_kernel")
+    bias = layer.arrays.get("bias")
+    if kernel is None or recurrent is None or kernel.ndim != 2 or recurrent.ndim != 2:
+        raise ModelFileError(f"{layer.name}: kernel and recurrent_kernel must be 2-D matrices")
+    if kernel.shape[1] % gates or recurrent.shape[1] % gates:
+        raise ModelFileError(f"{layer.name}: the kernels do not split into {gates} gates")
+    layer.arrays["kernel"] = np.hstack(
+        [k.T.reshape(k.shape, order="F") for k in np.hsplit(kernel, gates)]
+    )
+    layer.arrays["recurrent_kernel"] = np.hstack([k.T for k in np.hsplit(recurrent, gates)])
+    if bias is not None:
+        if bias.shape != (2 * recurrent.shape[1],):
+            raise ModelFileError(f"{layer.name}: bias {list(bias.shape)} is not CuDNN's 2 biases")
+        halves = np.split(bias, 2)
+        layer.arrays["bias"] = halves[0] + halves[1] if gates == 4 else bias.reshape(2, -1)
+    for role in ("kernel", "recurrent_kernel", "bias"):
+        if role in layer.paths:
+            layer.paths[role] += " (CuDNN layout, converted as Keras 2 did)"
 
 
 def reorder(w: np.ndarray, order: tuple[int, ...], units: int) -> torch.Tensor:

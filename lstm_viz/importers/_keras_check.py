@@ -1,73 +1,195 @@
-"""The Keras reference check: a fresh Keras layer built from our reading, the file's weights
-set, run on the recording's input (Keras's own loader never opens the file)."""
+"""The Keras reference check: the uploaded file itself, loaded by Keras in safe mode in a child
+process, and the recurrent layer's output taken from a sub-model on the same input.
+
+The child (``python -m lstm_viz.importers._keras_check``) gets the same confinement as the
+reading child (_isolated: an empty temporary folder, a few named environment variables, memory
+and time limits). Keras loads the file with ``safe_mode=True`` (no lambda deserialisation),
+``compile=False`` and no custom objects; a file whose configuration has a Lambda layer is not
+loaded at all. Keras 3 does not know Keras 2's CuDNNLSTM/CuDNNGRU: those files get no runtime
+check (the check says so).
+
+Which input: token ids through the model's own layers (its embedding and mask) when the
+recording read ids through the file's embedding; the model's own input when only input-side
+layers without weights (Masking, Dropout) come before the layer; else the layer called on the
+features directly (without the model's mask).
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
 from typing import Any
 
 import numpy as np
 import torch
 
-from lstm_viz.recording.naming import suffix
+from ._core import RecurrentLayer
 
-from ._core import (
-    RecurrentLayer,
-)
-from ._keras import GRU_ORDER, reorder
+TIMEOUT_SECONDS = 180
+_PASS_THROUGH = {"InputLayer", "Masking", "Dropout", "SpatialDropout1D", "GaussianNoise"}
+_CODE_LAYERS = ('"Lambda"', '"TFOpLambda"', '"SlicingOpLambda"')
 
 
-def check_with_keras(layer: RecurrentLayer, x: torch.Tensor, trace: Any):
-    """Build a fresh Keras layer of the same kind and sizes (from our own arguments, never from
-    the file's configuration), give it the file's weights, run it on the same input and compare
-    the hidden state at every step. None when Keras is not installed."""
-    import os
+def check_with_keras(
+    layer: RecurrentLayer, x: torch.Tensor, trace: Any, ids: torch.Tensor | None = None
+):
+    """Compare our recording of ``layer`` (made from our reading of the file) with Keras's own
+    output of that layer, the file loaded by Keras in a child process. x: [1, T, I] features;
+    ids: [1, T] token ids when they were read through the file's embedding. None when Keras is
+    not installed; a Check with NaN (not run, and why) when Keras cannot load the file."""
+    from importlib.util import find_spec
 
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    try:
-        import keras
-    except Exception:  # not installed, or its configured backend is not
-        return None
     from ._build import Check
 
-    name = f"Keras {keras.__version__} ({keras.backend.backend()} backend)"
+    if find_spec("keras") is None:
+        return None
+    reference = layer.reference or {}
+    name = "Keras (the file loaded in safe mode)"
+    if not isinstance(reference.get("model"), bytes):
+        return Check(name, float("nan"), "the file's bytes are not at hand", role="runtime")
+    request = {"filename": reference.get("filename", "model.keras"), "layer": layer.name}
+    fed = ids if ids is not None else x
     try:
-        diff = _keras_difference(keras, layer, x, trace)
-    except Exception as error:  # Keras refused the layer: no check, say why
-        return Check(name, float("nan"), f"failed: {str(error)[:300]}")
-    return Check(name, diff, "the hidden state at every step")
+        out, how = _run_child(reference["model"], request, fed.numpy())
+    except RuntimeError as error:
+        return Check(name, float("nan"), str(error)[:400], role="runtime")
+    ours = torch.cat([trace.hidden[0, d] for d in range(layer.directions)], dim=-1).numpy()
+    if out.ndim == 2:  # return_sequences=False: the last step of each direction
+        size = layer.hidden_size
+        parts = [ours[:, -1 if d == 0 else 0, d * size : (d + 1) * size] for d in range(2)]
+        ours = np.concatenate(parts[: layer.directions], axis=-1)
+    if out.shape != ours.shape:
+        return Check(
+            name,
+            float("inf"),
+            f"Keras's output has shape {list(out.shape)}, ours {list(ours.shape)} ({how})",
+            role="runtime",
+        )
+    diff = float(np.abs(out.astype(np.float64) - ours).max())
+    return Check(name, diff, f"the layer's output at every step, {how}", role="runtime")
 
 
-def _keras_difference(keras: Any, layer: RecurrentLayer, x: torch.Tensor, trace: Any) -> float:
-    reference = layer.reference
-    class_name = reference["class_name"]
-    directions = [False, True] if layer.bidirectional else [False]
-    diffs = []
-    for d, backwards in enumerate(directions):
-        s = suffix(0, d)
-        args = dict(return_sequences=True, go_backwards=backwards, use_bias=layer.bias)
-        if class_name == "SimpleRNN":
-            cell = keras.layers.SimpleRNN(
-                layer.hidden_size, activation=reference["activation"], **args
+def _run_child(data: bytes, request: dict, array: np.ndarray) -> tuple[np.ndarray, str]:
+    from ._isolated import MEMORY_BYTES, _limits, child_environment
+
+    header = json.dumps({**request, "dtype": str(array.dtype), "shape": list(array.shape)})
+    raw = header.encode()
+    message = struct.pack("<QQ", len(raw), len(data)) + raw + data + array.tobytes()
+    with tempfile.TemporaryDirectory(prefix="lstm-viz-keras-") as folder:
+        env = {**child_environment(folder), "KERAS_BACKEND": "torch"}
+        try:
+            result = subprocess.run(
+                [sys.executable, "-m", "lstm_viz.importers._keras_check"],
+                input=message,
+                capture_output=True,
+                timeout=TIMEOUT_SECONDS,
+                cwd=folder,
+                env=env,
+                preexec_fn=_limits(MEMORY_BYTES) if os.name == "posix" else None,
             )
-            order = (0,)
-        elif class_name == "GRU":
-            cell = keras.layers.GRU(layer.hidden_size, reset_after=True, **args)
-            order = GRU_ORDER
-        else:
-            cell = keras.layers.LSTM(layer.hidden_size, **args)
-            order = (0, 1, 2, 3)
-        cell.build((None, None, layer.input_size))
-        w_ih = reorder(layer.weights["weight_ih" + s].numpy(), order, layer.hidden_size)
-        w_hh = reorder(layer.weights["weight_hh" + s].numpy(), order, layer.hidden_size)
-        values = [w_ih.numpy().T, w_hh.numpy().T]
-        if layer.bias:
-            b_ih = reorder(layer.weights["bias_ih" + s].numpy(), order, layer.hidden_size).numpy()
-            b_hh = reorder(layer.weights["bias_hh" + s].numpy(), order, layer.hidden_size).numpy()
-            values.append(np.stack([b_ih, b_hh]) if class_name == "GRU" else b_ih + b_hh)
-        cell.set_weights(values)
-        out = keras.ops.convert_to_numpy(cell(x.numpy()))  # [B, T, H]
-        out = torch.from_numpy(np.asarray(out, dtype=np.float32))
-        if backwards:
-            out = out.flip(1)  # go_backwards returns the steps in reading order
-        diffs.append((trace.hidden[0, d] - out).abs().max())
-    return float(torch.stack(diffs).max())
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"Keras took over {TIMEOUT_SECONDS} s") from None
+    if result.returncode != 0 or len(result.stdout) < 8:
+        tail = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        raise RuntimeError(f"the Keras child failed ({' '.join(tail)[:300]})")
+    (size,) = struct.unpack("<Q", result.stdout[:8])
+    meta = json.loads(result.stdout[8 : 8 + size])
+    if "error" in meta:
+        raise RuntimeError(f"Keras could not load or run the file: {meta['error']}")
+    out = np.frombuffer(result.stdout[8 + size :], dtype=np.float32).reshape(meta["shape"])
+    return out, meta["how"]
+
+
+# ---- the child --------------------------------------------------------------------------------
+
+
+def _config_text(path: str) -> str:
+    import zipfile
+
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            return archive.read("config.json").decode("utf-8", "replace")
+    import h5py
+
+    with h5py.File(path, "r") as h5:
+        raw = h5.attrs.get("model_config")
+    if raw is None:
+        raise ValueError("a weights-only file: there is no model for Keras to load")
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def _find(model: Any, name: str) -> Any:
+    parts = name.split("/")
+    layer = model
+    for part in parts:
+        layer = layer.get_layer(part)
+    return layer
+
+
+def _compute(path: str, request: dict, array: np.ndarray) -> tuple[np.ndarray, str]:
+    text = _config_text(path)
+    for marker in _CODE_LAYERS:
+        if marker in text:
+            raise ValueError("the file has a Lambda layer (Python code): Keras is not run on it")
+    if '"CuDNNLSTM"' in text or '"CuDNNGRU"' in text:
+        raise ValueError("Keras 3 cannot load Keras 2's CuDNNLSTM/CuDNNGRU layers")
+    import keras
+
+    model = keras.saving.load_model(path, safe_mode=True, compile=False)
+    layer = _find(model, request["layer"])
+    ids = array.dtype.kind in "iu"
+    allowed = _PASS_THROUGH | ({"Embedding"} if ids else set())
+    before = []
+    for other in getattr(model, "layers", []):
+        if other is layer:
+            break
+        before.append(type(other).__name__)
+    width = model.inputs[0].shape[-1] if len(model.inputs) == 1 else None
+    if ids or (set(before) <= allowed and width == array.shape[-1]):
+        if set(before) <= allowed:
+            sub = keras.Model(model.inputs, layer.output)
+            out = sub.predict(array, verbose=0)
+            how = "from the model's own input through its layers " + (
+                f"({', '.join(before)})" if before else ""
+            )
+            return np.asarray(out, dtype=np.float32), how.strip()
+        if ids:
+            raise ValueError(f"layers with weights come before this layer: {before}")
+    out = layer(array)
+    if isinstance(out, list | tuple):
+        out = out[0]
+    return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float32), "the layer called alone"
+
+
+def _main() -> int:
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    raw = sys.stdin.buffer.read()
+    size, length = struct.unpack("<QQ", raw[:16])
+    request = json.loads(raw[16 : 16 + size])
+    data = raw[16 + size : 16 + size + length]
+    array = np.frombuffer(raw[16 + size + length :], dtype=request["dtype"])
+    array = array.reshape(request["shape"])
+    suffix = ".keras" if data[:4] == b"PK\x03\x04" else ".h5"
+    path = os.path.join(os.getcwd(), "model" + suffix)
+    with open(path, "wb") as handle:
+        handle.write(data)
+    try:
+        out, how = _compute(path, request, array)
+        meta = {"shape": list(out.shape), "how": how}
+        body = out.astype(np.float32).tobytes()
+    except Exception as error:  # Keras refused the file: the check says so, never crashes
+        meta, body = {"error": f"{type(error).__name__}: {str(error)[:300]}"}, b""
+    reply = json.dumps(meta).encode()
+    sys.stdout.buffer.write(struct.pack("<Q", len(reply)) + reply + body)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

@@ -16,7 +16,14 @@ from ._core import (
 )
 from ._hdf5 import check_dataset
 
-RECURRENT = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
+RECURRENT = {
+    "LSTM": "lstm",
+    "GRU": "gru",
+    "SimpleRNN": "rnn",
+    "CuDNNLSTM": "lstm",  # Keras 2 GPU layers: the same cells, CuDNN's weight layout
+    "CuDNNGRU": "gru",
+}
+CUDNN = ("CuDNNLSTM", "CuDNNGRU")
 
 
 def config_layers(config: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -23,9 +23,18 @@ from ._core import (
     as_float32,
     check_elements,
     suffix,
+    unusable,
     validate,
 )
-from ._onnx_check import EXTERNAL, check_model, is_external
+from ._onnx_check import EXTERNAL, is_external
+
+LOOP = (
+    "{} has no LSTM, GRU or RNN node: its recurrence is a {} subgraph, as converters write a "
+    "recurrent layer they did not fuse (tf2onnx for some Keras/TensorFlow LSTMs, scripted "
+    "loops). lstm-viz reads ONNX LSTM, GRU and RNN nodes: export the layer as one node "
+    "(torch.onnx.export of an nn.LSTM/GRU writes them; tf2onnx fuses standard Keras LSTM/GRU "
+    "layers), or upload the original weights (.pt, .safetensors, .keras, .h5)"
+)
 
 RECURRENT_OPS = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
 SHAPE_OPS = {"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Flatten"}
@@ -51,20 +60,36 @@ def read_onnx(data: bytes, filename: str) -> ImportedFile:
     nodes = [n for n in graph.node if n.op_type in RECURRENT_OPS and n.domain in ("", "ai.onnx")]
     if not nodes:
         ops = sorted({n.op_type for n in graph.node})
+        loops = sorted({"Loop", "Scan"} & set(ops))
+        if loops:
+            raise ModelFileError(LOOP.format(filename, "/".join(loops)))
         raise ModelFileError(
             f"{filename} has no LSTM, GRU or RNN node (its operators: {', '.join(ops[:20])})"
         )
     stacks = _stacks(nodes, reader)
     layers = []
     for stack in stacks:
-        layer = _layer(stack, reader)
+        try:
+            layer = _layer(stack, reader)
+        except ModelFileError as error:  # this node alone is refused; the others stay usable
+            first = stack[0]
+            kind = RECURRENT_OPS[first.op_type].replace("rnn", "rnn_tanh")
+            layers.append(unusable(first.name or first.output[0], kind, str(error)))
+            continue
+        layer.reference = {
+            "format": "onnx",
+            "model": data,  # the uploaded file itself: the check runs its own graph
+            "nodes": [n.name or n.output[0] for n in stack],
+        }
         layer.embeddings = reader.embeddings(stack[0].input[0], layer.input_size)
+        _, gather = reader.source(stack[0].input[0])
+        if layer.embeddings and gather is not None and gather.op_type == "Gather":
+            layer.reference["gather"] = gather.input[1]  # the token ids the embedding reads
         layer.heads = reader.heads(layer.output_size)
         layers.append(layer)
     opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=0)
-    return ImportedFile(
-        filename, "onnx", layers, [f"opset {opset}, producer {model.producer_name}"]
-    )
+    producer = f", written by {model.producer_name}" if model.producer_name else ""
+    return ImportedFile(filename, "onnx", layers, [f"ONNX opset {opset}{producer}"])
 
 
 # The attributes an LSTM/GRU/RNN node has (ONNX opset 14); the check model copies only these.
@@ -205,12 +230,21 @@ def _layer(stack: list[Any], graph: _Graph) -> RecurrentLayer:
     attrs = graph.attributes(first)
     direction = attrs.get("direction", b"forward")
     direction = direction.decode() if isinstance(direction, bytes) else str(direction)
-    if direction not in ("forward", "bidirectional"):
-        raise ModelFileError(f"{where}: direction {direction!r} (only forward/bidirectional)")
+    if direction not in ("forward", "bidirectional", "reverse"):
+        raise ModelFileError(f"{where}: direction {direction!r} (forward/reverse/bidirectional)")
     if attrs.get("clip") is not None:
-        raise ModelFileError(f"{where}: cell clipping (clip) has no PyTorch equivalent")
+        raise ModelFileError(
+            f"{where} clips its cell input at ±{attrs['clip']:g} (clip); PyTorch's cells, which "
+            "lstm-viz records, never clip, so this node is not recorded. Export it without clip"
+        )
     if attrs.get("input_forget", 0):
-        raise ModelFileError(f"{where}: coupled input and forget gates (input_forget=1)")
+        raise ModelFileError(
+            f"{where} couples its input and forget gates (input_forget=1); PyTorch's cells, "
+            "which lstm-viz records, have no such coupling, so this node is not recorded. "
+            "Export it with input_forget=0"
+        )
+    if int(attrs.get("layout", 0)) != 0:
+        raise ModelFileError(f"{where}: layout={attrs['layout']} (batch first) is not read yet")
     activations = [a.decode() if isinstance(a, bytes) else a for a in attrs.get("activations", [])]
     kind = RECURRENT_OPS[op]
     defaults = {"lstm": ["Sigmoid", "Tanh", "Tanh"], "gru": ["Sigmoid", "Tanh"], "rnn": ["Tanh"]}
@@ -242,6 +276,8 @@ def _layer(stack: list[Any], graph: _Graph) -> RecurrentLayer:
     input_size = None
     has_bias = None
     peephole = False
+    initial: dict[str, list] = {}  # constant nonzero initial states, per stacked node
+    given: list[str] = []  # initial states the graph takes as inputs
     for k, node in enumerate(stack):
         inputs = list(node.input) + [""] * (8 - len(node.input))
         w = graph.array(inputs[1], f"{op} W")  # [D, G*H, I]
@@ -273,12 +309,17 @@ def _layer(stack: list[Any], graph: _Graph) -> RecurrentLayer:
             raise ModelFileError(f"{where}: P {list(p.shape)} is not [{dirs}, {3 * hidden}]")
         if p is not None and bool((p != 0).any()):
             peephole = True
-        for i in (5, 6):
-            if inputs[i] and inputs[i] in graph.tensors:
-                if bool((graph.array(inputs[i], "an initial state") != 0).any()):
-                    raise ModelFileError(
-                        f"{where}: a nonzero constant initial state; lstm-viz records from zero"
-                    )
+        for i, what in ((5, "initial_h"), (6, "initial_c")):
+            if not inputs[i]:
+                continue
+            if inputs[i] in graph.tensors:
+                state = graph.array(inputs[i], what)
+                if bool((state != 0).any()):
+                    initial.setdefault(what, []).append(state.tolist())
+            else:
+                given.append(f"{what} of node {node.name or node.output[0]!r} ({inputs[i]!r})")
+        if inputs[4]:
+            given.append(f"sequence_lens ({inputs[4]!r}): every step of the input is read")
         order = _LSTM_ORDER if op == "LSTM" else _GRU_ORDER if op == "GRU" else (0,)
         conversion = {"LSTM": " (gates iofc → ifgo)", "GRU": " (gates zrh → rzn)"}.get(op, "")
         for d in range(dirs):
@@ -311,8 +352,27 @@ def _layer(stack: list[Any], graph: _Graph) -> RecurrentLayer:
         bias=bool(has_bias),
         weights=weights,
         sources=sources,
-        reference={"format": "onnx", "model": check_model(stack, graph, int(input_size))},
+        reverse=direction == "reverse",
     )
+    if direction == "reverse":
+        layer.notes.append(
+            'direction="reverse": the layer reads the input last step first; it is recorded '
+            "on the reversed input and shown in the input's order (step t: the state after "
+            "reading steps T-1 down to t)"
+        )
+    if initial:
+        if len(initial.get("initial_h", [])) != len(stack) or (
+            op == "LSTM" and len(initial.get("initial_c", [])) not in (0, len(stack))
+        ):
+            raise ModelFileError(f"{where}: constant initial states on only some stacked nodes")
+        layer.initial_state = initial
+        layer.notes.append("the file's constant initial_h/initial_c are used as initial states")
+    if given:
+        layer.notes.append(
+            "the graph takes " + "; ".join(given) + " as inputs: zeros are used for the "
+            "states (give others with --initial-state FILE.npz, arrays h and c [layers × "
+            "directions, hidden])"
+        )
     if len(stack) > 1:
         layer.notes.append(f"{len(stack)} stacked {op} nodes: " + ", ".join(n.name for n in stack))
     return validate(layer)

@@ -1,38 +1,22 @@
-"""The ONNX reference check: the file's recurrent nodes (weights and attributes, nothing else)
-run in onnxruntime on the recording's input; external data is never read."""
+"""The ONNX reference check: the uploaded graph itself runs in onnxruntime, from the recurrent
+layer's input (or the embedding's token ids) to its nodes' outputs, which are added as graph
+outputs; external data is never read. It compares the file's own computation with our reading of
+it (the weights as we mapped them, recorded)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import numpy as np
 import torch
 
-from ._core import (
-    ModelFileError,
-    RecurrentLayer,
-    onnxruntime_telemetry_off,
-)
-
-if TYPE_CHECKING:
-    from ._onnx import _Graph
+from ._core import RecurrentLayer, onnxruntime_telemetry_off
 
 EXTERNAL = (
     "{}: {} is stored in a separate file (ONNX external data); only data inside the uploaded "
     "file is read: refused. Upload a model saved with its weights inside (onnx.save(..., "
     "save_as_external_data=False))"
 )
-
-
-_NODE_ATTRIBUTES = {
-    "activation_alpha",
-    "activation_beta",
-    "activations",
-    "clip",
-    "direction",
-    "hidden_size",
-    "input_forget",
-    "linear_before_reset",
-}
 
 
 def is_external(tensor: Any) -> bool:
@@ -42,102 +26,179 @@ def is_external(tensor: Any) -> bool:
     return tensor.data_location == TensorProto.EXTERNAL or len(tensor.external_data) > 0
 
 
-def check_model(stack: list[Any], graph: _Graph, input_size: int) -> bytes:
-    """A new ONNX model holding only the stack's nodes (their weights and attributes; layout 0),
-    chained as the recorded module chains its layers: X [T, B, I] -> Y0, Yh0(, Yc0) -> ... .
-    Plain bytes, so a layer stays plain data; onnxruntime runs it for the check."""
+def _subgraph(
+    model: Any, start: str, outputs: list[str], cuts: dict[str, Any] | None = None
+) -> tuple[Any, list[str]]:
+    """The uploaded model cut to the nodes between value ``start`` (its new input) and
+    ``outputs`` (its new outputs): every node, initializer and attribute as in the file. Returns
+    the model and the names of other graph inputs it still needs (fed zeros)."""
     from onnx import TensorProto, helper
 
-    new_nodes, initializers, outputs = [], [], []
-    current = "X"
-    for k, node in enumerate(stack):
-        inputs = []
-        for i, name in enumerate(list(node.input)[:4] + [""] * (4 - min(len(node.input), 4))):
-            if i == 0:
-                inputs.append(current)
-            elif name:
-                tensor = _inside_copy(graph, name)
-                tensor.name = f"w{k}_{i}"
-                initializers.append(tensor)
-                inputs.append(tensor.name)
-            else:
-                inputs.append("")
-        if len(node.input) > 7 and node.input[7]:
-            tensor = _inside_copy(graph, node.input[7])
-            tensor.name = f"w{k}_7"
-            initializers.append(tensor)
-            inputs += ["", "", "", tensor.name]
-        while inputs and inputs[-1] == "":
-            inputs.pop()
-        y = f"Y{k}"
-        node_outputs = [y, f"Yh{k}"] + ([f"Yc{k}"] if node.op_type == "LSTM" else [])
-        keep = {a: v for a, v in graph.attributes(node).items() if a in _NODE_ATTRIBUTES}
-        new_nodes.append(helper.make_node(node.op_type, inputs, node_outputs, **keep))
-        outputs += node_outputs
-        # Y [T, D, B, H] -> the next layer's input [T, B, D*H]
-        new_nodes.append(helper.make_node("Transpose", [y], [f"T{k}"], perm=[0, 2, 1, 3]))
-        shape = helper.make_tensor(f"S{k}", TensorProto.INT64, [3], [0, 0, -1])
-        initializers.append(shape)
-        current = f"X{k + 1}"
-        new_nodes.append(helper.make_node("Reshape", [f"T{k}", shape.name], [current]))
-    model = helper.make_model(
+    graph = model.graph
+    producer = {out: node for node in graph.node for out in node.output if out}
+    initializers = {t.name for t in graph.initializer}
+    declared = {v.name: v for v in [*graph.input, *graph.value_info]}
+    needed, seen, extra = [], set(), []
+    stack = list(outputs)
+    while stack:
+        name = stack.pop()
+        if name in seen or not name or name == start or name in initializers:
+            continue
+        if cuts and name in cuts:  # computed in the graph (e.g. zeros shaped like the batch)
+            seen.add(name)
+            continue
+        seen.add(name)
+        node = producer.get(name)
+        if node is None:
+            extra.append(name)
+            continue
+        if id(node) not in {id(n) for n in needed}:
+            needed.append(node)
+            stack.extend(node.input)
+    order = [n for n in graph.node if any(n is m for m in needed)]
+    used = {i for n in order for i in n.input}
+    start_type = TensorProto.FLOAT
+    if start in declared and declared[start].type.tensor_type.elem_type:
+        start_type = declared[start].type.tensor_type.elem_type
+    inputs = [helper.make_tensor_value_info(start, start_type, None)]
+    for name, value in (cuts or {}).items():
+        if name in seen:
+            elem = TensorProto.INT32 if value.dtype.kind == "i" else TensorProto.FLOAT
+            inputs.append(helper.make_tensor_value_info(name, elem, list(value.shape)))
+    for name in extra:
+        if name in declared:  # as the file declares it (its shape gives the zeros fed)
+            inputs.append(declared[name])
+        else:
+            inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, None))
+    cut = helper.make_model(
         helper.make_graph(
-            new_nodes,
+            order,
             "check",
-            [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, None, input_size])],
+            inputs,
             [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs],
-            initializers,
+            [t for t in graph.initializer if t.name in used],
         ),
-        opset_imports=[helper.make_opsetid("", 14)],
-        ir_version=8,  # what every onnxruntime of the last years reads
+        opset_imports=list(model.opset_import),
+        ir_version=model.ir_version,
     )
-    return model.SerializeToString()
+    return cut, extra
 
 
-def _inside_copy(graph: _Graph, name: str) -> Any:
-    """A copy of a constant tensor for the check model; never one stored outside the file."""
-    import onnx
-
-    tensor = onnx.TensorProto()
-    tensor.CopyFrom(graph.tensors[name])
-    if is_external(tensor):
-        raise ModelFileError(EXTERNAL.format(graph.filename, f"tensor {name!r}"))
-    return tensor
-
-
-def check_with_onnxruntime(layer: RecurrentLayer, x: torch.Tensor, trace: Any):
-    """Run the file's own nodes (their weights and attributes, nothing else from the file) in
-    onnxruntime on the same input, and compare every layer's hidden state at every step (and the
-    LSTM's final cell). None when onnxruntime is not installed."""
+def check_with_onnxruntime(
+    layer: RecurrentLayer,
+    x: torch.Tensor,
+    trace: Any,
+    ids: torch.Tensor | None = None,
+    initial_state: Any = None,
+):
+    """Run the uploaded graph in onnxruntime from the layer's input X (or, with ``ids`` [1, T]
+    read through the file's embedding, from the Gather's indices) to the layer's nodes' outputs
+    Y, Y_h, Y_c, and compare them with our recording (made from our reading of the weights).
+    None when onnxruntime is not installed."""
     onnxruntime_telemetry_off()  # before onnxruntime loads (it reads the opt-out then)
     try:
+        import onnx
         import onnxruntime
     except ImportError:
         return None
     from ._build import Check
 
-    name = f"onnxruntime {onnxruntime.__version__}"
+    name = f"onnxruntime {onnxruntime.__version__} (the file's own graph)"
     try:
-        session = onnxruntime.InferenceSession(
-            layer.reference["model"], providers=["CPUExecutionProvider"]
-        )
-        outputs = [o.name for o in session.get_outputs()]
-        results = session.run(outputs, {"X": x.transpose(0, 1).contiguous().numpy()})
-    except Exception as error:  # onnxruntime refuses the node: no check, say why
-        return Check(name, float("nan"), f"failed: {str(error)[:300]}")
+        return _run(onnx, onnxruntime, layer, x, trace, ids, initial_state, name, Check)
+    except Exception as error:  # onnxruntime refuses the graph: no check, say why
+        return Check(name, float("nan"), f"onnxruntime refused: {str(error)[:300]}", role="runtime")
+
+
+def _run(onnx, onnxruntime, layer, x, trace, ids, initial_state, name, check_type):
+    model = onnx.load_from_string(layer.reference["model"])
+    wanted = layer.reference["nodes"]
+    nodes = {n.name or n.output[0]: n for n in model.graph.node}
+    stack = [nodes[n] for n in wanted]
+    outputs, per_node = [], []
+    for k, node in enumerate(stack):
+        names = []
+        for i in range(3 if node.op_type == "LSTM" else 2):
+            while len(node.output) <= i:
+                node.output.append("")
+            if not node.output[i]:
+                node.output[i] = f"lstm_viz_check_{k}_{i}"
+            names.append(node.output[i])
+        outputs += names
+        per_node.append(names)
+    start = stack[0].input[0]
+    feed_ids = ids is not None and layer.embeddings and layer.reference.get("gather")
+    if feed_ids:
+        start = layer.reference["gather"]
+    if feed_ids:
+        outputs.append(stack[0].input[0])  # what the layer read: compared with our input
+    # A node's sequence_lens / initial_h / initial_c computed in the graph (torch.onnx.export
+    # builds zeros shaped like the batch from the model's input) are cut there and fed: every
+    # step, and the recording's initial states (zeros unless given).
+    initializers = {t.name for t in model.graph.initializer}
+    graph_inputs = {i.name for i in model.graph.input}
+    parts = initial_state if isinstance(initial_state, tuple | list) else (initial_state,)
+    dirs, batch, steps = layer.directions, x.shape[0], x.shape[1]
+    size = layer.proj_size or layer.hidden_size
+    states = {}
+    for k, node in enumerate(stack):
+        for i, state, width in ((5, parts[0], size), (6, parts[-1], layer.hidden_size)):
+            value_name = node.input[i] if len(node.input) > i else ""
+            if not value_name or value_name in initializers:
+                continue
+            if state is not None and (i == 5 or len(parts) > 1):
+                value = np.asarray(state[k * dirs : (k + 1) * dirs], np.float32)
+                states[value_name] = np.broadcast_to(value, (dirs, batch, width)).copy()
+            else:
+                states[value_name] = np.zeros((dirs, batch, width), np.float32)
+        if len(node.input) > 4 and node.input[4] and node.input[4] not in initializers:
+            states[node.input[4]] = np.full((batch,), steps, np.int32)
+    cuts = {n: v for n, v in states.items() if n not in graph_inputs}
+    cut, extra = _subgraph(model, start, outputs, cuts)
+    session = onnxruntime.InferenceSession(
+        cut.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    zeros = {}
+    for input_ in session.get_inputs()[1:]:
+        if input_.name in states:
+            zeros[input_.name] = states[input_.name]
+            continue
+        shape = [d if isinstance(d, int) else 1 for d in input_.shape]
+        zeros[input_.name] = np.zeros(shape, dtype=np.float32)
+    extra = [n for n in extra if n not in states]
+    if feed_ids:
+        index = ids.numpy()
+        tries = [index, index.T.copy()]
+    else:
+        tries = [x.transpose(0, 1).contiguous().numpy()]  # [T, B, I]
+    results = None
+    for fed in tries:
+        try:
+            got = session.run(outputs, {start: fed, **zeros})
+        except Exception:
+            continue
+        if got[0].shape[0] == steps:  # the layer read T steps (time first)
+            results = got
+            break
+    if results is None:
+        raise ValueError("the graph would not run on this input's shape")
     named = dict(zip(outputs, results, strict=True))
-    diffs = []
-    for k in range(layer.num_layers):
-        y = torch.from_numpy(named[f"Y{k}"])  # [T, D, B, H]
+    diffs = [np.abs(named[outputs[-1]] - x.transpose(0, 1).numpy()).max()] if feed_ids else []
+    hidden = trace.hidden.numpy()  # [L, D, B, T, H]
+    for k, names in enumerate(per_node):
+        y = named[names[0]]  # [T, D, B, H]
         for d in range(layer.directions):
-            ours = trace.hidden[k, d].transpose(0, 1)  # [T, B, H]
-            diffs.append((ours - y[:, d]).abs().max())
-            if f"Yc{k}" in named:
-                last = 0 if d else trace.num_steps - 1
-                c = torch.from_numpy(named[f"Yc{k}"])[d]  # [B, H]
-                diffs.append((trace.cell[k, d, :, last] - c).abs().max())
-    return Check(
+            diffs.append(np.abs(hidden[k, d].transpose(1, 0, 2) - y[:, d]).max())
+            if len(names) == 3:
+                reads_forward = not (d or layer.reverse)
+                last = trace.num_steps - 1 if reads_forward else 0
+                diffs.append(np.abs(trace.cell[k, d, :, last].numpy() - named[names[2]][d]).max())
+    note = f"; the graph's other inputs {extra} fed zeros" if extra else ""
+    what = "the token ids through the file's embedding" if feed_ids else "the layer's input"
+    return check_type(
         name,
-        float(torch.stack(diffs).max()),
-        "every layer's hidden state at every step, the final cell states",
+        float(max(diffs)),
+        f"from {what}: the input the layer read, every layer's hidden state at every step, "
+        f"the final cell states{note}",
+        role="runtime",
     )

@@ -13,7 +13,6 @@ import json
 import re
 import struct
 import zipfile
-from collections import defaultdict
 
 import torch
 
@@ -21,14 +20,10 @@ from ._core import (
     MAX_COMPRESSION_RATIO,
     MAX_EXPANDED_BYTES,
     ImportedFile,
-    Linear,
     ModelFileError,
-    RecurrentLayer,
-    as_float32,
     check_elements,
-    suffix,
-    validate,
 )
+from ._state_dict import from_state_dict
 
 SAVE_STATE_DICT = 'torch.save(model.state_dict(), "model.pt")'
 
@@ -44,10 +39,6 @@ _SAFETENSORS_DTYPES = {
     "U8": 1,
     "BOOL": 1,
 }
-_PARAM = re.compile(
-    r"^(?:(?P<prefix>.*)\.)?(?P<what>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr|weight_peephole)"
-    r"(?:_l(?P<layer>\d+)(?P<reverse>_reverse)?)?$"
-)
 
 
 # ---- reading the files --------------------------------------------------------------------------
@@ -117,6 +108,7 @@ def read_pytorch(data: bytes, filename: str) -> ImportedFile:
     only tensors and plain containers can come out; a pickled module is refused."""
     if zipfile.is_zipfile(io.BytesIO(data)):
         check_zip(data, filename)
+        recognise_archive(data, filename)
     try:
         obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True, mmap=False)
     except Exception as error:  # UnpicklingError, RuntimeError, EOFError, ... from a bad file
@@ -128,6 +120,40 @@ def read_pytorch(data: bytes, filename: str) -> ImportedFile:
             f"{SAVE_STATE_DICT}"
         )
     return from_state_dict(tensors, filename, "pytorch")
+
+
+TORCHSCRIPT = (
+    "{0} is a TorchScript archive (saved with torch.jit.save): a program, not a state dict. "
+    "lstm-viz never runs code from a file, so it is not loaded. Extract its weights in Python "
+    "(it runs the archive's code: do it only for a file you trust): "
+    'torch.save(torch.jit.load("{0}").state_dict(), "model.pt"), and upload model.pt'
+)
+QUANTIZED = (
+    "{0} is the state dict of a dynamically quantized model (torch.ao.quantization."
+    "quantize_dynamic): {1} hold packed int8 weights ({2}), Python objects that cannot be read "
+    "as tensors. Save the float model's state dict before quantizing "
+    '(torch.save(model.state_dict(), "model.pt") before quantize_dynamic) and upload that'
+)
+_PACKED = re.compile(rb"([\w.]*?)\.?(_all_weight_values|_packed_params)")
+
+
+def recognise_archive(data: bytes, filename: str) -> None:
+    """Refuse, with a named message and a recipe, a TorchScript archive or a dynamically
+    quantized state dict, recognised from the zip's member names and the pickle's bytes (never
+    unpickled)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        if any("/code/" in n for n in names) or any(n.endswith("/constants.pkl") for n in names):
+            raise ModelFileError(TORCHSCRIPT.format(filename))
+        pickles = [n for n in names if n.endswith("data.pkl")]
+        raw = archive.read(pickles[0])[: 64 * 1024 * 1024] if pickles else b""
+    if b"torch.classes.rnn.CellParamsBase" in raw or b"LinearPackedParamsBase" in raw:
+        found = [m.group(1).decode("utf-8", "replace") for m in _PACKED.finditer(raw)]
+        modules = sorted({m.rstrip(".") for m in found if m}) or ["a module"]
+        what = ", ".join(repr(m) for m in modules[:4])
+        lstm = b"rnn.CellParamsBase" in raw  # a quantized LSTM/GRU, not only Linear layers
+        where = f"{'its recurrent layer and others' if lstm else 'the model'} ({what})"
+        raise ModelFileError(QUANTIZED.format(filename, where, "_all_weight_values"))
 
 
 def explain_torch_load(error: Exception, filename: str) -> str:
@@ -147,7 +173,10 @@ def explain_torch_load(error: Exception, filename: str) -> str:
             f"refused it{f' ({reason})' if reason else ''}. Save the weights with "
             f"{SAVE_STATE_DICT}"
         )
+    if "TorchScript" in text:
+        return TORCHSCRIPT.format(filename)
     first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    first = first.split(". ")[0]  # PyTorch's own advice (e.g. weights_only=False) is not relayed
     return f"{filename} is not a readable PyTorch file: {first[:300]}"
 
 
@@ -193,139 +222,3 @@ def flatten(obj: object, prefix: str = "", depth: int = 0) -> dict[str, torch.Te
         name = f"{prefix}.{key}" if prefix else str(key)
         found.update(flatten(value, name, depth + 1))
     return found
-
-
-# ---- finding recurrent layers by name -----------------------------------------------------------
-
-
-def from_state_dict(tensors: dict[str, torch.Tensor], filename: str, fmt: str) -> ImportedFile:
-    """Every recurrent module in a flat state dict, with embeddings and heads found beside it."""
-    check_elements([tuple(t.shape) for t in tensors.values()], filename)
-    groups: dict[str, dict[str, tuple[str, str, int, int]]] = defaultdict(dict)
-    for key in tensors:
-        match = _PARAM.match(key)
-        if match:
-            prefix = match["prefix"] or ""
-            layer = int(match["layer"]) if match["layer"] is not None else 0
-            direction = 1 if match["reverse"] else 0
-            name = match["what"] + suffix(layer, direction)
-            groups[prefix][name] = (key, match["what"], layer, direction)
-    layers = []
-    used = set()
-    for prefix, params in groups.items():
-        if not any(p[1] == "weight_ih" for p in params.values()):
-            continue
-        layer = _layer_from_params(prefix, params, tensors)
-        used.update(p[0] for p in params.values())
-        layers.append(layer)
-    if not layers:
-        sample = ", ".join(list(tensors)[:6])
-        raise ModelFileError(
-            f"{filename} has no recurrent layer: no parameter is named like an nn.LSTM's "
-            f"(<name>.weight_ih_l0, ...). It has: {sample}{', ...' if len(tensors) > 6 else ''}"
-        )
-    others = {k: v for k, v in tensors.items() if k not in used}
-    for layer in layers:
-        layer.embeddings, layer.heads = _neighbours(layer, others)
-    return ImportedFile(filename, fmt, layers)
-
-
-def _layer_from_params(
-    prefix: str, params: dict[str, tuple[str, str, int, int]], tensors: dict[str, torch.Tensor]
-) -> RecurrentLayer:
-    name = prefix or "(top level)"
-    layer_ids = sorted({p[2] for p in params.values()})
-    if layer_ids != list(range(len(layer_ids))):
-        raise ModelFileError(f"recurrent layer {name!r}: its layers {layer_ids} are not 0..n-1")
-    bidirectional = any(p[3] == 1 for p in params.values())
-    w_hh = tensors[params["weight_hh_l0"][0]] if "weight_hh_l0" in params else None
-    w_ih = tensors[params["weight_ih_l0"][0]]
-    if w_hh is None or w_hh.dim() != 2 or w_ih.dim() != 2:
-        raise ModelFileError(
-            f"recurrent layer {name!r}: weight_ih_l0/weight_hh_l0 missing or not 2-D"
-        )
-    proj_size = 0
-    if "weight_hr_l0" in params:
-        w_hr = tensors[params["weight_hr_l0"][0]]
-        if w_hr.dim() != 2:
-            raise ModelFileError(f"recurrent layer {name!r}: weight_hr_l0 is not 2-D")
-        proj_size, hidden = int(w_hr.shape[0]), int(w_hr.shape[1])
-    else:
-        hidden = int(w_hh.shape[1])
-    if hidden < 1 or w_hh.shape[0] % hidden:
-        raise ModelFileError(
-            f"recurrent layer {name!r}: weight_hh_l0 {list(w_hh.shape)} is not gates x hidden"
-        )
-    gates = w_hh.shape[0] // hidden
-    kinds = {4: "lstm", 3: "gru", 1: "rnn_tanh"}
-    if gates not in kinds:
-        raise ModelFileError(
-            f"recurrent layer {name!r}: weight_hh_l0 {list(w_hh.shape)} has {gates} gate blocks; "
-            "an LSTM has 4, a GRU 3, an RNN 1"
-        )
-    kind = kinds[gates]
-    if "weight_peephole_l0" in params:
-        kind = "peephole_lstm"
-    weights, sources = {}, {}
-    for ours, (key, *_rest) in params.items():
-        weights[ours] = as_float32(tensors[key], key)
-        sources[ours] = key
-    layer = RecurrentLayer(
-        name=name,
-        kind=kind,
-        input_size=int(w_ih.shape[1]),
-        hidden_size=hidden,
-        num_layers=len(layer_ids),
-        bidirectional=bidirectional,
-        bias="bias_ih_l0" in params,
-        weights=weights,
-        proj_size=proj_size,
-        sources=sources,
-    )
-    if kind == "rnn_tanh":
-        layer.notes.append(
-            "a vanilla RNN: its nonlinearity is not in the weights; tanh is assumed (choose relu "
-            "if it was built with nonlinearity='relu')"
-        )
-    dtypes = {str(tensors[p[0]].dtype) for p in params.values()}
-    if dtypes != {"torch.float32"}:
-        layer.notes.append(f"weights stored as {', '.join(sorted(dtypes))}; recorded in float32")
-    return validate(layer)
-
-
-_EMBEDDING_WORDS = ("embed", "encoder", "wte", "tok")
-_HEAD_WORDS = ("head", "fc", "linear", "classifier", "decoder", "out", "proj", "dense")
-
-
-def _neighbours(
-    layer: RecurrentLayer, tensors: dict[str, torch.Tensor]
-) -> tuple[list[Linear], list[Linear]]:
-    """Embedding candidates ([V, input_size] matrices with no bias) and linear-head candidates
-    ([O, output_size] with an optional [O] bias), most likely first (by their module's name)."""
-    embeddings, heads = [], []
-    for key, value in tensors.items():
-        if not key.endswith("weight") or value.dim() != 2 or not value.is_floating_point():
-            continue
-        module = key[: -len("weight")].rstrip(".")
-        bias = tensors.get(f"{module}.bias" if module else "bias")
-        lower = module.lower()
-        if value.shape[1] == layer.input_size and bias is None:
-            score = any(w in lower for w in _EMBEDDING_WORDS)
-            embeddings.append((not score, Linear(module or key, as_float32(value, key))))
-        if value.shape[1] == layer.output_size and module:
-            if bias is not None and tuple(bias.shape) != (value.shape[0],):
-                continue
-            score = any(w in lower for w in _HEAD_WORDS)
-            heads.append(
-                (
-                    not score,
-                    Linear(
-                        module,
-                        as_float32(value, key),
-                        None if bias is None else as_float32(bias, f"{module}.bias"),
-                    ),
-                )
-            )
-    embeddings.sort(key=lambda pair: pair[0])
-    heads.sort(key=lambda pair: pair[0])
-    return [e for _, e in embeddings], [h for _, h in heads]

@@ -6,18 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import (
-    EXTENSIONS,
-    MAX_FILE_MB,
-    MAX_STEPS,
-    Choice,
-    build,
-    checks,
-    inspect_file,
-    prepare,
-    read_vocab,
-    recurrent_input,
-)
+from . import EXTENSIONS, MAX_FILE_MB, MAX_STEPS, inspect_file, read_vocab, record_imported
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -35,8 +24,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "record",
         help="record every gate of a layer in a model file",
         description="Record a recurrent layer of an uploaded model file on an input; check the "
-        "recording against a reference (nn.LSTM/GRU/RNN, and onnxruntime or Keras when "
-        "installed); save the trace (.npz or .parquet).",
+        "recording against our reading (nn.LSTM/GRU/RNN on the same weights) and our reading "
+        "against the file's own runtime (its ONNX graph in onnxruntime, its Keras model loaded "
+        "in safe mode) where one is installed; save the trace (.npz or .parquet). Exit status "
+        "3 when a check finds a difference.",
     )
     record.add_argument("--model", type=Path, required=True, help="the model file")
     record.add_argument("--layer", help="which recurrent layer (default: the first; see inspect)")
@@ -55,6 +46,17 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     record.add_argument("--head", help="attach this linear head found beside the layer")
     record.add_argument("--nonlinearity", choices=("tanh", "relu"), help="for a vanilla RNN")
     record.add_argument("--seed", type=int, default=0, help="for random:T")
+    record.add_argument(
+        "--no-mask",
+        action="store_true",
+        help="read steps the file's Keras mask skips (mask_zero=True, Masking) as real input",
+    )
+    record.add_argument(
+        "--initial-state",
+        type=Path,
+        help="an .npz with h (and c) [layers × directions, hidden]: the initial states "
+        "(default: the file's constant ones, else zeros)",
+    )
     record.add_argument("--out", type=Path, required=True, help="trace file (.npz or .parquet)")
 
 
@@ -77,6 +79,10 @@ def run_inspect(args: argparse.Namespace) -> int:
             print(f"  embedding: {candidate.name} {list(candidate.weight.shape)}")
         for candidate in layer.heads:
             print(f"  head: {candidate.name} {list(candidate.weight.shape)}")
+        if layer.masking:
+            by, value = layer.masking["by"], layer.masking["value"]
+            what = f"token id {value}" if layer.masking["kind"] == "ids" else f"steps all {value}"
+            print(f"  mask: {what} skipped, as Keras does ({by!r}; record --no-mask reads them)")
         for note in layer.notes:
             print(f"  note: {note}")
         if args.mapping:
@@ -86,15 +92,9 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 
 def run_record(args: argparse.Namespace) -> int:
-    from .. import record
-
-    imported = inspect_file(args.model)
-    layer = imported.layer(args.layer)
-    embedding = args.embedding
-    if embedding is None and not args.no_embedding and layer.embeddings:
-        embedding = layer.embeddings[0].name
-    choice = Choice(embedding=embedding, head=args.head, nonlinearity=args.nonlinearity)
-    module = build(layer, choice)
+    """Record, print every assumption and both checks; exit 3 when a check found our numbers
+    differ from its reference (our reading vs the file's runtime, or our recording vs our
+    reading)."""
     vocab = read_vocab(args.vocab.read_bytes()) if args.vocab else None
     source, csv = args.input, None
     if source.partition(":")[0] not in ("random", "ids", "text"):
@@ -102,17 +102,49 @@ def run_record(args: argparse.Namespace) -> int:
         if not path.is_file():
             raise ValueError(f"--input {source!r} is neither a file nor random:T/ids:/text:")
         source, csv = "csv", path.read_bytes()
-    prepared = prepare(
-        layer, choice, source, vocab=vocab, level=args.level, csv=csv, seed=args.seed
+    state = _initial_state(args.initial_state) if args.initial_state else None
+    result = record_imported(
+        args.model,
+        layer=args.layer,
+        input=source,
+        csv=csv,
+        vocab=vocab,
+        level=args.level,
+        embedding=args.embedding,
+        no_embedding=args.no_embedding,
+        head=args.head,
+        nonlinearity=args.nonlinearity,
+        seed=args.seed,
+        initial_state=state,
+        mask=not args.no_mask,
     )
-    _, trace = record(module, prepared.inputs, tokens=[prepared.tokens])
-    trace.save(args.out)
-    shape = "x".join(str(s) for s in trace.hidden.shape)
-    print(f"recorded {layer.name} ({layer.describe()}): {trace.num_steps} steps, hidden {shape}")
-    for check in checks(layer, recurrent_input(module, prepared.inputs), trace):
-        print(f"check against {check.reference}: max |difference| {check.max_difference:.3g}")
+    result.trace.save(args.out)
+    for line in result.lines():
+        print(line)
     print(f"trace: {args.out}")
+    if result.disagrees:
+        print(
+            "error: our numbers DIFFER from a reference (see the checks above): do not trust "
+            "this recording",
+            file=sys.stderr,
+        )
+        return 3
     return 0
+
+
+def _initial_state(path: Path):
+    import numpy as np
+
+    try:
+        with np.load(path) as arrays:
+            h = arrays["h"]
+            c = arrays["c"] if "c" in arrays.files else None
+    except (OSError, ValueError, KeyError) as error:
+        raise ValueError(
+            f"--initial-state {path}: an .npz with arrays h (and c for an LSTM) of [layers × "
+            f"directions, hidden] is needed ({error})"
+        ) from None
+    return (h, c) if c is not None else h
 
 
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover - lstm_viz.cli is the entry

@@ -392,8 +392,10 @@ def test_keras_settings_pytorch_cannot_express_are_refused(tmp_path):
         model = keras.Sequential([keras.Input((None, 2)), layer])
         path = tmp_path / "m.keras"
         model.save(path)
+        layer = inspect_file(path).layer()  # listed, refused alone (other layers stay usable)
+        assert message in layer.problems[0]
         with pytest.raises(ModelFileError, match=message):
-            inspect_file(path)
+            build(layer)
 
 
 # ---- as a checkpoint (what "open in Explore" writes) ---------------------------------------------
