@@ -16,17 +16,10 @@ from torch import nn
 from app import state
 from lstm_viz.importers import MAX_FILE_MB
 from tests.app.test_explore_page import charts, decode
+from tests.toy_models import Classifier
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = str(ROOT / "app" / "streamlit_app.py")
-
-
-class Classifier(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.embedding = nn.Embedding(8, 10)
-        self.lstm = nn.LSTM(10, 20, num_layers=2, batch_first=True)
-        self.fc = nn.Linear(20, 3)
 
 
 def upload_page() -> AppTest:
@@ -60,7 +53,7 @@ def test_the_limit_is_stated_and_matches_the_server_setting():
 
 def test_a_state_dict_is_mapped_recorded_and_checked():
     torch.manual_seed(0)
-    model = Classifier()
+    model = Classifier(vocab_size=8, hidden=20)
     at = upload(upload_page(), "classifier.pt", pt(model.state_dict()))
     table = at.dataframe[0].value
     assert list(table["layer"]) == ["lstm"]
@@ -89,7 +82,7 @@ def _digest(at: AppTest) -> str:
 
 
 def test_bad_files_get_a_message_and_the_page_stays_up():
-    at = upload(upload_page(), "whole.pt", pt(Classifier()))
+    at = upload(upload_page(), "whole.pt", pt(Classifier(vocab_size=8, hidden=20)))
     assert "holds a pickled Python object" in at.error[0].value
     assert 'torch.save(model.state_dict(), "model.pt")' in at.error[0].value
     at = upload(upload_page(), "noise.onnx", b"\x08\x01garbage" * 10)

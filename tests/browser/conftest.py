@@ -69,6 +69,16 @@ def start_server(models_dir: Path, log_path: Path, pretrained_dir: Path | None =
         app_server.stop(server)
 
 
+@contextlib.contextmanager
+def serving(tmp_path_factory, name: str, save):
+    """A server over a fresh models folder that ``save(folder)`` fills; yields its URL (for
+    module-scoped fixtures: one server per test module)."""
+    models = tmp_path_factory.mktemp(f"{name}-models")
+    save(models)
+    with start_server(models, models.parent / f"{name}-server.log") as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory, server_models_dir):
     """The app on a free localhost port, with the session's private models folder."""

@@ -17,7 +17,7 @@ from lstm_viz.models.checkpoints import save_checkpoint
 from lstm_viz.models.sequence import SequenceModel
 from lstm_viz.tasks import make_task
 from lstm_viz.training import model_config_for
-from tests.browser.conftest import start_server
+from tests.browser.conftest import serving
 from tests.browser.test_browser_pages import assert_clean, screenshot, wait_until_drawn
 from tests.unit.analysis.test_finder import train_bracket_model
 
@@ -42,9 +42,7 @@ def save_models(root: Path) -> None:
 
 @pytest.fixture(scope="module")
 def analyze_url(tmp_path_factory):
-    models = tmp_path_factory.mktemp("analyze-models")
-    save_models(models)
-    with start_server(models, models.parent / "analyze-server.log") as url:
+    with serving(tmp_path_factory, "analyze", save_models) as url:
         yield url
 
 

@@ -15,7 +15,7 @@ import torch
 from lstm_viz.models.checkpoints import save_checkpoint
 from lstm_viz.models.sequence import ModelConfig, SequenceModel
 from lstm_viz.models.vocab import Vocab
-from tests.browser.conftest import start_server
+from tests.browser.conftest import serving
 from tests.browser.test_browser_pages import APP_READY, SCRIPT_DONE, assert_clean, screenshot
 
 HEATMAP_DRAWN = '[data-testid="stPlotlyChart"] .heatmaplayer image'
@@ -41,9 +41,7 @@ def save_model(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def explore_url(tmp_path_factory):
-    models = tmp_path_factory.mktemp("explore-models")
-    save_model(models)
-    with start_server(models, models.parent / "explore-server.log") as url:
+    with serving(tmp_path_factory, "explore", save_model) as url:
         yield url
 
 

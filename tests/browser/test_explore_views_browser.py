@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from app.links import query_string
-from tests.browser.conftest import start_server
+from tests.browser.conftest import serving
 from tests.browser.test_browser_pages import APP_READY, SCRIPT_DONE, assert_clean, screenshot
 from tests.browser.test_explore_browser import HEATMAP_DRAWN, save_model, wait_for_heatmaps
 
@@ -19,9 +19,7 @@ MODEL = "trained/char-lstm"
 
 @pytest.fixture(scope="module")
 def explore_url(tmp_path_factory):
-    models = tmp_path_factory.mktemp("explore-views-models")
-    save_model(models)
-    with start_server(models, models.parent / "explore-views-server.log") as url:
+    with serving(tmp_path_factory, "explore-views", save_model) as url:
         yield url
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from app import links
-from tests.browser.conftest import start_server
+from tests.browser.conftest import serving
 from tests.browser.test_browser_pages import APP_READY, SCRIPT_DONE, leaves_localhost, screenshot
 from tests.browser.test_explore_browser import save_model
 
@@ -41,9 +41,7 @@ DOM_CHECK = """(evil) => {
 
 @pytest.fixture(scope="module")
 def links_url(tmp_path_factory):
-    models = tmp_path_factory.mktemp("link-models")
-    save_model(models)
-    with start_server(models, models.parent / "link-server.log") as url:
+    with serving(tmp_path_factory, "link", save_model) as url:
         yield url
 
 

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from lstm_viz import Trace
+from tests.toy_models import Classifier
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -17,17 +18,9 @@ def run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-class Classifier(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.embedding = nn.Embedding(50, 10)
-        self.lstm = nn.LSTM(10, 20, num_layers=2, batch_first=True)
-        self.fc = nn.Linear(20, 3)
-
-
 def test_inspect_lists_layers_and_record_writes_a_checked_trace(tmp_path):
     torch.manual_seed(0)
-    model = Classifier()
+    model = Classifier(vocab_size=50, hidden=20)
     path = tmp_path / "classifier.pt"
     torch.save(model.state_dict(), path)
 
@@ -66,7 +59,7 @@ def test_inspect_lists_layers_and_record_writes_a_checked_trace(tmp_path):
 
 def test_bad_files_and_inputs_are_clear_errors(tmp_path):
     whole = tmp_path / "whole.pt"
-    torch.save(Classifier(), whole)
+    torch.save(Classifier(vocab_size=50, hidden=20), whole)
     result = run("inspect", str(whole))
     assert result.returncode == 2
     assert 'torch.save(model.state_dict(), "model.pt")' in result.stderr

@@ -7,20 +7,7 @@ import torch
 from torch import nn
 
 from lstm_viz import PeepholeLSTM, Trace, record
-
-
-class Classifier(nn.Module):
-    """The typical user model: embedding, LSTM, linear head."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.embedding = nn.Embedding(20, 10)
-        self.lstm = nn.LSTM(10, 16, num_layers=2, batch_first=True)
-        self.head = nn.Linear(16, 3)
-
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        output, _ = self.lstm(self.embedding(ids))
-        return self.head(output[:, -1])
+from tests.toy_models import Classifier
 
 
 class EncoderDecoder(nn.Module):
@@ -55,7 +42,7 @@ def assert_untouched(module: nn.Module) -> None:
 
 def test_user_module_output_and_trace():
     torch.manual_seed(0)
-    model = Classifier().eval()
+    model = Classifier(vocab_size=20, hidden=16, head="head").eval()
     ids = torch.randint(0, 20, (3, 7))
     output, trace = record(model, ids)
     with torch.no_grad():
@@ -93,7 +80,7 @@ def test_nothing_remains_after_a_forward_that_raised():
 
 
 def test_existing_user_hooks_still_run_and_stay():
-    model = Classifier()
+    model = Classifier(vocab_size=20, hidden=16, head="head")
     seen = []
     handle = model.lstm.register_forward_hook(lambda m, i, o: seen.append(o[0].shape))
     record(model, torch.randint(0, 20, (2, 5)))
@@ -196,7 +183,11 @@ def test_a_module_whose_forward_skips_its_lstm():
 
 def test_lengths_on_a_user_module_is_refused():
     with pytest.raises(ValueError, match="apply to a bare recurrent module"):
-        record(Classifier(), torch.randint(0, 20, (2, 5)), lengths=[5, 3])
+        record(
+            Classifier(vocab_size=20, hidden=16, head="head"),
+            torch.randint(0, 20, (2, 5)),
+            lengths=[5, 3],
+        )
 
 
 def test_peephole_inside_a_user_module():
@@ -221,7 +212,7 @@ def test_threads_recording_one_shared_model_do_not_interfere():
     from concurrent.futures import ThreadPoolExecutor
 
     torch.manual_seed(0)
-    model = Classifier().eval()
+    model = Classifier(vocab_size=20, hidden=16, head="head").eval()
     inputs = [torch.randint(0, 20, (1, 6 + i % 5)) for i in range(24)]
     expected = [record(model, ids)[1].cell for ids in inputs]
     with ThreadPoolExecutor(max_workers=4) as pool:
