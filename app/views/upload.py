@@ -11,7 +11,7 @@ import streamlit as st
 
 from app import state
 from app.components.upload.file import limit_mb, read_file, render_file_picker, render_layers
-from app.components.upload.inputs import render_choice, render_input
+from app.components.upload.inputs import render_choice, render_input, render_mask
 from app.components.upload.recording import (
     record_layer,
     render_open_in_explore,
@@ -43,12 +43,13 @@ layer = render_layers(imported, upload.name, len(data), digest)
 prefix = f"{K}.{digest[:12]}.{layer.name}"
 choice = render_choice(layer, prefix)
 given = render_input(layer, choice, prefix)
+mask = render_mask(layer, prefix)
 
 # ---- record, check, show ------------------------------------------------------------------------
-prepared, trace, found = record_layer(digest, layer, choice, given)
+result = record_layer(digest, imported, layer, choice, given, mask)
 numeric = choice.embedding is None and given.mode != "One-hot tokens"
-render_recording(prepared, trace, found, numeric)
+render_recording(result, numeric)
 
 # ---- open in Explore ----------------------------------------------------------------------------
 st.divider()
-render_open_in_explore(upload.name, layer, choice, given, prepared)
+render_open_in_explore(upload.name, layer, choice, given, result.prepared)

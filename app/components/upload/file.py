@@ -82,33 +82,36 @@ def read_file(name: str, data: bytes) -> tuple[str, Any]:
 
 
 def render_layers(imported: Any, name: str, size: int, digest: str) -> Any:
-    """The mapping table, a picker of the layer to record, where its weights came from; returns
-    the layer (stops the page when it cannot be recorded)."""
+    """The mapping table, the refused layers with their reason, a picker of the usable ones
+    (default: the first usable, imported.layer()) and where its weights came from; returns the
+    layer (stops the page when no layer can be recorded). The file's and the layer's notes are
+    shown with the recording (record_imported's notes)."""
     count = len(imported.layers)
     st.subheader(f"🗺️ {count} recurrent layer{'s' if count > 1 else ''} found")
     st.caption(f"{escape_markdown(name)} · {imported.format} · {size / 1024:,.1f} KB")
     st.dataframe(pd.DataFrame(imported.table()), hide_index=True, key=f"{K}.table")
-    for note in imported.notes:
-        st.caption(f"ℹ️ {escape_markdown(note)}")
-
-    names = [layer.name for layer in imported.layers]
+    refused = [layer for layer in imported.layers if layer.problems]
+    for layer in refused:
+        st.warning(
+            f"**{escape_markdown(layer.name)}** is refused (not offered for recording): "
+            f"{escape_markdown('; '.join(layer.problems))}",
+            icon="🚫",
+        )
+    usable = [layer.name for layer in imported.layers if not layer.problems]
+    if not usable:
+        st.error("No layer in this file can be recorded (see the reasons above).", icon="🚫")
+        st.stop()
+    first = imported.layer().name  # the first usable layer
     layer_name = st.selectbox(
         "Layer to record",
-        options=names,
+        options=usable,
+        index=usable.index(first) if first in usable else 0,
         format_func=lambda n: f"{n} · {imported.layer(n).describe()}",
         key=f"{K}.layer.{digest[:12]}",
     )
     layer = imported.layer(layer_name)
-    for note in layer.notes:
-        st.caption(f"ℹ️ {escape_markdown(note)}")
     with st.expander("Where each weight came from", expanded=False):
         st.dataframe(
             pd.DataFrame(imported.mapping(layer.name)), hide_index=True, key=f"{K}.mapping"
         )
-    if layer.problems:
-        st.error(
-            f"This layer cannot be recorded: {escape_markdown('; '.join(layer.problems))}",
-            icon="🚫",
-        )
-        st.stop()
     return layer

@@ -69,6 +69,25 @@ def render_choice(layer: Any, prefix: str) -> Choice:
     )
 
 
+def render_mask(layer: Any, prefix: str) -> bool:
+    """Whether to honour the file's Keras mask (ticked by default); True when it has none."""
+    masking = layer.masking
+    if not masking:
+        return True
+    if masking["kind"] == "ids":
+        what = f"token id {masking['value']} (Embedding {masking['by']!r}, mask_zero=True)"
+    else:
+        what = f"steps whose features all equal {masking['value']:g} (Masking {masking['by']!r})"
+    return st.checkbox(
+        f"Honour the file's mask: skip {what}",
+        value=True,
+        key=f"{prefix}.mask",
+        help="Keras skips masked steps, keeping the previous state and output; so does this "
+        "recording (gates blank there). Untick to read them as real input, which is not what "
+        "the file's model computes.",
+    )
+
+
 def render_input(layer: Any, choice: Choice, prefix: str) -> UploadInput:
     """The input mode and its widgets (text with a vocabulary, ids, random numbers, a CSV)."""
     # Ids to start from that fit: below the embedding's rows, or the one-hot width.

@@ -1,6 +1,7 @@
-"""The Upload page's recording: the chosen layer recorded and checked against a reference
-implementation once per file, layer, choice and input (kept in session state), then shown;
-and the hand-off to Explore."""
+"""The Upload page's recording: the chosen layer recorded and checked (our recording vs our
+reading; our reading vs the file's runtime) by lstm_viz.importers.record_imported once per file,
+layer, choice and input (kept in session state), then shown with every assumption; and the
+hand-off to Explore."""
 
 from __future__ import annotations
 
@@ -16,16 +17,12 @@ from app.components.heatmaps import render_heatmaps, render_pickers, render_toke
 from app.components.upload.inputs import UploadInput
 from app.resources import ModelRef, list_uploaded_models
 from app.text import escape_markdown
-from lstm_viz import record
 from lstm_viz.importers import (
     MAX_MODELS,
     Choice,
     ModelFileError,
     UploadFolder,
-    build,
-    checks,
-    prepare,
-    recurrent_input,
+    record_imported,
     save_as_checkpoint,
 )
 from lstm_viz.numbers import format_numbers
@@ -33,14 +30,17 @@ from lstm_viz.numbers import format_numbers
 K = state.UPLOAD_PREFIX
 
 
-def record_layer(digest: str, layer: Any, choice: Choice, given: UploadInput) -> tuple:
-    """(prepared input, trace, checks), recorded once per file, layer, choice and input (onnxruntime
-    or Keras may run); later reruns (a layer picked in the heatmaps, a button) reuse them. Stops
-    the page with the reason when it cannot be recorded."""
+def record_layer(digest: str, imported: Any, layer: Any, choice: Choice, given: UploadInput,
+                 mask: bool) -> Any:  # fmt: skip
+    """The Recording (lstm_viz.importers.record_imported: trace, checks, notes), recorded once per
+    file, layer, choice, mask and input (onnxruntime or Keras may run); later reruns (a layer
+    picked in the heatmaps, a button) reuse it. Stops the page with the reason when it cannot be
+    recorded."""
     recording_key = (
         digest,
         layer.name,
         repr(choice),
+        mask,
         given.source,
         given.level,
         None if given.csv is None else hashlib.sha256(given.csv).hexdigest(),
@@ -49,14 +49,22 @@ def record_layer(digest: str, layer: Any, choice: Choice, given: UploadInput) ->
     memo = st.session_state.get(state.UPLOAD_RECORDING)
     if not memo or memo["key"] != recording_key:
         try:
-            module = build(layer, choice)
-            prepared = prepare(
-                layer, choice, given.source, vocab=given.vocab, level=given.level, csv=given.csv
-            )
-            _, trace = record(module, prepared.inputs, tokens=[prepared.tokens])
-            found = checks(layer, recurrent_input(module, prepared.inputs), trace)
-            memo = {"key": recording_key, "result": (prepared, trace, found)}
-        except ValueError as error:
+            with st.spinner("Recording and checking..."):
+                result = record_imported(
+                    imported,
+                    layer=layer.name,
+                    input=given.source,
+                    csv=given.csv,
+                    vocab=given.vocab,
+                    level=given.level,
+                    embedding=choice.embedding,
+                    no_embedding=choice.embedding is None,
+                    head=choice.head,
+                    nonlinearity=choice.nonlinearity,
+                    mask=mask,
+                )
+            memo = {"key": recording_key, "result": result}
+        except ValueError as error:  # ModelFileError included
             memo = {"key": recording_key, "error": str(error)}
         st.session_state[state.UPLOAD_RECORDING] = memo
     if "error" in memo:
@@ -65,23 +73,57 @@ def record_layer(digest: str, layer: Any, choice: Choice, given: UploadInput) ->
     return memo["result"]
 
 
-def render_recording(prepared: Any, trace: Any, found: list, numeric: bool) -> None:
-    """The checks against the reference, the tokens, and the heatmaps."""
-    st.subheader("✅ Check" if all(c.ok for c in found) else "⚠️ Check")
-    for check in found:
-        line = (
-            f"**{escape_markdown(check.reference)}** on the same weights and input: largest "
-            "difference "
-            f"**{check.max_difference:.2g}** ({check.compared})"
+def render_checks(result: Any) -> None:
+    """Each check on its own line (red where it found a difference), a red banner when any did,
+    and a caption when no runtime could confirm the mapping."""
+    st.subheader("⚠️ Check: our numbers DIFFER" if result.disagrees else "Check")
+    if result.disagrees:
+        st.error(
+            "**Do not trust this recording**: a check found our numbers differ from its "
+            "reference (see below). The heatmaps show our reading, not what the file's model "
+            "computes.",
+            icon="🛑",
         )
-        if check.ok:
+    for check in result.checks:
+        line = (
+            f"{check.title}: **{escape_markdown(check.reference)}** on the same weights and "
+            f"input: largest difference **{check.max_difference:.2g}** "
+            f"({escape_markdown(check.compared)}) · **{check.status}**"
+        )
+        if check.ran and not check.ok:
+            st.error(line, icon="❌")
+        elif check.ok:
             st.success(line, icon="✅")
         else:
-            st.warning(line, icon="⚠️")
+            st.info(line, icon="➖")
+    if not result.runtime_checked:
+        st.caption(
+            "No runtime could confirm this mapping (a weights-only file, or its runtime is not "
+            "installed): the choices below are ours, and only our recording vs our reading was "
+            "checked."
+        )
+
+
+def render_notes(result: Any) -> None:
+    """Every assumption made, and for a CSV which rows and columns were read."""
+    read = result.prepared.read
+    if read is not None:
+        st.info(f"Read from the CSV: {escape_markdown(str(read))}", icon="📈")
+    for note in result.notes:
+        if read is not None and note.startswith("CSV: "):
+            continue  # shown above
+        st.caption(f"ℹ️ {escape_markdown(note)}")
+
+
+def render_recording(result: Any, numeric: bool) -> None:
+    """The checks, the notes, the tokens, and the heatmaps."""
+    render_checks(result)
+    render_notes(result)
+    prepared = result.prepared
     render_tokens(prepared.tokens, prepared.unknown, numeric=numeric, key=f"{K}.tokens")
     panel = f"{K}.panel"
-    layer_index, direction = render_pickers(trace, key=panel)
-    render_heatmaps(trace, layer_index, direction, key=panel)
+    layer_index, direction = render_pickers(result.trace, key=panel)
+    render_heatmaps(result.trace, layer_index, direction, key=panel)
 
 
 def render_open_in_explore(
