@@ -4,6 +4,7 @@ files with a message, and opens an uploaded model in Explore."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -161,7 +162,7 @@ def test_a_vocabulary_records_text_or_is_refused_in_one_line():
     assert not at.exception, at.exception
     at.text_input(key="upload.text").set_value("The").run()
     assert not at.exception and not at.error, at.error
-    prepared, trace, _ = at.session_state["upload.recording"]["result"]
+    prepared = at.session_state["upload.recording"]["result"].prepared
     assert prepared.tokens == ["T", "h", "e"]
     assert prepared.inputs[0].argmax(-1).tolist() == [0, 1, 2]
     assert "torch.nn.LSTM" in at.success[0].value
@@ -224,3 +225,74 @@ def test_opened_models_live_in_one_session_folder_that_is_bounded():
     assert len(refs) == MAX_MODELS and "m0-" not in " ".join(r.path for r in refs)
     assert sorted(p.name for p in folder.path.iterdir()) == sorted(Path(r.path).name for r in refs)
     folder.remove()
+
+
+# ---- trust: every check on its own line, red when our numbers differ (issue 15) -----------------
+
+
+def test_a_state_dict_with_a_vocabulary_records_typed_text():
+    torch.manual_seed(2)
+    model = Classifier(vocab_size=8, hidden=6)
+    at = upload(upload_page(), "classifier.pt", pt(model.state_dict()))
+    mode = at.radio(key=f"upload.{_digest(at)}.lstm.mode")
+    assert mode.value == "Text (with a vocabulary)"
+    vocab = {c: i for i, c in enumerate(" acehtso")}  # {token: id}, the embedding's 8 rows
+    at.get("file_uploader")[1].upload("vocab.json", json.dumps(vocab).encode()).run()
+    assert not at.exception, at.exception
+    at.text_input(key="upload.text").set_value("the cat").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    result = at.session_state["upload.recording"]["result"]
+    assert result.prepared.tokens == list("the cat") and not any(result.prepared.unknown)
+    markdown = " ".join(m.value for m in at.markdown)
+    assert "As the model reads it:** 7 tokens" in markdown and "tok" in markdown  # the chips
+    assert len(at.get("plotly_chart")) == 6
+    hidden = decode(charts(at)["hidden"]["data"][0]["z"])  # [unit, step], layer 0
+    ids = torch.tensor([[vocab[c] for c in "the cat"]])
+    first = nn.LSTM(10, 6, batch_first=True)
+    first.load_state_dict({k: v for k, v in model.lstm.state_dict().items() if "_l0" in k})
+    np.testing.assert_allclose(hidden, first(model.embedding(ids))[0][0].detach().numpy().T,
+                               atol=1e-5, rtol=0)  # fmt: skip
+    # The one check that ran is ours; a state dict has no runtime: said, not claimed.
+    [check] = at.success
+    assert check.value.startswith("our recording vs our reading: **torch.nn.LSTM**")
+    captions = " ".join(c.value for c in at.caption)
+    assert "No runtime could confirm this mapping" in captions
+    assert "weights only (no model to run)" in captions  # record_imported's note, shown
+
+
+MASK = ROOT.parent / "shared" / "cases" / "import" / "10_keras_mask_zero"
+
+
+def test_a_reading_that_differs_from_the_runtime_is_red_never_a_success():
+    import os
+
+    import pytest
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    pytest.importorskip("keras")
+    path = MASK / "mask_zero.keras"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent (the shared cases folder sits beside the checkout)")
+    at = upload(upload_page(), "mask_zero.keras", path.read_bytes())
+    digest = _digest(at)
+    name = at.selectbox(key=f"upload.layer.{digest}").value
+    at.radio(key=f"upload.{digest}.{name}.mode").set_value("Token ids").run()
+    at.text_input(key="upload.ids").set_value("0 0 0 0 0 5 17 3 22 9").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    mask = at.checkbox(key=f"upload.{digest}.{name}.mask")
+    assert mask.value  # Keras masks are honoured by default, and then Keras agrees
+    assert [s.value.split(":")[0] for s in at.success] == [
+        "our recording vs our reading",
+        "our reading vs the file's runtime",
+    ]
+    assert any("masked" in c.value for c in at.caption)
+
+    mask.uncheck().run()
+    assert not at.exception, at.exception
+    banner, runtime = at.error
+    assert "Do not trust this recording" in banner.value
+    assert (
+        runtime.value.startswith("our reading vs the file's runtime") and "DIFFERS" in runtime.value
+    )
+    assert all("runtime" not in s.value for s in at.success)
+    assert at.subheader[-1].value != "Check" and "DIFFER" in " ".join(s.value for s in at.subheader)
