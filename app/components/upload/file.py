@@ -90,17 +90,17 @@ def render_layers(imported: Any, name: str, size: int, digest: str) -> Any:
     st.subheader(f"🗺️ {count} recurrent layer{'s' if count > 1 else ''} found")
     st.caption(f"{escape_markdown(name)} · {imported.format} · {size / 1024:,.1f} KB")
     st.dataframe(pd.DataFrame(imported.table()), hide_index=True, key=f"{K}.table")
-    refused = [layer for layer in imported.layers if layer.problems]
-    for layer in refused:
-        st.warning(
-            f"**{escape_markdown(layer.name)}** is refused (not offered for recording): "
-            f"{escape_markdown('; '.join(layer.problems))}",
-            icon="🚫",
-        )
+    refused = [
+        f"**{escape_markdown(layer.name)}**: {escape_markdown('; '.join(layer.problems))}"
+        for layer in imported.layers
+        if layer.problems
+    ]
     usable = [layer.name for layer in imported.layers if not layer.problems]
     if not usable:
-        st.error("No layer in this file can be recorded (see the reasons above).", icon="🚫")
+        st.error(f"No layer here can be recorded: {' · '.join(refused)}", icon="🚫")
         st.stop()
+    for reason in refused:
+        st.warning(f"Refused, not offered for recording: {reason}", icon="🚫")
     first = imported.layer().name  # the first usable layer
     layer_name = st.selectbox(
         "Layer to record",
