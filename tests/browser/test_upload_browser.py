@@ -3,8 +3,12 @@ the heatmaps appear, and the model opens in Explore."""
 
 from __future__ import annotations
 
+import json
+
 import torch
 from torch import nn
+
+from tests.toy_models import Classifier as TextClassifier
 
 from .test_browser_pages import assert_clean, screenshot, wait_until_drawn
 
@@ -45,7 +49,7 @@ def test_upload_a_state_dict_see_the_table_and_heatmaps(app_url, page, tmp_path)
         f"() => document.querySelectorAll('{HEATMAP}').length >= 6", timeout=60_000
     )
     page.wait_for_timeout(500)
-    screenshot(page, "upload", readme="upload.png")
+    screenshot(page, "upload-ids")
     assert page.locator('[data-testid="stAlertContentSuccess"]').count() >= 1
     assert (
         "torch.nn.LSTM" in page.locator('[data-testid="stAlertContentSuccess"]').first.inner_text()
@@ -65,4 +69,41 @@ def test_upload_a_state_dict_see_the_table_and_heatmaps(app_url, page, tmp_path)
     assert "As the model reads it: 5 tokens" in main  # the ids recorded on the Upload page
     assert "not in the vocabulary" not in main
     screenshot(page, "upload-explore")
+    assert_clean(page)
+
+
+def test_upload_a_model_and_its_vocabulary_and_record_typed_text(app_url, page, tmp_path):
+    text = "The cat sat on the mat."
+    vocab = {c: i for i, c in enumerate(sorted(set(text)))}  # {token: id}, one per embedding row
+    torch.manual_seed(0)
+    model, vocab_path = tmp_path / "classifier.pt", tmp_path / "vocab.json"
+    torch.save(TextClassifier(vocab_size=len(vocab), hidden=12).state_dict(), model)
+    vocab_path.write_text(json.dumps(vocab))
+
+    page.set_viewport_size(TALL)
+    page.goto(f"{app_url}/")
+    wait_until_drawn(page, "Explore")
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Upload").click()
+    wait_until_drawn(page, "Upload")
+    files = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    files.first.set_input_files(model)
+    page.get_by_text("1 recurrent layer found").wait_for(timeout=60_000)
+    page.wait_for_selector(SCRIPT_DONE)
+    files.nth(1).set_input_files(vocab_path)
+    box = page.get_by_label("Text (at most", exact=False)
+    box.wait_for(timeout=60_000)
+    box.fill("the mat sat on the cat.")
+    box.press("Enter")
+    page.get_by_text("As the model reads it: 23 tokens").wait_for(timeout=60_000)
+    page.wait_for_selector(SCRIPT_DONE)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{HEATMAP}').length >= 6", timeout=60_000
+    )
+    page.wait_for_timeout(500)
+    screenshot(page, "upload", readme="upload.png")
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "our recording vs our reading" in main and "agrees" in main
+    assert "No runtime could confirm this mapping" in main
+    assert "not in the vocabulary" not in main
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     assert_clean(page)
