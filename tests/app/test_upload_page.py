@@ -296,3 +296,37 @@ def test_a_reading_that_differs_from_the_runtime_is_red_never_a_success():
     )
     assert all("runtime" not in s.value for s in at.success)
     assert at.subheader[-1].value != "Check" and "DIFFER" in " ".join(s.value for s in at.subheader)
+
+
+def test_a_refused_layer_is_listed_with_its_reason_and_not_offered(tmp_path):
+    import os
+
+    import pytest
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    layers = keras.layers
+    model = keras.Sequential([keras.Input((None, 3)),
+                              layers.LSTM(4, activation="relu", return_sequences=True, name="odd"),
+                              layers.LSTM(5, name="plain")])  # fmt: skip
+    model.save(tmp_path / "m.keras")
+    at = upload(upload_page(), "m.keras", (tmp_path / "m.keras").read_bytes())
+    table = at.dataframe[0].value
+    assert list(table["layer"]) == ["odd", "plain"] and table.iloc[1]["status"] == "ok"
+    [refused] = at.warning
+    assert refused.value.startswith("Refused, not offered for recording: **odd**")
+    assert "activation 'relu'" in refused.value
+    picker = at.selectbox(key=f"upload.layer.{_digest(at)}")
+    assert picker.options == ["plain · LSTM 4 → 5"] and picker.value == "plain"
+    assert not at.error and len(at.success) == 2  # recorded, and Keras agrees
+
+
+def test_a_csv_says_which_rows_and_columns_were_read():
+    at = upload(upload_page(), "lstm.safetensors", save(nn.LSTM(2, 3).state_dict()))
+    at.radio(key=f"upload.{_digest(at)}.(top level).mode").set_value("Numeric CSV").run()
+    csv = b"date,temp,humidity\n2024-01-01,1.5,40\n2024-01-02,2.5,41\n2024-01-03,3.0,39\n"
+    at.get("file_uploader")[1].upload("x.csv", csv).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    [read] = [i.value for i in at.info if i.value.startswith("Read from the CSV")]
+    assert "3 rows" in read and "temp" in read and "humidity" in read, read
+    assert at.session_state["upload.recording"]["result"].trace.num_steps == 3
