@@ -295,6 +295,9 @@ def test_a_reading_that_differs_from_the_runtime_is_red_never_a_success():
         runtime.value.startswith("our reading vs the file's runtime") and "DIFFERS" in runtime.value
     )
     assert all("runtime" not in s.value for s in at.success)
+    captions = " ".join(c.value for c in at.caption)
+    assert "No runtime could confirm" not in captions  # one did, and disagreed
+    assert "Mask off: masked steps are read as real input" in captions
     assert at.subheader[-1].value != "Check" and "DIFFER" in " ".join(s.value for s in at.subheader)
 
 

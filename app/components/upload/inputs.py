@@ -78,7 +78,7 @@ def render_mask(layer: Any, prefix: str) -> bool:
         what = f"token id {masking['value']} (Embedding {masking['by']!r}, mask_zero=True)"
     else:
         what = f"steps whose features all equal {masking['value']:g} (Masking {masking['by']!r})"
-    return st.checkbox(
+    honour = st.checkbox(
         f"Honour the file's mask: skip {what}",
         value=True,
         key=f"{prefix}.mask",
@@ -86,6 +86,12 @@ def render_mask(layer: Any, prefix: str) -> bool:
         "recording (gates blank there). Untick to read them as real input, which is not what "
         "the file's model computes.",
     )
+    if not honour:
+        st.caption(
+            "Mask off: masked steps are read as real input, which the file's model does not do; "
+            "expect its runtime to disagree."
+        )
+    return honour
 
 
 def render_input(layer: Any, choice: Choice, prefix: str) -> UploadInput:

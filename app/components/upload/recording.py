@@ -96,7 +96,8 @@ def render_checks(result: Any) -> None:
             st.success(line, icon="✅")
         else:
             st.info(line, icon="➖")
-    if not result.runtime_checked:
+    runtime_ran = any(c.role == "runtime" and c.ran for c in result.checks)
+    if not result.runtime_checked and not runtime_ran:  # a difference is in red above
         st.caption(
             "No runtime could confirm this mapping (a weights-only file, or its runtime is not "
             "installed): the choices below are ours, and only our recording vs our reading was "
