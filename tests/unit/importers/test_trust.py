@@ -19,14 +19,9 @@ from lstm_viz.importers import (
     record_imported,
 )
 from lstm_viz.numbers import read_csv_table
+from tests.unit.importers.test_importers import torch_bytes
 
 TOL = 1e-5
-
-
-def torch_bytes(obj) -> bytes:
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    return buffer.getvalue()
 
 
 # ---- weight drop, pairing ------------------------------------------------------------------------
