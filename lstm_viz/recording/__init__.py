@@ -9,6 +9,7 @@ scan.py       the cell state's linear recurrence as a blocked scan
 onednn.py     CPU float32 fast path: gates and cells read from oneDNN's training workspace
 inputs.py     input and initial-state preparation (padding, packing, batch_first)
 allocator.py  tune_allocator(): keep freed memory for reuse (glibc mallopt)
+encoder_decoder.py  EncoderDecoderRecording: an encoder Trace, a decoder Trace, attention etc.
 """
 
 from lstm_viz.recording.allocator import tune_allocator
