@@ -4,10 +4,10 @@
 # Packages the GPU image lacks travel as wheels in .whl/ (captum, for attribution).
 set -uo pipefail
 out=${OUT:-gpu-out}; mkdir -p "$out"
-export PYTHONUNBUFFERED=1
+export PYTHONUNBUFFERED=1 PYTHONPATH=.
 if ls .whl/*.whl >/dev/null 2>&1; then
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-        --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
+        --target /tmp/site .whl/*.whl && export PYTHONPATH=.:/tmp/site
 fi
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 python3 -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name())"

@@ -56,5 +56,5 @@ def test_patching_sweep_on_cuda_equals_the_cpu(cell):
         copy.deepcopy(model).cuda(), clean.cuda(), corrupt.cuda(), logit_diff(1, 2)
     )
     torch.testing.assert_close(
-        torch.as_tensor(gpu.effects).cpu(), torch.as_tensor(cpu.effects), atol=1e-4, rtol=1e-4
-    )
+        torch.as_tensor(gpu.effects).cpu(), torch.as_tensor(cpu.effects), atol=5e-3, rtol=0
+    )  # effects are ratios of logit differences: cuDNN's float32 error (~5e-6) is amplified
