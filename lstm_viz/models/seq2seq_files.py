@@ -78,7 +78,10 @@ def is_seq2seq_folder(path: str | Path) -> bool:
 def load_seq2seq(directory: str | Path) -> Seq2SeqCheckpoint:
     """Load an encoder-decoder folder; CheckpointError (one line) when it is not a valid one."""
     path = Path(directory)
-    config = read_json(path / CONFIG, MAX_CONFIG_BYTES)
+    try:
+        config = read_json(path / CONFIG, MAX_CONFIG_BYTES)
+    except CheckpointError as error:
+        raise CheckpointError(f"{path} is not a model folder: {error}") from None
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise CheckpointError(f"{path.name} is not an encoder-decoder (config.json format)")
     try:
