@@ -133,9 +133,14 @@ class Encoder(nn.Module):
             bidirectional=config.bidirectional,
         )
 
-    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, ids: torch.Tensor, lengths: torch.Tensor, embedded: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``embedded`` [B, S, embedding_size]: use these instead of the ids' embeddings (for
+        attributions to the input)."""
+        embedded = self.embedding(ids) if embedded is None else embedded
         packed = pack_padded_sequence(
-            self.embedding(ids), lengths.cpu(), batch_first=True, enforce_sorted=False
+            embedded, lengths.cpu(), batch_first=True, enforce_sorted=False
         )
         output, state = self.rnn(packed)
         outputs, _ = pad_packed_sequence(output, batch_first=True, total_length=ids.shape[1])
@@ -212,10 +217,15 @@ class Seq2Seq(nn.Module):
         return self.out(torch.cat([h, context], dim=-1)), (h, c), weights, context, cell_input
 
     def forward(
-        self, source: torch.Tensor, lengths: torch.Tensor, target_in: torch.Tensor
+        self,
+        source: torch.Tensor,
+        lengths: torch.Tensor,
+        target_in: torch.Tensor,
+        embedded: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Teacher forcing: logits [B, T, V] for target_in [B, T] (starting with <s>)."""
-        outputs, final = self.encoder(source, lengths)
+        """Teacher forcing: logits [B, T, V] for target_in [B, T] (starting with <s>);
+        ``embedded``: source embeddings to use instead of the ids' (see Encoder)."""
+        outputs, final = self.encoder(source, lengths, embedded)
         keys, mask, state = self.start(outputs, final, lengths)
         logits = []
         for t in range(target_in.shape[1]):

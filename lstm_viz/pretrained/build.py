@@ -184,9 +184,7 @@ def shipped(root: Path = PRETRAINED_DIR) -> list[Path]:
 
     return (
         sorted(
-            p
-            for p in root.iterdir()
-            if (p / "config.json").is_file() and not is_seq2seq_folder(p)
+            p for p in root.iterdir() if (p / "config.json").is_file() and not is_seq2seq_folder(p)
         )
         if root.is_dir()
         else []

@@ -1,8 +1,8 @@
 """python -m lstm_viz generate: run an encoder-decoder (e.g. pretrained/dates-attention-lstm).
 
-    python -m lstm_viz generate --model DIR --input "3rd of March 2021"    # last line: the output
-    python -m lstm_viz generate --model DIR --input-file dates.txt         # one output per line
-    python -m lstm_viz generate --model DIR --input "..." --attention-csv attention.csv
+python -m lstm_viz generate --model DIR --input "3rd of March 2021"    # last line: the output
+python -m lstm_viz generate --model DIR --input-file dates.txt         # one output per line
+python -m lstm_viz generate --model DIR --input "..." --attention-csv attention.csv
 """
 
 from __future__ import annotations

@@ -56,8 +56,10 @@ def _dates(split: str) -> tuple[datetime.date, ...]:
         raise ValueError(f"split must be 'train' or 'validation', got {split!r}")
     days = (LAST - FIRST).days + 1
     every = (FIRST + datetime.timedelta(d) for d in range(days))
-    held = (split == "validation")
-    return tuple(d for d in every if (zlib.crc32(d.isoformat().encode()) % VALIDATION_EVERY == 0) == held)
+    held = split == "validation"
+    return tuple(
+        d for d in every if (zlib.crc32(d.isoformat().encode()) % VALIDATION_EVERY == 0) == held
+    )
 
 
 def is_validation_date(iso: str) -> bool:
@@ -86,11 +88,7 @@ def _case(text: str, rng: random.Random) -> str:
 def write_date(date: datetime.date, form: int, rng: random.Random) -> tuple[str, tuple[int, int]]:
     """``date`` written in FORMS[form]: (text, (start, end) of the month's name, or (0, 0))."""
     if form >= 5:
-        text = (
-            f"{date.day:02d}.{date.month:02d}.{date.year}"
-            if form == 5
-            else date.isoformat()
-        )
+        text = f"{date.day:02d}.{date.month:02d}.{date.year}" if form == 5 else date.isoformat()
         return text, (0, 0)
     full = MONTHS[date.month - 1]
     name = full[:3] if form == 3 else full[:3].lower() if form == 4 else full

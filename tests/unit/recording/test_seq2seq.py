@@ -45,7 +45,11 @@ def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
     i, f, g, o = gates.chunk(4)
     i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
     c = f * c + i * g
-    return {"input_gate": i, "forget_gate": f, "candidate": g, "output_gate": o}, c, o * torch.tanh(c)
+    return (
+        {"input_gate": i, "forget_gate": f, "candidate": g, "output_gate": o},
+        c,
+        o * torch.tanh(c),
+    )
 
 
 def gru_step(x, h, w_ih, w_hh, b_ih, b_hh):
@@ -64,7 +68,10 @@ def reference(model: Seq2Seq, text: str, steps: int):
     xs = [w["encoder.embedding.weight"][i] for i in ids]
     outs, finals = [], []
     for d, suffix in enumerate(["", "_reverse"][: cfg.directions]):
-        p = [w[f"encoder.rnn.{n}_l0{suffix}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        p = [
+            w[f"encoder.rnn.{n}_l0{suffix}"]
+            for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        ]
         h = torch.zeros(cfg.hidden_size)
         c = torch.zeros(cfg.hidden_size)
         hs = [None] * len(xs)
@@ -134,7 +141,9 @@ def test_recording_equals_a_plain_implementation_step_by_step(attention, cell, b
                 torch.testing.assert_close(
                     rec.decoder[name][0, 0, b, t], value, atol=2e-6, rtol=1e-5, msg=name
                 )
-            torch.testing.assert_close(rec["attention"][b, t, : len(text)], rows[t], atol=1e-6, rtol=1e-5)
+            torch.testing.assert_close(
+                rec["attention"][b, t, : len(text)], rows[t], atol=1e-6, rtol=1e-5
+            )
         # past the end: NaN in the decoder trace, zero attention rows
         assert torch.isnan(rec.decoder.hidden[0, 0, b, len(tokens) :]).all()
         assert (rec["attention"][b, len(tokens) :] == 0).all()
