@@ -12,8 +12,19 @@ from lstm_viz.quantities import display_token, plotly_safe
 
 
 def _labels(tokens: list[str]) -> list[str]:
-    # plotly merges equal category labels: make each unique with its position
-    return [plotly_safe(f"{display_token(t)} ·{k}") for k, t in enumerate(tokens)]
+    return [plotly_safe(display_token(t)) for t in tokens]
+
+
+def _axis(tokens: list[str], name: str) -> dict:
+    # positions on a linear axis, labelled with the tokens (a category axis would merge repeats)
+    return dict(
+        tickmode="array",
+        tickvals=list(range(len(tokens))),
+        ticktext=_labels(tokens),
+        title=name,
+        showgrid=False,
+        zeroline=False,
+    )
 
 
 def attention_matrix(
@@ -24,6 +35,7 @@ def attention_matrix(
     heading: str = "Attention",
     subtitle: str | None = None,
     selected: int | None = None,
+    colour_title: str = "weight",
 ) -> go.Figure:
     """A [T, S] matrix of weights in 0..1 as a heatmap: row t = generated token t, column s =
     source token s, on the gates' fixed sequential 0..1 scale. ``selected`` outlines a row.
@@ -35,18 +47,18 @@ def attention_matrix(
             "(generated x source)"
         )
     scale = colour_scale("input_gate")
-    scale["title"] = "weight<br>0 to 1"
-    x, y = _labels(source), _labels(generated)
     figure = go.Figure(
         go.Heatmap(
             z=weights,
-            x=x,
-            y=y,
+            x=list(range(len(source))),
+            y=list(range(len(generated))),
+            customdata=[[[g, s] for s in _labels(source)] for g in _labels(generated)],
             colorscale=scale["colorscale"],
             zmin=0.0,
             zmax=1.0,
-            colorbar=dict(title=scale["title"]),
-            hovertemplate="generated %{y}<br>source %{x}<br>weight %{z:.3f}<extra></extra>",
+            colorbar=dict(title=f"{colour_title}<br>0 to 1"),
+            hovertemplate="generated %{customdata[0]} (step %{y})<br>source %{customdata[1]} "
+            "(position %{x})<br>%{z:.3f}<extra></extra>",
             xgap=1,
             ygap=1,
         )
@@ -55,8 +67,8 @@ def attention_matrix(
         title=title(
             plotly_safe(heading), subtitle or "generated tokens down, source tokens across"
         ),
-        yaxis=dict(autorange="reversed", type="category", title="generated"),
-        xaxis=dict(type="category", title="source", tickangle=0),
+        yaxis=dict(autorange="reversed", **_axis(generated, "generated")),
+        xaxis=dict(tickangle=0, **_axis(source, "source")),
         height=max(260, 28 * len(generated) + 140),
         margin=dict(l=70, r=20, t=80, b=50),
     )
@@ -79,7 +91,7 @@ def attention_vs_attribution(
 ) -> go.Figure:
     """One generated token: its attention row and its attribution share (|IG| normalised) over
     the source characters, side by side (both 0..1)."""
-    x = _labels(source)
+    x = list(range(len(source)))
     figure = go.Figure(
         [
             go.Bar(x=x, y=attention, name="attention", marker_color="#2166ac"),
@@ -93,7 +105,7 @@ def attention_vs_attribution(
         ),
         barmode="group",
         yaxis=dict(range=[0, 1], title="share"),
-        xaxis=dict(type="category", tickangle=0),
+        xaxis=dict(tickangle=0, **_axis(source, "source")),
         legend=top_legend(),
         height=300,
         margin=dict(l=50, r=20, t=80, b=40),

@@ -39,7 +39,7 @@ def test_attention_view_of_the_dates_model(seq2seq_url, page):
     assert "5: 0" in body
     screenshot(page, "seq2seq-attention", readme="seq2seq-attention.png")
 
-    slider = page.locator('[data-testid="stSlider"] [role="slider"]').first
+    slider = page.get_by_role("slider").first
     slider.focus()
     slider.press("ArrowRight")  # step 6: the second month digit
     page.wait_for_selector(SCRIPT_DONE)
@@ -47,4 +47,6 @@ def test_attention_view_of_the_dates_model(seq2seq_url, page):
     page.wait_for_function(
         f"document.querySelectorAll('{HEATMAP_DRAWN}').length >= 4", timeout=30_000
     )
+    page.locator('[data-testid="stPlotlyChart"]').last.scroll_into_view_if_needed()
+    screenshot(page, "seq2seq-gates")
     assert_clean(page)

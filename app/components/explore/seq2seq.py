@@ -81,6 +81,7 @@ def render_seq2seq_explore(ref: ModelRef) -> None:
                 heading="Attribution (integrated gradients)",
                 subtitle="share of |IG| of log p(token) per source character",
                 selected=step,
+                colour_title="share",
             ),
             key=f"{key}.attribution",
             config=plotly_config(f"{key}.attribution"),
