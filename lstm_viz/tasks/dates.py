@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import re
 import zlib
 from functools import cache
 
@@ -137,3 +138,15 @@ def source_tokens() -> tuple[str, ...]:
 
 def target_tokens() -> tuple[str, ...]:
     return ("<pad>", "<s>", "</s>", *TARGET_ALPHABET)
+
+
+_MONTH_NAME = re.compile(
+    "|".join(sorted({m.lower() for m in MONTHS} | {m[:3].lower() for m in MONTHS}, key=len)[::-1]),
+    re.IGNORECASE,
+)
+
+
+def month_span(text: str) -> tuple[int, int] | None:
+    """(start, end) of the first month name (full or 3-letter, any case) in ``text``, or None."""
+    found = _MONTH_NAME.search(text)
+    return found.span() if found else None

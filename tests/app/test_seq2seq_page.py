@@ -85,3 +85,23 @@ def test_other_pages_say_they_cannot_show_an_encoder_decoder():
     assert any("encoder-decoder" in e.value for e in at.error)
     sidebar = " ".join(c.value for c in at.sidebar.caption)
     assert "unreadable" not in sidebar
+
+
+def test_the_dates_tour_measures_the_month_attention(shipped_models):
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
+    at.run()
+    at.switch_page("views/learn.py")
+    at.session_state[state.LEARN_SECTION] = "tours"
+    at.session_state[state.LEARN_TOUR] = "dates"
+    at.run()
+    assert not at.exception, at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "2021-03-03" in text and "3rd of March 2021" in text
+    at.button(key="learn.tour.dates.next").click().run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "first month digit" in text and "inside the month's name" in text
+    at.button(key="learn.tour.dates.explore").click().run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="explore.seq2seq.shipped/dates-attention-lstm.input").value == (
+        "3rd of March 2021"
+    )

@@ -44,6 +44,11 @@ def test_attention_view_of_the_dates_model(seq2seq_url, page):
     slider.press("ArrowRight")  # step 6: the second month digit
     page.wait_for_selector(SCRIPT_DONE)
     page.get_by_text("6: 3", exact=False).first.wait_for(timeout=30_000)
+    page.wait_for_function(  # the rerun drew the bars of the newly picked token
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .gtitle')]
+              .some(t => t.textContent.includes('What 3 used'))""",
+        timeout=30_000,
+    )
     page.wait_for_function(
         f"document.querySelectorAll('{HEATMAP_DRAWN}').length >= 4", timeout=30_000
     )

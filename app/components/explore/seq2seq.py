@@ -39,9 +39,12 @@ def render_seq2seq_explore(ref: ModelRef) -> None:
         f"({config.hidden_size} units per direction) → LSTM decoder ({config.decoder_size} "
         f"units), {config.attention} attention"
     )
+    handed = state.take(state.EXPLORE_INPUT)  # e.g. from a Learn tour
+    if handed:
+        st.session_state[f"{key}.input"] = handed[:MAX_SEQ2SEQ_CHARS]
+    st.session_state.setdefault(f"{key}.input", DEFAULT_INPUTS.get(task, ""))
     text = st.text_input(
         "Input",
-        value=DEFAULT_INPUTS.get(task, ""),
         max_chars=MAX_SEQ2SEQ_CHARS,
         key=f"{key}.input",
         help="What the encoder reads, character by character; the decoder writes the output.",
@@ -55,7 +58,7 @@ def render_seq2seq_explore(ref: ModelRef) -> None:
         st.error(f"The model cannot read this input: {escape_markdown(error)}", icon="🚫")
         st.stop()
     generated = recording.generated[0]
-    st.markdown(f"Output: `{escape_markdown(generated_text(generated))}`")
+    st.markdown(f"Output: **{escape_markdown(generated_text(generated))}**")
     steps = len(generated)
     step = st.select_slider(
         "Generated token (step through the decoding)",
@@ -105,9 +108,9 @@ def render_agreement(attribution) -> None:
     ]
     for t, token, by_attention, by_attribution in attribution.disagreements():
         lines.append(
-            f"- step {t} (`{escape_markdown(display_token(token))}`): attention → "
-            f"`{escape_markdown(display_token(by_attention))}`, attribution → "
-            f"`{escape_markdown(display_token(by_attribution))}`"
+            f"- step {t} (“{escape_markdown(display_token(token))}”): attention → "
+            f"“{escape_markdown(display_token(by_attention))}”, attribution → "
+            f"“{escape_markdown(display_token(by_attribution))}”"
         )
     st.markdown("\n".join(lines))
     st.caption(
