@@ -60,9 +60,11 @@ def train_seq2seq(
     learning_rate: float = 3e-3,
     seed: int = 0,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
+    on_step: Callable[[int, int, float], None] | None = None,
 ) -> Seq2SeqResult:
     """Train ``model`` in place for ``epochs`` epochs; ``train_pairs(epoch)`` gives that epoch's
-    (source, target) pairs. Leaves the best validation weights in ``model``."""
+    (source, target) pairs. Leaves the best validation weights in ``model``. ``on_step(step,
+    total steps, loss)`` after every batch, ``on_epoch(row)`` after every validation."""
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
     loss_fn = nn.CrossEntropyLoss(ignore_index=0)
@@ -86,6 +88,8 @@ def train_seq2seq(
             optimizer.step()
             total += float(loss.detach())
             steps += 1
+            if on_step:
+                on_step(steps, epochs * -(-len(order) // batch_size), float(loss.detach()))
         seconds += time.perf_counter() - started
         score = exact_match(model, validation_pairs)
         row = {

@@ -105,3 +105,22 @@ def test_the_dates_tour_measures_the_month_attention(shipped_models):
     assert at.text_input(key="explore.seq2seq.shipped/dates-attention-lstm.input").value == (
         "3rd of March 2021"
     )
+
+
+def test_train_page_trains_and_saves_an_encoder_decoder():
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=120)
+    at.run()
+    at.switch_page("views/train.py")
+    at.run()
+    assert not at.exception, at.exception
+    at.selectbox(key="train.seq2seq.attention").set_value("general")
+    at.number_input(key="train.seq2seq.hidden").set_value(4)
+    at.number_input(key="train.seq2seq.epochs").set_value(1)
+    at.number_input(key="train.seq2seq.size").set_value(200)
+    at.button(key="train.seq2seq.go").click()
+    at.run()
+    assert not at.exception, at.exception
+    saved = models_dir() / "dates-general-lstm"
+    assert (saved / "model.safetensors").is_file()
+    assert at.session_state[state.CHOICES]["model"] == "trained/dates-general-lstm"
+    assert any("dates-general-lstm saved" in s.value for s in at.success)
