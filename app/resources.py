@@ -86,6 +86,11 @@ def load_model(ref: ModelRef) -> Checkpoint:
     CheckpointError (a ValueError, one line) when it cannot be read."""
     if ref.problem:
         raise CheckpointError(ref.problem)
+    if ref.kind == "seq2seq":
+        raise CheckpointError(
+            f"{ref.name} is an encoder-decoder with attention; this page reads one-network "
+            "sequence models. Open it in Explore, which shows its attention and both networks"
+        )
     try:
         version = model_version(ref)
     except OSError as error:
@@ -347,3 +352,36 @@ def cached_dyck_example(path: str, version: int) -> str:
     task = cached_checkpoint(path, version).task
     sequences = make_task("dyck", **(task.params if task else {})).sequences("validation")
     return max(sequences[:50], key=len)
+
+
+# ---- Explore for encoder-decoders (lstm_viz.models.seq2seq) -------------------------------------
+
+MAX_SEQ2SEQ_CHARS = 200  # characters one encoder-decoder input may have (the page says so)
+
+
+def load_seq2seq_model(ref: ModelRef):
+    """The encoder-decoder behind ``ref`` (a Seq2SeqCheckpoint), loaded once per file version
+    and shared: do not mutate. CheckpointError (one line) when it cannot be read."""
+    from lstm_viz.models.seq2seq_files import load_seq2seq
+
+    try:
+        version = model_version(ref)
+    except OSError as error:
+        raise CheckpointError(f"config.json cannot be read ({error.strerror or error})") from None
+    return cached_seq2seq(ref.path, version, load_seq2seq)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the model...")
+def cached_seq2seq(path: str, version: int, _load):
+    return _load(path)
+
+
+@st.cache_resource(max_entries=32, show_spinner="Recording the encoder and decoder...")
+def seq2seq_analysis(path: str, version: int, text: str):
+    """(EncoderDecoderRecording, AttentionAttribution) of ``text``: shared, read only."""
+    from lstm_viz.analysis.seq2seq_attribution import attention_and_attribution
+    from lstm_viz.models.seq2seq_files import load_seq2seq
+    from lstm_viz.recording.seq2seq import record_seq2seq
+
+    model = cached_seq2seq(path, version, load_seq2seq).model
+    return record_seq2seq(model, [text]), attention_and_attribution(model, text)

@@ -61,6 +61,7 @@ TRAIN_PREFIX = "train"
 # "status" is "running" while the script trains; a later run that still sees "running" was
 # interrupted.
 TRAIN_RUN = "train.run"
+TRAIN_SEQ2SEQ_DONE = "train.seq2seq.done"  # what the last encoder-decoder training saved
 TRAIN_OWNER = "train.owner"  # this session's owner id, stored in the config.json of what it trains
 
 # ---- Upload -------------------------------------------------------------------------------------

@@ -24,6 +24,15 @@ def render_model_header(missing: str, upload_link: bool = True) -> tuple[ModelRe
         if upload_link:
             st.page_link("views/upload.py", label="Upload a model", icon="📤")
         st.stop()
+    if ref.kind == "seq2seq":  # an encoder-decoder: only Explore (and Learn's tour) show it
+        st.info(
+            f"**{escape_markdown(ref.name)}** is an encoder-decoder with attention: this page "
+            "reads one-network sequence models. Explore shows its attention, an attribution "
+            "beside it, and both networks' gates.",
+            icon="🔁",
+        )
+        st.page_link("views/explore.py", label="Open it in Explore", icon="🔍")
+        st.stop()
     try:
         checkpoint = load_model(ref)
     except (ValueError, OSError) as error:  # a broken or foreign folder: say why, never crash

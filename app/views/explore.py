@@ -14,17 +14,22 @@ from app.components.explore.export import render_export
 from app.components.explore.heatmap_view import order_note, render_heatmap_view
 from app.components.explore.input import input_key, render_input
 from app.components.explore.predictions import language_model, render_predictions
+from app.components.explore.seq2seq import render_seq2seq_explore
 from app.components.explore.share import render_share
 from app.components.explore.step import render_step_through
 from app.components.explore.unit import render_unit
 from app.components.heatmaps import render_pickers, render_tokens
 from app.components.model_header import render_model_header
-from app.resources import all_models, record_text, recording_key, unit_order
+from app.resources import all_models, find_model, record_text, recording_key, unit_order
 from app.text import escape_markdown
 
 st.title("🔍 Explore")
 
 choices = state.choices()
+picked = find_model(choices["model"])
+if picked is not None and picked.kind == "seq2seq":  # an encoder-decoder: its own page
+    render_seq2seq_explore(picked)
+    st.stop()
 ref, checkpoint = render_model_header(
     "Pick a model in the sidebar to look inside it. No model yet? Train a small one in a "
     "minute, or upload your own."

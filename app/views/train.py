@@ -13,6 +13,7 @@ import streamlit as st
 from app import state
 from app.components.train.models import render_models
 from app.components.train.run import finish, render_outcome, train, wait_until_stopped
+from app.components.train.seq2seq import render_seq2seq_training
 from app.components.train.settings import (
     CELL_LABELS,
     Settings,
@@ -74,6 +75,7 @@ if last and last["status"] == "running":  # the run that trained it was interrup
     if not submitted:
         finish(last)  # reruns, so the sidebar shows the kept checkpoint
 
+render_seq2seq_training()
 st.divider()
 render_models()  # before training starts: the list stays on screen while it runs
 

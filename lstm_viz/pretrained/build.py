@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from lstm_viz.models.checkpoints import load_checkpoint, read_config, save_checkpoint
+from lstm_viz.models.folders import read_json
 from lstm_viz.pretrained.cards import (
     Built,
     card,
@@ -145,6 +146,17 @@ def write_index(root: Path = PRETRAINED_DIR) -> Path:
             f"{metric:.4f} | layer {claim.layer} unit {claim.unit} `{claim.quantity}` ~ "
             f"`{claim.feature}`, r = {claim.r:.2f} |"
         )
+    for path in shipped_seq2seq(root):  # encoder-decoders: exact match, attention
+        from lstm_viz.pretrained.seq2seq import read_seq2seq_card
+
+        metric, month = read_seq2seq_card(path)
+        model = read_json(path / "config.json", 1_000_000)["model"]
+        rows.append(
+            f"| [{path.name}]({path.name}/README.md) | Dates written by people -> ISO dates | "
+            f"{model['encoder_cell'].upper()} encoder x {model['hidden_size']} + LSTM decoder, "
+            f"{model['attention']} attention | exact_match {metric:.4f} | month digits attend "
+            f"most to the month's name: {month:.1%} |"
+        )
     text = f"""# Shipped models
 
 Small models trained by `python -m lstm_viz.pretrained build` (fixed seeds, nothing downloaded),
@@ -166,7 +178,21 @@ here that holds a `config.json` under "📦 Shipped" in the sidebar's model pick
 
 
 def shipped(root: Path = PRETRAINED_DIR) -> list[Path]:
-    """The model folders under ``root`` (those with a config.json), sorted by name."""
+    """The sequence-model folders under ``root`` (those with a config.json), sorted by name;
+    encoder-decoder folders are left out (``shipped_seq2seq``)."""
+    from lstm_viz.models.seq2seq_files import is_seq2seq_folder
+
     return (
-        sorted(p for p in root.iterdir() if (p / "config.json").is_file()) if root.is_dir() else []
+        sorted(
+            p for p in root.iterdir() if (p / "config.json").is_file() and not is_seq2seq_folder(p)
+        )
+        if root.is_dir()
+        else []
     )
+
+
+def shipped_seq2seq(root: Path = PRETRAINED_DIR) -> list[Path]:
+    """The encoder-decoder folders under ``root`` (config.json format lstm_viz.seq2seq)."""
+    from lstm_viz.models.seq2seq_files import is_seq2seq_folder
+
+    return sorted(p for p in root.iterdir() if is_seq2seq_folder(p)) if root.is_dir() else []

@@ -122,3 +122,40 @@ RECIPES: dict[str, Recipe] = {
         ),
     ]
 }
+
+
+@dataclass(frozen=True)
+class Seq2SeqRecipe:
+    """How one shipped encoder-decoder is made (lstm_viz.pretrained.seq2seq builds it)."""
+
+    name: str
+    title: str
+    task: str  # "dates" (lstm_viz.tasks.dates)
+    train_size: int = 10_000  # fresh training examples per epoch (seed = epoch)
+    validation_size: int = 4_000
+    embedding_size: int = 16
+    hidden_size: int = 32
+    encoder_cell: str = "lstm"
+    bidirectional: bool = True
+    attention: str = "additive"
+    epochs: int = 4
+    batch_size: int = 64
+    learning_rate: float = 3e-3
+    seed: int = 0
+    about: str = ""
+
+
+# Encoder-decoders: not SequenceModels, so kept apart from RECIPES (whose tests load every
+# folder as a lstm_viz.checkpoint); `python -m lstm_viz.pretrained` builds and checks both.
+SEQ2SEQ_RECIPES: dict[str, Seq2SeqRecipe] = {
+    r.name: r
+    for r in [
+        Seq2SeqRecipe(
+            "dates-attention-lstm",
+            "Dates written by people rewritten as ISO dates: encoder-decoder with attention",
+            "dates",
+            about="Pick a generated month digit in Explore: its attention row shows which input "
+            "characters it read; for a month written in words they are the month's name.",
+        )
+    ]
+}
