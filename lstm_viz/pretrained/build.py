@@ -77,7 +77,23 @@ def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
     save_checkpoint(path, trainer.model, task.vocab, info)
     if trainer.probe is not None:  # units emerging during training (lstm_viz.training.probe)
         trainer.probe.save(path)
+    write_scales_of(path, task)
     return write_card(path, recipe, task)
+
+
+def write_scales_of(path: str | Path, task: Task | None = None) -> str:
+    """Measure a built model's colour scales on its validation data and write
+    ``path``/scales.json (nothing else in the folder changes); returns a one-line summary."""
+    from lstm_viz.analysis.scales import measure_scales, write_scales
+
+    checkpoint = load_checkpoint(path)
+    scales = measure_scales(checkpoint.model, task or task_of(checkpoint))
+    write_scales(path, scales)
+    ranges = "; ".join(
+        f"{name} " + ", ".join(f"layer {k} ±{row[0]:.3g}" for k, row in enumerate(rows))
+        for name, rows in scales.bounds.items()
+    )
+    return f"scales.json: {ranges or 'no unbounded quantity'} ({scales.steps:,} steps)"
 
 
 def write_card(path: str | Path, recipe: Recipe | None = None, task: Task | None = None) -> Built:
