@@ -19,7 +19,7 @@ from app.components.explore.step import render_step_through
 from app.components.explore.unit import render_unit
 from app.components.heatmaps import render_pickers, render_tokens
 from app.components.model_header import render_model_header
-from app.resources import all_models, record_text, recording_key, unit_order
+from app.resources import all_models, model_scales, record_text, recording_key, unit_order
 from app.text import escape_markdown
 
 st.title("🔍 Explore")
@@ -67,7 +67,16 @@ if view == "heatmaps":
         units = unit_order(ref, text, device, layer, direction, method, quantity, top_k)
         st.caption(order_note(method, quantity, len(units), trace))
     recording_name = recording_key(ref, text, device)
-    render_heatmap_view(trace, layer, direction, units, unit, key=panel, recording=recording_name)
+    render_heatmap_view(
+        trace,
+        layer,
+        direction,
+        units,
+        unit,
+        key=panel,
+        recording=recording_name,
+        scales=model_scales(ref),
+    )
 elif view == "unit":
     render_unit(trace, layer, direction, unit, key=panel)
 elif view == "predictions":

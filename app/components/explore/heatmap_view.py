@@ -28,6 +28,7 @@ def render_heatmap_view(
     unit: int,
     key: str,
     recording: str | None = None,
+    scales=None,
 ) -> None:
     """The heatmaps, the chosen unit's row outlined in each; ``recording`` names the recording
     (app.resources.recording_key): its figures are shared by every session (None: not cached)."""
@@ -40,4 +41,5 @@ def render_heatmap_view(
         config=plotly_config(key),
         highlight=unit,
         recording=recording,
+        scales=scales,
     )
