@@ -123,6 +123,29 @@ def cached_scales(path: str, stamp: int):
         return None
 
 
+def card_claim(ref: ModelRef):
+    """The measured unit its model card states (lstm_viz.pretrained.cards.UnitClaim), or None
+    for a model without a card."""
+    if ref.path is None:
+        return None
+    path = Path(ref.path) / "README.md"
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return cached_card_claim(ref.path, stamp)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_card_claim(path: str, stamp: int):
+    from lstm_viz.pretrained.cards import read_card
+
+    try:
+        return read_card(path)[2]
+    except ValueError:
+        return None
+
+
 # ---- Explore: inputs as the model sees them, and cached recordings ------------------------------
 
 MAX_EXPLORE_STEPS = 5_000  # tokens or time steps one recording reads (the page says so)

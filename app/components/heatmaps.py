@@ -134,6 +134,7 @@ def render_heatmaps(
     highlight: int | None = None,
     recording: str | None = None,
     scales=None,
+    hints: dict[str, str] | None = None,
 ) -> None:
     """One heatmap per recorded quantity of ``layer``/``direction`` (batch element 0), in
     ``columns`` columns, gates first. Wide layers get a unit-window picker; long inputs are
@@ -145,7 +146,9 @@ def render_heatmaps(
     ``recording``: a string naming the recording ``trace`` is (app.resources.recording_key), so
     that its figures are built once and shared by every session showing the same; None: built on
     every run; ``scales``: the model's fixed colour scales (app.resources.model_scales), used
-    for the cell state (and an RNN's pre-activation); a caption says which scale is used."""
+    for the cell state (and an RNN's pre-activation); a caption says which scale is used;
+    ``hints``: {quantity: a line} shown above each heatmap (lstm_viz.learn.hints), with the red
+    outline explained and a button that hides them for the session."""
     widest = max(trace[n].shape[-1] for n in trace.names)
     if units is not None:
         widest = len(units)
@@ -170,6 +173,8 @@ def render_heatmaps(
         cells = st.columns(columns)
         for cell, name in zip(cells, names[row : row + columns], strict=False):
             with cell:
+                if hints and name in hints:
+                    st.caption(hints[name])
                 same_width = units is not None and trace[name].shape[-1] > max(units)
                 shown = tuple(int(u) for u in units) if same_width else None
                 figure = heatmap_figure(
@@ -194,6 +199,20 @@ def render_heatmaps(
                 )
 
     render_scale_note(trace, layer, direction, scales)
+    if hints:
+        render_hint_footer(highlight, highlight_row(highlight, units, window) is not None, key)
+
+
+def render_hint_footer(highlight: int | None, shown: bool, key: str) -> None:
+    """The red outline explained, and the button that hides the hints for this session."""
+    from app import state
+    from lstm_viz.learn.hints import outline_hint
+
+    line, button = st.columns([5, 1], vertical_alignment="center")
+    line.caption("🔴 " + outline_hint(highlight, shown))
+    if button.button("✕ Hide hints", key=f"{key}.hide_hints", help="Hide these first-visit hints"):
+        st.session_state[state.HINTS_HIDDEN] = True
+        st.rerun()
 
 
 def scale_note(trace: Trace, layer: int, direction: int, scales) -> str:

@@ -19,8 +19,16 @@ from app.components.explore.step import render_step_through
 from app.components.explore.unit import render_unit
 from app.components.heatmaps import render_pickers, render_tokens
 from app.components.model_header import render_model_header
-from app.resources import all_models, model_scales, record_text, recording_key, unit_order
+from app.resources import (
+    all_models,
+    card_claim,
+    model_scales,
+    record_text,
+    recording_key,
+    unit_order,
+)
 from app.text import escape_markdown
+from lstm_viz.learn.hints import heatmap_hints
 
 st.title("🔍 Explore")
 
@@ -76,6 +84,9 @@ if view == "heatmaps":
         key=panel,
         recording=recording_name,
         scales=model_scales(ref),
+        hints=None
+        if st.session_state.get(state.HINTS_HIDDEN)
+        else heatmap_hints(trace, layer, direction, card_claim(ref)),
     )
 elif view == "unit":
     render_unit(trace, layer, direction, unit, key=panel)

@@ -29,6 +29,7 @@ def render_heatmap_view(
     key: str,
     recording: str | None = None,
     scales=None,
+    hints: dict[str, str] | None = None,
 ) -> None:
     """The heatmaps, the chosen unit's row outlined in each; ``recording`` names the recording
     (app.resources.recording_key): its figures are shared by every session (None: not cached)."""
@@ -42,4 +43,5 @@ def render_heatmap_view(
         highlight=unit,
         recording=recording,
         scales=scales,
+        hints=hints,
     )
