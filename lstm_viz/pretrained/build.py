@@ -165,7 +165,8 @@ def write_index(root: Path = PRETRAINED_DIR) -> Path:
 
 Small models trained by `python -m lstm_viz.pretrained build` (fixed seeds, nothing downloaded),
 so the app shows real gate dynamics the moment it opens. Each folder holds `model.safetensors`,
-`config.json`, `vocab.json` (text models) and a model card (`README.md`) with the task, the data,
+`config.json`, `vocab.json` (text models), `scales.json` (the cell state's colour range, from
+validation data) and a model card (`README.md`) with the task, the data,
 the size, the training time, the validation metric and one interpretable unit, all re-checked by
 `tests/unit/test_pretrained.py` (and by `python -m lstm_viz.pretrained check`).
 
