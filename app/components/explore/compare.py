@@ -100,7 +100,9 @@ def render_compare(
     other_layer = min(layer, other.num_layers - 1)
     other_direction = min(direction, other.num_directions - 1)
     places = ((trace, layer, direction), (other, other_layer, other_direction))
-    bound, how = compare_bound(quantity, places, [model_scales(ref), model_scales(other_ref)])
+    bound, how = compare_bound(
+        quantity, places, [model_scales(ref), model_scales(other_ref)], other_ref.path == ref.path
+    )
     figures = [
         heatmap(t, quantity, layer=lay, direction=d, bound=bound) if quantity in t.names else None
         for t, lay, d in places
@@ -135,7 +137,9 @@ def unknown_share(unknown) -> float:
     return sum(map(bool, unknown)) / len(unknown) if len(unknown) else 0.0
 
 
-def compare_bound(quantity: str, places, scales: list) -> tuple[float | None, str]:
+def compare_bound(
+    quantity: str, places, scales: list, one_model: bool = False
+) -> tuple[float | None, str]:
     """One colour range for both panes and the difference of an unbounded quantity, and the
     sentence that says it: the larger of the two models' fixed scales, or, without them, the
     larger |value| of the two recordings. (None, "") for gates and tanh outputs, whose scales
@@ -149,10 +153,14 @@ def compare_bound(quantity: str, places, scales: list) -> tuple[float | None, st
     ]
     if all(b is not None for b in stored):
         bound = max(stored)
+        whose = (
+            "the model's fixed scale (from its validation data)"
+            if one_model
+            else "the larger of the models' fixed scales (from their validation data)"
+        )
         how = (
-            f"One scale for both panes and the difference: {symbol} ±{bound:.3g}, the larger "
-            "of the models' fixed scales (from their validation data); larger values take the "
-            "end colour."
+            f"One scale for both panes and the difference: {symbol} ±{bound:.3g}, {whose}; "
+            "larger values take the end colour."
         )
         return bound, how
     values = [
