@@ -15,6 +15,7 @@ import gc
 import os
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -102,6 +103,52 @@ def load_model(ref: ModelRef) -> Checkpoint:
 def cached_checkpoint(path: str, version: int) -> Checkpoint:
     """The checkpoint at ``path`` (``version``: model_version, so a new file reloads)."""
     return load_checkpoint(path)
+
+
+def model_scales(ref: ModelRef):
+    """The model's fixed colour scales (lstm_viz.analysis.scales.Scales) from its scales.json,
+    or None when it has none (or an unreadable one: the page then says which scale it uses)."""
+    if ref.path is None:
+        return None
+    path = Path(ref.path) / "scales.json"
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return cached_scales(ref.path, stamp)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_scales(path: str, stamp: int):
+    from lstm_viz.analysis.scales import read_scales
+
+    try:
+        return read_scales(path)
+    except CheckpointError:
+        return None
+
+
+def card_claim(ref: ModelRef):
+    """The measured unit its model card states (lstm_viz.pretrained.cards.UnitClaim), or None
+    for a model without a card."""
+    if ref.path is None:
+        return None
+    path = Path(ref.path) / "README.md"
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return cached_card_claim(ref.path, stamp)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_card_claim(path: str, stamp: int):
+    from lstm_viz.pretrained.cards import read_card
+
+    try:
+        return read_card(path)[2]
+    except ValueError:
+        return None
 
 
 # ---- Explore: inputs as the model sees them, and cached recordings ------------------------------
@@ -274,9 +321,11 @@ def build_heatmap_figure(
     units: tuple[int, ...] | None,
     highlight: int | None,
     row: float | None,
+    bound: float | None = None,
 ) -> go.Figure:
     """lstm_viz.figures.heatmap.heatmap of ``name``, ``highlight``'s row (at ``row``; None: off
-    screen) outlined in red."""
+    screen) outlined in red; ``bound``: the model's fixed colour range for an unbounded
+    quantity (None: this input's)."""
     from lstm_viz.figures.heatmap import heatmap
 
     figure = heatmap(
@@ -288,6 +337,7 @@ def build_heatmap_figure(
         max_units=max_units,
         unit_start=unit_start,
         units=units,
+        bound=bound,
     )
     if row is not None:
         figure.add_shape(

@@ -20,8 +20,17 @@ from app.components.explore.step import render_step_through
 from app.components.explore.unit import render_unit
 from app.components.heatmaps import render_pickers, render_tokens
 from app.components.model_header import render_model_header
-from app.resources import all_models, find_model, record_text, recording_key, unit_order
+from app.resources import (
+    all_models,
+    card_claim,
+    find_model,
+    model_scales,
+    record_text,
+    recording_key,
+    unit_order,
+)
 from app.text import escape_markdown
+from lstm_viz.learn.hints import heatmap_hints
 
 st.title("🔍 Explore")
 
@@ -72,7 +81,19 @@ if view == "heatmaps":
         units = unit_order(ref, text, device, layer, direction, method, quantity, top_k)
         st.caption(order_note(method, quantity, len(units), trace))
     recording_name = recording_key(ref, text, device)
-    render_heatmap_view(trace, layer, direction, units, unit, key=panel, recording=recording_name)
+    render_heatmap_view(
+        trace,
+        layer,
+        direction,
+        units,
+        unit,
+        key=panel,
+        recording=recording_name,
+        scales=model_scales(ref),
+        hints=None
+        if st.session_state.get(state.HINTS_HIDDEN)
+        else heatmap_hints(trace, layer, direction, card_claim(ref)),
+    )
 elif view == "unit":
     render_unit(trace, layer, direction, unit, key=panel)
 elif view == "predictions":

@@ -28,7 +28,7 @@ from lstm_viz.tasks import TASKS
 from lstm_viz.training.limits import TRAIN_LIMITS
 
 K = state.TRAIN_PREFIX  # widget-key prefix of this page
-DEFAULT_TASK = "dyck"  # trains in seconds, and its hidden variable (depth) is easy to see
+DEFAULT_TASK = "dyck"  # small, and its hidden variable (depth) is easy to see
 
 st.title("🏋️ Train")
 st.markdown(
@@ -96,7 +96,8 @@ elif last:
 else:
     with run_area:
         st.info(
-            "Choose a task and settings, then press **🏋️ Train**. The defaults train in "
-            "seconds on a laptop CPU.",
+            "Choose a task and settings, then press **🏋️ Train**. A run stops at its time "
+            "limit (under Training) even if its epochs are not done; it then keeps the best "
+            "checkpoint so far and says the run is incomplete.",
             icon="👈",
         )

@@ -136,6 +136,7 @@ def heatmap(
     height: int | None = None,
     units: np.ndarray | list[int] | None = None,
     difference: bool = False,
+    bound: float | None = None,
 ) -> go.Figure:
     """One quantity of one layer, direction and batch element: units down, time across.
 
@@ -143,6 +144,10 @@ def heatmap(
     lstm_viz.figures.ordering; the y axis then labels each row with its unit index.
     ``difference``: the trace holds differences of two recordings (see lstm_viz.figures.compare):
     a diverging scale centred on 0 for every quantity, gates fixed to -1..1.
+    ``bound``: the colour range's half-width for an unbounded quantity (the cell state): the
+    model's stored scale (lstm_viz.analysis.scales), so every input of the model gets the same
+    colours; None: this input's largest |value| (the colour bar says which).
+    ``layout.meta["scale"]`` holds the (zmin, zmax) drawn and where they came from.
 
     x is the step (columns labelled with the tokens), y the unit (0 at the top). Hover shows
     the token, step, unit, the value, and every other recorded quantity at that cell. Padded
@@ -198,8 +203,9 @@ def heatmap(
         f"{delta}{QUANTITY_SYMBOLS.get(n, n)} = %{{customdata[{k}]:.3f}}"
         for k, n in enumerate(others)
     ]
-    scale = difference_scale(quantity, z) if difference else colour_scale(quantity, z)
+    scale = difference_scale(quantity, z, bound) if difference else colour_scale(quantity, z, bound)
     colour_title = scale.pop("title")
+    source = colour_title.split("<br>(")[1].rstrip(")") if "<br>(" in colour_title else "fixed"
     if order is None:
         y = np.arange(win.unit_start, win.unit_stop, dtype=np.int32)
     else:  # a category axis: rows in the given order, labelled with their unit index
@@ -236,7 +242,12 @@ def heatmap(
                 title=dict(text=title, subtitle=dict(text=subtitle), x=0, xanchor="left"),
                 height=height or _height(win.unit_stop - win.unit_start),
                 margin=dict(l=50, r=10, t=60, b=50),
-                meta={"note": note, "quantity": quantity, "window": win.window},
+                meta={
+                    "note": note,
+                    "quantity": quantity,
+                    "window": win.window,
+                    "scale": {"zmin": scale["zmin"], "zmax": scale["zmax"], "source": source},
+                },
                 xaxis=dict(
                     title=dict(
                         text="token"

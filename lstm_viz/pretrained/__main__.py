@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from lstm_viz.pretrained.build import build, write_card, write_index
+from lstm_viz.pretrained.build import build, write_card, write_index, write_scales_of
 from lstm_viz.pretrained.cards import check
 from lstm_viz.pretrained.recipes import MAX_MODEL_BYTES, PRETRAINED_DIR, RECIPES, SEQ2SEQ_RECIPES
 
@@ -18,9 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "command",
-        choices=("build", "check", "card"),
+        choices=("build", "check", "card", "scales"),
         help="build: train from scratch; check: re-measure the cards; card: rewrite the cards "
-        "of built models without retraining",
+        "of built models without retraining; scales: write each model's scales.json (its "
+        "cell state's colour range, from validation data) without retraining",
     )
     every = [*RECIPES, *SEQ2SEQ_RECIPES]
     parser.add_argument("names", nargs="*", help=f"default: all ({', '.join(every)})")
@@ -33,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     seq2seq = [n for n in names if n in SEQ2SEQ_RECIPES]
     names = [n for n in names if n in RECIPES]
+    if args.command == "scales":
+        for name in names:
+            scales = write_scales_of(args.root / name)
+            print(f"{name}: {scales}")
+        return 0
     if seq2seq and _seq2seq(args, seq2seq) != 0:
         return 1
     if not names:

@@ -78,7 +78,23 @@ def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
     save_checkpoint(path, trainer.model, task.vocab, info)
     if trainer.probe is not None:  # units emerging during training (lstm_viz.training.probe)
         trainer.probe.save(path)
+    write_scales_of(path, task)
     return write_card(path, recipe, task)
+
+
+def write_scales_of(path: str | Path, task: Task | None = None) -> str:
+    """Measure a built model's colour scales on its validation data and write
+    ``path``/scales.json (nothing else in the folder changes); returns a one-line summary."""
+    from lstm_viz.analysis.scales import measure_scales, write_scales
+
+    checkpoint = load_checkpoint(path)
+    scales = measure_scales(checkpoint.model, task or task_of(checkpoint))
+    write_scales(path, scales)
+    ranges = "; ".join(
+        f"{name} " + ", ".join(f"layer {k} ±{row[0]:.3g}" for k, row in enumerate(rows))
+        for name, rows in scales.bounds.items()
+    )
+    return f"scales.json: {ranges or 'no unbounded quantity'} ({scales.steps:,} steps)"
 
 
 def write_card(path: str | Path, recipe: Recipe | None = None, task: Task | None = None) -> Built:
@@ -161,7 +177,8 @@ def write_index(root: Path = PRETRAINED_DIR) -> Path:
 
 Small models trained by `python -m lstm_viz.pretrained build` (fixed seeds, nothing downloaded),
 so the app shows real gate dynamics the moment it opens. Each folder holds `model.safetensors`,
-`config.json`, `vocab.json` (text models) and a model card (`README.md`) with the task, the data,
+`config.json`, `vocab.json` (text models), `scales.json` (the cell state's colour range, from
+validation data) and a model card (`README.md`) with the task, the data,
 the size, the training time, the validation metric and one interpretable unit, all re-checked by
 `tests/unit/test_pretrained.py` (and by `python -m lstm_viz.pretrained check`).
 

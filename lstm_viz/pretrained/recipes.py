@@ -43,8 +43,8 @@ BRACKETS = Recipe(
     hidden_size=16,
     epochs=20,
     features=("depth",),
-    about="A counter in the cell state: one unit steps up at each opening bracket and "
-    "down at each closing one.",
+    about="A counter in the cell state: one unit steps one way at each opening bracket and "
+    "back at each closing one.",
 )
 
 RECIPES: dict[str, Recipe] = {
@@ -105,8 +105,10 @@ RECIPES: dict[str, Recipe] = {
                 "capital_letter",
                 "punctuation",
             ),
-            about="Read a sentence and watch the forget gates: most units keep their memory "
-            "inside a word and many reset at spaces and punctuation.",
+            about="Read a sentence and watch the forget gates at spaces and punctuation: in "
+            "layer 0, 19 of the 128 units' forget gates are lower there than inside words by "
+            "more than 0.2 on average (5,000 validation steps), so a few units reset at word "
+            "boundaries while most do not.",
         ),
         Recipe(
             "python-char-lstm",
@@ -117,8 +119,9 @@ RECIPES: dict[str, Recipe] = {
             num_layers=2,
             epochs=12,
             features=("bracket_depth", "inside_quotes", "position_in_line", "whitespace"),
-            about="As in Karpathy et al. (2015), look for cells that count open brackets, switch "
-            "on inside strings, or track the position in a line.",
+            about="As Karpathy et al. (2015) did, look for cells that count open brackets, "
+            "switch on inside strings, or track the position in a line; which of these this "
+            "small model has is measured below.",
         ),
     ]
 }

@@ -28,6 +28,8 @@ def render_heatmap_view(
     unit: int,
     key: str,
     recording: str | None = None,
+    scales=None,
+    hints: dict[str, str] | None = None,
 ) -> None:
     """The heatmaps, the chosen unit's row outlined in each; ``recording`` names the recording
     (app.resources.recording_key): its figures are shared by every session (None: not cached)."""
@@ -40,4 +42,6 @@ def render_heatmap_view(
         config=plotly_config(key),
         highlight=unit,
         recording=recording,
+        scales=scales,
+        hints=hints,
     )
