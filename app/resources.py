@@ -269,6 +269,7 @@ def build_heatmap_figure(
     units: tuple[int, ...] | None,
     highlight: int | None,
     row: float | None,
+    numeric: bool = False,
 ) -> go.Figure:
     """lstm_viz.figures.heatmap.heatmap of ``name``, ``highlight``'s row (at ``row``; None: off
     screen) outlined in red."""
@@ -283,6 +284,7 @@ def build_heatmap_figure(
         max_units=max_units,
         unit_start=unit_start,
         units=units,
+        numeric=numeric,
     )
     if row is not None:
         figure.add_shape(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import streamlit as st
 
+from app import classroom
 from app.resources import build_heatmap_figure, shared_heatmap_figure
 from app.text import escape_markdown
 from lstm_viz import DIRECTION_NAMES, Trace
@@ -133,6 +134,8 @@ def render_heatmaps(
     config: dict | None = None,
     highlight: int | None = None,
     recording: str | None = None,
+    numeric: bool = False,
+    window_picker: bool = True,
 ) -> None:
     """One heatmap per recorded quantity of ``layer``/``direction`` (batch element 0), in
     ``columns`` columns, gates first. Wide layers get a unit-window picker; long inputs are
@@ -143,12 +146,13 @@ def render_heatmaps(
     ``highlight``: a unit whose row is outlined in every heatmap (when it is on screen);
     ``recording``: a string naming the recording ``trace`` is (app.resources.recording_key), so
     that its figures are built once and shared by every session showing the same; None: built on
-    every run."""
+    every run. ``numeric``: the model reads numbers, not tokens (the x axis counts steps);
+    ``window_picker``: False draws no unit-window picker (the first ``max_units`` units)."""
     widest = max(trace[n].shape[-1] for n in trace.names)
     if units is not None:
         widest = len(units)
     unit_start = 0
-    if widest > max_units:
+    if widest > max_units and window_picker:
         starts = list(range(0, widest, max_units))
         unit_start = st.select_slider(
             "Units shown",
@@ -181,10 +185,11 @@ def render_heatmaps(
                     shown,
                     highlight,
                     highlight_row(highlight, shown, window),
+                    numeric,
                     recording=recording,
                 )
                 st.plotly_chart(
-                    figure,
+                    classroom.on_screen(figure),
                     key=f"{key}.{name}",
                     config=config or PLOTLY_CONFIG,
                     alt=label(name),

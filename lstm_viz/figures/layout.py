@@ -15,3 +15,70 @@ def title(text: str, subtitle: str | None = None) -> dict:
 def top_legend(y: float = 1.02) -> dict:
     """A plotly ``layout.legend``: one row above the plot (at ``y`` in paper units), right."""
     return dict(orientation="h", yanchor="bottom", y=y, xanchor="right", x=1)
+
+
+# ---- larger type (a projector: the app's present=1) ---------------------------------------------
+PLOTLY_FONT = 12  # plotly's default font size (px); titles are 1.4x it, subtitles 0.7x a title
+VEGA_FONTS = {"label": 10, "title": 11, "chart_title": 13}  # Vega-Lite's defaults (px)
+_FONT_KEYS = frozenset(
+    ("font", "tickfont", "textfont", "titlefont", "insidetextfont", "outsidetextfont")
+)
+
+
+def _scale_font_sizes(node, factor: float) -> None:
+    """Multiply every explicit font size under ``node`` (a plotly figure's dict) by ``factor``."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _FONT_KEYS and isinstance(value, dict):
+                size = value.get("size")
+                if isinstance(size, (int, float)) and not isinstance(size, bool):
+                    value["size"] = size * factor
+            if isinstance(value, (dict, list, tuple)):
+                _scale_font_sizes(value, factor)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            if isinstance(item, (dict, list, tuple)):
+                _scale_font_sizes(item, factor)
+
+
+def scale_type(figure, factor: float):
+    """A copy of the plotly ``figure`` with all its type ``factor`` times larger: the base font
+    (ticks, axis titles, legend, colour bars and the title follow it), every explicitly sized font
+    (annotations, a title's or legend's own size), and the height and margins by the same factor,
+    so the plot keeps its proportions. Set in the layout, so it holds wherever the figure is drawn.
+    ``figure`` is not changed. Returns a ``plotly.graph_objects.Figure``."""
+    import plotly.graph_objects as go
+
+    if factor <= 0:
+        raise ValueError(f"factor must be positive, got {factor}")
+    spec = figure.to_dict() if hasattr(figure, "to_dict") else dict(figure)
+    _scale_font_sizes(spec, factor)
+    layout = spec.setdefault("layout", {})
+    font = layout.setdefault("font", {})
+    font.setdefault("size", PLOTLY_FONT * factor)  # an explicit size was scaled above
+    legend = layout.setdefault("legend", {})
+    legend.setdefault("font", {}).setdefault("size", font["size"])
+    if isinstance(layout.get("height"), (int, float)):
+        layout["height"] = round(layout["height"] * factor)
+    margin = layout.get("margin") or {}
+    for side in ("l", "r", "t", "b"):
+        if isinstance(margin.get(side), (int, float)):
+            margin[side] = round(margin[side] * factor)
+    return go.Figure(spec)
+
+
+def scale_altair_type(chart, factor: float):
+    """The altair ``chart`` (top level) with its axis, legend and title type ``factor`` times
+    Vega-Lite's defaults, and its height (if set) scaled the same. Returns a new chart."""
+    if factor <= 0:
+        raise ValueError(f"factor must be positive, got {factor}")
+    label, title = VEGA_FONTS["label"] * factor, VEGA_FONTS["title"] * factor
+    scaled = (
+        chart.configure_axis(labelFontSize=label, titleFontSize=title)
+        .configure_legend(labelFontSize=label, titleFontSize=title)
+        .configure_title(fontSize=VEGA_FONTS["chart_title"] * factor)
+    )
+    height = getattr(chart, "height", None)
+    if isinstance(height, (int, float)):
+        scaled = scaled.properties(height=round(height * factor))
+    return scaled

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import corpora
+from app import classroom, corpora
 from app.components.analyze.common import (
     sequence_picker,
     show_sequence,
@@ -85,7 +85,9 @@ def render_gradients(
                 other.path, model_version(other), sequence, *key.args()
             )
     bar.empty()
-    st.plotly_chart(gradient_figure(curves), key=f"{widget}.figure", config=PLOTLY_CONFIG)
+    st.plotly_chart(
+        classroom.on_screen(gradient_figure(curves)), key=f"{widget}.figure", config=PLOTLY_CONFIG
+    )
     distances = [d for d in (1, 10, 25, 50, 100) if d < len(next(iter(curves.values())))]
     st.dataframe(
         pd.DataFrame(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app import classroom
 from app.components.explore.export import plotly_config
 from app.resources import ModelRef, record_text
 from app.text import escape_markdown
@@ -90,7 +91,11 @@ def render_compare(
         with column:
             st.markdown(f"**{escape_markdown(name)}**")
             if figure is not None:
-                st.plotly_chart(figure, key=f"{key}.compare.{name[:1]}", config=plotly_config(key))
+                st.plotly_chart(
+                    classroom.on_screen(figure),
+                    key=f"{key}.compare.{name[:1]}",
+                    config=plotly_config(key),
+                )
             else:
                 st.info(f"This model records no {label(quantity)}.")
     if why:
@@ -100,7 +105,9 @@ def render_compare(
         st.info(f"Aligned by step: {escape_markdown(comparison.note)}.", icon="📏")
     st.markdown("**Difference b − a**")
     st.plotly_chart(
-        heatmap(comparison.trace, quantity, layer=layer, direction=direction, difference=True),
+        classroom.on_screen(
+            heatmap(comparison.trace, quantity, layer=layer, direction=direction, difference=True)
+        ),
         key=f"{key}.compare.diff",
         config=plotly_config(key),
     )

@@ -81,7 +81,11 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
     )
     st.markdown(f"**{stop.title}**")
     st.markdown(stop.text)
-    st.plotly_chart(stop_figure(trace, stop), key=f"{key}.figure.{index}", config=PLOTLY_CONFIG)
+    st.plotly_chart(
+        classroom.on_screen(stop_figure(trace, stop)),
+        key=f"{key}.figure.{index}",
+        config=PLOTLY_CONFIG,
+    )
     if stop.unit is not None and stop.steps:
         at = stop.steps[-1]
         with st.expander(
@@ -96,9 +100,9 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
     if st.button("🔍 Open in Explore", key=f"{key}.explore"):
         state.hand_off(state.EXPLORE_INPUT, text)
         state.hand_off(state.SELECT_MODEL, ref.id)
+        where = {}
         if stop.unit is not None:
-            state.hand_off(
-                state.EXPLORE_UNIT,
-                {"layer": stop.layer, "direction": stop.direction, "unit": stop.unit},
-            )
-        st.switch_page("views/explore.py")
+            where = {"layer": stop.layer, "direction": stop.direction, "unit": stop.unit}
+            state.hand_off(state.EXPLORE_UNIT, where)
+        view = "unit" if where else None
+        classroom.switch_page("explore", model=ref.id, text=text, view=view, **where)
