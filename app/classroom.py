@@ -31,26 +31,37 @@ HIDE_CSS = f"""
 [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"],
 [data-testid="stSidebarNav"] {{ display: none !important; }}
 """
-PRESENT_CSS = (
-    """
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] li,
-[data-testid="stMain"] [data-testid="stCaptionContainer"],
-[data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.45rem !important;
-  line-height: 1.55 !important; }
-[data-testid="stMain"] h1 { font-size: 3.4rem !important; }
-[data-testid="stMain"] h2 { font-size: 2.5rem !important; }
-[data-testid="stMain"] h3 { font-size: 2.0rem !important; }
-[data-testid="stMain"] .katex { font-size: 1.5em !important; }
-[data-testid="stMain"] button p { font-size: 1.3rem !important; }
-[data-testid="stMain"] [data-testid="stMetricValue"],
-[data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: 3.4rem !important; }
-[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.45rem !important; }
-[data-testid="stMainBlockContainer"] { padding-left: 2rem !important;
-  padding-right: 2rem !important; }
+# Every size at least PRESENT_SCALE x Streamlit 1.67's default (text 1rem, captions and labels
+# 0.875rem, h1-h6 2.75/2.25/1.75/1.5/1.25/1rem, metric 2.25rem, code 0.875rem); the more specific
+# selectors come with their own rule, since !important rules go by specificity.
+_MAIN = '[data-testid="stMain"]'
+_MARKDOWN = '[data-testid="stMarkdownContainer"]'
+PRESENT_CSS = f"""
+{_MAIN} {_MARKDOWN} p, {_MAIN} {_MARKDOWN} li, {_MAIN} [data-testid="stCaptionContainer"],
+{_MAIN} [data-testid="stWidgetLabel"] p {{ font-size: 1.5rem !important;
+  line-height: 1.55 !important; }}
+{_MAIN} h1 {{ font-size: 4.2rem !important; }}
+{_MAIN} h2 {{ font-size: 3.4rem !important; }}
+{_MAIN} h3 {{ font-size: 2.65rem !important; }}
+{_MAIN} h4 {{ font-size: 2.25rem !important; }}
+{_MAIN} h5 {{ font-size: 1.9rem !important; }}
+{_MAIN} h6 {{ font-size: 1.5rem !important; }}
+{_MAIN} .katex {{ font-size: 1.5em !important; }}
+{_MAIN} .katex-display {{ overflow-x: auto; overflow-y: hidden; }}
+{_MAIN} button p, {_MAIN} button {_MARKDOWN} p {{ font-size: 1.5rem !important; }}
+{_MAIN} [data-testid="stMetricValue"], {_MAIN} [data-testid="stMetricValue"] {_MARKDOWN} p,
+{_MAIN} [data-testid="stMetricValue"] * {{ font-size: 3.4rem !important;
+  line-height: 1.2 !important; }}
+{_MAIN} [data-testid="stMetricLabel"] {_MARKDOWN} p,
+{_MAIN} [data-testid="stMetricLabel"] p {{ font-size: 1.5rem !important; }}
+{_MAIN} [data-testid="stCode"] code, {_MAIN} [data-testid="stCode"] pre {{
+  font-size: 1.35rem !important; }}
+{_MAIN} .lv-token {{ font-size: 1.3rem !important; }}
+{_MAIN} .lv-coloured {{ font-size: 1.5rem !important; }}
+[data-testid="stMainBlockContainer"] {{ padding-left: 2rem !important;
+  padding-right: 2rem !important; }}
+.lv-cell-diagram {{ max-width: {round(PRESENT_SCALE * DIAGRAM_WIDTH)}px !important; }}
 """
-    + f".lv-cell-diagram {{ max-width: {round(PRESENT_SCALE * DIAGRAM_WIDTH)}px !important; }}"
-)
 
 
 def read_link() -> dict:

@@ -303,4 +303,5 @@ def _row_stride(rows: int, plot_px: float, min_px: float = 11) -> int:
 
 
 def _height(units: int) -> int:
-    return int(min(520, max(260, 180 + 5 * units)))
+    """Pixels for ``units`` rows: tall enough to label every row up to about 30 rows."""
+    return int(min(520, max(260, 110 + 13 * units)))
