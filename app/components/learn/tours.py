@@ -88,11 +88,17 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
     )
     if stop.unit is not None and stop.steps:
         at = stop.steps[-1]
-        with st.expander(
+        inside = (
             f"Inside unit {stop.unit} of layer {stop.layer} at step {at} "
-            f"({escape_markdown(repr(trace.tokens[0][at]))})",
-            expanded=True,
-        ):
+            f"({escape_markdown(repr(trace.tokens[0][at]))})"
+        )
+        # A classroom link (hide=1) shows it open, without the expander's toggle.
+        if classroom.controls_hidden():
+            box = st.container(border=True, key=f"{key}.inside")
+            box.markdown(f"**{inside}**")
+        else:
+            box = st.expander(inside, expanded=True)
+        with box:
             st.markdown(
                 trace_diagram(trace, at, stop.unit, stop.layer, stop.direction),
                 unsafe_allow_html=True,
