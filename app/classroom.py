@@ -24,12 +24,12 @@ from lstm_viz.learn.diagram import WIDTH as DIAGRAM_WIDTH
 PRESENT_SCALE = 1.5  # present=1: type on a projector at least this much larger
 FLAGS = ("hide", "present")  # what every in-app navigation keeps in the address
 
-EXPLORE_CONTROLS = "explore-controls"  # the key of Explore's picker container
-HIDE_CSS = f"""
-.st-key-{EXPLORE_CONTROLS} {{ display: none !important; }}
+# hide=1 draws no sidebar and no pickers at all; this style is the backstop (and hides the
+# sidebar's toggles, which Streamlit draws itself).
+HIDE_CSS = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"],
-[data-testid="stSidebarNav"] {{ display: none !important; }}
+[data-testid="stSidebarNav"] { display: none !important; }
 """
 # Every size at least PRESENT_SCALE x Streamlit 1.67's default (text 1rem, captions and labels
 # 0.875rem, h1-h6 2.75/2.25/1.75/1.5/1.25/1rem, metric 2.25rem, code 0.875rem); the more specific
