@@ -18,7 +18,17 @@ def top_legend(y: float = 1.02) -> dict:
 
 
 # ---- larger type (a projector: the app's present=1) ---------------------------------------------
-PLOTLY_FONT = 12  # plotly's default font size (px); titles are 1.4x it, subtitles 0.7x a title
+PLOTLY_FONT = 12  # plotly's default font size (px)
+# The sizes (px) a figure shows with Streamlit's plotly theme (1.67, measured in Chromium) where
+# the figure sets none: scale_type sets each explicitly, times its factor.
+THEME_FONTS = {
+    "text": PLOTLY_FONT,
+    "ticks": 12,
+    "axis_title": 14,
+    "title": 16,
+    "subtitle": 12,
+    "legend": 12,
+}
 VEGA_FONTS = {"label": 10, "title": 11, "chart_title": 13}  # Vega-Lite's defaults (px)
 _FONT_KEYS = frozenset(
     ("font", "tickfont", "textfont", "titlefont", "insidetextfont", "outsidetextfont")
@@ -54,10 +64,33 @@ def scale_type(figure, factor: float):
     spec = figure.to_dict() if hasattr(figure, "to_dict") else dict(figure)
     _scale_font_sizes(spec, factor)
     layout = spec.setdefault("layout", {})
-    font = layout.setdefault("font", {})
-    font.setdefault("size", PLOTLY_FONT * factor)  # an explicit size was scaled above
+    # Sizes not set in the figure are set here, explicitly: Streamlit's plotly theme gives ticks,
+    # titles and legends sizes of its own, which a larger base font alone does not change.
+    sizes = {part: size * factor for part, size in THEME_FONTS.items()}
+
+    def at_least(node: dict, part: str) -> None:
+        node.setdefault("font", {}).setdefault("size", sizes[part])
+
+    at_least(layout, "text")  # an explicit size was scaled above
+    title = layout.setdefault("title", {})
+    at_least(title, "title")
+    at_least(title.setdefault("subtitle", {}), "subtitle")
     legend = layout.setdefault("legend", {})
-    legend.setdefault("font", {}).setdefault("size", font["size"])
+    at_least(legend, "legend")
+    at_least(legend.setdefault("title", {}), "legend")
+    axes = [k for k in layout if k.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]
+    for name in {*axes, "xaxis", "yaxis"}:
+        axis = layout.setdefault(name, {})
+        axis.setdefault("tickfont", {}).setdefault("size", sizes["ticks"])
+        at_least(axis.setdefault("title", {}), "axis_title")
+    for annotation in layout.get("annotations") or []:
+        at_least(annotation, "text")
+    for trace in spec.get("data") or []:
+        for bar in (trace.get("colorbar"), (trace.get("marker") or {}).get("colorbar")):
+            if isinstance(bar, dict) or (bar is None and trace.get("type") == "heatmap"):
+                bar = trace.setdefault("colorbar", {}) if bar is None else bar
+                bar.setdefault("tickfont", {}).setdefault("size", sizes["ticks"])
+                at_least(bar.setdefault("title", {}), "axis_title")
     if isinstance(layout.get("height"), (int, float)):
         layout["height"] = round(layout["height"] * factor)
     margin = layout.get("margin") or {}

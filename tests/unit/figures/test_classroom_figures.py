@@ -110,7 +110,11 @@ def test_present_scales_every_font_in_the_layout_and_leaves_the_figure_alone():
     assert big.layout.height == round(figure.layout.height * 1.5)
     assert big.layout.margin.t == round(figure.layout.margin.t * 1.5)
     assert figure.layout.font.size is None and figure.layout.annotations[0].font.size == 10
-    assert big.to_dict()["data"] == figure.to_dict()["data"]  # the values untouched
+    assert big.to_dict()["data"][0]["z"] == figure.to_dict()["data"][0]["z"]  # values untouched
+    # Streamlit's theme sizes ticks, titles and legends itself: each is set explicitly.
+    assert big.layout.xaxis.tickfont.size == 18 and big.layout.yaxis.title.font.size == 21
+    assert big.layout.title.font.size == 24 and big.layout.title.subtitle.font.size == 18
+    assert big.data[0].colorbar.tickfont.size == 18
     titled = scale_type(go.Figure(layout=dict(title=dict(text="t", font=dict(size=20)))), 2)
     assert titled.layout.title.font.size == 40
     with pytest.raises(ValueError, match="positive"):
