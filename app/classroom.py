@@ -56,6 +56,11 @@ PRESENT_CSS = f"""
 {_MAIN} [data-testid="stMetricLabel"] p {{ font-size: 1.5rem !important; }}
 {_MAIN} [data-testid="stCode"] code, {_MAIN} [data-testid="stCode"] pre {{
   font-size: 1.35rem !important; }}
+{_MAIN} input, {_MAIN} textarea, {_MAIN} [data-baseweb="select"] div,
+{_MAIN} [data-testid="stWidgetLabel"], {_MAIN} [data-testid="stMarkdownContainer"] {{
+  font-size: 1.5rem !important; }}
+{_MAIN} [data-testid="stMetricLabel"], {_MAIN} [data-testid="stMetricLabel"] * {{
+  font-size: 1.5rem !important; }}
 {_MAIN} .lv-token {{ font-size: 1.3rem !important; }}
 {_MAIN} .lv-coloured {{ font-size: 1.5rem !important; }}
 [data-testid="stMainBlockContainer"] {{ padding-left: 2rem !important;
@@ -96,13 +101,15 @@ def link_of_session() -> dict:
 
 
 def page_config() -> None:
-    """The page config: with ``hide=1`` the sidebar starts collapsed (the first message the
-    browser gets says so, before anything is drawn)."""
+    """The page config: with ``hide=1`` or ``present=1`` the sidebar starts collapsed (the first
+    message the browser gets says so, before anything is drawn)."""
     st.set_page_config(
         page_title="lstm-viz",
         page_icon="🔬",
         layout="wide",
-        initial_sidebar_state="collapsed" if controls_hidden() else "auto",
+        # hide=1: no sidebar at all; present=1: the projector gets the whole width (the
+        # sidebar stays one click away), so the cell diagram can be 1.5x its normal size.
+        initial_sidebar_state="collapsed" if controls_hidden() or presenting() else "auto",
     )
 
 
