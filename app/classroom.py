@@ -33,7 +33,8 @@ HIDE_CSS = """
 """
 # Every size at least PRESENT_SCALE x Streamlit 1.67's default (text 1rem, captions and labels
 # 0.875rem, h1-h6 2.75/2.25/1.75/1.5/1.25/1rem, metric 2.25rem, code 0.875rem); the more specific
-# selectors come with their own rule, since !important rules go by specificity.
+# selectors come with their own rule, since !important rules go by specificity (and, on a tie, the
+# later rule wins: the metric's value comes last, after the rule for all Markdown).
 _MAIN = '[data-testid="stMain"]'
 _MARKDOWN = '[data-testid="stMarkdownContainer"]'
 PRESENT_CSS = f"""
@@ -49,9 +50,6 @@ PRESENT_CSS = f"""
 {_MAIN} .katex {{ font-size: 1.5em !important; }}
 {_MAIN} .katex-display {{ overflow-x: auto; overflow-y: hidden; }}
 {_MAIN} button p, {_MAIN} button {_MARKDOWN} p {{ font-size: 1.5rem !important; }}
-{_MAIN} [data-testid="stMetricValue"], {_MAIN} [data-testid="stMetricValue"] {_MARKDOWN} p,
-{_MAIN} [data-testid="stMetricValue"] * {{ font-size: 3.4rem !important;
-  line-height: 1.2 !important; }}
 {_MAIN} [data-testid="stMetricLabel"] {_MARKDOWN} p,
 {_MAIN} [data-testid="stMetricLabel"] p {{ font-size: 1.5rem !important; }}
 {_MAIN} [data-testid="stCode"] code, {_MAIN} [data-testid="stCode"] pre {{
@@ -66,6 +64,9 @@ PRESENT_CSS = f"""
 [data-testid="stMainBlockContainer"] {{ padding-left: 2rem !important;
   padding-right: 2rem !important; }}
 .lv-cell-diagram {{ max-width: {round(PRESENT_SCALE * DIAGRAM_WIDTH)}px !important; }}
+{_MAIN} [data-testid="stMetricValue"], {_MAIN} [data-testid="stMetricValue"] {_MARKDOWN},
+{_MAIN} [data-testid="stMetricValue"] {_MARKDOWN} p, {_MAIN} [data-testid="stMetricValue"] * {{
+  font-size: 3.4rem !important; line-height: 1.2 !important; }}
 """
 
 
