@@ -322,6 +322,7 @@ def build_heatmap_figure(
     highlight: int | None,
     row: float | None,
     bound: float | None = None,
+    numeric: bool = False,
 ) -> go.Figure:
     """lstm_viz.figures.heatmap.heatmap of ``name``, ``highlight``'s row (at ``row``; None: off
     screen) outlined in red; ``bound``: the model's fixed colour range for an unbounded
@@ -338,6 +339,7 @@ def build_heatmap_figure(
         unit_start=unit_start,
         units=units,
         bound=bound,
+        numeric=numeric,
     )
     if row is not None:
         figure.add_shape(

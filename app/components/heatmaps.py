@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import streamlit as st
 
+from app import classroom
 from app.resources import build_heatmap_figure, shared_heatmap_figure
 from app.text import escape_markdown
 from lstm_viz import DIRECTION_NAMES, Trace
@@ -135,6 +136,8 @@ def render_heatmaps(
     recording: str | None = None,
     scales=None,
     hints: dict[str, str] | None = None,
+    numeric: bool = False,
+    window_picker: bool = True,
 ) -> None:
     """One heatmap per recorded quantity of ``layer``/``direction`` (batch element 0), in
     ``columns`` columns, gates first. Wide layers get a unit-window picker; long inputs are
@@ -148,12 +151,14 @@ def render_heatmaps(
     every run; ``scales``: the model's fixed colour scales (app.resources.model_scales), used
     for the cell state (and an RNN's pre-activation); a caption says which scale is used;
     ``hints``: {quantity: a line} shown above each heatmap (lstm_viz.learn.hints), with the red
-    outline explained and a button that hides them for the session."""
+    outline explained and a button that hides them for the session. ``numeric``: the model reads
+    numbers, not tokens (the x axis counts steps);
+    ``window_picker``: False draws no unit-window picker (the first ``max_units`` units)."""
     widest = max(trace[n].shape[-1] for n in trace.names)
     if units is not None:
         widest = len(units)
     unit_start = 0
-    if widest > max_units:
+    if widest > max_units and window_picker:
         starts = list(range(0, widest, max_units))
         unit_start = st.select_slider(
             "Units shown",
@@ -189,10 +194,11 @@ def render_heatmaps(
                     highlight,
                     highlight_row(highlight, shown, window),
                     scales.bound(name, layer, direction) if scales is not None else None,
+                    numeric,
                     recording=recording,
                 )
                 st.plotly_chart(
-                    figure,
+                    classroom.on_screen(figure),
                     key=f"{key}.{name}",
                     config=config or PLOTLY_CONFIG,
                     alt=label(name),

@@ -5,7 +5,10 @@ import streamlit as st
 from app import classroom, state
 from app.components.explore.compare import render_compare
 from app.components.explore.controls import (
+    VIEW_USES,
     apply_hand_offs,
+    chosen,
+    linked_choices,
     render_order_controls,
     render_unit_picker,
     render_view_picker,
@@ -63,19 +66,28 @@ render_tokens(
     key=f"{state.EXPLORE_PREFIX}.tokens",
 )
 trace = recording.trace
-# The pickers live in one keyed container: a classroom link with hide=1 hides it (classroom.py),
-# and the widgets keep the values the link gave them.
-with st.container(key=classroom.EXPLORE_CONTROLS):
-    top = st.columns([4, 1], vertical_alignment="bottom")
-    with top[0]:
-        layer, direction = render_pickers(trace, key=panel)
-    with top[1]:
-        unit = render_unit_picker(trace, key=panel)
+hidden = classroom.controls_hidden()  # a classroom link's hide=1: no pickers, the link's view
+if hidden:
+    layer, direction, unit, view = linked_choices(trace, language_model(ref), key=panel)
+else:
     view = render_view_picker(language_model(ref), key=panel)
+    # Only the pickers this view reads (Predictions reads none of them).
+    layer, direction, unit = chosen(trace, key=panel)
+    uses = VIEW_USES[view]
+    if uses:
+        top = st.columns([4, 1], vertical_alignment="bottom")
+        if "layer" in uses:
+            with top[0]:
+                layer, direction = render_pickers(trace, key=panel)
+        if "unit" in uses:
+            with top[1]:
+                unit = render_unit_picker(trace, key=panel)
 device = choices["device"]
 
 if view == "heatmaps":
-    method, quantity, top_k = render_order_controls(trace, key=panel)
+    method, quantity, top_k = ("index", "hidden", None)
+    if not hidden:
+        method, quantity, top_k = render_order_controls(trace, key=panel)
     units = None
     if method != "index" or top_k:
         units = unit_order(ref, text, device, layer, direction, method, quantity, top_k)
@@ -91,11 +103,13 @@ if view == "heatmaps":
         recording=recording_name,
         scales=model_scales(ref),
         hints=None
-        if st.session_state.get(state.HINTS_HIDDEN)
+        if hidden or st.session_state.get(state.HINTS_HIDDEN)
         else heatmap_hints(trace, layer, direction, card_claim(ref)),
+        numeric=recording.numeric,
+        hidden=hidden,
     )
 elif view == "unit":
-    render_unit(trace, layer, direction, unit, key=panel)
+    render_unit(trace, layer, direction, unit, key=panel, numeric=recording.numeric)
 elif view == "predictions":
     render_predictions(ref, text, key=panel)
 elif view == "step":
@@ -107,16 +121,17 @@ elif view == "compare":
 elif view == "export":
     render_export(ref, trace, layer, direction, key=panel)
 
-render_share(
-    {
-        "page": "explore",
-        "model": ref.id,
-        "text": text,
-        "layer": layer,
-        "direction": direction if trace.num_directions > 1 else None,
-        "view": view,
-        "unit": unit,
-        "step": st.session_state.get(f"{panel}.step") if view == "step" else None,
-    },
-    key=panel,
-)
+if not hidden:  # a classroom shows the view; the teacher shares the link
+    render_share(
+        {
+            "page": "explore",
+            "model": ref.id,
+            "text": text,
+            "layer": layer,
+            "direction": direction if trace.num_directions > 1 else None,
+            "view": view,
+            "unit": unit,
+            "step": st.session_state.get(f"{panel}.step") if view == "step" else None,
+        },
+        key=panel,
+    )

@@ -59,8 +59,12 @@ if section == "cell":
         "An LSTM unit keeps a **memory**, the cell state c, and three **gates** between 0 and 1 "
         "decide what happens to it at each step: the **forget gate** how much old memory stays, "
         "the **input gate** how much of the **candidate** is written, the **output gate** how "
-        "much of the memory is shown as the hidden state h. Move the sliders and watch every "
-        "number follow."
+        "much of the memory is shown as the hidden state h."
+        + (
+            ""
+            if classroom.controls_hidden()
+            else " Move the sliders and watch every number follow."
+        )
     )
     render_playground()
     st.divider()

@@ -176,7 +176,7 @@ def test_a_link_selects_model_and_text_and_opens_explore(tmp_path):
     assert at.text_input(key="explore.text.trained/linked").value == "a cat"  # handed, taken
     assert at.session_state[state.EXPLORE_INPUT] is None
     styles = " ".join(h.proto.body for h in at.get("html"))
-    assert "font-size: 1.45rem" in styles and "stSidebar" not in styles
+    assert "font-size: 1.5rem" in styles and "stSidebar" not in styles
     at.run()  # later runs: read once, not again
     assert at.session_state[state.LINK]["present"] is True
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import corpora, state
+from app import classroom, corpora, state
 from app.corpora import CorpusKey
 from app.text import escape_markdown
 from lstm_viz.analysis import (
@@ -38,7 +38,9 @@ def open_in_explore(layer: int, direction: int, unit: int, text: str | None = No
     )
     if text:
         state.hand_off(state.EXPLORE_INPUT, text)
-    st.switch_page("views/explore.py")
+    where = {"layer": int(layer), "direction": int(direction), "unit": int(unit)}
+    model = state.choices()["model"]
+    classroom.switch_page("explore", model=model, text=text, view="unit", **where)
 
 
 def unit_name(layer: int, direction: int, unit: int, bidirectional: bool) -> str:

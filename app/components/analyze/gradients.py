@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import corpora
+from app import classroom, corpora
 from app.components.analyze.common import (
     sequence_picker,
     show_sequence,
@@ -88,7 +88,9 @@ def render_gradients(
                 other.path, model_version(other), sequence, *key.args()
             )
     bar.empty()
-    st.plotly_chart(gradient_figure(curves), key=f"{widget}.figure", config=PLOTLY_CONFIG)
+    st.plotly_chart(
+        classroom.on_screen(gradient_figure(curves)), key=f"{widget}.figure", config=PLOTLY_CONFIG
+    )
     models = {by_id[i].name: load_model(by_id[i]).model for i in chosen}
     st.markdown(
         gradient_summary(
@@ -127,7 +129,11 @@ def render_textbook(widget: str) -> None:
         )
         steps = corpora.TEXTBOOK_STEPS if trained else 0
         curves = corpora.cached_textbook(steps)
-        st.plotly_chart(gradient_figure(curves), key=f"{widget}.textbook", config=PLOTLY_CONFIG)
+        st.plotly_chart(
+            classroom.on_screen(gradient_figure(curves)),
+            key=f"{widget}.textbook",
+            config=PLOTLY_CONFIG,
+        )
         how = f"trained for {steps} steps" if steps else "as initialised"
         st.markdown(
             f"Three models of 16 units, {how} (seed 0) for the adding problem (T = 100), "

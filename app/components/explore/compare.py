@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app import classroom
 from app.components.explore.export import plotly_config
 from app.resources import ModelRef, model_scales, record_text
 from app.text import escape_markdown
@@ -113,7 +114,11 @@ def render_compare(
         with column:
             st.markdown(f"**{escape_markdown(name)}**")
             if figure is not None:
-                st.plotly_chart(figure, key=f"{key}.compare.{name[:1]}", config=plotly_config(key))
+                st.plotly_chart(
+                    classroom.on_screen(figure),
+                    key=f"{key}.compare.{name[:1]}",
+                    config=plotly_config(key),
+                )
             else:
                 st.info(f"This model records no {label(quantity)}.")
     if why:
@@ -125,7 +130,9 @@ def render_compare(
     figure = heatmap(
         comparison.trace, quantity, layer=layer, direction=direction, difference=True, bound=bound
     )
-    st.plotly_chart(figure, key=f"{key}.compare.diff", config=plotly_config(key))
+    st.plotly_chart(
+        classroom.on_screen(figure), key=f"{key}.compare.diff", config=plotly_config(key)
+    )
     st.caption(difference_caption(comparison.trace, quantity, layer, direction, figure))
 
 

@@ -30,9 +30,13 @@ def render_heatmap_view(
     recording: str | None = None,
     scales=None,
     hints: dict[str, str] | None = None,
+    numeric: bool = False,
+    hidden: bool = False,
 ) -> None:
     """The heatmaps, the chosen unit's row outlined in each; ``recording`` names the recording
-    (app.resources.recording_key): its figures are shared by every session (None: not cached)."""
+    (app.resources.recording_key): its figures are shared by every session (None: not cached).
+    ``numeric``: the model reads numbers (the x axis counts steps); ``hidden``: a classroom link
+    hides the controls (no unit-window picker: the first units are shown)."""
     render_heatmaps(
         trace,
         layer,
@@ -44,4 +48,6 @@ def render_heatmap_view(
         recording=recording,
         scales=scales,
         hints=hints,
+        numeric=numeric,
+        window_picker=not hidden,
     )

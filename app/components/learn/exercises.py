@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from app import state
+from app import classroom, state
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.components.learn.models import is_dyck, pick_model
 from app.components.learn.playground import WEIGHT_RANGE, slider
@@ -108,7 +108,9 @@ def render_depth_exercise(key: str = "learn.exercise.depth") -> None:
         height=320,
         bound=scales.bound(quantity, layer) if scales is not None else None,
     )
-    st.plotly_chart(figure, key=f"{key}.heatmap.{ref.id}", config=PLOTLY_CONFIG)
+    st.plotly_chart(
+        classroom.on_screen(figure), key=f"{key}.heatmap.{ref.id}", config=PLOTLY_CONFIG
+    )
     st.caption("Depth after each bracket: " + " ".join(str(d) for d in depths(example)))
     feedback_key = f"{key}.feedback.{ref.id}"
     if check:

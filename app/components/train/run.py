@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 import torch
 
-from app import state
+from app import classroom, state
 from app.components.train.owners import may_change, owner_id
 from app.components.train.progress import (
     LiveRun,
@@ -213,7 +213,7 @@ def render_outcome(record: dict[str, Any]) -> None:
     ):
         state.hand_off(state.SELECT_MODEL, record["model_id"])
         state.hand_off(state.EXPLORE_INPUT, record["sample"])
-        st.switch_page("views/explore.py")
+        classroom.switch_page("explore", model=record["model_id"], text=record["sample"])
 
 
 def time_limit_message(record: dict[str, Any], took: str, best: str) -> str:
