@@ -12,6 +12,7 @@ import streamlit as st
 import torch
 
 from app import state
+from lstm_viz.models.autoencoder import is_autoencoder
 from lstm_viz.models.checkpoints import models_dir, scan_checkpoints
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +33,7 @@ class ModelRef:
     name: str
     path: str | None = None
     problem: str | None = None  # why the folder cannot be read (a one-line reason), or None
+    kind: str = "sequence"  # "sequence" (a checkpoint) or "autoencoder" (an LSTM autoencoder)
 
     @property
     def id(self) -> str:
@@ -59,6 +61,24 @@ def list_shipped_models(root: Path | None = None) -> list[ModelRef]:
     return sorted(refs, key=lambda ref: ref.id != DEFAULT_MODEL)  # stable: by name otherwise
 
 
+def list_autoencoders() -> list[ModelRef]:
+    """LSTM autoencoder folders (lstm_viz.models.autoencoder) among the shipped and trained
+    models, by name. Only Explore opens them; all_models() (what other pages pick from) leaves
+    them out."""
+    refs = []
+    for source, root in (("shipped", shipped_dir()), ("trained", models_dir())):
+        try:
+            folders = sorted(root.iterdir()) if root.is_dir() else []
+        except OSError:
+            continue
+        refs += [
+            ModelRef(source, p.name, str(p), kind="autoencoder")
+            for p in folders
+            if not p.name.startswith(".") and is_autoencoder(p)
+        ]
+    return refs
+
+
 def list_trained_models() -> list[ModelRef]:
     """Readable checkpoints in the models folder ($LSTM_VIZ_MODELS_DIR, else ./models), newest
     first (unreadable ones: list_unreadable_models)."""
@@ -72,6 +92,7 @@ def list_unreadable_models() -> list[ModelRef]:
         ModelRef(source, path.name, str(path), reason)
         for source, root in (("shipped", shipped_dir()), ("trained", models_dir()))
         for path, reason in scan_checkpoints(root)[1]
+        if not is_autoencoder(path)  # readable, by another loader (list_autoencoders)
     ]
 
 
@@ -92,7 +113,8 @@ def find_model(model_id: str | None) -> ModelRef | None:
     ``problem``), or None."""
     if not model_id:
         return None
-    return next((ref for ref in all_models(unreadable=True) if ref.id == model_id), None)
+    refs = [*all_models(unreadable=True), *list_autoencoders()]
+    return next((ref for ref in refs if ref.id == model_id), None)
 
 
 def model_version(ref: ModelRef) -> int:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import classroom, state
+from app.components.explore.anomaly import render_anomaly_explore
 from app.components.explore.compare import render_compare
 from app.components.explore.controls import (
     apply_hand_offs,
@@ -11,6 +12,7 @@ from app.components.explore.controls import (
     render_view_picker,
 )
 from app.components.explore.export import render_export
+from app.components.explore.forecast import render_forecast
 from app.components.explore.heatmap_view import order_note, render_heatmap_view
 from app.components.explore.input import input_key, render_input
 from app.components.explore.predictions import language_model, render_predictions
@@ -19,12 +21,16 @@ from app.components.explore.step import render_step_through
 from app.components.explore.unit import render_unit
 from app.components.heatmaps import render_pickers, render_tokens
 from app.components.model_header import render_model_header
-from app.resources import all_models, record_text, recording_key, unit_order
+from app.resources import all_models, find_model, record_text, recording_key, unit_order
 from app.text import escape_markdown
 
 st.title("🔍 Explore")
 
 choices = state.choices()
+picked = find_model(choices["model"])
+if picked is not None and picked.kind == "autoencoder":  # its own view: anomalies and gates
+    render_anomaly_explore(picked, key=f"{state.EXPLORE_PREFIX}.anomaly.{picked.id}")
+    st.stop()
 ref, checkpoint = render_model_header(
     "Pick a model in the sidebar to look inside it. No model yet? Train a small one in a "
     "minute, or upload your own."
@@ -57,7 +63,8 @@ with st.container(key=classroom.EXPLORE_CONTROLS):
         layer, direction = render_pickers(trace, key=panel)
     with top[1]:
         unit = render_unit_picker(trace, key=panel)
-    view = render_view_picker(language_model(ref), key=panel)
+    forecaster = (config.objective, config.input_size, config.num_outputs) == ("step_value", 1, 1)
+    view = render_view_picker(language_model(ref), key=panel, forecaster=forecaster)
 device = choices["device"]
 
 if view == "heatmaps":
@@ -72,6 +79,8 @@ elif view == "unit":
     render_unit(trace, layer, direction, unit, key=panel)
 elif view == "predictions":
     render_predictions(ref, text, key=panel)
+elif view == "forecast":
+    render_forecast(ref, text, trace.num_steps, layer, key=panel)
 elif view == "step":
     delay = st.session_state.get(state.PLAY_DELAY)
     render_step_through(trace, layer, direction, unit, key=panel, delay=delay)

@@ -183,3 +183,45 @@ def detection(anomaly: np.ndarray, events: Sequence[Any]) -> Detection:
         int(normal.sum()),
         int((flags & normal).sum()),
     )
+
+
+@dataclass(frozen=True)
+class Tiled:
+    """A long series recorded in windows laid end to end (the last one ends at the last step and
+    may overlap the one before; its overlapping steps are taken from the earlier window).
+
+    ``recording`` has one batch row per window; ``starts`` the first step of each; ``grid``
+    gives any quantity of the encoder or decoder as one [unit, step] array over the series."""
+
+    recording: Any  # EncoderDecoderRecording
+    starts: list[int]
+    steps: int
+
+    def window_of(self, step: int) -> tuple[int, int]:
+        """(window row, position inside it) that shows ``step`` in the grids."""
+        row = min(step // self.recording.encoder.num_steps, len(self.starts) - 1)
+        return row, step - self.starts[row]
+
+    def grid(self, part: str, quantity: str) -> np.ndarray:
+        """[unit, step] of ``quantity`` ("forget_gate", ...) of ``part`` ("encoder"/"decoder")."""
+        trace = getattr(self.recording, part)
+        values = trace[quantity][0, 0].numpy()  # [window, T, unit]
+        out = np.empty((values.shape[2], self.steps), dtype=np.float32)
+        for row in range(len(self.starts) - 1, -1, -1):  # earlier windows win on overlaps
+            s = self.starts[row]
+            out[:, s : s + values.shape[1]] = values[row].T
+        return out
+
+
+@torch.no_grad()
+def record_tiled(model: LSTMAutoencoder, values: np.ndarray) -> Tiled:
+    """Record every window of a series laid end to end (``Tiled``); ValueError as
+    ``window_starts``. The recording's extras hold each window's reconstruction and error."""
+    from lstm_viz.recording.autoencoder import record_autoencoder
+
+    series = np.asarray(values, dtype=np.float32).reshape(-1)
+    window = model.config.window
+    starts = window_starts(len(series), window, window)
+    x = torch.from_numpy(series)
+    windows = torch.stack([x[s : s + window] for s in starts])  # [K, W]
+    return Tiled(record_autoencoder(model, windows), starts, len(series))
