@@ -60,7 +60,7 @@ def free_run(model: SequenceModel, values: np.ndarray, start: int, k: int) -> Fo
     """Read values[0..start], then forecast k steps feeding each forecast back as the next input.
     ValueError for a start outside the values or k outside [1, MAX_FORECAST]."""
     check_forecaster(model)
-    series = np.asarray(values, dtype=np.float32).reshape(-1)
+    series = np.array(values, dtype=np.float32).reshape(-1)  # a copy torch may share
     if not 0 <= start < len(series):
         raise ValueError(f"the forecast starts at step {start}; the input has {len(series)} steps")
     if not 1 <= k <= MAX_FORECAST:
