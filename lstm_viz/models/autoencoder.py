@@ -1,6 +1,8 @@
 """An LSTM autoencoder for numeric windows (after EncDec-AD, Malhotra et al. 2016), and its folder.
 
-    encoder LSTM reads x_1..x_T  ->  its final (h, c) starts the decoder
+    encoder LSTM reads x_1..x_T  ->  its final (h, c) starts the decoder (with ``bottleneck``
+    = b > 0, through a code of b numbers: (h, c) -> Linear -> tanh -> code [b] -> Linear ->
+    (h0, c0), h0 squashed by tanh; the decoder then knows only what b numbers hold)
     decoder LSTM, one step at a time: output = head(h) = the reconstruction of x_T, x_{T-1},
     ..., x_1 (``reverse=True``, as EncDec-AD: the last step is the freshest in the encoder's
     state) or x_1..x_T. Its input at each step (zeros at the first) is
@@ -55,6 +57,7 @@ class AutoencoderConfig:
     window: int = 64  # steps per window (the length it is trained and scored on)
     reverse: bool = True  # the decoder reconstructs the window last step first (EncDec-AD)
     feedback: str = "signal"  # the decoder's input: "signal", "output" or "repeat" (see above)
+    bottleneck: int = 0  # > 0: the encoder's final state passes through a code of this size
     mean: float = 0.0  # the model sees (x - mean) / std
     std: float = 1.0
 
@@ -64,6 +67,10 @@ class AutoencoderConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 problems.append(f"{name} must be a whole number in [{low}, {high}], got {value!r}")
+        if not isinstance(self.bottleneck, int) or not 0 <= self.bottleneck <= 4096:
+            problems.append(
+                f"bottleneck must be a whole number in [0, 4096], got {self.bottleneck!r}"
+            )
         if not isinstance(self.window, int) or not 2 <= self.window <= 10_000:
             problems.append(f"window must be a whole number in [2, 10000], got {self.window!r}")
         if self.feedback not in FEEDBACKS:
@@ -91,6 +98,11 @@ class AutoencoderConfig:
             shapes[f"{part}.weight_hh_l0"] = (4 * h, h)
             shapes[f"{part}.bias_ih_l0"] = (4 * h,)
             shapes[f"{part}.bias_hh_l0"] = (4 * h,)
+        if self.bottleneck:
+            shapes["squeeze.weight"] = (self.bottleneck, 2 * h)
+            shapes["squeeze.bias"] = (self.bottleneck,)
+            shapes["expand.weight"] = (2 * h, self.bottleneck)
+            shapes["expand.bias"] = (2 * h,)
         shapes["head.weight"] = (f, h)
         shapes["head.bias"] = (f,)
         return shapes
@@ -118,6 +130,18 @@ class LSTMAutoencoder(nn.Module):
         self.encoder = nn.LSTM(f, h, batch_first=True)
         self.decoder = nn.LSTM(h if config.feedback == "repeat" else f, h, batch_first=True)
         self.head = nn.Linear(h, f)
+        if config.bottleneck:
+            self.squeeze = nn.Linear(2 * h, config.bottleneck)
+            self.expand = nn.Linear(config.bottleneck, 2 * h)
+
+    def encode(self, x: torch.Tensor) -> tuple[tuple[torch.Tensor, torch.Tensor], torch.Tensor]:
+        """((h0, c0) for the decoder, each [1, B, H]; the code [B, b or 2H]) of x [B, T, F]."""
+        _, (h, c) = self.encoder(x)
+        if not self.config.bottleneck:
+            return (h, c), torch.cat([h[0], c[0]], dim=-1)
+        code = torch.tanh(self.squeeze(torch.cat([h[0], c[0]], dim=-1)))  # [B, b]
+        h0, c0 = self.expand(code).chunk(2, dim=-1)
+        return (torch.tanh(h0)[None].contiguous(), c0[None].contiguous()), code
 
     def decoder_inputs(self, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
         """The decoder's inputs in decoding order for feedback "signal" ([B, T, F]: zeros, then
@@ -129,7 +153,7 @@ class LSTMAutoencoder(nn.Module):
         return torch.cat([torch.zeros_like(ordered[:, :1]), ordered[:, :-1]], dim=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _, state = self.encoder(x)  # state: (h, c), each [1, B, H]
+        state, _ = self.encode(x)  # state: (h, c), each [1, B, H]
         if self.config.feedback != "output":
             out, _ = self.decoder(
                 self.decoder_inputs(x, state[0][0]), state

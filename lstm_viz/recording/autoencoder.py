@@ -27,7 +27,8 @@ def record_autoencoder(model: LSTMAutoencoder, windows: torch.Tensor) -> Encoder
     """Record the encoder and decoder on ``windows`` [B, T, F] (or [B, T]), in the signal's units.
 
     Returns an EncoderDecoderRecording with extras "input" and "reconstruction" [B, T, F] (the
-    signal's units) and "error" [B, T] (absolute error, summed over features). ValueError for a
+    signal's units), "error" [B, T] (absolute error, summed over features) and "code" [B, b]
+    (what the decoder is given: the bottleneck, or the encoder's final h and c). ValueError for a
     wrong feature size, an empty window or non-finite values.
     """
     x = windows[..., None] if windows.dim() == 2 else windows
@@ -44,6 +45,7 @@ def record_autoencoder(model: LSTMAutoencoder, windows: torch.Tensor) -> Encoder
     x = x.float()
     z = model.normalize(x)  # [B, T, F]
     (_, (h, c)), encoder = record(model.encoder, z)
+    (h, c), code = model.encode(z)  # the same encoder run, through the bottleneck if any
     batch, steps = z.shape[:2]
     w_ih, w_hh = model.decoder.weight_ih_l0, model.decoder.weight_hh_l0
     bias = model.decoder.bias_ih_l0 + model.decoder.bias_hh_l0
@@ -90,7 +92,7 @@ def record_autoencoder(model: LSTMAutoencoder, windows: torch.Tensor) -> Encoder
     return EncoderDecoderRecording(
         encoder,
         decoder,
-        {"input": x, "reconstruction": reconstruction, "error": error},
+        {"input": x, "reconstruction": reconstruction, "error": error, "code": code},
         None,
         {"family": "autoencoder", "reverse": config.reverse, "decoding_order": order},
     )

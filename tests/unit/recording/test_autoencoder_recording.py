@@ -40,6 +40,11 @@ def reference(model: LSTMAutoencoder, x: torch.Tensor):
         h, c = enc(z[:, t], (h, c))
         for k, v in zip(encoder, (i, f, g, o, c, h), strict=True):
             encoder[k].append(v)
+    if config.bottleneck:  # the code, by hand from the two linear layers' weights
+        sq, ex = model.squeeze, model.expand
+        code = torch.tanh(torch.cat([h, c], 1) @ sq.weight.T + sq.bias)
+        h, c = (code @ ex.weight.T + ex.bias).chunk(2, 1)
+        h = torch.tanh(h)
     order = list(range(steps))[::-1] if config.reverse else list(range(steps))
     decoder = {k: [None] * steps for k in encoder}
     out = torch.zeros(batch, steps, config.input_size)
@@ -64,12 +69,28 @@ def reference(model: LSTMAutoencoder, x: torch.Tensor):
 NAMES = dict(i="input_gate", f="forget_gate", g="candidate", o="output_gate", c="cell", h="hidden")
 
 
-@pytest.mark.parametrize("feedback", ["signal", "output", "repeat"])
-@pytest.mark.parametrize("reverse", [True, False])
-def test_both_traces_match_a_plain_step_loop(feedback, reverse):
+@pytest.mark.parametrize(
+    "feedback, reverse, bottleneck",
+    [
+        ("signal", True, 0),
+        ("signal", False, 3),
+        ("signal", True, 3),
+        ("output", True, 0),
+        ("output", False, 2),
+        ("repeat", True, 0),
+        ("repeat", True, 3),
+    ],
+)
+def test_both_traces_match_a_plain_step_loop(feedback, reverse, bottleneck):
     torch.manual_seed(0)
     config = AutoencoderConfig(
-        hidden_size=5, window=7, reverse=reverse, feedback=feedback, mean=0.3, std=2.0
+        hidden_size=5,
+        window=7,
+        reverse=reverse,
+        feedback=feedback,
+        bottleneck=bottleneck,
+        mean=0.3,
+        std=2.0,
     )
     model = LSTMAutoencoder(config).eval()
     x = torch.randn(3, 7, 1)
@@ -80,6 +101,7 @@ def test_both_traces_match_a_plain_step_loop(feedback, reverse):
         torch.testing.assert_close(recording.encoder[name][0, 0], encoder[short], atol=1e-6, rtol=0)
         torch.testing.assert_close(recording.decoder[name][0, 0], decoder[short], atol=1e-6, rtol=0)
     torch.testing.assert_close(recording["reconstruction"], out, atol=1e-6, rtol=0)
+    assert recording["code"].shape == (3, bottleneck or 10)
     # the model's own forward (fused decoder for feedback="signal") agrees too
     torch.testing.assert_close(model.reconstruct(x), out, atol=1e-5, rtol=0)
     torch.testing.assert_close(recording["error"], (out - x).abs()[..., 0], atol=1e-6, rtol=0)
