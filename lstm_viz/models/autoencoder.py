@@ -6,10 +6,12 @@
     decoder LSTM, one step at a time: output = head(h) = the reconstruction of x_T, x_{T-1},
     ..., x_1 (``reverse=True``, as EncDec-AD: the last step is the freshest in the encoder's
     state) or x_1..x_T. Its input at each step (zeros at the first) is
-      feedback="signal": the true value of the position decoded just before (EncDec-AD's
-                          training input; the decoder predicts each value from the encoder's
-                          summary of the window and its neighbour, so a value no normal window
-                          explains is reconstructed badly);
+      feedback="signal": the true value of the position decoded ``lag`` steps before (zeros
+                          until then; lag=1 is EncDec-AD's training input). With lag=1 the
+                          decoder can copy its neighbour, and a quiet stretch where a beat is
+                          missing is reconstructed as quiet; with a lag longer than a QRS-T
+                          complex (15 steps = 0.3 s) it must predict each beat from the rhythm
+                          it has seen, so a beat that does not come is an error;
       feedback="output":  its own previous output (EncDec-AD at inference);
       feedback="repeat":  the encoder's final hidden state at every step (Keras' LSTM ->
                           RepeatVector -> LSTM layout): everything the decoder knows of the
@@ -58,6 +60,7 @@ class AutoencoderConfig:
     reverse: bool = True  # the decoder reconstructs the window last step first (EncDec-AD)
     feedback: str = "signal"  # the decoder's input: "signal", "output" or "repeat" (see above)
     bottleneck: int = 0  # > 0: the encoder's final state passes through a code of this size
+    lag: int = 1  # feedback="signal": the decoder reads the true value this many positions back
     mean: float = 0.0  # the model sees (x - mean) / std
     std: float = 1.0
 
@@ -71,6 +74,8 @@ class AutoencoderConfig:
             problems.append(
                 f"bottleneck must be a whole number in [0, 4096], got {self.bottleneck!r}"
             )
+        if not isinstance(self.lag, int) or isinstance(self.lag, bool) or self.lag < 1:
+            problems.append(f"lag must be a whole number >= 1, got {self.lag!r}")
         if not isinstance(self.window, int) or not 2 <= self.window <= 10_000:
             problems.append(f"window must be a whole number in [2, 10000], got {self.window!r}")
         if self.feedback not in FEEDBACKS:
@@ -144,13 +149,14 @@ class LSTMAutoencoder(nn.Module):
         return (torch.tanh(h0)[None].contiguous(), c0[None].contiguous()), code
 
     def decoder_inputs(self, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
-        """The decoder's inputs in decoding order for feedback "signal" ([B, T, F]: zeros, then
-        the value of each position decoded before) or "repeat" ([B, T, H]: the encoder's final
-        hidden state ``code`` [B, H] at every step)."""
+        """The decoder's inputs in decoding order for feedback "signal" ([B, T, F]: ``lag``
+        zeros, then the value of the position decoded ``lag`` steps before) or "repeat"
+        ([B, T, H]: the decoder's initial hidden state ``code`` [B, H] at every step)."""
         if self.config.feedback == "repeat":
             return code[:, None, :].expand(-1, x.shape[1], -1)
         ordered = x.flip(1) if self.config.reverse else x
-        return torch.cat([torch.zeros_like(ordered[:, :1]), ordered[:, :-1]], dim=1)
+        lag = min(self.config.lag, x.shape[1])
+        return torch.cat([torch.zeros_like(ordered[:, :lag]), ordered[:, : x.shape[1] - lag]], 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         state, _ = self.encode(x)  # state: (h, c), each [1, B, H]

@@ -49,19 +49,20 @@ def reference(model: LSTMAutoencoder, x: torch.Tensor):
     decoder = {k: [None] * steps for k in encoder}
     out = torch.zeros(batch, steps, config.input_size)
     y = torch.zeros(batch, config.input_size)
-    previous, code = None, h
+    decoded, code = [], h
     for position in order:
         if config.feedback == "repeat":
             y = code
-        elif config.feedback == "signal":
-            y = torch.zeros(batch, config.input_size) if previous is None else z[:, previous]
+        elif config.feedback == "signal":  # the value decoded `lag` steps ago, zeros before
+            lag = config.lag
+            y = z[:, decoded[-lag]] if len(decoded) >= lag else torch.zeros(batch, 1)
         i, f, g, o = gates(dec, y, h, c)
         h, c = dec(y, (h, c))
         y = model.head(h)
         out[:, position] = y
         for k, v in zip(decoder, (i, f, g, o, c, h), strict=True):
             decoder[k][position] = v
-        previous = position
+        decoded.append(position)
     stack = lambda d: {k: torch.stack(v, 1) for k, v in d.items()}  # noqa: E731
     return stack(encoder), stack(decoder), out * config.std + config.mean
 
@@ -70,18 +71,18 @@ NAMES = dict(i="input_gate", f="forget_gate", g="candidate", o="output_gate", c=
 
 
 @pytest.mark.parametrize(
-    "feedback, reverse, bottleneck",
+    "feedback, reverse, bottleneck, lag",
     [
-        ("signal", True, 0),
-        ("signal", False, 3),
-        ("signal", True, 3),
-        ("output", True, 0),
-        ("output", False, 2),
-        ("repeat", True, 0),
-        ("repeat", True, 3),
+        ("signal", True, 0, 1),
+        ("signal", False, 3, 2),
+        ("signal", True, 3, 3),
+        ("output", True, 0, 1),
+        ("output", False, 2, 1),
+        ("repeat", True, 0, 1),
+        ("repeat", True, 3, 1),
     ],
 )
-def test_both_traces_match_a_plain_step_loop(feedback, reverse, bottleneck):
+def test_both_traces_match_a_plain_step_loop(feedback, reverse, bottleneck, lag):
     torch.manual_seed(0)
     config = AutoencoderConfig(
         hidden_size=5,
@@ -89,6 +90,7 @@ def test_both_traces_match_a_plain_step_loop(feedback, reverse, bottleneck):
         reverse=reverse,
         feedback=feedback,
         bottleneck=bottleneck,
+        lag=lag,
         mean=0.3,
         std=2.0,
     )
