@@ -9,8 +9,8 @@ step is badly reconstructed by every window (the model has only learned normal b
 
 The rule (a simpler calibrated rule than EncDec-AD's Gaussian fit of error vectors): a step is
 anomalous when its error exceeds ``threshold``. ``calibrate`` sets the threshold on normal
-validation signal: ``margin`` times the ``quantile`` of its per-step errors (default: 1.5 x the
-99.9th percentile), so well under 1% of normal steps cross it. Both numbers and the stride are
+validation signal: ``margin`` times the ``quantile`` of its per-step errors (default: the 99.9th
+percentile), so about 0.1% of normal steps cross it. Both numbers and the stride are
 written into the model's config.json (``"anomaly"``).
 
 ``detection`` measures it on a signal with injected anomalies: an event counts as detected when
@@ -30,7 +30,7 @@ import torch
 from lstm_viz.models.autoencoder import LSTMAutoencoder
 
 RULE = "error > threshold"
-DEFAULT_QUANTILE, DEFAULT_MARGIN = 0.999, 1.5
+DEFAULT_QUANTILE, DEFAULT_MARGIN = 0.999, 1.0
 BATCH = 512  # windows per forward pass
 
 

@@ -244,6 +244,8 @@ def build_autoencoder(
             window=recipe.window,
             reverse=recipe.reverse,
             feedback=recipe.feedback,
+            bottleneck=recipe.bottleneck,
+            lag=recipe.lag,
         )
         shown = _progress_line(recipe.name) if progress else None
 

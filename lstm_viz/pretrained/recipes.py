@@ -141,9 +141,11 @@ class AutoencoderRecipe:
     validation_seconds: int = 120
     test_seconds: int = 600
     window: int = 64
-    hidden_size: int = 64
+    hidden_size: int = 48
     reverse: bool = True
-    feedback: str = "repeat"
+    feedback: str = "signal"
+    bottleneck: int = 0
+    lag: int = 1
     epochs: int = 30
     batch_size: int = 64
     learning_rate: float = 5e-3

@@ -55,7 +55,9 @@ def test_anomaly_view_and_forecast_view(series_url, page):
     page.wait_for_function(
         """() => document.querySelectorAll('[data-testid="stPlotlyChart"]').length >= 2"""
     )
+    page.set_viewport_size({"width": 1440, "height": 2300})  # the figure and the cell below it
     screenshot(page, "anomalies", readme="anomalies.png")
+    page.set_viewport_size({"width": 1440, "height": 1100})
     assert_clean(page)
 
     pick_model(page, FORECASTER)
@@ -63,5 +65,6 @@ def test_anomaly_view_and_forecast_view(series_url, page):
     wait_rerun(page)
     page.wait_for_selector(PLOT_DRAWN, timeout=60_000)
     assert page.get_by_text("reads its own forecasts").count() >= 1
+    page.set_viewport_size({"width": 1440, "height": 1900})
     screenshot(page, "forecast", readme="forecast.png")
     assert_clean(page)
