@@ -351,29 +351,22 @@ def cached_dyck_example(path: str, version: int) -> str:
 
 
 # ---- time series (issue 18): an autoencoder's anomalies, a forecaster's forecasts ----------------
-
-
 @dataclass(frozen=True)
-class AnomalyRun:
-    """An autoencoder on one series: per-step scores, the windows recorded end to end, and the
-    injected events when the series is the generated ECG ((kind, start, stop) each)."""
-
-    scores: object  # lstm_viz.analysis.anomaly.Scores
-    tiled: object  # lstm_viz.analysis.anomaly.Tiled
+class AnomalyRun:  # scores (anomaly.Scores), tiled (anomaly.Tiled), events: (kind, start, stop)
+    scores: object
+    tiled: object
     events: tuple[tuple[str, int, int], ...]
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the autoencoder...")
 def cached_autoencoder(path: str, version: int):
-    from lstm_viz.models.autoencoder import load_autoencoder
+    from lstm_viz.models.autoencoder import load_autoencoder  # noqa: I001 (imported when used)
 
     return load_autoencoder(path)
 
 
 def anomaly_run(ref: ModelRef, seed: int, steps: int, csv_text: str | None) -> AnomalyRun:
-    """Score and record ``ref``'s autoencoder on the generated ECG (``seed``, ``steps``, one
-    anomaly of each kind injected) or on the CSV text's one column; ValueError for an input it
-    cannot read."""
+    """On the generated ECG (anomalies injected) or one CSV column; ValueError if unreadable."""
     return cached_anomaly_run(ref.path, model_version(ref), seed, steps, csv_text)
 
 
@@ -383,7 +376,7 @@ def cached_anomaly_run(path: str, version: int, seed: int, steps: int, csv_text:
     from lstm_viz.tasks.ecg import ecg_signal, inject_anomalies
 
     autoencoder = cached_autoencoder(path, version)
-    events: tuple = ()
+    events: tuple = ()  # the injected anomalies, when the input is generated
     if csv_text is None:
         values, found = inject_anomalies(ecg_signal(steps, seed)[0], per_kind=1, seed=seed)
         events = tuple((e.kind, e.start, e.stop) for e in found)
@@ -399,10 +392,9 @@ def cached_forecast(path: str, version: int, text: str, start: int, k: int):
     from lstm_viz.analysis.forecast import free_run, one_step
 
     checkpoint = cached_checkpoint(path, version)
-    values = model_inputs(checkpoint, text)[0][0, :, 0].numpy()
-    model = checkpoint.model
+    values, model = model_inputs(checkpoint, text)[0][0, :, 0].numpy(), checkpoint.model
     return values, one_step(model, values), free_run(model, values, start, k)
 
 
-def forecast(ref: ModelRef, text: str, start: int, k: int):
+def forecast(ref: ModelRef, text: str, start: int, k: int):  # see cached_forecast
     return cached_forecast(ref.path, model_version(ref), text, start, k)

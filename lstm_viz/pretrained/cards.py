@@ -327,7 +327,7 @@ per-step errors on the normal validation signal). Windows of {r.window} steps st
 - Detection (held-out signal, `detection`): {f.detected}/{f.events} injected events found \
 ({f.detection_rate:.1%}; {kinds}); false positives: {f.false_positives:,} of {f.normal_steps:,} \
 normal steps ({f.false_positive_rate:.2%}). An event counts when a flagged step falls inside it.
-
+{_misses(r, f)}
 ## What to look at
 
 {r.about} Score your own signal:
@@ -338,6 +338,21 @@ normal steps ({f.false_positive_rate:.2%}). An event counts when a flagged step 
 Re-measure: `python -m lstm_viz.pretrained check {r.name}`. Rebuild (deterministic): \
 `python -m lstm_viz.pretrained build {r.name}`.
 """
+
+
+def _misses(recipe, figures: AnomalyFigures) -> str:
+    """A line naming the kinds found in fewer than 9 of 10 events, and why, if known."""
+    weak = [f"{k} {d}/{n}" for k, (d, n) in figures.by_kind.items() if d < 0.9 * n]
+    if not weak:
+        return ""
+    why = (
+        " The decoder reads the true value decoded before it, so a quiet stretch where a beat "
+        "should come (a missing beat, a flat line between beats) is reconstructed as quiet: "
+        "nothing local announces a beat that does not come."
+        if recipe.feedback == "signal" and recipe.lag <= 15
+        else ""
+    )
+    return f"- Misses: {', '.join(weak)}.{why}\n"
 
 
 _AE_LINES = {

@@ -161,9 +161,10 @@ AUTOENCODER_RECIPES: dict[str, AutoencoderRecipe] = {
         AutoencoderRecipe(
             "ecg-autoencoder-lstm",
             "LSTM autoencoder of ECG windows that flags anomalies (after EncDec-AD)",
-            about="Trained on normal beats only, it reconstructs them well and everything else "
-            "badly: open it in Explore, pick a flagged step, and compare the encoder's and "
-            "decoder's gates there with a normal beat.",
+            about="Trained on normal beats only, it reconstructs them closely and sharp "
+            "departures from them (spikes, noise, a changed amplitude) badly: open it in Explore, "
+            "pick a flagged step, and compare the encoder's and decoder's gates there with a "
+            "normal beat.",
         )
     ]
 }
