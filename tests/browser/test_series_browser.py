@@ -36,7 +36,15 @@ def series_url(tmp_path_factory):
 def pick_model(page, name: str) -> None:
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name=name, exact=False).click()
-    wait_rerun(page)
+    wait_long(page)
+
+
+def wait_long(page) -> None:
+    """wait_rerun, with time for a first scoring and recording on a loaded machine."""
+    try:
+        wait_rerun(page)
+    except Exception:  # still running after wait_rerun's 30 s
+        page.wait_for_selector(SCRIPT_DONE, timeout=120_000)
 
 
 def test_anomaly_view_and_forecast_view(series_url, page):
@@ -61,8 +69,8 @@ def test_anomaly_view_and_forecast_view(series_url, page):
     assert_clean(page)
 
     pick_model(page, FORECASTER)
-    page.locator('[data-testid="stRadio"]').get_by_text("📈 Forecast", exact=True).click()
-    wait_rerun(page)
+    page.locator('[data-testid="stRadio"]').get_by_text("🔭 Forecast", exact=True).click()
+    wait_long(page)
     page.wait_for_selector(PLOT_DRAWN, timeout=60_000)
     assert page.get_by_text("reads its own forecasts").count() >= 1
     page.set_viewport_size({"width": 1440, "height": 1900})

@@ -81,7 +81,7 @@ def render_anomaly_explore(ref: ModelRef, key: str) -> None:
     left, right = st.columns([1, 2])
     quantity = left.selectbox("Heatmaps show", QUANTITIES, format_func=label, key=f"{key}.quantity")
     options = [a for a, _ in runs] or [int(np.argmax(scores.error))]
-    kinds = {a: kind for kind, a, _ in run.events}
+    spans = run.events  # (kind, start, stop) of the injected anomalies
     selected = right.selectbox(
         "Anomalous step" if runs else "Largest error (nothing flagged)",
         options,

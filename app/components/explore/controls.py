@@ -21,7 +21,7 @@ VIEW_LABELS = {
     "heatmaps": "🌡️ Heatmaps",
     "unit": "📈 Unit",
     "predictions": "🔮 Predictions",
-    "forecast": "📈 Forecast",
+    "forecast": "🔭 Forecast",
     "step": "⏯️ Step-through",
     "compare": "⚖️ Compare",
     "export": "💾 Export",
