@@ -87,7 +87,7 @@ def render_anomaly_explore(ref: ModelRef, key: str) -> None:
         options,
         format_func=lambda s: (
             f"step {s} (error {scores.error[s]:.3f})"
-            + next((f", in the injected {k}" for a, k in kinds.items() if a <= s < a + 200), "")
+            + next((f", in the injected {k}" for k, a, b in spans if a <= s < b), "")
         ),
         key=f"{key}.selected",
     )
