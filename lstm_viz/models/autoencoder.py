@@ -61,6 +61,8 @@ class AutoencoderConfig:
     feedback: str = "signal"  # the decoder's input: "signal", "output" or "repeat" (see above)
     bottleneck: int = 0  # > 0: the encoder's final state passes through a code of this size
     lag: int = 1  # feedback="signal": the decoder reads the true value this many positions back
+    start: str = "encoder"  # the decoder starts from the encoder's final state, or "zeros" (Keras'
+    # LSTM -> RepeatVector -> LSTM: the repeated vector is all the decoder knows of the window)
     mean: float = 0.0  # the model sees (x - mean) / std
     std: float = 1.0
 
@@ -74,6 +76,8 @@ class AutoencoderConfig:
             problems.append(
                 f"bottleneck must be a whole number in [0, 4096], got {self.bottleneck!r}"
             )
+        if self.start not in ("encoder", "zeros"):
+            problems.append(f'start must be "encoder" or "zeros", got {self.start!r}')
         if not isinstance(self.lag, int) or isinstance(self.lag, bool) or self.lag < 1:
             problems.append(f"lag must be a whole number >= 1, got {self.lag!r}")
         if not isinstance(self.window, int) or not 2 <= self.window <= 10_000:
@@ -148,6 +152,15 @@ class LSTMAutoencoder(nn.Module):
         h0, c0 = self.expand(code).chunk(2, dim=-1)
         return (torch.tanh(h0)[None].contiguous(), c0[None].contiguous()), code
 
+    def begin(self, x: torch.Tensor):
+        """(the decoder's initial (h, c), each [1, B, H]; the vector "repeat" feeds it [B, H];
+        the code [B, b or 2H]) of x [B, T, F]."""
+        (h, c), code = self.encode(x)
+        repeat = h[0]
+        if self.config.start == "zeros":
+            h, c = torch.zeros_like(h), torch.zeros_like(c)
+        return (h, c), repeat, code
+
     def decoder_inputs(self, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
         """The decoder's inputs in decoding order for feedback "signal" ([B, T, F]: ``lag``
         zeros, then the value of the position decoded ``lag`` steps before) or "repeat"
@@ -159,10 +172,10 @@ class LSTMAutoencoder(nn.Module):
         return torch.cat([torch.zeros_like(ordered[:, :lag]), ordered[:, : x.shape[1] - lag]], 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        state, _ = self.encode(x)  # state: (h, c), each [1, B, H]
+        state, repeat, _ = self.begin(x)  # state: (h, c), each [1, B, H]
         if self.config.feedback != "output":
             out, _ = self.decoder(
-                self.decoder_inputs(x, state[0][0]), state
+                self.decoder_inputs(x, repeat), state
             )  # [B, T, H], decoding order
             reconstruction = self.head(out)
             return reconstruction.flip(1) if self.config.reverse else reconstruction

@@ -45,13 +45,13 @@ def record_autoencoder(model: LSTMAutoencoder, windows: torch.Tensor) -> Encoder
     x = x.float()
     z = model.normalize(x)  # [B, T, F]
     (_, (h, c)), encoder = record(model.encoder, z)
-    (h, c), code = model.encode(z)  # the same encoder run, through the bottleneck if any
+    (h, c), repeat, code = model.begin(z)  # the same encoder run, through the bottleneck if any
     batch, steps = z.shape[:2]
     w_ih, w_hh = model.decoder.weight_ih_l0, model.decoder.weight_hh_l0
     bias = model.decoder.bias_ih_l0 + model.decoder.bias_hh_l0
     h, c = h[0], c[0]  # [B, H]
     y = z.new_zeros(batch, config.input_size)
-    given = model.decoder_inputs(z, h) if config.feedback != "output" else None  # [B, T, .]
+    given = model.decoder_inputs(z, repeat) if config.feedback != "output" else None  # [B, T, .]
     rows = {name: [] for name in RECORDED_NAMES["lstm"]}
     outputs = []
     for k in range(steps):

@@ -8,6 +8,8 @@ picking a flagged step opens the cell there (encoder and decoder) in the step-th
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import streamlit as st
 
@@ -113,7 +115,9 @@ def render_anomaly_explore(ref: ModelRef, key: str) -> None:
     row, position = tiled.window_of(int(selected))
     st.subheader(f"The cell at step {selected}")
     part = st.radio("Network", ["encoder", "decoder"], horizontal=True, key=f"{key}.part")
-    trace = getattr(tiled.recording, part).select(batch=row)
+    start = tiled.starts[row]
+    labels = [f"{scores.value[start + i]:.3g} (step {start + i})" for i in range(config.window)]
+    trace = replace(getattr(tiled.recording, part).select(batch=row), tokens=[labels])
     changes = np.abs(trace.cell[0, 0, 0, position].numpy())
     unit_key = f"{key}.unit"
     if st.session_state.get(f"{key}.for") != (selected, part):  # a new step: its busiest unit

@@ -45,11 +45,14 @@ def reference(model: LSTMAutoencoder, x: torch.Tensor):
         code = torch.tanh(torch.cat([h, c], 1) @ sq.weight.T + sq.bias)
         h, c = (code @ ex.weight.T + ex.bias).chunk(2, 1)
         h = torch.tanh(h)
+    code = h  # what "repeat" feeds at every step
+    if config.start == "zeros":  # Keras' layout: the decoder starts from zeros
+        h, c = torch.zeros_like(h), torch.zeros_like(c)
     order = list(range(steps))[::-1] if config.reverse else list(range(steps))
     decoder = {k: [None] * steps for k in encoder}
     out = torch.zeros(batch, steps, config.input_size)
     y = torch.zeros(batch, config.input_size)
-    decoded, code = [], h
+    decoded = []
     for position in order:
         if config.feedback == "repeat":
             y = code
@@ -71,18 +74,19 @@ NAMES = dict(i="input_gate", f="forget_gate", g="candidate", o="output_gate", c=
 
 
 @pytest.mark.parametrize(
-    "feedback, reverse, bottleneck, lag",
+    "feedback, reverse, bottleneck, lag, start",
     [
-        ("signal", True, 0, 1),
-        ("signal", False, 3, 2),
-        ("signal", True, 3, 3),
-        ("output", True, 0, 1),
-        ("output", False, 2, 1),
-        ("repeat", True, 0, 1),
-        ("repeat", True, 3, 1),
+        ("signal", True, 0, 1, "encoder"),
+        ("signal", False, 3, 2, "encoder"),
+        ("signal", True, 3, 3, "encoder"),
+        ("output", True, 0, 1, "encoder"),
+        ("output", False, 2, 1, "encoder"),
+        ("repeat", True, 0, 1, "encoder"),
+        ("repeat", True, 3, 1, "encoder"),
+        ("repeat", False, 0, 1, "zeros"),
     ],
 )
-def test_both_traces_match_a_plain_step_loop(feedback, reverse, bottleneck, lag):
+def test_both_traces_match_a_plain_step_loop(feedback, reverse, bottleneck, lag, start):
     torch.manual_seed(0)
     config = AutoencoderConfig(
         hidden_size=5,
@@ -91,6 +95,7 @@ def test_both_traces_match_a_plain_step_loop(feedback, reverse, bottleneck, lag)
         feedback=feedback,
         bottleneck=bottleneck,
         lag=lag,
+        start=start,
         mean=0.3,
         std=2.0,
     )
