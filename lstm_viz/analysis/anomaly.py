@@ -30,6 +30,7 @@ import torch
 from lstm_viz.models.autoencoder import LSTMAutoencoder
 
 RULE = "error > threshold"
+COMBINES = ("min", "mean")
 DEFAULT_QUANTILE, DEFAULT_MARGIN = 0.999, 1.0
 BATCH = 512  # windows per forward pass
 
@@ -65,10 +66,15 @@ def window_starts(steps: int, window: int, stride: int) -> list[int]:
 
 @torch.no_grad()
 def reconstruct_series(
-    model: LSTMAutoencoder, values: np.ndarray, stride: int
+    model: LSTMAutoencoder, values: np.ndarray, stride: int, combine: str = "min"
 ) -> tuple[np.ndarray, np.ndarray]:
     """(reconstruction [N], error [N]) of a one-feature series [N] (see the module docstring).
-    ValueError for a series shorter than a window or with non-finite values."""
+    ``combine``: a step's error over the windows covering it, "min" (the smallest; its
+    reconstruction is that window's) or "mean" (the mean error; the mean reconstruction).
+    ValueError for a series shorter than a window, with non-finite values or an unknown
+    ``combine``."""
+    if combine not in COMBINES:
+        raise ValueError(f"combine must be one of {COMBINES}, got {combine!r}")
     series = np.asarray(values, dtype=np.float32).reshape(-1)
     if not np.isfinite(series).all():
         bad = int(np.flatnonzero(~np.isfinite(series))[0])
@@ -78,6 +84,9 @@ def reconstruct_series(
     x = torch.from_numpy(series)
     best_error = np.full(len(series), np.inf, dtype=np.float32)
     best = np.zeros(len(series), dtype=np.float32)
+    total_error = np.zeros(len(series), dtype=np.float64)
+    total = np.zeros(len(series), dtype=np.float64)
+    count = np.zeros(len(series), dtype=np.int64)
     for lo in range(0, len(starts), BATCH):
         chunk = starts[lo : lo + BATCH]
         windows = torch.stack([x[s : s + window] for s in chunk])  # [B, W]
@@ -85,9 +94,14 @@ def reconstruct_series(
         err = np.abs(out - windows.numpy())
         for row, s in enumerate(chunk):
             span = slice(s, s + window)
+            total_error[span] += err[row]
+            total[span] += out[row]
+            count[span] += 1
             better = err[row] < best_error[span]
             best_error[span] = np.where(better, err[row], best_error[span])
             best[span] = np.where(better, out[row], best[span])
+    if combine == "mean":
+        return (total / count).astype(np.float32), (total_error / count).astype(np.float32)
     return best, best_error
 
 
