@@ -107,3 +107,50 @@ def train_autoencoder(
     if best_state is not None:
         model.load_state_dict(best_state)
     return AutoencoderResult(model.eval(), best, step, time.perf_counter() - start)
+
+
+SIGNAL_SOURCES = ("ecg", "sines", "csv")
+
+
+def training_signals(
+    source: str,
+    *,
+    seconds: float = 300.0,
+    seed: int = 0,
+    data: str | bytes | None = None,
+    column: str | None = None,
+    validation_fraction: float = 0.2,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(train [N], validation [M]) normal signal for ``train_autoencoder``, float32.
+
+    source "ecg": ``seconds`` of lstm_viz.tasks.ecg's signal (seed) and a fifth as much to
+    validate (seed + 1); "sines": the same number of steps of a noisy sum of three sines (periods
+    8-40 steps, noise 0.1; validation continues the same waves); "csv": ``column`` of the CSV
+    text ``data``, its last ``validation_fraction`` validating. ValueError (what to fix) for an
+    unknown source or an unreadable CSV column."""
+    from lstm_viz.tasks.ecg import RATE, ecg_signal
+
+    if source not in SIGNAL_SOURCES:
+        raise ValueError(f"unknown signal source {source!r}; choose one of {SIGNAL_SOURCES}")
+    steps = int(seconds * RATE)
+    if source == "ecg":
+        train, _ = ecg_signal(steps, seed)
+        validation, _ = ecg_signal(max(steps // 5, 1), seed + 1)
+        return np.asarray(train, np.float32), np.asarray(validation, np.float32)
+    if source == "sines":
+        rng = np.random.default_rng(seed)
+        total = steps + max(steps // 5, 1)
+        t = np.arange(total)
+        periods, phases = rng.uniform(8, 40, 3), rng.uniform(0, 2 * np.pi, 3)
+        amplitudes = np.array([1.0, *rng.uniform(0.2, 0.5, 2)])
+        values = (amplitudes[:, None] * np.sin(2 * np.pi * t / periods[:, None] + phases[:, None]))
+        series = (values.sum(0) + 0.1 * rng.standard_normal(total)).astype(np.float32)
+        return series[:steps], series[steps:]
+    from lstm_viz.tasks.series import _read_column, csv_task
+
+    # csv_task checks the file and column (rows, numbers, variation) with its messages
+    task = csv_task(data or "", column, validation_fraction=validation_fraction)
+    text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
+    values = _read_column(text, column).to_numpy(dtype=np.float32)  # [N]
+    cut = round(len(values) * (1 - task.params["validation_fraction"]))
+    return values[:cut], values[cut:]
