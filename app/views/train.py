@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import state
+from app.components.train.autoencoder import render_autoencoder_training
 from app.components.train.models import render_models
 from app.components.train.run import finish, render_outcome, train, wait_until_stopped
 from app.components.train.seq2seq import render_seq2seq_training
@@ -76,6 +77,7 @@ if last and last["status"] == "running":  # the run that trained it was interrup
         finish(last)  # reruns, so the sidebar shows the kept checkpoint
 
 render_seq2seq_training()
+render_autoencoder_training()
 st.divider()
 render_models()  # before training starts: the list stays on screen while it runs
 

@@ -143,7 +143,7 @@ def training_signals(
         t = np.arange(total)
         periods, phases = rng.uniform(8, 40, 3), rng.uniform(0, 2 * np.pi, 3)
         amplitudes = np.array([1.0, *rng.uniform(0.2, 0.5, 2)])
-        values = (amplitudes[:, None] * np.sin(2 * np.pi * t / periods[:, None] + phases[:, None]))
+        values = amplitudes[:, None] * np.sin(2 * np.pi * t / periods[:, None] + phases[:, None])
         series = (values.sum(0) + 0.1 * rng.standard_normal(total)).astype(np.float32)
         return series[:steps], series[steps:]
     from lstm_viz.tasks.series import _read_column, csv_task
