@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import state
+from app.components.upload.autoencoder import render_keras_autoencoder
 from app.components.upload.file import limit_mb, read_file, render_file_picker, render_layers
 from app.components.upload.inputs import render_choice, render_input, render_mask
 from app.components.upload.recording import (
@@ -35,6 +36,7 @@ st.caption(
 upload = render_file_picker()
 data = upload.getvalue()
 digest, imported = read_file(upload.name, data)
+render_keras_autoencoder(upload.name, data)  # only a Keras LSTM autoencoder shows anything
 
 # ---- the mapping table --------------------------------------------------------------------------
 layer = render_layers(imported, upload.name, len(data), digest)

@@ -2,10 +2,16 @@
 
 How a long input is scored (``score_series``): windows of the model's length start every
 ``stride`` steps (and one ends at the last step), so every step is covered by several windows.
-Each window is reconstructed; a step's **error** is the smallest absolute reconstruction error
-any covering window gives it, and its reconstruction is that window's. A normal step next to an
-anomaly is therefore judged by a window that does not contain the anomaly, while an anomalous
-step is badly reconstructed by every window (the model has only learned normal beats).
+Each window is reconstructed; a step's **error** is taken over the windows covering it, by the
+model's ``combine`` (config.json "anomaly"):
+  "min"  the smallest absolute reconstruction error any covering window gives it (and that
+         window's reconstruction): a normal step next to an anomaly is judged by a window that
+         does not contain it. Blind to an anomaly some window reconstructs well from a normal
+         part it also sees (a missing beat, for a decoder that reads the true value before).
+  "mean" the mean absolute error of the covering windows (and their mean reconstruction): a
+         window that reconstructs a beat where none came (the shipped model's decoder has only
+         the encoder's state, so it draws the rhythm it learned) raises the error of every step
+         in the gap. The shipped ECG model uses "mean".
 
 The rule (a simpler calibrated rule than EncDec-AD's Gaussian fit of error vectors): a step is
 anomalous when its error exceeds ``threshold``. ``calibrate`` sets the threshold on normal
@@ -111,7 +117,8 @@ def score_series(model: LSTMAutoencoder, values: np.ndarray, anomaly: dict[str, 
     if not isinstance(anomaly.get("threshold"), (int, float)):
         raise ValueError("this autoencoder has no calibrated threshold (config.json 'anomaly')")
     stride = int(anomaly.get("stride", max(1, model.config.window // 8)))
-    reconstruction, error = reconstruct_series(model, values, stride)
+    combine = str(anomaly.get("combine", "min"))  # folders calibrated before "mean" existed
+    reconstruction, error = reconstruct_series(model, values, stride, combine)
     threshold = float(anomaly["threshold"])
     return Scores(
         np.asarray(values, dtype=np.float32).reshape(-1),
@@ -130,12 +137,15 @@ def calibrate(
     stride: int | None = None,
     quantile: float = DEFAULT_QUANTILE,
     margin: float = DEFAULT_MARGIN,
+    combine: str = "min",
 ) -> dict[str, Any]:
     """The anomaly section for config.json, calibrated on the normal signal ``normal`` [N]:
-    {"rule", "threshold", "quantile", "margin", "stride", "calibration_steps",
-    "normal_flagged"} (the last: the fraction of these normal steps over the threshold)."""
+    {"rule", "threshold", "quantile", "margin", "stride", "combine", "calibration_steps",
+    "normal_flagged"} (the last: the fraction of these normal steps over the threshold).
+    ``combine``: how a step's error is taken over its covering windows (reconstruct_series).
+    ValueError for an unknown ``combine`` or a signal shorter than a window."""
     stride = stride or max(1, model.config.window // 8)
-    _, error = reconstruct_series(model, normal, stride)
+    _, error = reconstruct_series(model, normal, stride, combine)
     threshold = float(margin * np.quantile(error, quantile))
     return {
         "rule": RULE,
@@ -143,6 +153,7 @@ def calibrate(
         "quantile": quantile,
         "margin": margin,
         "stride": stride,
+        "combine": combine,
         "calibration_steps": len(error),
         "normal_flagged": float((error > threshold).mean()),
     }

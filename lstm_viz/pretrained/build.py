@@ -305,7 +305,13 @@ def build_autoencoder(
         )
         if progress:
             print(file=sys.stderr)
-        anomaly = calibrate(result.model, validation)
+        anomaly = calibrate(
+            result.model,
+            validation,
+            quantile=recipe.quantile,
+            margin=recipe.margin,
+            combine=recipe.combine,
+        )
         info = {
             "task": {"name": "ecg", "title": "ECG-like signal", "params": {"seed": recipe.seed}},
             "metrics": {"validation_mse": result.validation_mse},

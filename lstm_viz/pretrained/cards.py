@@ -347,7 +347,7 @@ windows (the signal's own units; its variance is about 0.06).
 - Anomaly rule: a step is anomalous when its reconstruction error exceeds the threshold \
 {f.threshold:.4f} ({anomaly["margin"]} x the {anomaly["quantile"] * 100:g}th percentile of the \
 per-step errors on the normal validation signal). Windows of {r.window} steps start every \
-{anomaly["stride"]} steps; each step keeps the smallest error of the windows that cover it.
+{anomaly["stride"]} steps; {_combine_sentence(anomaly.get("combine", "min"))}
 - Detection (held-out signal, `detection`): {f.detected}/{f.events} injected events found \
 ({f.detection_rate:.1%}; {kinds}); false positives: {f.false_positives:,} of {f.normal_steps:,} \
 normal steps ({f.false_positive_rate:.2%}). An event counts when a flagged step falls inside it.
@@ -362,6 +362,15 @@ normal steps ({f.false_positive_rate:.2%}). An event counts when a flagged step 
 Re-measure: `python -m lstm_viz.pretrained check {r.name}`. Rebuild (deterministic): \
 `python -m lstm_viz.pretrained build {r.name}`.
 """
+
+
+def _combine_sentence(combine: str) -> str:
+    if combine == "mean":
+        return (
+            "a step's error is the mean of the errors the windows covering it give it (a window "
+            "that reconstructs a beat where none came raises the whole gap)."
+        )
+    return "each step keeps the smallest error of the windows that cover it."
 
 
 def _misses(recipe, figures: AnomalyFigures) -> str:

@@ -186,6 +186,9 @@ class AutoencoderRecipe:
     feedback: str = "signal"
     bottleneck: int = 0
     lag: int = 1
+    combine: str = "mean"  # a step's error over its covering windows (analysis.anomaly)
+    quantile: float = 0.995  # threshold = margin x this quantile of normal validation errors
+    margin: float = 1.3
     epochs: int = 30
     batch_size: int = 64
     learning_rate: float = 5e-3
@@ -201,10 +204,15 @@ AUTOENCODER_RECIPES: dict[str, AutoencoderRecipe] = {
         AutoencoderRecipe(
             "ecg-autoencoder-lstm",
             "LSTM autoencoder of ECG windows that flags anomalies (after EncDec-AD)",
-            about="Trained on normal beats only, it reconstructs them closely and sharp "
-            "departures from them (spikes, noise, a changed amplitude) badly: open it in Explore, "
-            "pick a flagged step, and compare the encoder's and decoder's gates there with a "
-            "normal beat.",
+            hidden_size=64,
+            feedback="repeat",
+            epochs=60,
+            about="Trained on normal beats only, its decoder has nothing but the encoder's state "
+            "(Keras' RepeatVector layout), so it draws the rhythm it learned: where a beat does "
+            "not come (a missing beat, a flat line) it still draws one, and sharp departures "
+            "(spikes, noise, a changed amplitude) it reconstructs badly. Open it in Explore, pick "
+            "a flagged step, and compare the encoder's and decoder's gates there with a normal "
+            "beat.",
         )
     ]
 }

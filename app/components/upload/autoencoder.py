@@ -1,0 +1,81 @@
+"""Upload: a Keras ``LSTM -> RepeatVector -> LSTM -> TimeDistributed(Dense)`` autoencoder
+(lstm_viz.importers.keras_autoencoder) is offered for Explore's anomaly view: its threshold is
+calibrated on normal signal the user picks (lstm_viz.analysis.anomaly.calibrate) and it is saved
+as an autoencoder folder in the models folder, selected in the sidebar."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import streamlit as st
+
+from app import classroom, state
+from app.text import escape_markdown
+from lstm_viz.importers import ModelFileError
+
+K = f"{state.UPLOAD_PREFIX}.autoencoder"
+NORMALS = {"ecg": "the generated ECG-like signal", "sines": "a noisy sum of sines"}
+
+
+def render_keras_autoencoder(name: str, data: bytes) -> None:
+    """Nothing unless ``data`` is a .keras file of the autoencoder layout (the generic layer
+    table below shows every other file)."""
+    if not name.lower().endswith(".keras"):
+        return
+    from lstm_viz.importers.keras_autoencoder import read_keras_autoencoder
+
+    try:
+        model = read_keras_autoencoder(data, name)
+    except ModelFileError:
+        return  # another layout: the layer table reads it
+    config = model.config
+    with st.container(border=True):
+        st.markdown(
+            f"🫀 **{escape_markdown(name)}** is an LSTM autoencoder (LSTM → RepeatVector → LSTM → "
+            f"TimeDistributed(Dense)): windows of {config.window} steps, {config.hidden_size} "
+            f"units, {config.input_size} feature(s). Explore's anomaly view scores a series by "
+            "its reconstruction error."
+        )
+        if config.input_size != 1:
+            st.info(
+                f"The anomaly view reads one-feature series; this model has {config.input_size} "
+                "features, so only its layers (below) can be recorded.",
+                icon="ℹ️",
+            )
+            return
+        normal = st.selectbox(
+            "Calibrate its threshold on normal signal",
+            list(NORMALS),
+            format_func=NORMALS.get,
+            key=f"{K}.normal",
+            help="The threshold is the 99.9th percentile of its per-step reconstruction errors "
+            "on 60 s of this signal, in the signal's own units (the model reads raw values).",
+        )
+        if st.button("🫀 Open in the anomaly view", key=f"{K}.open"):
+            open_autoencoder(name, model, normal)
+
+
+def open_autoencoder(name: str, model, normal: str) -> None:
+    from lstm_viz.analysis.anomaly import calibrate
+    from lstm_viz.models.autoencoder import Autoencoder, save_autoencoder
+    from lstm_viz.models.checkpoints import models_dir
+    from lstm_viz.models.names import reserve_free_name
+    from lstm_viz.training.autoencoder import training_signals
+
+    try:
+        _, validation = training_signals(normal, seconds=300.0, seed=1)  # validation: 60 s
+        anomaly = calibrate(model, validation)
+    except ValueError as error:
+        st.error(f"Cannot calibrate this autoencoder: {escape_markdown(error)}", icon="🚫")
+        return
+    info = {
+        "task": {"name": normal, "title": NORMALS[normal], "params": {"seed": 1}},
+        "source": {"file": name, "format": "keras"},
+    }
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(name).stem).strip("-") or "keras"
+    with reserve_free_name(models_dir(), f"{slug}-autoencoder"[:60]) as reservation:
+        save_autoencoder(reservation.path, Autoencoder(reservation.path, model, anomaly, info))
+    ref = f"trained/{reservation.name}"
+    state.hand_off(state.SELECT_MODEL, ref)
+    classroom.switch_page("explore", model=ref)
