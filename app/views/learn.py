@@ -5,6 +5,7 @@ import streamlit as st
 
 from app import classroom, state
 from app.components.learn.dates_tour import render_dates_tour
+from app.components.learn.ecg_tour import render_ecg_tour
 from app.components.learn.exercises import render_depth_exercise, render_memory_exercise
 from app.components.learn.link_builder import render_link_builder
 from app.components.learn.playground import render_playground
@@ -78,11 +79,12 @@ elif section == "tours":
     if not classroom.controls_hidden():
         st.radio(
             "Tour",
-            ["cat", "agreement", "dates"],
+            ["cat", "agreement", "dates", "ecg"],
             format_func={
                 "cat": "🐈 The cat sat on the mat.",
                 "agreement": "🧩 The cat, which was hungry, sat on the mat.",
                 "dates": "📅 3rd of March 2021 (attention)",
+                "ecg": "🫀 ECG anomalies (autoencoder)",
             }.get,
             horizontal=True,
             key=TOUR_KEY,
@@ -90,6 +92,8 @@ elif section == "tours":
         )
     if st.session_state[TOUR_KEY] == "dates":
         render_dates_tour()
+    elif st.session_state[TOUR_KEY] == "ecg":
+        render_ecg_tour()
     else:
         render_tour(st.session_state[TOUR_KEY])
 elif section == "exercises":

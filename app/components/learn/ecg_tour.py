@@ -1,0 +1,62 @@
+"""The ECG autoencoder tour: where the reconstruction fails, and what the forget gates did."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import state
+from app.components.heatmaps import PLOTLY_CONFIG
+from app.resources import anomaly_run, find_model
+from app.text import escape_markdown
+from lstm_viz.figures.series import anomaly_figure
+from lstm_viz.learn.ecg_tour import ECG_MODEL, ECG_SECONDS, ECG_SEED, ecg_tour
+
+
+def render_ecg_tour(key: str = "learn.tour.ecg") -> None:
+    st.markdown("#### 🫀 An ECG autoencoder finds anomalies")
+    ref = find_model(ECG_MODEL)
+    if ref is None or ref.kind != "autoencoder":
+        st.info(
+            "This tour needs the shipped autoencoder ecg-autoencoder-lstm "
+            "(`python -m lstm_viz.pretrained build ecg-autoencoder-lstm`).",
+            icon="📦",
+        )
+        return
+    try:
+        run = anomaly_run(ref, ECG_SEED, ECG_SECONDS * 50, None)
+        stops = ecg_tour(run.scores, run.tiled, run.events)
+    except (ValueError, OSError) as error:
+        st.error(escape_markdown(f"This tour cannot run on {ref.name}: {error}"), icon="🚫")
+        return
+    stop_key = f"{key}.stop"
+    index = min(st.session_state.get(stop_key, 0), len(stops) - 1)
+    stop = stops[index]
+
+    def move(by: int) -> None:
+        st.session_state[stop_key] = min(max(0, index + by), len(stops) - 1)
+
+    back, where, forward = st.columns([1, 3, 1], vertical_alignment="center")
+    back.button("◀ Back", key=f"{key}.back", on_click=move, args=(-1,), disabled=index == 0)
+    where.progress((index + 1) / len(stops), text=f"Stop {index + 1} of {len(stops)}")
+    forward.button(
+        "Next ▶", key=f"{key}.next", on_click=move, args=(1,), disabled=index == len(stops) - 1
+    )
+    st.markdown(f"**{stop.title}**")
+    st.markdown(escape_markdown(stop.text))
+    scores, tiled = run.scores, run.tiled
+    quantity = "forget_gate"
+    figure = anomaly_figure(
+        scores.value,
+        scores.reconstruction,
+        scores.error,
+        scores.anomaly,
+        scores.threshold,
+        {part: tiled.grid(part, quantity) for part in ("encoder", "decoder")},
+        quantity,
+        list(run.events),
+        stop.selected,
+    )
+    st.plotly_chart(figure, key=f"{key}.figure.{index}", config=PLOTLY_CONFIG)
+    if st.button("🔍 Open in Explore", key=f"{key}.explore"):
+        state.hand_off(state.SELECT_MODEL, ref.id)
+        st.switch_page("views/explore.py")
