@@ -131,9 +131,15 @@ def ecg_tour(scores: Scores, tiled: Tiled, events: Sequence[tuple[str, int, int]
                 "The beat that did not come",
                 f"Between {missing.start / rate:.1f} s and {missing.stop / rate:.1f} s a beat is "
                 f"missing: the input rises at most {seen:.3f} above its median there, but the "
-                f"reconstruction rises {drawn:.3f}. The decoder has only the encoder's state, so "
-                "it draws the rhythm it learned, and the error where the beat should be is "
-                f"{missing.max_error:.3f} ({'over' if missing.found else 'under'} the threshold).",
+                f"reconstruction rises {drawn:.3f}. "
+                + (
+                    "The model expected a beat here: the error where it should be is "
+                    f"{missing.max_error:.3f}, over the threshold."
+                    if missing.found
+                    else "The reconstruction stays close to the quiet input: the error where "
+                    f"the beat should be is {missing.max_error:.3f}, under the threshold, so "
+                    "this model does not notice."
+                ),
                 missing.peak,
             )
         )

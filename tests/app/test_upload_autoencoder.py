@@ -8,7 +8,6 @@ import os
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from app import state
 from lstm_viz.models.autoencoder import load_autoencoder

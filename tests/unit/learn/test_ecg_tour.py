@@ -59,6 +59,7 @@ def test_the_missing_beat_stop_compares_input_and_reconstruction(tour):
     assert f"rises at most {scores.value[a:b].max() - median:.3f}" in stop.text
     assert f"reconstruction rises {scores.reconstruction[a:b].max() - median:.3f}" in stop.text
     assert f"should be is {scores.error[a:b].max():.3f}" in stop.text
+    assert ("over the threshold" in stop.text) == bool(scores.anomaly[a:b].any())
 
 
 def test_the_forget_gate_stop_is_read_from_the_recording(tour):
