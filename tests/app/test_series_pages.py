@@ -98,3 +98,21 @@ def test_autoencoders_are_not_offered_where_they_cannot_be_read(page):
     save_autoencoder_folder(models_dir() / "ae")
     with torch.no_grad():
         assert all(ref.kind == "sequence" for ref in all_models(unreadable=True))
+
+
+def test_the_ecg_tour_walks_to_the_forget_gates(shipped_models):
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=120)
+    at.run()
+    at.switch_page("views/learn.py")
+    at.session_state[state.LEARN_SECTION] = "tours"
+    at.session_state[state.LEARN_TOUR] = "ecg"
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Normal beats come back" in m.value for m in at.markdown)
+    for _ in range(4):
+        if at.button(key="learn.tour.ecg.next").disabled:
+            break
+        at.button(key="learn.tour.ecg.next").click().run()
+    assert not at.exception, at.exception
+    assert any("What the forget gates did" in m.value for m in at.markdown)
+    assert len(at.get("plotly_chart")) == 1
