@@ -116,9 +116,11 @@ def run_anomalies(args: argparse.Namespace) -> int:
                 ]
             )
     flagged = int(scores.anomaly.sum())
+    how = {"min": "its best window's error", "mean": "the mean error of its windows"}
     print(
         f"{args.input}: {read}\nscored {len(values):,} steps (windows of {scores.window}, every "
-        f"{scores.stride} steps; each step keeps its best window's error); threshold "
+        f"{scores.stride} steps; each step keeps "
+        f"{how.get(str(autoencoder.anomaly.get('combine', 'min')), 'its error')}); threshold "
         f"{scores.threshold:.4g}: {flagged:,} steps flagged ({flagged / len(values):.2%}); "
         f"wrote {args.out}",
         file=sys.stderr,
