@@ -79,7 +79,7 @@ elif view == "compare":
     models = {m.id: m for m in all_models() if m.path is not None}
     render_compare(ref, text, trace, layer, direction, models, device, key=panel)
 elif view == "export":
-    render_export(ref, trace, layer, direction, key=panel)
+    render_export(ref, trace, layer, direction, key=panel, text=text, device=device)
 
 render_share(
     {
