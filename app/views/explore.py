@@ -19,12 +19,19 @@ from app.components.explore.step import render_step_through
 from app.components.explore.unit import render_unit
 from app.components.heatmaps import render_pickers, render_tokens
 from app.components.model_header import render_model_header
+from app.components.opened import render_opener
 from app.resources import all_models, record_text, recording_key, unit_order
 from app.text import escape_markdown
 
 st.title("🔍 Explore")
 
 choices = state.choices()
+opened = render_opener("explore")  # an LSTMVis project or a corpus store, instead of a model
+if opened is not None:
+    from app.components.explore.opened import render_opened_explore
+
+    render_opened_explore(opened)
+    st.stop()
 ref, checkpoint = render_model_header(
     "Pick a model in the sidebar to look inside it. No model yet? Train a small one in a "
     "minute, or upload your own."

@@ -197,7 +197,7 @@ def store_find_spans(
     if min_length < 1:
         raise ExportError(f"the minimum length must be >= 1, got {min_length}")
     on = " AND ".join(f"u{u} >= $threshold" for u in chosen)
-    mean = "(" + " + ".join(f"u{u}" for u in chosen) + f") / {len(chosen)}"
+    mean = "(" + " + ".join(f"u{u}::DOUBLE" for u in chosen) + f") / {len(chosen)}"
     sql = f"""
         WITH on_steps AS (
             SELECT sequence, step, {mean} AS m FROM store
