@@ -127,8 +127,8 @@ def _render_banner(current: dict[str, Any], page: str) -> dict[str, Any] | None:
             if kind == "lstmvis":
                 project = corpora.lstmvis_project(current["path"])
                 st.info(
-                    f"**{KINDS[kind]} {name}**: {escape_markdown(project.message)}. Only what "
-                    "needs recorded states works here; the sidebar's model is not used.",
+                    f"{escape_markdown(project.message)}. Only what needs recorded states works "
+                    "here; the sidebar's model is not used.",
                     icon="📂",
                 )
                 for note in project.notes:

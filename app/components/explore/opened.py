@@ -9,14 +9,14 @@ from typing import Any
 import streamlit as st
 
 from app import corpora, state
-from app.components.explore.controls import render_unit_picker
+from app.components.explore.controls import VIEW_LABELS, render_unit_picker
 from app.components.explore.heatmap_view import render_heatmap_view
 from app.components.explore.unit import render_unit
 from app.components.heatmaps import render_pickers, render_tokens
 from lstm_viz import Trace
 
 MAX_SHOWN = 2_000  # steps Explore shows of a recording made elsewhere at a time
-VIEWS = {"heatmaps": "🟥 Heatmaps", "unit": "📈 Unit"}
+VIEWS = {v: VIEW_LABELS[v] for v in ("heatmaps", "unit")}  # the views without a model
 
 
 def window(trace: Trace, batch: int, start: int, steps: int) -> Trace:
@@ -88,6 +88,11 @@ def opened_trace(current: dict[str, Any], key: str) -> Trace:
 def render_opened_explore(current: dict[str, Any]) -> None:
     """Explore's page body for an opened recording."""
     key = f"{state.EXPLORE_PREFIX}.{state.OPENED_PREFIX}.{current['path']}"
+    handed = state.take(state.EXPLORE_UNIT)  # a unit picked in Analyze: show it
+    if handed:
+        st.session_state[f"{key}.layer"] = handed["layer"]
+        st.session_state[f"{key}.unit"] = handed["unit"]
+        st.session_state[f"{key}.view"] = "unit"
     trace = _pick_steps(opened_trace(current, key), key)
     steps = int(trace.lengths[0])
     render_tokens(
@@ -95,6 +100,7 @@ def render_opened_explore(current: dict[str, Any]) -> None:
         [False] * steps,
         numeric=False,
         key=f"{key}.tokens",
+        heading="The recorded tokens",
     )
     top = st.columns([4, 1], vertical_alignment="bottom")
     with top[0]:
