@@ -197,7 +197,17 @@ def test_a_corpus_store_the_server_offers_opens_in_analyze_and_explore(server_st
     assert any(c.value.startswith("The window: steps 0 to") for c in at.caption)
     assert not at.dataframe[0].value.empty
 
-    at.switch_page("views/explore.py")
+    # A unit picked in Analyze opens in Explore's unit view of the store.
+    at.radio(key=f"{widget}.tool").set_value("saturation")
+    run(at)
+    click(at, f"{widget}.saturation.open.open")  # st.switch_page: Explore ran
+    at.switch_page("views/explore.py")  # AppTest's next run: stay there
+    run(at)
+    explore = f"explore.opened.{roots / 'toy-store'}"
+    assert at.session_state[f"{explore}.view"] == "unit"
+    top_unit = int(top.iloc[0]["unit"])
+    assert at.number_input(key=f"{explore}.unit").value == top_unit
+    at.radio(key=f"{explore}.view").set_value("heatmaps")
     run(at)
     assert set(charts(at)) == set(whole.names)  # a store of every quantity: its gates too
     z = decode(charts(at)["forget_gate"]["data"][0]["z"])
