@@ -1,5 +1,5 @@
 """Analyze's cached work: corpora (a model's recordings over its validation data or the user's
-text) and the analyses over them.
+text, an LSTMVis project, a window of a corpus store) and the analyses over them.
 
 Everything is keyed by strings and numbers (model path, file version, corpus settings), so
 caching hashes cleanly. A corpus is a large read-only object: it is held once in a shared store
@@ -9,17 +9,19 @@ results (tables) are st.cache_data. Library functions do the work.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
 
-from app.resources import ModelRef, cached_checkpoint, model_version
+from app.resources import REPO_ROOT, ModelRef, cached_checkpoint, model_version
 from lstm_viz.analysis import (
     correlate,
     feature_set,
@@ -31,6 +33,7 @@ from lstm_viz.analysis import (
 )
 from lstm_viz.analysis.corpus import Corpus
 from lstm_viz.tasks import Task, from_info
+from lstm_viz.trace import Trace
 
 MAX_STEPS = 20_000  # real steps a corpus holds at most (the page says so)
 MAX_VALUES = 30_000_000  # recorded numbers a corpus holds at most (wide models get fewer steps)
@@ -83,7 +86,13 @@ def record(
     device: str,
     progress: Callable[[float], None] | None = None,
 ) -> Corpus:
-    """Record the corpus the arguments of a CorpusKey describe (not cached: see load_corpus)."""
+    """Record the corpus the arguments of a CorpusKey describe (not cached: see load_corpus).
+    Sources "lstmvis" (``path``: the project) and "store" (``path``: the store; ``text``: the
+    window's first step, ``max_steps`` its length) read recordings made elsewhere instead."""
+    if source == "lstmvis":
+        return trace_corpus(cached_lstmvis(path, version).trace)
+    if source == "store":
+        return trace_corpus(cached_store_window(path, version, int(text), max_steps))
     checkpoint = cached_checkpoint(path, version)
     if source == "text":
         return record_corpus(
@@ -171,12 +180,37 @@ def corpus_of(*args) -> Corpus:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_saturation(*args) -> pd.DataFrame:
+    if args[2] == "store":  # every step of the store, in DuckDB, not the window
+        from lstm_viz.export.store_tools import store_saturation
+
+        return store_saturation(args[0])
     return saturation(corpus_of(*args).trace)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_half_lives(*args) -> pd.DataFrame:
+    if args[2] == "store":  # every step of the store, in DuckDB, not the window
+        from lstm_viz.export.store_tools import store_half_lives
+
+        return store_half_lives(args[0])
     return half_lives(corpus_of(*args).trace)
+
+
+@st.cache_data(max_entries=16, show_spinner="Searching every step of the store...")
+def cached_store_spans(path: str, version: int, *search) -> tuple[pd.DataFrame, int]:
+    """lstm_viz.export.store_tools.store_find_spans(path, *search): (top spans, how many)."""
+    from lstm_viz.export.store_tools import store_find_spans
+
+    quantity, layer, direction, units, threshold, min_length = search
+    return store_find_spans(path, quantity, layer, direction, list(units), threshold, min_length)
+
+
+def trace_corpus(trace: Trace) -> Corpus:
+    """A recording made elsewhere as a Corpus: its tokens, no task, no inputs to re-run."""
+    tokens = [list(t) for t in trace.tokens] if trace.tokens else []
+    level = "char" if all(len(t) <= 1 for seq in tokens for t in seq[:2000]) else "word"
+    inputs = torch.zeros(trace.batch_size, trace.num_steps, dtype=torch.int64)
+    return Corpus(trace, tokens, None, None, inputs, level)
 
 
 def corpus_features(corpus: Corpus, regex: str) -> dict[str, np.ndarray]:
@@ -253,3 +287,84 @@ def cached_textbook(train_steps: int) -> dict:
     from lstm_viz.analysis.textbook import textbook_curves
 
     return textbook_curves(train_steps=train_steps)
+
+
+# ---- recordings made elsewhere: LSTMVis projects and corpus stores -----------------------------
+
+RECORDINGS_ENV = "LSTM_VIZ_RECORDINGS"  # folders (os.pathsep-separated) the server offers
+
+
+def recording_roots() -> list[Path]:
+    """The folders whose recordings this server offers: $LSTM_VIZ_RECORDINGS (set by whoever
+    runs the server), else ./recordings. Users pick from what is there, never type a path."""
+    given = os.environ.get(RECORDINGS_ENV)
+    if given is None:
+        return [REPO_ROOT / "recordings"]
+    return [Path(p).expanduser() for p in given.split(os.pathsep) if p.strip()]
+
+
+def offered_recordings():
+    """The LSTMVis projects and corpus stores in recording_roots() (lstm_viz.export.folders)."""
+    from lstm_viz.export.folders import find_recordings
+
+    return find_recordings(recording_roots())
+
+
+def folder_version(path: str) -> int:
+    """The newest mtime (ns) of the files directly in ``path``: a new file reloads the cache."""
+    return max((p.stat().st_mtime_ns for p in Path(path).iterdir()), default=0)
+
+
+def lstmvis_project(path: str):
+    """The LSTMVis project at ``path`` (lstm_viz.export.lstmvis.read_lstmvis), read once per
+    version and shared: do not mutate. ExportError (a ValueError) when it cannot be read."""
+    return cached_lstmvis(path, folder_version(path))
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the LSTMVis project...")
+def cached_lstmvis(path: str, version: int):
+    from lstm_viz.export.lstmvis import read_lstmvis
+
+    return read_lstmvis(path)
+
+
+def store_lengths(path: str) -> dict[int, int]:
+    """{sequence: steps} of the corpus store at ``path`` (one scan of two small columns)."""
+    from lstm_viz.export.store_tools import store_version
+
+    return cached_store_lengths(path, store_version(path))
+
+
+@st.cache_data(max_entries=8, show_spinner="Counting the store's steps...")
+def cached_store_lengths(path: str, version: int) -> dict[int, int]:
+    from lstm_viz.export.store_tools import sequence_lengths
+
+    return sequence_lengths(path)
+
+
+def store_window(path: str, start: int, steps: int) -> Trace:
+    """Steps start..start+steps-1 of the store (lstm_viz.export.store_tools.store_window),
+    read once and shared: do not mutate."""
+    from lstm_viz.export.store_tools import store_version
+
+    return cached_store_window(path, store_version(path), start, steps)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading a window of the store...")
+def cached_store_window(path: str, version: int, start: int, steps: int) -> Trace:
+    from lstm_viz.export.store_tools import store_window as read_window
+
+    return read_window(path, start, steps, cached_store_lengths(path, version))
+
+
+def store_meta(path: str) -> dict:
+    """The store's store.json (lstm_viz.export.store.read_store_meta): small, read each run."""
+    from lstm_viz.export.store import read_store_meta
+
+    return read_store_meta(path)
+
+
+def store_version(path: str) -> int:
+    from lstm_viz.export.store_tools import store_version as version
+
+    return version(path)

@@ -254,6 +254,21 @@ def cached_recording(path: str, version: int, text: str, device: str) -> Recordi
     return Recording(trace, tuple(tokens), tuple(unknown), checkpoint.vocab is None)
 
 
+def html_page(ref: ModelRef, text: str, device: str = "cpu") -> bytes:
+    """The self-contained HTML page (lstm_viz.export.html) of ``ref`` reading ``text``, UTF-8,
+    built once per recording. ExportError (a ValueError) for a recording too long for a page."""
+    return cached_html_page(ref.path, model_version(ref), text, device, ref.name)
+
+
+# cache_resource: the page is about 5 MB (plotly.js embedded) and read-only; 4 kept.
+@st.cache_resource(max_entries=4, show_spinner="Writing the page (every heatmap, plotly.js)...")
+def cached_html_page(path: str, version: int, text: str, device: str, name: str) -> bytes:
+    from lstm_viz.export.html import export_html
+
+    trace = cached_recording(path, version, text, device).trace
+    return export_html(trace, model=name, text=text).encode("utf-8")
+
+
 def unit_order(
     ref: ModelRef,
     text: str,

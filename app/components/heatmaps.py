@@ -55,12 +55,16 @@ def tokens_html(tokens: Sequence[str], unknown: Sequence[bool], max_chips: int =
 
 
 def render_tokens(
-    tokens: Sequence[str], unknown: Sequence[bool], numeric: bool = False, key: str = "tokens"
+    tokens: Sequence[str],
+    unknown: Sequence[bool],
+    numeric: bool = False,
+    key: str = "tokens",
+    heading: str = "As the model reads it",
 ) -> None:
     """A line of chips with the tokens as the model read them, and a note on unknown ones."""
     what = "steps (the numbers of each step)" if numeric else "tokens"
     st.markdown(
-        f"**As the model reads it:** {len(tokens):,} {what}",
+        f"**{heading}:** {len(tokens):,} {what}",
         help="Spaces show as ␣, line breaks as ⏎. Red: not in the model's vocabulary.",
     )
     with st.container(key=f"{key}.chips", height="content" if len(tokens) <= 150 else 160):

@@ -13,6 +13,7 @@ from app.components.analyze.patterns import render_patterns
 from app.components.analyze.saturation import render_saturation
 from app.components.analyze.timescales import render_timescales
 from app.components.model_header import render_model_header
+from app.components.opened import render_opener
 from app.resources import all_models, model_version
 from app.text import escape_markdown
 
@@ -30,6 +31,12 @@ SECTIONS = {
 st.title("🧪 Analyze")
 
 choices = state.choices()
+opened = render_opener("analyze")  # an LSTMVis project or a corpus store, instead of a model
+if opened is not None:
+    from app.components.analyze.opened import render_opened_analyze
+
+    render_opened_analyze(opened)
+    st.stop()
 ref, checkpoint = render_model_header(
     "Pick a model in the sidebar to analyse it. No model yet? Train a small one in a "
     "minute: a bracket-depth LSTM shows a depth-counting unit in the unit finder.",

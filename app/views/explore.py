@@ -25,6 +25,7 @@ from app.components.explore.step import render_step_through
 from app.components.explore.unit import render_unit
 from app.components.heatmaps import render_pickers, render_tokens
 from app.components.model_header import render_model_header
+from app.components.opened import render_opener
 from app.resources import (
     all_models,
     card_claim,
@@ -40,6 +41,12 @@ from lstm_viz.learn.hints import heatmap_hints
 st.title("🔍 Explore")
 
 choices = state.choices()
+opened = render_opener("explore")  # an LSTMVis project or a corpus store, instead of a model
+if opened is not None:
+    from app.components.explore.opened import render_opened_explore
+
+    render_opened_explore(opened)
+    st.stop()
 picked = find_model(choices["model"])
 if picked is not None and picked.kind == "seq2seq":  # an encoder-decoder: its own page
     render_seq2seq_explore(picked)
@@ -127,7 +134,7 @@ elif view == "compare":
     models = {m.id: m for m in all_models() if m.path is not None}
     render_compare(ref, text, trace, layer, direction, models, device, key=panel)
 elif view == "export":
-    render_export(ref, trace, layer, direction, key=panel)
+    render_export(ref, trace, layer, direction, key=panel, text=text, device=device)
 
 if not hidden:  # a classroom shows the view; the teacher shares the link
     render_share(
