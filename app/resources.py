@@ -248,14 +248,79 @@ def recording_key(ref: ModelRef, text: str, device: str = "cpu") -> str:
 
 
 # Keyed by strings and numbers only; the trace (``_trace``, not hashed) is the one ``recording``
-# names. 96 figures: 16 pages of 6 heatmaps, at most about 0.5 MB each (300 columns x 64 units x
-# 6 quantities of float32, the largest window Explore shows).
+# names. 32 panels of 6 heatmaps, at most about 0.8 MB each (300 columns x 64 units x 6
+# quantities of float32, the largest window Explore shows).
+@st.cache_resource(max_entries=32, show_spinner=False)
+def shared_heatmap_panel(recording: str, choice: tuple, _trace: Trace) -> dict[str, go.Figure]:
+    """build_heatmap_panel(_trace, *choice), cached per recording and choice (layer, direction,
+    max_steps, max_units, unit_start, units) and shared by every session: read only. The
+    followed unit is not part of it: moving the outline reuses the panel (outlined())."""
+    return build_heatmap_panel(_trace, *choice)
+
+
+def panel_names(trace: Trace, units: tuple[int, ...] | None) -> list[str]:
+    """The quantities a panel with ``units`` shows: all of them without an order; with one,
+    those as wide as the order needs (not a projected hidden state next to the cell)."""
+    from lstm_viz.quantities import display_order
+
+    names = display_order(trace.names)
+    return [n for n in names if units is None or trace[n].shape[-1] > max(units)]
+
+
+def build_heatmap_panel(
+    trace: Trace,
+    layer: int,
+    direction: int,
+    max_steps: int,
+    max_units: int,
+    unit_start: int,
+    units: tuple[int, ...] | None,
+) -> dict[str, go.Figure]:
+    """lstm_viz.figures.heatmap.heatmap_panel of panel_names(trace, units): name -> figure."""
+    from lstm_viz.figures.heatmap import heatmap_panel
+
+    return heatmap_panel(
+        trace,
+        panel_names(trace, units),
+        layer,
+        direction,
+        max_steps=max_steps,
+        max_units=max_units,
+        unit_start=unit_start,
+        units=units,
+    )
+
+
+def outlined(figure: go.Figure, highlight: int | None, row: float | None) -> go.Figure:
+    """``figure`` with ``highlight``'s row (at ``row``) outlined in red: a copy (the heatmap's
+    arrays are not recomputed, nor validated again); ``figure`` itself when ``row`` is None."""
+    if row is None:
+        return figure
+    spec = figure.to_dict()
+    spec["layout"]["shapes"] = [
+        *spec["layout"].get("shapes", ()),
+        dict(
+            type="rect",
+            xref="paper",
+            x0=0,
+            x1=1,
+            y0=row - 0.5,
+            y1=row + 0.5,
+            line=dict(color="#d62728", width=2),
+            name=f"unit {highlight}",
+        ),
+    ]
+    return go.Figure(spec, _validate=False)
+
+
+# 96 figures: 16 pages of 6 heatmaps (the outlined copies; the panels hold the arrays).
 @st.cache_resource(max_entries=96, show_spinner=False)
 def shared_heatmap_figure(recording: str, choice: tuple, _trace: Trace) -> go.Figure:
     """build_heatmap_figure(_trace, *choice), cached per recording and choice (the arguments
     after the trace: strings and numbers) and shared by every session: read only
-    (st.plotly_chart copies it)."""
-    return build_heatmap_figure(_trace, *choice)
+    (st.plotly_chart copies it). The heatmap itself comes from the shared panel."""
+    name, *window, highlight, row = choice
+    return outlined(shared_heatmap_panel(recording, tuple(window), _trace)[name], highlight, row)
 
 
 def build_heatmap_figure(
@@ -284,18 +349,7 @@ def build_heatmap_figure(
         unit_start=unit_start,
         units=units,
     )
-    if row is not None:
-        figure.add_shape(
-            type="rect",
-            xref="paper",
-            x0=0,
-            x1=1,
-            y0=row - 0.5,
-            y1=row + 0.5,
-            line=dict(color="#d62728", width=2),
-            name=f"unit {highlight}",
-        )
-    return figure
+    return outlined(figure, highlight, row)
 
 
 # ---- Learn --------------------------------------------------------------------------------------

@@ -13,7 +13,12 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import streamlit as st
 
-from app.resources import build_heatmap_figure, shared_heatmap_figure
+from app.resources import (
+    build_heatmap_figure,
+    build_heatmap_panel,
+    outlined,
+    shared_heatmap_figure,
+)
 from app.text import escape_markdown
 from lstm_viz import DIRECTION_NAMES, Trace
 from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS, plan_window
@@ -164,6 +169,7 @@ def render_heatmaps(
             icon="🔎",
         )
     names = display_order(trace.names)
+    panels: dict = {}  # without a recording to share them under: built once for this run
     for row in range(0, len(names), columns):
         cells = st.columns(columns)
         for cell, name in zip(cells, names[row : row + columns], strict=False):
@@ -182,6 +188,7 @@ def render_heatmaps(
                     highlight,
                     highlight_row(highlight, shown, window),
                     recording=recording,
+                    panels=panels,
                 )
                 st.plotly_chart(
                     figure,
@@ -191,11 +198,20 @@ def render_heatmaps(
                 )
 
 
-def heatmap_figure(trace: Trace, *choice, recording: str | None = None) -> go.Figure:
+def heatmap_figure(
+    trace: Trace, *choice, recording: str | None = None, panels: dict | None = None
+) -> go.Figure:
     """app.resources.build_heatmap_figure(trace, *choice): the heatmap of one quantity, the
-    highlighted unit's row outlined. With ``recording`` (a string naming the recording, see
-    app.resources.recording_key) the figure is cached and shared by every session: read only
-    (st.plotly_chart copies it); a class opening the same input builds it once."""
-    if recording is None:
+    highlighted unit's row outlined. The heatmaps of one layer and window are built together
+    (app.resources.build_heatmap_panel: their hover grids computed once). With ``recording`` (a
+    string naming the recording, see app.resources.recording_key) the panel and figure are
+    cached and shared by every session: read only (st.plotly_chart copies it); a class opening
+    the same input builds it once. Without, ``panels`` (a dict) keeps panels for this run."""
+    if recording is not None:
+        return shared_heatmap_figure(recording, choice, _trace=trace)
+    if panels is None:
         return build_heatmap_figure(trace, *choice)
-    return shared_heatmap_figure(recording, choice, _trace=trace)
+    name, *window, highlight, row = choice
+    if tuple(window) not in panels:
+        panels[tuple(window)] = build_heatmap_panel(trace, *window)
+    return outlined(panels[tuple(window)][name], highlight, row)
