@@ -130,12 +130,13 @@ def server_work(model_dir: Path, text: str, rounds: int = 3) -> dict[str, float]
     import plotly.io
     import plotly.tools
 
-    from app.resources import build_heatmap_figure, model_inputs
+    from app.resources import build_heatmap_figure, model_inputs, serve_torch_threads
     from lstm_viz import record
     from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS
     from lstm_viz.models.checkpoints import load_checkpoint
     from lstm_viz.quantities import display_order
 
+    serve_torch_threads()  # as the server computes: one torch thread
     checkpoint = load_checkpoint(model_dir)
     times: dict[str, list[float]] = {"record": [], "figures": [], "serialise": [], "MB": []}
     for round_ in range(rounds + 1):
