@@ -184,8 +184,10 @@ def breakdown_line(name: str, phases: list, server: dict[str, float]) -> str:
 
 
 def open_model(page, url: str, model: str, units: int) -> None:
-    page.goto(f"{url}/?model={model}")
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.goto(f"{url}/?model={model}", timeout=120_000)
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000
+    )
     page.wait_for_function(
         """() => document.querySelectorAll('[data-testid="stPlotlyChart"] .heatmaplayer image')
               .length >= 6""",
