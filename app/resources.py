@@ -15,11 +15,13 @@ import gc
 import os
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
+from app import heatmap_figures as figures
 from app.catalogue import (  # noqa: F401 - the catalogue's names, re-exported
     DEFAULT_MODEL,
     DEFAULT_TEXT,
@@ -86,6 +88,11 @@ def load_model(ref: ModelRef) -> Checkpoint:
     CheckpointError (a ValueError, one line) when it cannot be read."""
     if ref.problem:
         raise CheckpointError(ref.problem)
+    if ref.kind == "seq2seq":
+        raise CheckpointError(
+            f"{ref.name} is an encoder-decoder with attention; this page reads one-network "
+            "sequence models. Open it in Explore, which shows its attention and both networks"
+        )
     try:
         version = model_version(ref)
     except OSError as error:
@@ -97,6 +104,52 @@ def load_model(ref: ModelRef) -> Checkpoint:
 def cached_checkpoint(path: str, version: int) -> Checkpoint:
     """The checkpoint at ``path`` (``version``: model_version, so a new file reloads)."""
     return load_checkpoint(path)
+
+
+def model_scales(ref: ModelRef):
+    """The model's fixed colour scales (lstm_viz.analysis.scales.Scales) from its scales.json,
+    or None when it has none (or an unreadable one: the page then says which scale it uses)."""
+    if ref.path is None:
+        return None
+    path = Path(ref.path) / "scales.json"
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return cached_scales(ref.path, stamp)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_scales(path: str, stamp: int):
+    from lstm_viz.analysis.scales import read_scales
+
+    try:
+        return read_scales(path)
+    except CheckpointError:
+        return None
+
+
+def card_claim(ref: ModelRef):
+    """The measured unit its model card states (lstm_viz.pretrained.cards.UnitClaim), or None
+    for a model without a card."""
+    if ref.path is None:
+        return None
+    path = Path(ref.path) / "README.md"
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return cached_card_claim(ref.path, stamp)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_card_claim(path: str, stamp: int):
+    from lstm_viz.pretrained.cards import read_card
+
+    try:
+        return read_card(path)[2]
+    except ValueError:
+        return None
 
 
 # ---- Explore: inputs as the model sees them, and cached recordings ------------------------------
@@ -247,109 +300,33 @@ def recording_key(ref: ModelRef, text: str, device: str = "cpu") -> str:
     return "\x1f".join((ref.path or ref.id, str(model_version(ref)), device, text))
 
 
-# Keyed by strings and numbers only; the trace (``_trace``, not hashed) is the one ``recording``
-# names. 32 panels of 6 heatmaps, at most about 0.8 MB each (300 columns x 64 units x 6
-# quantities of float32, the largest window Explore shows).
+# Keyed by strings and numbers; ``_trace`` (not hashed) is the one ``recording`` names. 32 panels
+# of 6 heatmaps, at most ~0.8 MB each (300 columns x 64 units x 6 quantities of float32).
 @st.cache_resource(max_entries=32, show_spinner=False)
-def shared_heatmap_panel(recording: str, choice: tuple, _trace: Trace) -> dict[str, go.Figure]:
-    """build_heatmap_panel(_trace, *choice), cached per recording and choice (layer, direction,
-    max_steps, max_units, unit_start, units) and shared by every session: read only. The
-    followed unit is not part of it: moving the outline reuses the panel (outlined())."""
-    return build_heatmap_panel(_trace, *choice)
+def shared_heatmap_panel(recording: str, window: tuple, _trace: Trace):
+    """app.heatmap_figures.build_heatmap_panel(_trace, *window), cached per recording and window
+    and shared by every session: read only. The followed unit is not part of it."""
+    return figures.build_heatmap_panel(_trace, *window)
 
 
-def panel_names(trace: Trace, units: tuple[int, ...] | None) -> list[str]:
-    """The quantities a panel with ``units`` shows: all of them without an order; with one,
-    those as wide as the order needs (not a projected hidden state next to the cell)."""
-    from lstm_viz.quantities import display_order
-
-    names = display_order(trace.names)
-    return [n for n in names if units is None or trace[n].shape[-1] > max(units)]
-
-
-def build_heatmap_panel(
-    trace: Trace,
-    layer: int,
-    direction: int,
-    max_steps: int,
-    max_units: int,
-    unit_start: int,
-    units: tuple[int, ...] | None,
-) -> dict[str, go.Figure]:
-    """lstm_viz.figures.heatmap.heatmap_panel of panel_names(trace, units): name -> figure."""
-    from lstm_viz.figures.heatmap import heatmap_panel
-
-    return heatmap_panel(
-        trace,
-        panel_names(trace, units),
-        layer,
-        direction,
-        max_steps=max_steps,
-        max_units=max_units,
-        unit_start=unit_start,
-        units=units,
+# 96 base figures (16 pages of 6 heatmaps) on a fixed scale, and 96 outlined ones.
+@st.cache_resource(max_entries=96, show_spinner=False)
+def shared_scaled_figure(recording: str, window: tuple, name: str, bound, _trace: Trace):
+    """app.heatmap_figures.panel_figure of the shared panel on the colour range ``bound``."""
+    return figures.panel_figure(
+        _trace, shared_heatmap_panel(recording, window, _trace), name, bound
     )
 
 
-def outlined(figure: go.Figure, highlight: int | None, row: float | None) -> go.Figure:
-    """``figure`` with ``highlight``'s row (at ``row``) outlined in red: a copy (the heatmap's
-    arrays are not recomputed, nor validated again); ``figure`` itself when ``row`` is None."""
-    if row is None:
-        return figure
-    spec = figure.to_dict()
-    spec["layout"]["shapes"] = [
-        *spec["layout"].get("shapes", ()),
-        dict(
-            type="rect",
-            xref="paper",
-            x0=0,
-            x1=1,
-            y0=row - 0.5,
-            y1=row + 0.5,
-            line=dict(color="#d62728", width=2),
-            name=f"unit {highlight}",
-        ),
-    ]
-    return go.Figure(spec, _validate=False)
-
-
-# 96 figures: 16 pages of 6 heatmaps (the outlined copies; the panels hold the arrays).
 @st.cache_resource(max_entries=96, show_spinner=False)
 def shared_heatmap_figure(recording: str, choice: tuple, _trace: Trace) -> go.Figure:
-    """build_heatmap_figure(_trace, *choice), cached per recording and choice (the arguments
-    after the trace: strings and numbers) and shared by every session: read only
-    (st.plotly_chart copies it). The heatmap itself comes from the shared panel."""
-    name, *window, highlight, row = choice
-    return outlined(shared_heatmap_panel(recording, tuple(window), _trace)[name], highlight, row)
-
-
-def build_heatmap_figure(
-    trace: Trace,
-    name: str,
-    layer: int,
-    direction: int,
-    max_steps: int,
-    max_units: int,
-    unit_start: int,
-    units: tuple[int, ...] | None,
-    highlight: int | None,
-    row: float | None,
-) -> go.Figure:
-    """lstm_viz.figures.heatmap.heatmap of ``name``, ``highlight``'s row (at ``row``; None: off
-    screen) outlined in red."""
-    from lstm_viz.figures.heatmap import heatmap
-
-    figure = heatmap(
-        trace,
-        name,
-        layer=layer,
-        direction=direction,
-        max_steps=max_steps,
-        max_units=max_units,
-        unit_start=unit_start,
-        units=units,
+    """app.heatmap_figures.build_heatmap_figure(_trace, *choice), cached per recording and
+    choice and shared by every session: read only (st.plotly_chart copies it). The heatmap
+    comes from the shared panel; only the outline is drawn per unit."""
+    name, window, highlight, row, bound = figures.split_choice(choice)
+    return figures.outlined(
+        shared_scaled_figure(recording, window, name, bound, _trace), highlight, row
     )
-    return outlined(figure, highlight, row)
 
 
 # ---- Learn --------------------------------------------------------------------------------------
@@ -401,3 +378,36 @@ def cached_dyck_example(path: str, version: int) -> str:
     task = cached_checkpoint(path, version).task
     sequences = make_task("dyck", **(task.params if task else {})).sequences("validation")
     return max(sequences[:50], key=len)
+
+
+# ---- Explore for encoder-decoders (lstm_viz.models.seq2seq) -------------------------------------
+
+MAX_SEQ2SEQ_CHARS = 200  # characters one encoder-decoder input may have (the page says so)
+
+
+def load_seq2seq_model(ref: ModelRef):
+    """The encoder-decoder behind ``ref`` (a Seq2SeqCheckpoint), loaded once per file version
+    and shared: do not mutate. CheckpointError (one line) when it cannot be read."""
+    from lstm_viz.models.seq2seq_files import load_seq2seq
+
+    try:
+        version = model_version(ref)
+    except OSError as error:
+        raise CheckpointError(f"config.json cannot be read ({error.strerror or error})") from None
+    return cached_seq2seq(ref.path, version, load_seq2seq)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the model...")
+def cached_seq2seq(path: str, version: int, _load):
+    return _load(path)
+
+
+@st.cache_resource(max_entries=32, show_spinner="Recording the encoder and decoder...")
+def seq2seq_analysis(path: str, version: int, text: str):
+    """(EncoderDecoderRecording, AttentionAttribution) of ``text``: shared, read only."""
+    from lstm_viz.analysis.seq2seq_attribution import attention_and_attribution
+    from lstm_viz.models.seq2seq_files import load_seq2seq
+    from lstm_viz.recording.seq2seq import record_seq2seq
+
+    model = cached_seq2seq(path, version, load_seq2seq).model
+    return record_seq2seq(model, [text]), attention_and_attribution(model, text)

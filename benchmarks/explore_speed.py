@@ -130,7 +130,8 @@ def server_work(model_dir: Path, text: str, rounds: int = 3) -> dict[str, float]
     import plotly.io
     import plotly.tools
 
-    from app.resources import build_heatmap_figure, model_inputs, serve_torch_threads
+    from app.heatmap_figures import build_heatmap_figure
+    from app.resources import model_inputs, serve_torch_threads
     from lstm_viz import record
     from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS
     from lstm_viz.models.checkpoints import load_checkpoint

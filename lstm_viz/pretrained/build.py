@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from lstm_viz.models.checkpoints import load_checkpoint, read_config, save_checkpoint
+from lstm_viz.models.folders import read_json
 from lstm_viz.pretrained.cards import (
     Built,
     card,
@@ -77,7 +78,23 @@ def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
     save_checkpoint(path, trainer.model, task.vocab, info)
     if trainer.probe is not None:  # units emerging during training (lstm_viz.training.probe)
         trainer.probe.save(path)
+    write_scales_of(path, task)
     return write_card(path, recipe, task)
+
+
+def write_scales_of(path: str | Path, task: Task | None = None) -> str:
+    """Measure a built model's colour scales on its validation data and write
+    ``path``/scales.json (nothing else in the folder changes); returns a one-line summary."""
+    from lstm_viz.analysis.scales import measure_scales, write_scales
+
+    checkpoint = load_checkpoint(path)
+    scales = measure_scales(checkpoint.model, task or task_of(checkpoint))
+    write_scales(path, scales)
+    ranges = "; ".join(
+        f"{name} " + ", ".join(f"layer {k} ±{row[0]:.3g}" for k, row in enumerate(rows))
+        for name, rows in scales.bounds.items()
+    )
+    return f"scales.json: {ranges or 'no unbounded quantity'} ({scales.steps:,} steps)"
 
 
 def write_card(path: str | Path, recipe: Recipe | None = None, task: Task | None = None) -> Built:
@@ -145,11 +162,23 @@ def write_index(root: Path = PRETRAINED_DIR) -> Path:
             f"{metric:.4f} | layer {claim.layer} unit {claim.unit} `{claim.quantity}` ~ "
             f"`{claim.feature}`, r = {claim.r:.2f} |"
         )
+    for path in shipped_seq2seq(root):  # encoder-decoders: exact match, attention
+        from lstm_viz.pretrained.seq2seq import read_seq2seq_card
+
+        metric, month = read_seq2seq_card(path)
+        model = read_json(path / "config.json", 1_000_000)["model"]
+        rows.append(
+            f"| [{path.name}]({path.name}/README.md) | Dates written by people -> ISO dates | "
+            f"{model['encoder_cell'].upper()} encoder x {model['hidden_size']} + LSTM decoder, "
+            f"{model['attention']} attention | exact_match {metric:.4f} | month digits attend "
+            f"most to the month's name: {month:.1%} |"
+        )
     text = f"""# Shipped models
 
 Small models trained by `python -m lstm_viz.pretrained build` (fixed seeds, nothing downloaded),
 so the app shows real gate dynamics the moment it opens. Each folder holds `model.safetensors`,
-`config.json`, `vocab.json` (text models) and a model card (`README.md`) with the task, the data,
+`config.json`, `vocab.json` (text models), `scales.json` (the cell state's colour range, from
+validation data) and a model card (`README.md`) with the task, the data,
 the size, the training time, the validation metric and one interpretable unit, all re-checked by
 `tests/unit/test_pretrained.py` (and by `python -m lstm_viz.pretrained check`).
 
@@ -166,7 +195,21 @@ here that holds a `config.json` under "📦 Shipped" in the sidebar's model pick
 
 
 def shipped(root: Path = PRETRAINED_DIR) -> list[Path]:
-    """The model folders under ``root`` (those with a config.json), sorted by name."""
+    """The sequence-model folders under ``root`` (those with a config.json), sorted by name;
+    encoder-decoder folders are left out (``shipped_seq2seq``)."""
+    from lstm_viz.models.seq2seq_files import is_seq2seq_folder
+
     return (
-        sorted(p for p in root.iterdir() if (p / "config.json").is_file()) if root.is_dir() else []
+        sorted(
+            p for p in root.iterdir() if (p / "config.json").is_file() and not is_seq2seq_folder(p)
+        )
+        if root.is_dir()
+        else []
     )
+
+
+def shipped_seq2seq(root: Path = PRETRAINED_DIR) -> list[Path]:
+    """The encoder-decoder folders under ``root`` (config.json format lstm_viz.seq2seq)."""
+    from lstm_viz.models.seq2seq_files import is_seq2seq_folder
+
+    return sorted(p for p in root.iterdir() if is_seq2seq_folder(p)) if root.is_dir() else []

@@ -239,3 +239,27 @@ def check(path: str | Path) -> dict[str, Any]:
         "claim": claim,
         "r": (claim.r, claim_correlation(checkpoint, claim)),
     }
+
+
+# ---- sentences of the cards' "What to look at", measured -------------------------------------
+
+BOUNDARY = frozenset(" .,;:\n")  # the tokens a character model's words end at
+
+
+def boundary_resets(
+    checkpoint: Checkpoint, layer: int = 0, steps: int = 5_000, drop: float = 0.2
+) -> tuple[int, int]:
+    """(units, of): how many of a character model's ``layer`` units have a forget gate lower at
+    spaces and punctuation than inside words (letters) by more than ``drop`` on average, over
+    the first ``steps`` validation steps; the english-char-lstm card states this pair."""
+    from lstm_viz.analysis.corpus import record_corpus
+
+    corpus = record_corpus(checkpoint.model, task_of(checkpoint), max_steps=steps)
+    forget = corpus.trace["forget_gate"].numpy()[layer, 0]  # [B, T, U]
+    real = np.arange(forget.shape[1])[None, :] < corpus.lengths.numpy()[:, None]
+    tokens = [t for sequence in corpus.tokens for t in sequence]
+    values = forget[real]  # [steps, U], in the same order as tokens
+    letters = np.array([t.isalpha() for t in tokens])
+    ends = np.array([t in BOUNDARY for t in tokens])
+    gap = values[letters].mean(axis=0) - values[ends].mean(axis=0)
+    return int((gap > drop).sum()), int(values.shape[1])

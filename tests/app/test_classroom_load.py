@@ -17,11 +17,10 @@ import torch
 from torch import nn
 
 from app.components.heatmaps import heatmap_figure
+from app.heatmap_figures import build_heatmap_panel, panel_names
 from app.resources import (
     TORCH_THREADS_ENV,
     ModelRef,
-    build_heatmap_panel,
-    panel_names,
     recording_key,
     serve_torch_threads,
     shared_heatmap_figure,
@@ -142,7 +141,7 @@ def test_a_panels_figures_equal_figures_built_alone():
     trace = lstm_trace(steps=8)
     for units in (None, (5, 0, 3)):
         choice = (1, 0, 3, 2, 1, units)  # 3 columns of means, units 1-2 of the window
-        panel = build_heatmap_panel(trace, *choice)
+        panel = build_heatmap_panel(trace, *choice).figures
         assert list(panel) == panel_names(trace, units)
         for name, figure in panel.items():
             alone = heatmap_figure(trace, name, *choice, None, None)

@@ -150,3 +150,37 @@ def render_order_controls(trace: Trace, key: str) -> tuple[str, str, int | None]
             persist_state="session",
         )
     return method, quantity, int(top_k) or None
+
+
+def chosen(trace: Trace, key: str) -> tuple[int, int, int]:
+    """(layer, direction, unit) as the pickers (or a link) left them, within ``trace``; for
+    views and sessions that do not draw the pickers."""
+    get = st.session_state.get
+    layer = get(f"{key}.layer") or 0
+    direction = get(f"{key}.direction") or 0
+    unit = get(f"{key}.unit") or 0
+    units = max(trace[n].shape[-1] for n in trace.names)
+    return (
+        int(layer) if 0 <= int(layer) < trace.num_layers else 0,
+        int(direction) if 0 <= int(direction) < trace.num_directions else 0,
+        int(unit) if 0 <= int(unit) < units else 0,
+    )
+
+
+def linked_choices(trace: Trace, language_model: bool, key: str) -> tuple[int, int, int, str]:
+    """(layer, direction, unit, view) without drawing a picker (a classroom link's hide=1): what
+    the link (or a page's hand-off) preset, else layer 0, unit 0, the heatmaps."""
+    views = [v for v in VIEW_LABELS if v != "predictions" or language_model]
+    view = st.session_state.get(f"{key}.view")
+    return (*chosen(trace, key), view if view in views else "heatmaps")
+
+
+# Which pickers each view reads: the others are not drawn (a picker that changes nothing).
+VIEW_USES = {
+    "heatmaps": {"layer", "unit"},
+    "unit": {"layer", "unit"},
+    "predictions": set(),
+    "step": {"layer", "unit"},
+    "compare": {"layer"},
+    "export": {"layer"},
+}
