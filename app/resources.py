@@ -32,6 +32,7 @@ from app.catalogue import (  # noqa: F401 - the catalogue's names, re-exported
     all_models,
     available_devices,
     find_model,
+    list_autoencoders,
     list_shipped_models,
     list_trained_models,
     list_unreadable_models,
@@ -411,3 +412,53 @@ def seq2seq_analysis(path: str, version: int, text: str):
 
     model = cached_seq2seq(path, version, load_seq2seq).model
     return record_seq2seq(model, [text]), attention_and_attribution(model, text)
+
+
+# ---- time series (issue 18): an autoencoder's anomalies, a forecaster's forecasts ----------------
+@dataclass(frozen=True)
+class AnomalyRun:  # scores (anomaly.Scores), tiled (anomaly.Tiled), events: (kind, start, stop)
+    scores: object
+    tiled: object
+    events: tuple[tuple[str, int, int], ...]
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the autoencoder...")
+def cached_autoencoder(path: str, version: int):
+    from lstm_viz.models.autoencoder import load_autoencoder  # noqa: I001 (imported when used)
+
+    return load_autoencoder(path)
+
+
+def anomaly_run(ref: ModelRef, seed: int, steps: int, csv_text: str | None) -> AnomalyRun:
+    """On the generated ECG (anomalies injected) or one CSV column; ValueError if unreadable."""
+    return cached_anomaly_run(ref.path, model_version(ref), seed, steps, csv_text)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Scoring every step...")
+def cached_anomaly_run(path: str, version: int, seed: int, steps: int, csv_text: str | None):
+    from lstm_viz.analysis.anomaly import record_tiled, score_series
+    from lstm_viz.tasks.ecg import ecg_signal, inject_anomalies
+
+    autoencoder = cached_autoencoder(path, version)
+    events: tuple = ()  # the injected anomalies, when the input is generated
+    if csv_text is None:
+        values, found = inject_anomalies(ecg_signal(steps, seed)[0], per_kind=1, seed=seed)
+        events = tuple((e.kind, e.start, e.stop) for e in found)
+    else:
+        values = read_csv_numbers(csv_text.encode(), 1, MAX_EXPLORE_STEPS)[:, 0].numpy()
+    scores = score_series(autoencoder.model, values, autoencoder.anomaly)
+    return AnomalyRun(scores, record_tiled(autoencoder.model, values), events)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Forecasting...")
+def cached_forecast(path: str, version: int, text: str, start: int, k: int):
+    """(values [T], one-step predictions [T], Forecast) of a forecaster reading ``text``."""
+    from lstm_viz.analysis.forecast import free_run, one_step
+
+    checkpoint = cached_checkpoint(path, version)
+    values, model = model_inputs(checkpoint, text)[0][0, :, 0].numpy(), checkpoint.model
+    return values, one_step(model, values), free_run(model, values, start, k)
+
+
+def forecast(ref: ModelRef, text: str, start: int, k: int):  # see cached_forecast
+    return cached_forecast(ref.path, model_version(ref), text, start, k)

@@ -36,6 +36,15 @@ def render_model_header(missing: str, upload_link: bool = True) -> tuple[ModelRe
         )
         st.page_link("views/explore.py", label="Open it in Explore", icon="🔍")
         st.stop()
+    if ref.kind == "autoencoder":  # another kind of model: only Explore opens it
+        st.info(
+            f"**{escape_markdown(ref.name)}** is an LSTM autoencoder (an encoder and a decoder): "
+            "this page reads one-network sequence models. Open it in Explore to see where it "
+            "finds anomalies, or pick another model in the sidebar.",
+            icon="🔁",
+        )
+        st.page_link("views/explore.py", label="Open in Explore", icon="🔍")
+        st.stop()
     try:
         checkpoint = load_model(ref)
     except (ValueError, OSError) as error:  # a broken or foreign folder: say why, never crash

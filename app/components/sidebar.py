@@ -11,6 +11,7 @@ from app.resources import (
     DEFAULT_MODEL,
     ModelRef,
     available_devices,
+    list_autoencoders,
     list_shipped_models,
     list_trained_models,
     list_unreadable_models,
@@ -39,9 +40,10 @@ def render_sidebar(hidden: bool = False) -> dict[str, Any]:
     """
     shipped, trained = list_shipped_models(), list_trained_models()
     uploaded = list_uploaded_models()
+    autoencoders = list_autoencoders()  # LSTM autoencoders (Explore's anomaly view)
     unreadable = list_unreadable_models()  # listed last, so a link can still select one
     # all_models(unreadable=True), counted by source
-    models = {m.id: m for m in [*shipped, *trained, *uploaded, *unreadable]}
+    models = {m.id: m for m in [*shipped, *autoencoders, *trained, *uploaded, *unreadable]}
 
     if state.MODEL_PICKER not in st.session_state and DEFAULT_MODEL in models:
         st.session_state[state.MODEL_PICKER] = DEFAULT_MODEL  # the app opens on it

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import classroom, state
+from app.components.explore.anomaly import render_anomaly_explore
 from app.components.explore.compare import render_compare
 from app.components.explore.controls import (
     VIEW_USES,
@@ -14,6 +15,7 @@ from app.components.explore.controls import (
     render_view_picker,
 )
 from app.components.explore.export import render_export
+from app.components.explore.forecast import render_forecast
 from app.components.explore.heatmap_view import order_note, render_heatmap_view
 from app.components.explore.input import input_key, render_input
 from app.components.explore.predictions import language_model, render_predictions
@@ -41,6 +43,9 @@ choices = state.choices()
 picked = find_model(choices["model"])
 if picked is not None and picked.kind == "seq2seq":  # an encoder-decoder: its own page
     render_seq2seq_explore(picked)
+    st.stop()
+if picked is not None and picked.kind == "autoencoder":  # its own view: anomalies and gates
+    render_anomaly_explore(picked, key=f"{state.EXPLORE_PREFIX}.anomaly.{picked.id}")
     st.stop()
 ref, checkpoint = render_model_header(
     "Pick a model in the sidebar to look inside it. No model yet? Train a small one in a "
@@ -70,7 +75,8 @@ hidden = classroom.controls_hidden()  # a classroom link's hide=1: no pickers, t
 if hidden:
     layer, direction, unit, view = linked_choices(trace, language_model(ref), key=panel)
 else:
-    view = render_view_picker(language_model(ref), key=panel)
+    forecaster = (config.objective, config.input_size, config.num_outputs) == ("step_value", 1, 1)
+    view = render_view_picker(language_model(ref), key=panel, forecaster=forecaster)
     # Only the pickers this view reads (Predictions reads none of them).
     layer, direction, unit = chosen(trace, key=panel)
     uses = VIEW_USES[view]
@@ -112,6 +118,8 @@ elif view == "unit":
     render_unit(trace, layer, direction, unit, key=panel, numeric=recording.numeric)
 elif view == "predictions":
     render_predictions(ref, text, key=panel)
+elif view == "forecast":
+    render_forecast(ref, text, trace.num_steps, layer, key=panel)
 elif view == "step":
     delay = st.session_state.get(state.PLAY_DELAY)
     render_step_through(trace, layer, direction, unit, key=panel, delay=delay)

@@ -7,9 +7,25 @@ import sys
 import time
 from pathlib import Path
 
-from lstm_viz.pretrained.build import build, write_card, write_index, write_scales_of
+from lstm_viz.pretrained.build import (
+    build,
+    build_autoencoder,
+    check_autoencoder,
+    write_autoencoder_card,
+    write_card,
+    write_index,
+    write_scales_of,
+)
 from lstm_viz.pretrained.cards import check
-from lstm_viz.pretrained.recipes import MAX_MODEL_BYTES, PRETRAINED_DIR, RECIPES, SEQ2SEQ_RECIPES
+from lstm_viz.pretrained.recipes import (
+    AUTOENCODER_RECIPES,
+    MAX_MODEL_BYTES,
+    PRETRAINED_DIR,
+    RECIPES,
+    SEQ2SEQ_RECIPES,
+)
+
+KNOWN = [*RECIPES, *SEQ2SEQ_RECIPES, *AUTOENCODER_RECIPES]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,19 +39,18 @@ def main(argv: list[str] | None = None) -> int:
         "of built models without retraining; scales: write each model's scales.json (its "
         "cell state's colour range, from validation data) without retraining",
     )
-    every = [*RECIPES, *SEQ2SEQ_RECIPES]
-    parser.add_argument("names", nargs="*", help=f"default: all ({', '.join(every)})")
+    parser.add_argument("names", nargs="*", help=f"default: all ({', '.join(KNOWN)})")
     parser.add_argument("--root", type=Path, default=PRETRAINED_DIR)
     args = parser.parse_args(argv)
-    unknown = [n for n in args.names if n not in every]
+    unknown = [n for n in args.names if n not in KNOWN]
     if unknown:
-        parser.error(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(every)}")
-    names = args.names or every
+        parser.error(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(KNOWN)}")
+    names = args.names or KNOWN
     start = time.perf_counter()
     seq2seq = [n for n in names if n in SEQ2SEQ_RECIPES]
-    names = [n for n in names if n in RECIPES]
+    names = [n for n in names if n not in SEQ2SEQ_RECIPES]
     if args.command == "scales":
-        for name in names:
+        for name in [n for n in names if n in RECIPES]:
             scales = write_scales_of(args.root / name)
             print(f"{name}: {scales}")
         return 0
@@ -47,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command in ("build", "card"):
         for name in names:
+            if name in AUTOENCODER_RECIPES:
+                if _autoencoder(args.command, name, args.root):
+                    return 1
+                continue
             if args.command == "build":
                 built = build(RECIPES[name], args.root)
             else:
@@ -64,6 +83,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{done} {len(names)} models in {time.perf_counter() - start:.0f} s")
         return 0
     for name in names:
+        if name in AUTOENCODER_RECIPES:
+            result = check_autoencoder(args.root / name)
+            stated, measured = result["stated"], result["measured"]
+            print(
+                f"{name}: reconstruction mse card {stated['validation_mse']:.5f}, measured "
+                f"{measured.validation_mse:.5f}; detected card {stated['detected']}/"
+                f"{stated['events']}, measured {measured.detected}/{measured.events}; normal "
+                f"steps flagged card {stated['false_positives']}, measured "
+                f"{measured.false_positives} of {measured.normal_steps:,}"
+            )
+            continue
         result = check(args.root / name)
         (m0, m1), (r0, r1) = result["metric"], result["r"]
         print(
@@ -100,6 +130,28 @@ def _seq2seq(args: argparse.Namespace, names: list[str]) -> int:
         if built.bytes > MAX_MODEL_BYTES:
             print(f"error: {name} is over {MAX_MODEL_BYTES:,} bytes", file=sys.stderr)
             return 1
+    return 0
+
+
+def _autoencoder(command: str, name: str, root: Path) -> int:
+    """Build (or re-card) one autoencoder and print its figures; 1 when it is too large."""
+    if command == "build":
+        figures, built = build_autoencoder(AUTOENCODER_RECIPES[name], root)
+        size, seconds = built["bytes"], built["build_seconds"]
+    else:
+        figures = write_autoencoder_card(root / name)
+        size, seconds = (root / name / "model.safetensors").stat().st_size, 0.0
+    print(
+        f"{name}: reconstruction mse {figures.validation_mse:.5f}; threshold "
+        f"{figures.threshold:.4f}; detected {figures.detected}/{figures.events} events "
+        f"({figures.detection_rate:.1%}); {figures.false_positives} of {figures.normal_steps:,} "
+        f"normal steps flagged ({figures.false_positive_rate:.2%}); {seconds:.0f} s, "
+        f"{size / 1024:,.0f} KiB",
+        flush=True,
+    )
+    if size > MAX_MODEL_BYTES:
+        print(f"error: {name} is over {MAX_MODEL_BYTES:,} bytes", file=sys.stderr)
+        return 1
     return 0
 
 

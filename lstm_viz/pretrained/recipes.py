@@ -162,3 +162,49 @@ SEQ2SEQ_RECIPES: dict[str, Seq2SeqRecipe] = {
         )
     ]
 }
+
+
+# ---- LSTM autoencoders (issue 18): trained on normal signal, calibrated, measured on anomalies ---
+
+
+@dataclass(frozen=True)
+class AutoencoderRecipe:
+    """How one shipped LSTM autoencoder is made (``lstm_viz.pretrained.build_autoencoder``).
+
+    The signal is ``lstm_viz.tasks.ecg``'s: training seed ``seed``, validation (calibration)
+    seed ``seed + 1``, held-out test seed ``seed + 2``, into which ``per_kind`` anomalies of
+    every kind are injected (seed ``anomaly_seed``) to measure detection."""
+
+    name: str
+    title: str
+    train_seconds: int = 600
+    validation_seconds: int = 120
+    test_seconds: int = 600
+    window: int = 64
+    hidden_size: int = 48
+    reverse: bool = True
+    feedback: str = "signal"
+    bottleneck: int = 0
+    lag: int = 1
+    epochs: int = 30
+    batch_size: int = 64
+    learning_rate: float = 5e-3
+    seed: int = 0
+    per_kind: int = 10
+    anomaly_seed: int = 3
+    about: str = ""
+
+
+AUTOENCODER_RECIPES: dict[str, AutoencoderRecipe] = {
+    r.name: r
+    for r in [
+        AutoencoderRecipe(
+            "ecg-autoencoder-lstm",
+            "LSTM autoencoder of ECG windows that flags anomalies (after EncDec-AD)",
+            about="Trained on normal beats only, it reconstructs them closely and sharp "
+            "departures from them (spikes, noise, a changed amplitude) badly: open it in Explore, "
+            "pick a flagged step, and compare the encoder's and decoder's gates there with a "
+            "normal beat.",
+        )
+    ]
+}

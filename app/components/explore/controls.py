@@ -21,6 +21,7 @@ VIEW_LABELS = {
     "heatmaps": "🌡️ Heatmaps",
     "unit": "📈 Unit",
     "predictions": "🔮 Predictions",
+    "forecast": "🔭 Forecast",
     "step": "⏯️ Step-through",
     "compare": "⚖️ Compare",
     "export": "💾 Export",
@@ -98,9 +99,14 @@ def render_unit_picker(trace: Trace, key: str) -> int:
     return int(unit or 0)
 
 
-def render_view_picker(language_model: bool, key: str) -> str:
-    """Which view of the recording to show; Predictions only for language models."""
-    views = [v for v in VIEW_LABELS if v != "predictions" or language_model]
+def render_view_picker(language_model: bool, key: str, forecaster: bool = False) -> str:
+    """Which view of the recording to show; Predictions only for language models, Forecast only
+    for numeric next-value models."""
+    views = [
+        v
+        for v in VIEW_LABELS
+        if (v != "predictions" or language_model) and (v != "forecast" or forecaster)
+    ]
     view_key = f"{key}.view"
     if st.session_state.get(view_key) not in views:
         st.session_state[view_key] = "heatmaps"
@@ -180,6 +186,7 @@ VIEW_USES = {
     "heatmaps": {"layer", "unit"},
     "unit": {"layer", "unit"},
     "predictions": set(),
+    "forecast": {"layer"},
     "step": {"layer", "unit"},
     "compare": {"layer"},
     "export": {"layer"},
