@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
+from app import heatmap_figures as figures
 from app.catalogue import (  # noqa: F401 - the catalogue's names, re-exported
     DEFAULT_MODEL,
     DEFAULT_TEXT,
@@ -315,60 +316,33 @@ def recording_key(ref: ModelRef, text: str, device: str = "cpu") -> str:
     return "\x1f".join((ref.path or ref.id, str(model_version(ref)), device, text))
 
 
-# Keyed by strings and numbers only; the trace (``_trace``, not hashed) is the one ``recording``
-# names. 96 figures: 16 pages of 6 heatmaps, at most about 0.5 MB each (300 columns x 64 units x
-# 6 quantities of float32, the largest window Explore shows).
+# Keyed by strings and numbers; ``_trace`` (not hashed) is the one ``recording`` names. 32 panels
+# of 6 heatmaps, at most ~0.8 MB each (300 columns x 64 units x 6 quantities of float32).
+@st.cache_resource(max_entries=32, show_spinner=False)
+def shared_heatmap_panel(recording: str, window: tuple, _trace: Trace):
+    """app.heatmap_figures.build_heatmap_panel(_trace, *window), cached per recording and window
+    and shared by every session: read only. The followed unit is not part of it."""
+    return figures.build_heatmap_panel(_trace, *window)
+
+
+# 96 base figures (16 pages of 6 heatmaps) on a fixed scale, and 96 outlined ones.
+@st.cache_resource(max_entries=96, show_spinner=False)
+def shared_scaled_figure(recording: str, window: tuple, name: str, bound, _trace: Trace):
+    """app.heatmap_figures.panel_figure of the shared panel on the colour range ``bound``."""
+    return figures.panel_figure(
+        _trace, shared_heatmap_panel(recording, window, _trace), name, bound
+    )
+
+
 @st.cache_resource(max_entries=96, show_spinner=False)
 def shared_heatmap_figure(recording: str, choice: tuple, _trace: Trace) -> go.Figure:
-    """build_heatmap_figure(_trace, *choice), cached per recording and choice (the arguments
-    after the trace: strings and numbers) and shared by every session: read only
-    (st.plotly_chart copies it)."""
-    return build_heatmap_figure(_trace, *choice)
-
-
-def build_heatmap_figure(
-    trace: Trace,
-    name: str,
-    layer: int,
-    direction: int,
-    max_steps: int,
-    max_units: int,
-    unit_start: int,
-    units: tuple[int, ...] | None,
-    highlight: int | None,
-    row: float | None,
-    bound: float | None = None,
-    numeric: bool = False,
-) -> go.Figure:
-    """lstm_viz.figures.heatmap.heatmap of ``name``, ``highlight``'s row (at ``row``; None: off
-    screen) outlined in red; ``bound``: the model's fixed colour range for an unbounded
-    quantity (None: this input's)."""
-    from lstm_viz.figures.heatmap import heatmap
-
-    figure = heatmap(
-        trace,
-        name,
-        layer=layer,
-        direction=direction,
-        max_steps=max_steps,
-        max_units=max_units,
-        unit_start=unit_start,
-        units=units,
-        bound=bound,
-        numeric=numeric,
+    """app.heatmap_figures.build_heatmap_figure(_trace, *choice), cached per recording and
+    choice and shared by every session: read only (st.plotly_chart copies it). The heatmap
+    comes from the shared panel; only the outline is drawn per unit."""
+    name, window, highlight, row, bound = figures.split_choice(choice)
+    return figures.outlined(
+        shared_scaled_figure(recording, window, name, bound, _trace), highlight, row
     )
-    if row is not None:
-        figure.add_shape(
-            type="rect",
-            xref="paper",
-            x0=0,
-            x1=1,
-            y0=row - 0.5,
-            y1=row + 0.5,
-            line=dict(color="#d62728", width=2),
-            name=f"unit {highlight}",
-        )
-    return figure
 
 
 # ---- Learn --------------------------------------------------------------------------------------
