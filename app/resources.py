@@ -347,3 +347,28 @@ def cached_dyck_example(path: str, version: int) -> str:
     task = cached_checkpoint(path, version).task
     sequences = make_task("dyck", **(task.params if task else {})).sequences("validation")
     return max(sequences[:50], key=len)
+
+
+# ---- units emerging during training (probe.npz, lstm_viz.training.probe) -----------------------
+
+
+def probe_history(path: str | None):
+    """The probe history of a checkpoint folder (ProbeHistory), None when it has none; reread
+    when the file changes (a run in progress rewrites it at every evaluation). ValueError (one
+    line) for a file that is not a probe history."""
+    from lstm_viz.training.probe import PROBE_FILE
+
+    if path is None:
+        return None
+    try:
+        stamp = os.stat(os.path.join(path, PROBE_FILE)).st_mtime_ns
+    except OSError:
+        return None
+    return cached_probe_history(path, stamp)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Reading the training history...")
+def cached_probe_history(path: str, stamp: int):
+    from lstm_viz.training.probe import load_probe
+
+    return load_probe(path)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import classroom, state
+from app.components.emergence import render_emergence
 from app.components.explore.compare import render_compare
 from app.components.explore.controls import (
     apply_hand_offs,
@@ -19,7 +20,7 @@ from app.components.explore.step import render_step_through
 from app.components.explore.unit import render_unit
 from app.components.heatmaps import render_pickers, render_tokens
 from app.components.model_header import render_model_header
-from app.resources import all_models, record_text, recording_key, unit_order
+from app.resources import all_models, probe_history, record_text, recording_key, unit_order
 from app.text import escape_markdown
 
 st.title("🔍 Explore")
@@ -57,7 +58,12 @@ with st.container(key=classroom.EXPLORE_CONTROLS):
         layer, direction = render_pickers(trace, key=panel)
     with top[1]:
         unit = render_unit_picker(trace, key=panel)
-    view = render_view_picker(language_model(ref), key=panel)
+    try:
+        history = probe_history(ref.path)  # units emerging during training, if it was recorded
+    except ValueError as error:
+        history = None
+        st.caption(f"No training view: {escape_markdown(error)}")
+    view = render_view_picker(language_model(ref), key=panel, training=history is not None)
 device = choices["device"]
 
 if view == "heatmaps":
@@ -80,6 +86,8 @@ elif view == "compare":
     render_compare(ref, text, trace, layer, direction, models, device, key=panel)
 elif view == "export":
     render_export(ref, trace, layer, direction, key=panel)
+elif view == "training":
+    render_emergence(history, key=f"{panel}.training", unit=unit)
 
 render_share(
     {

@@ -24,6 +24,7 @@ VIEW_LABELS = {
     "step": "⏯️ Step-through",
     "compare": "⚖️ Compare",
     "export": "💾 Export",
+    "training": "🌱 Training",
 }
 
 
@@ -98,9 +99,14 @@ def render_unit_picker(trace: Trace, key: str) -> int:
     return int(unit or 0)
 
 
-def render_view_picker(language_model: bool, key: str) -> str:
-    """Which view of the recording to show; Predictions only for language models."""
-    views = [v for v in VIEW_LABELS if v != "predictions" or language_model]
+def render_view_picker(language_model: bool, key: str, training: bool = False) -> str:
+    """Which view of the recording to show; Predictions only for language models, Training
+    only for a model folder with a training history (probe.npz)."""
+    views = [
+        v
+        for v in VIEW_LABELS
+        if (v != "predictions" or language_model) and (v != "training" or training)
+    ]
     view_key = f"{key}.view"
     if st.session_state.get(view_key) not in views:
         st.session_state[view_key] = "heatmaps"
