@@ -92,3 +92,23 @@ def test_a_shipped_model_build_keeps_its_probe_history(tmp_path):
     history = load_probe(built.path)
     assert len(history.steps) == 2 and history.metric == "accuracy"  # one per epoch
     assert history.steps[-1] == load_checkpoint(built.path).info["training"]["step"]
+
+
+def test_the_probe_leaves_a_build_byte_for_byte_the_same(tmp_path, monkeypatch):
+    """Recording the probe draws no random numbers: a build with it gives the weights a build
+    without it gives (so the shipped models kept their hashes when their probes were added)."""
+    import dataclasses
+
+    from lstm_viz.pretrained import RECIPES, build
+    from lstm_viz.training import probe
+
+    base = RECIPES["brackets-lstm"]
+    recipe = dataclasses.replace(
+        base, task_params={**base.task_params, "train_size": 96}, hidden_size=4, epochs=2
+    )
+    with_probe = build(recipe, tmp_path / "with", progress=False).path
+    monkeypatch.setattr(probe, "probe_recorder", lambda *args, **kwargs: None)
+    without = build(recipe, tmp_path / "without", progress=False).path
+    assert (with_probe / PROBE_FILE).exists() and not (without / PROBE_FILE).exists()
+    weights = "model.safetensors"
+    assert (with_probe / weights).read_bytes() == (without / weights).read_bytes()
