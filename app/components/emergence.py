@@ -12,13 +12,16 @@ from lstm_viz.figures.causal import emergence_figure
 from lstm_viz.quantities import label
 
 
-def render_emergence(history, key: str, unit: int | None = None) -> None:
+def render_emergence(
+    history, key: str, unit: int | None = None, layer: int | None = None, direction: int = 0
+) -> None:
     """The scrubber over ``history`` (a ProbeHistory), the unit line and the heatmaps at the
-    chosen evaluation. ``unit``: the unit to follow (None: a picker here)."""
+    chosen evaluation. ``unit``, ``layer``: what to follow (None: pickers here)."""
     trace, steps = history.trace, history.steps
     tokens = trace.tokens[0] if trace.tokens else None
-    shown = "".join(tokens) if tokens and all(len(t) == 1 for t in tokens) else None
-    probe = f"“{escape_markdown(shown, 120)}”" if shown else f"{trace.num_steps} steps"
+    joiner = "" if tokens and all(len(t) == 1 for t in tokens) else " "
+    probe = f"“{escape_markdown(joiner.join(tokens), 160)}”" if tokens else "numbers"
+    probe += f", {trace.num_steps} steps"
     st.markdown(
         f"**Units emerging during training.** The probe input ({probe}, the task's sample) was "
         f"recorded at each of **{len(steps)}** evaluations; move the slider through training."
@@ -32,8 +35,9 @@ def render_emergence(history, key: str, unit: int | None = None) -> None:
     )
     snapshot = history.at(index)
     cols = st.columns([3, 1, 2], vertical_alignment="bottom")
-    with cols[0]:
-        layer, direction = render_pickers(snapshot, key=f"{key}.pickers")
+    if layer is None:
+        with cols[0]:
+            layer, direction = render_pickers(snapshot, key=f"{key}.pickers")
     units = snapshot["hidden"].shape[-1]
     with cols[1]:
         if unit is None:

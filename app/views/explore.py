@@ -87,7 +87,7 @@ elif view == "compare":
 elif view == "export":
     render_export(ref, trace, layer, direction, key=panel)
 elif view == "training":
-    render_emergence(history, key=f"{panel}.training", unit=unit)
+    render_emergence(history, f"{panel}.training", unit, layer, direction)
 
 render_share(
     {

@@ -75,7 +75,8 @@ def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: st
     )
     st.caption("The input coloured by attribution (red: pushed the output up; blue: down):")
     with st.container(key=f"{widget}.coloured"):
-        st.markdown(coloured_text_html(tokens, result.scores, "cell"), unsafe_allow_html=True)
+        shown = tokens if corpus.level == "char" else [f"{t} " for t in tokens]  # words: spaced
+        st.markdown(coloured_text_html(shown, result.scores, "cell"), unsafe_allow_html=True)
     trace = corpora.cached_causal_recording(key.path, key.version, source, key.args())
     quantity = "cell" if "cell" in trace.names else "hidden"
     layer = trace.num_layers - 1
