@@ -372,3 +372,24 @@ def cached_probe_history(path: str, stamp: int):
     from lstm_viz.training.probe import load_probe
 
     return load_probe(path)
+
+
+MAX_SPLIT_VALUES = 2_000_000  # steps x units x layers the step-through splits (float64 terms)
+
+
+def preactivation_split(ref: ModelRef, text: str):
+    """lstm_viz.analysis.split_model of ``ref``'s model reading ``text`` (cached, read-only), or
+    None when the recording is too large to split here (MAX_SPLIT_VALUES)."""
+    return cached_split_text(ref.path, model_version(ref), text)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Splitting every gate...")
+def cached_split_text(path: str, version: int, text: str):
+    from lstm_viz.analysis import split_model
+
+    checkpoint = cached_checkpoint(path, version)
+    inputs, _, _ = model_inputs(checkpoint, text)
+    config = checkpoint.model.config
+    if inputs.shape[1] * config.hidden_size * config.num_layers > MAX_SPLIT_VALUES:
+        return None
+    return split_model(checkpoint.model, inputs)

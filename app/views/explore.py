@@ -20,7 +20,14 @@ from app.components.explore.step import render_step_through
 from app.components.explore.unit import render_unit
 from app.components.heatmaps import render_pickers, render_tokens
 from app.components.model_header import render_model_header
-from app.resources import all_models, probe_history, record_text, recording_key, unit_order
+from app.resources import (
+    all_models,
+    preactivation_split,
+    probe_history,
+    record_text,
+    recording_key,
+    unit_order,
+)
 from app.text import escape_markdown
 
 st.title("🔍 Explore")
@@ -80,7 +87,11 @@ elif view == "predictions":
     render_predictions(ref, text, key=panel)
 elif view == "step":
     delay = st.session_state.get(state.PLAY_DELAY)
-    render_step_through(trace, layer, direction, unit, key=panel, delay=delay)
+    try:  # why each gate moved (None: too long to split)
+        split = preactivation_split(ref, text)
+    except (ValueError, KeyError, NotImplementedError):  # a core the split does not read
+        split = None
+    render_step_through(trace, layer, direction, unit, key=panel, delay=delay, split=split)
 elif view == "compare":
     models = {m.id: m for m in all_models() if m.path is not None}
     render_compare(ref, text, trace, layer, direction, models, device, key=panel)

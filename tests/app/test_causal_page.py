@@ -118,3 +118,29 @@ def test_trajectories_draw_two_inputs_on_the_corpus_projection():
         np.testing.assert_allclose(decode(line["x"]), path_.points[:, 0], atol=1e-6)
         np.testing.assert_allclose(decode(line["y"]), path_.points[:, 1], atol=1e-6)
     assert "nearest in the corpus" in lines[0]["customdata"][0]
+
+
+def test_explore_step_through_splits_each_gate_at_the_step():
+    from streamlit.testing.v1 import AppTest
+
+    from app import state
+    from tests.app.test_analyze_page import ENTRYPOINT
+
+    path = save_dyck(cell="gru")
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
+    at.session_state[state.SELECT_MODEL] = "trained/dyck"
+    at.run()
+    at.switch_page("views/explore.py").run()
+    panel = "explore.trained/dyck"
+    at.number_input(key=f"{panel}.unit").set_value(2).run()
+    at.radio(key=f"{panel}.view").set_value("step").run()
+    at.slider(key=f"{panel}.step").set_value(3).run()
+    assert not at.exception, at.exception
+    checkpoint = load_checkpoint(path)
+    split = split_model(checkpoint.model, ids(checkpoint, SAMPLE))
+    table = at.dataframe[0].value
+    assert len(table) == 3  # reset, update, new gate
+    for row, gate in zip(table.itertuples(index=False), split.gates, strict=True):
+        want = split.unit(gate, 2)
+        assert row[-1] == pytest.approx(float(want["total"][3]), abs=1e-9)
+        assert row[1] == pytest.approx(float(want["input"][3]), abs=1e-9)
