@@ -144,3 +144,32 @@ def test_explore_step_through_splits_each_gate_at_the_step():
         want = split.unit(gate, 2)
         assert row[-1] == pytest.approx(float(want["total"][3]), abs=1e-9)
         assert row[1] == pytest.approx(float(want["input"][3]), abs=1e-9)
+
+
+def test_interventions_run_on_a_gru_core():
+    from lstm_viz.analysis import Intervention, intervene
+
+    path = save_dyck(cell="gru")
+    at = open_analyze("interventions")
+    place = f"{W}.interventions"
+    assert at.selectbox(key=f"{place}.quantity").options == [
+        "Reset gate r",
+        "Update gate z",
+        "New gate n",
+        "Hidden state h",
+    ]
+    at.selectbox(key=f"{place}.quantity").set_value("update_gate").run()
+    at.number_input(key=f"{place}.unit").set_value(2).run()
+    assert not at.exception, at.exception
+    checkpoint, corpus = corpus_of(path)
+    n = int(corpus.lengths[0])
+    forced = Intervention("update_gate", 2, 0.0, 5, 8)
+    want = intervene(checkpoint.model, corpus.inputs[:1, :n], [forced])
+    data = {
+        (t["name"], k // 2): decode(t["y"])
+        for k, t in enumerate(figures(at)["intervention"]["data"][:4])
+    }
+    np.testing.assert_array_equal(data[("intervened", 0)][5:8], 0.0)  # the forced update gate
+    np.testing.assert_allclose(
+        data[("intervened", 1)], want.intervened.hidden[0, 0, 0, :, 2], atol=1e-6
+    )
