@@ -62,10 +62,19 @@ def test_patching_sweep_equals_the_library_for_every_core(cell):
     at.text_input(key=f"{place}.clean").set_value("(()(").run()
     at.text_input(key=f"{place}.corrupt").set_value("))()()").run()
     assert "must have the same length" in at.warning[0].value  # lengths differ: said, no sweep
+    at.text_input(key=f"{place}.clean").set_value("(" * 160).run()
+    at.text_input(key=f"{place}.corrupt").set_value(")" * 160).run()
+    assert "needs 154,560 unit-steps (160 steps); the limit is 150,000" in at.error[0].value
+    assert not at.button  # too long: no sweep offered
+    at.text_input(key=f"{place}.clean").set_value("(()(").run()
     at.text_input(key=f"{place}.corrupt").set_value("))()").run()
     at.selectbox(key=f"{place}.good").set_value(2).run()
     at.selectbox(key=f"{place}.bad").set_value(0).run()
-    assert any("2 layer(s) × 6 units × 4 steps = **48**" in c.value for c in at.caption)
+    assert any(
+        "2 layer(s) × 6 units × 4 steps = **48** patched runs in 4 batches, re-running **120**"
+        in c.value
+        for c in at.caption
+    )
     at.button(key=f"{place}.run").click().run()
     assert not at.exception, at.exception
     checkpoint = load_checkpoint(path)

@@ -11,7 +11,7 @@ import streamlit as st
 from app import corpora
 from app.components.analyze.interventions import output_labels
 from app.components.heatmaps import PLOTLY_CONFIG
-from app.corpora import MAX_CAUSAL_STEPS, MAX_PATCH_CELLS, CorpusKey
+from app.corpora import MAX_CAUSAL_STEPS, MAX_PATCH_WORK, CorpusKey, patch_work
 from app.resources import ModelRef, default_input, load_model, model_inputs
 from app.text import escape_markdown
 from lstm_viz.analysis.corpus import Corpus
@@ -88,15 +88,17 @@ def render_patching(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: str) 
         return
     steps = len(clean_tokens)
     cells = config.num_layers * config.hidden_size * steps
+    work = patch_work(config.num_layers, config.hidden_size, steps)
     st.caption(
         f"A sweep: {config.num_layers} layer(s) × {config.hidden_size} units × {steps} steps = "
-        f"**{cells:,}** patched runs, in {steps} batches. Limits here: {MAX_PATCH_CELLS:,} "
-        f"cells and {MAX_CAUSAL_STEPS} steps per sweep."
+        f"**{cells:,}** patched runs in {steps} batches, re-running **{work:,}** unit-steps "
+        f"(each patch re-runs the steps after it). Limit here: {MAX_PATCH_WORK:,} unit-steps "
+        f"and {MAX_CAUSAL_STEPS} steps per sweep, so no sweep holds the server for long."
     )
-    if cells > MAX_PATCH_CELLS or steps > MAX_CAUSAL_STEPS:
+    if work > MAX_PATCH_WORK or steps > MAX_CAUSAL_STEPS:
         st.error(
-            f"This sweep has {cells:,} cells ({steps} steps); the limit is {MAX_PATCH_CELLS:,} "
-            f"cells and {MAX_CAUSAL_STEPS} steps: use a shorter input.",
+            f"This sweep needs {work:,} unit-steps ({steps} steps); the limit is "
+            f"{MAX_PATCH_WORK:,}: use a shorter input.",
             icon="🚫",
         )
         return
