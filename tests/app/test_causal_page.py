@@ -34,7 +34,7 @@ def test_attribution_bars_equal_the_library_and_ig_is_complete():
     with torch.no_grad():
         top = int(checkpoint.model(inputs)[0][0, -1].argmax())
     assert at.selectbox(key=f"{W}.attribution.target").value == top
-    want = attribute(checkpoint.model, inputs, top, "integrated-gradients", n_steps=64)
+    want = attribute(checkpoint.model, inputs, top, "integrated-gradients", n_steps=128)
     shown = figures(at)
     np.testing.assert_allclose(decode(shown["attribution"]["data"][0]["y"]), want.scores, atol=1e-9)
     assert "completeness" in shown

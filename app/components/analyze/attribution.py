@@ -54,7 +54,7 @@ def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: st
             "Integration points",
             min_value=8,
             max_value=512,
-            value=64,
+            value=128,
             step=8,
             key=f"{widget}.steps",
             disabled=method != "integrated-gradients",
