@@ -383,3 +383,14 @@ def cached_top_output(path: str, version: int, source: tuple, corpus_args: tuple
         output, _ = cached_checkpoint(path, version).model(inputs)
     last = output[0, -1] if output.dim() == 3 else output[0]  # per step or per sequence
     return int(last.argmax())
+
+
+TEXTBOOK_STEPS = 75  # training steps of the gradient-flow page's textbook comparison
+
+
+@st.cache_resource(max_entries=2, show_spinner="Building the textbook comparison...")
+def cached_textbook(train_steps: int) -> dict:
+    """lstm_viz.analysis.textbook.textbook_curves, once per server (shared, read-only)."""
+    from lstm_viz.analysis.textbook import textbook_curves
+
+    return textbook_curves(train_steps=train_steps)
