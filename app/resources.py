@@ -396,6 +396,52 @@ def cached_dyck_example(path: str, version: int) -> str:
     return max(sequences[:50], key=len)
 
 
+# ---- units emerging during training (probe.npz, lstm_viz.training.probe) -----------------------
+
+
+def probe_history(path: str | None):
+    """The probe history of a checkpoint folder (ProbeHistory), None when it has none; reread
+    when the file changes (a run in progress rewrites it at every evaluation). ValueError (one
+    line) for a file that is not a probe history."""
+    from lstm_viz.training.probe import PROBE_FILE
+
+    if path is None:
+        return None
+    try:
+        stamp = os.stat(os.path.join(path, PROBE_FILE)).st_mtime_ns
+    except OSError:
+        return None
+    return cached_probe_history(path, stamp)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Reading the training history...")
+def cached_probe_history(path: str, stamp: int):
+    from lstm_viz.training.probe import load_probe
+
+    return load_probe(path)
+
+
+MAX_SPLIT_VALUES = 2_000_000  # steps x units x layers the step-through splits (float64 terms)
+
+
+def preactivation_split(ref: ModelRef, text: str):
+    """lstm_viz.analysis.split_model of ``ref``'s model reading ``text`` (cached, read-only), or
+    None when the recording is too large to split here (MAX_SPLIT_VALUES)."""
+    return cached_split_text(ref.path, model_version(ref), text)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Splitting every gate...")
+def cached_split_text(path: str, version: int, text: str):
+    from lstm_viz.analysis import split_model
+
+    checkpoint = cached_checkpoint(path, version)
+    inputs, _, _ = model_inputs(checkpoint, text)
+    config = checkpoint.model.config
+    if inputs.shape[1] * config.hidden_size * config.num_layers > MAX_SPLIT_VALUES:
+        return None
+    return split_model(checkpoint.model, inputs)
+
+
 # ---- Explore for encoder-decoders (lstm_viz.models.seq2seq) -------------------------------------
 
 MAX_SEQ2SEQ_CHARS = 200  # characters one encoder-decoder input may have (the page says so)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import classroom, state
+from app.components.emergence import render_emergence
 from app.components.explore.anomaly import render_anomaly_explore
 from app.components.explore.compare import render_compare
 from app.components.explore.controls import (
@@ -31,6 +32,8 @@ from app.resources import (
     card_claim,
     find_model,
     model_scales,
+    preactivation_split,
+    probe_history,
     record_text,
     recording_key,
     unit_order,
@@ -78,12 +81,19 @@ render_tokens(
     key=f"{state.EXPLORE_PREFIX}.tokens",
 )
 trace = recording.trace
+try:
+    history = probe_history(ref.path)  # units emerging during training, if it was recorded
+except ValueError as error:
+    history = None
+    st.caption(f"No training view: {escape_markdown(error)}")
 hidden = classroom.controls_hidden()  # a classroom link's hide=1: no pickers, the link's view
 if hidden:
     layer, direction, unit, view = linked_choices(trace, language_model(ref), key=panel)
 else:
     forecaster = (config.objective, config.input_size, config.num_outputs) == ("step_value", 1, 1)
-    view = render_view_picker(language_model(ref), key=panel, forecaster=forecaster)
+    view = render_view_picker(
+        language_model(ref), key=panel, forecaster=forecaster, training=history is not None
+    )
     # Only the pickers this view reads (Predictions reads none of them).
     layer, direction, unit = chosen(trace, key=panel)
     uses = VIEW_USES[view]
@@ -129,12 +139,20 @@ elif view == "forecast":
     render_forecast(ref, text, trace.num_steps, layer, key=panel)
 elif view == "step":
     delay = st.session_state.get(state.PLAY_DELAY)
-    render_step_through(trace, layer, direction, unit, key=panel, delay=delay)
+    try:  # why each gate moved (None: too long to split)
+        split = preactivation_split(ref, text)
+    except (ValueError, KeyError, NotImplementedError):  # a core the split does not read
+        split = None
+    render_step_through(trace, layer, direction, unit, key=panel, delay=delay, split=split)
 elif view == "compare":
     models = {m.id: m for m in all_models() if m.path is not None}
     render_compare(ref, text, trace, layer, direction, models, device, key=panel)
 elif view == "export":
     render_export(ref, trace, layer, direction, key=panel, text=text, device=device)
+elif view == "training" and history is not None:
+    render_emergence(history, f"{panel}.training", unit, layer, direction)
+elif view == "training":
+    st.info("This model folder has no training history (probe.npz).", icon="🌱")
 
 if not hidden:  # a classroom shows the view; the teacher shares the link
     render_share(
