@@ -9,8 +9,8 @@ results (tables) are st.cache_data. Library functions do the work.
 
 from __future__ import annotations
 
-import os
 import dataclasses
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
