@@ -1,6 +1,6 @@
 """Explore's heatmaps as figures: a panel (the six heatmaps of one layer, direction and window,
 their grids computed once), a figure of it on a fixed colour scale, and the followed unit's
-outline on a copy. No caching here: app/resources.py caches and shares these per recording."""
+outline on a copy. No caching here: app/resources/ caches and shares these per recording."""
 
 from __future__ import annotations
 

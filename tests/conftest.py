@@ -8,7 +8,7 @@ import pytest
 
 def pytest_configure(config):
     """Under pytest-xdist each worker computes with one torch thread: two workers with torch's
-    two OpenMP threads each on a 2-core machine wait on each other (see app/resources.py's
+    two OpenMP threads each on a 2-core machine wait on each other (see app/resources/'s
     serve_torch_threads for the same effect in the server)."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         import torch

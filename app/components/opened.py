@@ -3,7 +3,7 @@ LSTMVis project (a zip of its folder, uploaded, or a folder the server offers) o
 written by ``record-corpus`` (offered by the server: stores are gigabytes, never uploaded).
 
 Users never type a path: the server lists what its administrator put under
-$LSTM_VIZ_RECORDINGS (app/corpora.py), and an uploaded zip is checked and unpacked into this
+$LSTM_VIZ_RECORDINGS (app/corpora/), and an uploaded zip is checked and unpacked into this
 session's upload folder (lstm_viz/importers/_workspace.py), removed with the session.
 """
 

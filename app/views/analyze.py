@@ -1,5 +1,5 @@
 """Analyze: tools that find out what units do, over a corpus (the model's validation data or
-your text). The library (lstm_viz.analysis) does the work; app/corpora.py caches it and
+your text). The library (lstm_viz.analysis) does the work; app/corpora/ caches it and
 app/components/analyze/ lays out each tool (one file per tool)."""
 
 import streamlit as st
