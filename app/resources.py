@@ -16,6 +16,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 import torch
@@ -199,6 +200,48 @@ def cached_recording(path: str, version: int, text: str, device: str) -> Recordi
         inputs = inputs.to(device)
     _, trace = record(model, inputs, tokens=[tokens])
     return Recording(trace, tuple(tokens), tuple(unknown), checkpoint.vocab is None)
+
+
+@dataclass(frozen=True)
+class FrameRecording:
+    """A frame model on one generated sequence: the trace (conv_lstm, steps "frame t"), the
+    frames [T, C, H, W] and its prediction of each next frame [T, C, H, W]."""
+
+    trace: Trace
+    frames: np.ndarray
+    prediction: np.ndarray
+
+
+def record_frames(ref: ModelRef, seed: int, steps: int) -> FrameRecording:
+    return cached_frame_recording(ref.path, model_version(ref), seed, steps)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Recording every gate map...")
+def cached_frame_recording(path: str, version: int, seed: int, steps: int) -> FrameRecording:
+    from lstm_viz import record
+    from lstm_viz.tasks import moving_shapes
+
+    checkpoint = cached_checkpoint(path, version)
+    size = int((checkpoint.task.params if checkpoint.task else {}).get("size", 24))
+    frames = moving_shapes(1, steps=steps, size=size, seed=10_000 + seed)  # [1, T, C, H, W]
+    labels = [[f"frame {t}" for t in range(steps)]]
+    (prediction, _), trace = record(checkpoint.model, torch.from_numpy(frames), tokens=labels)
+    return FrameRecording(trace, frames[0], prediction[0].numpy())
+
+
+def frame_figures(ref: ModelRef, seed: int, steps: int, layer: int, step: int, pixel: tuple):
+    """(frames strip, gate maps animated over the steps, the pixel's unit); shared, read only."""
+    return cached_frame_figures(ref.path, model_version(ref), seed, steps, layer, step, pixel)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def cached_frame_figures(path, version, seed, steps, layer, step, pixel):
+    from lstm_viz.figures.frames import frames_figure, gate_maps_figure, unit_of
+
+    recording = cached_frame_recording(path, version, seed, steps)
+    strip = frames_figure(recording.frames, recording.prediction, step)
+    maps = gate_maps_figure(recording.trace, layer, step, pixel=pixel, animate=True)
+    return strip, maps, unit_of(recording.trace, *pixel)
 
 
 def unit_order(

@@ -122,3 +122,24 @@ RECIPES: dict[str, Recipe] = {
         ),
     ]
 }
+
+# The shipped ConvLSTM (issue 19): frames in, the next frame out; its own build and card
+# (lstm_viz/pretrained/frames.py), listed here so build, check and the index see every model.
+from lstm_viz.pretrained.frames import FrameRecipe  # noqa: E402
+
+MOVING_SHAPES = FrameRecipe(
+    "moving-shapes-convlstm",
+    "Next-frame prediction of bouncing squares and blobs, ConvLSTM",
+    "moving-shapes",
+    {"train_size": 1200, "validation_size": 200, "steps": 10, "size": 24, "seed": 0},
+    hidden_channels=8,
+    kernel_size=5,
+    num_layers=1,
+    steps=300,
+    batch_size=16,
+    learning_rate=1e-2,
+    about="Pick a step where a square moves and watch the forget gate's maps: memory is kept "
+    "(f near 1) along the square's path and where it is about to be, and let go behind it. "
+    "Pick a pixel in Explore to see one unit's gates over time.",
+)
+RECIPES[MOVING_SHAPES.name] = MOVING_SHAPES
