@@ -137,7 +137,7 @@ MOVING_SHAPES = FrameRecipe(
     num_layers=1,
     steps=300,
     batch_size=16,
-    learning_rate=1e-2,
+    learning_rate=5e-3,
     about="Pick a step where a square moves and watch the forget gate's maps: memory is kept "
     "(f near 1) along the square's path and where it is about to be, and let go behind it. "
     "Pick a pixel in Explore to see one unit's gates over time.",
