@@ -72,10 +72,12 @@ def test_explore_draws_the_recorded_maps_and_the_picked_unit():
     assert not at.exception, at.exception
 
 
-def test_analyze_says_it_reads_sequences():
+def test_other_pages_run_with_a_frame_model_selected():
     save_frame_model()
     at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
     at.run()
-    at.switch_page("views/analyze.py").run()
-    assert not at.exception, at.exception
-    assert any("ConvLSTM that reads frames" in i.value for i in at.info)
+    for page in ("views/analyze.py", "views/learn.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        if page == "views/analyze.py":
+            assert any("ConvLSTM that reads frames" in i.value for i in at.info)
