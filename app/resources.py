@@ -229,18 +229,20 @@ def cached_frame_recording(path: str, version: int, seed: int, steps: int) -> Fr
     return FrameRecording(trace, frames[0], prediction[0].numpy())
 
 
-def frame_figures(ref: ModelRef, seed: int, steps: int, layer: int, step: int, pixel: tuple):
-    """(frames strip, gate maps animated over the steps, the pixel's unit); shared, read only."""
-    return cached_frame_figures(ref.path, model_version(ref), seed, steps, layer, step, pixel)
+def frame_figures(ref: ModelRef, seed: int, steps: int, layer: int, step: int, pixel, animate):
+    """(frames strip, gate maps at ``step`` (with ``animate``: every step, played in the
+    browser), the pixel's unit); shared, read only."""
+    version = model_version(ref)
+    return cached_frame_figures(ref.path, version, seed, steps, layer, step, pixel, animate)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def cached_frame_figures(path, version, seed, steps, layer, step, pixel):
+def cached_frame_figures(path, version, seed, steps, layer, step, pixel, animate):
     from lstm_viz.figures.frames import frames_figure, gate_maps_figure, unit_of
 
     recording = cached_frame_recording(path, version, seed, steps)
     strip = frames_figure(recording.frames, recording.prediction, step)
-    maps = gate_maps_figure(recording.trace, layer, step, pixel=pixel, animate=True)
+    maps = gate_maps_figure(recording.trace, layer, step, pixel=pixel, animate=animate)
     return strip, maps, unit_of(recording.trace, *pixel)
 
 

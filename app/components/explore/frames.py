@@ -51,7 +51,10 @@ def render_frames_explore(ref: ModelRef, key: str) -> None:
     with pick[2]:
         column = st.number_input("Column", 0, width - 1, width // 2, key=f"{key}.column")
     pixel = (int(channel), int(row), int(column))
-    strip, maps, unit = frame_figures(ref, int(seed), int(steps), int(layer), int(step), pixel)
+    animate = bool(st.session_state.get(f"{key}.animate", False))
+    strip, maps, unit = frame_figures(
+        ref, int(seed), int(steps), int(layer), int(step), pixel, animate
+    )
     st.plotly_chart(strip, key=f"{key}.strip", config=plotly_config(f"{key}.strip"))
     view = st.radio(
         "View",
@@ -62,9 +65,15 @@ def render_frames_explore(ref: ModelRef, key: str) -> None:
         label_visibility="collapsed",
     )
     if view == "maps":
+        st.toggle(
+            "Animate over the steps",
+            key=f"{key}.animate",
+            help="Send every step's maps to the browser and play them there (a few MB)",
+        )
         st.caption(
-            f"Step {step}: one tile per channel; ▶ play animates every step in the browser (the "
-            "colour scales stay fixed). The magenta cross marks the picked pixel."
+            f"Step {step}: one tile per channel, colour scales fixed over every step"
+            + ("; ▶ play walks the steps in the browser" if animate else "")
+            + ". The magenta cross marks the picked pixel."
         )
         st.plotly_chart(maps, key=f"{key}.maps", config=plotly_config(f"{key}.maps"))
     elif view == "unit":
