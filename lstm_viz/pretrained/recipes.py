@@ -138,8 +138,8 @@ MOVING_SHAPES = FrameRecipe(
     steps=300,
     batch_size=16,
     learning_rate=5e-3,
-    about="Pick a step where a square moves and watch the forget gate's maps: memory is kept "
-    "(f near 1) along the square's path and where it is about to be, and let go behind it. "
-    "Pick a pixel in Explore to see one unit's gates over time.",
+    about="Open it in Explore, pick a step where a square moves, and compare the forget "
+    "gate's maps with the frames: where does the cell keep its memory (f near 1), and where "
+    "does it let go? Pick a pixel to see that unit's gates over time.",
 )
 RECIPES[MOVING_SHAPES.name] = MOVING_SHAPES

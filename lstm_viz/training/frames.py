@@ -59,7 +59,7 @@ def train_frames(
         loss.backward()
         optimizer.step()
         if on_progress is not None:
-            on_progress(step, steps, float(loss))
+            on_progress(step, steps, float(loss.detach()))
         if step % every == 0 or step == steps:
             model.eval()
             mse = next_frame_mse(model, task.validation)

@@ -45,6 +45,8 @@ def test_explore_draws_the_recorded_maps_and_the_picked_unit():
     at.slider(key=f"{PANEL}.frame_step").set_value(4).run()
     at.selectbox(key=f"{PANEL}.layer").set_value(1).run()
     assert not at.exception, at.exception
+    assert "frames" not in maps_chart(at)  # one step only, until the animation is asked for
+    at.toggle(key=f"{PANEL}.animate").set_value(True).run()
     frames = torch.from_numpy(moving_shapes(1, steps=6, size=SIZE, seed=10_000))
     (prediction, _), trace = record(model, frames)
     maps = maps_chart(at)
@@ -54,6 +56,9 @@ def test_explore_draws_the_recorded_maps_and_the_picked_unit():
     shown = decode(heatmaps[0]["z"]).astype(np.float32)
     assert np.allclose(np.nan_to_num(shown, nan=-9), np.nan_to_num(want, nan=-9), atol=1e-6)
     assert len(maps["frames"]) == 6  # the animation holds every step
+    step_5 = decode(maps["frames"][5]["data"][0]["z"]).astype(np.float32)
+    want_5 = tile(trace.maps("forget_gate")[1, 0, 0, 5].numpy())
+    assert np.allclose(np.nan_to_num(step_5, nan=-9), np.nan_to_num(want_5, nan=-9), atol=1e-6)
     strip = [json.loads(c.proto.spec) for c in at.get("plotly_chart")][0]
     predicted = decode(strip["data"][1]["z"]).astype(np.float32)
     assert np.allclose(
