@@ -22,8 +22,10 @@ from lstm_viz.tasks.moving_shapes import (
     FIRST_SCORED,
     METRIC,
     FrameTask,
+    copy_last_frame_mse,
     moving_shapes_task,
     next_frame_mse,
+    validation_frames,
 )
 from lstm_viz.training.frames import train_frames
 
@@ -134,8 +136,11 @@ def build_frames(recipe: FrameRecipe, root: Path, progress: bool = True) -> Fram
 def measure(path: Path, task: FrameTask | None = None) -> tuple[float, float]:
     """(model MSE, copy-last-frame MSE) on the held-out sequences, from the files alone."""
     checkpoint = load_checkpoint(path)
-    task = task or frame_task((checkpoint.task.params if checkpoint.task else {}) or {})
-    return next_frame_mse(checkpoint.model, task.validation), task.baseline_mse("validation")
+    if task is not None:
+        frames = task.validation
+    else:
+        frames = validation_frames((checkpoint.task.params if checkpoint.task else {}) or {})
+    return next_frame_mse(checkpoint.model, frames), copy_last_frame_mse(frames)
 
 
 def write_frame_card(

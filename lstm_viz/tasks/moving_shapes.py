@@ -90,8 +90,12 @@ class FrameTask:
 
     def baseline_mse(self, split: str = "validation") -> float:
         """Copy the last frame: the MSE of predicting frame t+1 as frame t (scored steps)."""
-        frames = getattr(self, split)
-        return float(np.mean((frames[:, FIRST_SCORED + 1 :] - frames[:, FIRST_SCORED:-1]) ** 2))
+        return copy_last_frame_mse(getattr(self, split))
+
+
+def copy_last_frame_mse(frames: np.ndarray) -> float:
+    """The baseline: predict frame t+1 as frame t, over the scored steps of [N, T, C, H, W]."""
+    return float(np.mean((frames[:, FIRST_SCORED + 1 :] - frames[:, FIRST_SCORED:-1]) ** 2))
 
 
 def moving_shapes_task(
@@ -112,8 +116,18 @@ def moving_shapes_task(
         seed=seed,
     )
     train = moving_shapes(train_size, steps, size, max_shapes, seed)
-    validation = moving_shapes(validation_size, steps, size, max_shapes, seed + 1_000_003)
-    return FrameTask(params, train, validation)
+    return FrameTask(params, train, validation_frames(params))
+
+
+def validation_frames(params: dict) -> np.ndarray:
+    """The held-out sequences of moving_shapes_task(**params) alone (no training frames made)."""
+    p = {**_DEFAULTS, **params}
+    return moving_shapes(
+        p["validation_size"], p["steps"], p["size"], p["max_shapes"], p["seed"] + 1_000_003
+    )
+
+
+_DEFAULTS = dict(validation_size=200, steps=12, size=24, max_shapes=2, seed=0)
 
 
 def next_frame_mse(model: torch.nn.Module, frames: np.ndarray, batch_size: int = 50) -> float:
