@@ -319,3 +319,93 @@ def _check_with_keras(data, filename, stack: ConvStack, frames: np.ndarray, trac
         )
     diff = float(np.abs(out.astype(np.float64) - ours).max())
     return Check(name, diff, f"the last layer's output at every step, {how}", role="runtime")
+
+
+# ---- in a child process (the Upload page) -------------------------------------------------------
+
+
+@dataclass
+class IsolatedConvRecording:
+    """What the child sends back: the lines the CLI prints, the trace, and the check's verdict."""
+
+    lines: list[str]
+    trace: Any
+    disagrees: bool
+
+
+def record_conv_isolated(
+    data: bytes, filename: str, frames: bytes | None = None, timeout: float = 300
+) -> IsolatedConvRecording:
+    """``record_conv`` run in a child process with the same limits as ``inspect_isolated``
+    (the file's HDF5 is parsed there, never in the caller); the Keras check runs in its own
+    child from there. ModelFileError with the reason for a bad file or frames, or a child that
+    failed."""
+    import json
+    import os
+    import struct
+    import subprocess
+    import sys
+    import tempfile
+
+    from lstm_viz import Trace
+
+    from ._isolated import MEMORY_BYTES, _limits, child_environment
+
+    header = json.dumps({"filename": filename}).encode()
+    frames = frames or b""
+    message = struct.pack("<QQQ", len(header), len(data), len(frames)) + header + data + frames
+    with tempfile.TemporaryDirectory(prefix="lstm-viz-conv-") as folder:
+        try:
+            result = subprocess.run(
+                [sys.executable, "-m", "lstm_viz.importers._conv"],
+                input=message,
+                capture_output=True,
+                timeout=timeout,
+                cwd=folder,
+                env=child_environment(folder),
+                preexec_fn=_limits(MEMORY_BYTES) if os.name == "posix" else None,
+            )
+        except subprocess.TimeoutExpired:
+            raise ModelFileError(
+                f"{filename}: recording took longer than {timeout:.0f} s"
+            ) from None
+        if result.returncode != 0 or len(result.stdout) < 8:
+            raise ModelFileError(f"{filename}: the reading process failed ({result.returncode})")
+        (size,) = struct.unpack("<Q", result.stdout[:8])
+        meta = json.loads(result.stdout[8 : 8 + size])
+        if "error" in meta:
+            raise ModelFileError(meta["error"])
+        path = Path(folder) / "reply.npz"
+        path.write_bytes(result.stdout[8 + size :])
+        trace = Trace.load(path)
+    return IsolatedConvRecording(meta["lines"], trace, meta["disagrees"])
+
+
+def _main() -> int:
+    import json
+    import struct
+    import sys
+
+    raw = sys.stdin.buffer.read()
+    sizes = struct.unpack("<QQQ", raw[:24])
+    header = json.loads(raw[24 : 24 + sizes[0]])
+    data = raw[24 + sizes[0] : 24 + sizes[0] + sizes[1]]
+    frames = raw[24 + sizes[0] + sizes[1] :] or None
+    try:
+        result = record_conv(data, frames, header["filename"])
+        path = Path("trace.npz").resolve()
+        result.trace.save(path)
+        meta = {"lines": result.lines(), "disagrees": result.disagrees}
+        body = path.read_bytes()
+    except ModelFileError as error:
+        meta, body = {"error": str(error)}, b""
+    except Exception as error:  # a parser's own error on a malformed file: say so
+        meta, body = {"error": f"{type(error).__name__}: {str(error)[:300]}"}, b""
+    reply = json.dumps(meta).encode()
+    sys.stdout.buffer.write(struct.pack("<Q", len(reply)) + reply + body)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())
