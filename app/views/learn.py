@@ -20,6 +20,7 @@ VIEW_SECTIONS = {  # a link's view= -> the section it opens
     "cell": "cell",
     "tour-cat": "tours",
     "tour-agreement": "tours",
+    "tour-frames": "tours",
     "exercises": "exercises",
     "link": "link",
 }
@@ -72,10 +73,11 @@ elif section == "tours":
     if not classroom.controls_hidden():
         st.radio(
             "Tour",
-            ["cat", "agreement"],
+            ["cat", "agreement", "frames"],
             format_func={
                 "cat": "🐈 The cat sat on the mat.",
                 "agreement": "🧩 The cat, which was hungry, sat on the mat.",
+                "frames": "🖼️ Moving shapes (ConvLSTM)",
             }.get,
             horizontal=True,
             key=TOUR_KEY,

@@ -86,3 +86,16 @@ def test_other_pages_run_with_a_frame_model_selected():
         assert not at.exception, (page, at.exception)
         if page == "views/analyze.py":
             assert any("ConvLSTM that reads frames" in i.value for i in at.info)
+
+
+def test_learn_tour_stop_on_the_shipped_convlstm(shipped_models):
+    """The tour stop states what it measured on the shipped model's recording."""
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
+    at.run()
+    at.switch_page("views/learn.py").run()
+    at.segmented_control(key="learn.section").set_value("tours").run()
+    at.radio(key="learn.tour.which").set_value("frames").run()
+    assert not at.exception, at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert "forget gate is higher" in text and "where the shape will be" in text
+    assert len(at.get("plotly_chart")) == 2
