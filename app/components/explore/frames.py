@@ -14,6 +14,7 @@ from app.components.explore.export import plotly_config
 from app.components.explore.step import render_step_through
 from app.components.explore.unit import render_unit
 from app.resources import ModelRef, frame_figures, record_frames
+from app.text import escape_markdown
 
 VIEWS = {"maps": "🖼️ Gate maps", "unit": "📈 Unit", "step": "⏯️ Step-through"}
 MAX_FRAMES = 20
@@ -32,7 +33,11 @@ def render_frames_explore(ref: ModelRef, key: str) -> None:
         )
     with top[1]:
         steps = st.slider("Frames", 4, MAX_FRAMES, 12, key=f"{key}.frames")
-    recording = record_frames(ref, int(seed), int(steps))
+    try:
+        recording = record_frames(ref, int(seed), int(steps))
+    except ValueError as error:  # e.g. a frame model that reads more than one channel
+        st.error(f"The model cannot read these frames: {escape_markdown(error)}", icon="🚫")
+        st.stop()
     trace = recording.trace
     channels, height, width = trace.config["spatial_shape"]
     with top[2]:

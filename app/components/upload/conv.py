@@ -17,8 +17,7 @@ from app import state
 from app.components.explore.export import plotly_config
 from app.text import escape_markdown
 from lstm_viz.figures.frames import gate_maps_figure
-from lstm_viz.importers import ModelFileError
-from lstm_viz.importers._conv import record_conv_isolated
+from lstm_viz.importers import ModelFileError, record_conv_isolated
 
 
 def is_conv_error(message: str) -> bool:
