@@ -36,3 +36,12 @@ def _clear_streamlit_caches():
 
         st.cache_data.clear()
         st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session")
+def convlstm_keras_files(tmp_path_factory):
+    """Keras ConvLSTM2D files made once per session (tests/convlstm_keras.py); needs keras."""
+    pytest.importorskip("keras")
+    from tests.convlstm_keras import make_convlstm_keras_files
+
+    return make_convlstm_keras_files(tmp_path_factory.mktemp("convlstm-keras"))

@@ -5,23 +5,18 @@ gate maps of the recording."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from importlib.util import find_spec
 
 import numpy as np
 import pytest
 
 from tests.app.test_upload_page import upload, upload_page
-from tests.unit.importers.test_conv_keras import _MAKE
 
 pytestmark = pytest.mark.skipif(find_spec("keras") is None, reason="needs keras")
 
 
-def test_a_convlstm_file_is_recorded_checked_and_drawn(tmp_path):
-    env = {**os.environ, "KERAS_BACKEND": "torch"}
-    subprocess.run([sys.executable, "-c", _MAKE, str(tmp_path)], check=True, env=env, timeout=300)
+def test_a_convlstm_file_is_recorded_checked_and_drawn(convlstm_keras_files):
+    tmp_path = convlstm_keras_files
     at = upload(upload_page(), "stacked.keras", (tmp_path / "stacked.keras").read_bytes())
     assert not at.exception, at.exception
     digest = at.session_state["upload.imported"]["digest"][:12]

@@ -4,7 +4,6 @@ mode, in a child) within 1e-5; the CLI records frames.npy [time, height, width, 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from importlib.util import find_spec
@@ -14,40 +13,14 @@ import pytest
 import torch
 
 from lstm_viz import Trace, record
-from lstm_viz.importers import ModelFileError
-from lstm_viz.importers._conv import conv_stacks, record_conv
+from lstm_viz.importers import ModelFileError, conv_stacks, record_conv
 
 pytestmark = pytest.mark.skipif(find_spec("keras") is None, reason="needs keras")
 
-_MAKE = """
-import sys, keras, numpy as np
-keras.utils.set_random_seed(0)
-def model(padding="same", second=True):
-    layers = [keras.Input((None, 6, 7, 2)),
-              keras.layers.ConvLSTM2D(3, (3, 2), padding=padding, return_sequences=True, name="c1")]
-    if second:
-        layers.append(keras.layers.ConvLSTM2D(3, (3, 2), padding="same", return_sequences=True,
-                                              name="c2"))
-    m = keras.Sequential(layers)
-    for k, w in enumerate(m.weights):  # random, larger than the initialisers', biases too
-        w.assign(np.random.default_rng(k).uniform(-0.5, 0.5, w.shape))
-    return m
-stacked = model()
-stacked.save(sys.argv[1] + "/stacked.keras")
-stacked.save(sys.argv[1] + "/stacked.h5")
-frames = np.random.default_rng(1).standard_normal((1, 5, 6, 7, 2)).astype(np.float32)
-np.save(sys.argv[1] + "/frames.npy", frames[0])
-np.save(sys.argv[1] + "/keras_out.npy", np.asarray(stacked.predict(frames, verbose=0)))
-model(padding="valid", second=False).save(sys.argv[1] + "/valid.keras")
-"""
-
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("convkeras")
-    env = {**os.environ, "KERAS_BACKEND": "torch"}
-    subprocess.run([sys.executable, "-c", _MAKE, str(folder)], check=True, env=env, timeout=300)
-    return folder
+def files(convlstm_keras_files):
+    return convlstm_keras_files
 
 
 def keras_difference(trace, folder) -> float:
