@@ -16,6 +16,7 @@ from lstm_viz.trace import Trace
 
 LIT = 0.5  # a pixel above this is part of a shape
 CLEAR = 0.05  # a difference of forget-gate means below this is not worth a stop's claim
+FIRST_STEP = 1  # from the second frame on: after one frame the model cannot know the motion
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,13 @@ class FrameStop:
 
 def forget_ahead(trace: Trace, frames: np.ndarray, layer: int = 0) -> np.ndarray:
     """[steps, channels] forget-gate mean on entering pixels minus on background pixels (NaN
-    where no pixel is entered). frames [T, C_in, H, W] as the model read them (channel 0)."""
+    where no pixel is entered, and at step 0). frames [T, C_in, H, W] as the model read them
+    (channel 0)."""
     forget = trace.maps("forget_gate")[layer, 0, 0].double().numpy()  # [T, C, H, W]
     lit = frames[:, 0] > LIT  # [T, H, W]
     steps, channels = forget.shape[:2]
     out = np.full((steps, channels), np.nan)
-    for t in range(steps - 1):
+    for t in range(FIRST_STEP, steps - 1):
         entering = lit[t + 1] & ~lit[t]
         background = ~lit[t + 1] & ~lit[t]
         if entering.any() and background.any():
@@ -67,8 +69,8 @@ def forget_ahead_stop(trace: Trace, frames: np.ndarray, layer: int = 0) -> Frame
             f"Channel {channel}'s forget gate is higher, by {best:.2f} on average over the "
             f"steps, on the pixels a shape is about to enter than on the background. At step "
             f"{step} it keeps **f = {ahead:.2f}** of the memory where the shape will be in frame "
-            f"{step + 1}, against **f = {rest:.2f}** on the background: the cell holds on to "
-            "what it wrote ahead of the shape, and lets it go elsewhere."
+            f"{step + 1}, against **f = {rest:.2f}** on the background: ahead of the shape the "
+            "cell keeps more of its memory."
         )
     else:
         text = (
