@@ -12,7 +12,9 @@ import streamlit as st
 import torch
 
 from app import state
+from lstm_viz.models.autoencoder import is_autoencoder
 from lstm_viz.models.checkpoints import models_dir, scan_checkpoints
+from lstm_viz.models.seq2seq_files import is_seq2seq_folder
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PRETRAINED_DIR = REPO_ROOT / "pretrained"
@@ -32,6 +34,9 @@ class ModelRef:
     name: str
     path: str | None = None
     problem: str | None = None  # why the folder cannot be read (a one-line reason), or None
+    # "sequence" (a lstm_viz checkpoint), "seq2seq" (an encoder-decoder with attention) or
+    # "autoencoder" (an LSTM autoencoder)
+    kind: str = "sequence"
 
     @property
     def id(self) -> str:
@@ -56,13 +61,45 @@ def list_shipped_models(root: Path | None = None) -> list[ModelRef]:
     root = shipped_dir() if root is None else Path(root)
     good, _ = scan_checkpoints(root)
     refs = [ModelRef("shipped", p.name, str(p)) for p in sorted(good, key=lambda p: p.name)]
+    refs = sorted([*refs, *encoder_decoders("shipped", root)], key=lambda ref: ref.name)
     return sorted(refs, key=lambda ref: ref.id != DEFAULT_MODEL)  # stable: by name otherwise
+
+
+def encoder_decoders(source: str, root: Path) -> list[ModelRef]:
+    """The encoder-decoder folders under ``root`` (config.json format lstm_viz.seq2seq), which
+    scan_checkpoints counts as unreadable sequence checkpoints; kind "seq2seq"."""
+    if not root.is_dir():
+        return []
+    return [
+        ModelRef(source, p.name, str(p), kind="seq2seq")
+        for p in sorted(root.iterdir())
+        if not p.name.startswith(".") and is_seq2seq_folder(p)
+    ]
+
+
+def list_autoencoders() -> list[ModelRef]:
+    """LSTM autoencoder folders (lstm_viz.models.autoencoder) among the shipped and trained
+    models, by name. Only Explore opens them; all_models() (what other pages pick from) leaves
+    them out."""
+    refs = []
+    for source, root in (("shipped", shipped_dir()), ("trained", models_dir())):
+        try:
+            folders = sorted(root.iterdir()) if root.is_dir() else []
+        except OSError:
+            continue
+        refs += [
+            ModelRef(source, p.name, str(p), kind="autoencoder")
+            for p in folders
+            if not p.name.startswith(".") and is_autoencoder(p)
+        ]
+    return refs
 
 
 def list_trained_models() -> list[ModelRef]:
     """Readable checkpoints in the models folder ($LSTM_VIZ_MODELS_DIR, else ./models), newest
     first (unreadable ones: list_unreadable_models)."""
-    return [ModelRef("trained", p.name, str(p)) for p in scan_checkpoints(models_dir())[0]]
+    trained = [ModelRef("trained", p.name, str(p)) for p in scan_checkpoints(models_dir())[0]]
+    return trained + encoder_decoders("trained", models_dir())
 
 
 def list_unreadable_models() -> list[ModelRef]:
@@ -72,6 +109,7 @@ def list_unreadable_models() -> list[ModelRef]:
         ModelRef(source, path.name, str(path), reason)
         for source, root in (("shipped", shipped_dir()), ("trained", models_dir()))
         for path, reason in scan_checkpoints(root)[1]
+        if not is_seq2seq_folder(path) and not is_autoencoder(path)  # read by their own loaders
     ]
 
 
@@ -92,7 +130,8 @@ def find_model(model_id: str | None) -> ModelRef | None:
     ``problem``), or None."""
     if not model_id:
         return None
-    return next((ref for ref in all_models(unreadable=True) if ref.id == model_id), None)
+    refs = [*all_models(unreadable=True), *list_autoencoders()]
+    return next((ref for ref in refs if ref.id == model_id), None)
 
 
 def model_version(ref: ModelRef) -> int:

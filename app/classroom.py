@@ -1,39 +1,72 @@
 """Classroom mode: a shared link opens a page, model and input, can hide the controls, and can
 enlarge the type for a projector.
 
-The entrypoint calls ``read_link()`` before the sidebar (so the linked model is selected),
-``open_linked_page(page)`` after ``st.navigation`` (it switches to the linked page once per
-session), and ``apply_style()`` on every run (hidden controls stay hidden across reruns: the link
-lives in ``state.LINK`` for the whole session). Pages ask ``controls_hidden()`` before drawing
-their control widgets.
+The entrypoint calls ``read_link()`` first (so the linked model is selected), then
+``page_config()`` and ``apply_style()`` before anything else is drawn: with ``hide=1`` the first
+message the browser gets already collapses the sidebar and carries the hiding style, the
+navigation is not drawn (``navigation_position()``) and neither is the sidebar, so no control
+shows at any time. ``open_linked_page(page)`` follows ``st.navigation`` (it switches to the
+linked page once per session). The link lives in ``state.LINK`` for the whole session; pages ask
+``controls_hidden()`` before drawing their control widgets, and go to another page with
+``switch_page()``, which keeps the classroom flags in the address (a reload stays in class).
 """
 
 from __future__ import annotations
+
+from typing import NoReturn
 
 import streamlit as st
 
 from app import links, state
 from app.text import escape_markdown
+from lstm_viz.learn.diagram import WIDTH as DIAGRAM_WIDTH
 
-EXPLORE_CONTROLS = "explore-controls"  # the key of Explore's picker container
-HIDE_CSS = f"""
-.st-key-{EXPLORE_CONTROLS} {{ display: none !important; }}
+PRESENT_SCALE = 1.5  # present=1: type on a projector at least this much larger
+FLAGS = ("hide", "present")  # what every in-app navigation keeps in the address
+
+# hide=1 draws no sidebar and no pickers at all; this style is the backstop (and hides the
+# sidebar's toggles, which Streamlit draws itself).
+HIDE_CSS = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"],
-[data-testid="stSidebarNav"] {{ display: none !important; }}
+[data-testid="stSidebarNav"] { display: none !important; }
 """
-PRESENT_CSS = """
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] li,
-[data-testid="stMain"] [data-testid="stCaptionContainer"],
-[data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.45rem !important;
-  line-height: 1.55 !important; }
-[data-testid="stMain"] h1 { font-size: 3.4rem !important; }
-[data-testid="stMain"] h2 { font-size: 2.5rem !important; }
-[data-testid="stMain"] h3 { font-size: 2.0rem !important; }
-[data-testid="stMain"] .katex { font-size: 1.5em !important; }
-[data-testid="stMain"] button p { font-size: 1.3rem !important; }
-[data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: 3rem !important; }
+# Every size at least PRESENT_SCALE x Streamlit 1.67's default (text 1rem, captions and labels
+# 0.875rem, h1-h6 2.75/2.25/1.75/1.5/1.25/1rem, metric 2.25rem, code 0.875rem); the more specific
+# selectors come with their own rule, since !important rules go by specificity (and, on a tie, the
+# later rule wins: the metric's value comes last, after the rule for all Markdown).
+_MAIN = '[data-testid="stMain"]'
+_MARKDOWN = '[data-testid="stMarkdownContainer"]'
+PRESENT_CSS = f"""
+{_MAIN} {_MARKDOWN} p, {_MAIN} {_MARKDOWN} li, {_MAIN} [data-testid="stCaptionContainer"],
+{_MAIN} [data-testid="stWidgetLabel"] p {{ font-size: 1.5rem !important;
+  line-height: 1.55 !important; }}
+{_MAIN} h1 {{ font-size: 4.2rem !important; }}
+{_MAIN} h2 {{ font-size: 3.4rem !important; }}
+{_MAIN} h3 {{ font-size: 2.65rem !important; }}
+{_MAIN} h4 {{ font-size: 2.25rem !important; }}
+{_MAIN} h5 {{ font-size: 1.9rem !important; }}
+{_MAIN} h6 {{ font-size: 1.5rem !important; }}
+{_MAIN} .katex {{ font-size: 1.5em !important; }}
+{_MAIN} .katex-display {{ overflow-x: auto; overflow-y: hidden; }}
+{_MAIN} button p, {_MAIN} button {_MARKDOWN} p {{ font-size: 1.5rem !important; }}
+{_MAIN} [data-testid="stMetricLabel"] {_MARKDOWN} p,
+{_MAIN} [data-testid="stMetricLabel"] p {{ font-size: 1.5rem !important; }}
+{_MAIN} [data-testid="stCode"] code, {_MAIN} [data-testid="stCode"] pre {{
+  font-size: 1.35rem !important; }}
+{_MAIN} input, {_MAIN} textarea, {_MAIN} [data-baseweb="select"] div,
+{_MAIN} [data-testid="stWidgetLabel"], {_MAIN} [data-testid="stMarkdownContainer"] {{
+  font-size: 1.5rem !important; }}
+{_MAIN} [data-testid="stMetricLabel"], {_MAIN} [data-testid="stMetricLabel"] * {{
+  font-size: 1.5rem !important; }}
+{_MAIN} .lv-token {{ font-size: 1.3rem !important; }}
+{_MAIN} .lv-coloured {{ font-size: 1.5rem !important; }}
+[data-testid="stMainBlockContainer"] {{ padding-left: 2rem !important;
+  padding-right: 2rem !important; }}
+.lv-cell-diagram {{ max-width: {round(PRESENT_SCALE * DIAGRAM_WIDTH)}px !important; }}
+{_MAIN} [data-testid="stMetricValue"], {_MAIN} [data-testid="stMetricValue"] {_MARKDOWN},
+{_MAIN} [data-testid="stMetricValue"] {_MARKDOWN} p, {_MAIN} [data-testid="stMetricValue"] * {{
+  font-size: 3.4rem !important; line-height: 1.2 !important; }}
 """
 
 
@@ -68,6 +101,50 @@ def link_of_session() -> dict:
     return st.session_state.get(state.LINK) or {}
 
 
+def page_config() -> None:
+    """The page config: with ``hide=1`` or ``present=1`` the sidebar starts collapsed (the first
+    message the browser gets says so, before anything is drawn)."""
+    st.set_page_config(
+        page_title="lstm-viz",
+        page_icon="🔬",
+        layout="wide",
+        # hide=1: no sidebar at all; present=1: the projector gets the whole width (the
+        # sidebar stays one click away), so the cell diagram can be 1.5x its normal size.
+        initial_sidebar_state="collapsed" if controls_hidden() or presenting() else "auto",
+    )
+
+
+def navigation_position() -> str:
+    """Where st.navigation draws the pages: nowhere with ``hide=1``, else the sidebar."""
+    return "hidden" if controls_hidden() else "sidebar"
+
+
+def link_flags() -> dict:
+    """The session link's classroom flags ({"hide": True, "present": True}, those set)."""
+    link = link_of_session()
+    return {flag: True for flag in FLAGS if link.get(flag)}
+
+
+def page_params(page: str, **link) -> dict[str, str]:
+    """The query parameters of an in-app move to ``page`` in a classroom session: the new page's
+    link (``links.KEYS``: model, text, layer, unit, view, ...) and the session's flags; {} when
+    the session has no flags (an ordinary session keeps a clean address). A text longer than a
+    link carries is left out (the page then opens on the model's sample input on reload)."""
+    flags = link_flags()
+    if not flags:
+        return {}
+    if len(link.get("text") or "") > links.MAX_TEXT:
+        link = {**link, "text": None}
+    return links.query_params(page=page, **link, **flags)
+
+
+def switch_page(page: str, **link) -> NoReturn:
+    """``st.switch_page`` to ``views/<page>.py``; in a classroom session (``hide``/``present``)
+    the address keeps the flags and says what the page shows (``page_params``), so a reload
+    opens the same view, still in class."""
+    st.switch_page(f"views/{page}.py", query_params=page_params(page, **link) or None)
+
+
 def open_linked_page(current) -> None:
     """Switch to the link's page once per session (``current``: what st.navigation returned).
     The query parameters stay in the address, so a reload keeps the classroom view."""
@@ -98,6 +175,27 @@ def apply_style() -> None:
     css = (HIDE_CSS if controls_hidden() else "") + (PRESENT_CSS if presenting() else "")
     if css:
         st.html(f"<style>{css}</style>")
+
+
+def on_screen(figure):
+    """``figure`` as this session shows it: with ``present=1`` a copy whose type (text, ticks,
+    legends, colour bars, annotations) is PRESENT_SCALE times larger, set in the figure's layout
+    (CSS does not reach plotly's SVG text); else ``figure`` itself."""
+    if not presenting():
+        return figure
+    from lstm_viz.figures.layout import scale_type
+
+    return scale_type(figure, PRESENT_SCALE)
+
+
+def on_screen_chart(chart):
+    """An altair chart as this session shows it: larger type with ``present=1`` (see
+    on_screen)."""
+    if not presenting():
+        return chart
+    from lstm_viz.figures.layout import scale_altair_type
+
+    return scale_altair_type(chart, PRESENT_SCALE)
 
 
 def full_url(query: str) -> str:

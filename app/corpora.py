@@ -242,3 +242,14 @@ def cached_best_cell_unit(*args) -> dict | None:
         "unit": int(row["unit"]),
         "r": float(row["r"]),
     }
+
+
+TEXTBOOK_STEPS = 75  # training steps of the gradient-flow page's textbook comparison
+
+
+@st.cache_resource(max_entries=2, show_spinner="Building the textbook comparison...")
+def cached_textbook(train_steps: int) -> dict:
+    """lstm_viz.analysis.textbook.textbook_curves, once per server (shared, read-only)."""
+    from lstm_viz.analysis.textbook import textbook_curves
+
+    return textbook_curves(train_steps=train_steps)

@@ -47,15 +47,21 @@ def parse(params: Mapping[str, str | list[str]]) -> dict:
     return link
 
 
-def query_string(**link) -> str:
-    """{key: value} -> "?page=explore&model=...", keys in KEYS order, None and False left out."""
+def query_params(**link) -> dict[str, str]:
+    """{key: value} -> {key: "value"} in KEYS order, None and False left out, True as "1";
+    ValueError for a key that is not a link parameter."""
     unknown = set(link) - set(KEYS)
     if unknown:
         raise ValueError(f"not a link parameter: {', '.join(sorted(unknown))}")
-    pairs = []
+    params = {}
     for key in KEYS:
         value = link.get(key)
         if value is None or value is False:
             continue
-        pairs.append((key, "1" if value is True else str(value)))
-    return "?" + urlencode(pairs)
+        params[key] = "1" if value is True else str(value)
+    return params
+
+
+def query_string(**link) -> str:
+    """{key: value} -> "?page=explore&model=...", keys in KEYS order, None and False left out."""
+    return "?" + urlencode(list(query_params(**link).items()))

@@ -15,6 +15,7 @@ import gc
 import os
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -31,6 +32,7 @@ from app.catalogue import (  # noqa: F401 - the catalogue's names, re-exported
     all_models,
     available_devices,
     find_model,
+    list_autoencoders,
     list_shipped_models,
     list_trained_models,
     list_unreadable_models,
@@ -87,6 +89,11 @@ def load_model(ref: ModelRef) -> Checkpoint:
     CheckpointError (a ValueError, one line) when it cannot be read."""
     if ref.problem:
         raise CheckpointError(ref.problem)
+    if ref.kind == "seq2seq":
+        raise CheckpointError(
+            f"{ref.name} is an encoder-decoder with attention; this page reads one-network "
+            "sequence models. Open it in Explore, which shows its attention and both networks"
+        )
     try:
         version = model_version(ref)
     except OSError as error:
@@ -98,6 +105,52 @@ def load_model(ref: ModelRef) -> Checkpoint:
 def cached_checkpoint(path: str, version: int) -> Checkpoint:
     """The checkpoint at ``path`` (``version``: model_version, so a new file reloads)."""
     return load_checkpoint(path)
+
+
+def model_scales(ref: ModelRef):
+    """The model's fixed colour scales (lstm_viz.analysis.scales.Scales) from its scales.json,
+    or None when it has none (or an unreadable one: the page then says which scale it uses)."""
+    if ref.path is None:
+        return None
+    path = Path(ref.path) / "scales.json"
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return cached_scales(ref.path, stamp)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_scales(path: str, stamp: int):
+    from lstm_viz.analysis.scales import read_scales
+
+    try:
+        return read_scales(path)
+    except CheckpointError:
+        return None
+
+
+def card_claim(ref: ModelRef):
+    """The measured unit its model card states (lstm_viz.pretrained.cards.UnitClaim), or None
+    for a model without a card."""
+    if ref.path is None:
+        return None
+    path = Path(ref.path) / "README.md"
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return cached_card_claim(ref.path, stamp)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_card_claim(path: str, stamp: int):
+    from lstm_viz.pretrained.cards import read_card
+
+    try:
+        return read_card(path)[2]
+    except ValueError:
+        return None
 
 
 # ---- Explore: inputs as the model sees them, and cached recordings ------------------------------
@@ -314,9 +367,12 @@ def build_heatmap_figure(
     units: tuple[int, ...] | None,
     highlight: int | None,
     row: float | None,
+    bound: float | None = None,
+    numeric: bool = False,
 ) -> go.Figure:
     """lstm_viz.figures.heatmap.heatmap of ``name``, ``highlight``'s row (at ``row``; None: off
-    screen) outlined in red."""
+    screen) outlined in red; ``bound``: the model's fixed colour range for an unbounded
+    quantity (None: this input's)."""
     from lstm_viz.figures.heatmap import heatmap
 
     figure = heatmap(
@@ -328,6 +384,8 @@ def build_heatmap_figure(
         max_units=max_units,
         unit_start=unit_start,
         units=units,
+        bound=bound,
+        numeric=numeric,
     )
     if row is not None:
         figure.add_shape(
@@ -392,3 +450,86 @@ def cached_dyck_example(path: str, version: int) -> str:
     task = cached_checkpoint(path, version).task
     sequences = make_task("dyck", **(task.params if task else {})).sequences("validation")
     return max(sequences[:50], key=len)
+
+
+# ---- Explore for encoder-decoders (lstm_viz.models.seq2seq) -------------------------------------
+
+MAX_SEQ2SEQ_CHARS = 200  # characters one encoder-decoder input may have (the page says so)
+
+
+def load_seq2seq_model(ref: ModelRef):
+    """The encoder-decoder behind ``ref`` (a Seq2SeqCheckpoint), loaded once per file version
+    and shared: do not mutate. CheckpointError (one line) when it cannot be read."""
+    from lstm_viz.models.seq2seq_files import load_seq2seq
+
+    try:
+        version = model_version(ref)
+    except OSError as error:
+        raise CheckpointError(f"config.json cannot be read ({error.strerror or error})") from None
+    return cached_seq2seq(ref.path, version, load_seq2seq)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the model...")
+def cached_seq2seq(path: str, version: int, _load):
+    return _load(path)
+
+
+@st.cache_resource(max_entries=32, show_spinner="Recording the encoder and decoder...")
+def seq2seq_analysis(path: str, version: int, text: str):
+    """(EncoderDecoderRecording, AttentionAttribution) of ``text``: shared, read only."""
+    from lstm_viz.analysis.seq2seq_attribution import attention_and_attribution
+    from lstm_viz.models.seq2seq_files import load_seq2seq
+    from lstm_viz.recording.seq2seq import record_seq2seq
+
+    model = cached_seq2seq(path, version, load_seq2seq).model
+    return record_seq2seq(model, [text]), attention_and_attribution(model, text)
+
+
+# ---- time series (issue 18): an autoencoder's anomalies, a forecaster's forecasts ----------------
+@dataclass(frozen=True)
+class AnomalyRun:  # scores (anomaly.Scores), tiled (anomaly.Tiled), events: (kind, start, stop)
+    scores: object
+    tiled: object
+    events: tuple[tuple[str, int, int], ...]
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the autoencoder...")
+def cached_autoencoder(path: str, version: int):
+    from lstm_viz.models.autoencoder import load_autoencoder  # noqa: I001 (imported when used)
+
+    return load_autoencoder(path)
+
+
+def anomaly_run(ref: ModelRef, seed: int, steps: int, csv_text: str | None) -> AnomalyRun:
+    """On the generated ECG (anomalies injected) or one CSV column; ValueError if unreadable."""
+    return cached_anomaly_run(ref.path, model_version(ref), seed, steps, csv_text)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Scoring every step...")
+def cached_anomaly_run(path: str, version: int, seed: int, steps: int, csv_text: str | None):
+    from lstm_viz.analysis.anomaly import record_tiled, score_series
+    from lstm_viz.tasks.ecg import ecg_signal, inject_anomalies
+
+    autoencoder = cached_autoencoder(path, version)
+    events: tuple = ()  # the injected anomalies, when the input is generated
+    if csv_text is None:
+        values, found = inject_anomalies(ecg_signal(steps, seed)[0], per_kind=1, seed=seed)
+        events = tuple((e.kind, e.start, e.stop) for e in found)
+    else:
+        values = read_csv_numbers(csv_text.encode(), 1, MAX_EXPLORE_STEPS)[:, 0].numpy()
+    scores = score_series(autoencoder.model, values, autoencoder.anomaly)
+    return AnomalyRun(scores, record_tiled(autoencoder.model, values), events)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Forecasting...")
+def cached_forecast(path: str, version: int, text: str, start: int, k: int):
+    """(values [T], one-step predictions [T], Forecast) of a forecaster reading ``text``."""
+    from lstm_viz.analysis.forecast import free_run, one_step
+
+    checkpoint = cached_checkpoint(path, version)
+    values, model = model_inputs(checkpoint, text)[0][0, :, 0].numpy(), checkpoint.model
+    return values, one_step(model, values), free_run(model, values, start, k)
+
+
+def forecast(ref: ModelRef, text: str, start: int, k: int):  # see cached_forecast
+    return cached_forecast(ref.path, model_version(ref), text, start, k)

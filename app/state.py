@@ -46,6 +46,7 @@ EXPLORE_LINK_APPLIED = "explore.link_applied"  # the LINK value already applied
 EXPLORE_LINK_MODEL_ASKED = "explore.link_model_asked"  # the link's model asked of the sidebar
 EXPLORE_CSV_ERROR = "explore.csv_error"  # why the CSV just uploaded cannot be read
 PLAY_DELAY = "explore.play_delay"  # seconds per step while playing; tests set 0
+HINTS_HIDDEN = "explore.hints_hidden"  # True once the first-visit hints were dismissed
 
 # ---- Analyze ------------------------------------------------------------------------------------
 ANALYZE_PREFIX = "analyze"
@@ -61,6 +62,7 @@ TRAIN_PREFIX = "train"
 # "status" is "running" while the script trains; a later run that still sees "running" was
 # interrupted.
 TRAIN_RUN = "train.run"
+TRAIN_SEQ2SEQ_DONE = "train.seq2seq.done"  # what the last encoder-decoder training saved
 TRAIN_OWNER = "train.owner"  # this session's owner id, stored in the config.json of what it trains
 
 # ---- Upload -------------------------------------------------------------------------------------

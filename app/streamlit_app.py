@@ -24,12 +24,16 @@ from app.components.sidebar import render_sidebar  # noqa: E402
 from app.resources import collect_garbage, serve_torch_threads  # noqa: E402
 from lstm_viz import tune_allocator  # noqa: E402
 
-st.set_page_config(page_title="lstm-viz", page_icon="🔬", layout="wide")
 state.init()
+# A shared link first (?page=...&model=...&hide=1), once per session: with hide=1 the very first
+# things the browser gets are a collapsed sidebar and the hiding style, so no control shows at
+# any time (classroom.py).
+classroom.read_link()
+classroom.page_config()
+classroom.apply_style()
 tune_allocator()  # recordings reuse freed memory (lstm_viz/_allocator.py); once per process
 serve_torch_threads()  # one torch thread per session's work: 30 sessions share 2 cores
 collect_garbage()  # at most every 30 s: frees dropped sessions (and their upload folders)
-classroom.read_link()  # a shared link (?page=...&model=...&hide=1), once per session
 
 VIEWS = Path(__file__).parent / "views"
 PAGES = [
@@ -40,8 +44,7 @@ PAGES = [
     st.Page(VIEWS / "upload.py", title="Upload", icon="📤", url_path="upload"),
 ]
 
-page = st.navigation(PAGES)
+page = st.navigation(PAGES, position=classroom.navigation_position())
 classroom.open_linked_page(page)
-classroom.apply_style()
-st.session_state[state.CHOICES] = render_sidebar()
+st.session_state[state.CHOICES] = render_sidebar(hidden=classroom.controls_hidden())
 page.run()

@@ -31,6 +31,7 @@ def plain_loop_tokens_per_second(model, task, config: TrainConfig) -> float:
     tokens, start = 0, time.perf_counter()
     for _ in range(config.epochs):
         for batch in task.batches("train", config.batch_size, generator=generator):
+            batch = batch.to(config.device)
             model.train()
             output, _ = model(batch.inputs, batch.lengths)
             loss, _, _ = loss_and_score(output, batch, task.objective)

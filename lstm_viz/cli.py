@@ -61,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     from .analysis import cli as analysis_cli  # attribute, patch: why did it do that
 
     analysis_cli.add_commands(commands)
+    from .recording import seq2seq_cli  # generate: encoder-decoder models
+
+    seq2seq_cli.add_commands(commands)
+    from .analysis import anomaly_cli  # sample, anomalies: time series
+
+    anomaly_cli.add_commands(commands)
     args = parser.parse_args(argv)
     tune_allocator()  # recordings reuse freed memory (see _allocator.py)
     try:
@@ -72,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
             return export_cli.run(args)
         if args.command in analysis_cli.COMMANDS:
             return analysis_cli.run(args)
+        if args.command in seq2seq_cli.COMMANDS:
+            return seq2seq_cli.run(args)
+        if args.command in anomaly_cli.COMMANDS:
+            return anomaly_cli.run(args)
         return run_train(args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

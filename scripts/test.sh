@@ -54,8 +54,14 @@ lint=0
 .venv/bin/ruff format --check . || lint=1
 
 step "Tests (pytest)"
+# Two workers (pytest-xdist), a test file each at a time: the browser tests mostly wait on the
+# server and Chromium while the other worker computes. LSTM_VIZ_TEST_WORKERS=0 runs one process.
+workers=${LSTM_VIZ_TEST_WORKERS:-2}
+parallel=()
+[ "$workers" = 0 ] || parallel=(-n "$workers" --dist loadfile)
 tests=0
-LSTM_VIZ_REQUIRE_BROWSER=1 LSTM_VIZ_CHROMIUM="$CHROMIUM" .venv/bin/python -m pytest "$@" || tests=$?
+LSTM_VIZ_REQUIRE_BROWSER=1 LSTM_VIZ_CHROMIUM="$CHROMIUM" .venv/bin/python -m pytest \
+    "${parallel[@]}" --durations=15 "$@" || tests=$?
 if [ "$tests" = 5 ]; then
     echo "No tests were collected: that counts as a failure." >&2
 fi

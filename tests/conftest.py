@@ -1,8 +1,19 @@
 """Shared fixtures. Run pytest from the repository root (AppTest reads .streamlit/ from there)."""
 
+import os
 import sys
 
 import pytest
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each worker computes with one torch thread: two workers with torch's
+    two OpenMP threads each on a 2-core machine wait on each other (see app/resources.py's
+    serve_torch_threads for the same effect in the server)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import streamlit as st
 
+from app import classroom
 from app.resources import build_heatmap_figure, shared_heatmap_figure
 from app.text import escape_markdown
 from lstm_viz import DIRECTION_NAMES, Trace
 from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS, plan_window
-from lstm_viz.quantities import display_order, display_token, label
+from lstm_viz.quantities import QUANTITY_SYMBOLS, UNBOUNDED, display_order, display_token, label
 
 MAX_CHIPS = 400  # tokens drawn as chips; the rest are counted
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -133,6 +134,10 @@ def render_heatmaps(
     config: dict | None = None,
     highlight: int | None = None,
     recording: str | None = None,
+    scales=None,
+    hints: dict[str, str] | None = None,
+    numeric: bool = False,
+    window_picker: bool = True,
 ) -> None:
     """One heatmap per recorded quantity of ``layer``/``direction`` (batch element 0), in
     ``columns`` columns, gates first. Wide layers get a unit-window picker; long inputs are
@@ -143,12 +148,17 @@ def render_heatmaps(
     ``highlight``: a unit whose row is outlined in every heatmap (when it is on screen);
     ``recording``: a string naming the recording ``trace`` is (app.resources.recording_key), so
     that its figures are built once and shared by every session showing the same; None: built on
-    every run."""
+    every run; ``scales``: the model's fixed colour scales (app.resources.model_scales), used
+    for the cell state (and an RNN's pre-activation); a caption says which scale is used;
+    ``hints``: {quantity: a line} shown above each heatmap (lstm_viz.learn.hints), with the red
+    outline explained and a button that hides them for the session. ``numeric``: the model reads
+    numbers, not tokens (the x axis counts steps);
+    ``window_picker``: False draws no unit-window picker (the first ``max_units`` units)."""
     widest = max(trace[n].shape[-1] for n in trace.names)
     if units is not None:
         widest = len(units)
     unit_start = 0
-    if widest > max_units:
+    if widest > max_units and window_picker:
         starts = list(range(0, widest, max_units))
         unit_start = st.select_slider(
             "Units shown",
@@ -168,6 +178,8 @@ def render_heatmaps(
         cells = st.columns(columns)
         for cell, name in zip(cells, names[row : row + columns], strict=False):
             with cell:
+                if hints and name in hints:
+                    st.caption(hints[name])
                 same_width = units is not None and trace[name].shape[-1] > max(units)
                 shown = tuple(int(u) for u in units) if same_width else None
                 figure = heatmap_figure(
@@ -181,14 +193,57 @@ def render_heatmaps(
                     shown,
                     highlight,
                     highlight_row(highlight, shown, window),
+                    scales.bound(name, layer, direction) if scales is not None else None,
+                    numeric,
                     recording=recording,
                 )
                 st.plotly_chart(
-                    figure,
+                    classroom.on_screen(figure),
                     key=f"{key}.{name}",
                     config=config or PLOTLY_CONFIG,
                     alt=label(name),
                 )
+
+    render_scale_note(trace, layer, direction, scales)
+    if hints:
+        render_hint_footer(highlight, highlight_row(highlight, units, window) is not None, key)
+
+
+def render_hint_footer(highlight: int | None, shown: bool, key: str) -> None:
+    """The red outline explained, and the button that hides the hints for this session."""
+    from app import state
+    from lstm_viz.learn.hints import outline_hint
+
+    line, button = st.columns([5, 1], vertical_alignment="center")
+    line.caption("🔴 " + outline_hint(highlight, shown))
+    if button.button("✕ Hide hints", key=f"{key}.hide_hints", help="Hide these first-visit hints"):
+        st.session_state[state.HINTS_HIDDEN] = True
+        st.rerun()
+
+
+def scale_note(trace: Trace, layer: int, direction: int, scales) -> str:
+    """Which colour scale the unbounded quantities use, in words (the colour bars say the
+    same in short): the model's fixed one, or this input's largest |value| when it has none."""
+    unbounded = [n for n in display_order(trace.names) if n in UNBOUNDED]
+    notes = []
+    for name in unbounded:
+        fixed = scales.describe(name, layer, direction) if scales is not None else ""
+        if fixed:
+            notes.append(fixed)
+        else:
+            symbol = QUANTITY_SYMBOLS.get(name, name)
+            notes.append(
+                f"This model has no fixed scale for {symbol} (no scales.json): its colours span "
+                f"this input's largest |{symbol}|, so the same colour can mean different values "
+                "on different inputs; compare the colour bars' ranges."
+            )
+    return " ".join(notes)
+
+
+def render_scale_note(trace: Trace, layer: int, direction: int, scales) -> None:
+    note = scale_note(trace, layer, direction, scales)
+    if note:
+        st.caption("🎨 " + note)
 
 
 def heatmap_figure(trace: Trace, *choice, recording: str | None = None) -> go.Figure:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import state
+from app import classroom, state
 from app.resources import ModelRef, find_model, load_model
 from app.text import escape_markdown
 from lstm_viz.models.checkpoints import Checkpoint
@@ -23,16 +23,38 @@ def render_model_header(
     ref = find_model(state.choices()["model"])
     if ref is None or ref.path is None:
         st.info(missing, icon="🧠")
-        st.page_link("views/train.py", label="Train a model", icon="🏋️")
+        flags = classroom.page_params
+        st.page_link("views/train.py", label="Train a model", icon="🏋️", query_params=flags("train"))
         if upload_link:
-            st.page_link("views/upload.py", label="Upload a model", icon="📤")
+            st.page_link(
+                "views/upload.py", label="Upload a model", icon="📤", query_params=flags("upload")
+            )
+        st.stop()
+    if ref.kind == "seq2seq":  # an encoder-decoder: only Explore (and Learn's tour) show it
+        st.info(
+            f"**{escape_markdown(ref.name)}** is an encoder-decoder with attention: this page "
+            "reads one-network sequence models. Explore shows its attention, an attribution "
+            "beside it, and both networks' gates.",
+            icon="🔁",
+        )
+        st.page_link("views/explore.py", label="Open it in Explore", icon="🔍")
+        st.stop()
+    if ref.kind == "autoencoder":  # another kind of model: only Explore opens it
+        st.info(
+            f"**{escape_markdown(ref.name)}** is an LSTM autoencoder (an encoder and a decoder): "
+            "this page reads one-network sequence models. Open it in Explore to see where it "
+            "finds anomalies, or pick another model in the sidebar.",
+            icon="🔁",
+        )
+        st.page_link("views/explore.py", label="Open in Explore", icon="🔍")
         st.stop()
     try:
         checkpoint = load_model(ref)
     except (ValueError, OSError) as error:  # a broken or foreign folder: say why, never crash
         message = f"**{escape_markdown(ref.name)}** cannot be read: {escape_markdown(error)}"
         st.error(message, icon="🚫")
-        st.caption("Pick another model in the sidebar.")
+        if not classroom.controls_hidden():
+            st.caption("Pick another model in the sidebar.")
         st.stop()
     config = checkpoint.model.config
     task = checkpoint.task

@@ -11,6 +11,7 @@ from app.resources import (
     DEFAULT_MODEL,
     ModelRef,
     available_devices,
+    list_autoencoders,
     list_shipped_models,
     list_trained_models,
     list_unreadable_models,
@@ -29,17 +30,20 @@ def unreadable_lines(refs: list[ModelRef]) -> str:
     )
 
 
-def render_sidebar() -> dict[str, Any]:
+def render_sidebar(hidden: bool = False) -> dict[str, Any]:
     """Draw the sidebar and return the user's choices as a plain dict.
 
     Returns {"model": a model id such as "shipped/char-lstm", or None,
              "device": "cpu", "cuda" or "mps"}.
+    ``hidden`` (a classroom link's hide=1): draw nothing, return the same choices (the model a
+    link or a page asked for, else the default; the device chosen before, else the first).
     """
     shipped, trained = list_shipped_models(), list_trained_models()
     uploaded = list_uploaded_models()
+    autoencoders = list_autoencoders()  # LSTM autoencoders (Explore's anomaly view)
     unreadable = list_unreadable_models()  # listed last, so a link can still select one
     # all_models(unreadable=True), counted by source
-    models = {m.id: m for m in [*shipped, *trained, *uploaded, *unreadable]}
+    models = {m.id: m for m in [*shipped, *autoencoders, *trained, *uploaded, *unreadable]}
 
     if state.MODEL_PICKER not in st.session_state and DEFAULT_MODEL in models:
         st.session_state[state.MODEL_PICKER] = DEFAULT_MODEL  # the app opens on it
@@ -47,6 +51,14 @@ def render_sidebar() -> dict[str, Any]:
     wanted = state.take(state.SELECT_MODEL)
     if wanted in models:  # a page asked for this model (e.g. one just trained)
         st.session_state[state.MODEL_PICKER] = wanted
+
+    if hidden:
+        model_id = st.session_state.get(state.MODEL_PICKER)
+        if model_id not in models:
+            model_id = next(iter(models), None)
+        devices = available_devices()
+        device = st.session_state.get(state.DEVICE_PICKER)
+        return {"model": model_id, "device": device if device in devices else devices[0]}
 
     with st.sidebar:
         st.subheader("🧠 Model")

@@ -3,29 +3,51 @@
 import streamlit as st
 
 from app import classroom, state
+from app.components.explore.anomaly import render_anomaly_explore
 from app.components.explore.compare import render_compare
 from app.components.explore.controls import (
+    VIEW_USES,
     apply_hand_offs,
+    chosen,
+    linked_choices,
     render_order_controls,
     render_unit_picker,
     render_view_picker,
 )
 from app.components.explore.export import render_export
+from app.components.explore.forecast import render_forecast
 from app.components.explore.frames import render_frames_explore
 from app.components.explore.heatmap_view import order_note, render_heatmap_view
 from app.components.explore.input import input_key, render_input
 from app.components.explore.predictions import language_model, render_predictions
+from app.components.explore.seq2seq import render_seq2seq_explore
 from app.components.explore.share import render_share
 from app.components.explore.step import render_step_through
 from app.components.explore.unit import render_unit
 from app.components.heatmaps import render_pickers, render_tokens
 from app.components.model_header import render_model_header
-from app.resources import all_models, record_text, recording_key, unit_order
+from app.resources import (
+    all_models,
+    card_claim,
+    find_model,
+    model_scales,
+    record_text,
+    recording_key,
+    unit_order,
+)
 from app.text import escape_markdown
+from lstm_viz.learn.hints import heatmap_hints
 
 st.title("🔍 Explore")
 
 choices = state.choices()
+picked = find_model(choices["model"])
+if picked is not None and picked.kind == "seq2seq":  # an encoder-decoder: its own page
+    render_seq2seq_explore(picked)
+    st.stop()
+if picked is not None and picked.kind == "autoencoder":  # its own view: anomalies and gates
+    render_anomaly_explore(picked, key=f"{state.EXPLORE_PREFIX}.anomaly.{picked.id}")
+    st.stop()
 ref, checkpoint = render_model_header(
     "Pick a model in the sidebar to look inside it. No model yet? Train a small one in a "
     "minute, or upload your own.",
@@ -54,29 +76,55 @@ render_tokens(
     key=f"{state.EXPLORE_PREFIX}.tokens",
 )
 trace = recording.trace
-# The pickers live in one keyed container: a classroom link with hide=1 hides it (classroom.py),
-# and the widgets keep the values the link gave them.
-with st.container(key=classroom.EXPLORE_CONTROLS):
-    top = st.columns([4, 1], vertical_alignment="bottom")
-    with top[0]:
-        layer, direction = render_pickers(trace, key=panel)
-    with top[1]:
-        unit = render_unit_picker(trace, key=panel)
-    view = render_view_picker(language_model(ref), key=panel)
+hidden = classroom.controls_hidden()  # a classroom link's hide=1: no pickers, the link's view
+if hidden:
+    layer, direction, unit, view = linked_choices(trace, language_model(ref), key=panel)
+else:
+    forecaster = (config.objective, config.input_size, config.num_outputs) == ("step_value", 1, 1)
+    view = render_view_picker(language_model(ref), key=panel, forecaster=forecaster)
+    # Only the pickers this view reads (Predictions reads none of them).
+    layer, direction, unit = chosen(trace, key=panel)
+    uses = VIEW_USES[view]
+    if uses:
+        top = st.columns([4, 1], vertical_alignment="bottom")
+        if "layer" in uses:
+            with top[0]:
+                layer, direction = render_pickers(trace, key=panel)
+        if "unit" in uses:
+            with top[1]:
+                unit = render_unit_picker(trace, key=panel)
 device = choices["device"]
 
 if view == "heatmaps":
-    method, quantity, top_k = render_order_controls(trace, key=panel)
+    method, quantity, top_k = ("index", "hidden", None)
+    if not hidden:
+        method, quantity, top_k = render_order_controls(trace, key=panel)
     units = None
     if method != "index" or top_k:
         units = unit_order(ref, text, device, layer, direction, method, quantity, top_k)
         st.caption(order_note(method, quantity, len(units), trace))
     recording_name = recording_key(ref, text, device)
-    render_heatmap_view(trace, layer, direction, units, unit, key=panel, recording=recording_name)
+    render_heatmap_view(
+        trace,
+        layer,
+        direction,
+        units,
+        unit,
+        key=panel,
+        recording=recording_name,
+        scales=model_scales(ref),
+        hints=None
+        if hidden or st.session_state.get(state.HINTS_HIDDEN)
+        else heatmap_hints(trace, layer, direction, card_claim(ref)),
+        numeric=recording.numeric,
+        hidden=hidden,
+    )
 elif view == "unit":
-    render_unit(trace, layer, direction, unit, key=panel)
+    render_unit(trace, layer, direction, unit, key=panel, numeric=recording.numeric)
 elif view == "predictions":
     render_predictions(ref, text, key=panel)
+elif view == "forecast":
+    render_forecast(ref, text, trace.num_steps, layer, key=panel)
 elif view == "step":
     delay = st.session_state.get(state.PLAY_DELAY)
     render_step_through(trace, layer, direction, unit, key=panel, delay=delay)
@@ -86,16 +134,17 @@ elif view == "compare":
 elif view == "export":
     render_export(ref, trace, layer, direction, key=panel)
 
-render_share(
-    {
-        "page": "explore",
-        "model": ref.id,
-        "text": text,
-        "layer": layer,
-        "direction": direction if trace.num_directions > 1 else None,
-        "view": view,
-        "unit": unit,
-        "step": st.session_state.get(f"{panel}.step") if view == "step" else None,
-    },
-    key=panel,
-)
+if not hidden:  # a classroom shows the view; the teacher shares the link
+    render_share(
+        {
+            "page": "explore",
+            "model": ref.id,
+            "text": text,
+            "layer": layer,
+            "direction": direction if trace.num_directions > 1 else None,
+            "view": view,
+            "unit": unit,
+            "step": st.session_state.get(f"{panel}.step") if view == "step" else None,
+        },
+        key=panel,
+    )

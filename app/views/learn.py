@@ -4,6 +4,7 @@ alive, guided tours on real models, exercises with checks, and links for a class
 import streamlit as st
 
 from app import classroom, state
+from app.components.learn.dates_tour import render_dates_tour
 from app.components.learn.exercises import render_depth_exercise, render_memory_exercise
 from app.components.learn.link_builder import render_link_builder
 from app.components.learn.playground import render_playground
@@ -21,6 +22,7 @@ VIEW_SECTIONS = {  # a link's view= -> the section it opens
     "tour-cat": "tours",
     "tour-agreement": "tours",
     "tour-frames": "tours",
+    "tour-dates": "tours",
     "exercises": "exercises",
     "link": "link",
 }
@@ -58,8 +60,12 @@ if section == "cell":
         "An LSTM unit keeps a **memory**, the cell state c, and three **gates** between 0 and 1 "
         "decide what happens to it at each step: the **forget gate** how much old memory stays, "
         "the **input gate** how much of the **candidate** is written, the **output gate** how "
-        "much of the memory is shown as the hidden state h. Move the sliders and watch every "
-        "number follow."
+        "much of the memory is shown as the hidden state h."
+        + (
+            ""
+            if classroom.controls_hidden()
+            else " Move the sliders and watch every number follow."
+        )
     )
     render_playground()
     st.divider()
@@ -73,17 +79,21 @@ elif section == "tours":
     if not classroom.controls_hidden():
         st.radio(
             "Tour",
-            ["cat", "agreement", "frames"],
+            ["cat", "agreement", "dates", "frames"],
             format_func={
                 "cat": "🐈 The cat sat on the mat.",
                 "agreement": "🧩 The cat, which was hungry, sat on the mat.",
+                "dates": "📅 3rd of March 2021 (attention)",
                 "frames": "🖼️ Moving shapes (ConvLSTM)",
             }.get,
             horizontal=True,
             key=TOUR_KEY,
             persist_state="session",
         )
-    render_tour(st.session_state[TOUR_KEY])
+    if st.session_state[TOUR_KEY] == "dates":
+        render_dates_tour()
+    else:
+        render_tour(st.session_state[TOUR_KEY])
 elif section == "exercises":
     render_memory_exercise()
     st.divider()

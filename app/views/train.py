@@ -13,6 +13,7 @@ import streamlit as st
 from app import state
 from app.components.train.models import render_models
 from app.components.train.run import finish, render_outcome, train, wait_until_stopped
+from app.components.train.seq2seq import render_seq2seq_training
 from app.components.train.settings import (
     CELL_LABELS,
     Settings,
@@ -27,7 +28,7 @@ from lstm_viz.tasks import TASKS
 from lstm_viz.training.limits import TRAIN_LIMITS
 
 K = state.TRAIN_PREFIX  # widget-key prefix of this page
-DEFAULT_TASK = "dyck"  # trains in seconds, and its hidden variable (depth) is easy to see
+DEFAULT_TASK = "dyck"  # small, and its hidden variable (depth) is easy to see
 
 st.title("🏋️ Train")
 st.markdown(
@@ -74,6 +75,7 @@ if last and last["status"] == "running":  # the run that trained it was interrup
     if not submitted:
         finish(last)  # reruns, so the sidebar shows the kept checkpoint
 
+render_seq2seq_training()
 st.divider()
 render_models()  # before training starts: the list stays on screen while it runs
 
@@ -94,7 +96,8 @@ elif last:
 else:
     with run_area:
         st.info(
-            "Choose a task and settings, then press **🏋️ Train**. The defaults train in "
-            "seconds on a laptop CPU.",
+            "Choose a task and settings, then press **🏋️ Train**. A run stops at its time "
+            "limit (under Training) even if its epochs are not done; it then keeps the best "
+            "checkpoint so far and says the run is incomplete.",
             icon="👈",
         )

@@ -9,6 +9,8 @@ z h_{t-1} of its state (update gate z), so the same reading applies to z.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -50,6 +52,26 @@ def half_lives(trace: Trace) -> pd.DataFrame:
         }
     )
     return table.sort_values("half_life", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def log_ticks(low: float, high: float, most: int = 12) -> list[float]:
+    """Readable ticks for a log axis over [low, high] (both > 0): 1, 2 and 5 times the powers of
+    ten inside it (every power of ten, thinned to at most ``most``, on a very wide range); at
+    least two ticks: on a range too narrow for two nice values, its ends and middle (3 digits).
+    """
+    if not 0 < low < high:
+        raise ValueError(f"log ticks need 0 < low < high, got {low}, {high}")
+    decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+    for mantissas in ((1, 2, 5), (1,)):
+        ticks = [m * 10.0**d for d in decades for m in mantissas]
+        ticks = [t for t in ticks if low <= t <= high]
+        if len(ticks) <= most:
+            break
+    if len(ticks) > most:
+        ticks = ticks[:: math.ceil(len(ticks) / most)]
+    if len(ticks) < 2:  # a narrow range: its ends and middle
+        ticks = sorted({float(f"{t:.3g}") for t in (low, math.sqrt(low * high), high)})
+    return ticks
 
 
 def half_life_figure(table: pd.DataFrame, gate: str = "forget gate", height: int = 320):
@@ -94,6 +116,13 @@ def half_life_figure(table: pd.DataFrame, gate: str = "forget gate", height: int
         meta={"figure": "half_life", "infinite": infinite},
         legend=layout.top_legend(),
     )
-    figure.update_xaxes(type="log", dtick=1, title_text="half-life (steps, log scale)")
+    ticks = log_ticks(float(edges[0]), float(edges[-1]))
+    figure.update_xaxes(
+        type="log",
+        tickmode="array",
+        tickvals=ticks,
+        ticktext=[f"{t:.3g}" for t in ticks],
+        title_text="half-life (steps, log scale)",
+    )
     figure.update_yaxes(title_text="units")
     return figure

@@ -23,17 +23,23 @@ DIVERGING = [
 ]
 
 
-def colour_scale(quantity: str, values: np.ndarray | None = None) -> dict:
+def colour_scale(
+    quantity: str, values: np.ndarray | None = None, bound: float | None = None
+) -> dict:
     """The colour scale of ``quantity``, the same on every page.
 
     Returns dict(colorscale, zmin, zmax, title) plus zmid for diverging scales; pass it to a
     plotly heatmap (``title`` goes to the colour bar). Unbounded quantities (cell,
-    pre_activation) need ``values`` to set their symmetric range +-max|value|; a hidden state
-    outside [-1, 1] (a ReLU RNN's) is treated as unbounded too.
+    pre_activation) take ``bound``, the model's stored range (lstm_viz.analysis.scales: the
+    same for every input; the title says "model"), else ``values`` set their symmetric range
+    +-max|value| (the title says "this input"); a hidden state outside [-1, 1] (a ReLU RNN's)
+    is treated as unbounded too.
     """
     symbol = QUANTITY_SYMBOLS.get(quantity, quantity)
     if quantity in GATES:
         return dict(colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0, title=f"{symbol}<br>0 to 1")
+    if bound is not None and quantity not in BOUNDED:
+        return symmetric_scale(symbol, bound, "model")
     if values is None and quantity not in BOUNDED:
         raise ValueError(f"the colour range of {quantity!r} depends on its values: pass them")
     bound = max_abs(values)
@@ -42,27 +48,39 @@ def colour_scale(quantity: str, values: np.ndarray | None = None) -> dict:
             colorscale=DIVERGING, zmin=-1.0, zmax=1.0, zmid=0.0, title=f"{symbol}<br>-1 to 1"
         )
     # Unbounded (or a bounded name whose values left [-1, 1]): symmetric, the range said.
-    return symmetric_scale(symbol, bound if bound > 0 else 1.0)
+    return symmetric_scale(symbol, bound if bound > 0 else 1.0, "this input")
 
 
-def symmetric_scale(symbol: str, bound: float) -> dict:
-    """A diverging scale over [-bound, bound], centred on 0, the range said in the title."""
-    return dict(
-        colorscale=DIVERGING,
-        zmin=-bound,
-        zmax=bound,
-        zmid=0.0,
-        title=f"{symbol}<br>±{short_number(bound)}",
-    )
+SCALE_SOURCES = {  # what a symmetric range was taken from, as the colour bar says it
+    "model": "the model's fixed scale, from its validation data",
+    "this input": "this input's largest |value| (no fixed scale stored for this model)",
+    "shared": "one scale for every pane",
+}
 
 
-def difference_scale(quantity: str, values: np.ndarray | None = None) -> dict:
+def symmetric_scale(symbol: str, bound: float, source: str | None = None) -> dict:
+    """A diverging scale over [-bound, bound], centred on 0, the range said in the title, with
+    ``source`` (a key of SCALE_SOURCES: "model", "this input", "shared") under it."""
+    title = f"{symbol}<br>±{short_number(bound)}"
+    if source:
+        title += f"<br>({source})"
+    return dict(colorscale=DIVERGING, zmin=-bound, zmax=bound, zmid=0.0, title=title)
+
+
+def difference_scale(
+    quantity: str, values: np.ndarray | None = None, bound: float | None = None
+) -> dict:
     """The colour scale of a difference of ``quantity`` between two recordings: diverging,
     centred on 0; a gate difference is fixed to -1..1, a tanh output's to -2..2, others
-    symmetric around 0 with the range said (like :func:`colour_scale`)."""
+    symmetric around 0: over ``bound`` when given (the scale the two panes share, so a
+    difference reads in the same units as the panes), else the range said (like
+    :func:`colour_scale`)."""
     fixed = 1.0 if quantity in GATES else 2.0 if quantity in BOUNDED else None
-    bound = fixed if fixed is not None else (max_abs(values) or 1.0)
-    return symmetric_scale("Δ" + QUANTITY_SYMBOLS.get(quantity, quantity), bound)
+    source = None
+    if fixed is None and bound is not None:
+        fixed, source = bound, "shared"
+    value = fixed if fixed is not None else (max_abs(values) or 1.0)
+    return symmetric_scale("Δ" + QUANTITY_SYMBOLS.get(quantity, quantity), value, source)
 
 
 def max_abs(values: np.ndarray | None) -> float:

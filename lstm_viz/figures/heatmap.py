@@ -136,6 +136,8 @@ def heatmap(
     height: int | None = None,
     units: np.ndarray | list[int] | None = None,
     difference: bool = False,
+    bound: float | None = None,
+    numeric: bool = False,
 ) -> go.Figure:
     """One quantity of one layer, direction and batch element: units down, time across.
 
@@ -143,9 +145,17 @@ def heatmap(
     lstm_viz.figures.ordering; the y axis then labels each row with its unit index.
     ``difference``: the trace holds differences of two recordings (see lstm_viz.figures.compare):
     a diverging scale centred on 0 for every quantity, gates fixed to -1..1.
+    ``bound``: the colour range's half-width for an unbounded quantity (the cell state): the
+    model's stored scale (lstm_viz.analysis.scales), so every input of the model gets the same
+    colours; None: this input's largest |value| (the colour bar says which).
+    ``layout.meta["scale"]`` holds the (zmin, zmax) drawn and where they came from.
+    ``numeric``: the model reads numbers, not tokens (``trace.tokens`` hold each step's values):
+    the x axis is titled "step" and labelled with step numbers; hover still shows the values.
+    A trace without tokens is labelled with step numbers too.
 
-    x is the step (columns labelled with the tokens), y the unit (0 at the top). Hover shows
-    the token, step, unit, the value, and every other recorded quantity at that cell. Padded
+    x is the step (columns labelled with the tokens), y the unit (0 at the top); every row shown
+    is labelled with its unit when the rows are tall enough for a label, else every k-th. Hover
+    shows the token, step, unit, the value, and every other recorded quantity at that cell. Padded
     steps (NaN) stay blank. More than ``max_steps`` steps are averaged over equal windows;
     more than ``max_units`` units show ``max_units`` of them from ``unit_start``; the title says
     so (``figure.layout.meta["note"]`` holds the same words, "" when nothing was left out).
@@ -177,11 +187,16 @@ def heatmap(
     tokens = _tokens(trace, batch, steps)
     columns = win.columns
     starts = np.arange(columns) * win.window
+    by_step = numeric or trace.tokens is None  # no tokens to label the columns with
     if win.window == 1:
         column_text = [
             plotly_safe(f"{display_token(tokens[t])!r} · step {t}") for t in range(steps)
         ]
-        tick_text = [plotly_safe(display_token(t)) for t in tokens]
+        tick_text = (
+            [str(t) for t in range(steps)]
+            if by_step
+            else [plotly_safe(display_token(t)) for t in tokens]
+        )
     else:
         column_text = []
         tick_text = []
@@ -198,12 +213,14 @@ def heatmap(
         f"{delta}{QUANTITY_SYMBOLS.get(n, n)} = %{{customdata[{k}]:.3f}}"
         for k, n in enumerate(others)
     ]
-    scale = difference_scale(quantity, z) if difference else colour_scale(quantity, z)
+    scale = difference_scale(quantity, z, bound) if difference else colour_scale(quantity, z, bound)
     colour_title = scale.pop("title")
+    source = colour_title.split("<br>(")[1].rstrip(")") if "<br>(" in colour_title else "fixed"
     if order is None:
         y = np.arange(win.unit_start, win.unit_stop, dtype=np.int32)
     else:  # a category axis: rows in the given order, labelled with their unit index
         y = [str(u) for u in order[win.unit_start : win.unit_stop]]
+    figure_height = height or _height(win.unit_stop - win.unit_start)
 
     every = _tick_stride(tick_text, columns) if win.window == 1 else math.ceil(columns / 8)
     title = ("Difference: " if difference else "") + label(quantity)
@@ -213,8 +230,14 @@ def heatmap(
         where += f", {DIRECTION_NAMES[direction]}"
     subtitle = where + (f" · {note}" if note else "")
     yaxis = dict(title=dict(text="unit"), autorange="reversed", showgrid=False, zeroline=False)
+    rows = win.unit_stop - win.unit_start
+    row_every = _row_stride(rows, figure_height - 110)  # 110: the top and bottom margins
     if order is not None:
         yaxis["type"] = "category"
+        yaxis.update(tickmode="array", tickvals=y[::row_every], ticktext=y[::row_every])
+    elif rows <= 40 or row_every == 1:  # plotly's own ticks skip rows: label every k-th
+        shown_units = list(range(win.unit_start, win.unit_stop, row_every))
+        yaxis.update(tickmode="array", tickvals=shown_units, ticktext=[str(u) for u in shown_units])
     # One constructor call with plain dicts: plotly validates the figure once (three update_*
     # calls validated it three times, about half of the page's time per heatmap).
     return go.Figure(
@@ -234,14 +257,20 @@ def heatmap(
             ],
             layout=dict(
                 title=dict(text=title, subtitle=dict(text=subtitle), x=0, xanchor="left"),
-                height=height or _height(win.unit_stop - win.unit_start),
+                height=figure_height,
                 margin=dict(l=50, r=10, t=60, b=50),
-                meta={"note": note, "quantity": quantity, "window": win.window},
+                meta={
+                    "note": note,
+                    "quantity": quantity,
+                    "window": win.window,
+                    "scale": {"zmin": scale["zmin"], "zmax": scale["zmax"], "source": source},
+                },
                 xaxis=dict(
                     title=dict(
-                        text="token"
+                        text=("step" if by_step else "token")
                         if win.window == 1
-                        else f"step (mean over {win.window}-step windows; hover for the tokens)"
+                        else f"step (mean over {win.window}-step windows; hover for the "
+                        + ("values)" if numeric else "tokens)")
                     ),
                     tickmode="array",
                     type="category",
@@ -276,5 +305,14 @@ def _tick_stride(labels: list[str], columns: int, width_px: int = 560) -> int:
     return max(1, math.ceil(columns / fits))
 
 
+def _row_stride(rows: int, plot_px: float, min_px: float = 11) -> int:
+    """Label every k-th of ``rows`` rows so that labels are at least ``min_px`` apart."""
+    if rows <= 0:
+        return 1
+    fits = max(1, int(plot_px // min_px))
+    return max(1, math.ceil(rows / fits))
+
+
 def _height(units: int) -> int:
-    return int(min(520, max(260, 180 + 5 * units)))
+    """Pixels for ``units`` rows: tall enough to label every row up to about 30 rows."""
+    return int(min(520, max(260, 110 + 13 * units)))

@@ -6,6 +6,8 @@ recurrent networks". No streamlit here.
 from __future__ import annotations
 
 import html
+import json
+import math
 from collections.abc import Sequence
 
 import altair as alt
@@ -54,11 +56,21 @@ def unit_lines(
     unit: int,
     batch: int = 0,
     step: int | None = None,
+    numeric: bool = False,
+    width_px: int = 900,
 ) -> list[alt.LayerChart]:
     """Line charts of one unit over time: the gates (0..1), then the states (for GRU and RNN
     traces, whichever they have). Hover shows the token and value; ``step`` draws a vertical
-    rule at that step. Separate charts, so a page can give each the full width."""
+    rule at that step. Separate charts, so a page can give each the full width.
+
+    The x axis spans exactly the input's steps (no padding past the last one) and is labelled
+    with the tokens read there (every k-th when they would not fit in about ``width_px``
+    pixels); ``numeric`` (the model reads numbers) or a trace without tokens labels step
+    numbers instead, under the title "step"."""
     frame = unit_frame(trace, layer, direction, unit, batch)
+    steps = int(trace.lengths[batch])
+    by_step = numeric or not trace.tokens
+    x_axis = _step_axis(list(frame["token"][:steps]), steps, by_step, width_px)
     charts = []
     for panel in ("gates (0 to 1)", "states"):
         part = frame[frame["panel"] == panel]
@@ -70,7 +82,12 @@ def unit_lines(
             scale=alt.Scale(domain=[0, 1]) if panel.startswith("gates") else alt.Undefined,
         )
         base = alt.Chart(part).encode(
-            x=alt.X("step:Q", title="step", axis=alt.Axis(tickMinStep=1)),
+            x=alt.X(
+                "step:Q",
+                title="step" if by_step else "token",
+                scale=alt.Scale(domain=[0, max(steps - 1, 1)], nice=False, zero=False),
+                axis=x_axis,
+            ),
             y=y,
             color=alt.Color("label:N", title=None, legend=alt.Legend(orient="right")),
             tooltip=[
@@ -93,6 +110,22 @@ def unit_lines(
         # Streamlit fits the whole chart (title and axes included) into this height.
         charts.append(alt.layer(*layers).properties(height=240, title=title))
     return charts
+
+
+def _step_axis(tokens: list[str], steps: int, by_step: bool, width_px: int) -> alt.Axis:
+    """The unit view's x axis: a tick at every k-th step, labelled with the token read there
+    (or the step number), k chosen so the labels fit in ``width_px``."""
+    longest = max((len(t) for t in tokens), default=1)
+    per_label = 8 * (len(str(steps)) if by_step else max(1, min(longest, 12))) + 10
+    every = max(1, math.ceil(steps / max(1, width_px // per_label)))
+    ticks = list(range(0, steps, every))
+    if by_step:
+        return alt.Axis(values=ticks, format="d", labelAngle=0)
+    labels = [t if len(t) <= 12 else t[:11] + "…" for t in (tokens[k] for k in ticks)]
+    # Vega's expression language: the label of the tick at datum.value, by its position.
+    expression = f"{json.dumps(labels)}[indexof({json.dumps(ticks)}, datum.value)]"
+    angle = 0 if longest <= 2 else -45
+    return alt.Axis(values=ticks, labelExpr=expression, labelAngle=angle, labelOverlap=False)
 
 
 def coloured_text_html(

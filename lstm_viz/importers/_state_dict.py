@@ -77,7 +77,13 @@ def from_state_dict(tensors: dict[str, torch.Tensor], filename: str, fmt: str) -
     for layer in layers:
         layer.embeddings, layer.heads = _neighbours(layer, others)
         layer.notes.extend(_pairing_notes(layer))
-    return ImportedFile(filename, fmt, layers)
+    imported = ImportedFile(filename, fmt, layers)
+    from lstm_viz.importers._seq2seq import recognise_encoder_decoder  # issue 17
+
+    note = recognise_encoder_decoder(tensors)
+    if note:
+        imported.notes.insert(0, note)
+    return imported
 
 
 def _weight_drop_note(raw: str, other: str | None, tensors: dict[str, torch.Tensor]) -> str:

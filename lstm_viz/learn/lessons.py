@@ -113,13 +113,21 @@ def check_tracking_unit(
             "training, or it spreads the count over several units."
         )
         return Feedback(False, value, message, best, best_value)
-    where = "in this layer" if best[0] == layer else f"in layer {best[0]}"
+    passing = np.abs(r) >= threshold  # [layer, direction, unit]
+    total, here = int(passing.sum()), int(passing[layer].sum())
+    where = (
+        f"{here} of the {directions * units} units of layer {layer} pass"
+        if here
+        else f"none of layer {layer}'s units pass; {total} in other layers do"
+    )
+    if here and total > here:
+        where += f" ({total} in the whole model)"
     closeness = "close, but" if abs(value) >= threshold / 2 else "not quite:"
     message = (
         f"❌ {closeness.capitalize()} unit {unit} of layer {layer} has r = {value:+.2f} "
-        f"(|r| must be at least {threshold:.1f}). Hint: there is one {where}. Look for a row "
-        f"whose {state} heatmap gets darker with every opening bracket and lighter with every "
-        "closing one."
+        f"(|r| must be at least {threshold:.1f}). Hint: {where}. Look for a row "
+        f"whose {state} heatmap steps with every opening bracket and back with every "
+        "closing one (darker or lighter: r can be negative)."
     )
     return Feedback(False, value, message, best, best_value)
 

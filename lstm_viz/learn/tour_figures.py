@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from lstm_viz.figures.heatmap import heatmap
 from lstm_viz.learn.tours import LINE_COLOURS, WINDOW_UNITS, Stop, quantity_grid, token_labels
@@ -52,36 +52,41 @@ def stop_figure(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
 
 
 def unit_lines(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
-    """One unit's quantities (or the stop's comparison lines) across the input's tokens."""
+    """One unit's quantities (or the stop's comparison lines) across the input's tokens.
+
+    A cell state drawn with gates gets a panel of its own above them (one y axis each: the
+    cell's range, the gates' fixed 0..1), so neither is squeezed and no two scales share a
+    panel; ``layout.meta["panels"]`` names the series of each panel."""
     tokens = token_labels(trace)
     x = [plotly_safe(f"{display_token(t)} · {i}") for i, t in enumerate(tokens)]
-    figure = go.Figure()
     series: dict[str, list[float]] = dict(stop.compare)
     for name in stop.quantities:
         series[label(name).split(" (")[0]] = quantity_grid(trace, name, stop.layer, stop.direction)[
             :, stop.unit
         ].tolist()
-    # A cell state far outside [-1, 1] next to gates gets its own axis (right), so the gates
-    # stay readable.
     cell_name = label("cell").split(" (")[0]
-    own_axis = (
-        len(series) > 1
-        and cell_name in series
-        and float(np.nanmax(np.abs(series[cell_name]))) > 1.5
-    )
+    split = len(series) > 1 and cell_name in series and not stop.compare
+    if split:
+        figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+        height = max(height, 380)
+    else:
+        figure = go.Figure()
+    panels: dict[str, list[str]] = {"y": [], "y2": []}
     for k, (name, values) in enumerate(series.items()):
-        right = own_axis and name == cell_name
-        figure.add_trace(
-            go.Scatter(
-                x=x[: len(values)],
-                y=values,
-                yaxis="y2" if right else "y",
-                name=name + (" (right axis)" if right else ""),
-                mode="lines+markers",
-                line=dict(color=LINE_COLOURS[k % len(LINE_COLOURS)], width=2),
-                hovertemplate="%{x}<br>%{y:.3f}<extra>" + name + "</extra>",
-            )
+        row = 2 if split and name != cell_name else 1
+        panels["y2" if row == 2 else "y"].append(name)
+        trace_line = go.Scatter(
+            x=x[: len(values)],
+            y=values,
+            name=name,
+            mode="lines+markers",
+            line=dict(color=LINE_COLOURS[k % len(LINE_COLOURS)], width=2),
+            hovertemplate="%{x}<br>%{y:.3f}<extra>" + name + "</extra>",
         )
+        if split:
+            figure.add_trace(trace_line, row=row, col=1)
+        else:
+            figure.add_trace(trace_line)
     for step in stop.steps:
         figure.add_vrect(
             x0=step - 0.5, x1=step + 0.5, fillcolor="#ff7f00", opacity=0.15, line_width=0
@@ -89,9 +94,14 @@ def unit_lines(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
     figure.update_layout(
         title=dict(text=f"Unit {stop.unit}, layer {stop.layer}", x=0, xanchor="left"),
         height=height,
-        margin=dict(l=50, r=10, t=50, b=40),
-        legend=dict(orientation="h", y=-0.25),
-        meta={"unit": stop.unit, "layer": stop.layer, "series": list(series)},
+        margin=dict(l=60, r=10, t=50, b=40),
+        legend=dict(orientation="h", y=-0.15 if split else -0.25),
+        meta={
+            "unit": stop.unit,
+            "layer": stop.layer,
+            "series": list(series),
+            "panels": {k: v for k, v in panels.items() if v},
+        },
     )
     figure.update_xaxes(
         type="category",
@@ -101,8 +111,7 @@ def unit_lines(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
         tickangle=0,
     )
     figure.update_yaxes(zeroline=True, zerolinecolor="#999")
-    if own_axis:
-        figure.update_layout(
-            yaxis2=dict(overlaying="y", side="right", showgrid=False, title_text="cell c")
-        )
+    if split:
+        figure.update_yaxes(title_text="cell c", row=1, col=1)
+        figure.update_yaxes(title_text="gate", range=[-0.05, 1.05], tickvals=[0, 0.5, 1], row=2)
     return figure

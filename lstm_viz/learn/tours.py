@@ -99,6 +99,113 @@ def drift_note(values: np.ndarray) -> str:
     )
 
 
+def words_of(tokens: list[str]) -> list[tuple[int, int]]:
+    """(start, stop) steps of each word: a word token, or a run of letters in a character
+    model's tokens."""
+    spans, start = [], None
+    for t, token in enumerate([*tokens, " "]):
+        letters = token.isalpha()
+        if letters and len(token) > 1:  # a word token is a word of its own
+            if start is not None:
+                spans.append((start, t))
+            spans.append((t, t + 1))
+            start = None
+        elif letters and start is None:
+            start = t
+        elif not letters and start is not None:
+            spans.append((start, t))
+            start = None
+    return spans
+
+
+SIMILAR_WRITE = 0.8  # another word with at least this share of the write counts as "as much"
+
+
+def same_writes(tokens: list[str], written: np.ndarray, cell: np.ndarray, target) -> str:
+    """Whether one unit's write at ``target`` (steps of one word) is specific to that word:
+    names the other words where it writes at least SIMILAR_WRITE as much (mean |i·g| over the
+    word) with its cell after each, or the largest write over another word when none comes
+    close. ``written`` and ``cell``: [time] of that unit."""
+    span = (min(target), max(target) + 1)
+    at_target = float(written[span[0] : span[1]].mean())
+    others = [
+        ("".join(tokens[a:b]), float(written[a:b].mean()), b - 1)
+        for a, b in words_of(tokens)
+        if (a, b) != span
+    ]
+    if not others or at_target <= 0:
+        return ""
+    close = [o for o in others if o[1] >= SIMILAR_WRITE * at_target]
+    if not close:
+        name, value, _ = max(others, key=lambda o: o[1])
+        return (
+            f"No other word gets as much: the most it writes over another word is "
+            f"**{value:.2f}** (*{name}*)."
+        )
+    parts = [
+        f"*{name}* ({value:.2f}, its cell {cell[end]:+.2f} after it)" for name, value, end in close
+    ]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return (
+        f"But it writes about as much over {listed}: the write follows letters these words "
+        "share, so it is not specific to a mat."
+    )
+
+
+LOW_WRITE = 0.2  # mean |i·g| below this: a unit that mostly holds what it has
+
+
+def long_memory_stop(trace: Trace, layer: int, steps: int) -> Stop:
+    """The unit of ``layer`` that keeps the largest share of its cell (the product of its
+    forget gates) among those that write little (mean |i·g| < LOW_WRITE), so its cell holds a
+    value; the text gives the share kept, the write, the cell's range, and the unit that keeps
+    most of all when that one drifts instead. Without a quiet unit it says none holds still."""
+    forget = quantity_grid(trace, "forget_gate", layer)  # [time, unit]
+    written = np.abs(
+        quantity_grid(trace, "input_gate", layer) * quantity_grid(trace, "candidate", layer)
+    ).mean(axis=0)  # [unit]
+    kept_all = np.exp(np.log(np.clip(forget, 1e-12, 1.0)).sum(axis=0))  # [unit]
+    quiet = written < LOW_WRITE
+    holds = bool(quiet.any())
+    unit = _pick(np.where(quiet, kept_all, -1.0)) if holds else _pick(kept_all)
+    kept = forget[:, unit]
+    cell = quantity_grid(trace, "cell", layer)[:, unit]
+    if holds:
+        text = (
+            f"Unit **{unit}** of layer {layer} keeps the most of what it holds while writing "
+            f"little: its forget gate averages **{kept.mean():.2f}** over the sentence (at "
+            f"least {kept.min():.2f}), so after the {steps} steps about **{kept_all[unit]:.0%}** "
+            f"of what it held at the start is still there; it writes little (|i·g| averages "
+            f"**{written[unit]:.2f}**), so its cell stays between **{cell.min():+.2f}** and "
+            f"**{cell.max():+.2f}**: a unit like this can carry information across a sentence."
+        )
+    else:
+        text = (
+            f"Unit **{unit}** of layer {layer} has the forget gates that keep the most (average "
+            f"**{kept.mean():.2f}**, about **{kept_all[unit]:.0%}** kept over the {steps} "
+            f"steps), but it also writes at most steps (|i·g| averages **{written[unit]:.2f}**), "
+            f"so its cell goes from {cell[0]:+.2f} to {cell[-1]:+.2f}: no unit of this layer "
+            "holds a value still over this sentence."
+        )
+    most = _pick(kept_all)
+    if holds and most != unit:
+        other = quantity_grid(trace, "cell", layer)[:, most]
+        text += (
+            f" A high forget gate alone is not a memory: unit **{most}** keeps even more "
+            f"({kept_all[most]:.0%}) but writes at most steps (|i·g| averages "
+            f"{written[most]:.2f}), so its cell goes from {other[0]:+.2f} to {other[-1]:+.2f}."
+        )
+    return Stop(
+        "A long memory",
+        text + " The lines show its cell (top) and its forget gate (below).",
+        layer,
+        unit,
+        "cell",
+        figure="line",
+        quantities=("cell", "forget_gate"),
+    )
+
+
 def _pick(scores: np.ndarray) -> int:
     return int(np.nanargmax(scores))
 
@@ -153,12 +260,14 @@ def cat_tour(trace: Trace) -> list[Stop]:
         at_mat, elsewhere = written[list(mat), unit].mean(), written[others, unit].mean()
         stops.append(
             Stop(
-                'Something is written at "mat"',
+                'What is written at "mat"',
                 f"Reading **mat**, unit **{unit}** (layer {top}) writes into its cell more than "
-                f"anywhere else in the sentence: |i·g| averages **{at_mat:.2f}** over those "
-                f"steps against **{elsewhere:.2f}** elsewhere, and "
-                f"its cell goes from {before:+.2f} to {cell[max(mat)]:+.2f}.{drift_note(cell)} "
-                "The line shows its cell, input gate and forget gate over the whole sentence.",
+                f"it does on average over the sentence: |i·g| averages **{at_mat:.2f}** over "
+                f"those steps against **{elsewhere:.2f}** elsewhere, and its cell goes from "
+                f"{before:+.2f} to {cell[max(mat)]:+.2f}. "
+                + same_writes(tokens, written[:, unit], cell, mat)
+                + drift_note(cell)
+                + " The lines show its cell (top) and its input and forget gates (below).",
                 top,
                 unit,
                 "cell",
@@ -167,24 +276,7 @@ def cat_tour(trace: Trace) -> list[Stop]:
                 quantities=("cell", "input_gate", "forget_gate"),
             )
         )
-    forget_top = quantity_grid(trace, "forget_gate", top)
-    unit = _pick(forget_top.mean(axis=0))
-    kept = forget_top[:, unit]
-    stops.append(
-        Stop(
-            "A long memory",
-            f"Unit **{unit}** of layer {top} keeps the most: its forget gate averages "
-            f"**{kept.mean():.2f}** over the sentence (at least {kept.min():.2f}). Each step its "
-            f"cell keeps that share of what it held, so after the {len(tokens)} steps about "
-            f"**{np.prod(kept):.0%}** of what it held at the start is still there: a unit "
-            "like this can carry information across a sentence.",
-            top,
-            unit,
-            "cell",
-            figure="line",
-            quantities=("cell", "forget_gate"),
-        )
-    )
+    stops.append(long_memory_stop(trace, top, len(tokens)))
     stop_steps = tuple(t for t, tok in enumerate(tokens) if tok == ".")
     if stop_steps:
         moved = change_at(trace, "hidden", stop_steps[-1:], top)
@@ -195,8 +287,9 @@ def cat_tour(trace: Trace) -> list[Stop]:
             Stop(
                 "The full stop",
                 f"At the final **.**, unit **{unit}** (layer {top}) changes its output the most: "
-                f"h goes from {hidden[at - 1] if at else 0.0:+.2f} to {hidden[at]:+.2f}. After a "
-                "full stop the model expects a new sentence: a space, then a capital letter.",
+                f"h goes from {hidden[at - 1] if at else 0.0:+.2f} to {hidden[at]:+.2f}. In "
+                "English a full stop is followed by a space and a new sentence; Explore's "
+                "Predictions view shows what this model expects next.",
                 top,
                 unit,
                 "hidden",
@@ -227,11 +320,11 @@ def agreement_tour(
     stops = [
         Stop(
             "A sentence, word by word",
-            f"This model reads **{len(tokens)} words and punctuation marks** and was trained to "
-            "say whether the main verb agrees with its subject. Here the subject *cat* and its "
-            f"verb *{verb}* are {len(clause)} words apart: the model must carry *singular* "
-            "across the clause in between. Below: the hidden state of layer "
-            f"{top}, one row per unit.",
+            f"This model reads **{len(tokens)} words and punctuation marks** and was trained "
+            "to predict the next word. To predict a verb's form (*was* or *were*, *is* or "
+            "*are*) it must know the subject's number, even when other words come between: "
+            f"here *{subject}* and its verb *{verb}* are {len(clause)} words apart. Below: the "
+            f"hidden state of layer {top}, one row per unit.",
             top,
             None,
             "hidden",
@@ -289,7 +382,13 @@ def agreement_tour(
         many = quantity_grid(plural, "cell", layer, direction)[list(clause), unit].mean()
         carry = (
             f" Across *which was hungry* its cell averages **{one:+.2f}** after *cat* and "
-            f"**{many:+.2f}** after *cats*: the number is carried over the clause."
+            f"**{many:+.2f}** after *cats*"
+            + (
+                ": opposite signs, so the number is carried over the clause."
+                if one * many < 0
+                else f": the same sign, {abs(one - many):.2f} apart, so on this pair the "
+                "number is not clearly carried."
+            )
         )
     stops.append(
         Stop(
@@ -311,9 +410,15 @@ def agreement_tour(
             Stop(
                 "Holding on through the clause",
                 f"While it reads *which was hungry*, the forget gate of unit **{unit}** stays at "
-                f"**{forget.mean():.2f}** on average (lowest {forget.min():.2f}): it keeps most "
-                "of its memory at every step, so the subject's number survives the detour. The "
-                "clause's steps are outlined.",
+                f"**{forget.mean():.2f}** on average (lowest {forget.min():.2f}): "
+                + (
+                    "it keeps most of its memory at every step, so what it held after the "
+                    f"subject is still **{np.prod(forget):.0%}** there after the clause. The "
+                    if forget.mean() >= 0.9
+                    else f"after the clause only **{np.prod(forget):.0%}** of what it held "
+                    "after the subject is left from the subject itself. The "
+                )
+                + "clause's steps are outlined.",
                 layer,
                 unit,
                 "forget_gate",
@@ -327,9 +432,11 @@ def agreement_tour(
         stops.append(
             Stop(
                 f'The verb: "{verb}"',
-                f"At **{verb}** the model needs the number, and the subject is done with: unit "
-                f"**{unit}**'s cell goes from {cell[at - 1]:+.2f} to {cell[at]:+.2f}. A verb "
-                "that did not agree (*the cat were*) is what the model was trained to catch.",
+                f"At **{verb}** the main verb arrives: unit **{unit}**'s cell goes from "
+                f"{cell[at - 1]:+.2f} to {cell[at]:+.2f}. (*{verb}* reads the same for one cat "
+                "or many; *was*/*were* in the clause, or a present-tense verb, is where the "
+                "number decides the word.) The model was never told about agreement: "
+                "predicting the next word is all it was trained on.",
                 layer,
                 unit,
                 "cell",

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 
 from lstm_viz.models.checkpoints import load_checkpoint, read_config, save_checkpoint
+from lstm_viz.models.folders import read_json
 from lstm_viz.models.frames import is_frame_config
 from lstm_viz.pretrained.cards import (
+    AnomalyFigures,
     Built,
+    autoencoder_card,
     card,
     find_unit,
+    measure_autoencoder,
+    read_autoencoder_card,
     read_card,
     task_of,
     unit_table,
@@ -27,7 +33,14 @@ from lstm_viz.pretrained.frames import (
     read_frame_card,
     write_frame_card,
 )
-from lstm_viz.pretrained.recipes import CARD, PRETRAINED_DIR, RECIPES, Recipe
+from lstm_viz.pretrained.recipes import (
+    AUTOENCODER_RECIPES,
+    CARD,
+    PRETRAINED_DIR,
+    RECIPES,
+    AutoencoderRecipe,
+    Recipe,
+)
 from lstm_viz.tasks.base import Task
 from lstm_viz.training import Callbacks, build_run
 
@@ -89,7 +102,23 @@ def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
     save_checkpoint(path, trainer.model, task.vocab, info)
     if trainer.probe is not None:  # units emerging during training (lstm_viz.training.probe)
         trainer.probe.save(path)
+    write_scales_of(path, task)
     return write_card(path, recipe, task)
+
+
+def write_scales_of(path: str | Path, task: Task | None = None) -> str:
+    """Measure a built model's colour scales on its validation data and write
+    ``path``/scales.json (nothing else in the folder changes); returns a one-line summary."""
+    from lstm_viz.analysis.scales import measure_scales, write_scales
+
+    checkpoint = load_checkpoint(path)
+    scales = measure_scales(checkpoint.model, task or task_of(checkpoint))
+    write_scales(path, scales)
+    ranges = "; ".join(
+        f"{name} " + ", ".join(f"layer {k} ±{row[0]:.3g}" for k, row in enumerate(rows))
+        for name, rows in scales.bounds.items()
+    )
+    return f"scales.json: {ranges or 'no unbounded quantity'} ({scales.steps:,} steps)"
 
 
 def write_card(
@@ -164,18 +193,30 @@ def write_index(root: Path = PRETRAINED_DIR) -> Path:
             f"{metric:.4f} | layer {claim.layer} unit {claim.unit} `{claim.quantity}` ~ "
             f"`{claim.feature}`, r = {claim.r:.2f} |"
         )
+    for path in shipped_seq2seq(root):  # encoder-decoders: exact match, attention
+        from lstm_viz.pretrained.seq2seq import read_seq2seq_card
+
+        metric, month = read_seq2seq_card(path)
+        model = read_json(path / "config.json", 1_000_000)["model"]
+        rows.append(
+            f"| [{path.name}]({path.name}/README.md) | Dates written by people -> ISO dates | "
+            f"{model['encoder_cell'].upper()} encoder x {model['hidden_size']} + LSTM decoder, "
+            f"{model['attention']} attention | exact_match {metric:.4f} | month digits attend "
+            f"most to the month's name: {month:.1%} |"
+        )
     text = f"""# Shipped models
 
 Small models trained by `python -m lstm_viz.pretrained build` (fixed seeds, nothing downloaded),
 so the app shows real gate dynamics the moment it opens. Each folder holds `model.safetensors`,
-`config.json`, `vocab.json` (text models) and a model card (`README.md`) with the task, the data,
+`config.json`, `vocab.json` (text models), `scales.json` (the cell state's colour range, from
+validation data) and a model card (`README.md`) with the task, the data,
 the size, the training time, the validation metric and one interpretable unit, all re-checked by
 `tests/unit/test_pretrained.py` (and by `python -m lstm_viz.pretrained check`).
 
 | model | task | core | validation | interpretable unit (held-out r) or baseline |
 |---|---|---|---|---|
 {chr(10).join(rows)}
-
+{_autoencoder_rows(root)}
 The app opens on `english-char-lstm` with "The cat sat on the mat.". The app lists every folder
 here that holds a `config.json` under "📦 Shipped" in the sidebar's model picker.
 """
@@ -196,7 +237,169 @@ def _frame_row(path: Path, checkpoint_config: dict) -> str:
 
 
 def shipped(root: Path = PRETRAINED_DIR) -> list[Path]:
-    """The model folders under ``root`` (those with a config.json), sorted by name."""
-    return (
-        sorted(p for p in root.iterdir() if (p / "config.json").is_file()) if root.is_dir() else []
+    """The sequence-model folders under ``root`` (those with a config.json), sorted by name;
+    encoder-decoders (``shipped_seq2seq``) and autoencoders (``shipped_autoencoders``) are left
+    out."""
+    from lstm_viz.models.autoencoder import is_autoencoder
+    from lstm_viz.models.seq2seq_files import is_seq2seq_folder
+
+    if not root.is_dir():
+        return []
+    return sorted(
+        p
+        for p in root.iterdir()
+        if (p / "config.json").is_file() and not is_seq2seq_folder(p) and not is_autoencoder(p)
     )
+
+
+def shipped_seq2seq(root: Path = PRETRAINED_DIR) -> list[Path]:
+    """The encoder-decoder folders under ``root`` (config.json format lstm_viz.seq2seq)."""
+    from lstm_viz.models.seq2seq_files import is_seq2seq_folder
+
+    return sorted(p for p in root.iterdir() if is_seq2seq_folder(p)) if root.is_dir() else []
+
+
+def _autoencoder_rows(root: Path) -> str:
+    """The index's table of LSTM autoencoders (empty when there are none)."""
+    rows = []
+    for path in shipped_autoencoders(root):
+        figures = read_autoencoder_card(path)
+        config = json.loads((path / "config.json").read_text())
+        model = config["model"]
+        rows.append(
+            f"| [{path.name}]({path.name}/README.md) | ECG-like signal | encoder + decoder "
+            f"LSTM, {model['hidden_size']} units, windows of {model['window']} | reconstruction "
+            f"mse {figures['validation_mse']:.5f} | {figures['detected']}/{figures['events']} "
+            f"events, {figures['false_positives']:,} of {figures['normal_steps']:,} normal steps "
+            "flagged |"
+        )
+    if not rows:
+        return ""
+    return (
+        "\nLSTM autoencoders (anomalies: `python -m lstm_viz anomalies`):\n\n"
+        "| model | signal | core | validation | detection (held-out, injected anomalies) |\n"
+        "|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+    )
+
+
+def shipped_autoencoders(root: Path = PRETRAINED_DIR) -> list[Path]:
+    """The LSTM autoencoder folders under ``root``, sorted by name."""
+    from lstm_viz.models.autoencoder import is_autoencoder
+
+    return sorted(p for p in root.iterdir() if is_autoencoder(p)) if root.is_dir() else []
+
+
+# ---- LSTM autoencoders (issue 18) ---------------------------------------------------------------
+
+
+def build_autoencoder(
+    recipe: AutoencoderRecipe, root: Path = PRETRAINED_DIR, progress: bool = True
+) -> tuple[AnomalyFigures, dict]:
+    """Train ``recipe`` on normal ECG, calibrate its threshold on the validation signal, write
+    ``root/<name>/`` (weights, config.json with the threshold) and its card, measured on the
+    held-out signal with injected anomalies. One CPU thread, as ``build``: deterministic."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    try:
+        from lstm_viz.analysis.anomaly import calibrate
+        from lstm_viz.models.autoencoder import Autoencoder, AutoencoderConfig, save_autoencoder
+        from lstm_viz.tasks.ecg import RATE, ecg_signal
+        from lstm_viz.training.autoencoder import train_autoencoder
+
+        train, _ = ecg_signal(int(recipe.train_seconds * RATE), recipe.seed)
+        validation, _ = ecg_signal(int(recipe.validation_seconds * RATE), recipe.seed + 1)
+        config = AutoencoderConfig(
+            hidden_size=recipe.hidden_size,
+            window=recipe.window,
+            reverse=recipe.reverse,
+            feedback=recipe.feedback,
+            bottleneck=recipe.bottleneck,
+            lag=recipe.lag,
+        )
+        shown = _progress_line(recipe.name) if progress else None
+
+        def report(step: int, total: int, loss: float) -> None:
+            if shown is not None:
+                shown(_Step(step, total, loss))
+
+        result = train_autoencoder(
+            train,
+            validation,
+            config,
+            epochs=recipe.epochs,
+            batch_size=recipe.batch_size,
+            learning_rate=recipe.learning_rate,
+            seed=recipe.seed,
+            on_progress=report,
+        )
+        if progress:
+            print(file=sys.stderr)
+        anomaly = calibrate(result.model, validation)
+        info = {
+            "task": {"name": "ecg", "title": "ECG-like signal", "params": {"seed": recipe.seed}},
+            "metrics": {"validation_mse": result.validation_mse},
+            "training": {"step": result.steps, "seconds": round(result.seconds, 1)},
+            "recipe": asdict(recipe),
+        }
+        path = root / recipe.name
+        autoencoder = Autoencoder(path, result.model, anomaly, info)
+        save_autoencoder(path, autoencoder)
+        built = {
+            "parameters": result.model.num_parameters(),
+            "bytes": (path / "model.safetensors").stat().st_size,
+            "steps": result.steps,
+            "seconds": result.seconds,
+            "build_seconds": time.perf_counter() - start,
+        }
+        return write_autoencoder_card(path, recipe, built), built
+    finally:
+        torch.set_num_threads(threads)
+
+
+@dataclass
+class _Step:  # what _progress_line reads from a Progress
+    step: int
+    total_steps: int
+    loss: float
+    tokens_per_second: float = 0.0
+
+    @property
+    def fraction(self) -> float:
+        return self.step / self.total_steps
+
+
+def write_autoencoder_card(
+    path: Path, recipe: AutoencoderRecipe | None = None, built: dict | None = None
+) -> AnomalyFigures:
+    """Measure a built autoencoder (from its files) and write its card; ``built`` (size and
+    training time) is read back from config.json when not given."""
+    from lstm_viz.models.autoencoder import load_autoencoder
+
+    recipe = recipe or AUTOENCODER_RECIPES[path.name]
+    autoencoder = load_autoencoder(path)
+    if built is None:
+        training = autoencoder.info.get("training") or {}
+        built = {
+            "parameters": autoencoder.model.num_parameters(),
+            "bytes": (path / "model.safetensors").stat().st_size,
+            "steps": int(training.get("step", 0)),
+            "seconds": float(training.get("seconds", 0.0)),
+            "build_seconds": float(training.get("build_seconds", training.get("seconds", 0.0))),
+        }
+    else:
+        config = json.loads((path / "config.json").read_text())
+        config["training"]["build_seconds"] = round(built["build_seconds"], 1)
+        (path / "config.json").write_text(json.dumps(config, indent=2))
+    figures = measure_autoencoder(autoencoder, recipe)
+    (path / CARD).write_text(autoencoder_card(recipe, figures, autoencoder.anomaly, built))
+    return figures
+
+
+def check_autoencoder(path: Path) -> dict:
+    """{"stated": the card's figures, "measured": AnomalyFigures measured afresh}."""
+    from lstm_viz.models.autoencoder import load_autoencoder
+
+    stated = read_autoencoder_card(path)
+    measured = measure_autoencoder(load_autoencoder(path), AUTOENCODER_RECIPES[path.name])
+    return {"stated": stated, "measured": measured}

@@ -33,6 +33,11 @@ def fused_layer(
     """
     dirs = 2 if module.bidirectional else 1
     params = [p for d in range(dirs) for p in layer_params(module, layer, d)]
+    if layer_in.is_cuda and module.num_layers > 1:
+        # cuDNN reads a layer's weights from the module's flat weight buffer when they are views
+        # into it, and then uses another layer's: outputs differed by up to 1.6 on an H200
+        # (torch 2.11, tests/unit/recording/test_devices.py). A copy is read as given.
+        params = [p.detach().clone() for p in params]
     state = (h0, c0) if kind == "lstm" else h0
     with warnings.catch_warnings():
         # cuDNN warns that one layer's weights are not one contiguous block; it copies them.

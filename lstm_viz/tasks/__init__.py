@@ -22,6 +22,7 @@ from lstm_viz.models.task_info import TaskInfo
 from .base import IGNORE, Batch, Objective, Task
 from .classify import agreement_task, parity_task
 from .dyck import dyck_task
+from .ecg import ecg_task
 from .grammar import grammar_task, subject_number
 from .memory import adding_task, copy_task
 from .moving_shapes import FrameTask, moving_shapes, moving_shapes_task
@@ -147,6 +148,19 @@ TASKS: dict[str, TaskSpec] = {
             },
         ),
         TaskSpec(
+            "ecg",
+            "ECG-like signal",
+            "Forecast the next value of a generated ECG (P, QRS, T waves; drifting heart rate).",
+            ecg_task,
+            {
+                "length": (2, 2000),
+                "train_seconds": (10, 20_000),
+                "validation_seconds": (10, 5_000),
+                "noise": (0.0, 1.0),
+                **SEED,
+            },
+        ),
+        TaskSpec(
             "csv",
             "Your CSV column",
             f"Forecast the next value of a numeric column of your CSV (>= {MIN_CSV_ROWS} rows).",
@@ -219,6 +233,8 @@ PARAM_LABELS = {
     "min_period": "Minimum period",
     "max_period": "Maximum period",
     "window": "Window (rows)",
+    "train_seconds": "Training signal (seconds)",
+    "validation_seconds": "Validation signal (seconds)",
     "stride": "Stride (rows)",
     "validation_fraction": "Validation fraction",
     "symbols": "Symbols",

@@ -52,7 +52,7 @@ class DyckTask(Task):
             name="dyck",
             title=f"Bracket matching (Dyck-{types})",
             description="After each bracket, predict how deeply the brackets are nested. A network "
-            "that solves it keeps a counter: look for a unit whose cell steps with the depth.",
+            "that solves it keeps a count: look for a unit whose state steps with the depth.",
             objective="step_class",
             num_outputs=max_depth + 1,
             vocab=Vocab((PAD, UNKNOWN, *"".join(pairs))),

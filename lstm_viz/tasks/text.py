@@ -133,8 +133,8 @@ def english_task(seq_len: int = 100, max_vocab: int = MAX_VOCAB, seed: int = 0) 
         english_corpus(),
         name="text-english",
         title="English prose (Python's documentation)",
-        description="Predict the next character of English prose. Units that track quotes, word "
-        "boundaries and line lengths tend to appear.",
+        description="Predict the next character of English prose. Karpathy et al. (2015) found "
+        "units that track quotes and line lengths in such models.",
         sample_text="The cat sat on the mat.",
         seq_len=seq_len,
         max_vocab=max_vocab,

@@ -234,6 +234,10 @@ class Trainer:
         result.stopped = stop or "finished"
         result.eval_seconds = eval_seconds
         result.tokens_per_second = tokens / max(result.seconds - eval_seconds, 1e-9)
+        if result.checkpoint is not None:  # the cell state's colour range (issue 16), not timed
+            from lstm_viz.analysis.scales import write_measured_scales
+
+            write_measured_scales(result.checkpoint, self.model, self.task, self.device, 5_000)
         return result
 
     @torch.no_grad()

@@ -104,8 +104,8 @@ def test_corpus_caption_and_saturation_equal_the_library():
     np.testing.assert_array_equal(decode(forget_layer1["customdata"])[:, 2], rows["unit"])
 
     # A unit of the ranked list opens in Explore.
-    at.selectbox(key=f"{W}.saturation.open.pick").set_value(2).run()
     table = at.dataframe[0].value
+    picker(at, f"{W}.saturation.open").set_value(unit_of(table, 2)).run()
     at.button(key=f"{W}.saturation.open.open").click().run()
     assert not at.exception, at.exception
     assert "Explore" in at.title[0].value
@@ -131,6 +131,18 @@ def test_timescales_table_equals_half_lives():
     assert "half_life" in figures(at)
 
 
+def picker(at, prefix: str):
+    """The one "Open a unit of this list" selectbox under ``prefix`` (its key carries the
+    ranking)."""
+    (box,) = [b for b in at.selectbox if b.key.startswith(f"{prefix}.pick.")]
+    return box
+
+
+def unit_of(table, row: int) -> tuple[int, int, int]:
+    entry = table.iloc[row]
+    return (int(entry["layer"]), int(entry.get("direction", 0)), int(entry["unit"]))
+
+
 def test_finder_ranks_like_the_library_and_takes_a_regex():
     path = save_dyck()
     at = open_analyze("finder")
@@ -148,10 +160,13 @@ def test_finder_ranks_like_the_library_and_takes_a_regex():
     assert ranked["unit"].tolist() == depth["unit"].tolist()
     assert ranked["quantity"].tolist() == [label(q).split(" (")[0] for q in depth["quantity"]]
 
+    assert picker(at, f"{W}.finder.open").value == unit_of(ranked, 0)
     at.text_input(key=f"{W}.finder.regex").set_value(r"\(\(").run()
     assert not at.exception, at.exception
     best = frames(at)[0]
     assert "regex" in best["feature"].tolist()
+    # Issue 16: a new ranking moves the picker to its own #1, the unit Open in Explore opens.
+    assert picker(at, f"{W}.finder.open").value == unit_of(frames(at)[1], 0)
     at.text_input(key=f"{W}.finder.regex").set_value("(oops").run()
     assert "does not compile" in at.error[0].value
 

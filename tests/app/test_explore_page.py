@@ -225,3 +225,26 @@ def test_a_long_input_on_a_wide_layer_ships_a_window_and_says_so():
     np.testing.assert_allclose(z[:, : expected.shape[1]], expected, atol=1e-5)
     shown = " ".join(i.value for i in at.info)
     assert "1,024" in shown or "1024" in shown
+
+
+def test_hints_and_the_scale_note_say_what_the_heatmaps_use():
+    """Issue 16: a line per heatmap (dismissible), the outline explained, and which colour
+    scale the cell uses: this input's without a scales.json, the model's with one."""
+    path = save_model()
+    at = open_explore()
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("**f**:") for c in captions)  # one line per heatmap
+    assert any("red outline is unit **0**" in c for c in captions)
+    assert any("no fixed scale for c" in c for c in captions)
+    assert "this input" in charts(at)["cell"]["data"][0]["colorbar"]["title"]["text"]
+
+    from lstm_viz.analysis.scales import Scales, write_scales
+
+    write_scales(path, Scales({"cell": [[3.5]]}, steps=1234))
+    at.button(key="explore.trained/tiny.hide_hints").click().run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert not any(c.startswith("**f**:") or "red outline" in c for c in captions)
+    assert any("fixed for this model: ±3.5" in c and "1,234" in c for c in captions)
+    cell = charts(at)["cell"]["data"][0]
+    assert cell["zmax"] == 3.5 and "±3.5<br>(model)" in cell["colorbar"]["title"]["text"]

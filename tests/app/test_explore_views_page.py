@@ -217,6 +217,17 @@ def test_compare_two_models_needs_matching_shapes():
             )
         )
         save_checkpoint(models_dir() / name, model, vocab, {"task": {"name": "text-user"}})
+    narrow = Vocab.build(["zzzz a"], level="char")
+    model = SequenceModel(
+        ModelConfig(
+            vocab_size=len(narrow),
+            embedding_size=4,
+            hidden_size=5,
+            num_layers=2,
+            num_outputs=len(narrow),
+        )
+    )
+    save_checkpoint(models_dir() / "narrow", model, narrow, {"task": {"name": "text-user"}})
     set_view(at, "compare")
     at.radio(key=f"{PANEL}.compare_mode").set_value("models").run()
     at.selectbox(key=f"{PANEL}.compare_model").set_value("trained/wide").run()
@@ -231,8 +242,27 @@ def test_compare_two_models_needs_matching_shapes():
     side = [json.loads(c.proto.spec)["data"][0] for c in at.get("plotly_chart")[:2]]
     bound = max(np.abs(a["cell"]).max(), np.abs(b["cell"]).max())
     assert side[0]["zmax"] == side[1]["zmax"] == pytest.approx(bound)  # one colour range
-    diff = decode(json.loads(at.get("plotly_chart")[2].proto.spec)["data"][0]["z"])
+    spec = json.loads(at.get("plotly_chart")[2].proto.spec)
+    diff = decode(spec["data"][0]["z"])
     np.testing.assert_allclose(diff, b["cell"] - a["cell"], atol=1e-6)
+    # Issue 16: the difference is drawn on the panes' scale, and the caption and the colour
+    # bars state the same range; the units of two independent models are said not to match.
+    assert spec["data"][0]["zmax"] == pytest.approx(bound)
+    stated = f"±{bound:.3g}"
+    assert all(
+        stated in json.loads(c.proto.spec)["data"][0]["colorbar"]["title"]["text"]
+        for c in at.get("plotly_chart")
+    )
+    captions = " ".join(c.value for c in at.caption)
+    assert f"colour range {stated}" in captions and f"difference: c {stated}" in captions
+    assert f"Largest |difference| shown: {np.abs(diff).max():.3g}" in captions
+    assert any("do not correspond" in i.value for i in at.info)
+
+    # A model whose vocabulary lacks most of the input: a warning, with the share.
+    at.selectbox(key=f"{PANEL}.compare_model").set_value("trained/narrow").run()
+    assert not at.exception, at.exception
+    unread = sum(c not in "za " for c in TEXT) / len(TEXT)
+    assert any(f"**{unread:.0%}** of this input as unknown" in w.value for w in at.warning)
 
 
 def test_export_offers_three_files_and_sets_the_figure_format():

@@ -176,7 +176,7 @@ def test_a_link_selects_model_and_text_and_opens_explore(tmp_path):
     assert at.text_input(key="explore.text.trained/linked").value == "a cat"  # handed, taken
     assert at.session_state[state.EXPLORE_INPUT] is None
     styles = " ".join(h.proto.body for h in at.get("html"))
-    assert "font-size: 1.45rem" in styles and "stSidebar" not in styles
+    assert "font-size: 1.5rem" in styles and "stSidebar" not in styles
     at.run()  # later runs: read once, not again
     assert at.session_state[state.LINK]["present"] is True
 
@@ -220,7 +220,7 @@ def test_cat_tour_walks_and_opens_in_explore(shipped):
     at.button(key="learn.tour.cat.next").click().run()
     assert not at.exception, at.exception
     assert "Stop 3 of" in at.get("progress")[0].proto.text
-    assert any('Something is written at "mat"' in m.value for m in at.markdown)
+    assert any('What is written at "mat"' in m.value for m in at.markdown)
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     unit = spec["layout"]["meta"]["unit"]
     assert any(f"Unit **{unit}**" in m.value or f"unit **{unit}**" in m.value for m in at.markdown)

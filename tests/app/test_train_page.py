@@ -193,3 +193,44 @@ def test_replacing_a_checkpoint_needs_confirmation_and_deleting_too():
     assert not saved.exists()
     assert "Deleted mine" in at.success[-1].value
     assert at.session_state[state.CHOICES]["model"] is None  # gone from the picker too
+
+
+def _outcome_of_a_timed_out_run():
+    from app.components.train.run import render_outcome
+
+    render_outcome(
+        {
+            "metric": "accuracy",
+            "name": "dyck-lstm-1130",
+            "status": "finished",
+            "stopped": "time",
+            "steps": 166,
+            "seconds": 120.0,
+            "tokens_per_second": 900.0,
+            "saved": True,
+            "best_metric": 0.71,
+            "unit": "tokens",
+            "notes": [],
+            "progress": {
+                "step": 166,
+                "total_steps": 315,
+                "fraction": 166 / 315,
+                "loss": 0.4,
+                "tokens_per_second": 900.0,
+                "eta_seconds": 0.0,
+                "elapsed": 120.0,
+            },
+            "history": [],
+            "model_id": "trained/dyck-lstm-1130",
+            "sample": "(())",
+        }
+    )
+
+
+def test_a_run_stopped_by_its_time_limit_says_it_is_incomplete():
+    """Issue 16: the default run stopped at 120 s at step 166 of 315 and showed a green tick."""
+    at = AppTest.from_function(_outcome_of_a_timed_out_run, default_timeout=30).run()
+    assert not at.exception, at.exception
+    assert not at.success  # no tick for an incomplete run
+    message = at.warning[0].value
+    assert "incomplete" in message and "166 steps" in message and "of 315 planned (53%)" in message

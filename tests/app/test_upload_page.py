@@ -60,6 +60,7 @@ def test_a_state_dict_is_mapped_recorded_and_checked():
     assert list(table["layer"]) == ["lstm"]
     assert table.iloc[0]["hidden size"] == 20 and table.iloc[0]["embedding"] == "embedding"
     assert at.selectbox(key=f"upload.{_digest(at)}.lstm.embedding").value == "embedding"
+    assert at.selectbox(key=f"upload.{_digest(at)}.lstm.head").value == "fc"  # found: used
     assert "2 × LSTM 10 → 20" in at.selectbox(key=f"upload.layer.{_digest(at)}").format_func("lstm")
     [check] = at.success
     assert "torch.nn.LSTM" in check.value and "largest difference" in check.value

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import corpora, state
+from app import classroom, corpora, state
 from app.corpora import CorpusKey
 from app.text import escape_markdown
 from lstm_viz.analysis import (
@@ -38,7 +38,9 @@ def open_in_explore(layer: int, direction: int, unit: int, text: str | None = No
     )
     if text:
         state.hand_off(state.EXPLORE_INPUT, text)
-    st.switch_page("views/explore.py")
+    where = {"layer": int(layer), "direction": int(direction), "unit": int(unit)}
+    model = state.choices()["model"]
+    classroom.switch_page("explore", model=model, text=text, view="unit", **where)
 
 
 def unit_name(layer: int, direction: int, unit: int, bidirectional: bool) -> str:
@@ -49,31 +51,33 @@ def unit_name(layer: int, direction: int, unit: int, bidirectional: bool) -> str
     return f"unit {unit} ({where})"
 
 
+def ranked_units(table: pd.DataFrame, limit: int = 20) -> list[tuple[int, int, int]]:
+    """(layer, direction, unit) of the table's first ``limit`` rows, in its order."""
+    rows = table.head(limit)
+    return [(int(r["layer"]), int(r["direction"]), int(r["unit"])) for _, r in rows.iterrows()]
+
+
 def render_open_buttons(table: pd.DataFrame, bidirectional: bool, key: str) -> None:
-    """A picker of the table's units and a button that opens the picked one in Explore."""
+    """A picker of the table's units and a button that opens the picked one in Explore.
+
+    The options are the units themselves and the widget's key carries the ranking, so a new
+    ranking (another feature, a new regular expression) starts the picker on its own #1: the
+    picker and the button always name the same unit (issue 16)."""
     if table.empty:
         return
-    options = list(range(min(len(table), 20)))
+    units = ranked_units(table)
+    ranking = "-".join(f"{lay}.{d}.{u}" for lay, d, u in units)
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     with left:
         pick = st.selectbox(
             "Open a unit of this list in Explore",
-            options,
-            format_func=lambda i: (
-                f"#{i + 1}: "
-                + unit_name(
-                    table.iloc[i]["layer"],
-                    table.iloc[i]["direction"],
-                    table.iloc[i]["unit"],
-                    bidirectional,
-                )
-            ),
-            key=f"{key}.pick",
+            units,
+            format_func=lambda u: f"#{units.index(u) + 1}: " + unit_name(*u, bidirectional),
+            key=f"{key}.pick.{ranking}",
         )
     with right:
         if st.button("🔍 Open in Explore", key=f"{key}.open", width="stretch"):
-            row = table.iloc[pick or 0]
-            open_in_explore(row["layer"], row["direction"], row["unit"])
+            open_in_explore(*(pick or units[0]))
 
 
 def clicked_unit(point: dict) -> tuple[int, int, int] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import corpora
+from app import classroom, corpora
 from app.components.analyze.common import (
     sequence_picker,
     show_sequence,
@@ -18,6 +18,7 @@ from lstm_viz.analysis import (
     gradient_figure,
 )
 from lstm_viz.analysis.corpus import Corpus
+from lstm_viz.analysis.textbook import gradient_summary, spectral_radius, textbook_summary
 
 
 def comparable(ref: ModelRef, other) -> bool:
@@ -39,9 +40,11 @@ def render_gradients(
 ) -> None:
     st.markdown(
         "How strongly does the last hidden state h_T depend on each earlier input x_t? The "
-        "norm of ∂h_T/∂x_t against the distance T − t: in a vanilla RNN it falls "
-        "geometrically (vanishing gradients); an LSTM's cell path can carry it much further. "
-        "Compare models that read the same inputs (e.g. the shipped bracket LSTM, GRU and RNN)."
+        "norm of ∂h_T/∂x_t against the distance T − t, for models that read the same inputs. "
+        "The textbook picture (a vanilla RNN's norm falls geometrically, an LSTM's cell path "
+        "carries it further) holds for weights like those a network starts from; a trained "
+        "model keeps what its task taught it to keep. The sentence under the chart says what "
+        "these models do on this input."
     )
     others = [m for m in models if m.id != ref.id and m.path and comparable(ref, m)]
     by_id = {m.id: m for m in [ref, *others]}
@@ -85,7 +88,17 @@ def render_gradients(
                 other.path, model_version(other), sequence, *key.args()
             )
     bar.empty()
-    st.plotly_chart(gradient_figure(curves), key=f"{widget}.figure", config=PLOTLY_CONFIG)
+    st.plotly_chart(
+        classroom.on_screen(gradient_figure(curves)), key=f"{widget}.figure", config=PLOTLY_CONFIG
+    )
+    models = {by_id[i].name: load_model(by_id[i]).model for i in chosen}
+    st.markdown(
+        gradient_summary(
+            curves,
+            {name: model.config.cell for name, model in models.items()},
+            {name: spectral_radius(model) for name, model in models.items()},
+        )
+    )
     distances = [d for d in (1, 10, 25, 50, 100) if d < len(next(iter(curves.values())))]
     st.dataframe(
         pd.DataFrame(
@@ -103,3 +116,29 @@ def render_gradients(
             f"distance {d}": st.column_config.NumberColumn(format="%.2e") for d in distances
         },
     )
+    render_textbook(widget)
+
+
+def render_textbook(widget: str) -> None:
+    """Where the textbook effect holds: an LSTM, a GRU and a vanilla RNN built the same way
+    every time (seed 0) for the adding problem, as initialised or after a short training."""
+    with st.expander("Where the textbook effect holds: LSTM, GRU and RNN on the adding problem"):
+        trained = st.toggle(
+            f"Train each for {corpora.TEXTBOOK_STEPS} steps first (about 20 s, once per server)",
+            key=f"{widget}.textbook_trained",
+        )
+        steps = corpora.TEXTBOOK_STEPS if trained else 0
+        curves = corpora.cached_textbook(steps)
+        st.plotly_chart(
+            classroom.on_screen(gradient_figure(curves)),
+            key=f"{widget}.textbook",
+            config=PLOTLY_CONFIG,
+        )
+        how = f"trained for {steps} steps" if steps else "as initialised"
+        st.markdown(
+            f"Three models of 16 units, {how} (seed 0) for the adding problem (T = 100), "
+            f"reading its first validation sequence. {textbook_summary(curves)} Each step "
+            "multiplies a vanilla RNN's gradient by its recurrent weights and the tanh's slope; "
+            "where that shrinks it, as the chart shows for these weights, it falls "
+            "geometrically, while the LSTM's cell passes it on through its forget gates."
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app import corpora
+from app import classroom, corpora
 from app.components.analyze.common import (
     sequence_picker,
     show_sequence,
@@ -122,7 +122,9 @@ def render_interventions(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: 
         st.error(escape_markdown(error), icon="🚫")
         return
     st.plotly_chart(
-        intervention_figure(result, forced), key=f"{widget}.figure", config=PLOTLY_CONFIG
+        classroom.on_screen(intervention_figure(result, forced)),
+        key=f"{widget}.figure",
+        config=PLOTLY_CONFIG,
     )
     if result.probabilities and result.original_output.dim() == 3:
         change = result.change()[0]

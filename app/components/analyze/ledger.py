@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import classroom
 from app.components.analyze.common import (
     open_in_explore,
     sequence_picker,
@@ -66,7 +67,7 @@ def render_ledger(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     figure = ledger_figure(
         ledger, f"What survives in unit {unit} at step {step} ({ledger.tokens[-1]!r})"
     )
-    st.plotly_chart(figure, key=f"{widget}.bars", config=PLOTLY_CONFIG)
+    st.plotly_chart(classroom.on_screen(figure), key=f"{widget}.bars", config=PLOTLY_CONFIG)
     st.markdown(
         f"Sum of the contributions **{ledger.total:.6f}**, recorded c_t **{ledger.cell:.6f}** "
         f"(difference {abs(ledger.total - ledger.cell):.1e})."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import corpora
+from app import classroom, corpora
 from app.components.analyze.common import (
     clicked_unit,
     columns_for,
@@ -36,7 +36,7 @@ def render_saturation(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     direction = direction_picker(corpus, widget)
     figure = saturation_figure(table, direction)
     event = st.plotly_chart(
-        figure,
+        classroom.on_screen(figure),
         key=f"{widget}.scatter",
         on_select="rerun",
         selection_mode="points",

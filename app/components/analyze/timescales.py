@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import corpora
+from app import classroom, corpora
 from app.components.analyze.common import (
     columns_for,
     render_open_buttons,
@@ -30,7 +30,11 @@ def render_timescales(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         st.info(f"No timescales to show: {escape_markdown(error)}.", icon="ℹ️")
         return
     gate = "update gate" if corpus.trace.kind == "gru" else "forget gate"
-    st.plotly_chart(half_life_figure(table, gate), key=f"{widget}.histogram", config=PLOTLY_CONFIG)
+    st.plotly_chart(
+        classroom.on_screen(half_life_figure(table, gate)),
+        key=f"{widget}.histogram",
+        config=PLOTLY_CONFIG,
+    )
     st.markdown("**Longest memories first**")
     shown = table.head(20)
     st.dataframe(

@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app import classroom
 from app.components.explore.export import plotly_config
-from app.resources import ModelRef, record_text
+from app.resources import ModelRef, model_scales, record_text
 from app.text import escape_markdown
 from lstm_viz import Trace
+from lstm_viz.figures.colours import max_abs
 from lstm_viz.figures.compare import difference, mismatch
 from lstm_viz.figures.heatmap import heatmap
-from lstm_viz.quantities import display_order, label
+from lstm_viz.quantities import QUANTITY_SYMBOLS, UNBOUNDED, display_order, label
 
 
 def render_compare(
@@ -68,10 +70,27 @@ def render_compare(
         other_ref, other_text = models[chosen], text
         a_label, b_label = f"a: {ref.name}", f"b: {other_ref.name}"
     try:
-        other = record_text(other_ref, other_text or "", device).trace
+        other_recording = record_text(other_ref, other_text or "", device)
     except ValueError as error:
         st.error(f"The second recording failed: {escape_markdown(error)}", icon="🚫")
         return
+    other = other_recording.trace
+    unread = unknown_share(other_recording.unknown)
+    if unread >= UNKNOWN_WARNING:
+        st.warning(
+            f"b reads **{unread:.0%}** of this input as unknown tokens (`<unk>`): its "
+            "vocabulary lacks them, so its states show what it does with `<unk>`, not with "
+            "this text.",
+            icon="⚠️",
+        )
+    if mode == "models" and other_ref.path != ref.path:
+        st.info(
+            "Units of two independently trained models do not correspond: unit 5 of one has no "
+            "relation to unit 5 of the other, so a unit-by-unit difference compares unrelated "
+            "units. It means something only when one model was made from the other (e.g. "
+            "fine-tuned from it); otherwise compare what each pane shows on its own.",
+            icon="🔀",
+        )
     why = mismatch(trace, other)
     if why:
         st.warning(
@@ -81,16 +100,25 @@ def render_compare(
         )
     other_layer = min(layer, other.num_layers - 1)
     other_direction = min(direction, other.num_directions - 1)
+    places = ((trace, layer, direction), (other, other_layer, other_direction))
+    bound, how = compare_bound(
+        quantity, places, [model_scales(ref), model_scales(other_ref)], other_ref.path == ref.path
+    )
     figures = [
-        heatmap(t, quantity, layer=lay, direction=d) if quantity in t.names else None
-        for t, lay, d in ((trace, layer, direction), (other, other_layer, other_direction))
+        heatmap(t, quantity, layer=lay, direction=d, bound=bound) if quantity in t.names else None
+        for t, lay, d in places
     ]
-    shared_scale(figures)
+    if how:
+        st.caption("🎨 " + how)
     for column, figure, name in zip(st.columns(2), figures, (a_label, b_label), strict=True):
         with column:
             st.markdown(f"**{escape_markdown(name)}**")
             if figure is not None:
-                st.plotly_chart(figure, key=f"{key}.compare.{name[:1]}", config=plotly_config(key))
+                st.plotly_chart(
+                    classroom.on_screen(figure),
+                    key=f"{key}.compare.{name[:1]}",
+                    config=plotly_config(key),
+                )
             else:
                 st.info(f"This model records no {label(quantity)}.")
     if why:
@@ -99,29 +127,75 @@ def render_compare(
     if comparison.note:
         st.info(f"Aligned by step: {escape_markdown(comparison.note)}.", icon="📏")
     st.markdown("**Difference b − a**")
+    figure = heatmap(
+        comparison.trace, quantity, layer=layer, direction=direction, difference=True, bound=bound
+    )
     st.plotly_chart(
-        heatmap(comparison.trace, quantity, layer=layer, direction=direction, difference=True),
-        key=f"{key}.compare.diff",
-        config=plotly_config(key),
+        classroom.on_screen(figure), key=f"{key}.compare.diff", config=plotly_config(key)
     )
-    grid = comparison.trace[quantity][layer, direction, 0].numpy()
-    st.caption(
-        f"Largest |difference|: {np.nanmax(np.abs(grid)):.3f}; mean |difference|: "
-        f"{np.nanmean(np.abs(grid)):.3f} over {comparison.steps:,} steps."
-    )
+    st.caption(difference_caption(comparison.trace, quantity, layer, direction, figure))
 
 
-def shared_scale(figures: list) -> None:
-    """Give side-by-side heatmaps of an unbounded quantity one colour range (the wider one), so
-    equal colours mean equal values; fixed scales are already shared."""
-    shown = [f for f in figures if f is not None]
-    bounds = [float(f.data[0].zmax) for f in shown]
-    if len(shown) < 2 or len(set(bounds)) == 1:
-        return
-    widest = max(bounds)
-    for figure in shown:
-        bar = figure.data[0].colorbar.title.text
-        symbol = bar.split("<br>")[0]
-        figure.update_traces(
-            zmin=-widest, zmax=widest, colorbar_title_text=f"{symbol}<br>±{widest:.3g}"
+UNKNOWN_WARNING = 0.5  # b reads at least this share of the input as <unk>: warn
+
+
+def unknown_share(unknown) -> float:
+    """The share of steps read as <unk> (0 for none or a numeric model)."""
+    return sum(map(bool, unknown)) / len(unknown) if len(unknown) else 0.0
+
+
+def compare_bound(
+    quantity: str, places, scales: list, one_model: bool = False
+) -> tuple[float | None, str]:
+    """One colour range for both panes and the difference of an unbounded quantity, and the
+    sentence that says it: the larger of the two models' fixed scales, or, without them, the
+    larger |value| of the two recordings. (None, "") for gates and tanh outputs, whose scales
+    are fixed anyway."""
+    if quantity not in UNBOUNDED:
+        return None, ""
+    symbol = QUANTITY_SYMBOLS.get(quantity, quantity)
+    stored = [
+        s.bound(quantity, lay, d) if s is not None else None
+        for s, (_, lay, d) in zip(scales, places, strict=True)
+    ]
+    if all(b is not None for b in stored):
+        bound = max(stored)
+        whose = (
+            "the model's fixed scale (from its validation data)"
+            if one_model
+            else "the larger of the models' fixed scales (from their validation data)"
         )
+        how = (
+            f"One scale for both panes and the difference: {symbol} ±{bound:.3g}, {whose}; "
+            "larger values take the end colour."
+        )
+        return bound, how
+    values = [
+        max_abs(t[quantity][lay, d, 0].numpy()) for t, lay, d in places if quantity in t.names
+    ]
+    bound = max(values, default=0.0) or 1.0
+    return bound, (
+        f"One scale for both panes and the difference: {symbol} ±{bound:.3g}, the largest "
+        f"|{symbol}| of the two recordings (no fixed scale stored for "
+        + ("both models" if all(b is None for b in stored) else "one of the models")
+        + ")."
+    )
+
+
+def difference_caption(diff: Trace, quantity: str, layer: int, direction: int, figure) -> str:
+    """The numbers under the difference heatmap, from the values it draws, and its colour range
+    as its colour bar states it (issue 16: they disagreed)."""
+    shown = np.asarray(figure.data[0].z, dtype=np.float64)
+    every = diff[quantity][layer, direction, 0].numpy()
+    scale = figure.layout.meta["scale"]
+    text = (
+        f"Largest |difference| shown: {np.nanmax(np.abs(shown)):.3g}; mean |difference|: "
+        f"{np.nanmean(np.abs(shown)):.3g}; colour range ±{scale['zmax']:.3g}"
+    )
+    if np.nanmax(np.abs(shown)) > scale["zmax"]:
+        text += " (larger differences take the end colour)"
+    note = figure.layout.meta["note"]
+    if note:
+        text += f". Shown: {note}; over all {every.shape[-1]} units and "
+        text += f"{int(diff.lengths[0]):,} steps the largest is {np.nanmax(np.abs(every)):.3g}"
+    return text + "."

@@ -21,6 +21,7 @@ VIEW_LABELS = {
     "heatmaps": "🌡️ Heatmaps",
     "unit": "📈 Unit",
     "predictions": "🔮 Predictions",
+    "forecast": "🔭 Forecast",
     "step": "⏯️ Step-through",
     "compare": "⚖️ Compare",
     "export": "💾 Export",
@@ -98,9 +99,14 @@ def render_unit_picker(trace: Trace, key: str) -> int:
     return int(unit or 0)
 
 
-def render_view_picker(language_model: bool, key: str) -> str:
-    """Which view of the recording to show; Predictions only for language models."""
-    views = [v for v in VIEW_LABELS if v != "predictions" or language_model]
+def render_view_picker(language_model: bool, key: str, forecaster: bool = False) -> str:
+    """Which view of the recording to show; Predictions only for language models, Forecast only
+    for numeric next-value models."""
+    views = [
+        v
+        for v in VIEW_LABELS
+        if (v != "predictions" or language_model) and (v != "forecast" or forecaster)
+    ]
     view_key = f"{key}.view"
     if st.session_state.get(view_key) not in views:
         st.session_state[view_key] = "heatmaps"
@@ -150,3 +156,38 @@ def render_order_controls(trace: Trace, key: str) -> tuple[str, str, int | None]
             persist_state="session",
         )
     return method, quantity, int(top_k) or None
+
+
+def chosen(trace: Trace, key: str) -> tuple[int, int, int]:
+    """(layer, direction, unit) as the pickers (or a link) left them, within ``trace``; for
+    views and sessions that do not draw the pickers."""
+    get = st.session_state.get
+    layer = get(f"{key}.layer") or 0
+    direction = get(f"{key}.direction") or 0
+    unit = get(f"{key}.unit") or 0
+    units = max(trace[n].shape[-1] for n in trace.names)
+    return (
+        int(layer) if 0 <= int(layer) < trace.num_layers else 0,
+        int(direction) if 0 <= int(direction) < trace.num_directions else 0,
+        int(unit) if 0 <= int(unit) < units else 0,
+    )
+
+
+def linked_choices(trace: Trace, language_model: bool, key: str) -> tuple[int, int, int, str]:
+    """(layer, direction, unit, view) without drawing a picker (a classroom link's hide=1): what
+    the link (or a page's hand-off) preset, else layer 0, unit 0, the heatmaps."""
+    views = [v for v in VIEW_LABELS if v != "predictions" or language_model]
+    view = st.session_state.get(f"{key}.view")
+    return (*chosen(trace, key), view if view in views else "heatmaps")
+
+
+# Which pickers each view reads: the others are not drawn (a picker that changes nothing).
+VIEW_USES = {
+    "heatmaps": {"layer", "unit"},
+    "unit": {"layer", "unit"},
+    "predictions": set(),
+    "forecast": {"layer"},
+    "step": {"layer", "unit"},
+    "compare": {"layer"},
+    "export": {"layer"},
+}

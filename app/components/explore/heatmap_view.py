@@ -28,9 +28,15 @@ def render_heatmap_view(
     unit: int,
     key: str,
     recording: str | None = None,
+    scales=None,
+    hints: dict[str, str] | None = None,
+    numeric: bool = False,
+    hidden: bool = False,
 ) -> None:
     """The heatmaps, the chosen unit's row outlined in each; ``recording`` names the recording
-    (app.resources.recording_key): its figures are shared by every session (None: not cached)."""
+    (app.resources.recording_key): its figures are shared by every session (None: not cached).
+    ``numeric``: the model reads numbers (the x axis counts steps); ``hidden``: a classroom link
+    hides the controls (no unit-window picker: the first units are shown)."""
     render_heatmaps(
         trace,
         layer,
@@ -40,4 +46,8 @@ def render_heatmap_view(
         config=plotly_config(key),
         highlight=unit,
         recording=recording,
+        scales=scales,
+        hints=hints,
+        numeric=numeric,
+        window_picker=not hidden,
     )

@@ -25,6 +25,8 @@ def render_input(ref: ModelRef, checkpoint: Checkpoint) -> str:
     if text_key not in st.session_state:
         st.session_state[text_key] = default_input(ref)
 
+    if classroom.controls_hidden():  # a classroom link: the prepared input, shown as tokens
+        return st.session_state[text_key] or ""
     config = checkpoint.model.config
     numeric = checkpoint.vocab is None
     if numeric:
@@ -38,10 +40,9 @@ def render_input(ref: ModelRef, checkpoint: Checkpoint) -> str:
     else:
         unit = "characters" if checkpoint.vocab.level == "char" else "words and punctuation"
         label = f"Text the model reads ({unit}; at most {MAX_EXPLORE_STEPS:,}), then press Enter"
-    hidden = classroom.controls_hidden()  # a classroom link: the prepared input, read only
-    text = st.text_input(label, key=text_key, persist_state="session", disabled=hidden)
+    text = st.text_input(label, key=text_key, persist_state="session")
 
-    if numeric and not hidden:
+    if numeric:
         csv_key = f"{state.EXPLORE_PREFIX}.csv.{ref.id}"
 
         def take_csv() -> None:

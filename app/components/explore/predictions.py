@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import classroom
 from app.resources import ModelRef, load_model, predictions
 
 # lstm_viz.figures.predictions (altair, pandas) is imported by the view that draws it: the
@@ -58,4 +59,8 @@ def render_predictions(ref: ModelRef, text: str, key: str) -> None:
         },
     )
     step = st.slider("Step", 0, len(table) - 1, 0, key=f"{key}.pred_step", persist_state="session")
-    st.altair_chart(top_k_chart(table, step), key=f"{key}.pred_chart", width="stretch")
+    st.altair_chart(
+        classroom.on_screen_chart(top_k_chart(table, step)),
+        key=f"{key}.pred_chart",
+        width="stretch",
+    )

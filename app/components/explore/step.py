@@ -1,52 +1,69 @@
-"""Explore's Step-through view: the cell at step t with its numbers; step, or play to the end."""
+"""Explore's Step-through view: the cell at step t with its numbers; step, or play and pause.
+
+While playing, the view is a fragment that reruns itself every ``pause`` seconds (Streamlit's
+``run_every``) and shows the next step each time: the slider follows the step shown, and the
+Play button turns into Pause. Play and Pause start and stop the timer with one full rerun.
+"""
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
 
 import streamlit as st
 
+from app import classroom
 from app.components.explore.export import plotly_config
 from app.text import escape_markdown
 from lstm_viz import Trace
 from lstm_viz.figures.step import step_diagram, step_equations, step_numbers, step_sentences
 
 PLAY_DELAY_S = 0.6  # seconds per step while playing
+MIN_DELAY_S = 0.2  # the timer's floor: long inputs skip steps rather than tick faster
+PLAY_SECONDS = 30  # about how long a whole walk takes at most
+
+
+def play_pace(steps: int, delay: float | None) -> tuple[float, int]:
+    """(seconds per tick, steps per tick) for a walk over ``steps`` steps: PLAY_DELAY_S per
+    step, faster for long inputs so a walk takes about PLAY_SECONDS at most (never under
+    MIN_DELAY_S per tick: then several steps per tick). ``delay`` (tests): seconds per step as
+    given, one step per tick; 0 jumps straight to the end."""
+    if delay is not None:
+        return max(0.0, float(delay)), 1
+    pause = max(MIN_DELAY_S, min(PLAY_DELAY_S, PLAY_SECONDS / max(steps, 1)))
+    return pause, max(1, math.ceil(steps * pause / PLAY_SECONDS))
 
 
 def render_step_through(
     trace: Trace, layer: int, direction: int, unit: int, key: str, delay: float | None = None
 ) -> None:
-    """A time slider, a step button and a play button; the cell at step t with its numbers."""
+    """A time slider, Back/Step buttons and Play/Pause; the cell at step t with its numbers."""
     steps = int(trace.lengths[0])
-    step_key = f"{key}.step"
+    step_key, playing_key = f"{key}.step", f"{key}.playing"
     if st.session_state.get(step_key, 0) >= steps:
         st.session_state[step_key] = steps - 1
-
-    def advance(by: int) -> None:
-        st.session_state[step_key] = (st.session_state.get(step_key, 0) + by) % steps
-
-    def play() -> None:
-        st.session_state[f"{key}.playing"] = True
-
-    step_fragment(trace, layer, direction, unit, key, steps, advance, play, delay)
+    if steps <= 1:
+        st.session_state[playing_key] = False
+    pause, stride = play_pace(steps, delay)
+    ticking = bool(st.session_state.get(playing_key)) and pause > 0
+    player = st.fragment(step_fragment, run_every=pause if ticking else None)
+    player(trace, layer, direction, unit, key, steps, pause, stride, ticking)
 
 
-def render_step(trace, layer, direction, unit, step, key, slot) -> None:
+def render_step(trace, layer, direction, unit, step, key) -> None:
     numbers = step_numbers(trace, layer, direction, unit, step)
-    with slot.container():
-        left, right = st.columns([3, 2])
-        with left:
-            st.plotly_chart(
-                step_diagram(numbers), key=f"{key}.diagram.{step}", config=plotly_config(key)
-            )
-        with right:
-            st.markdown("\n".join(f"- {escape_markdown(s)}" for s in step_sentences(numbers)))
-            st.code("\n".join(step_equations(numbers)), language=None, wrap_lines=True)
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(
+            classroom.on_screen(step_diagram(numbers)),
+            key=f"{key}.diagram",
+            config=plotly_config(key),
+        )
+    with right:
+        st.markdown("\n".join(f"- {escape_markdown(s)}" for s in step_sentences(numbers)))
+        st.code("\n".join(step_equations(numbers)), language=None, wrap_lines=True)
 
 
-@st.fragment
 def step_fragment(
     trace: Trace,
     layer: int,
@@ -54,44 +71,58 @@ def step_fragment(
     unit: int,
     key: str,
     steps: int,
-    advance: Callable[[int], None],
-    play: Callable[[], None],
-    delay: float | None,
+    pause: float,
+    stride: int,
+    ticking: bool,
 ) -> None:
-    step_key = f"{key}.step"
-    controls = st.container()  # drawn after a walk, so the slider can end where the walk did
-    slot = st.empty()
-    if st.session_state.pop(f"{key}.playing", False):
-        start = min(int(st.session_state.get(step_key, 0)), steps - 1)
-        start = 0 if start >= steps - 1 else start  # at the end: play from the start
-        # At most about 30 s for the whole walk: long inputs step faster.
-        pause = min(PLAY_DELAY_S, 30 / (steps - start)) if delay is None else delay
-        for t in range(start, steps):  # a click on any widget stops the walk (it reruns)
-            render_step(trace, layer, direction, unit, t, f"{key}.play.{t}", slot)
-            time.sleep(pause)
-        st.session_state[step_key] = steps - 1
-        played = True
+    """One run of the player: move on one tick if playing, then the slider, the buttons and the
+    cell at the step. ``ticking``: this fragment was set up with the timer running."""
+    state = st.session_state
+    step_key, playing_key, tick_key = f"{key}.step", f"{key}.playing", f"{key}.tick"
+    playing = bool(state.get(playing_key))
+    if playing and pause == 0:  # no animation: straight to the end
+        state[step_key], state[playing_key], playing = steps - 1, False, False
+    elif playing != ticking:  # Play or Pause was pressed: start or stop the timer
+        st.rerun()
+    elif playing and time.monotonic() - state.get(tick_key, 0.0) >= 0.8 * pause:
+        # A tick of the timer (not another widget's rerun): the next step.
+        state[tick_key] = time.monotonic()
+        state[step_key] = min(int(state.get(step_key, 0)) + stride, steps - 1)
+        if state[step_key] >= steps - 1:
+            state[playing_key] = False  # at the end: the next tick stops the timer
+
+    def advance(by: int) -> None:
+        state[playing_key] = False
+        state[step_key] = (int(state.get(step_key, 0)) + by) % steps
+
+    def play_or_pause() -> None:
+        if state.get(playing_key):
+            state[playing_key] = False
+            return
+        if int(state.get(step_key, 0)) >= steps - 1:
+            state[step_key] = 0  # at the end: play from the start
+        state[playing_key], state[tick_key] = True, time.monotonic()
+
+    if steps == 1:
+        state[step_key] = 0
+        st.caption("One step: nothing to step through.")
     else:
-        played = False
-    with controls:
-        if steps == 1:
-            st.session_state[step_key] = 0
-            st.caption("One step: nothing to step through.")
-        else:
-            st.slider(
-                "Step t",
-                0,
-                steps - 1,
-                key=step_key,
-                help="The step whose numbers the cell shows (also marked on the unit's lines).",
-                persist_state="session",
-            )
+        st.slider(
+            "Step t",
+            0,
+            steps - 1,
+            key=step_key,
+            help="The step whose numbers the cell shows (also marked on the unit's lines).",
+            persist_state="session",
+        )
         buttons = st.columns([1, 1, 1, 5])
         buttons[0].button("◀ Back", key=f"{key}.step_back", on_click=advance, args=(-1,))
         buttons[1].button("Step ▶", key=f"{key}.step_next", on_click=advance, args=(1,))
+        playing = bool(state.get(playing_key))
         buttons[2].button(
-            "⏯ Play", key=f"{key}.play", on_click=play, help="Walk through the steps to the end."
+            "⏸ Pause" if playing else "⏯ Play",
+            key=f"{key}.play",
+            on_click=play_or_pause,
+            help="Pause the walk." if playing else "Walk through the steps to the end.",
         )
-    if not played:
-        step = int(st.session_state.get(step_key, 0))
-        render_step(trace, layer, direction, unit, step, key, slot)
+    render_step(trace, layer, direction, unit, int(state.get(step_key, 0)), key)

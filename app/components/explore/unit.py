@@ -4,27 +4,37 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import classroom
 from lstm_viz import Trace
 from lstm_viz.quantities import display_order, label
 
 
-def render_unit(trace: Trace, layer: int, direction: int, unit: int, key: str) -> None:
-    """The unit's gates and states over time (lines), and the input coloured by its value."""
+def render_unit(
+    trace: Trace, layer: int, direction: int, unit: int, key: str, numeric: bool = False
+) -> None:
+    """The unit's gates and states over time (lines), and the input coloured by its value.
+    ``numeric``: the model reads numbers (the x axis counts steps)."""
     from lstm_viz.figures.unit import coloured_text_html, unit_lines  # altair: only when drawn
 
     step = st.session_state.get(f"{key}.step")
-    for k, chart in enumerate(unit_lines(trace, layer, direction, unit, step=step)):
-        st.altair_chart(chart, key=f"{key}.unit_lines.{k}", width="stretch")
+    lines = unit_lines(trace, layer, direction, unit, step=step, numeric=numeric)
+    for k, chart in enumerate(lines):
+        st.altair_chart(
+            classroom.on_screen_chart(chart), key=f"{key}.unit_lines.{k}", width="stretch"
+        )
     names = display_order(trace.names)
-    quantity = st.radio(
-        "Colour the text by",
-        names,
-        index=names.index("hidden") if "hidden" in names else 0,
-        format_func=label,
-        horizontal=True,
-        key=f"{key}.colour_by",
-        persist_state="session",
-    )
+    default = "hidden" if "hidden" in names else names[0]
+    quantity = st.session_state.get(f"{key}.colour_by", default)
+    if not classroom.controls_hidden():
+        quantity = st.radio(
+            "Colour the text by",
+            names,
+            index=names.index(default),
+            format_func=label,
+            horizontal=True,
+            key=f"{key}.colour_by",
+            persist_state="session",
+        )
     steps = int(trace.lengths[0])
     tokens = trace.tokens[0] if trace.tokens else [str(t) for t in range(steps)]
     values = trace[quantity][layer, direction, 0, :steps, unit].numpy()

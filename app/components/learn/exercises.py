@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from app import state
+from app import classroom, state
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.components.learn.models import is_dyck, pick_model
 from app.components.learn.playground import WEIGHT_RANGE, slider
@@ -15,6 +15,7 @@ from app.resources import (
     dyck_example,
     find_model,
     load_model,
+    model_scales,
     record_text,
 )
 from lstm_viz.figures.heatmap import heatmap
@@ -97,10 +98,19 @@ def render_depth_exercise(key: str = "learn.exercise.depth") -> None:
             format_func=lambda s: f"{s}-{min(s + MAX_UNITS, config.hidden_size) - 1}",
             key=f"{key}.units.{ref.id}",
         )
+    scales = model_scales(ref)  # the model's fixed colour range, when it has one
     figure = heatmap(
-        trace, quantity, layer=layer, max_units=MAX_UNITS, unit_start=start, height=320
+        trace,
+        quantity,
+        layer=layer,
+        max_units=MAX_UNITS,
+        unit_start=start,
+        height=320,
+        bound=scales.bound(quantity, layer) if scales is not None else None,
     )
-    st.plotly_chart(figure, key=f"{key}.heatmap.{ref.id}", config=PLOTLY_CONFIG)
+    st.plotly_chart(
+        classroom.on_screen(figure), key=f"{key}.heatmap.{ref.id}", config=PLOTLY_CONFIG
+    )
     st.caption("Depth after each bracket: " + " ".join(str(d) for d in depths(example)))
     feedback_key = f"{key}.feedback.{ref.id}"
     if check:

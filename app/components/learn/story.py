@@ -18,14 +18,15 @@ from lstm_viz.learn.memory_story import memory_figure, story_sentence
 def render_memory_story(key: str = "learn.story") -> None:
     """A signal at step 0, then a gap: what the LSTM and the RNN still hold of it, step by step."""
     st.markdown("#### ⏳ Why the cell state keeps gradients alive")
+    hidden = classroom.controls_hidden()
     st.markdown(
         "Both cells read a **1** at step 0, then zeros. The LSTM writes it into its cell; after "
         "that only its **forget gate** decides how much stays: each step multiplies the memory "
         "(and the gradient flowing back to step 0) by f. The RNN must push it through "
         "tanh(w·h) at every step: each step multiplies by w·tanh′, below 1 unless w > 1, and it "
-        "fades (with w > 1 it saturates instead, and tanh′ near 0 kills the gradient: try it)."
+        "fades (with w > 1 it saturates instead, and tanh′ near 0 kills the gradient"
+        + (")." if hidden else ": try it).")
     )
-    hidden = classroom.controls_hidden()
     get = st.session_state.get
     gap, bias, weight = get(f"{key}.gap", 30), get(f"{key}.bias", 3.0), get(f"{key}.w", 0.9)
     if not hidden:
@@ -51,7 +52,11 @@ def render_memory_story(key: str = "learn.story") -> None:
     chart, words = st.empty(), st.empty()
     shown = range(0, story.steps) if play else [step]
     for t in shown:
-        chart.plotly_chart(memory_figure(story, t), key=f"{key}.chart.{t}", config=PLOTLY_CONFIG)
+        chart.plotly_chart(
+            classroom.on_screen(memory_figure(story, t)),
+            key=f"{key}.chart.{t}",
+            config=PLOTLY_CONFIG,
+        )
         words.markdown(story_sentence(story, t))
         if play:
             time.sleep(0.12)

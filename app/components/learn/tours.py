@@ -86,14 +86,24 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
     )
     st.markdown(f"**{stop.title}**")
     st.markdown(stop.text)
-    st.plotly_chart(stop_figure(trace, stop), key=f"{key}.figure.{index}", config=PLOTLY_CONFIG)
+    st.plotly_chart(
+        classroom.on_screen(stop_figure(trace, stop)),
+        key=f"{key}.figure.{index}",
+        config=PLOTLY_CONFIG,
+    )
     if stop.unit is not None and stop.steps:
         at = stop.steps[-1]
-        with st.expander(
+        inside = (
             f"Inside unit {stop.unit} of layer {stop.layer} at step {at} "
-            f"({escape_markdown(repr(trace.tokens[0][at]))})",
-            expanded=True,
-        ):
+            f"({escape_markdown(repr(trace.tokens[0][at]))})"
+        )
+        # A classroom link (hide=1) shows it open, without the expander's toggle.
+        if classroom.controls_hidden():
+            box = st.container(border=True, key=f"{key}.inside")
+            box.markdown(f"**{inside}**")
+        else:
+            box = st.expander(inside, expanded=True)
+        with box:
             st.markdown(
                 trace_diagram(trace, at, stop.unit, stop.layer, stop.direction),
                 unsafe_allow_html=True,
@@ -101,9 +111,9 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
     if st.button("🔍 Open in Explore", key=f"{key}.explore"):
         state.hand_off(state.EXPLORE_INPUT, text)
         state.hand_off(state.SELECT_MODEL, ref.id)
+        where = {}
         if stop.unit is not None:
-            state.hand_off(
-                state.EXPLORE_UNIT,
-                {"layer": stop.layer, "direction": stop.direction, "unit": stop.unit},
-            )
-        st.switch_page("views/explore.py")
+            where = {"layer": stop.layer, "direction": stop.direction, "unit": stop.unit}
+            state.hand_off(state.EXPLORE_UNIT, where)
+        view = "unit" if where else None
+        classroom.switch_page("explore", model=ref.id, text=text, view=view, **where)

@@ -49,6 +49,10 @@ def model_row(ref: ModelRef) -> dict[str, Any]:
         size = format_size(sum(f.stat().st_size for f in path.iterdir() if f.is_file()))
     except OSError:
         size = "?"
+    if ref.kind == "seq2seq":  # an encoder-decoder (config.json format lstm_viz.seq2seq)
+        model = {"cell": "encoder-decoder", "num_layers": 1, "hidden_size": "—"}
+        task = {"title": "Dates -> ISO dates"}
+        metric = ""
     return {
         "name": ref.name,
         "task": task.get("title", "?"),

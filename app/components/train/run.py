@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 import torch
 
-from app import state
+from app import classroom, state
 from app.components.train.owners import may_change, owner_id
 from app.components.train.progress import (
     LiveRun,
@@ -188,12 +188,13 @@ def render_outcome(record: dict[str, Any]) -> None:
             f"{best}.",
             icon="⏹️",
         )
+    elif record.get("stopped") == "time":
+        st.warning(time_limit_message(record, took, best), icon="⏱️")
     else:
         why = {
             "finished": "Finished",
             "early stopping": "Stopped early (no improvement)",
             "target reached": "Target reached",
-            "time": "Time limit reached",
         }.get(record.get("stopped"), "Finished")
         st.success(
             f"{why} after {took} ({record.get('tokens_per_second', 0):,.0f} "
@@ -212,7 +213,24 @@ def render_outcome(record: dict[str, Any]) -> None:
     ):
         state.hand_off(state.SELECT_MODEL, record["model_id"])
         state.hand_off(state.EXPLORE_INPUT, record["sample"])
-        st.switch_page("views/explore.py")
+        classroom.switch_page("explore", model=record["model_id"], text=record["sample"])
+
+
+def time_limit_message(record: dict[str, Any], took: str, best: str) -> str:
+    """What a run stopped by its time limit says: that it is incomplete, how far it got of the
+    planned steps, and that the best checkpoint so far is kept (never a tick: issue 16)."""
+    planned = (record.get("progress") or {}).get("total_steps")
+    done = record.get("steps", 0)
+    share = f" of {planned:,} planned ({done / planned:.0%})" if planned else ""
+    kept = (
+        f"the best checkpoint so far is kept as {code_span(record['name'])}; {best}"
+        if record.get("saved")
+        else "nothing was saved"
+    )
+    return (
+        f"Time limit reached: training is **incomplete**, stopped after {took}{share}; {kept}. "
+        "Raise the time limit (0: none) or lower the epochs to finish the run."
+    )
 
 
 def capitalize(text: str) -> str:

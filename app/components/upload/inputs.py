@@ -48,6 +48,7 @@ def render_choice(layer: Any, prefix: str) -> Choice:
         head = st.selectbox(
             "Linear head",
             options=[NONE, *[h.name for h in layer.heads]],
+            index=1 if layer.heads else 0,  # the head the file has (e.g. fc), as for embeddings
             key=f"{prefix}.head",
             help="A linear layer found beside the layer, reading its output.",
         )

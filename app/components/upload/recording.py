@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from app import state
+from app import classroom, state
 from app.components.heatmaps import render_heatmaps, render_pickers, render_tokens
 from app.components.upload.inputs import UploadInput
 from app.resources import ModelRef, list_uploaded_models
@@ -167,7 +167,7 @@ def render_open_in_explore(
                 handed = " ".join(prepared.tokens)  # the ids: the tokens without a vocabulary
             if handed:
                 state.hand_off(state.EXPLORE_INPUT, handed)
-            st.switch_page("views/explore.py")
+            classroom.switch_page("explore", model=ref.id, text=handed)
     st.caption(
         "Explore lists the model under 📤 Uploaded for this browser session, and reads the input "
         f"recorded here. The last {MAX_MODELS} models opened are kept, until the session ends."

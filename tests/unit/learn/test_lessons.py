@@ -65,10 +65,11 @@ def test_tracking_feedback_right_and_wrong():
     assert "The strongest one has |r| = 0.95" in negative.message
     wrong = check_tracking_unit(r, layer=0, unit=3)
     assert not wrong.correct and "r = +0.50" in wrong.message
-    assert "there is one in this layer" in wrong.message
+    # The hint counts what passes, as measured: 1 of layer 0's 4 units, 2 in the model.
+    assert "1 of the 4 units of layer 0 pass (2 in the whole model)" in wrong.message
     assert "unit 2" not in wrong.message  # a hint, not the answer
     elsewhere = check_tracking_unit(r[:, :, [0, 1, 3]], layer=0, unit=0)
-    assert not elsewhere.correct and "in layer 1" in elsewhere.message
+    assert not elsewhere.correct and "none of layer 0's units pass; 1 in other" in elsewhere.message
     none = check_tracking_unit(r * 0.5, layer=0, unit=2)
     assert not none.correct and "No unit of this model reaches" in none.message
     with pytest.raises(ValueError, match="no unit 9"):

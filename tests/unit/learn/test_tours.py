@@ -40,7 +40,7 @@ def test_cat_tour_points_at_the_units_its_criteria_pick():
     assert words.unit == int(np.argmax(drop)) and words.steps == tuple(spaces)
     assert f"{forget[spaces, words.unit].mean():.2f}" in words.text
 
-    mat = stops['Something is written at "mat"']
+    mat = stops['What is written at "mat"']
     cell = trace.cell[1, 0, 0].double().numpy()
     at = CAT_TEXT.rfind("mat")
     written = np.abs((trace.input_gate * trace.candidate)[1, 0, 0].double().numpy())
@@ -60,16 +60,17 @@ def test_cat_tour_points_at_the_units_its_criteria_pick():
         assert figure.layout.meta["unit"] == stop.unit
 
 
-def test_a_large_cell_gets_its_own_axis_in_a_line():
+def test_a_cell_drawn_with_gates_gets_its_own_panel():
     model, vocab = char_model()
     trace = read(model, vocab, CAT_TEXT)
     stop = next(s for s in cat_tour(trace) if s.figure == "line")
-    small = stop_figure(trace, stop)
-    assert all(t.yaxis == "y" for t in small.data)  # this random model's cells stay small
     big = dataclasses.replace(trace, values={**trace.values, "cell": trace.cell * 10})
     figure = stop_figure(big, stop)
     axes = {t.name: t.yaxis for t in figure.data}
-    assert axes["Cell state c (right axis)"] == "y2" and axes["Input gate i"] == "y"
+    assert axes["Cell state c"] == "y" and axes["Input gate i"] == "y2"
+    assert figure.layout.meta["panels"]["y"] == ["Cell state c"]
+    assert tuple(figure.layout.yaxis2.range) == (-0.05, 1.05)  # gates: their fixed range
+    assert figure.layout.yaxis.range is None  # the cell: its own range, one axis
     np.testing.assert_allclose(
         figure.data[0].y, big.cell[stop.layer, 0, 0, :, stop.unit].numpy(), atol=1e-6
     )

@@ -20,6 +20,12 @@ from tests.unit.reference import reference_record
 
 # Absolute for bounded values (gates), relative for unbounded ones (cell, relu pre-activations).
 TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-10}
+# cuDNN's float32 RNN kernels are themselves further from float64 than PyTorch's native ones:
+# measured on an H200 (torch 2.11, 2 layers, 7 steps), the module's own output was 3.4e-6 (LSTM),
+# 4.3e-6 (GRU) and 7.7e-6 (tanh RNN) from the float64 reference, against 6e-8 to 2e-7 with cuDNN
+# off; gates recomputed from those outputs inherit it. The comparison with the module's own output
+# (check 1) keeps the tight tolerance; only the float64 reference check allows cuDNN's error.
+CUDNN_REFERENCE_TOLERANCE = 5e-5
 
 
 @st.composite
@@ -146,6 +152,8 @@ def check_configuration(cfg: dict, device: str = "cpu") -> None:
     def cpu(t):
         return None if t is None else t.cpu()
 
+    if x.is_cuda and dtype == torch.float32:
+        tol = CUDNN_REFERENCE_TOLERANCE
     ref_values, ref_out, ref_h_n, ref_c_n = reference_record(
         module, kind, x.cpu(), cfg["lengths"], cpu(h0), cpu(c0)
     )

@@ -1,0 +1,55 @@
+"""The encoder-decoder tour: "3rd of March 2021", which characters does the month attend to?"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import state
+from app.components.heatmaps import PLOTLY_CONFIG
+from app.resources import find_model, model_version, seq2seq_analysis
+from app.text import escape_markdown
+from lstm_viz.figures.attention import attention_matrix
+from lstm_viz.learn.seq2seq_tour import DATES_MODEL, DATES_TEXT, dates_tour
+
+
+def render_dates_tour(key: str = "learn.tour.dates") -> None:
+    st.markdown("#### 📅 3rd of March 2021")
+    ref = find_model(DATES_MODEL)
+    if ref is None or ref.kind != "seq2seq":
+        st.info(
+            "This tour needs the shipped encoder-decoder dates-attention-lstm "
+            "(`python -m lstm_viz.pretrained build dates-attention-lstm`).",
+            icon="📦",
+        )
+        return
+    try:
+        _, result = seq2seq_analysis(ref.path, model_version(ref), DATES_TEXT)
+        stops = dates_tour(result)
+    except (ValueError, OSError) as error:
+        st.error(escape_markdown(f"This tour cannot run on {ref.name}: {error}"), icon="🚫")
+        return
+    stop_key = f"{key}.stop"
+    index = min(st.session_state.get(stop_key, 0), len(stops) - 1)
+    stop = stops[index]
+
+    def move(by: int) -> None:
+        st.session_state[stop_key] = min(max(0, index + by), len(stops) - 1)
+
+    back, where, forward = st.columns([1, 3, 1], vertical_alignment="center")
+    back.button("◀ Back", key=f"{key}.back", on_click=move, args=(-1,), disabled=index == 0)
+    where.progress((index + 1) / len(stops), text=f"Stop {index + 1} of {len(stops)}")
+    forward.button(
+        "Next ▶", key=f"{key}.next", on_click=move, args=(1,), disabled=index == len(stops) - 1
+    )
+    st.markdown(f"**{stop.title}**")
+    st.markdown(escape_markdown(stop.text).replace("\\*\\*", "**"))
+    weights = result.attention if stop.matrix == "attention" else result.share
+    heading = "Attention" if stop.matrix == "attention" else "Attribution (integrated gradients)"
+    figure = attention_matrix(
+        weights, result.source, result.generated, heading=heading, selected=stop.selected
+    )
+    st.plotly_chart(figure, key=f"{key}.figure.{index}", config=PLOTLY_CONFIG)
+    if st.button("🔍 Open in Explore", key=f"{key}.explore"):
+        state.hand_off(state.EXPLORE_INPUT, DATES_TEXT)
+        state.hand_off(state.SELECT_MODEL, ref.id)
+        st.switch_page("views/explore.py")

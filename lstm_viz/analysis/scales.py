@@ -1,0 +1,181 @@
+"""Colour scales fixed per model: the range of each unbounded quantity (the cell state; an RNN's
+pre-activation) measured once on the model's validation data and stored beside its weights, so
+every heatmap of that model uses the same colours and two inputs compare by eye (issue 16).
+
+    scales = measure_scales(model, task)          # over up to 20,000 validation steps
+    write_scales(folder, scales)                  # folder/scales.json (model.safetensors untouched)
+    scales = read_scales(folder)                  # None when the folder has none
+    scales.bound("cell", layer=0)                 # e.g. 12.5: colours run over -12.5..12.5
+    scales.describe("cell", layer=0)              # the sentence a caption shows
+
+The bound is the 99th percentile of |value| over every real validation step and unit of that
+layer and direction (rounded up to 2 significant digits): the rare larger values take the end
+colour, and the caption says so. Written by the shipped-model build, by training (after the
+best checkpoint), and for existing folders by ``python -m lstm_viz.pretrained scales``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lstm_viz.models.folders import CheckpointError, read_json
+from lstm_viz.quantities import QUANTITY_SYMBOLS, UNBOUNDED
+
+SCALES_FILE = "scales.json"
+QUANTILE = 0.99
+DEFAULT_STEPS = 20_000
+MAX_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Scales:
+    """bounds: quantity -> [layer][direction] of the colour range's half-width (> 0); steps:
+    validation steps measured; quantile: of |value|; source: what was measured."""
+
+    bounds: dict[str, list[list[float]]]
+    steps: int
+    quantile: float = QUANTILE
+    source: str = "validation"
+    extra: dict = field(default_factory=dict)
+
+    def bound(self, quantity: str, layer: int, direction: int = 0) -> float | None:
+        """The stored half-width of ``quantity``'s colour range for that layer and direction,
+        or None when this model has none stored for it."""
+        rows = self.bounds.get(quantity)
+        try:
+            return float(rows[layer][direction]) if rows is not None else None
+        except IndexError:
+            return None
+
+    def describe(self, quantity: str, layer: int, direction: int = 0) -> str:
+        """One sentence: the fixed range, where it comes from, what happens beyond it."""
+        bound = self.bound(quantity, layer, direction)
+        if bound is None:
+            return ""
+        symbol = QUANTITY_SYMBOLS.get(quantity, quantity)
+        return (
+            f"Colours of {symbol} are fixed for this model: ±{bound:.3g}, the "
+            f"{self.quantile * 100:g}th percentile of |{symbol}| in layer {layer} over "
+            f"{self.steps:,} {self.source} steps; larger values take the end colour."
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "version": 1,
+            "source": self.source,
+            "steps": self.steps,
+            "quantile": self.quantile,
+            "bounds": self.bounds,
+        }
+
+
+def round_up(value: float, digits: int = 2) -> float:
+    """``value`` rounded up to ``digits`` significant digits (12.31 -> 13, 0.0412 -> 0.042)."""
+    if value <= 0 or not math.isfinite(value):
+        return 1.0
+    scale = 10 ** (math.floor(math.log10(value)) - digits + 1)
+    return float(round(math.ceil(value / scale - 1e-9) * scale, 12))
+
+
+def measure_scales(
+    model: torch.nn.Module,
+    task,
+    max_steps: int = DEFAULT_STEPS,
+    device: str | torch.device = "cpu",
+) -> Scales:
+    """The colour ranges of ``model``'s unbounded quantities over up to ``max_steps`` steps of
+    ``task``'s validation split (lstm_viz.analysis.record_corpus). ValueError when the task
+    has no validation data."""
+    from lstm_viz.analysis._common import valid_mask
+    from lstm_viz.analysis.corpus import record_corpus
+
+    corpus = record_corpus(model, task, split="validation", max_steps=max_steps, device=device)
+    trace = corpus.trace
+    mask = valid_mask(trace)  # [B, T] real steps
+    bounds = {}
+    for name in trace.names:
+        if name not in UNBOUNDED:
+            continue
+        values = trace[name].numpy()  # [L, D, B, T, U]
+        rows = []
+        for layer in range(values.shape[0]):
+            row = []
+            for direction in range(values.shape[1]):
+                real = np.abs(values[layer, direction][mask])  # [steps, U]
+                real = real[np.isfinite(real)]
+                row.append(round_up(float(np.quantile(real, QUANTILE))) if real.size else 1.0)
+            rows.append(row)
+        bounds[name] = rows
+    return Scales(bounds, corpus.num_steps)
+
+
+def write_scales(folder: str | Path, scales: Scales) -> Path:
+    """``folder``/scales.json, written atomically (a temporary file renamed into place)."""
+    folder = Path(folder)
+    target = folder / SCALES_FILE
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".scales-", suffix=".json")
+    try:
+        with os.fdopen(handle, "w") as file:
+            json.dump(scales.to_json(), file, indent=1)
+            file.write("\n")
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def read_scales(folder: str | Path) -> Scales | None:
+    """The scales stored in ``folder``, None when it has no scales.json. CheckpointError (one
+    line) for a file that is not a valid scales file."""
+    path = Path(folder) / SCALES_FILE
+    if not path.is_file():
+        return None
+    data = read_json(path, MAX_BYTES)
+    try:
+        bounds = data["bounds"]
+        steps = int(data["steps"])
+        quantile = float(data.get("quantile", QUANTILE))
+        source = str(data.get("source", "validation"))
+        checked = {}
+        for name, rows in bounds.items():
+            if name not in UNBOUNDED:
+                continue
+            checked[name] = [[float(b) for b in row] for row in rows]
+            if not all(math.isfinite(b) and b > 0 for row in checked[name] for b in row):
+                raise ValueError(f"{name}: every bound must be a positive number")
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise CheckpointError(f"{SCALES_FILE} is not a scales file ({error})") from None
+    return Scales(checked, steps, quantile, source)
+
+
+def write_measured_scales(
+    folder: str | Path, model: torch.nn.Module, task, device="cpu", max_steps=DEFAULT_STEPS
+) -> Path | None:
+    """measure_scales + write_scales; None (nothing written) when the task has no validation
+    data to measure on."""
+    try:
+        scales = measure_scales(model, task, max_steps=max_steps, device=device)
+    except ValueError:
+        return None
+    return write_scales(folder, scales)
+
+
+__all__ = [
+    "QUANTILE",
+    "SCALES_FILE",
+    "Scales",
+    "measure_scales",
+    "read_scales",
+    "round_up",
+    "write_measured_scales",
+    "write_scales",
+]

@@ -1,0 +1,101 @@
+"""AppTest: a locked classroom link (hide=1) draws no sidebar, navigation or picker on any page
+it reaches, in-app moves keep its flags in the address, Explore draws only the pickers a view
+reads, and Step-through's Play turns into Pause (issue 16)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from app import state
+from app.components.explore.step import PLAY_SECONDS, play_pace
+from lstm_viz.models.checkpoints import models_dir
+from tests.app.test_explore_page import save_model
+from tests.lesson_models import save_char
+
+ENTRYPOINT = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
+PICKERS = ("radio", "selectbox", "number_input", "text_input", "slider", "expander")
+
+
+def open_link(**query) -> AppTest:
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_hidden_tour_opens_explore_with_its_address_and_still_no_control():
+    save_char(models_dir(), "english-char-lstm")
+    at = open_link(page="learn", view="tour-cat", hide="1", present="1")
+    assert "Learn" in at.title[0].value
+    assert len(at.sidebar) == 0  # nothing drawn in the sidebar at all
+    assert not at.get("selectbox") and not at.get("radio") and not at.get("expander")
+    at.button(key="learn.tour.cat.next").click().run()
+    at.button(key="learn.tour.cat.explore").click().run()
+    assert not at.exception, at.exception
+    assert "Explore" in at.title[0].value
+    address = at.query_params
+    assert address["hide"] == "1" and address["present"] == "1"
+    assert address["page"] == "explore" and address["model"] == "trained/english-char-lstm"
+    assert address["text"] == "The cat sat on the mat." and address["view"] == "unit"
+    assert int(address["unit"]) == at.session_state["explore.trained/english-char-lstm.unit"]
+    for kind in PICKERS:
+        assert not at.get(kind), kind  # no input box, picker, units slider or Share
+    assert len(at.sidebar) == 0
+    assert at.get("vega_lite_chart")  # the unit's lines: the view the tour pointed at
+
+
+def test_a_hidden_explore_link_shows_no_ordering_top_k_units_slider_or_share():
+    save_model(hidden_size=80)  # wider than a heatmap shows: normally a units slider
+    at = open_link(page="explore", model="trained/tiny", text="abc", hide="1")
+    assert at.get("plotly_chart")  # the heatmaps
+    for kind in PICKERS:
+        assert not at.get(kind), kind
+    words = " ".join(m.value for m in at.markdown)
+    assert "slider" not in words.lower()
+
+
+def test_an_ordinary_session_keeps_a_clean_address_and_its_pickers():
+    save_model()
+    at = open_link(page="explore", model="trained/tiny", text="abc")
+    assert at.radio(key="explore.trained/tiny.view").value == "heatmaps"
+    assert at.number_input(key="explore.trained/tiny.unit") is not None
+    assert at.selectbox(key="explore.trained/tiny.order") is not None
+    assert len(at.sidebar) > 0
+
+
+def test_predictions_draws_no_picker_that_changes_nothing():
+    save_model()
+    at = open_link(page="explore", model="trained/tiny", text="abc dea", view="predictions")
+    assert at.radio(key="explore.trained/tiny.view").value == "predictions"
+    keys = {w.key for kind in ("radio", "number_input", "selectbox") for w in at.get(kind)}
+    assert "explore.trained/tiny.layer" not in keys and "explore.trained/tiny.unit" not in keys
+    at.radio(key="explore.trained/tiny.view").set_value("unit").run()
+    assert at.number_input(key="explore.trained/tiny.unit") is not None  # the unit view reads it
+
+
+def test_play_turns_into_pause_and_back():
+    save_model()
+    at = open_link(page="explore", model="trained/tiny", text="abc deaf", view="step", step="2")
+    play = at.button(key="explore.trained/tiny.play")
+    assert play.label == "⏯ Play"
+    play.click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["explore.trained/tiny.playing"] is True
+    assert at.button(key="explore.trained/tiny.play").label == "⏸ Pause"
+    assert at.slider(key="explore.trained/tiny.step").value == 2  # a tick moves it, not a click
+    at.button(key="explore.trained/tiny.play").click().run()
+    assert at.session_state["explore.trained/tiny.playing"] is False
+    assert at.button(key="explore.trained/tiny.play").label == "⏯ Play"
+    at.button(key="explore.trained/tiny.step_next").click().run()
+    assert at.slider(key="explore.trained/tiny.step").value == 3
+
+
+def test_play_pace_keeps_long_walks_short():
+    assert play_pace(10, None) == (0.6, 1)
+    pause, stride = play_pace(5_000, None)
+    assert pause >= 0.2 and 5_000 / stride * pause <= PLAY_SECONDS + 1
+    assert play_pace(10, 0.0) == (0.0, 1)
+    assert state.PLAY_DELAY == "explore.play_delay"

@@ -1,0 +1,127 @@
+"""AppTest: Explore for an encoder-decoder shows what record_seq2seq records (attention, the
+decoder's gates), the picked token's row, and other pages say they cannot show it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from streamlit.testing.v1 import AppTest
+
+from app import state
+from lstm_viz.models.checkpoints import models_dir
+from lstm_viz.models.seq2seq import Seq2Seq, Seq2SeqConfig
+from lstm_viz.models.seq2seq_files import save_seq2seq
+from lstm_viz.recording.seq2seq import record_seq2seq
+from lstm_viz.tasks.dates import source_tokens, target_tokens
+from tests.app.test_explore_page import decode
+
+ENTRYPOINT = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
+TEXT = "3rd of March 2021"
+KEY = "explore.seq2seq.trained/tiny-dates"
+
+
+def save_tiny() -> Seq2Seq:
+    torch.manual_seed(0)
+    config = Seq2SeqConfig(
+        source_tokens(), target_tokens(), embedding_size=4, hidden_size=4, max_target_length=5
+    )
+    model = Seq2Seq(config).eval()
+    save_seq2seq(models_dir() / "tiny-dates", model, {"task": {"name": "dates"}})
+    return model
+
+
+def open_page(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
+    at.session_state[state.SELECT_MODEL] = "trained/tiny-dates"
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def specs(at: AppTest) -> list[dict]:
+    """The page's plotly figures, in order (attention, attribution, bars, decoder, encoder)."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def test_explore_shows_the_recorded_attention_and_decoder_gates():
+    model = save_tiny()
+    at = open_page()
+    recording = record_seq2seq(model, [TEXT])
+    steps = len(recording.generated[0])
+    charts = specs(at)
+    attention = decode(charts[0]["data"][0]["z"])
+    want = recording["attention"][0, :steps, : len(TEXT)].numpy()
+    np.testing.assert_allclose(attention, want, atol=1e-6)
+    np.testing.assert_allclose(attention.sum(-1), 1, atol=1e-6)
+    share = decode(charts[1]["data"][0]["z"])
+    np.testing.assert_allclose(share.sum(-1), 1, atol=1e-5)  # attribution shares per token
+    picked = at.select_slider(key=f"{KEY}.step").value
+    assert picked == min(5, steps - 1)
+    outline = charts[0]["layout"]["shapes"][0]
+    assert outline["y0"] == picked - 0.5
+    decoder = next(c for c in charts if c["layout"]["title"]["text"].startswith("Decoder"))
+    gate = decode(decoder["data"][0]["z"])
+    name = decoder["layout"]["meta"]["quantity"]
+    np.testing.assert_allclose(gate, recording.decoder[name][0, 0, 0].numpy().T, atol=1e-6)
+
+    at.select_slider(key=f"{KEY}.step").set_value(0).run()
+    assert not at.exception
+    charts = specs(at)
+    assert charts[0]["layout"]["shapes"][0]["y0"] == -0.5
+    at.text_input(key=f"{KEY}.input").set_value("2021-03-03").run()
+    assert not at.exception
+    assert "Output:" in " ".join(m.value for m in at.markdown)
+
+
+def test_other_pages_say_they_cannot_show_an_encoder_decoder():
+    save_tiny()
+    at = open_page("views/analyze.py")
+    assert any("is an encoder-decoder" in i.value for i in at.info)
+    assert not at.error
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert "unreadable" not in sidebar
+
+
+def test_the_dates_tour_measures_the_month_attention(shipped_models):
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
+    at.run()
+    at.switch_page("views/learn.py")
+    at.session_state[state.LEARN_SECTION] = "tours"
+    at.session_state[state.LEARN_TOUR] = "dates"
+    at.run()
+    assert not at.exception, at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "2021-03-03" in text and "3rd of March 2021" in text
+    at.button(key="learn.tour.dates.next").click().run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "first month digit" in text and "inside the month's name" in text
+    at.button(key="learn.tour.dates.explore").click().run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="explore.seq2seq.shipped/dates-attention-lstm.input").value == (
+        "3rd of March 2021"
+    )
+
+
+def test_train_page_trains_and_saves_an_encoder_decoder():
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=120)
+    at.run()
+    at.switch_page("views/train.py")
+    at.run()
+    assert not at.exception, at.exception
+    at.selectbox(key="train.seq2seq.attention").set_value("general")
+    at.number_input(key="train.seq2seq.hidden").set_value(4)
+    at.number_input(key="train.seq2seq.epochs").set_value(1)
+    at.number_input(key="train.seq2seq.size").set_value(200)
+    at.button(key="train.seq2seq.go").click()
+    at.run()
+    assert not at.exception, at.exception
+    saved = models_dir() / "dates-general-lstm"
+    assert (saved / "model.safetensors").is_file()
+    assert at.session_state[state.CHOICES]["model"] == "trained/dates-general-lstm"
+    assert any("dates-general-lstm saved" in s.value for s in at.success)

@@ -1,0 +1,42 @@
+"""First-visit hints say what each heatmap shows and what to look for, computed (issue 16)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lstm_viz import record
+from lstm_viz.learn.hints import heatmap_hints, outline_hint
+from lstm_viz.learn.tours import CAT_TEXT
+from lstm_viz.models.checkpoints import load_checkpoint
+from lstm_viz.pretrained.cards import read_card
+
+PRETRAINED = Path(__file__).resolve().parents[3] / "pretrained"
+
+
+def test_hints_on_the_default_model_come_from_its_card_and_its_recording():
+    path = PRETRAINED / "english-char-lstm"
+    checkpoint = load_checkpoint(path)
+    tokens = checkpoint.vocab.tokenize(CAT_TEXT)
+    _, trace = record(
+        checkpoint.model, torch.tensor([checkpoint.vocab.encode(tokens)]), tokens=[tokens]
+    )
+    claim = read_card(path)[2]
+    hints = heatmap_hints(trace, claim.layer, claim.direction, claim)
+    assert set(hints) == set(trace.names)
+    # The card's unit is named on its own heatmap only, with the card's r.
+    assert f"unit **{claim.unit}**: it tracks" in hints[claim.quantity]
+    assert f"r = {claim.r:+.2f}" in hints[claim.quantity]
+    assert all("it tracks" not in line for name, line in hints.items() if name != claim.quantity)
+    # The forget-gate line names the unit that drops most at word ends in this recording.
+    forget = trace.forget_gate[claim.layer, 0, 0].double().numpy()
+    ends = [t for t, c in enumerate(CAT_TEXT) if c in " ."]
+    letters = [t for t, c in enumerate(CAT_TEXT) if c.isalpha()]
+    unit = int(np.argmax(forget[letters].mean(0) - forget[ends].mean(0)))
+    assert f"unit **{unit}** drops most" in hints["forget_gate"]
+    assert f"{forget[ends, unit].mean():.2f} there" in hints["forget_gate"]
+    other_layer = heatmap_hints(trace, 1 - claim.layer, 0, claim)
+    assert "it tracks" not in other_layer[claim.quantity]
+    assert "unit **7**" in outline_hint(7) and "not among the rows" in outline_hint(7, False)

@@ -1,0 +1,49 @@
+"""The sentences of the shipped cards' "What to look at" hold on the shipped models (issue 16);
+docs/CLAIMS.md lists them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lstm_viz.models.checkpoints import load_checkpoint
+from lstm_viz.pretrained.cards import boundary_resets, read_card, task_of
+from lstm_viz.pretrained.recipes import RECIPES
+
+PRETRAINED = Path(__file__).resolve().parents[3] / "pretrained"
+
+
+@pytest.mark.parametrize("name", list(RECIPES))
+def test_the_card_says_what_its_recipe_and_task_say(name):
+    """The cards are the generator's words (edited in place when only the words changed)."""
+    text = (PRETRAINED / name / "README.md").read_text()
+    assert " ".join(RECIPES[name].about.split()) in " ".join(text.split())
+    checkpoint = load_checkpoint(PRETRAINED / name)
+    assert task_of(checkpoint).description in text
+    if checkpoint.model.config.cell != "lstm":
+        assert "cell steps" not in text  # a GRU or RNN has no cell state
+
+
+@pytest.mark.parametrize(
+    ("name", "quantity"), [("brackets-lstm", "cell"), ("brackets-gru", "hidden")]
+)
+def test_the_counter_lives_where_the_card_says(name, quantity):
+    """brackets-lstm: "A counter in the cell state"; brackets-gru: "its counter lives in the
+    hidden state": the card's measured unit is of that quantity and follows the depth."""
+    _, _, claim = read_card(PRETRAINED / name)
+    assert claim.quantity == quantity and claim.feature == "depth" and abs(claim.r) >= 0.9
+
+
+def test_sines_units_follow_the_phase():
+    _, _, claim = read_card(PRETRAINED / "sines-lstm")
+    assert claim.feature in ("sin_phase", "cos_phase") and abs(claim.r) >= 0.8
+
+
+def test_english_forget_gates_at_word_boundaries():
+    """The card: "in layer 0, 19 of the 128 units' forget gates are lower there than inside
+    words by more than 0.2 on average (5,000 validation steps)" (it used to say "most units
+    keep their memory inside a word": 47 of 128 do)."""
+    checkpoint = load_checkpoint(PRETRAINED / "english-char-lstm")
+    assert boundary_resets(checkpoint) == (19, 128)
+    assert "19 of the 128 units" in (PRETRAINED / "english-char-lstm" / "README.md").read_text()
