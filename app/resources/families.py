@@ -1,33 +1,19 @@
-"""Caches of the other recurrent families: encoder-decoders with attention, LSTM autoencoders
-and forecasters (part of app.resources)."""
+"""Caches of the other recurrent families: encoder-decoders with attention, LSTM autoencoders,
+forecasters and ConvLSTM frame models (part of app.resources)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
+import torch
 
-from app.catalogue import (  # noqa: F401 - the catalogue's names, re-exported
-    DEFAULT_MODEL,
-    DEFAULT_TEXT,
-    PRETRAINED_DIR,
-    REPO_ROOT,
-    SOURCE_LABELS,
-    ModelRef,
-    all_models,
-    available_devices,
-    find_model,
-    list_autoencoders,
-    list_shipped_models,
-    list_trained_models,
-    list_unreadable_models,
-    list_uploaded_models,
-    model_version,
-    shipped_dir,
-)
+from app.catalogue import ModelRef, model_version
 from app.resources import MAX_EXPLORE_STEPS, cached_checkpoint, model_inputs
 from lstm_viz.models.checkpoints import CheckpointError
 from lstm_viz.numbers import read_csv_numbers
+from lstm_viz.trace import Trace
 
 # ---- Explore for encoder-decoders (lstm_viz.models.seq2seq) -------------------------------------
 
@@ -110,3 +96,50 @@ def cached_forecast(path: str, version: int, text: str, start: int, k: int):
 
 def forecast(ref: ModelRef, text: str, start: int, k: int):  # see cached_forecast
     return cached_forecast(ref.path, model_version(ref), text, start, k)
+
+
+# ---- ConvLSTM frame models (issue 19) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FrameRecording:
+    """A frame model on one generated sequence: the trace (conv_lstm, steps "frame t"), the
+    frames [T, C, H, W] and its prediction of each next frame [T, C, H, W]."""
+
+    trace: Trace
+    frames: np.ndarray
+    prediction: np.ndarray
+
+
+def record_frames(ref: ModelRef, seed: int, steps: int) -> FrameRecording:
+    return cached_frame_recording(ref.path, model_version(ref), seed, steps)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Recording every gate map...")
+def cached_frame_recording(path: str, version: int, seed: int, steps: int) -> FrameRecording:
+    from lstm_viz import record
+    from lstm_viz.tasks import moving_shapes
+
+    checkpoint = cached_checkpoint(path, version)
+    size = int((checkpoint.task.params if checkpoint.task else {}).get("size", 24))
+    frames = moving_shapes(1, steps=steps, size=size, seed=10_000 + seed)  # [1, T, C, H, W]
+    labels = [[f"frame {t}" for t in range(steps)]]
+    (prediction, _), trace = record(checkpoint.model, torch.from_numpy(frames), tokens=labels)
+    return FrameRecording(trace, frames[0], prediction[0].numpy())
+
+
+def frame_figures(ref: ModelRef, seed: int, steps: int, layer: int, step: int, pixel, animate):
+    """(frames strip, gate maps at ``step`` (with ``animate``: every step, played in the
+    browser), the pixel's unit); shared, read only."""
+    version = model_version(ref)
+    return cached_frame_figures(ref.path, version, seed, steps, layer, step, pixel, animate)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def cached_frame_figures(path, version, seed, steps, layer, step, pixel, animate):
+    from lstm_viz.figures.frames import frames_figure, gate_maps_figure, unit_of
+
+    recording = cached_frame_recording(path, version, seed, steps)
+    strip = frames_figure(recording.frames, recording.prediction, step)
+    maps = gate_maps_figure(recording.trace, layer, step, pixel=pixel, animate=animate)
+    return strip, maps, unit_of(recording.trace, *pixel)

@@ -7,24 +7,7 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from app.catalogue import (  # noqa: F401 - the catalogue's names, re-exported
-    DEFAULT_MODEL,
-    DEFAULT_TEXT,
-    PRETRAINED_DIR,
-    REPO_ROOT,
-    SOURCE_LABELS,
-    ModelRef,
-    all_models,
-    available_devices,
-    find_model,
-    list_autoencoders,
-    list_shipped_models,
-    list_trained_models,
-    list_unreadable_models,
-    list_uploaded_models,
-    model_version,
-    shipped_dir,
-)
+from app.catalogue import ModelRef, model_version
 from app.resources import cached_checkpoint, model_inputs
 
 # ---- Learn --------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from app.components.explore.controls import (
 )
 from app.components.explore.export import render_export
 from app.components.explore.forecast import render_forecast
+from app.components.explore.frames import render_frames_explore
 from app.components.explore.heatmap_view import order_note, render_heatmap_view
 from app.components.explore.input import input_key, render_input
 from app.components.explore.predictions import language_model, render_predictions
@@ -59,9 +60,13 @@ if picked is not None and picked.kind == "autoencoder":  # its own view: anomali
     st.stop()
 ref, checkpoint = render_model_header(
     "Pick a model in the sidebar to look inside it. No model yet? Train a small one in a "
-    "minute, or upload your own."
+    "minute, or upload your own.",
+    frames=True,
 )
 config = checkpoint.model.config
+if config.cell == "conv_lstm":  # a ConvLSTM reading frames: its gates are pictures
+    render_frames_explore(ref, key=f"{state.EXPLORE_PREFIX}.{ref.id}")
+    st.stop()
 
 panel = f"{state.EXPLORE_PREFIX}.{ref.id}"
 # A shared link (state.LINK) or another page (state.EXPLORE_UNIT) may preset the widgets below.

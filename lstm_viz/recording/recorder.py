@@ -18,6 +18,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from lstm_viz.recording import onednn, replay
+from lstm_viz.recording.conv_lstm import ConvLSTM, conv_forward_with_trace
 from lstm_viz.recording.fused import fused_layer, layer_params
 from lstm_viz.recording.inputs import (
     check_finite,
@@ -30,7 +31,7 @@ from lstm_viz.recording.peephole import PeepholeLSTM, peephole_forward_with_trac
 from lstm_viz.recording.replay import LayerWeights
 from lstm_viz.trace import RECORDED_NAMES, Trace
 
-RECORDABLE = (nn.LSTM, nn.GRU, nn.RNN, PeepholeLSTM)
+RECORDABLE = (nn.LSTM, nn.GRU, nn.RNN, PeepholeLSTM, ConvLSTM)
 
 # Recording patches a module's forward for the duration of one call. Two threads recording the
 # same module (two users of one cached model in a web app) would trip over each other's patches,
@@ -79,7 +80,7 @@ def record(
     ]
     if not recurrent:
         raise ValueError(
-            f"record() found no nn.LSTM, nn.GRU, nn.RNN or PeepholeLSTM inside "
+            f"record() found no nn.LSTM, nn.GRU, nn.RNN, PeepholeLSTM or ConvLSTM inside "
             f"{type(module).__name__}: there is nothing to record"
         )
     for name, m in recurrent:
@@ -166,6 +167,8 @@ def _recording_forward(
         key = name if calls[name] == 1 else f"{name}#{calls[name]}"
         if isinstance(module, PeepholeLSTM):
             output, hidden, trace = peephole_forward_with_trace(module, input, hx, key)
+        elif isinstance(module, ConvLSTM):
+            output, hidden, trace = conv_forward_with_trace(module, input, hx, key)
         else:
             output, hidden, trace = _rnnbase_forward_with_trace(module, input, hx, key)
         recorded.append((key, trace))
