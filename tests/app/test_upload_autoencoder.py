@@ -1,6 +1,7 @@
 """AppTest: a Keras LSTM -> RepeatVector -> LSTM -> TimeDistributed(Dense) file on the Upload
 page is offered for the anomaly view: calibrated on normal signal, saved as an autoencoder folder
-and selected; Explore then shows its anomaly view."""
+and selected; Explore then shows its anomaly view. (Other layouts are refused by the
+importer: tests/unit/importers/test_keras_autoencoder.py.)"""
 
 from __future__ import annotations
 
@@ -54,11 +55,3 @@ def test_a_keras_autoencoder_opens_in_the_anomaly_view(keras_file):
     assert at.session_state[state.CHOICES]["model"] == "trained/my-ae-autoencoder"
     assert any("LSTM autoencoder · windows of 8 steps" in c.value for c in at.caption)
 
-
-def test_other_keras_layouts_show_no_autoencoder_offer(tmp_path):
-    keras = pytest.importorskip("keras")
-    model = keras.Sequential([keras.Input((5, 2)), keras.layers.LSTM(3)])
-    path = tmp_path / "plain.keras"
-    model.save(path)
-    at = upload(upload_page(), "plain.keras", path.read_bytes())
-    assert not any("is an LSTM autoencoder" in m.value for m in at.markdown)
