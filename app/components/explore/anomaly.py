@@ -107,8 +107,13 @@ def render_anomaly_explore(ref: ModelRef, key: str) -> None:
     )
     st.plotly_chart(figure, key=f"{key}.figure", config=plotly_config(f"{key}.figure"))
     st.caption(
-        f"Scores: windows of {scores.window} steps every {scores.stride} steps; each step keeps "
-        "the smallest error of the windows covering it. Heatmaps: windows laid end to end "
+        f"Scores: windows of {scores.window} steps every {scores.stride} steps; "
+        + (
+            "a step's error is the mean error of the windows covering it. "
+            if rule.get("combine") == "mean"
+            else "each step keeps the smallest error of the windows covering it. "
+        )
+        + "Heatmaps: windows laid end to end "
         f"(each starts afresh every {config.window} steps); the decoder's row is in input order "
         f"(it ran {tiled.recording.config['decoding_order']})."
     )
