@@ -54,4 +54,3 @@ def test_a_keras_autoencoder_opens_in_the_anomaly_view(keras_file):
     assert saved.anomaly["threshold"] > 0 and saved.info["source"]["format"] == "keras"
     assert at.session_state[state.CHOICES]["model"] == "trained/my-ae-autoencoder"
     assert any("LSTM autoencoder · windows of 8 steps" in c.value for c in at.caption)
-

@@ -49,6 +49,26 @@ def test_each_step_keeps_the_smallest_error_of_its_windows(model):
         reconstruct_series(model, np.where(np.arange(30) == 4, np.nan, values), 3)
 
 
+def test_mean_combine_averages_the_windows_and_is_kept_by_calibration(model):
+    values = np.sin(np.arange(30) / 3).astype(np.float32)
+    reconstruction, error = reconstruct_series(model, values, stride=3, combine="mean")
+    x = torch.from_numpy(values)
+    total, outs, count = np.zeros(30), np.zeros(30), np.zeros(30)
+    for s in window_starts(30, 8, 3):
+        out = model.reconstruct(x[s : s + 8][None])[0].numpy()
+        total[s : s + 8] += np.abs(out - values[s : s + 8])
+        outs[s : s + 8] += out
+        count[s : s + 8] += 1
+    np.testing.assert_allclose(error, total / count, atol=1e-6)
+    np.testing.assert_allclose(reconstruction, outs / count, atol=1e-6)
+    rule = calibrate(model, values, stride=3, quantile=0.9, margin=1.5, combine="mean")
+    assert rule["combine"] == "mean"
+    assert rule["threshold"] == pytest.approx(1.5 * np.quantile(error, 0.9), abs=1e-6)
+    np.testing.assert_allclose(score_series(model, values, rule).error, error, atol=1e-7)
+    with pytest.raises(ValueError, match="combine must be one of"):
+        reconstruct_series(model, values, 3, combine="max")
+
+
 def test_calibration_sets_the_threshold_from_normal_errors(model):
     normal = np.sin(np.arange(200) / 4).astype(np.float32)
     rule = calibrate(model, normal, stride=2, quantile=0.9, margin=1.0)
