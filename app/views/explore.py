@@ -115,14 +115,24 @@ if view == "heatmaps":
         hidden=hidden,
     )
 elif view == "unit":
-    render_unit(trace, layer, direction, unit, key=panel, numeric=recording.numeric)
+    render_unit(
+        trace,
+        layer,
+        direction,
+        unit,
+        key=panel,
+        numeric=recording.numeric,
+        scales=model_scales(ref),
+    )
 elif view == "predictions":
     render_predictions(ref, text, key=panel)
 elif view == "forecast":
     render_forecast(ref, text, trace.num_steps, layer, key=panel)
 elif view == "step":
     delay = st.session_state.get(state.PLAY_DELAY)
-    render_step_through(trace, layer, direction, unit, key=panel, delay=delay)
+    render_step_through(
+        trace, layer, direction, unit, key=panel, delay=delay, scales=model_scales(ref)
+    )
 elif view == "compare":
     models = {m.id: m for m in all_models() if m.path is not None}
     render_compare(ref, text, trace, layer, direction, models, device, key=panel)

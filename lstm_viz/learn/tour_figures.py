@@ -11,9 +11,13 @@ from lstm_viz.quantities import display_token, label, plotly_safe
 from lstm_viz.trace import Trace
 
 
-def stop_figure(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
+def stop_figure(trace: Trace, stop: Stop, height: int = 300, scales=None) -> go.Figure:
     """The figure of one stop: a heatmap of a few units around the stop's unit (the unit's row
-    and the stop's steps outlined), or a line chart of the unit across the input."""
+    and the stop's steps outlined), or a line chart of the unit across the input.
+
+    ``scales``: the model's fixed colour scales (lstm_viz.analysis.scales.Scales, or None): a
+    cell-state heatmap then uses the model's range, as Explore does (its colour bar says
+    "(model)"); without one, this input's ("(this input)")."""
     if stop.figure == "line":
         return unit_lines(trace, stop, height=height)
     units = trace[stop.quantity].shape[-1]
@@ -28,6 +32,7 @@ def stop_figure(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
         max_units=WINDOW_UNITS if stop.unit is not None else 64,
         unit_start=start,
         height=height,
+        bound=scales.bound(stop.quantity, stop.layer, stop.direction) if scales else None,
     )
     if stop.unit is not None:
         figure.add_shape(

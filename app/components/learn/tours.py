@@ -11,9 +11,11 @@ from app.components.learn.models import fits_text, pick_model
 from app.resources import (
     ModelRef,
     correlations_of,
+    model_scales,
     record_text,
 )
 from app.text import escape_markdown
+from lstm_viz.analysis.scales import scale_sentence
 from lstm_viz.learn.diagram import trace_diagram
 from lstm_viz.learn.tour_figures import stop_figure
 from lstm_viz.learn.tours import (
@@ -25,6 +27,7 @@ from lstm_viz.learn.tours import (
     agreement_tour,
     cat_tour,
 )
+from lstm_viz.quantities import UNBOUNDED
 
 TOURS = {
     "cat": ("🐈 The cat sat on the mat.", CAT_MODEL, CAT_TEXT, "char"),
@@ -81,11 +84,14 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
     )
     st.markdown(f"**{stop.title}**")
     st.markdown(stop.text)
+    scales = model_scales(ref)  # the model's fixed colour range, as Explore uses it
     st.plotly_chart(
-        classroom.on_screen(stop_figure(trace, stop)),
+        classroom.on_screen(stop_figure(trace, stop, scales=scales)),
         key=f"{key}.figure.{index}",
         config=PLOTLY_CONFIG,
     )
+    if stop.figure != "line" and stop.quantity in UNBOUNDED:
+        st.caption("🎨 " + scale_sentence(stop.quantity, stop.layer, stop.direction, scales))
     if stop.unit is not None and stop.steps:
         at = stop.steps[-1]
         inside = (
@@ -100,7 +106,7 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
             box = st.expander(inside, expanded=True)
         with box:
             st.markdown(
-                trace_diagram(trace, at, stop.unit, stop.layer, stop.direction),
+                trace_diagram(trace, at, stop.unit, stop.layer, stop.direction, scales=scales),
                 unsafe_allow_html=True,
             )
     if st.button("🔍 Open in Explore", key=f"{key}.explore"):
