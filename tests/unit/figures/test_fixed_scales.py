@@ -124,3 +124,14 @@ def test_html_export_colours_two_inputs_alike(traces):
     plain = _data(export_html(traces[0], model="tiny"))
     assert plain["legends"]["cell|0|0"].endswith("(this input)")
     assert "no fixed scale for c" in plain["notes"]["0|0"]
+
+
+def test_notebook_show_colours_two_inputs_alike(traces):
+    from lstm_viz.figures.notebook import show
+
+    seen = []
+    for trace in traces:
+        figures = show(trace, quantities=["cell"], unit=2, unit_quantity="cell", scales=SCALES)
+        heat, text = figures[0].data[0], figures[-1].text
+        seen.append((heat.zmax, heat.colorbar.title.text, legend(text)["zmax"]))
+    assert seen[0] == seen[1] == (BOUND, f"c<br>±{BOUND:.3g}<br>(model)", BOUND)
