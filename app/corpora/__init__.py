@@ -1,5 +1,5 @@
 """Analyze's cached work: corpora (a model's recordings over its validation data or the user's
-text) and the analyses over them.
+text, an LSTMVis project, a window of a corpus store) and the analyses over them.
 
 Everything is keyed by strings and numbers (model path, file version, corpus settings), so
 caching hashes cleanly. A corpus is a large read-only object: it is held once in a shared store
@@ -31,6 +31,7 @@ from lstm_viz.analysis import (
 )
 from lstm_viz.analysis.corpus import Corpus
 from lstm_viz.tasks import Task, from_info
+from lstm_viz.trace import Trace
 
 MAX_STEPS = 20_000  # real steps a corpus holds at most (the page says so)
 MAX_VALUES = 30_000_000  # recorded numbers a corpus holds at most (wide models get fewer steps)
@@ -83,7 +84,15 @@ def record(
     device: str,
     progress: Callable[[float], None] | None = None,
 ) -> Corpus:
-    """Record the corpus the arguments of a CorpusKey describe (not cached: see load_corpus)."""
+    """Record the corpus the arguments of a CorpusKey describe (not cached: see load_corpus).
+    Sources "lstmvis" (``path``: the project) and "store" (``path``: the store; ``text``: the
+    window's first step, ``max_steps`` its length) read recordings made elsewhere instead."""
+    from app.corpora.elsewhere import cached_lstmvis, cached_store_window
+
+    if source == "lstmvis":
+        return trace_corpus(cached_lstmvis(path, version).trace)
+    if source == "store":
+        return trace_corpus(cached_store_window(path, version, int(text), max_steps))
     checkpoint = cached_checkpoint(path, version)
     if source == "text":
         return record_corpus(
@@ -171,12 +180,37 @@ def corpus_of(*args) -> Corpus:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_saturation(*args) -> pd.DataFrame:
+    if args[2] == "store":  # every step of the store, in DuckDB, not the window
+        from lstm_viz.export.store_tools import store_saturation
+
+        return store_saturation(args[0])
     return saturation(corpus_of(*args).trace)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_half_lives(*args) -> pd.DataFrame:
+    if args[2] == "store":  # every step of the store, in DuckDB, not the window
+        from lstm_viz.export.store_tools import store_half_lives
+
+        return store_half_lives(args[0])
     return half_lives(corpus_of(*args).trace)
+
+
+@st.cache_data(max_entries=16, show_spinner="Searching every step of the store...")
+def cached_store_spans(path: str, version: int, *search) -> tuple[pd.DataFrame, int]:
+    """lstm_viz.export.store_tools.store_find_spans(path, *search): (top spans, how many)."""
+    from lstm_viz.export.store_tools import store_find_spans
+
+    quantity, layer, direction, units, threshold, min_length = search
+    return store_find_spans(path, quantity, layer, direction, list(units), threshold, min_length)
+
+
+def trace_corpus(trace: Trace) -> Corpus:
+    """A recording made elsewhere as a Corpus: its tokens, no task, no inputs to re-run."""
+    tokens = [list(t) for t in trace.tokens] if trace.tokens else []
+    level = "char" if all(len(t) <= 1 for seq in tokens for t in seq[:2000]) else "word"
+    inputs = torch.zeros(trace.batch_size, trace.num_steps, dtype=torch.int64)
+    return Corpus(trace, tokens, None, None, inputs, level)
 
 
 def corpus_features(corpus: Corpus, regex: str) -> dict[str, np.ndarray]:
@@ -244,17 +278,6 @@ def cached_best_cell_unit(*args) -> dict | None:
     }
 
 
-TEXTBOOK_STEPS = 75  # training steps of the gradient-flow page's textbook comparison
-
-
-@st.cache_resource(max_entries=2, show_spinner="Building the textbook comparison...")
-def timed_textbook(train_steps: int) -> tuple[dict, float]:
-    """(textbook_curves, seconds it took on this server), once per server: the page says the
-    time measured, never a guess (it was "about 20 s"; 59 s measured on a shared 2-core CPU)."""
-    import time
-
-    from lstm_viz.analysis.textbook import textbook_curves
-
-    start = time.perf_counter()
-    curves = textbook_curves(train_steps=train_steps)
-    return curves, time.perf_counter() - start
+# The rest of this home, one module each; their names are re-exported here.
+from app.corpora.causal import *  # noqa: E402, F403 - re-exported
+from app.corpora.elsewhere import *  # noqa: E402, F403 - re-exported
