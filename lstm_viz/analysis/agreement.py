@@ -247,7 +247,9 @@ def _scores(model, vocab, items, words, progress=None):
     for i, item in enumerate(items):
         by_length.setdefault(len(item.tokens), []).append(i)
     chunk = max(1, MAX_ROWS // runs)
-    jobs = [(n, idx[k : k + chunk]) for n, idx in by_length.items() for k in range(0, len(idx), chunk)]
+    jobs = [
+        (n, idx[k : k + chunk]) for n, idx in by_length.items() for k in range(0, len(idx), chunk)
+    ]
     for done, (_, index) in enumerate(jobs):
         ids = torch.tensor([vocab.encode(items[i].tokens) for i in index])  # [n, T]
         n = len(index)

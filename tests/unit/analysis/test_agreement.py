@@ -1,0 +1,90 @@
+"""Agreement and number units (Lakretz et al. 2019) on the shipped agreement-word-lstm."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from lstm_viz.analysis.agreement import (
+    MAX_SENTENCES,
+    AgreementError,
+    agreement,
+    cell_over_sentence,
+    make_items,
+    usable_words,
+)
+from lstm_viz.figures.agreement import number_unit_figure
+from lstm_viz.models.checkpoints import load_checkpoint
+from lstm_viz.models.sequence import ModelConfig, SequenceModel
+from lstm_viz.models.vocab import Vocab
+
+PRETRAINED = Path(__file__).resolve().parents[3] / "pretrained"
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    checkpoint = load_checkpoint(PRETRAINED / "agreement-word-lstm")
+    model = checkpoint.model.eval()
+    return model, checkpoint.vocab, agreement(model, checkpoint.vocab, per_condition=12, seed=0)
+
+
+def test_shipped_model_shows_a_number_unit(shipped):
+    _, _, result = shipped
+    assert result.attractor_accuracy() >= 0.95
+    units = result.number_units()
+    assert units, "no unit's ablation drops attractor agreement by 0.1"
+    assert result.attractor_drops()[units[0]] >= 0.20
+    assert result.median_drop() <= 0.03
+    table = result.ablation_table()
+    assert tuple(table.loc[0, ["layer", "unit"]]) == units[0]  # sorted, largest drop first
+    assert len(table) == 64 and set(result.counts.values()) == {12}
+    assert len(result.conditions()) == 10  # 2 without, 4 prepositional, 4 relative
+
+
+def test_ablating_by_hand_matches_the_batched_table(shipped):
+    """Zero the number unit in a hand-written loop over nn.LSTM steps: same accuracy."""
+    model, vocab, result = shipped
+    layer, unit = result.number_units()[0]
+    items = [i for i in result.items if i.condition == "prepositional SP"]
+    rnn = model.rnn
+    correct = []
+    for item in items:
+        h = torch.zeros(1, 1, 64)
+        c = torch.zeros(1, 1, 64)
+        with torch.no_grad():
+            for token in vocab.encode(item.tokens):
+                out, (h, c) = rnn(model.embedding(torch.tensor([[token]])), (h, c))
+                h[..., unit], c[..., unit] = 0.0, 0.0
+            logits = model.head(h[0])[0]
+        correct += [
+            float(logits[vocab.id(a)] > logits[vocab.id(b)])
+            for a, b in (("is", "are"), ("was", "were"))
+        ]
+    expected = result.ablated[layer, unit, result.names.index("prepositional SP")]
+    assert np.mean(correct) == pytest.approx(expected)
+
+
+def test_number_unit_figure_separates_the_subjects(shipped):
+    model, vocab, result = shipped
+    unit = result.number_units()[0]
+    cells = cell_over_sentence(model, vocab, unit, per_condition=8)
+    verb = cells[cells["word"] == "verb"].set_index("condition")["value"]
+    assert np.sign(verb["SS"]) == np.sign(verb["SP"]) != np.sign(verb["PS"]) == np.sign(verb["PP"])
+    figure = number_unit_figure(cells, unit)
+    assert len(figure.data) == 4 and figure.layout.meta["unit"] == list(unit)
+
+
+def test_bad_models_get_one_line_reasons():
+    chars = Vocab(("<pad>", "<unk>", "a", "b"), level="char")
+    with pytest.raises(AgreementError, match="word-level"):
+        usable_words(chars)
+    words = Vocab(("<pad>", "<unk>", "the", "cat", "cats"), level="word")
+    with pytest.raises(AgreementError, match="is'/'are"):
+        usable_words(words)
+    config = ModelConfig(cell="lstm", vocab_size=5, embedding_size=4, hidden_size=4,
+                         objective="sequence_class", num_outputs=2)  # fmt: skip
+    vocab = Vocab(("<pad>", "<unk>", "the", "cat", "cats", "is", "are"), level="word")
+    with pytest.raises(AgreementError, match="next-word"):
+        agreement(SequenceModel(config), vocab)
+    assert len(make_items(usable_words(vocab), per_condition=10_000)) == 2 * MAX_SENTENCES
