@@ -5,6 +5,7 @@ app/components/analyze/ lays out each tool (one file per tool)."""
 import streamlit as st
 
 from app import corpora, state
+from app.components.analyze.agreement import render_agreement
 from app.components.analyze.finder import render_finder
 from app.components.analyze.gradients import render_gradients
 from app.components.analyze.interventions import render_interventions
@@ -25,6 +26,7 @@ SECTIONS = {
     "interventions": "✋ Interventions",
     "gradients": "🌊 Gradient flow",
     "patterns": "🔦 Pattern search",
+    "agreement": "🔢 Agreement",
 }
 
 st.title("🧪 Analyze")
@@ -148,5 +150,7 @@ elif section == "interventions":
     render_interventions(ref, key, corpus, place)
 elif section == "gradients":
     render_gradients(ref, key, corpus, all_models(), place)
+elif section == "agreement":
+    render_agreement(ref, place)
 else:
     render_patterns(corpus, place)

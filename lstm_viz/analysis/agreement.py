@@ -54,6 +54,8 @@ CONTEXT_LABELS = {
 NUMBERS = ("S", "P")  # singular, plural
 MAX_SENTENCES = 64  # per condition (a cap on work: the app passes user choices through it)
 MAX_ROWS = 20_000  # ablated sentence runs per batch
+MAX_FLOPS = 2e10  # a cap on one table's multiply-adds (about a minute on 2 CPU cores)
+MIN_SENTENCES = 4
 
 
 class AgreementError(ValueError):
@@ -278,6 +280,32 @@ def _scores(model, vocab, items, words, progress=None):
     return margins
 
 
+def work(model: nn.Module, per_condition: int) -> float:
+    """Multiply-adds of one ablation table (every unit ablated over every sentence)."""
+    rnn = _check_model(model)
+    runs = 1 + rnn.num_layers * rnn.hidden_size
+    gates = 4 if core_kind(rnn) in ("lstm", "peephole_lstm") else 3
+    width = rnn.hidden_size + max(rnn.input_size, rnn.hidden_size)
+    sentences = 10 * min(int(per_condition), MAX_SENTENCES)
+    return float(runs * sentences * 6 * rnn.num_layers * gates * rnn.hidden_size * width)
+
+
+def affordable(model: nn.Module, per_condition: int) -> int:
+    """``per_condition`` lowered (never below MIN_SENTENCES) until the table fits MAX_FLOPS.
+    Raises AgreementError when even that is too much work (a very wide or deep model)."""
+    per_condition = max(MIN_SENTENCES, min(int(per_condition), MAX_SENTENCES))
+    while per_condition > MIN_SENTENCES and work(model, per_condition) > MAX_FLOPS:
+        per_condition //= 2
+    per_condition = max(per_condition, MIN_SENTENCES)
+    if work(model, per_condition) > MAX_FLOPS:
+        rnn = model.rnn
+        raise AgreementError(
+            f"ablating each of {rnn.num_layers * rnn.hidden_size:,} units is too much work here "
+            f"(cap {MAX_FLOPS:.0e} multiply-adds); use a model with fewer units"
+        )
+    return per_condition
+
+
 def agreement(
     model: nn.Module,
     vocab,
@@ -286,10 +314,11 @@ def agreement(
     progress: Callable[[float], None] | None = None,
 ) -> AgreementResult:
     """Agreement accuracy per condition, intact and with every unit ablated (see the module
-    docstring). ``per_condition`` sentences per condition (at most MAX_SENTENCES), seeded.
+    docstring). ``per_condition`` sentences per condition (at most MAX_SENTENCES, fewer when the
+    table would pass MAX_FLOPS: see affordable), seeded; ``progress(fraction)`` after each batch.
     Raises AgreementError (one line) for a model or vocabulary that cannot be tested."""
     words = usable_words(vocab)
-    _check_model(model)
+    per_condition = affordable(model, per_condition)
     items = make_items(words, per_condition, seed)
     margins = _scores(model, vocab, items, words, progress=progress)  # [R, N, P]
     correct = (margins > 0).mean(axis=2)  # [R, N]

@@ -24,7 +24,10 @@ def number_unit_figure(cells: pd.DataFrame, unit: tuple[int, int], height: int =
         part = cells[cells["condition"] == condition].sort_values("position")
         figure.add_trace(
             go.Scatter(
-                x=[f"{t}. {SLOT_LABELS.get(w, w)}" for t, w in zip(part["position"], part["word"])],
+                x=[
+                    f"{t}. {SLOT_LABELS.get(w, w)}"
+                    for t, w in zip(part["position"], part["word"], strict=True)
+                ],
                 y=part["value"].to_numpy(),
                 error_y=dict(type="data", array=part["sd"].to_numpy(), thickness=1, width=3),
                 mode="lines+markers",

@@ -1,0 +1,48 @@
+"""AppTest: Analyze's Agreement section shows what lstm_viz.analysis.agreement computes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from lstm_viz.analysis.agreement import agreement
+from lstm_viz.models.checkpoints import load_checkpoint
+from tests.app.test_analyze_page import figures, frames, open_analyze, save_dyck
+
+SHIPPED = Path(__file__).resolve().parents[2] / "pretrained" / "agreement-word-lstm"
+W = "analyze.shipped/agreement-word-lstm.agreement"
+
+
+def test_agreement_tables_and_figure_equal_the_library(tmp_path, monkeypatch):
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "agreement-word-lstm").symlink_to(SHIPPED)
+    monkeypatch.setenv("LSTM_VIZ_PRETRAINED_DIR", str(shipped))
+    at = open_analyze(**{f"{W}.sentences": 8})
+    at.radio(key="analyze.section").set_value("agreement").run()
+    assert not at.exception, at.exception
+    checkpoint = load_checkpoint(SHIPPED)
+    want = agreement(checkpoint.model, checkpoint.vocab, per_condition=8)
+    conditions, ablation = frames(at)
+    np.testing.assert_allclose(conditions["accuracy"], want.conditions()["accuracy"])
+    top = want.ablation_table()
+    assert ablation[["layer", "unit"]].head(3).values.tolist() == (
+        top[["layer", "unit"]].head(3).values.tolist()
+    )
+    layer, unit = want.number_units()[0]
+    text = " ".join(m.value for m in at.markdown)
+    assert f"layer {layer} unit {unit}" in text
+    assert f"by **{want.attractor_drops()[layer, unit]:.2f}**" in text
+    assert f"**{want.attractor_accuracy():.1%}**" in text
+    figure = figures(at)["number_unit"]
+    assert figure["layout"]["meta"]["unit"] == [layer, unit]
+    assert len(figure["data"]) == 4
+
+
+def test_a_character_model_gets_a_one_line_reason():
+    save_dyck()
+    at = open_analyze("agreement")
+    assert not at.exception, at.exception
+    assert any("word-level" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
