@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -46,3 +47,27 @@ def test_a_character_model_gets_a_one_line_reason():
     assert not at.exception, at.exception
     assert any("word-level" in i.value for i in at.info)
     assert not at.get("plotly_chart")
+
+
+def test_agreement_tour_ends_on_the_measured_ablation(tmp_path, monkeypatch):
+    from app.components.learn.tours import TOUR_SENTENCES
+    from app.corpora import agreement_store
+    from lstm_viz.learn.tours import ablation_stop
+    from tests.app.test_learn_page import open_learn
+
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "agreement-word-lstm").symlink_to(SHIPPED)
+    monkeypatch.setenv("LSTM_VIZ_PRETRAINED_DIR", str(shipped))
+    at = open_learn({"page": "learn", "view": "tour-agreement", "step": "99"})
+    progress = at.get("progress")[0].proto.text
+    assert re.match(r"Stop (\d+) of \1$", progress), progress  # the last stop
+    text = " ".join(m.value for m in at.markdown)
+    assert "Zero it, and agreement breaks" in text
+    ((key, result),) = agreement_store().items()
+    assert key[2] == TOUR_SENTENCES
+    number = result.number_units()[0]
+    stop = ablation_stop(result, number)  # the correlation stop found the same unit
+    assert stop.text in text
+    assert result.attractor_drops()[number] >= 0.20 and result.median_drop() <= 0.03
+    assert figures(at)["ablation"]["layout"]["meta"]["unit"] == number[1]

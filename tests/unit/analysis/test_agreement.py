@@ -88,3 +88,28 @@ def test_bad_models_get_one_line_reasons():
     with pytest.raises(AgreementError, match="next-word"):
         agreement(SequenceModel(config), vocab)
     assert len(make_items(usable_words(vocab), per_condition=10_000)) == 2 * MAX_SENTENCES
+
+
+def test_the_tour_stop_states_the_measured_ablation(shipped):
+    """Every number of the Learn tour's ablation stop is the result's own."""
+    from lstm_viz.learn.tour_figures import ablation_bars
+    from lstm_viz.learn.tours import ablation_stop
+
+    _, _, result = shipped
+    layer, unit = result.number_units()[0]
+    drops = result.attractor_drops()
+    stop = ablation_stop(result, (layer, unit))
+    before = result.attractor_accuracy()
+    assert (stop.layer, stop.unit) == (layer, unit)
+    assert f"**{before:.0%}**" in stop.text
+    assert f"**{before - drops[layer, unit]:.0%}**" in stop.text
+    assert f"drop of **{drops[layer, unit]:.2f}**" in stop.text
+    assert f"median unit drops it by **{result.median_drop():.2f}**" in stop.text
+    assert f"Over {4 * 12} sentences" in stop.text
+    assert "It is the unit of the stop before" in stop.text
+    other = ablation_stop(result, (layer, unit + 1))
+    assert f"pointed at unit {unit + 1} of layer {layer}" in other.text
+    figure = ablation_bars(stop)
+    np.testing.assert_allclose(figure.data[0].y, drops[0])
+    assert figure.data[0].marker.color[unit] == "#d62728"
+    assert sum(c == "#d62728" for c in figure.data[0].marker.color) == 1
