@@ -52,7 +52,7 @@ def test_a_character_model_gets_a_one_line_reason():
 def test_agreement_tour_ends_on_the_measured_ablation(tmp_path, monkeypatch):
     from app.components.learn.tours import TOUR_SENTENCES
     from app.corpora import agreement_store
-    from lstm_viz.learn.tours import ablation_stop
+    from lstm_viz.learn.ablation_stop import ablation_stop
     from tests.app.test_learn_page import open_learn
 
     shipped = tmp_path / "shipped"

@@ -92,8 +92,8 @@ def test_bad_models_get_one_line_reasons():
 
 def test_the_tour_stop_states_the_measured_ablation(shipped):
     """Every number of the Learn tour's ablation stop is the result's own."""
+    from lstm_viz.learn.ablation_stop import ablation_stop
     from lstm_viz.learn.tour_figures import ablation_bars
-    from lstm_viz.learn.tours import ablation_stop
 
     _, _, result = shipped
     layer, unit = result.number_units()[0]
