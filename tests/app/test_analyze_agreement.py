@@ -71,3 +71,21 @@ def test_agreement_tour_ends_on_the_measured_ablation(tmp_path, monkeypatch):
     assert stop.text in text
     assert result.attractor_drops()[number] >= 0.20 and result.median_drop() <= 0.03
     assert figures(at)["ablation"]["layout"]["meta"]["unit"] == number[1]
+
+
+def test_saturation_states_the_per_layer_finding():
+    """Analyze > Saturation: Karpathy et al.'s per-layer comparison, as the library counts it."""
+    from app.text import escape_markdown
+    from lstm_viz.analysis import saturation, saturation_finding, saturation_summary
+    from tests.app.test_analyze_page import corpus_of
+
+    path = save_dyck(num_layers=2)
+    at = open_analyze()
+    _, corpus = corpus_of(path)
+    want = saturation_summary(saturation(corpus.trace))
+    shown = frames(at)[0]
+    np.testing.assert_array_equal(shown["open"], want["open"])
+    np.testing.assert_array_equal(shown["shut"], want["shut"])
+    np.testing.assert_allclose(shown["right"], want["right"])
+    sentence = saturation_finding(want)
+    assert sentence and any(escape_markdown(sentence) in m.value for m in at.markdown)
