@@ -210,15 +210,15 @@ class AgreementResult:
         return pd.DataFrame(rows)
 
     def ablation_table(self) -> pd.DataFrame:
-        """One row per (layer, unit): the drop in each condition and the mean attractor drop,
-        sorted by that, largest first."""
+        """One row per (layer, unit): the mean drop over the attractor conditions ("attractor
+        drop"), then the drop in each condition; sorted by the attractor drop, largest first."""
         layers, units, _ = self.ablated.shape
         grid = np.indices((layers, units)).reshape(2, -1)
         table = pd.DataFrame({"layer": grid[0], "unit": grid[1]})
+        table["attractor drop"] = self.attractor_drops().reshape(-1)
         drops = self.drops.reshape(layers * units, -1)
         for c, name in enumerate(self.names):
             table[name] = drops[:, c]
-        table["attractor drop"] = self.attractor_drops().reshape(-1)
         return table.sort_values("attractor drop", ascending=False, kind="stable").reset_index(
             drop=True
         )

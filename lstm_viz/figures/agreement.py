@@ -16,7 +16,7 @@ CONDITION_STYLE = {  # subject+attractor: (colour, dash, legend)
 SLOT_LABELS = {"subject": "cat(s)", "attractor": "dog(s)", "verb": "is/are"}
 
 
-def number_unit_figure(cells: pd.DataFrame, unit: tuple[int, int], height: int = 380) -> go.Figure:
+def number_unit_figure(cells: pd.DataFrame, unit: tuple[int, int], height: int = 420) -> go.Figure:
     """Lines of the mean cell state (± 1 sd band as error bars) at each word of 'the N near the
     N2 verb' for the four conditions; ``cells`` from analysis.agreement.cell_over_sentence."""
     figure = go.Figure()
@@ -46,8 +46,8 @@ def number_unit_figure(cells: pd.DataFrame, unit: tuple[int, int], height: int =
         xaxis_title="word",
         yaxis_title="cell state",
         height=height,
-        margin=dict(l=50, r=10, t=110, b=50),
-        legend=layout.top_legend(1.08),
+        margin=dict(l=50, r=10, t=80, b=110),
+        legend=dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0),
         meta={"figure": "number_unit", "unit": [layer, index]},
     )
     return figure
