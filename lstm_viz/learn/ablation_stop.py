@@ -30,7 +30,8 @@ def ablation_stop(result, previous: tuple[int, int] | None = None) -> Stop:
         "Zero it, and agreement breaks",
         f"Lakretz et al. (2019) tested such a unit by removing it. Over {sentences} sentences "
         "with an **attractor** (*the cat near the dogs …*, *the cats that the dog saw …*) the "
-        f"model picks the right verb form (*is*, not *are*) **{before:.0%}** of the time. Zero "
+        "model picks the verb form that agrees (*is* or *are*, as the subject needs) "
+        f"**{before:.0%}** of the time. Zero "
         f"unit **{unit}** of layer {layer} (its cell and hidden state, at every word) and that "
         f"falls to **{after:.0%}**, a drop of **{drops[layer, unit]:.2f}**; zeroing the median "
         f"unit drops it by **{result.median_drop():.2f}**."

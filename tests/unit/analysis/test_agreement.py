@@ -113,3 +113,18 @@ def test_the_tour_stop_states_the_measured_ablation(shipped):
     np.testing.assert_allclose(figure.data[0].y, drops[0])
     assert figure.data[0].marker.color[unit] == "#d62728"
     assert sum(c == "#d62728" for c in figure.data[0].marker.color) == 1
+
+
+def test_work_is_capped():
+    """No choice can freeze the server: wide models get fewer sentences, or a one-line no."""
+    from lstm_viz.analysis.agreement import MAX_FLOPS, affordable, work
+
+    def model(hidden, layers=1):
+        config = ModelConfig(cell="lstm", vocab_size=8, embedding_size=4, hidden_size=hidden,
+                             num_layers=layers, objective="next_token", num_outputs=8)  # fmt: skip
+        return SequenceModel(config)
+
+    medium = model(128)
+    assert affordable(medium, 64) == 16 and work(medium, 16) <= MAX_FLOPS
+    with pytest.raises(AgreementError, match="too much work"):
+        affordable(model(1024, 2), 4)
