@@ -12,6 +12,7 @@
     patching_sweep(model, clean, corrupt, metric)     # which units at which steps carry it
     split_model(model, ids)                           # why a gate opened: its pre-activation
     trajectories([trace_a, trace_b], corpus=corpus)   # states as PCA paths through the tokens
+    agreement.agreement(model, vocab)                 # Lakretz: agreement, ablations, number unit
 
 Every function takes and returns plain data (Trace, numpy, pandas, plotly); no streamlit.
 """
