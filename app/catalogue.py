@@ -1,6 +1,6 @@
 """The catalogue of models a user can pick: shipped (pretrained/), trained (the models folder)
 and uploaded in this session, as ModelRef; ``all_models()`` is the one list every page reads.
-Nothing here is cached or loaded (loading: app/resources.py)."""
+Nothing here is cached or loaded (loading: app/resources/)."""
 
 from __future__ import annotations
 

@@ -68,14 +68,23 @@ TRAIN_OWNER = "train.owner"  # this session's owner id, stored in the config.jso
 # ---- Upload -------------------------------------------------------------------------------------
 UPLOAD_PREFIX = "upload"
 UPLOAD_IMPORTED = "upload.imported"  # {"digest", "name", "file" (ImportedFile) or "error" (str)}
+UPLOAD_CONV = "upload.conv"  # a ConvLSTM2D file's recording: {"wanted", "result" or "error"}
 UPLOAD_RECORDING = "upload.recording"  # {"key", "result" (prepared, trace, checks) or "error"}
 UPLOAD_FOLDER = "upload.folder"  # this session's UploadFolder (removed with the session's state)
+
+# ---- recordings made elsewhere (an LSTMVis project, a corpus store), opened in Explore/Analyze --
+# The one this session looks at instead of the sidebar's model, or None:
+# {"kind": "lstmvis" | "store", "name": str, "path": str, "origin": "upload" | "server"}.
+OPENED = "opened.recording"
+OPENED_PREFIX = "opened"  # widget keys "opened.<what>"
+OPENED_ERROR = "opened.error"  # why the last zip or folder could not be opened (one line)
 
 DEFAULTS: dict[str, Any] = {
     CHOICES: {"model": None, "device": "cpu"},
     UPLOADED_MODELS: [],
     LINK: {},
     TRAIN_RUN: None,
+    OPENED: None,
     **{key: None for key in HAND_OFFS},
 }
 

@@ -164,12 +164,13 @@ def main() -> None:
             long_vs_wide(store, folder)
         last = results[-1]
         rate, per_step = last["steps"] / last["seconds"], last["bytes"] / last["steps"]
-        print(
-            f"extrapolated to 10,000,000 steps (not measured): {1e7 / rate / 3600:.1f} h to "
-            f"record at {rate:,.0f} steps/s, {per_step * 1e7 / 1e9:,.0f} GB on disk, peak memory "
-            f"as measured above ({last['peak_mib']:,.0f} MiB at {last['steps']:,} steps, "
-            f"{results[0]['peak_mib']:,.0f} MiB at {results[0]['steps']:,})"
-        )
+        if last["steps"] < 10_000_000:  # measured, not extrapolated, from 10 million up
+            print(
+                f"extrapolated to 10,000,000 steps (not measured): {1e7 / rate / 3600:.1f} h to "
+                f"record at {rate:,.0f} steps/s, {per_step * 1e7 / 1e9:,.0f} GB on disk, peak "
+                f"memory as measured above ({last['peak_mib']:,.0f} MiB at {last['steps']:,} "
+                f"steps, {results[0]['peak_mib']:,.0f} MiB at {results[0]['steps']:,})"
+            )
         what = args.quantities or "all quantities"
         print(f"duckdb {duckdb.__version__}; threads {args.threads}; {what}")
     finally:

@@ -17,6 +17,15 @@ with Playwright:
 The server is warm: one untimed round first. Prints the median of N rounds for each case; the
 last line is the headline: `explore enter-to-drawn seconds (default sentence): X.XX`.
 Timings depend on the machine's load: say how loaded it was when you report them.
+
+Where the time goes (one `breakdown` line per case, medians):
+- in the browser, from the page's own clock: Enter -> the script starts running (the key press
+  reaching the server), running -> finished (the server's run: recording, figures, serialising,
+  and sending each chart as it is made), finished -> every heatmap drawn (the last messages, and
+  plotly drawing what it received);
+- in this process, the same server work for one fresh input, step by step: recording, building
+  the six figures, and what st.plotly_chart does with each (to_dict, to_json, the element id's
+  hash), with the bytes sent.
 """
 
 from __future__ import annotations
@@ -47,9 +56,26 @@ OTHER_SENTENCE = "A dog lay on the log."
 CORPUS = "The quick brown fox jumps over the lazy dog. A cat sat on the mat, and then it slept."
 ALL_DRAWN = """([expected, count]) => {
     const divs = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')];
-    return divs.length >= count && divs.every(d => d.data && d.data[0]
+    const drawn = divs.length >= count && divs.every(d => d.data && d.data[0]
         && String(d.data[0].x[0]) === expected && d.querySelector('.heatmaplayer image'));
+    if (drawn && window.__lv && window.__lv.drawn === null) window.__lv.drawn = performance.now();
+    return drawn;
 }"""
+# Watches the app's script state from just before Enter: when the run starts and finishes.
+WATCH = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const lv = {start: performance.now(), running: null, done: null, drawn: null};
+    window.__lv = lv;
+    if (window.__lvObserver) window.__lvObserver.disconnect();
+    window.__lvObserver = new MutationObserver(() => {
+        const state = app.getAttribute('data-test-script-state'), now = performance.now();
+        if (state === 'running' && lv.running === null) lv.running = now;
+        if (state === 'notRunning' && lv.running !== null && lv.done === null) lv.done = now;
+    });
+    window.__lvObserver.observe(
+        app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+PHASES = ("to server", "server run", "after run, to drawn")
 
 
 def save_model(root: Path, name: str, hidden: int, layers: int = 2) -> None:
@@ -77,20 +103,92 @@ def first_column(text: str, units: int) -> str:
     return f"{shown!r} · steps 0-{window - 1} (mean)"
 
 
-def enter_to_drawn(page, text: str, units: int) -> float:
+def enter_to_drawn(page, text: str, units: int, phases: list | None = None) -> float:
+    """Seconds from Enter to every heatmap drawn; appends (to server, server run, after run)
+    seconds to ``phases`` when the page saw the run start and finish."""
     box = page.get_by_role("textbox", name="Text the model reads", exact=False)
     box.fill(text)
+    page.evaluate(WATCH)
     started = time.perf_counter()
     box.press("Enter")
     page.wait_for_function(
         ALL_DRAWN, arg=[first_column(text, units), 6], polling="raf", timeout=120_000
     )
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    lv = page.evaluate("() => window.__lv")
+    if phases is not None and None not in (lv["running"], lv["done"], lv["drawn"]):
+        marks = [lv["start"], lv["running"], lv["done"], lv["drawn"]]
+        phases.append(tuple((b - a) / 1e3 for a, b in zip(marks, marks[1:], strict=False)))
+    return seconds
+
+
+def server_work(model_dir: Path, text: str, rounds: int = 3) -> dict[str, float]:
+    """Median seconds of the server's steps for one fresh input (no cache): recording, building
+    the six heatmaps, and what st.plotly_chart does with each; and the spec's size in MB."""
+    import hashlib
+
+    import plotly.io
+    import plotly.tools
+
+    from app.heatmap_figures import build_heatmap_figure
+    from app.resources import model_inputs, serve_torch_threads
+    from lstm_viz import record
+    from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS
+    from lstm_viz.models.checkpoints import load_checkpoint
+    from lstm_viz.quantities import display_order
+
+    serve_torch_threads()  # as the server computes: one torch thread
+    checkpoint = load_checkpoint(model_dir)
+    times: dict[str, list[float]] = {"record": [], "figures": [], "serialise": [], "MB": []}
+    for round_ in range(rounds + 1):
+        inputs, tokens, _ = model_inputs(checkpoint, text)
+        start = time.perf_counter()
+        _, trace = record(checkpoint.model, inputs, tokens=[tokens])
+        built = time.perf_counter()
+        figures = [
+            build_heatmap_figure(
+                trace, n, 0, 0, DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS, 0, None, 0, 0.0
+            )
+            for n in display_order(trace.names)
+        ]
+        drawn = time.perf_counter()
+        size = 0
+        for figure in figures:  # as st.plotly_chart does
+            spec = plotly.io.to_json(
+                plotly.tools.return_figure_from_figure_or_data(figure, True), validate=False
+            )
+            hashlib.md5(spec.encode()).hexdigest()
+            size += len(spec)
+        done = time.perf_counter()
+        if round_:  # the first round warms up
+            times["record"].append(built - start)
+            times["figures"].append(drawn - built)
+            times["serialise"].append(done - drawn)
+            times["MB"].append(size / 1e6)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def breakdown_line(name: str, phases: list, server: dict[str, float]) -> str:
+    browser = (
+        ", ".join(
+            f"{what} {statistics.median(p[k] for p in phases):.2f} s"
+            for k, what in enumerate(PHASES)
+        )
+        if phases
+        else "no phases seen"
+    )
+    return (
+        f"breakdown ({name}): browser: {browser}; server steps: record {server['record']:.3f} s, "
+        f"6 figures {server['figures']:.3f} s, serialise {server['serialise']:.3f} s "
+        f"({server['MB']:.2f} MB)"
+    )
 
 
 def open_model(page, url: str, model: str, units: int) -> None:
-    page.goto(f"{url}/?model={model}")
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.goto(f"{url}/?model={model}", timeout=120_000)
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000
+    )
     page.wait_for_function(
         """() => document.querySelectorAll('[data-testid="stPlotlyChart"] .heatmaplayer image')
               .length >= 6""",
@@ -110,6 +208,9 @@ def long_text(seed: int, length: int = 1_000) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=7, help="timed rounds per case (>= 5)")
+    parser.add_argument(
+        "--huge-rounds", type=int, default=HUGE_ROUNDS, help="timed rounds, 5,000 x 1,024 case"
+    )
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -128,27 +229,43 @@ def main() -> None:
             page = browser.new_context(viewport=VIEWPORT).new_page()
 
             open_model(page, url, "trained/bench-char-128", 128)
-            short = []
+            short, short_phases = [], []
             for round_ in range(args.repeats + 1):  # round 0 warms up
                 enter_to_drawn(page, OTHER_SENTENCE, 128)
-                seconds = enter_to_drawn(page, DEFAULT_SENTENCE, 128)
+                seconds = enter_to_drawn(page, DEFAULT_SENTENCE, 128, short_phases)
                 if round_:
                     short.append(seconds)
 
             open_model(page, url, "trained/bench-wide-256", 256)
-            long = []
+            long, long_phases = [], []
             for round_ in range(args.repeats + 1):
-                seconds = enter_to_drawn(page, long_text(round_), 256)
+                seconds = enter_to_drawn(page, long_text(round_), 256, long_phases)
                 if round_:
                     long.append(seconds)
 
             open_model(page, url, "trained/bench-huge-1024", 1024)
-            huge = []
-            for round_ in range(HUGE_ROUNDS + 1):
-                seconds = enter_to_drawn(page, long_text(round_, 5_000), 1024)
+            huge, huge_phases = [], []
+            for round_ in range(args.huge_rounds + 1):
+                seconds = enter_to_drawn(page, long_text(round_, 5_000), 1024, huge_phases)
                 if round_:
                     huge.append(seconds)
             browser.close()
+        # The same server work in this process, one step at a time (after the browser rounds,
+        # so it does not compete with them).
+        server = {
+            "default sentence": server_work(models / "bench-char-128", DEFAULT_SENTENCE),
+            "1,000 tokens x 256 units": server_work(models / "bench-wide-256", long_text(99)),
+            "5,000 tokens x 1,024 units": server_work(
+                models / "bench-huge-1024", long_text(99, 5_000), rounds=2
+            ),
+        }
+    phases = {
+        "default sentence": short_phases[1:],
+        "1,000 tokens x 256 units": long_phases[1:],
+        "5,000 tokens x 1,024 units": huge_phases[1:],
+    }
+    for name, seen in phases.items():
+        print(breakdown_line(name, seen, server[name]))
 
     print(
         f"default sentence, 2 x 128 units, {args.repeats} rounds: "
@@ -158,7 +275,8 @@ def main() -> None:
         f"1,000 tokens x 256 units, {args.repeats} rounds: " + ", ".join(f"{s:.2f}" for s in long)
     )
     print(
-        f"5,000 tokens x 1,024 units, {HUGE_ROUNDS} rounds: " + ", ".join(f"{s:.2f}" for s in huge)
+        f"5,000 tokens x 1,024 units, {args.huge_rounds} rounds: "
+        + ", ".join(f"{s:.2f}" for s in huge)
     )
     print(
         "explore enter-to-drawn seconds (5,000 tokens x 1,024 units): "

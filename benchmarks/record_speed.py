@@ -1,11 +1,15 @@
 """How much does recording cost? `python benchmarks/record_speed.py [--repeats N] [--device D]`
 
-For each case, in the same run and on the same input, medians of N runs of:
-- fused:   the module's plain forward under torch.no_grad() (the fused kernel: oneDNN / cuDNN),
+For each case, in the same run and on the same input, N interleaved rounds of:
+- fused:   the module's plain forward under torch.no_grad() (the fused kernel: oneDNN / cuDNN;
+           for the padded case the module's own packed forward),
 - record:  lstm_viz.record() of every gate and state of every layer,
-- loop:    the usual alternative, a per-step Python loop over nn.LSTMCell-style equations that
-           keeps every gate (timed on fewer steps for long cases, then scaled per step).
-Prints record/fused and loop/record ratios. The last line is the headline ratio.
+and, for the headline case only (it is slow), the usual alternative:
+- loop:    a per-step Python loop over nn.LSTMCell-style equations that keeps every gate.
+Each round times fused then record back to back, so a busy machine slows both alike; the
+record/fused ratio is the median of the rounds' ratios, the times are medians.
+Prints one `record/fused ratio (CASE): X` line per case; the last line is the headline's.
+`--cases bidirectional,B=16` keeps the cases whose name contains one of the words.
 """
 
 from __future__ import annotations
@@ -16,15 +20,19 @@ import time
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
 
 from lstm_viz import record, tune_allocator
 
+HEADLINE = "T=1000,B=1,H=256,L=2"
 CASES = [  # name, kind, steps, batch, input, hidden, layers, bidirectional
-    ("T=1000,B=1,H=256,L=2", "lstm", 1000, 1, 64, 256, 2, False),
+    (HEADLINE, "lstm", 1000, 1, 64, 256, 2, False),
     ("T=100,B=16,H=256,L=2", "lstm", 100, 16, 64, 256, 2, False),
+    ("bidirectional T=1000,B=1,H=256,L=2", "lstm", 1000, 1, 64, 256, 2, True),
+    ("padded T=100,B=16,H=256,L=2", "lstm", 100, 16, 64, 256, 2, False),
+    ("float64 T=1000,B=1,H=256,L=2", "lstm", 1000, 1, 64, 256, 2, False),
     ("T=10000,B=1,H=256,L=2", "lstm", 10000, 1, 64, 256, 2, False),
     ("T=1000,B=1,H=1024,L=1", "lstm", 1000, 1, 64, 1024, 1, False),
-    ("bidirectional T=1000,B=1,H=256,L=2", "lstm", 1000, 1, 64, 256, 2, True),
     ("GRU T=1000,B=1,H=256,L=2", "gru", 1000, 1, 64, 256, 2, False),
 ]
 
@@ -84,21 +92,67 @@ def per_step_loop(module: nn.RNNBase, x: torch.Tensor) -> dict[str, list[torch.T
     return gates
 
 
+def paired(first, second, repeats: int, sync) -> tuple[float, float, float]:
+    """Interleaved rounds of ``first`` then ``second``: (median seconds of each, median of the
+    rounds' second/first ratios)."""
+    for _ in range(WARM_UP):  # primitive caches, the allocator's pools, a workspace layout
+        first()
+        second()
+    sync()
+    a, b = [], []
+    for _ in range(repeats):
+        for fn, times in ((first, a), (second, b)):
+            start = time.perf_counter()
+            fn()
+            sync()
+            times.append(time.perf_counter() - start)
+    ratio = statistics.median(y / x for x, y in zip(a, b, strict=True))
+    return statistics.median(a), statistics.median(b), ratio
+
+
+def padded_lengths(steps: int, batch: int) -> torch.Tensor:
+    """Lengths from ``steps`` down to about a third of it, the longest first (a sorted batch)."""
+    return torch.linspace(steps, max(1, steps // 3), batch).round().long()
+
+
 def measure(case: tuple, device: torch.device, repeats: int, loop_steps: int, sync) -> tuple:
-    """Seconds for (fused forward, record, per-step loop) on one case, in this run."""
-    _, kind, steps, batch, inputs, hidden, layers, bidirectional = case
+    """Seconds for (fused forward, record, per-step loop or None) on one case, in this run, and
+    the median record/fused ratio of interleaved rounds."""
+    name, kind, steps, batch, inputs, hidden, layers, bidirectional = case
+    dtype = torch.float64 if name.startswith("float64") else torch.float32
     cls = nn.LSTM if kind == "lstm" else nn.GRU
-    module = cls(inputs, hidden, layers, bidirectional=bidirectional).to(device).eval()
-    x = torch.randn(steps, batch, inputs, device=device)
-    with torch.no_grad():
-        fused = median_seconds(lambda: module(x), repeats, sync)
-    recorded = median_seconds(lambda: record(module, x), repeats, sync)
-    loop_steps = min(steps, loop_steps)  # long cases: time fewer steps, scale per step
-    with torch.no_grad():
-        loop = median_seconds(
-            lambda: per_step_loop(module, x[:loop_steps]), max(3, repeats // 2), sync
-        )
-    return fused, recorded, loop * steps / loop_steps
+    module = cls(inputs, hidden, layers, bidirectional=bidirectional).to(device, dtype).eval()
+    x = torch.randn(steps, batch, inputs, device=device, dtype=dtype)
+    if name.startswith("padded"):
+        lengths = padded_lengths(steps, batch)
+        packed = pack_padded_sequence(x, lengths)
+
+        def fused_call():
+            with torch.no_grad():
+                module(packed)
+
+        def record_call():
+            record(module, x, lengths=lengths)
+
+    else:
+
+        def fused_call():
+            with torch.no_grad():
+                module(x)
+
+        def record_call():
+            record(module, x)
+
+    fused, recorded, ratio = paired(fused_call, record_call, repeats, sync)
+    loop = None
+    if name == HEADLINE and loop_steps > 0:
+        loop_steps = min(steps, loop_steps)  # long cases: time fewer steps, scale per step
+        with torch.no_grad():
+            loop = median_seconds(
+                lambda: per_step_loop(module, x[:loop_steps]), max(3, repeats // 2), sync
+            )
+        loop = loop * steps / loop_steps
+    return fused, recorded, loop, ratio
 
 
 def gate_products_seconds(module: nn.RNNBase, x: torch.Tensor, repeats: int, sync) -> float:
@@ -125,9 +179,13 @@ def gate_products_seconds(module: nn.RNNBase, x: torch.Tensor, repeats: int, syn
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7, help="runs per measurement (median)")
+    parser.add_argument("--repeats", type=int, default=7, help="interleaved rounds (median)")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--loop-steps", type=int, default=1000, help="steps timed for the loop")
+    parser.add_argument(
+        "--loop-steps", type=int, default=1000, help="steps timed for the loop (0: no loop)"
+    )
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--cases", default="", help="comma-separated words: keep matching cases")
     parser.add_argument(
         "--default-allocator",
         action="store_true",
@@ -135,12 +193,17 @@ def main() -> None:
     )
     args = parser.parse_args()
     tuned = False if args.default_allocator else tune_allocator()
+    if args.threads:  # on a shared machine one thread each is steadier than two that wait
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    if device.type == "cuda":  # exact float32 products on both sides (no TF32)
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     torch.manual_seed(0)
     print(
         f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, "
-        f"median of {args.repeats} runs"
+        f"median of {args.repeats} interleaved rounds"
     )
     print(
         "allocator: "
@@ -151,31 +214,41 @@ def main() -> None:
             else "glibc defaults"
         )
     )
+    words = [w for w in args.cases.split(",") if w]
+    cases = [c for c in CASES if c[0] == HEADLINE or not words or any(w in c[0] for w in words)]
     print(
         f"{'case':38s} {'fused ms':>9s} {'record ms':>10s} {'loop ms':>9s} "
         f"{'record/fused':>13s} {'loop/record':>12s}"
     )
-    headline = None
-    for case in CASES:
-        fused, recorded, loop = measure(case, device, args.repeats, args.loop_steps, sync)
+    ratios = {}
+    headline_loop = None
+    for case in cases:
+        fused, recorded, loop, ratio = measure(case, device, args.repeats, args.loop_steps, sync)
+        ratios[case[0]] = ratio
+        loop_ms = "-" if loop is None else f"{loop * 1e3:9.2f}"
+        loop_ratio = "-" if loop is None else f"{loop / recorded:12.2f}"
         print(
-            f"{case[0]:38s} {fused * 1e3:9.2f} {recorded * 1e3:10.2f} {loop * 1e3:9.2f} "
-            f"{recorded / fused:13.2f} {loop / recorded:12.2f}",
+            f"{case[0]:38s} {fused * 1e3:9.2f} {recorded * 1e3:10.2f} {loop_ms:>9s} "
+            f"{ratio:13.2f} {loop_ratio:>12s}",
             flush=True,
         )
-        if case[0] == "T=1000,B=1,H=256,L=2":
-            headline = recorded / fused, loop / recorded
-            fused_headline = fused
+        if case[0] == HEADLINE:
+            headline_loop = None if loop is None else loop / recorded
             _, kind, steps, batch, inputs, hidden, layers, bidirectional = case
             module = nn.LSTM(inputs, hidden, layers).to(device).eval()
             x = torch.randn(steps, batch, inputs, device=device)
             floor = gate_products_seconds(module, x, args.repeats, sync)
+            fused_headline = fused
     print(
-        f"gate matrix products alone / fused (T=1000,B=1,H=256,L=2): {floor / fused_headline:.2f}"
+        f"gate matrix products alone / fused ({HEADLINE}): {floor / fused_headline:.2f}"
         "  (the floor any exact recomputation pays on top of the fused forward)"
     )
-    print(f"per-step loop / record (T=1000,B=1,H=256,L=2): {headline[1]:.2f}")
-    print(f"record/fused ratio (T=1000,B=1,H=256,L=2): {headline[0]:.2f}")
+    if headline_loop is not None:
+        print(f"per-step loop / record ({HEADLINE}): {headline_loop:.2f}")
+    for name, ratio in ratios.items():
+        if name != HEADLINE:
+            print(f"record/fused ratio ({name}): {ratio:.2f}")
+    print(f"record/fused ratio ({HEADLINE}): {ratios[HEADLINE]:.2f}")
 
 
 if __name__ == "__main__":

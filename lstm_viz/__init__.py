@@ -8,6 +8,7 @@ This package never imports streamlit (a test asserts it): app/ calls lstm_viz, n
 """
 
 from lstm_viz.recording.allocator import tune_allocator
+from lstm_viz.recording.conv_lstm import ConvLSTM
 from lstm_viz.recording.peephole import PeepholeLSTM
 from lstm_viz.recording.recorder import RECORDABLE, record
 from lstm_viz.trace import DIRECTION_NAMES, RECORDED_NAMES, Trace
@@ -25,6 +26,7 @@ def show(trace: Trace, *args, **kwargs):
 __all__ = [
     "DIRECTION_NAMES",
     "RECORDABLE",
+    "ConvLSTM",
     "RECORDED_NAMES",
     "PeepholeLSTM",
     "Trace",

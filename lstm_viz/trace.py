@@ -22,6 +22,8 @@ import torch
 RECORDED_NAMES: dict[str, tuple[str, ...]] = {
     "lstm": ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden"),
     "peephole_lstm": ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden"),
+    # ConvLSTM: units are channel x height x width (C order); config["spatial_shape"] = [C, H, W]
+    "conv_lstm": ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden"),
     "gru": ("reset_gate", "update_gate", "new_gate", "hidden"),
     "rnn_tanh": ("pre_activation", "hidden"),
     "rnn_relu": ("pre_activation", "hidden"),
@@ -137,6 +139,23 @@ class Trace:
         from lstm_viz.figures.notebook import trace_html
 
         return trace_html(self)
+
+    def maps(self, name: str) -> torch.Tensor:
+        """A ConvLSTM quantity as pictures: [layer, direction, batch, time, C, H, W].
+
+        The unit axis is channel x height x width flattened in C order, as
+        ``config["spatial_shape"]`` = [C, H, W] says. ValueError for a trace without a spatial
+        shape (every kind but conv_lstm) or one whose units do not fit it."""
+        shape = self.config.get("spatial_shape")
+        if not shape:
+            raise ValueError(f"a {self.kind} trace has no spatial shape: its units are a vector")
+        value = self[name]
+        if value.shape[-1] != int(np.prod(shape)):
+            raise ValueError(
+                f"{name} has {value.shape[-1]} units, spatial_shape {list(shape)} needs "
+                f"{int(np.prod(shape))}"
+            )
+        return value.reshape(*value.shape[:4], *(int(s) for s in shape))
 
     # ---- selecting ---------------------------------------------------------------------------
     def select(

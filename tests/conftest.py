@@ -8,7 +8,7 @@ import pytest
 
 def pytest_configure(config):
     """Under pytest-xdist each worker computes with one torch thread: two workers with torch's
-    two OpenMP threads each on a 2-core machine wait on each other (see app/resources.py's
+    two OpenMP threads each on a 2-core machine wait on each other (see app/resources/'s
     serve_torch_threads for the same effect in the server)."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         import torch
@@ -47,3 +47,16 @@ def _clear_streamlit_caches():
 
         st.cache_data.clear()
         st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session")
+def convlstm_keras_files(tmp_path_factory):
+    """Keras ConvLSTM2D files made once per session (tests/convlstm_keras.py); needs keras."""
+    from importlib.util import find_spec
+
+    from tests.convlstm_keras import make_convlstm_keras_files
+
+    if find_spec("keras") is None:  # not imported here: the files are made in a child
+        pytest.skip("needs keras")
+
+    return make_convlstm_keras_files(tmp_path_factory.mktemp("convlstm-keras"))

@@ -14,7 +14,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app import classroom
-from app.resources import build_heatmap_figure, shared_heatmap_figure
+from app.heatmap_figures import (
+    build_heatmap_figure,
+    build_heatmap_panel,
+    outlined,
+    panel_figure,
+    split_choice,
+)
+from app.resources import shared_heatmap_figure
 from app.text import escape_markdown
 from lstm_viz import DIRECTION_NAMES, Trace
 from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS, plan_window
@@ -55,12 +62,16 @@ def tokens_html(tokens: Sequence[str], unknown: Sequence[bool], max_chips: int =
 
 
 def render_tokens(
-    tokens: Sequence[str], unknown: Sequence[bool], numeric: bool = False, key: str = "tokens"
+    tokens: Sequence[str],
+    unknown: Sequence[bool],
+    numeric: bool = False,
+    key: str = "tokens",
+    heading: str = "As the model reads it",
 ) -> None:
     """A line of chips with the tokens as the model read them, and a note on unknown ones."""
     what = "steps (the numbers of each step)" if numeric else "tokens"
     st.markdown(
-        f"**As the model reads it:** {len(tokens):,} {what}",
+        f"**{heading}:** {len(tokens):,} {what}",
         help="Spaces show as ␣, line breaks as ⏎. Red: not in the model's vocabulary.",
     )
     with st.container(key=f"{key}.chips", height="content" if len(tokens) <= 150 else 160):
@@ -174,6 +185,7 @@ def render_heatmaps(
             icon="🔎",
         )
     names = display_order(trace.names)
+    panels: dict = {}  # without a recording to share them under: built once for this run
     for row in range(0, len(names), columns):
         cells = st.columns(columns)
         for cell, name in zip(cells, names[row : row + columns], strict=False):
@@ -196,6 +208,7 @@ def render_heatmaps(
                     scales.bound(name, layer, direction) if scales is not None else None,
                     numeric,
                     recording=recording,
+                    panels=panels,
                 )
                 st.plotly_chart(
                     classroom.on_screen(figure),
@@ -246,11 +259,20 @@ def render_scale_note(trace: Trace, layer: int, direction: int, scales) -> None:
         st.caption("🎨 " + note)
 
 
-def heatmap_figure(trace: Trace, *choice, recording: str | None = None) -> go.Figure:
+def heatmap_figure(
+    trace: Trace, *choice, recording: str | None = None, panels: dict | None = None
+) -> go.Figure:
     """app.resources.build_heatmap_figure(trace, *choice): the heatmap of one quantity, the
-    highlighted unit's row outlined. With ``recording`` (a string naming the recording, see
-    app.resources.recording_key) the figure is cached and shared by every session: read only
-    (st.plotly_chart copies it); a class opening the same input builds it once."""
-    if recording is None:
+    highlighted unit's row outlined. The heatmaps of one layer and window are built together
+    (app.resources.build_heatmap_panel: their hover grids computed once). With ``recording`` (a
+    string naming the recording, see app.resources.recording_key) the panel and figure are
+    cached and shared by every session: read only (st.plotly_chart copies it); a class opening
+    the same input builds it once. Without, ``panels`` (a dict) keeps panels for this run."""
+    if recording is not None:
+        return shared_heatmap_figure(recording, choice, _trace=trace)
+    if panels is None:
         return build_heatmap_figure(trace, *choice)
-    return shared_heatmap_figure(recording, choice, _trace=trace)
+    name, window, highlight, row, bound = split_choice(choice)
+    if window not in panels:
+        panels[window] = build_heatmap_panel(trace, *window)
+    return outlined(panel_figure(trace, panels[window], name, bound), highlight, row)

@@ -14,9 +14,12 @@ from app.text import escape_markdown
 from lstm_viz.models.checkpoints import Checkpoint
 
 
-def render_model_header(missing: str, upload_link: bool = True) -> tuple[ModelRef, Checkpoint]:
+def render_model_header(
+    missing: str, upload_link: bool = True, frames: bool = False
+) -> tuple[ModelRef, Checkpoint]:
     """(ref, checkpoint) of the sidebar's model, after a caption naming it, its task and its
-    core. ``missing``: what to say when no model is picked (links to Train, and Upload)."""
+    core. ``missing``: what to say when no model is picked (links to Train, and Upload).
+    ``frames``: the page can show a ConvLSTM frame model; otherwise it says so and stops."""
     ref = find_model(state.choices()["model"])
     if ref is None or ref.path is None:
         st.info(missing, icon="🧠")
@@ -55,6 +58,21 @@ def render_model_header(missing: str, upload_link: bool = True) -> tuple[ModelRe
         st.stop()
     config = checkpoint.model.config
     task = checkpoint.task
+    if config.cell == "conv_lstm":
+        title = escape_markdown(task.label if task else "unknown task")
+        st.caption(
+            f"**{escape_markdown(ref.name)}** · {title} · {config.num_layers} × ConvLSTM, "
+            f"{config.hidden_channels} channels, {config.kernel_size}×{config.kernel_size} kernels"
+        )
+        if not frames:
+            st.info(
+                f"**{escape_markdown(ref.name)}** is a ConvLSTM that reads frames: this page "
+                "reads text or number sequences. Open it in Explore to see its gates as pictures.",
+                icon="🖼️",
+            )
+            st.page_link("views/explore.py", label="Open in Explore", icon="🔍")
+            st.stop()
+        return ref, checkpoint
     directions = "bidirectional " if config.bidirectional else ""
     title = escape_markdown(task.label if task else "unknown task")
     st.caption(

@@ -1,19 +1,24 @@
 """Analyze: tools that find out what units do, over a corpus (the model's validation data or
-your text). The library (lstm_viz.analysis) does the work; app/corpora.py caches it and
+your text). The library (lstm_viz.analysis) does the work; app/corpora/ caches it and
 app/components/analyze/ lays out each tool (one file per tool)."""
 
 import streamlit as st
 
 from app import corpora, state
 from app.components.analyze.agreement import render_agreement
+from app.components.analyze.attribution import render_attribution
 from app.components.analyze.finder import render_finder
 from app.components.analyze.gradients import render_gradients
 from app.components.analyze.interventions import render_interventions
 from app.components.analyze.ledger import render_ledger
+from app.components.analyze.patching import render_patching
 from app.components.analyze.patterns import render_patterns
+from app.components.analyze.preactivation import render_preactivation
 from app.components.analyze.saturation import render_saturation
 from app.components.analyze.timescales import render_timescales
+from app.components.analyze.trajectories import render_trajectories
 from app.components.model_header import render_model_header
+from app.components.opened import render_opener
 from app.resources import all_models, model_version
 from app.text import escape_markdown
 
@@ -26,12 +31,22 @@ SECTIONS = {
     "interventions": "✋ Interventions",
     "gradients": "🌊 Gradient flow",
     "patterns": "🔦 Pattern search",
+    "attribution": "🧭 Attribution",
+    "patching": "🩹 Patching",
+    "preactivation": "🧮 Gate split",
+    "trajectories": "🌀 Trajectories",
     "agreement": "🔢 Agreement",
 }
 
 st.title("🧪 Analyze")
 
 choices = state.choices()
+opened = render_opener("analyze")  # an LSTMVis project or a corpus store, instead of a model
+if opened is not None:
+    from app.components.analyze.opened import render_opened_analyze
+
+    render_opened_analyze(opened)
+    st.stop()
 ref, checkpoint = render_model_header(
     "Pick a model in the sidebar to analyse it. No model yet? Train a small one in a "
     "minute: a bracket-depth LSTM shows a depth-counting unit in the unit finder.",
@@ -150,6 +165,14 @@ elif section == "interventions":
     render_interventions(ref, key, corpus, place)
 elif section == "gradients":
     render_gradients(ref, key, corpus, all_models(), place)
+elif section == "attribution":
+    render_attribution(ref, key, corpus, place)
+elif section == "patching":
+    render_patching(ref, key, corpus, place)
+elif section == "preactivation":
+    render_preactivation(ref, key, corpus, place)
+elif section == "trajectories":
+    render_trajectories(ref, key, corpus, place)
 elif section == "agreement":
     render_agreement(ref, place)
 else:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import classroom, state
+from app.components.emergence import render_emergence
 from app.components.explore.anomaly import render_anomaly_explore
 from app.components.explore.compare import render_compare
 from app.components.explore.controls import (
@@ -16,6 +17,7 @@ from app.components.explore.controls import (
 )
 from app.components.explore.export import render_export
 from app.components.explore.forecast import render_forecast
+from app.components.explore.frames import render_frames_explore
 from app.components.explore.heatmap_view import order_note, render_heatmap_view
 from app.components.explore.input import input_key, render_input
 from app.components.explore.predictions import language_model, render_predictions
@@ -25,11 +27,14 @@ from app.components.explore.step import render_step_through
 from app.components.explore.unit import render_unit
 from app.components.heatmaps import render_pickers, render_tokens
 from app.components.model_header import render_model_header
+from app.components.opened import render_opener
 from app.resources import (
     all_models,
     card_claim,
     find_model,
     model_scales,
+    preactivation_split,
+    probe_history,
     record_text,
     recording_key,
     unit_order,
@@ -40,6 +45,12 @@ from lstm_viz.learn.hints import heatmap_hints
 st.title("🔍 Explore")
 
 choices = state.choices()
+opened = render_opener("explore")  # an LSTMVis project or a corpus store, instead of a model
+if opened is not None:
+    from app.components.explore.opened import render_opened_explore
+
+    render_opened_explore(opened)
+    st.stop()
 picked = find_model(choices["model"])
 if picked is not None and picked.kind == "seq2seq":  # an encoder-decoder: its own page
     render_seq2seq_explore(picked)
@@ -49,9 +60,13 @@ if picked is not None and picked.kind == "autoencoder":  # its own view: anomali
     st.stop()
 ref, checkpoint = render_model_header(
     "Pick a model in the sidebar to look inside it. No model yet? Train a small one in a "
-    "minute, or upload your own."
+    "minute, or upload your own.",
+    frames=True,
 )
 config = checkpoint.model.config
+if config.cell == "conv_lstm":  # a ConvLSTM reading frames: its gates are pictures
+    render_frames_explore(ref, key=f"{state.EXPLORE_PREFIX}.{ref.id}")
+    st.stop()
 
 panel = f"{state.EXPLORE_PREFIX}.{ref.id}"
 # A shared link (state.LINK) or another page (state.EXPLORE_UNIT) may preset the widgets below.
@@ -71,12 +86,19 @@ render_tokens(
     key=f"{state.EXPLORE_PREFIX}.tokens",
 )
 trace = recording.trace
+try:
+    history = probe_history(ref.path)  # units emerging during training, if it was recorded
+except ValueError as error:
+    history = None
+    st.caption(f"No training view: {escape_markdown(error)}")
 hidden = classroom.controls_hidden()  # a classroom link's hide=1: no pickers, the link's view
 if hidden:
     layer, direction, unit, view = linked_choices(trace, language_model(ref), key=panel)
 else:
     forecaster = (config.objective, config.input_size, config.num_outputs) == ("step_value", 1, 1)
-    view = render_view_picker(language_model(ref), key=panel, forecaster=forecaster)
+    view = render_view_picker(
+        language_model(ref), key=panel, forecaster=forecaster, training=history is not None
+    )
     # Only the pickers this view reads (Predictions reads none of them).
     layer, direction, unit = chosen(trace, key=panel)
     uses = VIEW_USES[view]
@@ -122,12 +144,20 @@ elif view == "forecast":
     render_forecast(ref, text, trace.num_steps, layer, key=panel)
 elif view == "step":
     delay = st.session_state.get(state.PLAY_DELAY)
-    render_step_through(trace, layer, direction, unit, key=panel, delay=delay)
+    try:  # why each gate moved (None: too long to split)
+        split = preactivation_split(ref, text)
+    except (ValueError, KeyError, NotImplementedError):  # a core the split does not read
+        split = None
+    render_step_through(trace, layer, direction, unit, key=panel, delay=delay, split=split)
 elif view == "compare":
     models = {m.id: m for m in all_models() if m.path is not None}
     render_compare(ref, text, trace, layer, direction, models, device, key=panel)
 elif view == "export":
-    render_export(ref, trace, layer, direction, key=panel)
+    render_export(ref, trace, layer, direction, key=panel, text=text, device=device)
+elif view == "training" and history is not None:
+    render_emergence(history, f"{panel}.training", unit, layer, direction)
+elif view == "training":
+    st.info("This model folder has no training history (probe.npz).", icon="🌱")
 
 if not hidden:  # a classroom shows the view; the teacher shares the link
     render_share(

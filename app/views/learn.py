@@ -21,6 +21,7 @@ VIEW_SECTIONS = {  # a link's view= -> the section it opens
     "cell": "cell",
     "tour-cat": "tours",
     "tour-agreement": "tours",
+    "tour-frames": "tours",
     "tour-dates": "tours",
     "exercises": "exercises",
     "link": "link",
@@ -78,11 +79,12 @@ elif section == "tours":
     if not classroom.controls_hidden():
         st.radio(
             "Tour",
-            ["cat", "agreement", "dates"],
+            ["cat", "agreement", "dates", "frames"],
             format_func={
                 "cat": "🐈 The cat sat on the mat.",
                 "agreement": "🧩 The cat, which was hungry, sat on the mat.",
                 "dates": "📅 3rd of March 2021 (attention)",
+                "frames": "🖼️ Moving shapes (ConvLSTM)",
             }.get,
             horizontal=True,
             key=TOUR_KEY,

@@ -29,7 +29,8 @@ st.markdown(
 st.caption(
     f"Formats: safetensors · PyTorch state dict (.pt, .pth) · ONNX · Keras 3 (.keras) and legacy "
     f".h5. **Limit: {limit_mb()} MB per file.** LSTM, GRU and vanilla RNN layers are found by "
-    "their weights; the gate order is converted to PyTorch's."
+    "their weights; the gate order is converted to PyTorch's. Keras ConvLSTM2D layers are "
+    "recorded from frames."
 )
 
 upload = render_file_picker()

@@ -109,13 +109,18 @@ def heatmap_grid(
     unit range then counts positions in that list.
     """
     direction = _direction_index(trace, direction)
-    grid = trace[quantity][layer, direction, batch].numpy().astype(np.float32)  # [time, unit]
+    grid = trace[quantity][layer, direction, batch].numpy()  # [time, unit], a view
+    # Only the units shown are copied (5,000 steps x 1,024 units is 20 MB a quantity, and a
+    # heatmap reads six quantities for its hover).
     if units is not None:
-        grid = grid[:, np.asarray(units, dtype=np.int64)]
+        order = np.asarray(units, dtype=np.int64)
+        grid = grid[:, order if window is None else order[window.unit_start : window.unit_stop]]
+    elif window is not None:
+        grid = grid[:, window.unit_start : window.unit_stop]
+    grid = grid.astype(np.float32, copy=False)  # may still be a view: copied below
     if window is None:
         return grid.T.copy()
-    grid = grid[:, window.unit_start : window.unit_stop]
-    return np.ascontiguousarray(_windowed(grid, window.window).T)  # [unit, column]
+    return _windowed(grid, window.window).T.copy()  # [unit, column], C order
 
 
 def _direction_index(trace: Trace, direction: int | str) -> int:
@@ -138,6 +143,7 @@ def heatmap(
     difference: bool = False,
     bound: float | None = None,
     numeric: bool = False,
+    grids: dict[str, np.ndarray] | None = None,
 ) -> go.Figure:
     """One quantity of one layer, direction and batch element: units down, time across.
 
@@ -159,6 +165,9 @@ def heatmap(
     steps (NaN) stay blank. More than ``max_steps`` steps are averaged over equal windows;
     more than ``max_units`` units show ``max_units`` of them from ``unit_start``; the title says
     so (``figure.layout.meta["note"]`` holds the same words, "" when nothing was left out).
+
+    ``grids``: :func:`heatmap_grid` results for this window by quantity name, shared by the
+    heatmaps of one panel (see :func:`heatmap_panel`); missing ones are computed.
     """
     direction = _direction_index(trace, direction)
     steps = trace.num_steps
@@ -168,7 +177,14 @@ def heatmap(
         raise ValueError(f"units must be indices in [0, {width}), got {order.tolist()[:8]}...")
     shown = width if order is None else len(order)
     win = plan_window(steps, shown, max_steps, max_units, unit_start)
-    z = heatmap_grid(trace, quantity, layer, direction, batch, win, order)  # [unit, column]
+    grids = {} if grids is None else grids
+
+    def grid_of(name: str) -> np.ndarray:
+        if name not in grids:
+            grids[name] = heatmap_grid(trace, name, layer, direction, batch, win, order)
+        return grids[name]
+
+    z = grid_of(quantity)  # [unit, column]
 
     # The other quantities at the same cells (only those with as many units, e.g. not a
     # projected hidden state next to the cell).
@@ -177,7 +193,7 @@ def heatmap(
     ]
     customdata = (
         np.stack(
-            [heatmap_grid(trace, n, layer, direction, batch, win, order) for n in others],
+            [grid_of(n) for n in others],
             axis=-1,
         )
         if others
@@ -286,6 +302,25 @@ def heatmap(
             ),
         )
     )
+
+
+def heatmap_panel(
+    trace: Trace,
+    names: list[str] | tuple[str, ...],
+    layer: int = 0,
+    direction: int | str = 0,
+    grids: dict[str, np.ndarray] | None = None,
+    **options,
+) -> dict[str, go.Figure]:
+    """:func:`heatmap` of each of ``names`` (same layer, direction and options), the windowed
+    grids computed once for all of them (each heatmap's hover shows every other quantity, so
+    heatmaps built one by one compute every grid once per heatmap). Returns name -> figure.
+
+    ``grids``: a dict that receives the grids by name (a quantity always has its own width, so
+    its window is the same in every heatmap of the panel): pass it to :func:`heatmap` to build
+    another figure of the panel (e.g. on another colour scale) without computing them again."""
+    grids = {} if grids is None else grids
+    return {name: heatmap(trace, name, layer, direction, grids=grids, **options) for name in names}
 
 
 def _tokens(trace: Trace, batch: int, steps: int) -> list[str]:

@@ -18,6 +18,9 @@ from lstm_viz.figures.colours import colour, ink
 from lstm_viz.quantities import plotly_safe
 from lstm_viz.trace import Trace
 
+# Kinds whose unit follows the LSTM's elementwise step (a ConvLSTM's unit is one pixel of a map).
+LSTM_LIKE = ("lstm", "peephole_lstm", "conv_lstm")
+
 
 @dataclass(frozen=True)
 class StepNumbers:
@@ -75,7 +78,7 @@ def step_equations(numbers: StepNumbers) -> list[str]:
     """The equations of the step with the numbers put in, one string per line (plain text)."""
     v = numbers.values
     prev = "t+1" if numbers.backward else "t-1"
-    if numbers.kind in ("lstm", "peephole_lstm"):
+    if numbers.kind in LSTM_LIKE:
         f, i, g, o = v["forget_gate"], v["input_gate"], v["candidate"], v["output_gate"]
         c0, c, h = v["cell_before"], v["cell"], v["hidden"]
         return [
@@ -102,7 +105,7 @@ def step_sentences(numbers: StepNumbers) -> list[str]:
     reads = f"At step {numbers.step} the model reads {token!r}."
     if numbers.first:
         reads += " This is the first step it reads: the memory before it is 0."
-    if numbers.kind in ("lstm", "peephole_lstm"):
+    if numbers.kind in LSTM_LIKE:
         f, i, g, o = v["forget_gate"], v["input_gate"], v["candidate"], v["output_gate"]
         c0, c, h = v["cell_before"], v["cell"], v["hidden"]
         return [
@@ -137,7 +140,7 @@ def step_diagram(numbers: StepNumbers) -> go.Figure:
     bound = max(1.0, abs(v.get("cell", 0.0)), abs(v.get("cell_before", 0.0)))
     boxes: list[tuple[str, float, float, float, bool, float]] = []  # label, value, x, y, gate, b
     arrows: list[tuple[float, float, float, float]] = []
-    if numbers.kind in ("lstm", "peephole_lstm"):
+    if numbers.kind in LSTM_LIKE:
         boxes = [
             ("c before", v["cell_before"], 0, 2, False, bound),
             ("forget f", v["forget_gate"], 1.5, 3, True, 1),

@@ -33,6 +33,7 @@ from ._build import (
     recurrent_module,
 )
 from ._checkpoint import save_as_checkpoint, to_sequence_model
+from ._conv import ConvRecording, ConvStack, conv_stacks, record_conv, record_conv_isolated
 from ._core import (
     MAX_ELEMENTS,
     MAX_EXPANDED_BYTES,
@@ -154,6 +155,11 @@ __all__ = [
     "to_sequence_model",
     "Check",
     "Choice",
+    "ConvRecording",
+    "ConvStack",
+    "conv_stacks",
+    "record_conv",
+    "record_conv_isolated",
     "ImportedFile",
     "ImportedModel",
     "Linear",

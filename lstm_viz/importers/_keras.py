@@ -40,6 +40,37 @@ _MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 
 def read_keras(data: bytes, filename: str, fmt: str) -> ImportedFile:
+    layers, config, notes = keras_layers(data, filename, fmt)
+    if not layers:
+        raise ModelFileError(_not_a_model(data if fmt != "keras" else b"", filename))
+    found = _convert(layers, filename)
+    if not found:
+        kinds = sorted({layer.class_name or "?" for layer in layers})
+        conv = (
+            ": its ConvLSTM2D layers record from frames (python -m lstm_viz record --model FILE "
+            "--input frames.npy, [time, height, width, channels])"
+            if "ConvLSTM2D" in kinds
+            else ""
+        )
+        raise ModelFileError(
+            f"{filename} has no LSTM, GRU or SimpleRNN layer (its layers: {', '.join(kinds)})"
+            + conv
+        )
+    masks = _masks(config)
+    for layer in found:
+        if layer.reference is not None:  # the check loads the file itself (safe mode, a child)
+            layer.reference.update({"model": data, "filename": filename})
+        layer.masking, note = masks.get(layer.name, (None, None))
+        if note:
+            layer.notes.append(note)
+    return ImportedFile(filename, fmt, found, notes)
+
+
+def keras_layers(
+    data: bytes, filename: str, fmt: str
+) -> tuple[list[KerasLayer], dict[str, Any] | None, list[str]]:
+    """(every layer with weights, as read; the model configuration or None; notes) of a
+    .keras or .h5 file, every HDF5 object checked to keep its data inside the file first."""
     try:
         import h5py
     except ImportError:
@@ -79,22 +110,7 @@ def read_keras(data: bytes, filename: str, fmt: str) -> ImportedFile:
                     notes.append("a weights-only file: layer kinds inferred from the shapes")
                 group = h5["model_weights"] if "model_weights" in h5 else h5
                 layers = from_legacy(group, config, filename)
-    if not layers:
-        raise ModelFileError(_not_a_model(data if fmt != "keras" else b"", filename))
-    found = _convert(layers, filename)
-    if not found:
-        kinds = sorted({layer.class_name or "?" for layer in layers})
-        raise ModelFileError(
-            f"{filename} has no LSTM, GRU or SimpleRNN layer (its layers: {', '.join(kinds)})"
-        )
-    masks = _masks(config)
-    for layer in found:
-        if layer.reference is not None:  # the check loads the file itself (safe mode, a child)
-            layer.reference.update({"model": data, "filename": filename})
-        layer.masking, note = masks.get(layer.name, (None, None))
-        if note:
-            layer.notes.append(note)
-    return ImportedFile(filename, fmt, found, notes)
+    return layers, config, notes
 
 
 def _not_a_model(data: bytes, filename: str) -> str:

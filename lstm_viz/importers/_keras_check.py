@@ -142,7 +142,7 @@ def _compute(path: str, request: dict, array: np.ndarray) -> tuple[np.ndarray, s
     model = keras.saving.load_model(path, safe_mode=True, compile=False)
     layer = _find(model, request["layer"])
     ids = array.dtype.kind in "iu"
-    allowed = _PASS_THROUGH | ({"Embedding"} if ids else set())
+    allowed = _PASS_THROUGH | ({"Embedding"} if ids else set()) | set(request.get("through", ()))
     before = []
     for other in getattr(model, "layers", []):
         if other is layer:

@@ -53,7 +53,11 @@ class KerasLayer:
 
 
 def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z][a-z])", r"_\1\2", name).lower()
+    """Keras 3's own to_snake_case (its weights file names layers by it): "ConvLSTM2D" ->
+    "conv_lstm2d", "SimpleRNN" -> "simple_rnn"; a digit does not start a new word."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _read(dataset: Any, where: str, filename: str) -> np.ndarray:

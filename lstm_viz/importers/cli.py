@@ -35,7 +35,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "--input",
         required=True,
         help=f"a CSV file of numbers (one row per step), random:T, ids:3,14,15, or text:... "
-        f"(with --vocab); at most {MAX_STEPS} steps",
+        f"(with --vocab); at most {MAX_STEPS} steps. A Keras ConvLSTM2D model reads frames: "
+        "an .npy file [time, height, width, channels]",
     )
     record.add_argument("--vocab", type=Path, help="vocab.json: {token: id} or [tokens]")
     record.add_argument("--level", choices=("char", "word"), default="char", help="for text:")
@@ -95,6 +96,8 @@ def run_record(args: argparse.Namespace) -> int:
     """Record, print every assumption and both checks; exit 3 when a check found our numbers
     differ from its reference (our reading vs the file's runtime, or our recording vs our
     reading)."""
+    if args.model.suffix.lower() in (".keras", ".h5", ".hdf5") and _conv_file(args.model):
+        return _run_conv_record(args)
     vocab = read_vocab(args.vocab.read_bytes()) if args.vocab else None
     source, csv = args.input, None
     if source.partition(":")[0] not in ("random", "ids", "text"):
@@ -127,6 +130,48 @@ def run_record(args: argparse.Namespace) -> int:
             "error: our numbers DIFFER from a reference (see the checks above): do not trust "
             "this recording",
             file=sys.stderr,
+        )
+        return 3
+    return 0
+
+
+def _conv_file(path: Path) -> bool:
+    """The file holds Keras ConvLSTM2D layers (and no LSTM, GRU or SimpleRNN to prefer)."""
+    from ._conv import conv_stacks
+
+    if not path.is_file():
+        return False
+    try:
+        inspect_file(path)
+    except ValueError:
+        return bool(conv_stacks(path))
+    return False
+
+
+def _run_conv_record(args: argparse.Namespace) -> int:
+    """A ConvLSTM2D file: --input frames.npy [time, height, width, channels] (or random:T)."""
+    from ._conv import record_conv
+
+    frames = None
+    steps = 8
+    kind, _, value = args.input.partition(":")
+    if kind == "random" and value.isdigit():
+        steps = int(value)
+    else:
+        frames = Path(args.input)
+        if not frames.is_file():
+            raise ValueError(
+                f"--input {args.input!r}: a ConvLSTM2D model reads frames from an .npy file "
+                "[time, height, width, channels], or random:T"
+            )
+    result = record_conv(args.model, frames, random_shape=(steps, 12, 12), seed=args.seed)
+    result.trace.save(args.out)
+    for line in result.lines():
+        print(line)
+    print(f"trace: {args.out}")
+    if result.disagrees:
+        print(
+            "error: our numbers DIFFER from Keras's: do not trust this recording", file=sys.stderr
         )
         return 3
     return 0

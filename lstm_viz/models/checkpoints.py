@@ -40,6 +40,7 @@ from lstm_viz.models.folders import (
     one_line,
     read_json,
 )
+from lstm_viz.models.frames import FrameModel, FrameModelConfig, is_frame_config
 from lstm_viz.models.sequence import ModelConfig, SequenceModel
 from lstm_viz.models.task_info import TaskInfo
 from lstm_viz.models.vocab import Vocab
@@ -78,7 +79,7 @@ class Checkpoint:
     """A loaded checkpoint: the model (eval mode, CPU), its vocabulary and what config.json says."""
 
     path: Path
-    model: SequenceModel
+    model: SequenceModel | FrameModel  # FrameModel: a ConvLSTM reading frames (models/frames.py)
     vocab: Vocab | None
     info: dict[str, Any] = field(default_factory=dict)  # task, metrics, training, created, ...
 
@@ -94,7 +95,7 @@ class Checkpoint:
 
 def save_checkpoint(
     directory: str | Path,
-    model: SequenceModel,
+    model: SequenceModel | FrameModel,
     vocab: Vocab | None = None,
     info: dict[str, Any] | None = None,
     optimizer_state: dict[str, torch.Tensor] | None = None,
@@ -164,7 +165,7 @@ def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu") -
     path = Path(directory)
     _recover(path.parent)
     config, model_config, vocab = check_checkpoint(path)
-    model = SequenceModel(model_config)
+    model = build_model(model_config)
     try:
         state = load_file(path / WEIGHTS)
         model.load_state_dict(state)
@@ -191,14 +192,26 @@ def read_config(path: str | Path) -> dict[str, Any]:
     return check_config(read_json(path / CONFIG, MAX_CONFIG_BYTES), FORMAT)
 
 
-def check_checkpoint(path: str | Path) -> tuple[dict[str, Any], ModelConfig, Vocab | None]:
+def build_model(config: ModelConfig | FrameModelConfig) -> SequenceModel | FrameModel:
+    """The model a checkpoint's model settings describe (a ConvLSTM frame model for cell
+    "conv_lstm", else a SequenceModel), freshly initialised."""
+    return FrameModel(config) if isinstance(config, FrameModelConfig) else SequenceModel(config)
+
+
+def check_checkpoint(
+    path: str | Path,
+) -> tuple[dict[str, Any], ModelConfig | FrameModelConfig, Vocab | None]:
     """(config, model config, vocab) of a checkpoint folder, every file checked and nothing
     allocated: config.json's types and ranges, the vocabulary, and the names and shapes of the
     weights (read from the safetensors header). CheckpointError (one line) for any problem."""
     path = Path(path)
     config = read_config(path)
     try:
-        model_config = ModelConfig.from_json(config["model"])
+        model_config = (
+            FrameModelConfig.from_json(config["model"])
+            if is_frame_config(config["model"])
+            else ModelConfig.from_json(config["model"])
+        )
     except (TypeError, ValueError) as error:
         raise CheckpointError(f"{CONFIG}: bad model settings: {one_line(error)}") from None
     vocab = Vocab.load(path / VOCAB) if (path / VOCAB).exists() else None
@@ -208,7 +221,7 @@ def check_checkpoint(path: str | Path) -> tuple[dict[str, Any], ModelConfig, Voc
     return config, model_config, vocab
 
 
-def _check_weights(file: Path, model_config: ModelConfig) -> None:
+def _check_weights(file: Path, model_config: ModelConfig | FrameModelConfig) -> None:
     """The tensors in ``file``'s header are exactly the model's, with its shapes."""
     expected = model_config.state_shapes()  # computed: nothing is allocated
     try:

@@ -17,6 +17,7 @@ from lstm_viz.pretrained.build import (
     write_scales_of,
 )
 from lstm_viz.pretrained.cards import check
+from lstm_viz.pretrained.frames import MIN_GAIN, FrameBuilt, FrameRecipe, check_frames
 from lstm_viz.pretrained.recipes import (
     AUTOENCODER_RECIPES,
     MAX_MODEL_BYTES,
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     seq2seq = [n for n in names if n in SEQ2SEQ_RECIPES]
     names = [n for n in names if n not in SEQ2SEQ_RECIPES]
     if args.command == "scales":
-        for name in [n for n in names if n in RECIPES]:
+        for name in [n for n in names if n in RECIPES and RECIPES[n].cell != "conv_lstm"]:
             scales = write_scales_of(args.root / name)
             print(f"{name}: {scales}")
         return 0
@@ -70,11 +71,15 @@ def main(argv: list[str] | None = None) -> int:
                 built = build(RECIPES[name], args.root)
             else:
                 built = write_card(args.root / name)
-            print(
-                f"{name}: validation {built.metric_name} {built.metric:.4f}; "
-                f"{built.claim.sentence()}; {built.seconds:.0f} s, {built.bytes / 1024:,.0f} KiB",
-                flush=True,
-            )
+            if isinstance(built, FrameBuilt):
+                print(built.line(), flush=True)
+            else:
+                print(
+                    f"{name}: validation {built.metric_name} {built.metric:.4f}; "
+                    f"{built.claim.sentence()}; {built.seconds:.0f} s, "
+                    f"{built.bytes / 1024:,.0f} KiB",
+                    flush=True,
+                )
             if built.bytes > MAX_MODEL_BYTES:
                 print(f"error: {name} is over {MAX_MODEL_BYTES:,} bytes", file=sys.stderr)
                 return 1
@@ -82,7 +87,18 @@ def main(argv: list[str] | None = None) -> int:
         done = "built" if args.command == "build" else "wrote the cards of"
         print(f"{done} {len(names)} models in {time.perf_counter() - start:.0f} s")
         return 0
+    failed = False
     for name in names:
+        if isinstance(RECIPES.get(name), FrameRecipe):
+            result = check_frames(args.root / name)
+            (m0, m1), (b0, b1) = result["mse"], result["baseline"]
+            print(
+                f"{name}: held-out {result['metric_name']} card {m0:.5f}, measured {m1:.5f}; "
+                f"copy-last-frame card {b0:.5f}, measured {b1:.5f}; "
+                f"{result['gain']:.1%} lower (needs {MIN_GAIN:.0%})"
+            )
+            failed |= result["gain"] < MIN_GAIN or abs(m1 - m0) > 1e-4
+            continue
         if name in AUTOENCODER_RECIPES:
             result = check_autoencoder(args.root / name)
             stated, measured = result["stated"], result["measured"]
@@ -103,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         if result.get("saturation"):
             stated, measured = result["saturation"]
             same = "same" if stated == measured else "DIFFERENT"
+            failed |= stated != measured
             print(f"{name}: saturation card: {stated}\n  measured ({same}): {measured}")
-    return 0
+    return 1 if failed else 0
 
 
 def _seq2seq(args: argparse.Namespace, names: list[str]) -> int:

@@ -12,6 +12,7 @@ import torch
 
 from lstm_viz.models.checkpoints import load_checkpoint, read_config, save_checkpoint
 from lstm_viz.models.folders import read_json
+from lstm_viz.models.frames import is_frame_config
 from lstm_viz.pretrained.cards import (
     AnomalyFigures,
     Built,
@@ -25,6 +26,13 @@ from lstm_viz.pretrained.cards import (
     task_of,
     unit_table,
     validation_metric,
+)
+from lstm_viz.pretrained.frames import (
+    FrameBuilt,
+    FrameRecipe,
+    build_frames,
+    read_frame_card,
+    write_frame_card,
 )
 from lstm_viz.pretrained.recipes import (
     AUTOENCODER_RECIPES,
@@ -40,12 +48,16 @@ from lstm_viz.training import Callbacks, build_run
 # ---- building ----------------------------------------------------------------------------------
 
 
-def build(recipe: Recipe, root: Path = PRETRAINED_DIR, progress: bool = True) -> Built:
+def build(
+    recipe: Recipe | FrameRecipe, root: Path = PRETRAINED_DIR, progress: bool = True
+) -> Built | FrameBuilt:
     """Train ``recipe`` from scratch and write ``root/<name>/`` (weights, config, vocab, card).
 
     Runs on one CPU thread: a matrix product may sum in another order with more threads, so one
     thread gives the same weights on every machine (and these small models barely use a second).
     """
+    if isinstance(recipe, FrameRecipe):  # the ConvLSTM: its own build (pretrained/frames.py)
+        return build_frames(recipe, root, progress)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -110,13 +122,17 @@ def write_scales_of(path: str | Path, task: Task | None = None) -> str:
     return f"scales.json: {ranges or 'no unbounded quantity'} ({scales.steps:,} steps)"
 
 
-def write_card(path: str | Path, recipe: Recipe | None = None, task: Task | None = None) -> Built:
+def write_card(
+    path: str | Path, recipe: Recipe | None = None, task: Task | None = None
+) -> Built | FrameBuilt:
     """Measure a built model (validation metric, interpretable unit) and write its card.
 
     recipe: default RECIPES[folder name]. Also refreshes a card without retraining
     (``python -m lstm_viz.pretrained card``)."""
     path = Path(path)
     recipe = recipe or RECIPES[path.name]
+    if isinstance(recipe, FrameRecipe):
+        return write_frame_card(path, recipe)
     checkpoint = load_checkpoint(path)
     task = task or task_of(checkpoint)
     training = checkpoint.info.get("training") or {}
@@ -166,6 +182,9 @@ def write_index(root: Path = PRETRAINED_DIR) -> Path:
     rows = []
     for path in shipped(root):
         checkpoint_config = read_config(path)  # checked: "model" and "task" are objects
+        if is_frame_config(checkpoint_config["model"]):
+            rows.append(_frame_row(path, checkpoint_config))
+            continue
         model = checkpoint_config["model"]
         task_title = (checkpoint_config.get("task") or {}).get("title") or "?"
         metric_name, metric, claim = read_card(path)
@@ -196,7 +215,7 @@ validation data) and a model card (`README.md`) with the task, the data,
 the size, the training time, the validation metric and one interpretable unit, all re-checked by
 `tests/unit/test_pretrained.py` (and by `python -m lstm_viz.pretrained check`).
 
-| model | task | core | validation | interpretable unit (held-out r) |
+| model | task | core | validation | interpretable unit (held-out r) or baseline |
 |---|---|---|---|---|
 {chr(10).join(rows)}
 {_autoencoder_rows(root)}
@@ -206,6 +225,17 @@ here that holds a `config.json` under "📦 Shipped" in the sidebar's model pick
     index = root / "README.md"
     index.write_text(text)
     return index
+
+
+def _frame_row(path: Path, checkpoint_config: dict) -> str:
+    model = checkpoint_config["model"]
+    title = (checkpoint_config.get("task") or {}).get("title") or "?"
+    mse, baseline = read_frame_card(path)
+    return (
+        f"| [{path.name}]({path.name}/README.md) | {title} | {model['num_layers']} x "
+        f"{model['hidden_channels']}-channel ConvLSTM | next-frame MSE {mse:.4f} | "
+        f"copy-last-frame {baseline:.4f}: {1 - mse / baseline:.0%} lower |"
+    )
 
 
 def shipped(root: Path = PRETRAINED_DIR) -> list[Path]:

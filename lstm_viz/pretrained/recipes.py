@@ -208,3 +208,25 @@ AUTOENCODER_RECIPES: dict[str, AutoencoderRecipe] = {
         )
     ]
 }
+
+
+# The shipped ConvLSTM (issue 19): frames in, the next frame out; its own build and card
+# (lstm_viz/pretrained/frames.py), listed here so build, check and the index see every model.
+from lstm_viz.pretrained.frames import FrameRecipe  # noqa: E402
+
+MOVING_SHAPES = FrameRecipe(
+    "moving-shapes-convlstm",
+    "Next-frame prediction of bouncing squares and blobs, ConvLSTM",
+    "moving-shapes",
+    {"train_size": 1200, "validation_size": 200, "steps": 10, "size": 24, "seed": 0},
+    hidden_channels=8,
+    kernel_size=5,
+    num_layers=1,
+    steps=300,
+    batch_size=16,
+    learning_rate=5e-3,
+    about="Open it in Explore, pick a step where a square moves, and compare the forget "
+    "gate's maps with the frames: where does the cell keep its memory (f near 1), and where "
+    "does it let go? Pick a pixel to see that unit's gates over time.",
+)
+RECIPES[MOVING_SHAPES.name] = MOVING_SHAPES

@@ -3,6 +3,7 @@
     output, trace = record(module, inputs)   # see recorder.py
 
 recorder.py   record(): patches each recurrent submodule's forward for one call
+conv_lstm.py  ConvLSTM (2-D, stacked, Keras ConvLSTM2D layout) and its recording forward
 peephole.py   PeepholeLSTM (nn.LSTM's layout plus peephole weights) and its recording forward
 replay.py     gates recomputed from every h_t with one matrix product per layer
 scan.py       the cell state's linear recurrence as a blocked scan
@@ -13,7 +14,8 @@ encoder_decoder.py  EncoderDecoderRecording: an encoder Trace, a decoder Trace, 
 """
 
 from lstm_viz.recording.allocator import tune_allocator
+from lstm_viz.recording.conv_lstm import ConvLSTM
 from lstm_viz.recording.peephole import PeepholeLSTM
 from lstm_viz.recording.recorder import RECORDABLE, record
 
-__all__ = ["RECORDABLE", "PeepholeLSTM", "record", "tune_allocator"]
+__all__ = ["RECORDABLE", "ConvLSTM", "PeepholeLSTM", "record", "tune_allocator"]

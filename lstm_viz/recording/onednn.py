@@ -3,20 +3,25 @@
 On the CPU, PyTorch runs a float32 LSTM layer through oneDNN (``aten::mkldnn_rnn_layer``). In
 training mode that kernel keeps, for the backward pass, a workspace holding every step's gate
 activations (i, f, g, o) and cell state. Reading them costs a copy; recomputing them (the
-general path, ``_replay.py``) costs two matrix products over the whole sequence and the
+general path, ``replay.py``) costs two matrix products over the whole sequence and the
 elementwise work, about half the forward's time again.
+
+One call runs one direction: a bidirectional layer is two calls, the backward one with
+``reverse=True`` (what PyTorch's own bidirectional oneDNN forward does, one direction at a time).
 
 The workspace layout is oneDNN's own and undocumented, so it is never assumed:
 
-- ``_find_layout`` locates it once per shape (T, B, I, H): the gates start at offset 0, one
-  step every ``gate_stride`` floats (B * 4H, sometimes padded), one sequence every 4H; the cell
-  states c_0 .. c_{T-2} sit at ``cell_offset``, one step every ``cell_stride`` floats (the last
-  one is only in the kernel's c_n). It searches for values computed independently (step 0's
-  and step 1's gates and cell from the weights).
-- Every call then checks the layout against independently computed numbers: all of step 0's and
-  the last step's gates (from the weights, the input and the kernel's hidden output), the first
-  cell state, and the last one (f * c_{T-2} + i * g from the workspace must equal the kernel's
-  own c_n).
+- ``_find_layout`` locates it once per shape (T, B, I, H) and direction, by searching for values
+  computed independently (the first two steps' gates and cells, rows 0 and 1, from the weights).
+  Measured here: steps are stored in the order the kernel ran them (the backward direction's
+  first stored step is the last input position); one step's gates are B rows of 4H floats, each
+  row padded to a multiple of 16 floats (and 16 more when 4H*4 bytes is a multiple of 4 KiB);
+  the cell states of all but the last step sit further on, B rows of H floats per step (the last
+  step's cell is only in the kernel's c_n).
+- Every call then checks the layout against independently computed numbers, for every batch
+  row: the first and the last step's gates (from the weights, the input and the kernel's hidden
+  output), the first cell state, and the last one (f * c + i * g from the workspace must equal
+  the kernel's own c_n).
 - Anything unexpected (no workspace, another layout, a failed check) returns None, and the
   recorder recomputes the gates instead. The parity tests cover both paths.
 """
@@ -28,17 +33,22 @@ from dataclasses import dataclass
 import torch
 
 TOLERANCE = 1e-5  # float32 gates and cells from two computations of the same expression
-MAX_PADDING = 1024  # floats of padding per step tried when looking for the step stride
+MAX_HITS = 4096  # candidate positions checked when looking for a vector in the workspace
 
 
 @dataclass(frozen=True)
 class Layout:
-    gate_stride: int  # floats from one step's gates to the next
-    cell_offset: int  # where c_0 starts
-    cell_stride: int  # floats from one step's cells to the next
+    """Where one direction's gates and cells are in the workspace, in floats. Steps are in the
+    order the kernel ran them (reversed for the backward direction)."""
+
+    gate_stride: int  # from one step's gates to the next
+    cell_offset: int  # where the first stored cell starts
+    cell_stride: int  # from one step's cells to the next
+    gate_row: int = 0  # from one batch row's gates to the next (0: 4H, unpadded)
+    cell_row: int = 0  # from one batch row's cell to the next (0: H, unpadded)
 
 
-_LAYOUTS: dict[tuple[int, int, int, int], Layout | None] = {}
+_LAYOUTS: dict[tuple[int, int, int, int, bool], Layout | None] = {}
 
 
 def available(x: torch.Tensor, module: torch.nn.Module) -> bool:
@@ -60,13 +70,17 @@ def lstm_layer(
     h0: torch.Tensor,
     c0: torch.Tensor,
     weights: list[torch.Tensor],
+    reverse: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
-    """One forward LSTM direction through oneDNN, keeping its workspace.
+    """One LSTM direction through oneDNN, keeping its workspace.
 
-    x: [T, B, I]; h0, c0: [B, H]; weights: weight_ih, weight_hh, bias_ih, bias_hh.
-    Returns (output [T, B, H], h_n [B, H], c_n [B, H], gates [T, B, 4, H] (i, f, g, o, after
-    their activations) or None, cells [T - 1, B, H] (c_0 .. c_{T-2}; c_{T-1} is c_n) or None).
-    The gates and cells are views into the workspace: copy them out.
+    x: [T, B, I]; h0, c0: [B, H]; weights: weight_ih, weight_hh, bias_ih, bias_hh; ``reverse``:
+    the backward direction (reads x from the end).
+    Returns (output [T, B, H] in input order, h_n [B, H], c_n [B, H], gates [T, B, 4, H]
+    (i, f, g, o after their activations) or None, cells [T - 1, B, H] or None). Gates and cells
+    are in the order the kernel ran the steps: input order forward, reversed with ``reverse``
+    (cells: the states after the first T - 1 steps run; the last one is c_n). They are views
+    into the workspace: copy them out.
     """
     weight_ih, weight_hh, bias_ih, bias_hh = (w.detach().contiguous() for w in weights)
     x = x.detach().contiguous()  # the kernel reads memory as [T, B, I] (a transpose is not)
@@ -82,7 +96,7 @@ def lstm_layer(
             bias_hh,
             h0[None],
             c0[None],
-            False,  # reverse
+            reverse,
             [],  # batch_sizes
             2,  # mode: LSTM
             hidden,
@@ -96,41 +110,69 @@ def lstm_layer(
     if workspace is None or workspace.dtype != torch.uint8 or workspace.numel() % 4:
         return output, h_n, c_n, None, None
     floats = workspace.view(torch.float32)
-    key = (steps, batch, x.shape[2], hidden)
+    run = _Run(x, h0, c0, output, c_n, (weight_ih, weight_hh, bias_ih, bias_hh), reverse)
+    key = (steps, batch, x.shape[2], hidden, reverse)
     if key not in _LAYOUTS:
-        _LAYOUTS[key] = _find_layout(
-            floats, x, h0, c0, output, weight_ih, weight_hh, bias_ih, bias_hh
-        )
+        _LAYOUTS[key] = _find_layout(floats, run)
     layout = _LAYOUTS[key]
     if layout is None:
         return output, h_n, c_n, None, None
     views = _views(floats, layout, steps, batch, hidden)
-    if views is None or not _checks(
-        views, x, h0, c0, output, c_n, weight_ih, weight_hh, bias_ih, bias_hh
-    ):
+    if views is None or not _checks(views, run):
         _LAYOUTS[key] = None  # never trust this layout again in this process
         return output, h_n, c_n, None, None
     return output, h_n, c_n, *views
 
 
-def _step_gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh) -> torch.Tensor:
-    """[B, 4, H] gates after their activations, for one step, straight from the equations."""
-    pre = torch.addmm(bias_ih + bias_hh, x_t, weight_ih.t()).addmm_(h_prev, weight_hh.t())
-    i, f, g, o = pre.view(pre.shape[0], 4, -1).unbind(1)
-    return torch.stack([i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()], dim=1)
+@dataclass(frozen=True)
+class _Run:
+    """One kernel call's inputs and outputs, for computing steps independently of it."""
+
+    x: torch.Tensor  # [T, B, I]
+    h0: torch.Tensor  # [B, H]
+    c0: torch.Tensor
+    output: torch.Tensor  # [T, B, H]
+    c_n: torch.Tensor  # [B, H]
+    weights: tuple[torch.Tensor, ...]
+    reverse: bool
+
+    def position(self, k: int) -> int:
+        """The input position of the k-th step the kernel ran (k < 0 counts from the end)."""
+        steps = self.x.shape[0]
+        k = k % steps
+        return steps - 1 - k if self.reverse else k
+
+    def gates(self, k: int) -> torch.Tensor:
+        """[B, 4, H] gates of the k-th step run, after their activations, from the equations."""
+        t = self.position(k)
+        if k % self.x.shape[0] == 0:
+            h_prev = self.h0
+        else:
+            h_prev = self.output[t + 1] if self.reverse else self.output[t - 1]
+        weight_ih, weight_hh, bias_ih, bias_hh = self.weights
+        pre = torch.addmm(bias_ih + bias_hh, self.x[t], weight_ih.t()).addmm_(h_prev, weight_hh.t())
+        i, f, g, o = pre.view(pre.shape[0], 4, -1).unbind(1)
+        return torch.stack([i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()], dim=1)
+
+
+def _step_cell(gates: torch.Tensor, c_prev: torch.Tensor) -> torch.Tensor:
+    """c = f * c_prev + i * g for [B, 4, H] gates: [B, H]."""
+    return gates[:, 1] * c_prev + gates[:, 0] * gates[:, 2]
 
 
 def _views(floats: torch.Tensor, layout: Layout, steps: int, batch: int, hidden: int):
-    gate_size = batch * 4 * hidden
-    gate_end = (steps - 1) * layout.gate_stride + gate_size
-    cell_end = layout.cell_offset + (steps - 2) * layout.cell_stride + batch * hidden
-    if gate_end > floats.numel() or cell_end > floats.numel():
+    gate_row = layout.gate_row or 4 * hidden
+    cell_row = layout.cell_row or hidden
+    gate_end = (steps - 1) * layout.gate_stride + (batch - 1) * gate_row + 4 * hidden
+    cell_end = layout.cell_offset + max(0, steps - 2) * layout.cell_stride
+    cell_end += (batch - 1) * cell_row + hidden
+    if gate_end > floats.numel() or (steps > 1 and cell_end > floats.numel()):
         return None
     gates = floats.as_strided(
-        (steps, batch, 4, hidden), (layout.gate_stride, 4 * hidden, hidden, 1)
+        (steps, batch, 4, hidden), (layout.gate_stride, gate_row, hidden, 1)
     )  # [T, B, 4, H]
     cells = floats.as_strided(
-        (steps - 1, batch, hidden), (layout.cell_stride, hidden, 1), layout.cell_offset
+        (steps - 1, batch, hidden), (layout.cell_stride, cell_row, 1), layout.cell_offset
     )  # [T - 1, B, H]
     return gates, cells
 
@@ -139,64 +181,78 @@ def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
     return bool(torch.allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE))
 
 
-def _checks(views, x, h0, c0, output, c_n, weight_ih, weight_hh, bias_ih, bias_hh) -> bool:
-    """Step 0's and the last step's gates equal what the equations give; so does the first cell;
-    and the last step's update of the last stored cell gives the kernel's own c_n."""
+def _checks(views, run: _Run) -> bool:
+    """The first and the last step's gates equal what the equations give, for every row; so does
+    the first cell; and the last step's update of the last stored cell gives the kernel's c_n."""
     gates, cells = views
-    first = _step_gates(x[0], h0, weight_ih, weight_hh, bias_ih, bias_hh)
+    first = run.gates(0)
     if not _close(gates[0], first):
         return False
-    steps = x.shape[0]
-    if steps == 1:
+    if run.x.shape[0] == 1:
         return True
-    if not _close(cells[0], first[:, 1] * c0 + first[:, 0] * first[:, 2]):
+    if not _close(cells[0], _step_cell(first, run.c0)):
         return False
-    last = _step_gates(x[-1], output[-2], weight_ih, weight_hh, bias_ih, bias_hh)
+    last = run.gates(-1)
     if not _close(gates[-1], last):
         return False
-    return _close(last[:, 1] * cells[-1] + last[:, 0] * last[:, 2], c_n)
+    return _close(_step_cell(last, cells[-1]), run.c_n)
 
 
-def _find_layout(floats, x, h0, c0, output, weight_ih, weight_hh, bias_ih, bias_hh):
-    """Search the workspace for step 0's and step 1's gates and cells; None if not found."""
-    steps, batch, _ = x.shape
-    hidden = weight_hh.shape[1]
-    gate_size = batch * 4 * hidden
-    first = _step_gates(x[0], h0, weight_ih, weight_hh, bias_ih, bias_hh)  # [B, 4, H]
-    if floats.numel() < gate_size or not _close(floats[:gate_size].view_as(first), first):
+def _locate(floats: torch.Tensor, target: torch.Tensor, start: int = 0) -> int | None:
+    """The first offset >= ``start`` where ``floats`` holds ``target`` (within TOLERANCE)."""
+    target = target.reshape(-1)
+    size = target.numel()
+    if start + size > floats.numel():
         return None
-    c_first = first[:, 1] * c0 + first[:, 0] * first[:, 2]  # [B, H]
-    gate_stride = gate_size
-    if steps > 1:
-        second = _step_gates(x[1], output[0], weight_ih, weight_hh, bias_ih, bias_hh)
-        c_second = second[:, 1] * c_first + second[:, 0] * second[:, 2]
-        for padding in range(0, MAX_PADDING + 1, 16):
-            start = gate_size + padding
-            if start + gate_size > floats.numel():
-                return None
-            if _close(floats[start : start + gate_size].view_as(second), second):
-                gate_stride = start
-                break
-        else:
-            return None
-    if steps == 1:  # no cell is stored: c_0 is the kernel's c_n
-        return Layout(gate_stride, 0, 0)
-    # The cells: every place the first cell value appears (within tolerance), then the whole
-    # vector, then the next step.
-    target = c_first.reshape(-1)
-    hits = torch.nonzero((floats - target[0]).abs_() <= TOLERANCE).flatten().tolist()
-    for offset in hits:
-        if offset + target.numel() > floats.numel():
-            continue
-        if not _close(floats[offset : offset + target.numel()], target):
-            continue
-        if steps <= 2:  # at most c_0 is stored: no stride to find
-            return Layout(gate_stride, offset, target.numel())
-        want = c_second.reshape(-1)
-        for padding in range(0, MAX_PADDING + 1, 16):
-            start = offset + target.numel() + padding
-            if start + want.numel() > floats.numel():
-                break
-            if _close(floats[start : start + want.numel()], want):
-                return Layout(gate_stride, offset, start - offset)
+    # Anchor on the element least likely to repeat: furthest from 0 and from +-1 (a saturated
+    # gate, a zeroed padding).
+    distance = torch.minimum(target.abs(), (target.abs() - 1).abs())
+    anchor = int(distance.argmax())
+    region = floats[start + anchor : floats.numel() - size + anchor + 1]
+    hits = torch.nonzero((region - target[anchor]).abs_() <= TOLERANCE).flatten()
+    for hit in hits[:MAX_HITS].tolist():
+        offset = start + hit
+        if _close(floats[offset : offset + size], target):
+            return offset
     return None
+
+
+def _find_layout(floats: torch.Tensor, run: _Run) -> Layout | None:
+    """Search the workspace for the first two steps' gates and cells, rows 0 and 1; None if
+    they are not where a strided layout would put them."""
+    steps, batch, _ = run.x.shape
+    hidden = run.weights[1].shape[1]
+    first = run.gates(0)  # [B, 4, H]
+    if floats.numel() < 4 * hidden or not _close(floats[: 4 * hidden], first[0].reshape(-1)):
+        return None
+    gate_row = 4 * hidden
+    if batch > 1:
+        gate_row = _locate(floats, first[1], 4 * hidden)
+        if gate_row is None:
+            return None
+    gate_stride = (batch - 1) * gate_row + 4 * hidden
+    if steps > 1:
+        second = run.gates(1)
+        gate_stride = _locate(floats, second[0], gate_stride)
+        if gate_stride is None:
+            return None
+    if steps == 1:  # no cell is stored: the only one is the kernel's c_n
+        return Layout(gate_stride, 0, 0, gate_row, hidden)
+    c_first = _step_cell(first, run.c0)  # [B, H]
+    cell_offset = _locate(floats, c_first[0])
+    if cell_offset is None:
+        return None
+    cell_row = hidden
+    if batch > 1:
+        found = _locate(floats, c_first[1], cell_offset + hidden)
+        if found is None:
+            return None
+        cell_row = found - cell_offset
+    cell_stride = (batch - 1) * cell_row + hidden
+    if steps > 2:  # at least two cells are stored: find the step stride
+        c_second = _step_cell(second, c_first)
+        found = _locate(floats, c_second[0], cell_offset + cell_stride)
+        if found is None:
+            return None
+        cell_stride = found - cell_offset
+    return Layout(gate_stride, cell_offset, cell_stride, gate_row, cell_row)

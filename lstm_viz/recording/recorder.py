@@ -18,6 +18,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from lstm_viz.recording import onednn, replay
+from lstm_viz.recording.conv_lstm import ConvLSTM, conv_forward_with_trace
 from lstm_viz.recording.fused import fused_layer, layer_params
 from lstm_viz.recording.inputs import (
     check_finite,
@@ -30,7 +31,7 @@ from lstm_viz.recording.peephole import PeepholeLSTM, peephole_forward_with_trac
 from lstm_viz.recording.replay import LayerWeights
 from lstm_viz.trace import RECORDED_NAMES, Trace
 
-RECORDABLE = (nn.LSTM, nn.GRU, nn.RNN, PeepholeLSTM)
+RECORDABLE = (nn.LSTM, nn.GRU, nn.RNN, PeepholeLSTM, ConvLSTM)
 
 # Recording patches a module's forward for the duration of one call. Two threads recording the
 # same module (two users of one cached model in a web app) would trip over each other's patches,
@@ -79,7 +80,7 @@ def record(
     ]
     if not recurrent:
         raise ValueError(
-            f"record() found no nn.LSTM, nn.GRU, nn.RNN or PeepholeLSTM inside "
+            f"record() found no nn.LSTM, nn.GRU, nn.RNN, PeepholeLSTM or ConvLSTM inside "
             f"{type(module).__name__}: there is nothing to record"
         )
     for name, m in recurrent:
@@ -166,6 +167,8 @@ def _recording_forward(
         key = name if calls[name] == 1 else f"{name}#{calls[name]}"
         if isinstance(module, PeepholeLSTM):
             output, hidden, trace = peephole_forward_with_trace(module, input, hx, key)
+        elif isinstance(module, ConvLSTM):
+            output, hidden, trace = conv_forward_with_trace(module, input, hx, key)
         else:
             output, hidden, trace = _rnnbase_forward_with_trace(module, input, hx, key)
         recorded.append((key, trace))
@@ -230,28 +233,18 @@ def _rnnbase_forward_with_trace(
 
     layer_in, layer_in_padded = (given.packed_data if given.batch_sizes is not None else x), x
     h_n, c_n = [], []
-    # A CPU float32 LSTM read one direction at a time, unpacked: oneDNN's kernel hands over its
-    # own gates and cells (see onednn.py); otherwise they are recomputed below (replay.py).
-    from_kernel = is_lstm and dirs == 1 and given.batch_sizes is None
-    from_kernel = from_kernel and onednn.available(x, module)
+    # A CPU float32 LSTM, unpacked: oneDNN's kernel, one direction at a time, hands over its own
+    # gates and cells (see onednn.py); otherwise they are recomputed below (replay.py).
+    from_kernel = is_lstm and given.batch_sizes is None and onednn.available(x, module)
     for layer in range(module.num_layers):
         rows = slice(layer * dirs, (layer + 1) * dirs)
         if from_kernel:
-            output, last_h, last_c, gates, cells = onednn.lstm_layer(
-                layer_in, h0[layer], c0[layer], layer_params(module, layer, 0)
-            )  # [T, B, H], [B, H], [B, H], [T, B, 4, H] or None, [T, B, H] or None
-            h_n.append(last_h[None])
-            c_n.append(last_c[None])
-            if gates is not None:
-                for k, n in enumerate(("input_gate", "forget_gate", "candidate", "output_gate")):
-                    values[n][layer, 0].copy_(gates[:, :, k].transpose(0, 1))
-                cell = values["cell"][layer, 0]  # [B, T, H]
-                cell[:, :-1].copy_(cells.transpose(0, 1))
-                cell[:, -1].copy_(last_c)
-                values["hidden"][layer, 0].copy_(output.transpose(0, 1))
-                layer_in = layer_in_padded = layer_out = output
+            layer_out, missing = _workspace_layer(module, layer, layer_in, h0, c0, values, h_n, c_n)
+            if not missing:
+                layer_in = layer_in_padded = layer_out
                 continue
-            layer_out = layer_out_padded = output  # no workspace: recompute from h_t below
+            layer_out_padded = layer_out  # a direction without a workspace: recompute it below
+            recompute = missing
         else:
             layer_out, layer_out_padded, final = fused_layer(
                 module, kind, layer, layer_in, h0[rows], c0[rows], given
@@ -259,8 +252,9 @@ def _rnnbase_forward_with_trace(
             h_n.append(final[0])
             if is_lstm:
                 c_n.append(final[1])
+            recompute = list(range(dirs))
         x_in = layer_in_padded.to(dtype)
-        for d in range(dirs):
+        for d in recompute:
             row = layer * dirs + d
             h_dir = layer_out_padded[..., d * units["hidden"] : (d + 1) * units["hidden"]]
             if direct:
@@ -292,6 +286,50 @@ def _rnnbase_forward_with_trace(
     if given.unbatched:
         hidden = tuple(h.squeeze(1) for h in hidden) if is_lstm else hidden.squeeze(1)
     return given.restore(layer_out), hidden, trace
+
+
+def _workspace_layer(
+    module: nn.LSTM,
+    layer: int,
+    layer_in: torch.Tensor,
+    h0: torch.Tensor,
+    c0: torch.Tensor,
+    values: dict[str, torch.Tensor],
+    h_n: list[torch.Tensor],
+    c_n: list[torch.Tensor],
+) -> tuple[torch.Tensor, list[int]]:
+    """One LSTM layer through oneDNN, each direction on its own (the backward one reversed), its
+    gates and cells copied from the kernel's workspace into ``values`` ([L, D, B, T, H]).
+
+    layer_in: [T, B, I]; h0, c0: [L*D, B, H]. Appends each direction's final states to h_n and
+    c_n. Returns (output [T, B, D*H], the directions whose workspace could not be read: their
+    gates are still to be recomputed from the output)."""
+    dirs = 2 if module.bidirectional else 1
+    outputs, missing = [], []
+    for d in range(dirs):
+        row = layer * dirs + d
+        output, last_h, last_c, gates, cells = onednn.lstm_layer(
+            layer_in, h0[row], c0[row], layer_params(module, layer, d), reverse=d == 1
+        )  # [T, B, H], [B, H], [B, H], [T, B, 4, H] or None, [T - 1, B, H] or None
+        h_n.append(last_h[None])
+        c_n.append(last_c[None])
+        outputs.append(output)
+        if gates is None:
+            missing.append(d)
+            continue
+        # The workspace holds steps in the order the kernel ran them: reversed for d == 1.
+        for k, n in enumerate(("input_gate", "forget_gate", "candidate", "output_gate")):
+            gate = gates[:, :, k]  # [T, B, H]
+            values[n][layer, d].copy_((gate.flip(0) if d else gate).transpose(0, 1))
+        cell = values["cell"][layer, d]  # [B, T, H]
+        if d:
+            cell[:, 1:].copy_(cells.flip(0).transpose(0, 1))
+            cell[:, 0].copy_(last_c)
+        else:
+            cell[:, :-1].copy_(cells.transpose(0, 1))
+            cell[:, -1].copy_(last_c)
+        values["hidden"][layer, d].copy_(output.transpose(0, 1))
+    return (outputs[0] if dirs == 1 else torch.cat(outputs, -1)), missing
 
 
 # ---- inputs, states and weights ---------------------------------------------------------------

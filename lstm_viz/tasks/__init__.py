@@ -25,6 +25,7 @@ from .dyck import dyck_task
 from .ecg import ecg_task
 from .grammar import grammar_task, subject_number
 from .memory import adding_task, copy_task
+from .moving_shapes import FrameTask, moving_shapes, moving_shapes_task
 from .series import MAX_CSV_CHARS, MIN_CSV_ROWS, csv_task, sines_task
 from .text import MAX_TEXT_CHARS, MIN_TEXT_CHARS, english_task, python_task, user_text_task
 
@@ -36,11 +37,14 @@ __all__ = [
     "MIN_TEXT_CHARS",
     "TASKS",
     "Batch",
+    "FrameTask",
     "Objective",
     "Task",
     "TaskSpec",
     "from_info",
     "make_task",
+    "moving_shapes",
+    "moving_shapes_task",
     "param_label",
     "subject_number",
     "task_from_info",

@@ -231,12 +231,13 @@ def test_pattern_search_counts_like_find_spans():
         np.testing.assert_array_equal(frames(at)[0]["start"], want["start"].head(20))
 
 
-def test_gru_has_no_ledger_or_intervention_and_says_so():
+def test_gru_has_no_ledger_and_says_so_but_intervenes():
     save_dyck("dyck", cell="gru")
     at = open_analyze("ledger")
     assert "reads an LSTM's cell" in at.info[0].value
     at.radio(key="analyze.section").set_value("interventions").run()
-    assert "nn.LSTM core" in at.info[0].value
+    assert not at.info  # GRU gates and state (tests/app/test_causal_page.py checks the values)
+    assert "Update gate z" in at.selectbox(key=f"{W}.interventions.quantity").options
     at.radio(key="analyze.section").set_value("timescales").run()
     assert not at.exception, at.exception
     assert "half_life" in figures(at)

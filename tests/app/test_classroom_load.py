@@ -5,6 +5,7 @@ bookkeeping (benchmarks/classroom_load.py)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import threading
 from pathlib import Path
@@ -16,12 +17,14 @@ import torch
 from torch import nn
 
 from app.components.heatmaps import heatmap_figure
+from app.heatmap_figures import build_heatmap_panel, panel_names
 from app.resources import (
     TORCH_THREADS_ENV,
     ModelRef,
     recording_key,
     serve_torch_threads,
     shared_heatmap_figure,
+    shared_heatmap_panel,
 )
 from lstm_viz import record
 
@@ -132,3 +135,46 @@ def test_garbage_is_collected_at_most_once_per_period():
 
     assert collect_garbage(every=0.0)  # due: runs
     assert not collect_garbage(every=3600.0)  # ran just now: skipped
+
+
+def test_a_panels_figures_equal_figures_built_alone():
+    trace = lstm_trace(steps=8)
+    for units in (None, (5, 0, 3)):
+        choice = (1, 0, 3, 2, 1, units)  # 3 columns of means, units 1-2 of the window
+        panel = build_heatmap_panel(trace, *choice).figures
+        assert list(panel) == panel_names(trace, units)
+        for name, figure in panel.items():
+            alone = heatmap_figure(trace, name, *choice, None, None)
+            assert pio.to_json(figure, validate=False) == pio.to_json(alone, validate=False)
+
+
+def test_the_cache_never_serves_another_inputs_figure():
+    first, second = lstm_trace(seed=0), lstm_trace(seed=0, steps=4)  # the input changed
+    key = "model\x1f1\x1fcpu\x1f"
+    shown = heatmap_figure(first, *figure_args(), recording=key + "abcde")
+    changed = heatmap_figure(second, *figure_args(), recording=key + "abcd")
+    assert len(changed.data[0].x) == 4 and len(shown.data[0].x) == 5
+    alone = heatmap_figure(second, *figure_args(), recording=None)
+    assert pio.to_json(changed, validate=False) == pio.to_json(alone, validate=False)
+    shared_heatmap_panel.clear()
+    shared_heatmap_figure.clear()
+
+
+def test_following_another_unit_does_not_rebuild_the_heatmaps(monkeypatch):
+    import lstm_viz.figures.heatmap as heatmaps
+
+    built = []
+    original = heatmaps.heatmap_panel
+    monkeypatch.setattr(
+        heatmaps, "heatmap_panel", lambda *a, **k: built.append(1) or original(*a, **k)
+    )
+    trace, key = lstm_trace(), "model\x1f1\x1fcpu\x1fxyz"
+    plain = heatmap_figure(trace, *figure_args(), recording=key)
+    moved = [heatmap_figure(trace, *figure_args(highlight=u, row=u), recording=key) for u in (1, 4)]
+    assert len(built) == 1  # one panel for the recording and window, whatever the unit
+    assert [f.layout.shapes[0].y0 for f in moved] == [0.5, 3.5]
+    assert plain.layout.shapes == ()
+    data = [json.loads(pio.to_json(f, validate=False))["data"] for f in (plain, *moved)]
+    assert data[0] == data[1] == data[2]  # the same heatmap, only the outline moved
+    shared_heatmap_panel.clear()
+    shared_heatmap_figure.clear()

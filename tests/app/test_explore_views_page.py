@@ -269,10 +269,17 @@ def test_export_offers_three_files_and_sets_the_figure_format():
     at, _ = open_on()
     set_view(at, "export")
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["⬇️ .npz", "⬇️ .parquet", "⬇️ .csv"]
+    assert labels[1:] == ["⬇️ .npz", "⬇️ .parquet", "⬇️ .csv"]
+    # The HTML page of this model and input: built by the library, its size on the button.
+    from app.resources import find_model, html_page
+
+    page = html_page(find_model("trained/tiny"), TEXT)
+    assert labels[0] == f"⬇️ HTML page ({len(page) / 1e6:.1f} MB)"
+    assert any(c.value.startswith(f"One file, {len(page):,} bytes") for c in at.caption)
+    assert b"abc deaf." in page and b"tiny" in page and b'id="lv-data"' in page
     assert any(c.value.startswith("270 values") for c in at.caption)  # one layer: 6 x 9 x 5
     at.radio(key=f"{PANEL}.export_scope").set_value("all").run()
-    assert len(at.get("download_button")) == 3
+    assert len(at.get("download_button")) == 4
     assert any(c.value.startswith("540 values") for c in at.caption)  # 2 layers x 6 x 9 x 5
     from app.components.explore import export
 
@@ -280,7 +287,7 @@ def test_export_offers_three_files_and_sets_the_figure_format():
     try:
         at.run()
         labels = [b.proto.label for b in at.get("download_button")]
-        assert labels == ["⬇️ .npz", "⬇️ .parquet"]
+        assert labels[1:] == ["⬇️ .npz", "⬇️ .parquet"]
         assert any("too many for a spreadsheet" in c.value for c in at.caption)
     finally:
         export.MAX_CSV_VALUES = 5_000_000

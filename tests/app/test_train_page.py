@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from app import state
 from lstm_viz.models.checkpoints import list_checkpoints, load_checkpoint, models_dir
 from lstm_viz.tasks import TASKS
+from tests.app.test_emergence_page import check_train_scrubber
 
 ENTRYPOINT = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 TINY = {  # widget key -> value: a dyck model that trains in about a second
@@ -77,6 +78,7 @@ def test_trains_a_tiny_model_into_the_picker():
     assert at.get("vega_lite_chart"), "no curves"
     assert "tiny-dyck" in at.dataframe[0].value["name"].tolist()  # in the models table
     assert at.text_input(key="train.name").value.startswith("dyck-lstm-")  # a fresh default
+    check_train_scrubber(at)  # units emerging during training: the run's probe.npz
 
     # Open in Explore hands over the task's sample input, and Explore draws the model.
     at.button(key="train.open").click().run()

@@ -16,7 +16,7 @@ from app.corpora import CorpusKey
 from app.resources import ModelRef, load_model
 from app.text import escape_markdown
 from lstm_viz.analysis import (
-    TARGETS,
+    TARGETS_BY_KIND,
     Intervention,
     intervene,
     intervention_figure,
@@ -26,6 +26,12 @@ from lstm_viz.analysis.corpus import Corpus
 from lstm_viz.quantities import label
 
 MAX_INTERVENTION_STEPS = 500  # an intervention re-runs one sequence step by step
+VALUE_RANGES = {  # what a forced value may be (gates: 0 to 1)
+    "candidate": (-1.0, 1.0),
+    "new_gate": (-1.0, 1.0),
+    "hidden": (-1.0, 1.0),
+    "cell": (-100.0, 100.0),
+}
 
 
 def output_labels(checkpoint, task) -> list[str]:
@@ -39,16 +45,14 @@ def output_labels(checkpoint, task) -> list[str]:
 
 def render_interventions(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: str) -> None:
     checkpoint = load_model(ref)
-    if checkpoint.model.config.cell != "lstm":
-        st.info(
-            "Interventions re-run an nn.LSTM core step by step; this model's core is a "
-            f"{checkpoint.model.config.cell.upper().replace('_', ' ')}.",
-            icon="ℹ️",
-        )
+    targets = TARGETS_BY_KIND.get(checkpoint.model.config.cell)
+    if targets is None:
+        st.info(f"No interventions for a {checkpoint.model.config.cell} core.", icon="ℹ️")
         return
     st.markdown(
-        "Force a gate or a unit's cell to a value over a span of steps, re-run the model step "
-        "by step from there, and see what changes: the unit's cell and hidden state, and the "
+        "Force a gate or a unit's state (cell or hidden) to a value over a span of steps, "
+        "re-run the model step by step from there, and see what changes: the unit's states and "
+        "the "
         f"prediction at every step (the first {MAX_INTERVENTION_STEPS} steps of a sequence)."
     )
     trace = corpus.trace
@@ -60,8 +64,8 @@ def render_interventions(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: 
     with cols[0]:
         quantity = st.selectbox(
             "Change",
-            TARGETS,
-            index=TARGETS.index("forget_gate"),
+            targets,
+            index=targets.index("forget_gate") if "forget_gate" in targets else 0,
             format_func=lambda q: label(q).split(" (")[0],
             key=f"{widget}.quantity",
         )
@@ -71,15 +75,15 @@ def render_interventions(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: 
             )
         )
     with cols[1]:
-        units = trace.cell.shape[-1]
+        units = trace.hidden.shape[-1]
         unit = int(
             st.number_input(
                 f"Unit (0 to {units - 1})", 0, units - 1, defaults["unit"], key=f"{widget}.unit"
             )
         )
-        low, high = (-1.0, 1.0) if quantity == "candidate" else (0.0, 1.0)
-        if quantity == "cell":
-            low, high = -100.0, 100.0
+        low, high = VALUE_RANGES.get(quantity, (0.0, 1.0))
+        if quantity == "hidden" and checkpoint.model.config.cell == "rnn_relu":
+            low, high = 0.0, 100.0
         value = st.number_input(
             f"Set it to ({low:g} to {high:g})",
             min_value=low,

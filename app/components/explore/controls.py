@@ -25,6 +25,7 @@ VIEW_LABELS = {
     "step": "⏯️ Step-through",
     "compare": "⚖️ Compare",
     "export": "💾 Export",
+    "training": "🌱 Training",
 }
 
 
@@ -99,13 +100,18 @@ def render_unit_picker(trace: Trace, key: str) -> int:
     return int(unit or 0)
 
 
-def render_view_picker(language_model: bool, key: str, forecaster: bool = False) -> str:
+def render_view_picker(
+    language_model: bool, key: str, forecaster: bool = False, training: bool = False
+) -> str:
     """Which view of the recording to show; Predictions only for language models, Forecast only
-    for numeric next-value models."""
+    for numeric next-value models, Training only for a model folder with a training history
+    (probe.npz)."""
     views = [
         v
         for v in VIEW_LABELS
-        if (v != "predictions" or language_model) and (v != "forecast" or forecaster)
+        if (v != "predictions" or language_model)
+        and (v != "forecast" or forecaster)
+        and (v != "training" or training)
     ]
     view_key = f"{key}.view"
     if st.session_state.get(view_key) not in views:
@@ -190,4 +196,5 @@ VIEW_USES = {
     "step": {"layer", "unit"},
     "compare": {"layer"},
     "export": {"layer"},
+    "training": {"layer", "unit"},
 }

@@ -8,8 +8,10 @@ from typing import Any
 import streamlit as st
 
 from app.components.heatmaps import PLOTLY_CONFIG
-from app.resources import ModelRef
+from app.resources import ModelRef, html_page
+from app.text import escape_markdown
 from lstm_viz import Trace
+from lstm_viz.export import ExportError
 from lstm_viz.figures.export import FORMATS, MIME, trace_bytes
 
 MAX_CSV_VALUES = 5_000_000  # a CSV row per value: beyond this, offer npz and parquet only
@@ -28,8 +30,46 @@ def plotly_config(key: str) -> dict[str, Any]:
     }
 
 
-def render_export(ref: ModelRef, trace: Trace, layer: int, direction: int, key: str) -> None:
-    """Downloads of the trace (npz, parquet, csv) and the format charts are saved in."""
+def render_page_download(ref: ModelRef, text: str, device: str, key: str) -> None:
+    """A download of the self-contained HTML page of this model and input, its size stated."""
+    st.markdown("**A page that opens anywhere**")
+    try:
+        page = html_page(ref, text, device)
+    except ExportError as error:
+        st.info(f"No page for this input: {escape_markdown(error)}.", icon="ℹ️")
+        return
+    left, right = st.columns([1, 2], vertical_alignment="center")
+    with left:
+        st.download_button(
+            f"⬇️ HTML page ({len(page) / 1e6:.1f} MB)",
+            data=page,
+            file_name=f"{ref.name}-page.html",
+            mime="text/html",
+            key=f"{key}.download.html",
+            on_click="ignore",
+            width="stretch",
+        )
+    with right:
+        st.caption(
+            f"One file, {len(page):,} bytes: every gate and state heatmap of every layer, the "
+            "unit view and plotly.js inside, so it opens offline in any browser, with no "
+            "server: mail it to students. The same as `python -m lstm_viz export-html`."
+        )
+
+
+def render_export(
+    ref: ModelRef,
+    trace: Trace,
+    layer: int,
+    direction: int,
+    key: str,
+    text: str | None = None,
+    device: str = "cpu",
+) -> None:
+    """Downloads of the trace (npz, parquet, csv), the HTML page of the model and ``text``
+    (when given), and the format charts are saved in."""
+    if text is not None:
+        render_page_download(ref, text, device, key)
     st.markdown("**The recording**")
     scope = st.radio(
         "What to download",

@@ -10,13 +10,16 @@ from __future__ import annotations
 import math
 import time
 
+import pandas as pd
 import streamlit as st
 
 from app import classroom
 from app.components.explore.export import plotly_config
 from app.text import escape_markdown
 from lstm_viz import Trace
+from lstm_viz.figures.causal import TERM_WORDS
 from lstm_viz.figures.step import step_diagram, step_equations, step_numbers, step_sentences
+from lstm_viz.quantities import label
 
 PLAY_DELAY_S = 0.6  # seconds per step while playing
 MIN_DELAY_S = 0.2  # the timer's floor: long inputs skip steps rather than tick faster
@@ -35,9 +38,17 @@ def play_pace(steps: int, delay: float | None) -> tuple[float, int]:
 
 
 def render_step_through(
-    trace: Trace, layer: int, direction: int, unit: int, key: str, delay: float | None = None
+    trace: Trace,
+    layer: int,
+    direction: int,
+    unit: int,
+    key: str,
+    delay: float | None = None,
+    split=None,
 ) -> None:
-    """A time slider, Back/Step buttons and Play/Pause; the cell at step t with its numbers."""
+    """A time slider, Back/Step buttons and Play/Pause; the cell at step t with its numbers;
+    with ``split`` (lstm_viz.analysis.PreactivationSplit of the same input), each gate's
+    pre-activation at t split into its terms."""
     steps = int(trace.lengths[0])
     step_key, playing_key = f"{key}.step", f"{key}.playing"
     if st.session_state.get(step_key, 0) >= steps:
@@ -47,10 +58,22 @@ def render_step_through(
     pause, stride = play_pace(steps, delay)
     ticking = bool(st.session_state.get(playing_key)) and pause > 0
     player = st.fragment(step_fragment, run_every=pause if ticking else None)
-    player(trace, layer, direction, unit, key, steps, pause, stride, ticking)
+    player(trace, layer, direction, unit, key, steps, pause, stride, ticking, split)
 
 
-def render_step(trace, layer, direction, unit, step, key) -> None:
+def split_table(split, layer: int, direction: int, unit: int, step: int) -> pd.DataFrame:
+    """One row per gate: its pre-activation's terms at ``step`` for ``unit``, and their sum."""
+    rows = []
+    for gate in split.gates:
+        terms = split.unit(gate, unit, layer, direction)
+        row = {"gate": label(gate).split(" (")[0]}
+        row.update({TERM_WORDS[t]: float(v[step]) for t, v in terms.items() if t != "total"})
+        row["pre-activation"] = float(terms["total"][step])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def render_step(trace, layer, direction, unit, step, key, split=None) -> None:
     numbers = step_numbers(trace, layer, direction, unit, step)
     left, right = st.columns([3, 2])
     with left:
@@ -62,6 +85,11 @@ def render_step(trace, layer, direction, unit, step, key) -> None:
     with right:
         st.markdown("\n".join(f"- {escape_markdown(s)}" for s in step_sentences(numbers)))
         st.code("\n".join(step_equations(numbers)), language=None, wrap_lines=True)
+    if split is not None:
+        st.caption("Why each gate moved: its pre-activation at this step, term by term.")
+        st.dataframe(
+            split_table(split, layer, direction, unit, step), hide_index=True, key=f"{key}.split"
+        )
 
 
 def step_fragment(
@@ -74,6 +102,7 @@ def step_fragment(
     pause: float,
     stride: int,
     ticking: bool,
+    split=None,
 ) -> None:
     """One run of the player: move on one tick if playing, then the slider, the buttons and the
     cell at the step. ``ticking``: this fragment was set up with the timer running."""
@@ -125,4 +154,4 @@ def step_fragment(
             on_click=play_or_pause,
             help="Pause the walk." if playing else "Walk through the steps to the end.",
         )
-    render_step(trace, layer, direction, unit, int(state.get(step_key, 0)), key)
+    render_step(trace, layer, direction, unit, int(state.get(step_key, 0)), key, split)

@@ -58,6 +58,11 @@ def ablation_of(ref: ModelRef):
 def render_tour(tour: str, key: str = "learn.tour") -> None:
     """One tour: its stops one at a time, with the figure, the unit's cell at the stop's step,
     and a button that opens the view in Explore."""
+    if tour == "frames":  # the ConvLSTM stop: pictures, not a sentence
+        from app.components.learn.frame_tour import render_frame_tour
+
+        render_frame_tour(f"{key}.frames")
+        return
     title, wanted, text, level = TOURS[tour]
     key = f"{key}.{tour}"
     st.markdown(f"#### {title}")

@@ -11,6 +11,7 @@ import streamlit as st
 import torch
 
 from app import classroom, state
+from app.components.emergence import render_emergence
 from app.components.train.owners import may_change, owner_id
 from app.components.train.progress import (
     LiveRun,
@@ -22,6 +23,7 @@ from app.components.train.progress import (
     render_progress,
 )
 from app.components.train.settings import CELL_LABELS, Settings
+from app.resources import probe_history
 from app.text import code_span, escape_markdown
 from lstm_viz.models.checkpoints import models_dir
 from lstm_viz.models.names import reserve_free_name, reserve_name
@@ -205,6 +207,8 @@ def render_outcome(record: dict[str, Any]) -> None:
         st.info(note, icon="ℹ️")
     render_progress(record["progress"], record["unit"], key=f"{K}.last.progress", done=True)
     render_curves(record["history"], metric, key=f"{K}.last.curves")
+    if record.get("saved"):
+        render_training_history(name)
     if record.get("saved") and st.button(
         "Open in Explore 🔍",
         key=f"{K}.open",
@@ -231,6 +235,18 @@ def time_limit_message(record: dict[str, Any], took: str, best: str) -> str:
         f"Time limit reached: training is **incomplete**, stopped after {took}{share}; {kept}. "
         "Raise the time limit (0: none) or lower the epochs to finish the run."
     )
+
+
+def render_training_history(name: str) -> None:
+    """The scrubber over the run's evaluations (its probe.npz), when the folder has one."""
+    try:
+        history = probe_history(str(models_dir() / name))
+    except ValueError as error:
+        st.caption(f"No training history to show: {escape_markdown(error)}")
+        return
+    if history is not None:
+        with st.container(border=True):
+            render_emergence(history, key=f"{K}.emergence")
 
 
 def capitalize(text: str) -> str:

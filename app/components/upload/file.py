@@ -73,6 +73,11 @@ def read_file(name: str, data: bytes) -> tuple[str, Any]:
             cached = {"digest": digest, "name": name, "error": str(error)}
         st.session_state[state.UPLOAD_IMPORTED] = cached
     if "error" in cached:
+        from app.components.upload.conv import is_conv_error, render_conv_upload
+
+        if is_conv_error(cached["error"]):  # Keras ConvLSTM2D layers: recorded from frames
+            render_conv_upload(name, data, digest)
+            st.stop()
         st.error(
             f"**{escape_markdown(name)}** cannot be used: {escape_markdown(cached['error'])}",
             icon="🚫",

@@ -127,3 +127,24 @@ def test_figures_stay_light():
     figure = heatmap(trace, "cell")
     assert np.asarray(figure.data[0].z).size <= 300 * 64
     assert len(figure.to_json()) < 1_000_000
+
+
+@pytest.mark.parametrize("steps, units", [(1, None), (9, None), (9, [4, 0, 2])])
+def test_grids_are_copies_of_only_the_shown_units(steps, units):
+    from lstm_viz.figures.heatmap import heatmap_grid, heatmap_panel, plan_window
+
+    trace = lstm_trace(steps=steps, hidden=5, layers=1, bidirectional=False, batch=1)
+    shown = 5 if units is None else len(units)
+    window = plan_window(steps, shown, max_steps=4, max_units=2, unit_start=1)
+    grid = heatmap_grid(trace, "cell", window=window, units=units)
+    order = np.arange(5) if units is None else np.asarray(units)
+    full = trace.cell[0, 0, 0].numpy()[:, order[1:3]]  # [T, 2]
+    want = np.stack([full[s : s + window.window].mean(0) for s in range(0, steps, window.window)])
+    np.testing.assert_allclose(grid, want.T, rtol=1e-6)
+    before = trace.cell.clone()
+    grid += 1  # the figure's array is its own: the trace is untouched
+    torch.testing.assert_close(trace.cell, before, rtol=0, atol=0, equal_nan=True)
+    panel = heatmap_panel(trace, trace.names, max_steps=4, max_units=2, unit_start=1, units=units)
+    for name in trace.names:
+        alone = heatmap(trace, name, max_steps=4, max_units=2, unit_start=1, units=units)
+        assert panel[name].to_json() == alone.to_json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -24,6 +25,10 @@ from lstm_viz.pretrained import (
 
 SHIPPED = shipped(PRETRAINED_DIR)
 NAMES = [p.name for p in SHIPPED]
+# Sequence models state a validation metric and a unit; the ConvLSTM frame model states its
+# next-frame MSE against a baseline instead (tests/unit/pretrained/test_frames.py).
+SEQUENCE = [p for p in SHIPPED if RECIPES[p.name].cell != "conv_lstm"]
+SEQUENCE_NAMES = [p.name for p in SEQUENCE]
 
 
 def test_every_recipe_is_shipped_and_nothing_else():
@@ -43,7 +48,7 @@ def test_files_and_size(path):
     assert checkpoint.model.config.hidden_size == recipe.hidden_size
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=NAMES)
+@pytest.mark.parametrize("path", SEQUENCE, ids=SEQUENCE_NAMES)
 def test_card_metric_holds_on_held_out_data(path):
     name, stated, _ = read_card(path)
     checkpoint = load_checkpoint(path)
@@ -52,7 +57,7 @@ def test_card_metric_holds_on_held_out_data(path):
     assert measured == pytest.approx(stated, abs=1e-3, rel=1e-3)
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=NAMES)
+@pytest.mark.parametrize("path", SEQUENCE, ids=SEQUENCE_NAMES)
 def test_card_unit_claim_holds(path):
     _, _, claim = read_card(path)
     measured = claim_correlation(load_checkpoint(path), claim)
@@ -87,3 +92,27 @@ def test_rebuild_is_deterministic(tmp_path):
         assert torch.equal(a[key], b[key]), key
     assert first.metric == second.metric
     assert read_card(first.path)[2] == read_card(second.path)[2]
+
+
+WITH_PROBE = [p for p in SHIPPED if (p / "probe.npz").exists()]
+
+
+@pytest.mark.parametrize("path", WITH_PROBE, ids=[p.name for p in WITH_PROBE])
+def test_shipped_probe_history_belongs_to_the_shipped_weights(path):
+    """The build's probe.npz (units emerging during training) belongs to these weights: one
+    snapshot is the shipped model's own recording of the probe (float16 storage), and it is the
+    evaluation whose validation metric the card states (the kept, best checkpoint)."""
+    from lstm_viz import record
+    from lstm_viz.pretrained import task_of
+    from lstm_viz.training.probe import load_probe, probe_input
+
+    checkpoint = load_checkpoint(path)
+    history = load_probe(path)
+    inputs, _ = probe_input(task_of(checkpoint))
+    _, trace = record(checkpoint.model, inputs)
+    errors = [
+        float((history.at(k).hidden - trace.hidden).abs().max()) for k in range(len(history.steps))
+    ]
+    index = int(np.argmin(errors))
+    assert errors[index] < 5e-3, errors
+    assert history.metrics[index] == pytest.approx(read_card(path)[1], abs=1e-3)

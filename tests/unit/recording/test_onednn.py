@@ -21,29 +21,53 @@ def recomputed(module, inputs, monkeypatch, **options):
 
 
 @pytest.mark.parametrize(
-    "steps, batch, layers, batch_first",
-    [(1, 1, 1, False), (2, 1, 2, False), (3, 2, 1, True), (50, 1, 2, False), (37, 5, 2, True)],
+    "steps, batch, layers, batch_first, bidirectional, hidden",
+    [
+        (1, 1, 1, False, False, 16),
+        (2, 1, 2, False, False, 16),
+        (3, 2, 1, True, False, 16),
+        (50, 1, 2, False, False, 16),
+        (37, 5, 2, True, False, 16),
+        (1, 3, 1, False, True, 16),
+        (2, 1, 1, False, True, 16),
+        (23, 1, 2, False, True, 16),
+        (19, 4, 2, True, True, 10),  # rows padded: 4H = 40 floats, stored every 48
+        (9, 3, 1, False, True, 256),  # 4H*4 bytes a multiple of 4 KiB: 16 floats more per row
+    ],
 )
-def test_workspace_gates_equal_recomputed_gates(steps, batch, layers, batch_first, monkeypatch):
+def test_workspace_gates_equal_recomputed_gates(
+    steps, batch, layers, batch_first, bidirectional, hidden, monkeypatch
+):
     torch.manual_seed(steps * 10 + batch)
-    lstm = torch.nn.LSTM(6, 16, num_layers=layers, batch_first=batch_first)
+    lstm = torch.nn.LSTM(
+        6, hidden, num_layers=layers, batch_first=batch_first, bidirectional=bidirectional
+    )
+    dirs = 2 if bidirectional else 1
     shape = (batch, steps, 6) if batch_first else (steps, batch, 6)
     inputs = torch.randn(shape)
-    state = (torch.randn(layers, batch, 16) * 0.5, torch.randn(layers, batch, 16) * 0.5)
+    state = tuple(torch.randn(layers * dirs, batch, hidden) * 0.5 for _ in range(2))
     onednn._LAYOUTS.clear()
     output, trace = record(lstm, inputs, initial_state=state)
-    found = [layout for layout in onednn._LAYOUTS.values() if layout is not None]
-    assert found, "the workspace path was not taken"
+    found = [key for key, layout in onednn._LAYOUTS.items() if layout is not None]
+    assert len(found) == layers * dirs, "the workspace path was not taken for every direction"
     expected_output, expected_trace = recomputed(lstm, inputs, monkeypatch, initial_state=state)
     for name in trace.names:
         torch.testing.assert_close(trace[name], expected_trace[name], rtol=0, atol=1e-6)
     reference, (h_n, c_n) = lstm(inputs, state)
     torch.testing.assert_close(output[0], reference, rtol=0, atol=1e-5)
+    torch.testing.assert_close(output[1][0], h_n, rtol=0, atol=1e-5)
     torch.testing.assert_close(output[1][1], c_n, rtol=0, atol=1e-5)
-    # The equations hold inside the trace, the last step included (c_{T-1} comes from c_n).
+    # The equations hold inside the trace, the last step included (c_{T-1} comes from c_n); the
+    # backward direction runs from the end.
     f, i, g, c = trace.forget_gate, trace.input_gate, trace.candidate, trace.cell
-    previous = torch.cat([state[1][:, None, :, None], c[:, :, :, :-1]], dim=3)
-    torch.testing.assert_close(c, f * previous + i * g, rtol=0, atol=1e-5)
+    c0 = state[1].view(layers, dirs, 1, batch, hidden).transpose(2, 3)  # [L, D, B, 1, H]
+    forward = torch.cat([c0[:, :1], c[:, :1, :, :-1]], dim=3)
+    torch.testing.assert_close(c[:, :1], f[:, :1] * forward + (i * g)[:, :1], rtol=0, atol=1e-5)
+    if bidirectional:
+        backward = torch.cat([c[:, 1:, :, 1:], c0[:, 1:]], dim=3)
+        torch.testing.assert_close(
+            c[:, 1:], f[:, 1:] * backward + (i * g)[:, 1:], rtol=0, atol=1e-5
+        )
 
 
 def test_a_wrong_layout_is_caught_and_the_gates_recomputed(monkeypatch):
@@ -54,7 +78,9 @@ def test_a_wrong_layout_is_caught_and_the_gates_recomputed(monkeypatch):
     record(lstm, inputs)
     (key,) = onednn._LAYOUTS
     good = onednn._LAYOUTS[key]
-    onednn._LAYOUTS[key] = onednn.Layout(good.gate_stride, good.cell_offset + 8, good.cell_stride)
+    onednn._LAYOUTS[key] = onednn.Layout(
+        good.gate_stride, good.cell_offset + 8, good.cell_stride, good.gate_row, good.cell_row
+    )
     _, trace = record(lstm, inputs)
     assert onednn._LAYOUTS[key] is None  # distrusted from now on
     _, expected = recomputed(lstm, inputs, monkeypatch)

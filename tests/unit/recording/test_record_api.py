@@ -134,7 +134,7 @@ def test_lengths_on_a_bare_module_return_padded_output():
             nn.Linear(3, 4),
             torch.randn(5, 3),
             {},
-            "found no nn.LSTM, nn.GRU, nn.RNN or PeepholeLSTM",
+            "found no nn.LSTM, nn.GRU, nn.RNN, PeepholeLSTM or ConvLSTM",
         ),
         (nn.LSTM(3, 4), torch.randint(0, 3, (5, 3)), {}, "floating-point input"),
         (

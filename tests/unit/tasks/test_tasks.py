@@ -37,6 +37,7 @@ SMALL = {
     "grammar": {"train_size": 300, "validation_size": 100},
     "dyck": {"train_size": 300, "validation_size": 100},
     "sines": {"train_size": 40, "validation_size": 20, "length": 60},
+    "ecg": {"train_seconds": 20, "validation_seconds": 10, "length": 60},
     "csv": {"data": CSV, "column": "value", "window": 30},
     "adding": {"train_size": 200, "validation_size": 50},
     "copy": {"train_size": 200, "validation_size": 50, "max_delay": 10},
@@ -81,7 +82,7 @@ def texts(task: Task, batch: Batch) -> list[list[str]]:
 def test_the_registry_has_every_task_family():
     assert set(TASKS) == {
         "text-english", "text-python", "text-user", "grammar", "dyck", "sines", "csv", "adding",
-        "copy", "parity", "agreement",
+        "copy", "parity", "agreement", "ecg",
     }  # fmt: skip
     assert set(SMALL) == set(TASKS)
 

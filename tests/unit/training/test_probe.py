@@ -92,3 +92,35 @@ def test_a_shipped_model_build_keeps_its_probe_history(tmp_path):
     history = load_probe(built.path)
     assert len(history.steps) == 2 and history.metric == "accuracy"  # one per epoch
     assert history.steps[-1] == load_checkpoint(built.path).info["training"]["step"]
+
+
+def test_recording_the_probe_draws_no_random_numbers():
+    """Training with the probe gives the weights training without it gives, dropout on; a probe
+    that drew one random number would change them (checked too, so this test can fail). The
+    shipped models kept their hashes when their builds added probe.npz."""
+    from lstm_viz.training.probe import ProbeRecorder
+
+    class Drawing(ProbeRecorder):
+        def record(self, *args):
+            torch.rand(1)
+            return super().record(*args)
+
+    task = RunningParity(n_train=48, n_val=8)
+    weights = {}
+    for probe in ("none", "probe", "drawing"):
+        torch.manual_seed(0)
+        model = SequenceModel(
+            model_config_for(task, hidden_size=8, embedding_size=4, num_layers=2, dropout=0.3)
+        )
+        trainer = Trainer(model, task, TrainConfig(epochs=2, batch_size=16, device="cpu"))
+        kind = {"none": None, "probe": ProbeRecorder, "drawing": Drawing}[probe]
+        trainer.probe = kind(task, None) if kind else None
+        trainer.fit()
+        # The kept weights are the best evaluation's; Adam's moments follow every last step.
+        moments = [trainer.optimizer.state[p]["exp_avg"] for p in trainer.model.parameters()]
+        weights[probe] = {**trainer.model.state_dict(), **dict(enumerate(moments))}
+        if kind:
+            assert len(trainer.probe.steps) == 2  # it did record at every evaluation
+    for name, value in weights["none"].items():
+        assert torch.equal(value, weights["probe"][name]), name
+    assert any(not torch.equal(v, weights["drawing"][n]) for n, v in weights["none"].items())

@@ -1,6 +1,6 @@
 """The app's one home for cached work: checkpoints, recordings, shared heatmap figures, and the
 small results pages reuse (default inputs, unit orders, predictions, lessons' measurements).
-Analyze's corpora live in app/corpora.py; the catalogue of models in app/catalogue.py (its names
+Analyze's corpora live in app/corpora/; the catalogue of models in app/catalogue.py (its names
 are re-exported here).
 
 Cached functions take strings and numbers (model path, file version, text, device), so caching
@@ -14,13 +14,14 @@ import copy
 import gc
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
+from app import heatmap_figures as figures
 from app.catalogue import (  # noqa: F401 - the catalogue's names, re-exported
     DEFAULT_MODEL,
     DEFAULT_TEXT,
@@ -254,6 +255,21 @@ def cached_recording(path: str, version: int, text: str, device: str) -> Recordi
     return Recording(trace, tuple(tokens), tuple(unknown), checkpoint.vocab is None)
 
 
+def html_page(ref: ModelRef, text: str, device: str = "cpu") -> bytes:
+    """The self-contained HTML page (lstm_viz.export.html) of ``ref`` reading ``text``, UTF-8,
+    built once per recording. ExportError (a ValueError) for a recording too long for a page."""
+    return cached_html_page(ref.path, model_version(ref), text, device, ref.name)
+
+
+# cache_resource: the page is about 5 MB (plotly.js embedded) and read-only; 4 kept.
+@st.cache_resource(max_entries=4, show_spinner="Writing the page (every heatmap, plotly.js)...")
+def cached_html_page(path: str, version: int, text: str, device: str, name: str) -> bytes:
+    from lstm_viz.export.html import export_html
+
+    trace = cached_recording(path, version, text, device).trace
+    return export_html(trace, model=name, text=text).encode("utf-8")
+
+
 def unit_order(
     ref: ModelRef,
     text: str,
@@ -300,191 +316,35 @@ def recording_key(ref: ModelRef, text: str, device: str = "cpu") -> str:
     return "\x1f".join((ref.path or ref.id, str(model_version(ref)), device, text))
 
 
-# Keyed by strings and numbers only; the trace (``_trace``, not hashed) is the one ``recording``
-# names. 96 figures: 16 pages of 6 heatmaps, at most about 0.5 MB each (300 columns x 64 units x
-# 6 quantities of float32, the largest window Explore shows).
+# Keyed by strings and numbers; ``_trace`` (not hashed) is the one ``recording`` names. 32 panels
+# of 6 heatmaps, at most ~0.8 MB each (300 columns x 64 units x 6 quantities of float32).
+@st.cache_resource(max_entries=32, show_spinner=False)
+def shared_heatmap_panel(recording: str, window: tuple, _trace: Trace):
+    """app.heatmap_figures.build_heatmap_panel(_trace, *window), cached per recording and window
+    and shared by every session: read only. The followed unit is not part of it."""
+    return figures.build_heatmap_panel(_trace, *window)
+
+
+# 96 base figures (16 pages of 6 heatmaps) on a fixed scale, and 96 outlined ones.
+@st.cache_resource(max_entries=96, show_spinner=False)
+def shared_scaled_figure(recording: str, window: tuple, name: str, bound, _trace: Trace):
+    """app.heatmap_figures.panel_figure of the shared panel on the colour range ``bound``."""
+    return figures.panel_figure(
+        _trace, shared_heatmap_panel(recording, window, _trace), name, bound
+    )
+
+
 @st.cache_resource(max_entries=96, show_spinner=False)
 def shared_heatmap_figure(recording: str, choice: tuple, _trace: Trace) -> go.Figure:
-    """build_heatmap_figure(_trace, *choice), cached per recording and choice (the arguments
-    after the trace: strings and numbers) and shared by every session: read only
-    (st.plotly_chart copies it)."""
-    return build_heatmap_figure(_trace, *choice)
-
-
-def build_heatmap_figure(
-    trace: Trace,
-    name: str,
-    layer: int,
-    direction: int,
-    max_steps: int,
-    max_units: int,
-    unit_start: int,
-    units: tuple[int, ...] | None,
-    highlight: int | None,
-    row: float | None,
-    bound: float | None = None,
-    numeric: bool = False,
-) -> go.Figure:
-    """lstm_viz.figures.heatmap.heatmap of ``name``, ``highlight``'s row (at ``row``; None: off
-    screen) outlined in red; ``bound``: the model's fixed colour range for an unbounded
-    quantity (None: this input's)."""
-    from lstm_viz.figures.heatmap import heatmap
-
-    figure = heatmap(
-        trace,
-        name,
-        layer=layer,
-        direction=direction,
-        max_steps=max_steps,
-        max_units=max_units,
-        unit_start=unit_start,
-        units=units,
-        bound=bound,
-        numeric=numeric,
+    """app.heatmap_figures.build_heatmap_figure(_trace, *choice), cached per recording and
+    choice and shared by every session: read only (st.plotly_chart copies it). The heatmap
+    comes from the shared panel; only the outline is drawn per unit."""
+    name, window, highlight, row, bound = figures.split_choice(choice)
+    return figures.outlined(
+        shared_scaled_figure(recording, window, name, bound, _trace), highlight, row
     )
-    if row is not None:
-        figure.add_shape(
-            type="rect",
-            xref="paper",
-            x0=0,
-            x1=1,
-            y0=row - 0.5,
-            y1=row + 0.5,
-            line=dict(color="#d62728", width=2),
-            name=f"unit {highlight}",
-        )
-    return figure
 
 
-# ---- Learn --------------------------------------------------------------------------------------
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def memory_story(gap: int, forget_bias: float, rnn_weight: float):
-    """The memory story for these settings (autograd over the sequence: cached, so moving the
-    step slider does not recompute it)."""
-    from lstm_viz.learn.cell_step import CellParams, RNNParams
-    from lstm_viz.learn.memory_story import STORY_LSTM, STORY_RNN, signal_then_gap
-    from lstm_viz.learn.memory_story import memory_story as story
-
-    lstm = CellParams(**{**asdict(STORY_LSTM), "forget_bias": forget_bias})
-    rnn = RNNParams(**{**asdict(STORY_RNN), "h": rnn_weight})
-    return story(signal_then_gap(gap), lstm, rnn)
-
-
-def correlations_of(ref: ModelRef, quantity: str = "cell"):
-    """[layer, direction, unit] r of each unit's ``quantity`` with the task's hidden variable,
-    or None when the task cannot be rebuilt or has none."""
-    return cached_correlations(ref.path, model_version(ref), quantity)
-
-
-@st.cache_data(max_entries=8, show_spinner="Measuring every unit on the validation data...")
-def cached_correlations(path: str, version: int, quantity: str = "cell"):
-    from lstm_viz.learn.lessons import unit_correlations
-    from lstm_viz.tasks import from_info
-
-    checkpoint = cached_checkpoint(path, version)
-    try:
-        built = from_info(checkpoint.task, strict=True)
-        if built.hidden_variable is None:
-            return None
-        return unit_correlations(checkpoint.model, built, quantity)
-    except (ValueError, TypeError):
-        return None
-
-
-def dyck_example(ref: ModelRef) -> str:
-    """The longest of the first 50 validation sequences of ``ref``'s bracket-depth task."""
-    return cached_dyck_example(ref.path, model_version(ref))
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def cached_dyck_example(path: str, version: int) -> str:
-    from lstm_viz.tasks import make_task
-
-    task = cached_checkpoint(path, version).task
-    sequences = make_task("dyck", **(task.params if task else {})).sequences("validation")
-    return max(sequences[:50], key=len)
-
-
-# ---- Explore for encoder-decoders (lstm_viz.models.seq2seq) -------------------------------------
-
-MAX_SEQ2SEQ_CHARS = 200  # characters one encoder-decoder input may have (the page says so)
-
-
-def load_seq2seq_model(ref: ModelRef):
-    """The encoder-decoder behind ``ref`` (a Seq2SeqCheckpoint), loaded once per file version
-    and shared: do not mutate. CheckpointError (one line) when it cannot be read."""
-    from lstm_viz.models.seq2seq_files import load_seq2seq
-
-    try:
-        version = model_version(ref)
-    except OSError as error:
-        raise CheckpointError(f"config.json cannot be read ({error.strerror or error})") from None
-    return cached_seq2seq(ref.path, version, load_seq2seq)
-
-
-@st.cache_resource(max_entries=4, show_spinner="Loading the model...")
-def cached_seq2seq(path: str, version: int, _load):
-    return _load(path)
-
-
-@st.cache_resource(max_entries=32, show_spinner="Recording the encoder and decoder...")
-def seq2seq_analysis(path: str, version: int, text: str):
-    """(EncoderDecoderRecording, AttentionAttribution) of ``text``: shared, read only."""
-    from lstm_viz.analysis.seq2seq_attribution import attention_and_attribution
-    from lstm_viz.models.seq2seq_files import load_seq2seq
-    from lstm_viz.recording.seq2seq import record_seq2seq
-
-    model = cached_seq2seq(path, version, load_seq2seq).model
-    return record_seq2seq(model, [text]), attention_and_attribution(model, text)
-
-
-# ---- time series (issue 18): an autoencoder's anomalies, a forecaster's forecasts ----------------
-@dataclass(frozen=True)
-class AnomalyRun:  # scores (anomaly.Scores), tiled (anomaly.Tiled), events: (kind, start, stop)
-    scores: object
-    tiled: object
-    events: tuple[tuple[str, int, int], ...]
-
-
-@st.cache_resource(max_entries=4, show_spinner="Loading the autoencoder...")
-def cached_autoencoder(path: str, version: int):
-    from lstm_viz.models.autoencoder import load_autoencoder  # noqa: I001 (imported when used)
-
-    return load_autoencoder(path)
-
-
-def anomaly_run(ref: ModelRef, seed: int, steps: int, csv_text: str | None) -> AnomalyRun:
-    """On the generated ECG (anomalies injected) or one CSV column; ValueError if unreadable."""
-    return cached_anomaly_run(ref.path, model_version(ref), seed, steps, csv_text)
-
-
-@st.cache_resource(max_entries=8, show_spinner="Scoring every step...")
-def cached_anomaly_run(path: str, version: int, seed: int, steps: int, csv_text: str | None):
-    from lstm_viz.analysis.anomaly import record_tiled, score_series
-    from lstm_viz.tasks.ecg import ecg_signal, inject_anomalies
-
-    autoencoder = cached_autoencoder(path, version)
-    events: tuple = ()  # the injected anomalies, when the input is generated
-    if csv_text is None:
-        values, found = inject_anomalies(ecg_signal(steps, seed)[0], per_kind=1, seed=seed)
-        events = tuple((e.kind, e.start, e.stop) for e in found)
-    else:
-        values = read_csv_numbers(csv_text.encode(), 1, MAX_EXPLORE_STEPS)[:, 0].numpy()
-    scores = score_series(autoencoder.model, values, autoencoder.anomaly)
-    return AnomalyRun(scores, record_tiled(autoencoder.model, values), events)
-
-
-@st.cache_resource(max_entries=16, show_spinner="Forecasting...")
-def cached_forecast(path: str, version: int, text: str, start: int, k: int):
-    """(values [T], one-step predictions [T], Forecast) of a forecaster reading ``text``."""
-    from lstm_viz.analysis.forecast import free_run, one_step
-
-    checkpoint = cached_checkpoint(path, version)
-    values, model = model_inputs(checkpoint, text)[0][0, :, 0].numpy(), checkpoint.model
-    return values, one_step(model, values), free_run(model, values, start, k)
-
-
-def forecast(ref: ModelRef, text: str, start: int, k: int):  # see cached_forecast
-    return cached_forecast(ref.path, model_version(ref), text, start, k)
+# The rest of this home, one module each; their names are re-exported here.
+from app.resources.families import *  # noqa: E402, F403 - re-exported
+from app.resources.lessons import *  # noqa: E402, F403 - re-exported

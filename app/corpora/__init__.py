@@ -1,5 +1,5 @@
 """Analyze's cached work: corpora (a model's recordings over its validation data or the user's
-text) and the analyses over them.
+text, an LSTMVis project, a window of a corpus store) and the analyses over them.
 
 Everything is keyed by strings and numbers (model path, file version, corpus settings), so
 caching hashes cleanly. A corpus is a large read-only object: it is held once in a shared store
@@ -31,6 +31,7 @@ from lstm_viz.analysis import (
 )
 from lstm_viz.analysis.corpus import Corpus
 from lstm_viz.tasks import Task, from_info
+from lstm_viz.trace import Trace
 
 MAX_STEPS = 20_000  # real steps a corpus holds at most (the page says so)
 MAX_VALUES = 30_000_000  # recorded numbers a corpus holds at most (wide models get fewer steps)
@@ -83,7 +84,15 @@ def record(
     device: str,
     progress: Callable[[float], None] | None = None,
 ) -> Corpus:
-    """Record the corpus the arguments of a CorpusKey describe (not cached: see load_corpus)."""
+    """Record the corpus the arguments of a CorpusKey describe (not cached: see load_corpus).
+    Sources "lstmvis" (``path``: the project) and "store" (``path``: the store; ``text``: the
+    window's first step, ``max_steps`` its length) read recordings made elsewhere instead."""
+    from app.corpora.elsewhere import cached_lstmvis, cached_store_window
+
+    if source == "lstmvis":
+        return trace_corpus(cached_lstmvis(path, version).trace)
+    if source == "store":
+        return trace_corpus(cached_store_window(path, version, int(text), max_steps))
     checkpoint = cached_checkpoint(path, version)
     if source == "text":
         return record_corpus(
@@ -171,12 +180,37 @@ def corpus_of(*args) -> Corpus:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_saturation(*args) -> pd.DataFrame:
+    if args[2] == "store":  # every step of the store, in DuckDB, not the window
+        from lstm_viz.export.store_tools import store_saturation
+
+        return store_saturation(args[0])
     return saturation(corpus_of(*args).trace)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_half_lives(*args) -> pd.DataFrame:
+    if args[2] == "store":  # every step of the store, in DuckDB, not the window
+        from lstm_viz.export.store_tools import store_half_lives
+
+        return store_half_lives(args[0])
     return half_lives(corpus_of(*args).trace)
+
+
+@st.cache_data(max_entries=16, show_spinner="Searching every step of the store...")
+def cached_store_spans(path: str, version: int, *search) -> tuple[pd.DataFrame, int]:
+    """lstm_viz.export.store_tools.store_find_spans(path, *search): (top spans, how many)."""
+    from lstm_viz.export.store_tools import store_find_spans
+
+    quantity, layer, direction, units, threshold, min_length = search
+    return store_find_spans(path, quantity, layer, direction, list(units), threshold, min_length)
+
+
+def trace_corpus(trace: Trace) -> Corpus:
+    """A recording made elsewhere as a Corpus: its tokens, no task, no inputs to re-run."""
+    tokens = [list(t) for t in trace.tokens] if trace.tokens else []
+    level = "char" if all(len(t) <= 1 for seq in tokens for t in seq[:2000]) else "word"
+    inputs = torch.zeros(trace.batch_size, trace.num_steps, dtype=torch.int64)
+    return Corpus(trace, tokens, None, None, inputs, level)
 
 
 def corpus_features(corpus: Corpus, regex: str) -> dict[str, np.ndarray]:
@@ -244,54 +278,7 @@ def cached_best_cell_unit(*args) -> dict | None:
     }
 
 
-TEXTBOOK_STEPS = 75  # training steps of the gradient-flow page's textbook comparison
-
-
-@st.cache_resource(max_entries=2, show_spinner="Building the textbook comparison...")
-def cached_textbook(train_steps: int) -> dict:
-    """lstm_viz.analysis.textbook.textbook_curves, once per server (shared, read-only)."""
-    from lstm_viz.analysis.textbook import textbook_curves
-
-    return textbook_curves(train_steps=train_steps)
-
-
-# ---- Agreement (Lakretz et al.): one table per (model, sentences), shared, progress reported ---
-MAX_AGREEMENT = 8
-
-
-@st.cache_resource(show_spinner=False)
-def agreement_store() -> OrderedDict:
-    """{(path, version, per_condition): AgreementResult}, the most recently used last."""
-    return OrderedDict()
-
-
-def agreement_is_done(path: str, version: int, per_condition: int) -> bool:
-    with STORE_LOCK:
-        return (path, version, per_condition) in agreement_store()
-
-
-def load_agreement(path: str, version: int, per_condition: int, progress=None):
-    """lstm_viz.analysis.agreement on the model at ``path`` (computed once, then shared);
-    AgreementError (not stored) for a model that cannot be tested."""
-    from lstm_viz.analysis.agreement import agreement
-
-    key, store = (path, version, per_condition), agreement_store()
-    with STORE_LOCK:
-        if key in store:
-            store.move_to_end(key)
-            return store[key]
-    checkpoint = cached_checkpoint(path, version)
-    result = agreement(checkpoint.model, checkpoint.vocab, per_condition, progress=progress)
-    with STORE_LOCK:
-        store[key] = result
-        while len(store) > MAX_AGREEMENT:
-            store.popitem(last=False)
-    return result
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def cached_number_unit_cells(path: str, version: int, layer: int, unit: int) -> pd.DataFrame:
-    from lstm_viz.analysis.agreement import cell_over_sentence
-
-    checkpoint = cached_checkpoint(path, version)
-    return cell_over_sentence(checkpoint.model, checkpoint.vocab, (layer, unit))
+# The rest of this home, one module each; their names are re-exported here.
+from app.corpora.agreement import *  # noqa: E402, F403 - re-exported
+from app.corpora.causal import *  # noqa: E402, F403 - re-exported
+from app.corpora.elsewhere import *  # noqa: E402, F403 - re-exported

@@ -1,0 +1,98 @@
+"""Input attribution: which input steps made one output (integrated gradients, gradient x
+input, occlusion), the input coloured by it beside the heatmaps, and IG's completeness."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import corpora
+from app.components.analyze.causal_common import pick_source, source_tokens
+from app.components.analyze.interventions import output_labels
+from app.components.heatmaps import PLOTLY_CONFIG
+from app.corpora import CorpusKey
+from app.resources import ModelRef, default_input, load_model
+from app.text import escape_markdown
+from lstm_viz.analysis import METHODS
+from lstm_viz.analysis.corpus import Corpus
+from lstm_viz.figures.causal import attribution_figure, completeness_figure
+
+METHOD_LABELS = {
+    "integrated-gradients": "Integrated gradients",
+    "gradient-x-input": "Gradient × input",
+    "occlusion": "Occlusion",
+}
+
+
+def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: str) -> None:
+    from lstm_viz.figures.unit import coloured_text_html
+
+    checkpoint = load_model(ref)
+    st.markdown(
+        "Which input steps made an output at the **last step**? Attribution gives each step a "
+        "share of one output (a next-token logit, a class score, a value). The baseline of "
+        "integrated gradients and occlusion is an **all-zero input embedding** at every step."
+    )
+    source = pick_source(checkpoint, corpus, "Input", default_input(ref), 0, f"{widget}.input")
+    found = source_tokens(key, source)
+    if found is None:
+        return
+    labels = output_labels(checkpoint, corpora.load_task(ref))
+    top = corpora.cached_top_output(key.path, key.version, source, key.args())
+    cols = st.columns([2, 2, 1])
+    with cols[0]:
+        method = st.radio("Method", METHODS, format_func=METHOD_LABELS.get, key=f"{widget}.method")
+    with cols[1]:
+        target = st.selectbox(
+            "Target output (at the last step)",
+            range(len(labels)),
+            index=top,
+            format_func=lambda k: f"{labels[k]!r}" + (" (predicted)" if k == top else ""),
+            key=f"{widget}.target",
+        )
+    with cols[2]:
+        steps = st.number_input(
+            "Integration points",
+            min_value=8,
+            max_value=512,
+            value=128,
+            step=8,
+            key=f"{widget}.steps",
+            disabled=method != "integrated-gradients",
+        )
+    try:
+        result = corpora.cached_attribution(
+            key.path, key.version, source, key.args(), int(target), method, int(steps)
+        )
+    except ValueError as error:
+        st.error(escape_markdown(error), icon="🚫")
+        return
+    tokens = result.tokens or [str(t) for t in range(len(result.scores))]
+    top_step = int(abs(result.scores).argmax())
+    st.markdown(
+        f"Output **{escape_markdown(repr(labels[int(target)]))}** at the last step: "
+        f"{float(result.output):+.4f}. The step that mattered most: **{top_step}** "
+        f"({escape_markdown(repr(tokens[top_step]))}, {result.scores[top_step]:+.4f})."
+    )
+    st.caption("The input coloured by attribution (red: pushed the output up; blue: down):")
+    with st.container(key=f"{widget}.coloured"):
+        shown = tokens if corpus.level == "char" else [f"{t} " for t in tokens]  # words: spaced
+        st.markdown(coloured_text_html(shown, result.scores, "cell"), unsafe_allow_html=True)
+    trace = corpora.cached_causal_recording(key.path, key.version, source, key.args())
+    quantity = "cell" if "cell" in trace.names else "hidden"
+    layer = trace.num_layers - 1
+    st.plotly_chart(
+        attribution_figure(result, trace, quantity, layer),
+        key=f"{widget}.figure",
+        config=PLOTLY_CONFIG,
+    )
+    if method == "integrated-gradients":
+        ok = "within 1%" if result.completeness_error <= 0.01 else "**more than 1% off**"
+        st.plotly_chart(
+            completeness_figure(result), key=f"{widget}.completeness", config=PLOTLY_CONFIG
+        )
+        st.caption(
+            f"Completeness: the attributions sum to {result.total:+.6f}; output(input) − "
+            f"output(baseline) is {result.expected:+.6f} (baseline: all-zero input embedding): "
+            f"{ok} ({result.completeness_error:.3%}). More integration points bring it closer."
+        )
+    st.dataframe(result.table(), hide_index=True, key=f"{widget}.table", height=200)
