@@ -13,7 +13,7 @@ from tests.browser.test_analyze_browser import CHART, open_tool, settle, wait_fo
 from tests.browser.test_browser_pages import assert_clean, screenshot, wait_until_drawn
 
 SHIPPED = Path(__file__).resolve().parents[2] / "pretrained" / "agreement-word-lstm"
-TALL = {"width": 1440, "height": 1500}
+TALL = {"width": 1440, "height": 1620}
 
 
 @pytest.fixture(scope="module")
