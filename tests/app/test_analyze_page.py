@@ -104,7 +104,7 @@ def test_corpus_caption_and_saturation_equal_the_library():
     np.testing.assert_array_equal(decode(forget_layer1["customdata"])[:, 2], rows["unit"])
 
     # A unit of the ranked list opens in Explore.
-    table = at.dataframe[0].value
+    table = at.dataframe[1].value  # [0]: the per-layer summary
     picker(at, f"{W}.saturation.open").set_value(unit_of(table, 2)).run()
     at.button(key=f"{W}.saturation.open.open").click().run()
     assert not at.exception, at.exception

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import classroom, state
+from app import classroom, corpora, state
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.components.learn.models import fits_text, pick_model
 from app.resources import (
     ModelRef,
     correlations_of,
     model_scales,
+    model_version,
     record_text,
 )
 from app.text import escape_markdown
+from lstm_viz.analysis.agreement import AgreementError
 from lstm_viz.analysis.scales import scale_sentence
 from lstm_viz.learn.diagram import trace_diagram
 from lstm_viz.learn.tour_figures import stop_figure
@@ -33,6 +35,7 @@ TOURS = {
     "cat": ("🐈 The cat sat on the mat.", CAT_MODEL, CAT_TEXT, "char"),
     "agreement": ("🧩 The cat, which was hungry, …", AGREEMENT_MODEL, AGREEMENT_TEXT, "word"),
 }
+TOUR_SENTENCES = 24  # per condition: Analyze's default, so the two share one table
 
 
 def build_tour(tour: str, ref: ModelRef):
@@ -42,7 +45,17 @@ def build_tour(tour: str, ref: ModelRef):
     if tour == "cat":
         return trace, cat_tour(trace)
     plural = record_text(ref, AGREEMENT_PLURAL).trace
-    return trace, agreement_tour(trace, plural, correlations_of(ref))
+    return trace, agreement_tour(trace, plural, correlations_of(ref), ablation=ablation_of(ref))
+
+
+def ablation_of(ref: ModelRef):
+    """Lakretz et al.'s ablation on ``ref`` (shared with Analyze's Agreement section), or None
+    for a model it cannot run on (the tour then ends without that stop)."""
+    try:
+        with st.spinner("Zeroing each unit in turn over the agreement sentences..."):
+            return corpora.load_agreement(ref.path, model_version(ref), TOUR_SENTENCES)
+    except AgreementError:
+        return None
 
 
 def render_tour(tour: str, key: str = "learn.tour") -> None:
