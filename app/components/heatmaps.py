@@ -25,7 +25,7 @@ from app.resources import shared_heatmap_figure
 from app.text import escape_markdown
 from lstm_viz import DIRECTION_NAMES, Trace
 from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS, plan_window
-from lstm_viz.quantities import QUANTITY_SYMBOLS, UNBOUNDED, display_order, display_token, label
+from lstm_viz.quantities import display_order, display_token, label
 
 MAX_CHIPS = 400  # tokens drawn as chips; the rest are counted
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -187,11 +187,16 @@ def render_heatmaps(
     names = display_order(trace.names)
     panels: dict = {}  # without a recording to share them under: built once for this run
     for row in range(0, len(names), columns):
+        pair = names[row : row + columns]
+        if hints and any(name in hints for name in pair):
+            # The hints of a row in a row of their own above the charts: lines of different
+            # lengths then never push one chart of the pair lower than the other.
+            for cell, name in zip(st.columns(columns), pair, strict=False):
+                if name in hints:
+                    cell.caption(hints[name])
         cells = st.columns(columns)
-        for cell, name in zip(cells, names[row : row + columns], strict=False):
+        for cell, name in zip(cells, pair, strict=False):
             with cell:
-                if hints and name in hints:
-                    st.caption(hints[name])
                 same_width = units is not None and trace[name].shape[-1] > max(units)
                 shown = tuple(int(u) for u in units) if same_width else None
                 figure = heatmap_figure(
@@ -236,21 +241,11 @@ def render_hint_footer(highlight: int | None, shown: bool, key: str) -> None:
 
 def scale_note(trace: Trace, layer: int, direction: int, scales) -> str:
     """Which colour scale the unbounded quantities use, in words (the colour bars say the
-    same in short): the model's fixed one, or this input's largest |value| when it has none."""
-    unbounded = [n for n in display_order(trace.names) if n in UNBOUNDED]
-    notes = []
-    for name in unbounded:
-        fixed = scales.describe(name, layer, direction) if scales is not None else ""
-        if fixed:
-            notes.append(fixed)
-        else:
-            symbol = QUANTITY_SYMBOLS.get(name, name)
-            notes.append(
-                f"This model has no fixed scale for {symbol} (no scales.json): its colours span "
-                f"this input's largest |{symbol}|, so the same colour can mean different values "
-                "on different inputs; compare the colour bars' ranges."
-            )
-    return " ".join(notes)
+    same in short): the model's fixed one, or this input's largest |value| when it has none
+    (lstm_viz.analysis.scales.scale_note: every page says it in the same words)."""
+    from lstm_viz.analysis.scales import scale_note as note
+
+    return note(display_order(trace.names), layer, direction, scales)
 
 
 def render_scale_note(trace: Trace, layer: int, direction: int, scales) -> None:

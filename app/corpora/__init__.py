@@ -279,5 +279,6 @@ def cached_best_cell_unit(*args) -> dict | None:
 
 
 # The rest of this home, one module each; their names are re-exported here.
+from app.corpora.agreement import *  # noqa: E402, F403 - re-exported
 from app.corpora.causal import *  # noqa: E402, F403 - re-exported
 from app.corpora.elsewhere import *  # noqa: E402, F403 - re-exported

@@ -158,8 +158,14 @@ TEXTBOOK_STEPS = 75  # training steps of the gradient-flow page's textbook compa
 
 
 @st.cache_resource(max_entries=2, show_spinner="Building the textbook comparison...")
-def cached_textbook(train_steps: int) -> dict:
-    """lstm_viz.analysis.textbook.textbook_curves, once per server (shared, read-only)."""
+def timed_textbook(train_steps: int) -> tuple[dict, float]:
+    """(lstm_viz.analysis.textbook.textbook_curves, seconds it took on this server), once per
+    server (shared, read-only): the page says the time measured, never a guess (it was "about
+    20 s"; 59 s measured on a shared 2-core CPU)."""
+    import time
+
     from lstm_viz.analysis.textbook import textbook_curves
 
-    return textbook_curves(train_steps=train_steps)
+    start = time.perf_counter()
+    curves = textbook_curves(train_steps=train_steps)
+    return curves, time.perf_counter() - start

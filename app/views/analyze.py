@@ -5,6 +5,7 @@ app/components/analyze/ lays out each tool (one file per tool)."""
 import streamlit as st
 
 from app import corpora, state
+from app.components.analyze.agreement import render_agreement
 from app.components.analyze.attribution import render_attribution
 from app.components.analyze.finder import render_finder
 from app.components.analyze.gradients import render_gradients
@@ -34,6 +35,7 @@ SECTIONS = {
     "patching": "🩹 Patching",
     "preactivation": "🧮 Gate split",
     "trajectories": "🌀 Trajectories",
+    "agreement": "🔢 Agreement",
 }
 
 st.title("🧪 Analyze")
@@ -171,5 +173,7 @@ elif section == "preactivation":
     render_preactivation(ref, key, corpus, place)
 elif section == "trajectories":
     render_trajectories(ref, key, corpus, place)
+elif section == "agreement":
+    render_agreement(ref, place)
 else:
     render_patterns(corpus, place)

@@ -137,7 +137,15 @@ if view == "heatmaps":
         hidden=hidden,
     )
 elif view == "unit":
-    render_unit(trace, layer, direction, unit, key=panel, numeric=recording.numeric)
+    render_unit(
+        trace,
+        layer,
+        direction,
+        unit,
+        key=panel,
+        numeric=recording.numeric,
+        scales=model_scales(ref),
+    )
 elif view == "predictions":
     render_predictions(ref, text, key=panel)
 elif view == "forecast":
@@ -148,7 +156,16 @@ elif view == "step":
         split = preactivation_split(ref, text)
     except (ValueError, KeyError, NotImplementedError):  # a core the split does not read
         split = None
-    render_step_through(trace, layer, direction, unit, key=panel, delay=delay, split=split)
+    render_step_through(
+        trace,
+        layer,
+        direction,
+        unit,
+        key=panel,
+        delay=delay,
+        split=split,
+        scales=model_scales(ref),
+    )
 elif view == "compare":
     models = {m.id: m for m in all_models() if m.path is not None}
     render_compare(ref, text, trace, layer, direction, models, device, key=panel)

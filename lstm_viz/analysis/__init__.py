@@ -12,6 +12,7 @@
     patching_sweep(model, clean, corrupt, metric)     # which units at which steps carry it
     split_model(model, ids)                           # why a gate opened: its pre-activation
     trajectories([trace_a, trace_b], corpus=corpus)   # states as PCA paths through the tokens
+    agreement.agreement(model, vocab)                 # Lakretz: agreement, ablations, number unit
 
 Every function takes and returns plain data (Trace, numpy, pandas, plotly); no streamlit.
 """
@@ -52,7 +53,13 @@ from .patching import (
 )
 from .patterns import find_spans, find_spans_naive, similar_spans, units_on
 from .preactivation import PreactivationSplit, split_model, split_preactivations
-from .saturation import gate_names, saturation, saturation_figure
+from .saturation import (
+    gate_names,
+    saturation,
+    saturation_figure,
+    saturation_finding,
+    saturation_summary,
+)
 from .timescales import half_life_figure, half_lives
 from .trajectories import Trajectory, TrajectoryError, trajectories
 from .user_regex import PatternError, match_spans
@@ -106,6 +113,8 @@ __all__ = [
     "run_lstm",
     "saturation",
     "saturation_figure",
+    "saturation_finding",
+    "saturation_summary",
     "similar_spans",
     "span_text",
     "split_rows",

@@ -138,3 +138,40 @@ def saturation_figure(table: pd.DataFrame, direction: int = 0, height: int = 390
         clickmode="event+select",
     )
     return figure
+
+
+MOSTLY = 0.5  # a unit "mostly" saturated: on more than half of the steps
+
+
+def saturation_summary(table: pd.DataFrame, mostly: float = MOSTLY) -> pd.DataFrame:
+    """Per (gate, layer, direction) of a ``saturation`` table: units, mean fraction of steps
+    left- and right-saturated, and how many units are left- ("shut") and right-saturated
+    ("open") on more than ``mostly`` of the steps (Karpathy et al.'s per-layer comparison)."""
+    grouped = table.assign(shut=table["left"] > mostly, open=table["right"] > mostly).groupby(
+        ["gate", "layer", "direction"], sort=False
+    )
+    return grouped.agg(
+        units=("unit", "size"),
+        left=("left", "mean"),
+        right=("right", "mean"),
+        shut=("shut", "sum"),
+        open=("open", "sum"),
+    ).reset_index()
+
+
+def saturation_finding(summary: pd.DataFrame, gate: str = "forget_gate", direction: int = 0) -> str:
+    """One sentence: which layer has the most ``gate``s mostly open (right-saturated), from a
+    ``saturation_summary``; '' for a one-layer model or a missing gate."""
+    rows = summary[(summary["gate"] == gate) & (summary["direction"] == direction)]
+    if len(rows) < 2:
+        return ""
+    name = gate.replace("_", " ")
+    counts = ", ".join(f"layer {r.layer}: {r.open} of {r.units}" for r in rows.itertuples())
+    best = rows["open"].max()
+    if (rows["open"] == best).sum() > 1:
+        return f"No layer has more {name}s mostly open (> 0.9) than another ({counts})."
+    layer = int(rows.loc[rows["open"].idxmax(), "layer"])
+    return (
+        f"Layer {layer} has the most {name}s mostly open (> 0.9 on more than half of the "
+        f"steps): {counts}."
+    )

@@ -169,6 +169,29 @@ def write_measured_scales(
     return write_scales(folder, scales)
 
 
+def scale_sentence(quantity: str, layer: int, direction: int, scales: Scales | None) -> str:
+    """The sentence every page shows under a figure coloured by an unbounded ``quantity``: the
+    model's fixed range (:meth:`Scales.describe`), or, when ``scales`` has none for it, that
+    the colours span this input's largest |value| (the words "(this input)" on the colour bar).
+    "" for a bounded quantity (its scale is fixed for every model)."""
+    if quantity not in UNBOUNDED:
+        return ""
+    fixed = scales.describe(quantity, layer, direction) if scales is not None else ""
+    if fixed:
+        return fixed
+    symbol = QUANTITY_SYMBOLS.get(quantity, quantity)
+    return (
+        f"This model has no fixed scale for {symbol} (no scales.json): its colours span "
+        f"this input's largest |{symbol}|, so the same colour can mean different values "
+        "on different inputs; compare the colour bars' ranges."
+    )
+
+
+def scale_note(quantities, layer: int, direction: int, scales: Scales | None) -> str:
+    """:func:`scale_sentence` of each unbounded quantity of ``quantities``, joined."""
+    return " ".join(s for q in quantities if (s := scale_sentence(q, layer, direction, scales)))
+
+
 __all__ = [
     "QUANTILE",
     "SCALES_FILE",
@@ -176,6 +199,8 @@ __all__ = [
     "measure_scales",
     "read_scales",
     "round_up",
+    "scale_note",
+    "scale_sentence",
     "write_measured_scales",
     "write_scales",
 ]

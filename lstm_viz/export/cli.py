@@ -103,12 +103,15 @@ def _checkpoint(path: Path):
 
 
 def run_export_html(args: argparse.Namespace) -> int:
+    from lstm_viz.analysis.scales import read_scales
     from lstm_viz.export.html import export_html
     from lstm_viz.export.text import record_text
 
     checkpoint = _checkpoint(args.model)
     trace = record_text(checkpoint, args.input)
-    page = export_html(trace, model=args.model.name or str(args.model), text=args.input)
+    scales = read_scales(args.model)  # the model's fixed colour ranges, when it has them
+    name = args.model.name or str(args.model)
+    page = export_html(trace, model=name, text=args.input, scales=scales)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(page, encoding="utf-8")
     size = args.out.stat().st_size

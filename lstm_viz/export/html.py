@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 
+from lstm_viz.analysis.scales import scale_note
 from lstm_viz.export.page_js import PAGE_CSS, PAGE_JS
 from lstm_viz.export.text import ExportError
-from lstm_viz.figures.colours import DIVERGING, SEQUENTIAL, colour_scale
+from lstm_viz.figures.colours import DIVERGING, SEQUENTIAL, colour_scale, scale_words
 from lstm_viz.figures.heatmap import heatmap
 from lstm_viz.quantities import GATES, QUANTITY_SYMBOLS, display_order, label
 from lstm_viz.trace import DIRECTION_NAMES, Trace
@@ -47,6 +48,7 @@ def export_html(
     text: str | None = None,
     batch: int = 0,
     max_steps: int = MAX_STEPS,
+    scales=None,
 ) -> str:
     """The whole page as a string (write it with encoding="utf-8").
 
@@ -55,6 +57,10 @@ def export_html(
         model: what recorded it (a name or folder), shown in the note.
         text: the input as typed, shown in the note (default: the tokens joined).
         max_steps: refuse longer recordings (the file grows about 10 KB per step here).
+        scales: the model's fixed colour scales (lstm_viz.analysis.scales.read_scales of its
+            folder, or None): the cell state's heatmaps and coloured text then use the model's
+            range, as the app does, and say so ("(model)"); without, this input's
+            ("(this input)"), and the page says the colours differ between inputs.
 
     Raises:
         ExportError: a batch element out of range or more than ``max_steps`` steps.
@@ -75,6 +81,8 @@ def export_html(
     one = trace.select(batch=batch)
     values: dict[str, str] = {}
     bounds: dict[str, float] = {}
+    legends: dict[str, str] = {}  # the colour range in the colour bar's words, e.g. "c ±13 (model)"
+    notes: dict[str, str] = {}  # layer|direction -> the scale sentence the app shows
     figures: list[dict[str, Any]] = []
     for layer in range(trace.num_layers):
         for direction in range(trace.num_directions):
@@ -82,9 +90,19 @@ def export_html(
                 key = f"{name}|{layer}|{direction}"
                 grid = one[name][layer, direction, 0, :steps].numpy().astype("<f4")  # [T, U]
                 values[key] = base64.b64encode(np.ascontiguousarray(grid).tobytes()).decode()
-                bounds[key] = float(colour_scale(name, grid)["zmax"])
+                bound = scales.bound(name, layer, direction) if scales is not None else None
+                scale = colour_scale(name, grid, bound)
+                bounds[key] = float(scale["zmax"])
+                legends[key] = scale_words(scale)
                 figure = heatmap(
-                    one, name, layer, direction, 0, max_units=grid.shape[1], max_steps=300
+                    one,
+                    name,
+                    layer,
+                    direction,
+                    0,
+                    max_units=grid.shape[1],
+                    max_steps=300,
+                    bound=bound,
                 )
                 spec = json.loads(figure.to_json())
                 trace_spec = spec["data"][0]
@@ -95,6 +113,7 @@ def export_html(
                 )
                 spec["layout"].pop("template", None)  # the page sets one plain template
                 figures.append({"key": key, "layer": layer, "direction": direction, **spec})
+            notes[f"{layer}|{direction}"] = scale_note(names, layer, direction, scales)
     ramp = [k / (PALETTE_SIZE - 1) for k in range(PALETTE_SIZE)]
     data = {
         "steps": steps,
@@ -108,6 +127,8 @@ def export_html(
         "labels": {n: label(n) for n in names},
         "values": values,
         "bounds": bounds,
+        "legends": legends,
+        "notes": notes,
         "palettes": {
             "sequential": sample_colorscale(SEQUENTIAL, ramp),
             "diverging": sample_colorscale(DIVERGING, ramp),
@@ -159,6 +180,7 @@ layer and a unit, or click a cell of a heatmap.</p>
 </div>
 <div id="lv-unit-gates" class="lv-chart"></div>
 <div id="lv-unit-states" class="lv-chart"></div>
+<p id="lv-unit-legend" class="lv-help"></p>
 <div id="lv-unit-text" class="lv-coloured"></div>
 </section>
 <section id="lv-heatmaps"></section>

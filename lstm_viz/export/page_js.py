@@ -99,6 +99,8 @@ PAGE_JS = r"""
     const y = series(q, layer, direction, unit);
     if (y === null) { text.textContent = data.labels[q] + " has no unit " + unit; return; }
     const bound = data.bounds[q + "|" + layer + "|" + direction];
+    $("lv-unit-legend").textContent = "Text colours: " +
+      data.legends[q + "|" + layer + "|" + direction];
     data.tokens.forEach((token, t) => {
       const span = document.createElement("span");
       const fill = colourOf(q, y[t], bound);
@@ -119,6 +121,12 @@ PAGE_JS = r"""
       h.textContent = "Layer " + data.layers[figure.layer] +
         (data.directions.length > 1 ? ", " + data.directions[figure.direction] : "");
       section.appendChild(h);
+      const note = data.notes[figure.layer + "|" + figure.direction];
+      if (note) {
+        const p = document.createElement("p");
+        p.className = "lv-help lv-scale-note"; p.textContent = note;
+        section.appendChild(p);
+      }
     }
     const div = document.createElement("div");
     div.className = "lv-heatmap"; div.dataset.key = figure.key;

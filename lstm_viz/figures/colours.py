@@ -83,6 +83,55 @@ def difference_scale(
     return symmetric_scale("Δ" + QUANTITY_SYMBOLS.get(quantity, quantity), value, source)
 
 
+def scale_source(scale: dict) -> str:
+    """Where a :func:`colour_scale` range came from, as its colour bar says it: "model",
+    "this input", "shared", or "fixed" (gates, tanh outputs: the same for every model)."""
+    title = str(scale.get("title", ""))
+    return title.split("<br>(")[1].rstrip(")") if "<br>(" in title else "fixed"
+
+
+def scale_words(scale: dict) -> str:
+    """A colour scale in the colour bar's words on one line, e.g. "c ±13 (model)", for places
+    without a colour bar (coloured text, diagrams)."""
+    return str(scale.get("title", "")).replace("<br>", " ")
+
+
+def layer_scale(trace, quantity: str, layer: int, direction: int = 0, scales=None, batch=0):
+    """The colour scale of ``quantity`` in one layer and direction of ``trace`` (one batch
+    element), as Explore's heatmap of that layer draws it: the model's stored range when
+    ``scales`` (lstm_viz.analysis.scales.Scales, or None) has one ("model"), else this input's
+    largest |value| over every unit of the layer ("this input"); gates and tanh outputs fixed.
+    Returns :func:`colour_scale`'s dict."""
+    bound = scales.bound(quantity, layer, direction) if scales is not None else None
+    steps = int(trace.lengths[batch])
+    values = trace[quantity][layer, direction, batch, :steps].numpy()  # [T, U]
+    return colour_scale(quantity, values, bound)
+
+
+def legend_html(scale: dict, width_px: int = 180) -> str:
+    """A small horizontal colour bar for coloured text: the scale's ends and its words
+    (e.g. "c ±13 (model)"); ``data-zmin``/``data-zmax``/``data-source`` hold the range drawn."""
+    import html
+
+    low, high = float(scale["zmin"]), float(scale["zmax"])
+    stops = scale["colorscale"]
+    if isinstance(stops, str):
+        stops = [
+            [k / 4, c] for k, c in enumerate(sample_colorscale(stops, [0, 0.25, 0.5, 0.75, 1]))
+        ]
+    gradient = ", ".join(f"{c} {100 * float(p):.0f}%" for p, c in stops)
+    return (
+        f'<div class="lv-legend" data-zmin="{low:g}" data-zmax="{high:g}" '
+        f'data-source="{html.escape(scale_source(scale))}" style="display:flex;gap:6px;'
+        'align-items:center;font-size:0.8rem;margin:2px 0 6px">'
+        f"<span>{short_number(low)}</span>"
+        f'<span style="display:inline-block;width:{width_px}px;height:10px;border:1px solid #999;'
+        f'background:linear-gradient(to right, {gradient})"></span>'
+        f"<span>{short_number(high)}</span>"
+        f"<span>{html.escape(scale_words(scale))}</span></div>"
+    )
+
+
 def max_abs(values: np.ndarray | None) -> float:
     if values is None:
         return 0.0

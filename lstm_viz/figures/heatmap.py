@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_viz.figures.colours import colour_scale, difference_scale
+from lstm_viz.figures.colours import colour_scale, difference_scale, scale_source
 from lstm_viz.quantities import (
     QUANTITY_SYMBOLS,
     display_order,
@@ -231,7 +231,7 @@ def heatmap(
     ]
     scale = difference_scale(quantity, z, bound) if difference else colour_scale(quantity, z, bound)
     colour_title = scale.pop("title")
-    source = colour_title.split("<br>(")[1].rstrip(")") if "<br>(" in colour_title else "fixed"
+    source = scale_source({"title": colour_title})
     if order is None:
         y = np.arange(win.unit_start, win.unit_stop, dtype=np.int32)
     else:  # a category axis: rows in the given order, labelled with their unit index

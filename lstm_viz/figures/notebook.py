@@ -62,6 +62,7 @@ def show(
     batch: int = 0,
     unit: int | None = None,
     unit_quantity: str = "hidden",
+    scales=None,
     **heatmap_options: Any,
 ) -> Figures:
     """The app's figures for ``trace``: one heatmap per quantity per layer, then the unit view.
@@ -74,6 +75,9 @@ def show(
         batch: which batch element.
         unit: when given, add the unit view: its gates and states over time (altair line charts)
             and the text coloured by ``unit_quantity`` (HTML), as the Explore page shows them.
+        scales: the model's fixed colour scales (``lstm_viz.analysis.scales.read_scales(folder)``):
+            the cell state is then coloured on the model's range in every figure, as in the
+            app ("(model)"); None: on this input's ("(this input)").
         heatmap_options: passed to :func:`lstm_viz.figures.heatmap.heatmap` (max_steps,
             max_units, unit_start, units, height).
 
@@ -83,6 +87,7 @@ def show(
     Raises:
         ValueError: an unknown quantity, or a unit/layer/batch out of range (one line).
     """
+    from lstm_viz.figures.colours import layer_scale
     from lstm_viz.figures.heatmap import _direction_index
     from lstm_viz.figures.unit import coloured_text_html, unit_lines
 
@@ -109,7 +114,9 @@ def show(
     labels: list[str] = []
     for lay in layers:
         for name in names:
-            items.append(heatmap(trace, name, lay, direction, batch, **heatmap_options))
+            bound = scales.bound(name, lay, direction) if scales is not None else None
+            options = {"bound": bound, **heatmap_options}
+            items.append(heatmap(trace, name, lay, direction, batch, **options))
             labels.append(f"heatmap {name} layer {lay}")
     if unit is not None:
         width = trace[unit_quantity].shape[-1]
@@ -122,7 +129,8 @@ def show(
             steps = int(trace.lengths[batch])
             tokens = trace.tokens[batch][:steps] if trace.tokens else [str(t) for t in range(steps)]
             values = trace[unit_quantity][lay, direction, batch, :steps, unit].numpy()
-            items.append(HTML(coloured_text_html(tokens, values, unit_quantity)))
+            scale = layer_scale(trace, unit_quantity, lay, direction, scales, batch)
+            items.append(HTML(coloured_text_html(tokens, values, unit_quantity, scale=scale)))
             labels.append(f"unit {unit} text layer {lay}")
     return Figures(items, labels)
 

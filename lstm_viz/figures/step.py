@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lstm_viz.figures import layout
-from lstm_viz.figures.colours import colour, ink
+from lstm_viz.figures.colours import colour, ink, scale_words
 from lstm_viz.quantities import plotly_safe
 from lstm_viz.trace import Trace
 
@@ -132,12 +132,26 @@ def step_sentences(numbers: StepNumbers) -> list[str]:
     ]
 
 
-def step_diagram(numbers: StepNumbers) -> go.Figure:
+def step_diagram(numbers: StepNumbers, scale: dict | None = None) -> go.Figure:
     """The cell at one step as a small diagram: boxes coloured like the heatmaps, with the
     numbers. LSTM: c[t-1] -(×f)-> + -> c[t] -> tanh -(×o)-> h[t], and i×g joining at the +.
-    GRU and RNN: the inputs and the output of their one update."""
+    GRU and RNN: the inputs and the output of their one update.
+
+    ``scale``: the colour scale of the unbounded quantity (an LSTM's cell state, an RNN's
+    pre-activation) as the heatmaps draw it (lstm_viz.figures.colours.layer_scale: the model's
+    fixed range, else this input's); the title says its range and source, and
+    ``layout.meta["scale"]`` holds them. None: max(1, |this step's values|) ("this step")."""
     v = numbers.values
-    bound = max(1.0, abs(v.get("cell", 0.0)), abs(v.get("cell_before", 0.0)))
+    if scale is not None:
+        bound, words = float(scale["zmax"]), scale_words(scale)
+    else:
+        bound = max(1.0, abs(v.get("cell", 0.0)), abs(v.get("cell_before", 0.0)))
+        if numbers.kind not in ("lstm", "peephole_lstm"):
+            bound = max(1.0, abs(v.get("pre_activation", 0.0)))
+        symbol = "c" if numbers.kind in ("lstm", "peephole_lstm") else "a"
+        words = f"{symbol} ±{bound:.3g} (this step)"
+    if numbers.kind == "gru":
+        words = ""  # no unbounded quantity: every box on a fixed scale
     boxes: list[tuple[str, float, float, float, bool, float]] = []  # label, value, x, y, gate, b
     arrows: list[tuple[float, float, float, float]] = []
     if numbers.kind in LSTM_LIKE:
@@ -177,7 +191,7 @@ def step_diagram(numbers: StepNumbers) -> go.Figure:
         a = v["pre_activation"]
         boxes = [
             ("h before", v["hidden_before"], 0, 2, False, max(1.0, abs(v["hidden_before"]))),
-            ("pre-act. a", a, 1.5, 2, False, max(1.0, abs(a))),
+            ("pre-act. a", a, 1.5, 2, False, bound),
             ("hidden h", v["hidden"], 3, 2, False, max(1.0, abs(v["hidden"]))),
         ]
         arrows = [(0, 2, 1.5, 2), (1.5, 2, 3, 2)]
@@ -223,11 +237,17 @@ def step_diagram(numbers: StepNumbers) -> go.Figure:
     xs = [b[2] for b in boxes]
     figure.update_layout(
         height=300,
-        margin=dict(l=10, r=10, t=40, b=10),
+        margin=dict(l=10, r=10, t=60 if words else 40, b=10),
         title=layout.title(
-            plotly_safe(f"Unit {numbers.unit} at step {numbers.step} ({numbers.token!r})")
+            plotly_safe(f"Unit {numbers.unit} at step {numbers.step} ({numbers.token!r})"),
+            subtitle=f"colours: {words}" if words else None,
         ),
-        meta={"values": numbers.values, "step": numbers.step, "unit": numbers.unit},
+        meta={
+            "values": numbers.values,
+            "step": numbers.step,
+            "unit": numbers.unit,
+            "scale": {"zmax": bound, "words": words} if words else None,
+        },
         showlegend=False,
         plot_bgcolor="rgba(0,0,0,0)",
     )

@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from lstm_viz.figures.colours import colour, colour_scale, ink
+from lstm_viz.figures.colours import colour, colour_scale, ink, legend_html
 from lstm_viz.quantities import GATES, QUANTITY_SYMBOLS, display_order, display_token, label
 from lstm_viz.trace import Trace
 
@@ -133,12 +133,19 @@ def coloured_text_html(
     values: Sequence[float] | np.ndarray,
     quantity: str,
     max_tokens: int = 2_000,
+    scale: dict | None = None,
 ) -> str:
     """The tokens, each on a background coloured by ``values`` on ``quantity``'s house scale
-    (the heatmaps' colours). Safe HTML: tokens are escaped; the tooltip gives step and value.
-    Line breaks break the line; spaces are kept."""
+    (the heatmaps' colours), under a small colour bar that says the range and where it comes
+    from (lstm_viz.figures.colours.legend_html). Safe HTML: tokens are escaped; the tooltip
+    gives step and value. Line breaks break the line; spaces are kept.
+
+    ``scale``: a :func:`~lstm_viz.figures.colours.colour_scale` dict, e.g. from
+    :func:`~lstm_viz.figures.colours.layer_scale` (the model's fixed range for the cell, as
+    the layer's heatmap uses); default: the range of ``values`` themselves ("this input")."""
     values = np.asarray(values, dtype=np.float64)
-    scale = colour_scale(quantity, values)
+    if scale is None:
+        scale = colour_scale(quantity, values)
     gate = quantity in GATES
     bound = float(scale["zmax"])
     spans = []
@@ -156,7 +163,7 @@ def coloured_text_html(
         )
     if len(tokens) > max_tokens:
         spans.append(f"<span> … and {len(tokens) - max_tokens:,} more</span>")
-    return (
+    return legend_html(scale) + (
         '<div class="lv-coloured" style="line-height:1.8;font-size:1rem;word-break:break-all">'
         + "".join(spans)
         + "</div>"

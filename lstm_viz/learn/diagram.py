@@ -110,12 +110,15 @@ def cell_diagram(
     x: float | str | None = None,
     title: str = "",
     cell_bound: float | None = None,
+    cell_scale: str = "",
 ) -> str:
     """One unit at one step as an SVG string: x_t and h_{t-1} enter at the bottom, the four
     gates sit in the middle, the cell state runs along the top from c_{t-1} to c_t, and h_t
     leaves at the bottom right. The six recorded values are keyword arguments named as in a
     Trace; ``cell_prev``/``hidden_prev``/``x`` may be unknown (None: shown as "–"), and ``x``
-    may be a token. ``cell_bound``: the cell scale's range (default max(1, |c_prev|, |c|))."""
+    may be a token. ``cell_bound``: the cell scale's range (default max(1, |c_prev|, |c|));
+    ``cell_scale``: its words, e.g. "c ±13 (model)" (lstm_viz.figures.colours.scale_words),
+    shown under the cell line; the ``<svg>`` carries ``data-cell-bound``."""
     values = dict(
         input_gate=input_gate,
         forget_gate=forget_gate,
@@ -139,7 +142,8 @@ def cell_diagram(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="100%" style="max-width:{WIDTH}px;font-family:sans-serif" role="img" '
-        f'class="lv-cell-diagram" aria-label="{html.escape(title or "LSTM cell")}">',
+        f'class="lv-cell-diagram" data-cell-bound="{bound:.6g}" '
+        f'aria-label="{html.escape(title or "LSTM cell")}">',
         f"<title>{html.escape(title or 'An LSTM cell at one step')}</title>",
         '<defs><marker id="lv-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
@@ -150,6 +154,8 @@ def cell_diagram(
         'stroke-dasharray="6 5"/>',
         _note("the cell", 180, 48, "start"),
     ]
+    if cell_scale:
+        parts.append(_note(f"cell colours: {cell_scale}", 14, HEIGHT - 12, "start"))
     # The cell state line along the top: c_prev -> x f -> + -> c_t.
     parts += [
         _line([(70 + BOX_W / 2, CELL_Y), (times_f[0] - 15, CELL_Y)]),
@@ -204,10 +210,15 @@ def trace_diagram(
     layer: int = 0,
     direction: int = 0,
     batch: int = 0,
+    scales=None,
 ) -> str:
     """:func:`cell_diagram` of one LSTM unit of a recording at one step; c_prev and h_prev are
     the recorded states one step earlier in the direction's reading order (unknown at its first
-    step, where the initial state was not recorded); x is the token read."""
+    step, where the initial state was not recorded); x is the token read. The cell boxes are
+    coloured as the layer's heatmap colours them (lstm_viz.figures.colours.layer_scale: the
+    model's fixed range from ``scales`` when it has one, else this input's), and say so."""
+    from lstm_viz.figures.colours import layer_scale, scale_words
+
     if trace.kind not in ("lstm", "peephole_lstm"):
         raise ValueError(f"the cell diagram draws an LSTM; this trace is a {trace.kind}")
     if trace.hidden.shape[-1] != trace.cell.shape[-1]:
@@ -216,6 +227,7 @@ def trace_diagram(
     if not 0 <= step < steps:
         raise ValueError(f"step {step} is outside the input's {steps} steps")
     values = {n: float(trace[n][layer, direction, batch, step, unit]) for n in trace.names}
+    scale = layer_scale(trace, "cell", layer, direction, scales, batch)
     previous = step - 1 if direction == 0 else step + 1
     known = 0 <= previous < steps
     token = None
@@ -227,4 +239,6 @@ def trace_diagram(
         hidden_prev=float(trace.hidden[layer, direction, batch, previous, unit]) if known else None,
         x=token,
         title=f"layer {layer}, unit {unit}, step {step}",
+        cell_bound=float(scale["zmax"]),
+        cell_scale=scale_words(scale),
     )

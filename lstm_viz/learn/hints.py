@@ -55,7 +55,8 @@ def claim_line(claim, quantity: str, layer: int, direction: int) -> str:
 
 def boundary_line(trace: Trace, layer: int, direction: int) -> str:
     """On a character model's forget gate: the unit that drops most at spaces and punctuation
-    in this recording, with its two averages; "" when the input has no such steps."""
+    in this recording, with its two averages; "" when the input has no such steps, or when no
+    unit's forget gate is lower there than inside words (then none "drops")."""
     if trace.tokens is None or "forget_gate" not in trace.names:
         return ""
     tokens = list(trace.tokens[0])[: int(trace.lengths[0])]
@@ -68,6 +69,8 @@ def boundary_line(trace: Trace, layer: int, direction: int) -> str:
     forget = trace["forget_gate"][layer, direction, 0].double().numpy()  # [T, U]
     gap = forget[letters].mean(axis=0) - forget[ends].mean(axis=0)
     unit = int(np.argmax(gap))
+    if gap[unit] <= 0:  # no unit's forget gate is lower at word ends: claim nothing
+        return ""
     return (
         f" On this input, unit **{unit}** drops most at spaces and punctuation: "
         f"{forget[ends, unit].mean():.2f} there against {forget[letters, unit].mean():.2f} "

@@ -69,19 +69,29 @@ def dates_tour(result: AttentionAttribution) -> list[AttentionStop]:
                 f"The {which} month digit “{generated[step]}” puts "
                 f"**{_share(row, month):.0%}** of its attention on {_quote(source, month)}; its "
                 f"largest weight ({row[top]:.0%}) is on “{source[top]}” (position {top}), "
-                + ("inside the month's name." if inside else "outside the month's name.")
-                + " The digits of a month are read from its name, not from a number.",
+                + (
+                    "inside the month's name: the digits of this month are read from its name."
+                    if inside
+                    else "outside the month's name: here attention does not show the digit "
+                    "read from the name."
+                ),
                 selected=step,
             )
         )
     year_rows = attention[0:4]
+    # How many year digits look hardest at their own digit of the input (a diagonal).
+    own = sum(int(r.argmax()) == year_span[0] + k for k, r in enumerate(year_rows))
+    diagonal = (
+        "each looks hardest at its own digit: a diagonal in the top rows."
+        if own == 4 and year_span[1] > year_span[0]
+        else f"{own} of the 4 look hardest at their own digit."
+    )
     stops.append(
         AttentionStop(
             "The year is copied",
             "The four year digits put on average "
             f"**{np.mean([_share(r, year_span) for r in year_rows]):.0%}** of their attention "
-            f"on {_quote(source, year_span)}: each looks at its own digit, a diagonal in the "
-            "top rows.",
+            f"on {_quote(source, year_span)}: {diagonal}",
             selected=0,
         )
     )

@@ -11,11 +11,17 @@ from lstm_viz.quantities import display_token, label, plotly_safe
 from lstm_viz.trace import Trace
 
 
-def stop_figure(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
+def stop_figure(trace: Trace, stop: Stop, height: int = 300, scales=None) -> go.Figure:
     """The figure of one stop: a heatmap of a few units around the stop's unit (the unit's row
-    and the stop's steps outlined), or a line chart of the unit across the input."""
+    and the stop's steps outlined), or a line chart of the unit across the input.
+
+    ``scales``: the model's fixed colour scales (lstm_viz.analysis.scales.Scales, or None): a
+    cell-state heatmap then uses the model's range, as Explore does (its colour bar says
+    "(model)"); without one, this input's ("(this input)")."""
     if stop.figure == "line":
         return unit_lines(trace, stop, height=height)
+    if stop.figure == "ablation":
+        return ablation_bars(stop, height=height)
     units = trace[stop.quantity].shape[-1]
     start = 0
     if stop.unit is not None:
@@ -28,6 +34,7 @@ def stop_figure(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
         max_units=WINDOW_UNITS if stop.unit is not None else 64,
         unit_start=start,
         height=height,
+        bound=scales.bound(stop.quantity, stop.layer, stop.direction) if scales else None,
     )
     if stop.unit is not None:
         figure.add_shape(
@@ -114,4 +121,34 @@ def unit_lines(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
     if split:
         figure.update_yaxes(title_text="cell c", row=1, col=1)
         figure.update_yaxes(title_text="gate", range=[-0.05, 1.05], tickvals=[0, 0.5, 1], row=2)
+    return figure
+
+
+def ablation_bars(stop: Stop, height: int = 300) -> go.Figure:
+    """One bar per unit: the drop in agreement when it is zeroed (``stop.compare``, one list
+    per layer); the stop's unit in red."""
+    many = len(stop.compare) > 1
+    names, drops, colours = [], [], []
+    for layer, row in enumerate(stop.compare.values()):
+        for unit, drop in enumerate(row):
+            names.append(f"{layer}:{unit}" if many else str(unit))
+            drops.append(drop)
+            chosen = (layer, unit) == (stop.layer, stop.unit)
+            colours.append("#d62728" if chosen else "#9ecae1")
+    figure = go.Figure(
+        go.Bar(
+            x=names,
+            y=drops,
+            marker_color=colours,
+            hovertemplate="unit %{x}<br>drop %{y:.2f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=dict(text="Drop in agreement when each unit is zeroed", x=0, xanchor="left"),
+        height=height,
+        margin=dict(l=60, r=10, t=50, b=40),
+        xaxis=dict(title="unit (layer:unit)" if many else "unit", type="category"),
+        yaxis=dict(title="drop in accuracy", range=[min(0.0, *drops) - 0.02, 1]),
+        meta={"figure": "ablation", "unit": stop.unit, "layer": stop.layer},
+    )
     return figure

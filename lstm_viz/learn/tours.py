@@ -305,12 +305,15 @@ def agreement_tour(
     r: np.ndarray | None = None,
     subject: str = "cat",
     verb: str = "sat",
+    ablation=None,
 ) -> list[Stop]:
     """The stops of "The cat, which was hungry, sat on the mat." on a word LSTM.
 
     trace: its recording of AGREEMENT_TEXT; plural: of AGREEMENT_PLURAL (same length); r:
     [layer, direction, unit] correlations with the subject's number over validation sentences
-    (lstm_viz.learn.lessons.unit_correlations), or None to pick by the two sentences alone.
+    (lstm_viz.learn.lessons.unit_correlations), or None to pick by the two sentences alone;
+    ablation: an analysis.agreement.AgreementResult of the same model, which adds a last stop
+    (ablation_stop), or None.
     """
     tokens = [t.lower() for t in token_labels(trace)]
     top = trace.num_layers - 1
@@ -444,6 +447,11 @@ def agreement_tour(
                 direction=direction,
             )
         )
+    if ablation is not None:
+        number = next(s for s in stops if s.title == "The unit that remembers the number")
+        from .ablation_stop import ablation_stop
+
+        stops.append(ablation_stop(ablation, (number.layer, number.unit)))
     return stops
 
 

@@ -22,6 +22,7 @@ from lstm_viz.pretrained.cards import (
     measure_autoencoder,
     read_autoencoder_card,
     read_card,
+    saturation_finding,
     task_of,
     unit_table,
     validation_metric,
@@ -145,6 +146,7 @@ def write_card(
         int(training.get("step", 0)),
         checkpoint.model.num_parameters(),
         (path / "model.safetensors").stat().st_size,
+        saturation_finding(checkpoint, task) if recipe.task.startswith("text-") else None,
     )
     (path / CARD).write_text(card(built, task))
     return built

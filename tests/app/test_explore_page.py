@@ -237,6 +237,12 @@ def test_hints_and_the_scale_note_say_what_the_heatmaps_use():
     assert any("red outline is unit **0**" in c for c in captions)
     assert any("no fixed scale for c" in c for c in captions)
     assert "this input" in charts(at)["cell"]["data"][0]["colorbar"]["title"]["text"]
+    # The hints sit in a row of their own above each pair of heatmaps: a longer hint never
+    # pushes one chart of a pair below the other (no column holds both a hint and a chart).
+    holding = [c for c in at.columns if c.get("plotly_chart")]
+    assert len(holding) == len(charts(at)) and not any(c.caption for c in holding)
+    hinted = [c for c in at.columns if any(x.value.startswith("**f**:") for x in c.caption)]
+    assert len(hinted) == 1 and not hinted[0].get("plotly_chart")
 
     from lstm_viz.analysis.scales import Scales, write_scales
 

@@ -94,6 +94,33 @@ def test_unit_view_lines_and_coloured_text_hold_the_units_values():
     assert f"· {want['forget_gate'][3, 0]:.3f}" in coloured
 
 
+def test_unit_and_step_views_colour_the_cell_on_the_models_scale():
+    """Issue 16: the Unit view's text and the step diagram use the model's stored range for
+    the cell on every input, and their words name the range drawn; without scales.json,
+    this input's range, said so."""
+    from lstm_viz.analysis.scales import Scales, write_scales
+
+    at, path = open_on()
+    set_view(at, "unit")
+    at.radio(key=f"{PANEL}.colour_by").set_value("cell").run()
+    coloured = next(m.value for m in at.markdown if "lv-coloured" in m.value)
+    assert 'data-source="this input"' in coloured
+    assert any("no fixed scale for c" in c.value for c in at.caption)
+    write_scales(path, Scales({"cell": [[3.5], [4.5]]}, steps=77))
+    for text in (TEXT, "hhh gg fedcba."):
+        at.text_input(key=TEXT_KEY.format(name="tiny")).set_value(text).run()
+        assert not at.exception, at.exception
+        coloured = next(m.value for m in at.markdown if "lv-coloured" in m.value)
+        assert 'data-zmax="3.5" data-source="model"' in coloured and "c ±3.5 (model)" in coloured
+        assert any("fixed for this model: ±3.5" in c.value for c in at.caption)
+    set_view(at, "step")
+    at.radio(key=f"{PANEL}.layer").set_value(1).run()
+    assert not at.exception, at.exception
+    meta = diagram_values(at)
+    assert meta["scale"] == {"zmax": 4.5, "words": "c ±4.5 (model)"}
+    assert any("fixed for this model: ±4.5" in c.value for c in at.caption)
+
+
 def test_a_unit_handed_over_by_another_page_is_selected_once():
     save_model(num_layers=2)
     hand = {"layer": 1, "direction": 0, "unit": 4}

@@ -236,13 +236,24 @@ def test_cat_tour_walks_and_opens_in_explore(shipped):
 
 
 def test_agreement_tour_uses_validation_correlations(shipped):
-    save_word(shipped, "agreement-word-lstm")
+    from lstm_viz.analysis.scales import Scales, write_scales
+
+    folder = save_word(shipped, "agreement-word-lstm")
+    write_scales(folder, Scales({"cell": [[2.5]]}, steps=88))
     at = open_learn({"page": "learn", "view": "tour-agreement", "step": "2"})
     assert not at.exception, at.exception
     assert "Stop 3 of" in at.get("progress")[0].proto.text
     text = " ".join(m.value for m in at.markdown)
     assert "The unit that remembers the number" in text
     assert re.search(r"r = [+-]\d\.\d\d", text)
+    # Issue 16: the cell heatmap of "The subject" uses the model's stored range, and says so
+    at.button(key="learn.tour.agreement.back").click().run()
+    assert not at.exception, at.exception
+    heat = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert heat["zmax"] == 2.5 and heat["colorbar"]["title"]["text"].endswith("±2.5<br>(model)")
+    assert any("fixed for this model: ±2.5" in c.value for c in at.caption)
+    svg = next(m.value for m in at.markdown if "lv-cell-diagram" in m.value)
+    assert 'data-cell-bound="2.5"' in svg and "c ±2.5 (model)" in svg
 
 
 def test_tours_say_which_model_they_need(shipped):
@@ -279,6 +290,11 @@ def test_depth_exercise_right_and_wrong():
     assert "Yes!" in at.success[0].value and "r = +1.00" in at.success[0].value
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["layout"]["meta"]["quantity"] == "cell"
+    # Issue 16: the caption names the range the colour bar draws (this input's: no scales.json)
+    bar = spec["data"][0]["colorbar"]["title"]["text"]
+    assert bar.endswith("(this input)") and any(
+        "no fixed scale for c" in c.value for c in at.caption
+    )
 
 
 def test_depth_exercise_without_a_bracket_model_says_so():

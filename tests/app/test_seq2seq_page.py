@@ -125,3 +125,22 @@ def test_train_page_trains_and_saves_an_encoder_decoder():
     assert (saved / "model.safetensors").is_file()
     assert at.session_state[state.CHOICES]["model"] == "trained/dates-general-lstm"
     assert any("dates-general-lstm saved" in s.value for s in at.success)
+
+
+def test_the_train_pages_dates_note_says_what_the_shipped_card_measured():
+    """Issue 16 audit: the note's numbers are the shipped model's card's."""
+    import re
+    from pathlib import Path
+
+    from app.components.train.seq2seq import SHIPPED_DATES
+
+    card = Path(__file__).resolve().parents[2] / "pretrained" / "dates-attention-lstm" / "README.md"
+    text = card.read_text(encoding="utf-8")
+    epochs, seconds = re.search(
+        r"(\d+) epochs, .*? steps in (\d+) s on one CPU thread", text
+    ).groups()
+    assert f"{epochs} epochs of 10,000" in SHIPPED_DATES and f"in {seconds} s" in SHIPPED_DATES
+    assert "10,000 fresh training examples per epoch" in text
+    assert "32 units per direction" in text and "32 units per direction" in SHIPPED_DATES
+    metric, count = re.search(r"`exact_match`\): ([\d.]+), the fraction of ([\d,]+)", text).groups()
+    assert float(metric) == 1.0 and f"all {count} validation inputs exactly" in SHIPPED_DATES

@@ -67,6 +67,20 @@ def test_exported_page_works_offline(browser, tmp_path):
     assert title1 == "Unit view: unit 17, layer 1"
     assert states1 != states0 and colours1 != colours0
     assert "".join(page.locator("#lv-unit-text span").all_inner_texts()) == TEXT
+    # Issue 16: the cell is coloured on the model's stored scale, and the words say so: the
+    # text's legend, the layer's note and the cell heatmap's colour bar name one range.
+    page.select_option("#lv-colour-by", "cell")
+    legend = page.locator("#lv-unit-legend").inner_text()
+    bar = page.evaluate(
+        "() => document.querySelector('.lv-heatmap[data-key=\"cell|1|0\"]')"
+        ".layout.coloraxis === undefined && document.querySelector("
+        "'.lv-heatmap[data-key=\"cell|1|0\"]').data[0].colorbar.title.text"
+    )
+    assert legend.endswith("(model)") and legend.split("±")[1].split(" ")[0] in bar
+    assert "(model)" in bar
+    notes = page.locator(".lv-scale-note").all_inner_texts()
+    assert len(notes) == 2 and all("fixed for this model" in n for n in notes)
+    assert legend.split("±")[1].split(" ")[0] in notes[1]
     page.wait_for_timeout(300)
     page.screenshot(path=str(ROOT / "docs" / "images" / "export-html.png"), full_page=False)
     context.close()

@@ -15,6 +15,7 @@ from app.text import escape_markdown
 from lstm_viz.analysis import METHODS
 from lstm_viz.analysis.corpus import Corpus
 from lstm_viz.figures.causal import attribution_figure, completeness_figure
+from lstm_viz.figures.colours import max_abs, symmetric_scale
 
 METHOD_LABELS = {
     "integrated-gradients": "Integrated gradients",
@@ -76,7 +77,13 @@ def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: st
     st.caption("The input coloured by attribution (red: pushed the output up; blue: down):")
     with st.container(key=f"{widget}.coloured"):
         shown = tokens if corpus.level == "char" else [f"{t} " for t in tokens]  # words: spaced
-        st.markdown(coloured_text_html(shown, result.scores, "cell"), unsafe_allow_html=True)
+        # Attribution is not a recorded quantity: its colour bar says what it is, over the
+        # largest |score| of this input.
+        bound = max_abs(result.scores) or 1.0
+        scale = symmetric_scale("attribution", bound, "this input")
+        st.markdown(
+            coloured_text_html(shown, result.scores, "cell", scale=scale), unsafe_allow_html=True
+        )
     trace = corpora.cached_causal_recording(key.path, key.version, source, key.args())
     quantity = "cell" if "cell" in trace.names else "hidden"
     layer = trace.num_layers - 1

@@ -124,17 +124,21 @@ def render_textbook(widget: str) -> None:
     every time (seed 0) for the adding problem, as initialised or after a short training."""
     with st.expander("Where the textbook effect holds: LSTM, GRU and RNN on the adding problem"):
         trained = st.toggle(
-            f"Train each for {corpora.TEXTBOOK_STEPS} steps first (about 20 s, once per server)",
+            f"Train each for {corpora.TEXTBOOK_STEPS} steps first (once per server, then kept)",
             key=f"{widget}.textbook_trained",
         )
         steps = corpora.TEXTBOOK_STEPS if trained else 0
-        curves = corpora.cached_textbook(steps)
+        curves, seconds = corpora.timed_textbook(steps)
         st.plotly_chart(
             classroom.on_screen(gradient_figure(curves)),
             key=f"{widget}.textbook",
             config=PLOTLY_CONFIG,
         )
-        how = f"trained for {steps} steps" if steps else "as initialised"
+        how = (
+            f"trained for {steps} steps ({seconds:.0f} s on this server)"
+            if steps
+            else "as initialised"
+        )
         st.markdown(
             f"Three models of 16 units, {how} (seed 0) for the adding problem (T = 100), "
             f"reading its first validation sequence. {textbook_summary(curves)} Each step "

@@ -17,6 +17,8 @@ from app.corpora import CorpusKey
 from app.text import escape_markdown
 from lstm_viz.analysis import (
     saturation_figure,
+    saturation_finding,
+    saturation_summary,
 )
 from lstm_viz.analysis.corpus import Corpus
 from lstm_viz.quantities import label
@@ -46,6 +48,32 @@ def render_saturation(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     clicked = [unit for unit in map(clicked_unit, points) if unit is not None]
     if clicked:
         open_in_explore(*clicked[0])
+    summary = saturation_summary(table)
+    summary = summary[summary["direction"] == direction]
+    finding = saturation_finding(summary, direction=direction)
+    if finding:
+        st.markdown(
+            f"**{escape_markdown(finding)}** Karpathy et al. found more right-saturated "
+            "forget gates in the upper layers: units that keep their memory for long."
+        )
+    st.markdown(
+        "**Per gate and layer**: units mostly open or shut (on more than half of the steps)"
+    )
+    st.dataframe(
+        summary[
+            columns_for(
+                corpus, ["gate", "layer", "direction", "units", "open", "shut", "left", "right"]
+            )
+        ].assign(gate=summary["gate"].map(lambda g: label(g).split(" (")[0])),
+        hide_index=True,
+        key=f"{widget}.summary",
+        column_config={
+            "open": st.column_config.NumberColumn("mostly open (units)"),
+            "shut": st.column_config.NumberColumn("mostly shut (units)"),
+            "left": st.column_config.NumberColumn("mean shut (< 0.1)", format="percent"),
+            "right": st.column_config.NumberColumn("mean open (> 0.9)", format="percent"),
+        },
+    )
     table = table.assign(saturated=table["left"] + table["right"])
     top = (
         table[table["direction"] == direction]

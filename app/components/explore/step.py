@@ -17,7 +17,9 @@ from app import classroom
 from app.components.explore.export import plotly_config
 from app.text import escape_markdown
 from lstm_viz import Trace
+from lstm_viz.analysis.scales import scale_sentence
 from lstm_viz.figures.causal import TERM_WORDS
+from lstm_viz.figures.colours import layer_scale
 from lstm_viz.figures.step import step_diagram, step_equations, step_numbers, step_sentences
 from lstm_viz.quantities import label
 
@@ -45,10 +47,13 @@ def render_step_through(
     key: str,
     delay: float | None = None,
     split=None,
+    scales=None,
 ) -> None:
     """A time slider, Back/Step buttons and Play/Pause; the cell at step t with its numbers;
     with ``split`` (lstm_viz.analysis.PreactivationSplit of the same input), each gate's
-    pre-activation at t split into its terms."""
+    pre-activation at t split into its terms. ``scales``: the model's fixed colour scales
+    (app.resources.model_scales): the diagram's cell boxes take the heatmaps' colours, and a
+    caption says which scale."""
     steps = int(trace.lengths[0])
     step_key, playing_key = f"{key}.step", f"{key}.playing"
     if st.session_state.get(step_key, 0) >= steps:
@@ -58,7 +63,13 @@ def render_step_through(
     pause, stride = play_pace(steps, delay)
     ticking = bool(st.session_state.get(playing_key)) and pause > 0
     player = st.fragment(step_fragment, run_every=pause if ticking else None)
-    player(trace, layer, direction, unit, key, steps, pause, stride, ticking, split)
+    player(trace, layer, direction, unit, key, steps, pause, stride, ticking, split, scales)
+
+
+def unbounded_of(trace: Trace) -> str | None:
+    """The quantity the step diagram colours on a model-dependent scale: an LSTM's cell state,
+    an RNN's pre-activation; None for a GRU (every box on a fixed scale)."""
+    return next((n for n in ("cell", "pre_activation") if n in trace.names), None)
 
 
 def split_table(split, layer: int, direction: int, unit: int, step: int) -> pd.DataFrame:
@@ -73,15 +84,19 @@ def split_table(split, layer: int, direction: int, unit: int, step: int) -> pd.D
     return pd.DataFrame(rows)
 
 
-def render_step(trace, layer, direction, unit, step, key, split=None) -> None:
+def render_step(trace, layer, direction, unit, step, key, split=None, scales=None) -> None:
     numbers = step_numbers(trace, layer, direction, unit, step)
+    quantity = unbounded_of(trace)
+    scale = layer_scale(trace, quantity, layer, direction, scales) if quantity else None
     left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(
-            classroom.on_screen(step_diagram(numbers)),
+            classroom.on_screen(step_diagram(numbers, scale)),
             key=f"{key}.diagram",
             config=plotly_config(key),
         )
+        if quantity:
+            st.caption("🎨 " + scale_sentence(quantity, layer, direction, scales))
     with right:
         st.markdown("\n".join(f"- {escape_markdown(s)}" for s in step_sentences(numbers)))
         st.code("\n".join(step_equations(numbers)), language=None, wrap_lines=True)
@@ -103,6 +118,7 @@ def step_fragment(
     stride: int,
     ticking: bool,
     split=None,
+    scales=None,
 ) -> None:
     """One run of the player: move on one tick if playing, then the slider, the buttons and the
     cell at the step. ``ticking``: this fragment was set up with the timer running."""
@@ -154,4 +170,4 @@ def step_fragment(
             on_click=play_or_pause,
             help="Pause the walk." if playing else "Walk through the steps to the end.",
         )
-    render_step(trace, layer, direction, unit, int(state.get(step_key, 0)), key, split)
+    render_step(trace, layer, direction, unit, int(state.get(step_key, 0)), key, split, scales)

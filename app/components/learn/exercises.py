@@ -18,12 +18,14 @@ from app.resources import (
     model_scales,
     record_text,
 )
+from lstm_viz.analysis.scales import scale_sentence
 from lstm_viz.figures.heatmap import heatmap
 from lstm_viz.learn.cell_step import (
     CellParams,
     lstm_step,
 )
 from lstm_viz.learn.lessons import TRACKING_THRESHOLD, check_keeps_memory, check_tracking_unit
+from lstm_viz.quantities import UNBOUNDED
 from lstm_viz.tasks.dyck import depths
 
 BRACKETS_MODEL = "shipped/brackets-lstm"
@@ -111,6 +113,8 @@ def render_depth_exercise(key: str = "learn.exercise.depth") -> None:
     st.plotly_chart(
         classroom.on_screen(figure), key=f"{key}.heatmap.{ref.id}", config=PLOTLY_CONFIG
     )
+    if quantity in UNBOUNDED:
+        st.caption("🎨 " + scale_sentence(quantity, int(layer), 0, scales))
     st.caption("Depth after each bracket: " + " ".join(str(d) for d in depths(example)))
     feedback_key = f"{key}.feedback.{ref.id}"
     if check:

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import classroom, state
+from app import classroom, corpora, state
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.components.learn.models import fits_text, pick_model
 from app.resources import (
     ModelRef,
     correlations_of,
+    model_scales,
+    model_version,
     record_text,
 )
 from app.text import escape_markdown
+from lstm_viz.analysis.agreement import AgreementError
+from lstm_viz.analysis.scales import scale_sentence
 from lstm_viz.learn.diagram import trace_diagram
 from lstm_viz.learn.tour_figures import stop_figure
 from lstm_viz.learn.tours import (
@@ -25,11 +29,13 @@ from lstm_viz.learn.tours import (
     agreement_tour,
     cat_tour,
 )
+from lstm_viz.quantities import UNBOUNDED
 
 TOURS = {
     "cat": ("🐈 The cat sat on the mat.", CAT_MODEL, CAT_TEXT, "char"),
     "agreement": ("🧩 The cat, which was hungry, …", AGREEMENT_MODEL, AGREEMENT_TEXT, "word"),
 }
+TOUR_SENTENCES = 24  # per condition: Analyze's default, so the two share one table
 
 
 def build_tour(tour: str, ref: ModelRef):
@@ -39,7 +45,17 @@ def build_tour(tour: str, ref: ModelRef):
     if tour == "cat":
         return trace, cat_tour(trace)
     plural = record_text(ref, AGREEMENT_PLURAL).trace
-    return trace, agreement_tour(trace, plural, correlations_of(ref))
+    return trace, agreement_tour(trace, plural, correlations_of(ref), ablation=ablation_of(ref))
+
+
+def ablation_of(ref: ModelRef):
+    """Lakretz et al.'s ablation on ``ref`` (shared with Analyze's Agreement section), or None
+    for a model it cannot run on (the tour then ends without that stop)."""
+    try:
+        with st.spinner("Zeroing each unit in turn over the agreement sentences..."):
+            return corpora.load_agreement(ref.path, model_version(ref), TOUR_SENTENCES)
+    except AgreementError:
+        return None
 
 
 def render_tour(tour: str, key: str = "learn.tour") -> None:
@@ -86,11 +102,14 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
     )
     st.markdown(f"**{stop.title}**")
     st.markdown(stop.text)
+    scales = model_scales(ref)  # the model's fixed colour range, as Explore uses it
     st.plotly_chart(
-        classroom.on_screen(stop_figure(trace, stop)),
+        classroom.on_screen(stop_figure(trace, stop, scales=scales)),
         key=f"{key}.figure.{index}",
         config=PLOTLY_CONFIG,
     )
+    if stop.figure != "line" and stop.quantity in UNBOUNDED:
+        st.caption("🎨 " + scale_sentence(stop.quantity, stop.layer, stop.direction, scales))
     if stop.unit is not None and stop.steps:
         at = stop.steps[-1]
         inside = (
@@ -105,7 +124,7 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
             box = st.expander(inside, expanded=True)
         with box:
             st.markdown(
-                trace_diagram(trace, at, stop.unit, stop.layer, stop.direction),
+                trace_diagram(trace, at, stop.unit, stop.layer, stop.direction, scales=scales),
                 unsafe_allow_html=True,
             )
     if st.button("🔍 Open in Explore", key=f"{key}.explore"):

@@ -56,3 +56,26 @@ def test_long_recordings_are_refused(trace):
 def test_cli_says_what_is_wrong(tmp_path, capsys):
     assert main(["export-html", "--model", str(tmp_path), "--input", "x", "--out", "p.html"]) == 2
     assert "is not a checkpoint" in capsys.readouterr().err
+
+
+def test_cli_colours_the_cell_on_the_models_stored_scale(tmp_path):
+    """Issue 16: export-html reads the model folder's scales.json, as the app does."""
+    from lstm_viz.analysis.scales import Scales, write_scales
+    from lstm_viz.models.checkpoints import save_checkpoint
+    from lstm_viz.models.sequence import ModelConfig, SequenceModel
+    from lstm_viz.models.vocab import Vocab
+
+    torch.manual_seed(0)
+    vocab = Vocab(("<pad>", "<unk>", *"abc "))
+    config = ModelConfig(vocab_size=len(vocab), embedding_size=3, hidden_size=4, num_outputs=6)
+    folder = save_checkpoint(tmp_path / "tiny", SequenceModel(config), vocab, {})
+    write_scales(folder, Scales({"cell": [[2.5]]}, steps=99))
+    out = tmp_path / "page.html"
+    assert main(["export-html", "--model", str(folder), "--input", "ab c", "--out", str(out)]) == 0
+    data = _data(out.read_text(encoding="utf-8"))
+    [cell] = [f for f in data["figures"] if f["key"] == "cell|0|0"]
+    assert cell["data"][0]["zmax"] == 2.5 and data["legends"]["cell|0|0"] == "c ±2.5 (model)"
+    assert (
+        "fixed for this model: ±2.5" in data["notes"]["0|0"]
+        and "99 validation" in data["notes"]["0|0"]
+    )

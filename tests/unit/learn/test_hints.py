@@ -40,3 +40,20 @@ def test_hints_on_the_default_model_come_from_its_card_and_its_recording():
     other_layer = heatmap_hints(trace, 1 - claim.layer, 0, claim)
     assert "it tracks" not in other_layer[claim.quantity]
     assert "unit **7**" in outline_hint(7) and "not among the rows" in outline_hint(7, False)
+
+
+def test_no_unit_is_said_to_drop_when_none_does():
+    """Issue 16 audit: "drops most at spaces" only when some unit's forget gate is lower there."""
+    import dataclasses
+
+    tokens = list("ab cd")
+    _, recorded = record(
+        torch.nn.LSTM(2, 3, batch_first=True), torch.zeros(1, 5, 2), tokens=[tokens]
+    )
+    forget = torch.full((1, 1, 1, 5, 3), 0.5)
+    forget[0, 0, 0, 2] = 0.9  # the space: every unit keeps more there, none drops
+    values = {**recorded.values, "forget_gate": forget}
+    trace = dataclasses.replace(recorded, values=values)
+    assert "drops" not in heatmap_hints(trace, 0)["forget_gate"]
+    forget[0, 0, 0, 2, 1] = 0.1
+    assert "unit **1** drops most" in heatmap_hints(trace, 0)["forget_gate"]

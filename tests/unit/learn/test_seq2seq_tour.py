@@ -40,3 +40,17 @@ def test_the_stops_say_what_was_measured():
     with pytest.raises(ValueError, match="month in words"):
         dates_tour(AttentionAttribution(list("03.03.2021"), OUT, *[np.zeros((11, 10))] * 3,
                                         np.zeros(11)))  # fmt: skip
+
+
+def test_the_year_stop_claims_a_diagonal_only_when_each_digit_looks_at_its_own():
+    """Issue 16 audit: "each looks at its own digit, a diagonal" was fixed words; now counted."""
+    flat = dates_tour(fake(0.9))[3]
+    assert "0 of the 4 look hardest at their own digit" in flat.text and "diagonal" not in flat.text
+    result = fake(0.9)
+    for k in range(4):  # year digits 0-3 look at "2021" (positions 13-16) one by one
+        result.attention[k] = 0.01
+        result.attention[k, 13 + k] = 1.0
+    diagonal = dates_tour(result)[3]
+    assert "each looks hardest at its own digit: a diagonal" in diagonal.text
+    month = dates_tour(fake(0.02))[1]
+    assert "outside" in month.text and "month are read from its name" not in month.text

@@ -10,11 +10,14 @@ import pytest
 from lstm_viz.models.checkpoints import load_checkpoint
 from lstm_viz.pretrained.cards import boundary_resets, read_card, task_of
 from lstm_viz.pretrained.recipes import RECIPES
+from lstm_viz.tasks import TASKS
 
 PRETRAINED = Path(__file__).resolve().parents[3] / "pretrained"
 
 
-@pytest.mark.parametrize("name", list(RECIPES))
+# The frame model's task is not a sequence task (lstm_viz.tasks.FrameTask): test_frames.py reads
+# its card.
+@pytest.mark.parametrize("name", [n for n in RECIPES if RECIPES[n].task in TASKS])
 def test_the_card_says_what_its_recipe_and_task_say(name):
     """The cards are the generator's words (edited in place when only the words changed)."""
     text = (PRETRAINED / name / "README.md").read_text()
@@ -47,3 +50,16 @@ def test_english_forget_gates_at_word_boundaries():
     checkpoint = load_checkpoint(PRETRAINED / "english-char-lstm")
     assert boundary_resets(checkpoint) == (19, 128)
     assert "19 of the 128 units" in (PRETRAINED / "english-char-lstm" / "README.md").read_text()
+
+
+@pytest.mark.parametrize("name", ["english-char-lstm", "python-char-lstm"])
+def test_the_saturation_sentence_is_re_measured(name):
+    """Karpathy et al.'s gate saturation, as the card states it, re-measured: per layer, the
+    forget gates mostly open or shut, and which layer has the most right-saturated ones (the
+    upper layer, as Karpathy et al. found)."""
+    from lstm_viz.pretrained.cards import read_saturation, saturation_finding
+
+    stated = read_saturation(PRETRAINED / name)
+    finding = saturation_finding(load_checkpoint(PRETRAINED / name))
+    assert stated == finding.sentence()
+    assert finding.right[1] > finding.right[0] and "layer 1 has the most" in stated

@@ -1,0 +1,118 @@
+"""Agreement: subject-verb agreement across attractors and the number unit (Lakretz et al.)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import classroom, corpora
+from app.components.analyze.common import open_in_explore
+from app.components.heatmaps import PLOTLY_CONFIG
+from app.resources import ModelRef, load_model, model_version
+from app.text import escape_markdown
+from lstm_viz.analysis.agreement import (
+    MAX_SENTENCES,
+    MIN_SENTENCES,
+    AgreementError,
+    affordable,
+    usable_words,
+)
+from lstm_viz.figures.agreement import number_unit_figure
+
+PERCENT = st.column_config.NumberColumn(format="percent")
+
+
+def render_agreement(ref: ModelRef, widget: str) -> None:
+    checkpoint = load_model(ref)
+    try:
+        usable_words(checkpoint.vocab)
+        per_condition = affordable(checkpoint.model, MAX_SENTENCES)
+    except AgreementError as error:
+        st.info(f"No agreement test for this model: {escape_markdown(error)}.", icon="ℹ️")
+        return
+    st.markdown(
+        "Does the model choose **is** over **are** after *the cat near the dogs*? Lakretz et "
+        "al. (2019) found that a language model carries the subject's number across such an "
+        "**attractor** in one or two **number units**: zero one of them and agreement breaks, "
+        "zero any other and nothing happens. Here every unit is zeroed in turn (its cell and "
+        "hidden state, at every step), over a fixed, seeded set of sentences."
+    )
+    per_condition = int(
+        st.number_input(
+            f"Sentences per condition ({MIN_SENTENCES}-{per_condition})",
+            min_value=MIN_SENTENCES,
+            max_value=per_condition,
+            value=min(24, per_condition),
+            step=4,
+            key=f"{widget}.sentences",
+        )
+    )
+    version = model_version(ref)
+    bar = None
+    if not corpora.agreement_is_done(ref.path, version, per_condition):
+        what = "Zeroing each unit in turn"
+        bar = st.progress(0.0, text=f"{what}...")
+
+        def progress(fraction: float) -> None:
+            bar.progress(min(1.0, fraction), text=f"{what}: {fraction:.0%}")
+
+    try:
+        result = corpora.load_agreement(
+            ref.path, version, per_condition, progress if bar is not None else None
+        )
+    except AgreementError as error:
+        st.info(f"No agreement test for this model: {escape_markdown(error)}.", icon="ℹ️")
+        return
+    if bar is not None:
+        bar.empty()
+    units = result.number_units()
+    drops = result.attractor_drops()
+    left, right = st.columns([2, 3])
+    with left:
+        st.markdown(
+            f"**Agreement by condition** · with an attractor of the other number: "
+            f"**{result.attractor_accuracy():.1%}**"
+        )
+        st.dataframe(
+            result.conditions(),
+            hide_index=True,
+            key=f"{widget}.conditions",
+            column_config={"accuracy": PERCENT},
+        )
+    with right:
+        if units:
+            named = ", ".join(f"layer {layer} unit {unit}" for layer, unit in units)
+            layer, unit = units[0]
+            st.markdown(
+                f"**Number unit{'s' if len(units) > 1 else ''}: {named}.** Zeroing "
+                f"unit {unit} drops agreement with an attractor by **{drops[layer, unit]:.2f}**; "
+                f"the median unit drops it by **{result.median_drop():.2f}**."
+            )
+        else:
+            st.markdown(
+                "**No number unit:** no single unit's ablation drops agreement with an "
+                f"attractor by 0.10 or more (median drop {result.median_drop():.2f})."
+            )
+        table = result.ablation_table().head(12)
+        highlight = {tuple(u) for u in units}
+
+        def mark(row):
+            hit = (row["layer"], row["unit"]) in highlight
+            return ["background-color: #ffe08a" if hit else ""] * len(row)
+
+        st.dataframe(
+            table.style.apply(mark, axis=1).format(precision=2),
+            hide_index=True,
+            key=f"{widget}.ablation",
+            height=300,
+        )
+        st.caption("Drop in accuracy per condition when one unit is zeroed, largest first.")
+    if units:
+        layer, unit = units[0]
+        cells = corpora.cached_number_unit_cells(ref.path, version, layer, unit)
+        st.plotly_chart(
+            classroom.on_screen(number_unit_figure(cells, (layer, unit))),
+            key=f"{widget}.figure",
+            config=PLOTLY_CONFIG,
+        )
+        if st.button(f"Open unit {unit} in Explore", key=f"{widget}.open"):
+            open_in_explore(layer, 0, unit)

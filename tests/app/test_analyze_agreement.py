@@ -1,0 +1,91 @@
+"""AppTest: Analyze's Agreement section shows what lstm_viz.analysis.agreement computes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from lstm_viz.analysis.agreement import agreement
+from lstm_viz.models.checkpoints import load_checkpoint
+from tests.app.test_analyze_page import figures, frames, open_analyze, save_dyck
+
+SHIPPED = Path(__file__).resolve().parents[2] / "pretrained" / "agreement-word-lstm"
+W = "analyze.shipped/agreement-word-lstm.agreement"
+
+
+def test_agreement_tables_and_figure_equal_the_library(tmp_path, monkeypatch):
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "agreement-word-lstm").symlink_to(SHIPPED)
+    monkeypatch.setenv("LSTM_VIZ_PRETRAINED_DIR", str(shipped))
+    at = open_analyze(**{f"{W}.sentences": 8})
+    at.radio(key="analyze.section").set_value("agreement").run()
+    assert not at.exception, at.exception
+    checkpoint = load_checkpoint(SHIPPED)
+    want = agreement(checkpoint.model, checkpoint.vocab, per_condition=8)
+    conditions, ablation = frames(at)
+    np.testing.assert_allclose(conditions["accuracy"], want.conditions()["accuracy"])
+    top = want.ablation_table()
+    assert ablation[["layer", "unit"]].head(3).values.tolist() == (
+        top[["layer", "unit"]].head(3).values.tolist()
+    )
+    layer, unit = want.number_units()[0]
+    text = " ".join(m.value for m in at.markdown)
+    assert f"layer {layer} unit {unit}" in text
+    assert f"by **{want.attractor_drops()[layer, unit]:.2f}**" in text
+    assert f"**{want.attractor_accuracy():.1%}**" in text
+    figure = figures(at)["number_unit"]
+    assert figure["layout"]["meta"]["unit"] == [layer, unit]
+    assert len(figure["data"]) == 4
+
+
+def test_a_character_model_gets_a_one_line_reason():
+    save_dyck()
+    at = open_analyze("agreement")
+    assert not at.exception, at.exception
+    assert any("word-level" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_agreement_tour_ends_on_the_measured_ablation(tmp_path, monkeypatch):
+    from app.components.learn.tours import TOUR_SENTENCES
+    from app.corpora import agreement_store
+    from lstm_viz.learn.ablation_stop import ablation_stop
+    from tests.app.test_learn_page import open_learn
+
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "agreement-word-lstm").symlink_to(SHIPPED)
+    monkeypatch.setenv("LSTM_VIZ_PRETRAINED_DIR", str(shipped))
+    at = open_learn({"page": "learn", "view": "tour-agreement", "step": "99"})
+    progress = at.get("progress")[0].proto.text
+    assert re.match(r"Stop (\d+) of \1$", progress), progress  # the last stop
+    text = " ".join(m.value for m in at.markdown)
+    assert "Zero it, and agreement breaks" in text
+    ((key, result),) = agreement_store().items()
+    assert key[2] == TOUR_SENTENCES
+    number = result.number_units()[0]
+    stop = ablation_stop(result, number)  # the correlation stop found the same unit
+    assert stop.text in text
+    assert result.attractor_drops()[number] >= 0.20 and result.median_drop() <= 0.03
+    assert figures(at)["ablation"]["layout"]["meta"]["unit"] == number[1]
+
+
+def test_saturation_states_the_per_layer_finding():
+    """Analyze > Saturation: Karpathy et al.'s per-layer comparison, as the library counts it."""
+    from app.text import escape_markdown
+    from lstm_viz.analysis import saturation, saturation_finding, saturation_summary
+    from tests.app.test_analyze_page import corpus_of
+
+    path = save_dyck(num_layers=2)
+    at = open_analyze()
+    _, corpus = corpus_of(path)
+    want = saturation_summary(saturation(corpus.trace))
+    shown = frames(at)[0]
+    np.testing.assert_array_equal(shown["open"], want["open"])
+    np.testing.assert_array_equal(shown["shut"], want["shut"])
+    np.testing.assert_allclose(shown["right"], want["right"])
+    sentence = saturation_finding(want)
+    assert sentence and any(escape_markdown(sentence) in m.value for m in at.markdown)
