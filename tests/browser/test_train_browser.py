@@ -17,7 +17,9 @@ def progress_value(page) -> float:
 
 
 def set_number(page, label: str, value: int) -> None:
-    field = page.get_by_label(label, exact=True)
+    # .first: the main form's field; the encoder-decoder and autoencoder forms further down (in
+    # expanders) have fields of the same names.
+    field = page.get_by_label(label, exact=True).first
     field.fill(str(value))
     field.press("Tab")
 
@@ -36,7 +38,7 @@ def test_progress_and_curves_move_while_training(app_url, page, server_models_di
     name.press("Enter")
     page.wait_for_timeout(300)
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
+    page.get_by_test_id("stBaseButton-primaryFormSubmit").click()  # the main form's Train
 
     page.wait_for_selector(PROGRESS, timeout=60_000)
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=60_000)
@@ -71,7 +73,7 @@ def test_stop_keeps_the_best_checkpoint_so_far(app_url, page, server_models_dir)
     name.press("Enter")
     page.wait_for_timeout(300)
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
+    page.get_by_test_id("stBaseButton-primaryFormSubmit").click()  # the main form's Train
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=60_000)
     while not (server_models_dir / "stopped-dyck").exists():  # a first validation saved it
         page.wait_for_timeout(200)

@@ -46,7 +46,7 @@ def test_the_counter_unit_tracks_the_depth():
         _, trace = record(model, torch.tensor([task.vocab.encode(text)]))
         want_values.append(trace.cell[:, :, 0].numpy())  # [L, D, T, U]
         want_depth += depths(text)
-    np.testing.assert_allclose(values, np.concatenate(want_values, axis=2), atol=1e-6)
+    np.testing.assert_allclose(values, np.concatenate(want_values, axis=2), atol=1e-6, rtol=2e-6)
     np.testing.assert_array_equal(target, want_depth)
 
     r = unit_correlations(model, task)
