@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import state
 from app.components.heatmaps import PLOTLY_CONFIG
+from app.components.learn.navigation import tour_position
 from app.resources import anomaly_run, find_model
 from app.text import escape_markdown
 from lstm_viz.figures.series import anomaly_figure
@@ -28,19 +29,8 @@ def render_ecg_tour(key: str = "learn.tour.ecg") -> None:
     except (ValueError, OSError) as error:
         st.error(escape_markdown(f"This tour cannot run on {ref.name}: {error}"), icon="🚫")
         return
-    stop_key = f"{key}.stop"
-    index = min(st.session_state.get(stop_key, 0), len(stops) - 1)
+    index = tour_position(len(stops), key)
     stop = stops[index]
-
-    def move(by: int) -> None:
-        st.session_state[stop_key] = min(max(0, index + by), len(stops) - 1)
-
-    back, where, forward = st.columns([1, 3, 1], vertical_alignment="center")
-    back.button("◀ Back", key=f"{key}.back", on_click=move, args=(-1,), disabled=index == 0)
-    where.progress((index + 1) / len(stops), text=f"Stop {index + 1} of {len(stops)}")
-    forward.button(
-        "Next ▶", key=f"{key}.next", on_click=move, args=(1,), disabled=index == len(stops) - 1
-    )
     st.markdown(f"**{stop.title}**")
     st.markdown(escape_markdown(stop.text))
     scores, tiled = run.scores, run.tiled

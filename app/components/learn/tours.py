@@ -8,6 +8,7 @@ import streamlit as st
 from app import classroom, corpora, state
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.components.learn.models import fits_text, pick_model
+from app.components.learn.navigation import tour_position
 from app.resources import (
     ModelRef,
     correlations_of,
@@ -83,23 +84,10 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
         why = f"This tour cannot run on {ref.name}: {error}"
         st.error(escape_markdown(why), icon="🚫")
         return
-    stop_key = f"{key}.stop"
     link = classroom.link_of_session()
-    if stop_key not in st.session_state:
-        linked = link.get("view") == f"tour-{tour}"
-        st.session_state[stop_key] = min(link.get("step", 0) if linked else 0, len(stops) - 1)
-    index = min(st.session_state[stop_key], len(stops) - 1)
+    linked = link.get("view") == f"tour-{tour}"
+    index = tour_position(len(stops), key, start=link.get("step", 0) if linked else 0)
     stop = stops[index]
-
-    def move(by: int) -> None:
-        st.session_state[stop_key] = min(max(0, index + by), len(stops) - 1)
-
-    back, where, forward = st.columns([1, 3, 1], vertical_alignment="center")
-    back.button("◀ Back", key=f"{key}.back", on_click=move, args=(-1,), disabled=index == 0)
-    where.progress((index + 1) / len(stops), text=f"Stop {index + 1} of {len(stops)}")
-    forward.button(
-        "Next ▶", key=f"{key}.next", on_click=move, args=(1,), disabled=index == len(stops) - 1
-    )
     st.markdown(f"**{stop.title}**")
     st.markdown(stop.text)
     scales = model_scales(ref)  # the model's fixed colour range, as Explore uses it

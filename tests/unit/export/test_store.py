@@ -39,7 +39,8 @@ def test_the_store_equals_one_recording_of_the_whole_text(english, stored):
             rows = frame[(frame["layer"] == layer) & (frame["quantity"] == quantity)]
             got = rows[[f"u{k}" for k in range(128)]].to_numpy()
             want = whole[quantity][layer, 0, 0].numpy()  # [T, U]
-            np.testing.assert_allclose(got, want, atol=2e-5, rtol=1e-6)  # state carried across chunks
+            # the state is carried across chunks
+            np.testing.assert_allclose(got, want, atol=2e-5, rtol=1e-6)
             assert "".join(rows["token"]) == TEXT
     meta = read_store_meta(store)
     assert meta["steps"] == steps and meta["complete"] and meta["units"]["cell"] == 128

@@ -1,0 +1,25 @@
+"""The row every tour shares: Back, "Stop i of n", Next."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+
+def tour_position(count: int, key: str, start: int = 0) -> int:
+    """A tour's Back / "Stop i of n" / Next row (every tour has one); returns the index of the
+    stop to show. ``start``: the first visit's stop (a classroom link's step)."""
+    stop_key = f"{key}.stop"
+    if stop_key not in st.session_state:
+        st.session_state[stop_key] = min(start, count - 1)
+    index = min(st.session_state[stop_key], count - 1)
+
+    def move(by: int) -> None:
+        st.session_state[stop_key] = min(max(0, index + by), count - 1)
+
+    back, where, forward = st.columns([1, 3, 1], vertical_alignment="center")
+    back.button("◀ Back", key=f"{key}.back", on_click=move, args=(-1,), disabled=index == 0)
+    where.progress((index + 1) / count, text=f"Stop {index + 1} of {count}")
+    forward.button(
+        "Next ▶", key=f"{key}.next", on_click=move, args=(1,), disabled=index == count - 1
+    )
+    return index
