@@ -78,7 +78,10 @@ def render_sidebar(hidden: bool = False) -> dict[str, Any]:
                 "will appear here.",
                 icon="📦",
             )
-        counts = f"{len(shipped)} shipped · {len(trained)} trained · {len(uploaded)} uploaded"
+        # Autoencoders are listed apart (their own loader) but counted with their source.
+        n_shipped = len(shipped) + sum(a.source == "shipped" for a in autoencoders)
+        n_trained = len(trained) + sum(a.source == "trained" for a in autoencoders)
+        counts = f"{n_shipped} shipped · {n_trained} trained · {len(uploaded)} uploaded"
         st.caption(counts + (f" · {len(unreadable)} unreadable" if unreadable else ""))
         if unreadable:
             with st.expander(f"⚠️ {len(unreadable)} unreadable", key=state.SIDEBAR_UNREADABLE):
