@@ -6,8 +6,8 @@ import streamlit as st
 
 from app import state
 from app.components.heatmaps import PLOTLY_CONFIG
-from app.components.learn.navigation import tour_position
-from app.resources import find_model, model_version, seq2seq_analysis
+from app.components.learn.navigation import tour_model, tour_position
+from app.resources import model_version, seq2seq_analysis
 from app.text import escape_markdown
 from lstm_viz.figures.attention import attention_matrix
 from lstm_viz.learn.seq2seq_tour import DATES_MODEL, DATES_TEXT, dates_tour
@@ -15,13 +15,8 @@ from lstm_viz.learn.seq2seq_tour import DATES_MODEL, DATES_TEXT, dates_tour
 
 def render_dates_tour(key: str = "learn.tour.dates") -> None:
     st.markdown("#### 📅 3rd of March 2021")
-    ref = find_model(DATES_MODEL)
-    if ref is None or ref.kind != "seq2seq":
-        st.info(
-            "This tour needs the shipped encoder-decoder dates-attention-lstm "
-            "(`python -m lstm_viz.pretrained build dates-attention-lstm`).",
-            icon="📦",
-        )
+    ref = tour_model(DATES_MODEL, "seq2seq", "the shipped encoder-decoder")
+    if ref is None:
         return
     try:
         _, result = seq2seq_analysis(ref.path, model_version(ref), DATES_TEXT)

@@ -6,25 +6,21 @@ import streamlit as st
 
 from app import state
 from app.components.heatmaps import PLOTLY_CONFIG
-from app.components.learn.navigation import tour_position
-from app.resources import anomaly_run, find_model
+from app.components.learn.navigation import tour_model, tour_position
+from app.resources import anomaly_run
 from app.text import escape_markdown
 from lstm_viz.figures.series import anomaly_figure
 from lstm_viz.learn.ecg_tour import ECG_MODEL, ECG_SECONDS, ECG_SEED, ecg_tour
+from lstm_viz.tasks.ecg import RATE
 
 
 def render_ecg_tour(key: str = "learn.tour.ecg") -> None:
     st.markdown("#### 🫀 An ECG autoencoder finds anomalies")
-    ref = find_model(ECG_MODEL)
-    if ref is None or ref.kind != "autoencoder":
-        st.info(
-            "This tour needs the shipped autoencoder ecg-autoencoder-lstm "
-            "(`python -m lstm_viz.pretrained build ecg-autoencoder-lstm`).",
-            icon="📦",
-        )
+    ref = tour_model(ECG_MODEL, "autoencoder", "the shipped autoencoder")
+    if ref is None:
         return
     try:
-        run = anomaly_run(ref, ECG_SEED, ECG_SECONDS * 50, None)
+        run = anomaly_run(ref, ECG_SEED, int(ECG_SECONDS * RATE), None)
         stops = ecg_tour(run.scores, run.tiled, run.events)
     except (ValueError, OSError) as error:
         st.error(escape_markdown(f"This tour cannot run on {ref.name}: {error}"), icon="🚫")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.resources import ModelRef, find_model
+
 
 def tour_position(count: int, key: str, start: int = 0) -> int:
     """A tour's Back / "Stop i of n" / Next row (every tour has one); returns the index of the
@@ -23,3 +25,17 @@ def tour_position(count: int, key: str, start: int = 0) -> int:
         "Next ▶", key=f"{key}.next", on_click=move, args=(1,), disabled=index == count - 1
     )
     return index
+
+
+def tour_model(model_id: str, kind: str, what: str) -> ModelRef | None:
+    """The shipped model a tour reads (``model_id`` "shipped/NAME"; ``kind`` as in
+    ModelRef.kind), or None after saying how to build it (``what``: "the shipped autoencoder")."""
+    ref = find_model(model_id)
+    if ref is None or ref.kind != kind:
+        name = model_id.split("/")[-1]
+        st.info(
+            f"This tour needs {what} {name} (`python -m lstm_viz.pretrained build {name}`).",
+            icon="📦",
+        )
+        return None
+    return ref
