@@ -68,6 +68,7 @@ TRAIN_OWNER = "train.owner"  # this session's owner id, stored in the config.jso
 # ---- Upload -------------------------------------------------------------------------------------
 UPLOAD_PREFIX = "upload"
 UPLOAD_IMPORTED = "upload.imported"  # {"digest", "name", "file" (ImportedFile) or "error" (str)}
+UPLOAD_AUTOENCODER = "upload.autoencoder.read"  # {"digest", "name", "model" or "error" (str)}
 UPLOAD_CONV = "upload.conv"  # a ConvLSTM2D file's recording: {"wanted", "result" or "error"}
 UPLOAD_RECORDING = "upload.recording"  # {"key", "result" (prepared, trace, checks) or "error"}
 UPLOAD_FOLDER = "upload.folder"  # this session's UploadFolder (removed with the session's state)

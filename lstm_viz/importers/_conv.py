@@ -341,42 +341,28 @@ def record_conv_isolated(
     child from there. ModelFileError with the reason for a bad file or frames, or a child that
     failed."""
     import json
-    import os
     import struct
-    import subprocess
     import sys
     import tempfile
 
     from lstm_viz import Trace
 
-    from ._isolated import MEMORY_BYTES, _limits, child_environment
+    from ._isolated import run_isolated
 
     header = json.dumps({"filename": filename}).encode()
     frames = frames or b""
     message = struct.pack("<QQQ", len(header), len(data), len(frames)) + header + data + frames
+    command = [sys.executable, "-m", "lstm_viz.importers._conv"]
+    reply = run_isolated(command, message, filename, "recording", timeout)
+    if len(reply) < 8:
+        raise ModelFileError(f"{filename}: the reading process sent no reply")
+    (size,) = struct.unpack("<Q", reply[:8])
+    meta = json.loads(reply[8 : 8 + size])
+    if "error" in meta:
+        raise ModelFileError(meta["error"])
     with tempfile.TemporaryDirectory(prefix="lstm-viz-conv-") as folder:
-        try:
-            result = subprocess.run(
-                [sys.executable, "-m", "lstm_viz.importers._conv"],
-                input=message,
-                capture_output=True,
-                timeout=timeout,
-                cwd=folder,
-                env=child_environment(folder),
-                preexec_fn=_limits(MEMORY_BYTES) if os.name == "posix" else None,
-            )
-        except subprocess.TimeoutExpired:
-            raise ModelFileError(
-                f"{filename}: recording took longer than {timeout:.0f} s"
-            ) from None
-        if result.returncode != 0 or len(result.stdout) < 8:
-            raise ModelFileError(f"{filename}: the reading process failed ({result.returncode})")
-        (size,) = struct.unpack("<Q", result.stdout[:8])
-        meta = json.loads(result.stdout[8 : 8 + size])
-        if "error" in meta:
-            raise ModelFileError(meta["error"])
         path = Path(folder) / "reply.npz"
-        path.write_bytes(result.stdout[8 + size :])
+        path.write_bytes(reply[8 + size :])
         trace = Trace.load(path)
     return IsolatedConvRecording(meta["lines"], trace, meta["disagrees"])
 

@@ -42,8 +42,35 @@ def inspect_isolated(
     space and ``timeout`` seconds. ModelFileError for a bad file, and also when the child is
     killed, crashes or runs out of time or memory (the caller's process is never at risk).
     ``command``: the child's command line (default: this module under this Python)."""
-    command = command or [sys.executable, "-m", "lstm_viz.importers._isolated"]
     message = filename.encode("utf-8", "replace").replace(b"\n", b" ") + b"\n" + data
+    reply = run_isolated(
+        command or [sys.executable, "-m", "lstm_viz.importers._isolated"],
+        message,
+        filename,
+        "reading it",
+        timeout,
+        memory,
+    )
+    try:
+        return decode(reply)
+    except ModelFileError:
+        raise
+    except Exception as error:  # a reply we cannot read is a failed read, not a crash
+        raise ModelFileError(f"{filename}: the reader's reply is unreadable ({error})") from None
+
+
+def run_isolated(
+    command: list[str],
+    message: bytes,
+    filename: str,
+    what: str = "reading it",
+    timeout: float = TIMEOUT_SECONDS,
+    memory: int = MEMORY_BYTES,
+) -> bytes:
+    """The standard output of ``command`` (a reader of an uploaded file: ``python -m ...``) fed
+    ``message`` on its standard input, run in an empty temporary folder with
+    child_environment(), ``memory`` bytes of address space and ``timeout`` seconds.
+    ModelFileError naming ``filename`` when it runs out of time or memory, crashes or fails."""
     try:
         with tempfile.TemporaryDirectory(prefix="lstm-viz-read-") as folder:
             result = subprocess.run(
@@ -57,7 +84,7 @@ def inspect_isolated(
             )
     except subprocess.TimeoutExpired:
         raise ModelFileError(
-            f"{filename}: reading it took longer than {timeout:.0f} s: refused"
+            f"{filename}: {what} took longer than {timeout:.0f} s: refused"
         ) from None
     if result.returncode != 0:
         if result.returncode < 0:
@@ -67,12 +94,7 @@ def inspect_isolated(
         else:
             why = "the reader failed: " + result.stderr.decode("utf-8", "replace")[-300:].strip()
         raise ModelFileError(f"{filename} cannot be read safely: {why}")
-    try:
-        return decode(result.stdout)
-    except ModelFileError:
-        raise
-    except Exception as error:  # a reply we cannot read is a failed read, not a crash
-        raise ModelFileError(f"{filename}: the reader's reply is unreadable ({error})") from None
+    return result.stdout
 
 
 # Passed on from the server's environment when set: what the dynamic loader and Python itself

@@ -84,6 +84,23 @@ def _vars(group: Any, filename: str, where: str) -> list[np.ndarray]:
     return [_read(group[k], f"{where}/{k}", filename) for k in keys]
 
 
+def weight_keys(config: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Each layer of ``config`` by its group name under "layers/" in a Keras 3 weights file.
+
+    Keras 3 (keras/src/saving/saving_lib.py) names a container's layers in that file by their
+    class, to_snake_case, numbered within the container in the model's order: "lstm", "lstm_1",
+    "time_distributed". Never by the layer's own name ("lstm_5" after models built earlier in
+    the same session), which is why a file is not read by its layer names."""
+    counts: dict[str, int] = {}
+    by_key: dict[str, dict[str, Any]] = {}
+    for layer in config_layers(config):
+        base = _snake(str(layer.get("class_name", "")))
+        n = counts.get(base, 0)
+        counts[base] = n + 1
+        by_key[base if n == 0 else f"{base}_{n}"] = layer
+    return by_key
+
+
 def from_keras3(
     h5: Any, config: dict[str, Any] | None, filename: str, prefix: str = "", depth: int = 0
 ) -> list[KerasLayer]:
@@ -92,13 +109,7 @@ def from_keras3(
     root = h5.get("layers")
     if not isinstance(root, h5py.Group):
         raise ModelFileError(f"{filename}: the weights file has no 'layers' group")
-    counts: dict[str, int] = {}
-    by_key: dict[str, dict[str, Any]] = {}
-    for layer in config_layers(config):
-        base = _snake(str(layer.get("class_name", "")))
-        n = counts.get(base, 0)
-        counts[base] = n + 1
-        by_key[base if n == 0 else f"{base}_{n}"] = layer
+    by_key = weight_keys(config)
     if (
         config is not None
         and not by_key
@@ -147,6 +158,15 @@ def from_keras3(
             found.append(
                 _recurrent_arrays(name, class_name, settings, arrays, f"{where}/cell/vars")
             )
+        elif isinstance(group.get("layer"), h5py.Group):  # a wrapper (TimeDistributed): its layer
+            arrays = _vars(group["layer"].get("vars"), filename, f"{where}/layer/vars")
+            layer = KerasLayer(name, class_name, settings)
+            inner = settings.get("layer") if isinstance(settings.get("layer"), dict) else {}
+            if inner.get("class_name") == "Dense" and 1 <= len(arrays) <= 2:
+                layer.arrays["kernel"] = arrays[0]  # as the legacy .h5 reader finds it
+                if len(arrays) == 2:
+                    layer.arrays["bias"] = arrays[1]
+            found.append(layer)
         else:
             arrays = _vars(group.get("vars"), filename, f"{where}/vars")
             layer = KerasLayer(name, class_name, settings)

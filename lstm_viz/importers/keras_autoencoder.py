@@ -4,28 +4,40 @@
 
 The encoder's final output is repeated T times as the decoder's input; the decoder starts from
 zeros; the dense layer reads each step. That is ``AutoencoderConfig(feedback="repeat",
-start="zeros", reverse=False)`` with the two LSTMs' weights (read by ``read_keras``, which checks
-every HDF5 object first and never runs Keras) and the dense layer's kernel transposed. Only a
-Keras 3 ``.keras`` file of exactly this layout is read; anything else is a ModelFileError saying
-which layer differs.
+start="zeros", reverse=False)`` with the two LSTMs' weights (read by ``keras_layers``, which
+checks every HDF5 object first and never runs Keras) and the dense layer's kernel transposed.
+A Keras 3 ``.keras`` file or a legacy ``.h5`` (``model.save("ae.h5")``, Keras 2 or 3) of exactly
+this layout is read; a file of other layers is NotAnAutoencoder, one of this layout with other
+settings a ModelFileError saying which layer differs. Layers are found by their class and
+position, never by their names (Keras numbers names per session: "lstm_5").
 
     model = read_keras_autoencoder(Path("ae.keras").read_bytes(), "ae.keras")
+    model = read_keras_autoencoder_isolated(data, "ae.keras")  # the same, in a child process
     recording = record_autoencoder(model, windows)   # lstm_viz.recording.autoencoder
+
+    python -m lstm_viz.importers.keras_autoencoder   # the child: "<filename>\\n<bytes>" on stdin
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
+import json
+import struct
+import sys
+from dataclasses import asdict
 
 import torch
 
 from lstm_viz.models.autoencoder import AutoencoderConfig, LSTMAutoencoder
 
 from ._core import ModelFileError
-from ._hdf5 import check_inside
-from ._keras import read_keras
+from ._keras import _convert, keras_layers
 from ._keras_h5 import config_layers
+
+
+class NotAnAutoencoder(ModelFileError):
+    """The file is not a Keras model of the autoencoder layout (another format, other layers):
+    the generic layer table reads it instead."""
+
 
 LAYOUT = ("LSTM", "RepeatVector", "LSTM", "TimeDistributed")
 
@@ -35,7 +47,7 @@ def _layout(config: dict, filename: str) -> tuple[list[dict], dict]:
     layers = [layer for layer in config_layers(config) if layer.get("class_name") != "InputLayer"]
     classes = tuple(str(layer.get("class_name")) for layer in layers)
     if classes != LAYOUT:
-        raise ModelFileError(
+        raise NotAnAutoencoder(
             f"{filename} is not an LSTM autoencoder of the layout {' -> '.join(LAYOUT)}: its "
             f"layers are {' -> '.join(classes) or 'none'}"
         )
@@ -64,35 +76,29 @@ def _layout(config: dict, filename: str) -> tuple[list[dict], dict]:
 
 
 def read_keras_autoencoder(data: bytes, filename: str) -> LSTMAutoencoder:
-    """The autoencoder in a Keras 3 ``.keras`` file (see the module docstring), in eval mode.
-    ModelFileError (one line) for another format or layout."""
-    import json
+    """The autoencoder in a Keras ``.keras`` or legacy ``.h5`` file (see the module docstring),
+    in eval mode. NotAnAutoencoder for another format or other layers; ModelFileError (one
+    line) for this layout with settings or weights it cannot take."""
+    from . import detect_format
 
-    import h5py
-
-    from ._torch import check_zip
-
-    check_zip(data, filename)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            config = json.loads(archive.read("config.json"))
-            weights = archive.read("model.weights.h5")
-    except (KeyError, zipfile.BadZipFile, ValueError) as error:
-        raise ModelFileError(f"{filename} is not a Keras 3 .keras file ({error})") from None
+    fmt = detect_format(data, filename)
+    if fmt not in ("keras", "keras-h5"):
+        raise NotAnAutoencoder(f"{filename} is not a Keras file")
+    layers, config, _ = keras_layers(data, filename, fmt)
+    if not config:
+        raise NotAnAutoencoder(f"{filename} holds weights only: its layout is unknown")
     settings, dense = _layout(config, filename)
-    imported = read_keras(data, filename, "keras")
-    lstms = [layer for layer in imported.layers if layer.kind == "lstm"]
+    lstms = _convert([layer for layer in layers if layer.class_name == "LSTM"], filename)
     if len(lstms) != 2 or any(layer.problems for layer in lstms):
-        raise ModelFileError(f"{filename}: its two LSTM layers could not both be read")
+        problems = "; ".join(p for layer in lstms for p in layer.problems)
+        why = f": {problems}" if problems else ""
+        raise ModelFileError(f"{filename}: its two LSTM layers could not both be read{why}")
     encoder, decoder = lstms
-    name = settings[3].get("name", "time_distributed")
-    with h5py.File(io.BytesIO(weights), "r") as h5:
-        check_inside(h5, f"{filename} (model.weights.h5)")
-        group = h5.get(f"layers/{name}/layer/vars")
-        if group is None or "0" not in group:
-            raise ModelFileError(f"{filename}: no weights for the dense layer inside {name!r}")
-        kernel = torch.from_numpy(group["0"][()]).float()  # [H, F]
-        bias = torch.from_numpy(group["1"][()]).float() if "1" in group else None
+    wrappers = [layer for layer in layers if layer.class_name == "TimeDistributed"]
+    if len(wrappers) != 1 or "kernel" not in wrappers[0].arrays:
+        raise ModelFileError(f"{filename}: no weights for the dense layer inside TimeDistributed")
+    kernel = torch.from_numpy(wrappers[0].arrays["kernel"]).float()  # [H, F]
+    bias = wrappers[0].arrays.get("bias")
     hidden, features = encoder.hidden_size, encoder.input_size
     window = dense["window"]
     if tuple(kernel.shape) != (hidden, features) or not isinstance(window, int):
@@ -112,6 +118,52 @@ def read_keras_autoencoder(data: bytes, filename: str) -> LSTMAutoencoder:
     state = {f"encoder.{k}": v for k, v in encoder.weights.items()}
     state |= {f"decoder.{k}": v for k, v in decoder.weights.items()}
     state["head.weight"] = kernel.T.contiguous()
-    state["head.bias"] = bias if bias is not None else torch.zeros(features)
+    state["head.bias"] = (
+        torch.from_numpy(bias).float() if bias is not None else torch.zeros(features)
+    )
     model.load_state_dict(state)
     return model.eval()
+
+
+def read_keras_autoencoder_isolated(data: bytes, filename: str) -> LSTMAutoencoder:
+    """``read_keras_autoencoder`` in a child process with the upload reader's limits
+    (lstm_viz.importers._isolated.run_isolated): HDF5 is parsed there, never in the caller.
+    The same errors, and ModelFileError when the child runs out of time or memory or crashes."""
+    from safetensors.torch import load
+
+    from ._isolated import run_isolated
+
+    message = filename.encode("utf-8", "replace").replace(b"\n", b" ") + b"\n" + data
+    command = [sys.executable, "-m", "lstm_viz.importers.keras_autoencoder"]
+    reply = run_isolated(command, message, filename, "reading it")
+    (size,) = struct.unpack("<Q", reply[:8])
+    meta = json.loads(reply[8 : 8 + size])
+    if "error" in meta:
+        error = NotAnAutoencoder if meta.get("not_an_autoencoder") else ModelFileError
+        raise error(meta["error"])
+    model = LSTMAutoencoder(AutoencoderConfig(**meta["config"]))
+    model.load_state_dict(load(reply[8 + size :]))
+    return model.eval()
+
+
+def _main() -> int:
+    from safetensors.torch import save
+
+    filename, _, data = sys.stdin.buffer.read().partition(b"\n")
+    body = b""
+    try:
+        model = read_keras_autoencoder(data, filename.decode("utf-8", "replace"))
+        meta: dict = {"config": asdict(model.config)}
+        body = save({k: v.contiguous() for k, v in model.state_dict().items()})
+    except ModelFileError as error:
+        meta = {"error": str(error), "not_an_autoencoder": isinstance(error, NotAnAutoencoder)}
+    except Exception as error:  # a parser's own error on a malformed file: say so
+        meta = {"error": f"{type(error).__name__}: {str(error)[:300]}"}
+    raw = json.dumps(meta).encode()
+    sys.stdout.buffer.write(struct.pack("<Q", len(raw)) + raw + body)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

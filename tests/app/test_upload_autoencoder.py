@@ -26,24 +26,36 @@ def keras_file(tmp_path_factory) -> bytes:
         pytest.skip("Keras runs on its torch backend here (KERAS_BACKEND=torch)")
     keras.utils.set_random_seed(0)
     layers = keras.layers
-    model = keras.Sequential(
-        [
-            keras.Input((T, 1)),
-            layers.LSTM(H),
-            layers.RepeatVector(T),
-            layers.LSTM(H, return_sequences=True),
-            layers.TimeDistributed(layers.Dense(1)),
-        ]
-    )
+
+    def autoencoder():
+        return keras.Sequential(
+            [
+                keras.Input((T, 1)),
+                layers.LSTM(H),
+                layers.RepeatVector(T),
+                layers.LSTM(H, return_sequences=True),
+                layers.TimeDistributed(layers.Dense(1)),
+            ]
+        )
+
+    autoencoder()  # built twice, as in a notebook: the saved layer names are numbered
+    model = autoencoder()
     for weight in model.weights:
         weight.assign(np.random.default_rng(1).normal(0, 0.5, weight.shape))
-    path = tmp_path_factory.mktemp("keras") / "my ae.keras"
-    model.save(path)
-    return path.read_bytes()
+    folder = tmp_path_factory.mktemp("keras")
+    model.save(folder / "my ae.keras")
+    model.save(folder / "my ae.h5")
+    return {suffix: (folder / f"my ae{suffix}").read_bytes() for suffix in (".keras", ".h5")}
+
+
+def test_a_legacy_h5_autoencoder_is_recognised(keras_file):
+    at = upload(upload_page(), "my ae.h5", keras_file[".h5"])
+    assert any("is an LSTM autoencoder" in m.value for m in at.markdown)
+    assert not at.warning
 
 
 def test_a_keras_autoencoder_opens_in_the_anomaly_view(keras_file):
-    at = upload(upload_page(), "my ae.keras", keras_file)
+    at = upload(upload_page(), "my ae.keras", keras_file[".keras"])
     assert any("is an LSTM autoencoder" in m.value for m in at.markdown)
     at.selectbox(key=f"{state.UPLOAD_PREFIX}.autoencoder.normal").set_value("sines")
     at.button(key=f"{state.UPLOAD_PREFIX}.autoencoder.open").click()

@@ -1,7 +1,8 @@
 """Upload: a Keras ``LSTM -> RepeatVector -> LSTM -> TimeDistributed(Dense)`` autoencoder
-(lstm_viz.importers.keras_autoencoder) is offered for Explore's anomaly view: its threshold is
-calibrated on normal signal the user picks (lstm_viz.analysis.anomaly.calibrate) and it is saved
-as an autoencoder folder in the models folder, selected in the sidebar."""
+(.keras or legacy .h5, lstm_viz.importers.keras_autoencoder) is offered for Explore's anomaly
+view: its threshold is calibrated on normal signal the user picks
+(lstm_viz.analysis.anomaly.calibrate) and it is saved as an autoencoder folder in the models
+folder, selected in the sidebar."""
 
 from __future__ import annotations
 
@@ -18,17 +19,37 @@ K = f"{state.UPLOAD_PREFIX}.autoencoder"
 NORMALS = {"ecg": "the generated ECG-like signal", "sines": "a noisy sum of sines"}
 
 
-def render_keras_autoencoder(name: str, data: bytes) -> None:
-    """Nothing unless ``data`` is a .keras file of the autoencoder layout (the generic layer
-    table below shows every other file)."""
-    if not name.lower().endswith(".keras"):
+def render_keras_autoencoder(name: str, data: bytes, digest: str) -> None:
+    """Nothing unless ``data`` is a Keras file (.keras or legacy .h5) of the autoencoder layout
+    (the generic layer table below shows every other file); a file of that layout that cannot
+    be read says why. Read once per file, in a child process (read_keras_autoencoder_isolated)."""
+    if not name.lower().endswith((".keras", ".h5", ".hdf5")):
         return
-    from lstm_viz.importers.keras_autoencoder import read_keras_autoencoder
+    from lstm_viz.importers.keras_autoencoder import (
+        NotAnAutoencoder,
+        read_keras_autoencoder_isolated,
+    )
 
-    try:
-        model = read_keras_autoencoder(data, name)
-    except ModelFileError:
-        return  # another layout: the layer table reads it
+    read = st.session_state.get(state.UPLOAD_AUTOENCODER)
+    if not read or (read["digest"], read["name"]) != (digest, name):
+        read = {"digest": digest, "name": name}
+        try:
+            read["model"] = read_keras_autoencoder_isolated(data, name)
+        except NotAnAutoencoder:
+            read["model"] = None  # another layout: the layer table reads it
+        except ModelFileError as error:
+            read["error"] = str(error)
+        st.session_state[state.UPLOAD_AUTOENCODER] = read
+    if "error" in read:
+        st.warning(
+            f"**{escape_markdown(name)}** cannot be opened in the anomaly view as an LSTM "
+            f"autoencoder: {escape_markdown(read['error'])}",
+            icon="⚠️",
+        )
+        return
+    model = read["model"]
+    if model is None:
+        return
     config = model.config
     with st.container(border=True):
         st.markdown(

@@ -1,5 +1,7 @@
-"""A Keras LSTM -> RepeatVector -> LSTM -> TimeDistributed(Dense) autoencoder imports, and its
-recording matches Keras: the reconstruction and the decoder's hidden states within 1e-5."""
+"""A Keras LSTM -> RepeatVector -> LSTM -> TimeDistributed(Dense) autoencoder imports, saved as
+.keras or legacy .h5 after other models in the same session (so its layers are named "lstm_5",
+"time_distributed_2", as in a notebook), and its recording matches Keras: the reconstruction and
+the decoder's hidden states within 1e-5. The child-process reader gives the same model."""
 
 from __future__ import annotations
 
@@ -12,7 +14,11 @@ import torch
 os.environ.setdefault("KERAS_BACKEND", "torch")  # before keras is imported anywhere
 
 from lstm_viz.importers import ModelFileError  # noqa: E402
-from lstm_viz.importers.keras_autoencoder import read_keras_autoencoder  # noqa: E402
+from lstm_viz.importers.keras_autoencoder import (  # noqa: E402
+    NotAnAutoencoder,
+    read_keras_autoencoder,
+    read_keras_autoencoder_isolated,
+)
 from lstm_viz.recording.autoencoder import record_autoencoder  # noqa: E402
 
 T, F, H = 9, 2, 5
@@ -25,24 +31,33 @@ def keras_model(tmp_path_factory):
         pytest.skip("these tests run Keras on its torch backend (KERAS_BACKEND=torch)")
     keras.utils.set_random_seed(0)
     layers = keras.layers
-    model = keras.Sequential(
-        [
-            keras.Input((T, F)),
-            layers.LSTM(H),
-            layers.RepeatVector(T),
-            layers.LSTM(H, return_sequences=True),
-            layers.TimeDistributed(layers.Dense(F)),
-        ]
-    )
+
+    def autoencoder():
+        return keras.Sequential(
+            [
+                keras.Input((T, F)),
+                layers.LSTM(H),
+                layers.RepeatVector(T),
+                layers.LSTM(H, return_sequences=True),
+                layers.TimeDistributed(layers.Dense(F)),
+            ]
+        )
+
+    autoencoder(), autoencoder()  # cells run twice in a notebook: Keras numbers the names
+    model = autoencoder()
+    assert model.layers[-1].name != "time_distributed"
     for weight in model.weights:  # nonzero biases, so a dropped bias would show
         weight.assign(np.random.default_rng(1).normal(0, 0.5, weight.shape))
-    path = tmp_path_factory.mktemp("keras") / "ae.keras"
-    model.save(path)
-    return keras, model, path
+    folder = tmp_path_factory.mktemp("keras")
+    model.save(folder / "ae.keras")
+    model.save(folder / "ae.h5")  # the legacy format, as most tutorials still save
+    return keras, model, folder
 
 
-def test_recording_matches_keras(keras_model):
-    keras, model, path = keras_model
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_recording_matches_keras(keras_model, suffix):
+    keras, model, folder = keras_model
+    path = folder / f"ae{suffix}"
     ours = read_keras_autoencoder(path.read_bytes(), path.name)
     assert (ours.config.feedback, ours.config.start, ours.config.window) == ("repeat", "zeros", T)
     x = np.random.default_rng(2).normal(size=(3, T, F)).astype(np.float32)
@@ -62,5 +77,15 @@ def test_another_layout_is_refused(tmp_path, keras_model):
     other = keras.Sequential([keras.Input((T, F)), keras.layers.LSTM(H), keras.layers.Dense(1)])
     path = tmp_path / "other.keras"
     other.save(path)
-    with pytest.raises(ModelFileError, match="not an LSTM autoencoder of the layout"):
+    with pytest.raises(NotAnAutoencoder, match="not an LSTM autoencoder of the layout"):
         read_keras_autoencoder(path.read_bytes(), path.name)
+
+
+def test_the_child_process_reader_gives_the_same_model(keras_model):
+    data = (keras_model[2] / "ae.keras").read_bytes()
+    here = read_keras_autoencoder(data, "ae.keras").state_dict()
+    there = read_keras_autoencoder_isolated(data, "ae.keras")
+    assert there.config == read_keras_autoencoder(data, "ae.keras").config
+    assert all(torch.equal(value, there.state_dict()[key]) for key, value in here.items())
+    with pytest.raises(ModelFileError, match="not a Keras 3 .keras file|zip"):
+        read_keras_autoencoder_isolated(b"PK\x03\x04 broken", "broken.keras")
