@@ -10,6 +10,8 @@ Each round times fused then record back to back, so a busy machine slows both al
 record/fused ratio is the median of the rounds' ratios, the times are medians.
 Prints one `record/fused ratio (CASE): X` line per case; the last line is the headline's.
 `--cases bidirectional,B=16` keeps the cases whose name contains one of the words.
+On CPU the other recurrent kinds (attention decoder, LSTM autoencoder, ConvLSTM: shipped models,
+benchmarks/kinds_speed.py) get a line each too (`--cases` filters them alike).
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from lstm_viz import record, tune_allocator
+
+try:
+    from kinds_speed import kind_cases
+except ImportError:  # run as a module from the repository root
+    from benchmarks.kinds_speed import kind_cases
 
 HEADLINE = "T=1000,B=1,H=256,L=2"
 CASES = [  # name, kind, steps, batch, input, hidden, layers, bidirectional
@@ -239,6 +246,17 @@ def main() -> None:
             x = torch.randn(steps, batch, inputs, device=device)
             floor = gate_products_seconds(module, x, args.repeats, sync)
             fused_headline = fused
+    if device.type == "cpu":
+        for name, fused_call, record_call in kind_cases():
+            if words and not any(w in name for w in words):
+                continue
+            fused, recorded, ratio = paired(fused_call, record_call, args.repeats, sync)
+            ratios[name] = ratio
+            print(
+                f"{name:38s} {fused * 1e3:9.2f} {recorded * 1e3:10.2f} {'-':>9s} "
+                f"{ratio:13.2f} {'-':>12s}",
+                flush=True,
+            )
     print(
         f"gate matrix products alone / fused ({HEADLINE}): {floor / fused_headline:.2f}"
         "  (the floor any exact recomputation pays on top of the fused forward)"

@@ -146,16 +146,21 @@ class LSTMAutoencoder(nn.Module):
     def encode(self, x: torch.Tensor) -> tuple[tuple[torch.Tensor, torch.Tensor], torch.Tensor]:
         """((h0, c0) for the decoder, each [1, B, H]; the code [B, b or 2H]) of x [B, T, F]."""
         _, (h, c) = self.encoder(x)
+        return self.encoded(h, c)
+
+    def encoded(self, h: torch.Tensor, c: torch.Tensor):
+        """``encode`` from the encoder's final (h, c), each [1, B, H]."""
         if not self.config.bottleneck:
             return (h, c), torch.cat([h[0], c[0]], dim=-1)
         code = torch.tanh(self.squeeze(torch.cat([h[0], c[0]], dim=-1)))  # [B, b]
         h0, c0 = self.expand(code).chunk(2, dim=-1)
         return (torch.tanh(h0)[None].contiguous(), c0[None].contiguous()), code
 
-    def begin(self, x: torch.Tensor):
+    def begin(self, x: torch.Tensor, final: tuple[torch.Tensor, torch.Tensor] | None = None):
         """(the decoder's initial (h, c), each [1, B, H]; the vector "repeat" feeds it [B, H];
-        the code [B, b or 2H]) of x [B, T, F]."""
-        (h, c), code = self.encode(x)
+        the code [B, b or 2H]) of x [B, T, F]; ``final``: the encoder's final (h, c) on x when
+        already known (the encoder is not run again)."""
+        (h, c), code = self.encode(x) if final is None else self.encoded(*final)
         repeat = h[0]
         if self.config.start == "zeros":
             h, c = torch.zeros_like(h), torch.zeros_like(c)

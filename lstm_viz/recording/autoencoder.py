@@ -44,33 +44,21 @@ def record_autoencoder(model: LSTMAutoencoder, windows: torch.Tensor) -> Encoder
         raise ValueError("the windows hold NaN or infinite values")
     x = x.float()
     z = model.normalize(x)  # [B, T, F]
-    (_, (h, c)), encoder = record(model.encoder, z)
-    (h, c), repeat, code = model.begin(z)  # the same encoder run, through the bottleneck if any
+    (_, final), encoder = record(model.encoder, z)
+    (h, c), repeat, code = model.begin(z, final)  # through the bottleneck if any
+    if config.feedback != "output":  # the decoder's inputs are known: one fused recording
+        given = model.decoder_inputs(z, repeat)  # [B, T, .], decoding order
+        (out, _), recorded = record(model.decoder, given, initial_state=(h, c))
+        rows = {name: v[0, 0] for name, v in recorded.values.items()}  # [B, T, H] each
+        outputs = model.head(out)  # [B, T, F]
+    else:
+        rows, outputs = _decode_own_output(model, h[0], c[0], z.shape)
+    # rows and outputs are in decoding order
     batch, steps = z.shape[:2]
-    w_ih, w_hh = model.decoder.weight_ih_l0, model.decoder.weight_hh_l0
-    bias = model.decoder.bias_ih_l0 + model.decoder.bias_hh_l0
-    h, c = h[0], c[0]  # [B, H]
-    y = z.new_zeros(batch, config.input_size)
-    given = model.decoder_inputs(z, repeat) if config.feedback != "output" else None  # [B, T, .]
-    rows = {name: [] for name in RECORDED_NAMES["lstm"]}
-    outputs = []
-    for k in range(steps):
-        if given is not None:
-            y = given[:, k]
-        gates = y @ w_ih.T + h @ w_hh.T + bias  # [B, 4H]
-        i, f, g, o = gates.chunk(4, dim=1)
-        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-        c = f * c + i * g
-        h = o * torch.tanh(c)
-        y = model.head(h)  # [B, F]
-        for name, value in zip(rows, (i, f, g, o, c, h), strict=True):
-            rows[name].append(value)
-        outputs.append(y)
     order = "last step first" if config.reverse else "first step first"
 
-    def by_position(values: list[torch.Tensor]) -> torch.Tensor:
-        stacked = torch.stack(values, dim=1)  # [B, T, ...] in decoding order
-        return stacked.flip(1) if config.reverse else stacked
+    def by_position(values: torch.Tensor) -> torch.Tensor:  # [B, T, ...] in input order
+        return values.flip(1) if config.reverse else values
 
     decoder = Trace(
         "lstm",
@@ -96,3 +84,26 @@ def record_autoencoder(model: LSTMAutoencoder, windows: torch.Tensor) -> Encoder
         None,
         {"family": "autoencoder", "reverse": config.reverse, "decoding_order": order},
     )
+
+
+def _decode_own_output(model: LSTMAutoencoder, h: torch.Tensor, c: torch.Tensor, shape):
+    """feedback="output": each step reads the previous step's reconstruction, so the decoder
+    runs step by step (the LSTM equations of nn.LSTM, PyTorch's documentation). ({name:
+    [B, T, H]}, the reconstruction [B, T, F]), in decoding order."""
+    batch, steps, features = shape
+    w_ih, w_hh = model.decoder.weight_ih_l0, model.decoder.weight_hh_l0
+    bias = model.decoder.bias_ih_l0 + model.decoder.bias_hh_l0
+    y = h.new_zeros(batch, features)
+    rows = {name: [] for name in RECORDED_NAMES["lstm"]}
+    outputs = []
+    for _ in range(steps):
+        gates = y @ w_ih.T + h @ w_hh.T + bias  # [B, 4H]
+        i, f, g, o = gates.chunk(4, dim=1)
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        c = f * c + i * g
+        h = o * torch.tanh(c)
+        y = model.head(h)  # [B, F]
+        for name, value in zip(rows, (i, f, g, o, c, h), strict=True):
+            rows[name].append(value)
+        outputs.append(y)
+    return {k: torch.stack(v, dim=1) for k, v in rows.items()}, torch.stack(outputs, dim=1)

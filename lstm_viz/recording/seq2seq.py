@@ -65,20 +65,14 @@ def _decode(model, texts, source, lengths, outputs, final, encoder, targets):
     token = torch.full((batch,), 1, dtype=torch.long)
     done = torch.zeros(batch, dtype=torch.bool)
     end_at = torch.full((batch,), steps, dtype=torch.long)
-    rows: dict[str, list[torch.Tensor]] = {n: [] for n in RECORDED_NAMES["lstm"]}
+    inputs, previous, cells, hiddens = [], [], [], []  # per step: the cell's input and states
     attention, context, produced = [], [], []
     for t in range(steps):
-        h_prev = state[0]
+        previous.append(state[0])
         logits, state, weights, ctx, cell_input = model.step(token, state, keys, outputs, mask)
-        gates = cell_input @ cell.weight_ih.T + cell.bias_ih + h_prev @ cell.weight_hh.T
-        gates = gates + cell.bias_hh
-        i, f, g, o = gates.chunk(4, dim=-1)
-        for name, value in zip(
-            RECORDED_NAMES["lstm"],
-            (torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o), *state[::-1]),
-            strict=True,
-        ):
-            rows[name].append(value)
+        inputs.append(cell_input)
+        hiddens.append(state[0])
+        cells.append(state[1])
         attention.append(weights)
         context.append(ctx)
         chosen = next_token(logits) if target_ids is None else target_ids[:, t]
@@ -92,10 +86,16 @@ def _decode(model, texts, source, lengths, outputs, final, encoder, targets):
     taken = len(produced)
     end_at = end_at.clamp(max=taken)
     real = torch.arange(taken)[None, :] < end_at[:, None]  # [B, T]
-    values = {}
-    for name, parts in rows.items():
-        stacked = torch.stack(parts, dim=1)  # [B, T, D]
-        values[name] = stacked.masked_fill(~real[..., None], float("nan"))[None, None].contiguous()
+    # The gates of every step at once, from the inputs and states the steps used (nn.LSTMCell's
+    # equations, PyTorch's documentation): one product instead of one per step.
+    gates = torch.stack(inputs, 1) @ cell.weight_ih.T + torch.stack(previous, 1) @ cell.weight_hh.T
+    i, f, g, o = (gates + (cell.bias_ih + cell.bias_hh)).chunk(4, dim=-1)  # [B, T, D] each
+    parts = (i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid())
+    parts += (torch.stack(cells, 1), torch.stack(hiddens, 1))
+    values = {
+        name: part.masked_fill(~real[..., None], float("nan"))[None, None].contiguous()
+        for name, part in zip(RECORDED_NAMES["lstm"], parts, strict=True)
+    }
     generated = [
         [config.target_tokens[i] for i in row[: int(n)]]
         for row, n in zip(torch.stack(produced, 1).tolist(), end_at, strict=True)
