@@ -231,11 +231,16 @@ def _rnnbase_forward_with_trace(
     # slower) and the result is copied over.
     direct = x.device.type == "cpu" and batch == 1 and dtype == x.dtype
 
-    layer_in, layer_in_padded = (given.packed_data if given.batch_sizes is not None else x), x
+    packed = given.batch_sizes is not None
     h_n, c_n = [], []
-    # A CPU float32 LSTM, unpacked: oneDNN's kernel, one direction at a time, hands over its own
-    # gates and cells (see onednn.py); otherwise they are recomputed below (replay.py).
-    from_kernel = is_lstm and given.batch_sizes is None and onednn.available(x, module)
+    # A CPU float32 LSTM: oneDNN's kernel, one direction at a time, hands over its own gates and
+    # cells (see onednn.py); otherwise they are recomputed below (replay.py). Padded sequences
+    # too when the layers run forward only: the kernel runs every row to the longest length, and
+    # a step depends only on the steps before it, so each row's steps up to its own length are
+    # exactly the packed run's (the steps past it are masked, the final states taken at it).
+    from_kernel = is_lstm and not (packed and module.bidirectional) and onednn.available(x, module)
+    layer_in = given.packed_data if packed and not from_kernel else x
+    layer_in_padded = x
     for layer in range(module.num_layers):
         rows = slice(layer * dirs, (layer + 1) * dirs)
         if from_kernel:
@@ -280,11 +285,17 @@ def _rnnbase_forward_with_trace(
                     values[n][layer, d].copy_(v.transpose(0, 1))
         layer_in, layer_in_padded = layer_out, layer_out_padded
 
+    if from_kernel and packed:  # each row's final state is at its own last step
+        last, row = lengths - 1, torch.arange(batch)
+        h_n = [values["hidden"][layer, 0][row, last][None] for layer in range(module.num_layers)]
+        c_n = [values["cell"][layer, 0][row, last][None] for layer in range(module.num_layers)]
     mask_padding(values, lengths)
     trace = Trace(kind, values, lengths.cpu(), None, recurrent_config(module, name))
     hidden = (torch.cat(h_n), torch.cat(c_n)) if is_lstm else torch.cat(h_n)
     if given.unbatched:
         hidden = tuple(h.squeeze(1) for h in hidden) if is_lstm else hidden.squeeze(1)
+    if from_kernel and packed:
+        return given.restore_padded(layer_out), hidden, trace
     return given.restore(layer_out), hidden, trace
 
 

@@ -94,3 +94,37 @@ def test_other_configurations_take_the_general_path():
     assert not onednn.available(torch.zeros(3, 1, 4, dtype=torch.float64), lstm.double())
     assert not onednn.available(torch.zeros(3, 1, 4), torch.nn.LSTM(4, 8, proj_size=3))
     assert not onednn.available(torch.zeros(3, 1, 4), torch.nn.LSTM(4, 8, bias=False))
+
+
+@pytest.mark.parametrize("batch_first, as_packed", [(False, False), (True, True)])
+def test_padded_sequences_take_the_workspace_path_and_equal_the_packed_run(
+    batch_first, as_packed, monkeypatch
+):
+    """A forward-only LSTM on padded sequences: the kernel runs every row to the longest length;
+    each row's steps up to its own length, its final states and the packed output equal the
+    recomputed recording and the module's own packed forward."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    torch.manual_seed(3)
+    lstm = torch.nn.LSTM(6, 12, num_layers=2, batch_first=batch_first)
+    lengths = torch.tensor([4, 9, 1, 7])
+    x = torch.randn((4, 9, 6) if batch_first else (9, 4, 6))
+    state = tuple(torch.randn(2, 4, 12) * 0.5 for _ in range(2))
+    given = pack_padded_sequence(x, lengths, batch_first, enforce_sorted=False)
+    options = (
+        {"initial_state": state} if as_packed else {"lengths": lengths, "initial_state": state}
+    )
+    inputs = given if as_packed else x
+    onednn._LAYOUTS.clear()
+    (output, (h, c)), trace = record(lstm, inputs, **options)
+    assert sum(layout is not None for layout in onednn._LAYOUTS.values()) == 2
+    (_, (h_r, c_r)), expected = recomputed(lstm, inputs, monkeypatch, **options)
+    for name in trace.names:  # padded steps are NaN in both
+        torch.testing.assert_close(trace[name], expected[name], rtol=0, atol=1e-6, equal_nan=True)
+    reference, (h_n, c_n) = lstm(given, state)
+    ours = output if as_packed else pack_padded_sequence(output, lengths, batch_first, False)
+    torch.testing.assert_close(
+        pad_packed_sequence(ours, batch_first)[0], pad_packed_sequence(reference, batch_first)[0]
+    )
+    torch.testing.assert_close((h, c), (h_n, c_n), rtol=0, atol=1e-5)
+    torch.testing.assert_close((h, c), (h_r, c_r), rtol=0, atol=1e-6)
