@@ -34,6 +34,10 @@ from lstm_viz.trace import DIRECTION_NAMES, Trace
 
 DEFAULT_MAX_STEPS = 300  # columns: about what a half-width chart shows legibly
 DEFAULT_MAX_UNITS = 64  # rows
+# The most hover values (cells x other quantities) a heatmap carries: the default sentence
+# (23 steps x 128 units x 5) has 14,720; 300 columns x 64 units x 5 (96,000) took the browser
+# about 0.6 s more for six heatmaps than without (benchmarks/explore_speed.py, 1,000 x 256).
+HOVER_VALUES = 40_000
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,9 @@ def heatmap(
 
     x is the step (columns labelled with the tokens), y the unit (0 at the top); every row shown
     is labelled with its unit when the rows are tall enough for a label, else every k-th. Hover
-    shows the token, step, unit, the value, and every other recorded quantity at that cell. Padded
+    shows the token, step, unit, the value, and every other recorded quantity at that cell (on
+    views of at most HOVER_VALUES / 5 cells: beyond, drawing them cost the browser more than the
+    rest of the page, and hover says so). Padded
     steps (NaN) stay blank. More than ``max_steps`` steps are averaged over equal windows;
     more than ``max_units`` units show ``max_units`` of them from ``unit_start``; the title says
     so (``figure.layout.meta["note"]`` holds the same words, "" when nothing was left out).
@@ -191,6 +197,11 @@ def heatmap(
     others = [
         n for n in display_order(trace.names) if n != quantity and trace[n].shape[-1] == width
     ]
+    cells = (win.unit_stop - win.unit_start) * win.columns
+    hover_note = ""
+    if others and cells * len(others) > HOVER_VALUES:  # the browser's cost grows with them
+        others = []
+        hover_note = f"other quantities: on views of up to {HOVER_VALUES // 5:,} cells"
     customdata = (
         np.stack(
             [grid_of(n) for n in others],
@@ -228,7 +239,7 @@ def heatmap(
     hover += [
         f"{delta}{QUANTITY_SYMBOLS.get(n, n)} = %{{customdata[{k}]:.3f}}"
         for k, n in enumerate(others)
-    ]
+    ] + ([f"<i>{hover_note}</i>"] if hover_note else [])
     scale = difference_scale(quantity, z, bound) if difference else colour_scale(quantity, z, bound)
     colour_title = scale.pop("title")
     source = scale_source({"title": colour_title})

@@ -148,3 +148,18 @@ def test_grids_are_copies_of_only_the_shown_units(steps, units):
     for name in trace.names:
         alone = heatmap(trace, name, max_steps=4, max_units=2, unit_start=1, units=units)
         assert panel[name].to_json() == alone.to_json()
+
+
+def test_a_large_view_hovers_its_own_value_and_says_where_the_others_are():
+    from lstm_viz.figures.heatmap import HOVER_VALUES
+
+    torch.manual_seed(0)
+    _, trace = record(nn.LSTM(2, 64), torch.randn(400, 1, 2))  # 300 columns x 64 units
+    figure = heatmap(trace, "cell")
+    assert 300 * 64 * 5 > HOVER_VALUES and figure.data[0].customdata is None
+    assert "customdata" not in figure.data[0].hovertemplate
+    assert f"other quantities: on views of up to {HOVER_VALUES // 5:,} cells" in (
+        figure.data[0].hovertemplate
+    )
+    small = heatmap(trace, "cell", max_steps=20, max_units=16)  # 20 x 16 cells: all shown
+    assert np.asarray(small.data[0].customdata).shape == (16, 20, 5)
