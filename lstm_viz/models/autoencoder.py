@@ -28,22 +28,18 @@ problems are a ``CheckpointError`` (ValueError) with a one-line reason.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import shutil
-import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 
 from lstm_viz.models.folders import MAX_CONFIG_BYTES, CheckpointError, one_line, read_json
+from lstm_viz.models.writing import created, write_folder
 
 FORMAT = "lstm_viz.autoencoder"
 WEIGHTS, CONFIG = "model.safetensors", "config.json"
@@ -239,31 +235,17 @@ def is_autoencoder(path: str | Path) -> bool:
 
 
 def save_autoencoder(directory: str | Path, autoencoder: Autoencoder) -> Path:
-    """Write the folder atomically (a hidden staging folder renamed into place)."""
-    target = Path(directory)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    try:
-        model = autoencoder.model
-        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-        save_file(state, staging / WEIGHTS)
-        config = {
-            "format": FORMAT,
-            "version": 1,
-            "model": asdict(model.config),
-            "anomaly": autoencoder.anomaly,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            **autoencoder.info,
-        }
-        (staging / CONFIG).write_text(json.dumps(config, indent=2))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return target
+    """Write the folder atomically (lstm_viz.models.writing: never seen half written)."""
+    model = autoencoder.model
+    config = {
+        "format": FORMAT,
+        "version": 1,
+        "model": asdict(model.config),
+        "anomaly": autoencoder.anomaly,
+        "created": created(),
+        **autoencoder.info,
+    }
+    return write_folder(directory, config, model.state_dict())
 
 
 def load_autoencoder(directory: str | Path) -> Autoencoder:

@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 import os
 import shutil
-import time
-import uuid
 import zipfile
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -44,6 +41,7 @@ from lstm_viz.models.frames import FrameModel, FrameModelConfig, is_frame_config
 from lstm_viz.models.sequence import ModelConfig, SequenceModel
 from lstm_viz.models.task_info import TaskInfo
 from lstm_viz.models.vocab import Vocab
+from lstm_viz.models.writing import OLD, created, recover, write_folder
 
 __all__ = [
     "Checkpoint",
@@ -66,7 +64,6 @@ WEIGHTS, CONFIG, VOCAB, OPTIMIZER = (
     "vocab.json",
     "optimizer.safetensors",
 )
-_TMP, _OLD, _LOCK = ".tmp-", ".old-", ".lock-"
 
 
 def models_dir() -> Path:
@@ -101,21 +98,15 @@ def save_checkpoint(
     optimizer_state: dict[str, torch.Tensor] | None = None,
 ) -> Path:
     """Write the model (+ vocab, + info such as task and metrics) atomically to ``directory``."""
-    target = Path(directory)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f"{_TMP}{target.name}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    try:
-        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-        save_file(state, staging / WEIGHTS)
-        config = {
-            "format": FORMAT,
-            "version": VERSION,
-            "model": model.config.to_json(),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            **(info or {}),
-        }
-        (staging / CONFIG).write_text(json.dumps(config, indent=2))
+    config = {
+        "format": FORMAT,
+        "version": VERSION,
+        "model": model.config.to_json(),
+        "created": created(),
+        **(info or {}),
+    }
+
+    def more(staging: Path) -> None:
         if vocab is not None:
             vocab.save(staging / VOCAB)
         if optimizer_state:
@@ -123,47 +114,15 @@ def save_checkpoint(
                 {k: v.detach().cpu().contiguous() for k, v in optimizer_state.items()},
                 staging / OPTIMIZER,
             )
-        for path in staging.iterdir():  # on disk before the rename makes it visible
-            with open(path, "rb") as f:
-                os.fsync(f.fileno())
-        _swap_in(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return target
 
-
-def _swap_in(staging: Path, target: Path) -> None:
-    """Rename ``staging`` to ``target``, moving an existing ``target`` aside first. A reader in
-    another thread may put the hidden old one back between the two renames (it looks like a
-    crash): then swap again."""
-    olds = []
-    try:
-        for _ in range(10):
-            if target.exists():
-                olds.append(target.parent / f"{_OLD}{target.name}-{uuid.uuid4().hex[:8]}")
-                try:
-                    os.replace(target, olds[-1])
-                except FileNotFoundError:
-                    olds.pop()
-            try:
-                os.replace(staging, target)
-                return
-            except OSError:
-                if not target.exists():
-                    raise
-        raise CheckpointError(f"{target.name} could not be replaced: it kept coming back")
-    finally:
-        for old in olds:
-            if not os.path.lexists(staging):  # only once the new one is in place
-                _remove(old)
+    return write_folder(directory, config, model.state_dict(), more)
 
 
 def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
     """Load a checkpoint folder. CheckpointError (a ValueError, one line) when it is not a
     valid one: every file is checked (see check_checkpoint) before a tensor is allocated."""
     path = Path(directory)
-    _recover(path.parent)
+    recover(path.parent)
     config, model_config, vocab = check_checkpoint(path)
     model = build_model(model_config)
     try:
@@ -272,15 +231,15 @@ def scan_checkpoints(root: str | Path | None = None) -> tuple[list[Path], list[t
     root = Path(root) if root is not None else models_dir()
     if not root.is_dir():
         return [], []
-    _recover(root)
+    recover(root)
     try:
         entries = sorted(root.iterdir())
     except OSError as error:
         return [], [(root, f"the models folder cannot be read ({error.strerror or error})")]
     good, bad, names = [], [], {e.name for e in entries}
     for path in entries:
-        if path.name.startswith(_OLD):
-            name = path.name[len(_OLD) :].rsplit("-", 1)[0]
+        if path.name.startswith(OLD):
+            name = path.name[len(OLD) :].rsplit("-", 1)[0]
             if name not in names:
                 names.add(name)
                 bad.append(
@@ -347,33 +306,3 @@ def checkpoint_zip(directory: str | Path) -> bytes:
             if file.is_file():
                 archive.write(file, f"{path.name}/{file.name}")
     return buffer.getvalue()
-
-
-def _recover(root: Path) -> None:
-    """Undo what a process killed mid-save left behind: restore a hidden old checkpoint whose
-    replacement never arrived; remove staging folders. A folder that cannot be changed (read
-    only) is left as it is: scan_checkpoints reports what is hidden there."""
-    try:
-        entries = list(root.iterdir()) if root.is_dir() else []
-    except OSError:
-        return
-    for entry in entries:
-        try:
-            if entry.name.startswith(_OLD):
-                name = entry.name[len(_OLD) :].rsplit("-", 1)[0]
-                if not (root / name).exists():
-                    os.replace(entry, root / name)
-                else:
-                    _remove(entry)
-            elif entry.name.startswith(_TMP) and time.time() - entry.stat().st_mtime > 60:
-                shutil.rmtree(entry, ignore_errors=True)  # older than any save in progress
-        except OSError:
-            continue
-
-
-def _remove(path: Path) -> None:
-    """Remove a folder, or a symbolic link itself (never what it points to); errors ignored."""
-    if path.is_symlink():
-        path.unlink(missing_ok=True)
-    else:
-        shutil.rmtree(path, ignore_errors=True)

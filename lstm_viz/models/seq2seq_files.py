@@ -8,19 +8,16 @@ names and shapes before use; any problem is a CheckpointError (a ValueError) wit
 
 from __future__ import annotations
 
-import json
-import shutil
-import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from safetensors import safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
 from lstm_viz.models.folders import MAX_CONFIG_BYTES, CheckpointError, one_line, read_json
 from lstm_viz.models.seq2seq import Seq2Seq, Seq2SeqConfig
+from lstm_viz.models.writing import created, write_folder
 
 FORMAT = "lstm_viz.seq2seq"
 WEIGHTS, CONFIG = "model.safetensors", "config.json"
@@ -40,29 +37,15 @@ class Seq2SeqCheckpoint:
 
 
 def save_seq2seq(directory: str | Path, model: Seq2Seq, info: dict[str, Any] | None = None) -> Path:
-    """Write ``model`` (+ info) to ``directory`` (through a hidden staging folder, then renamed)."""
-    target = Path(directory)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    try:
-        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-        save_file(state, staging / WEIGHTS)
-        config = {
-            "format": FORMAT,
-            "version": 1,
-            "model": model.config.to_json(),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            **(info or {}),
-        }
-        (staging / CONFIG).write_text(json.dumps(config, indent=2))
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-    return target
+    """Write ``model`` (+ info) to ``directory`` (lstm_viz.models.writing: never half written)."""
+    config = {
+        "format": FORMAT,
+        "version": 1,
+        "model": model.config.to_json(),
+        "created": created(),
+        **(info or {}),
+    }
+    return write_folder(directory, config, model.state_dict())
 
 
 def is_seq2seq_folder(path: str | Path) -> bool:
