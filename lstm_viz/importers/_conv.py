@@ -347,22 +347,17 @@ def record_conv_isolated(
 
     from lstm_viz import Trace
 
-    from ._isolated import run_isolated
+    from ._isolated import read_reply, run_isolated
 
     header = json.dumps({"filename": filename}).encode()
     frames = frames or b""
     message = struct.pack("<QQQ", len(header), len(data), len(frames)) + header + data + frames
     command = [sys.executable, "-m", "lstm_viz.importers._conv"]
     reply = run_isolated(command, message, filename, "recording", timeout)
-    if len(reply) < 8:
-        raise ModelFileError(f"{filename}: the reading process sent no reply")
-    (size,) = struct.unpack("<Q", reply[:8])
-    meta = json.loads(reply[8 : 8 + size])
-    if "error" in meta:
-        raise ModelFileError(meta["error"])
+    meta, body = read_reply(reply, filename)
     with tempfile.TemporaryDirectory(prefix="lstm-viz-conv-") as folder:
         path = Path(folder) / "reply.npz"
-        path.write_bytes(reply[8 + size :])
+        path.write_bytes(body)
         trace = Trace.load(path)
     return IsolatedConvRecording(meta["lines"], trace, meta["disagrees"])
 
@@ -372,25 +367,21 @@ def _main() -> int:
     import struct
     import sys
 
+    from ._isolated import answer
+
     raw = sys.stdin.buffer.read()
     sizes = struct.unpack("<QQQ", raw[:24])
     header = json.loads(raw[24 : 24 + sizes[0]])
     data = raw[24 + sizes[0] : 24 + sizes[0] + sizes[1]]
     frames = raw[24 + sizes[0] + sizes[1] :] or None
-    try:
+
+    def work() -> tuple[dict, bytes]:
         result = record_conv(data, frames, header["filename"])
         path = Path("trace.npz").resolve()
         result.trace.save(path)
-        meta = {"lines": result.lines(), "disagrees": result.disagrees}
-        body = path.read_bytes()
-    except ModelFileError as error:
-        meta, body = {"error": str(error)}, b""
-    except Exception as error:  # a parser's own error on a malformed file: say so
-        meta, body = {"error": f"{type(error).__name__}: {str(error)[:300]}"}, b""
-    reply = json.dumps(meta).encode()
-    sys.stdout.buffer.write(struct.pack("<Q", len(reply)) + reply + body)
-    sys.stdout.buffer.flush()
-    return 0
+        return {"lines": result.lines(), "disagrees": result.disagrees}, path.read_bytes()
+
+    return answer(work)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ import struct
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -95,6 +97,38 @@ def run_isolated(
             why = "the reader failed: " + result.stderr.decode("utf-8", "replace")[-300:].strip()
         raise ModelFileError(f"{filename} cannot be read safely: {why}")
     return result.stdout
+
+
+def answer(work: Callable[[], tuple[dict[str, Any], bytes]]) -> int:
+    """A reading child's whole reply: ``work()``'s (meta, body), or {"error": the reason} for a
+    ModelFileError or a native parser's own error on a malformed file. Written to standard
+    output as the length of the JSON meta (8 bytes, little-endian), the JSON, then the body.
+    Returns 0, the child's exit status."""
+    try:
+        meta, body = work()
+    except ModelFileError as error:
+        meta, body = {"error": str(error)}, b""
+    except Exception as error:  # a parser's own error on a malformed file: say so
+        meta, body = {"error": f"{type(error).__name__}: {str(error)[:300]}"}, b""
+    raw = json.dumps(meta).encode()
+    sys.stdout.buffer.write(struct.pack("<Q", len(raw)) + raw + body)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def read_reply(reply: bytes, filename: str) -> tuple[dict[str, Any], bytes]:
+    """(meta, body) of a child's reply (answer); ModelFileError with the child's own message
+    when meta holds an "error", or when the reply is cut short."""
+    if len(reply) < 8:
+        raise ModelFileError(f"{filename}: the reading process sent no reply")
+    (size,) = struct.unpack("<Q", reply[:8])
+    try:
+        meta = json.loads(reply[8 : 8 + size])
+    except ValueError:
+        raise ModelFileError(f"{filename}: the reading process's reply is unreadable") from None
+    if "error" in meta:
+        raise ModelFileError(meta["error"])
+    return meta, reply[8 + size :]
 
 
 # Passed on from the server's environment when set: what the dynamic loader and Python itself

@@ -20,8 +20,6 @@ position, never by their names (Keras numbers names per session: "lstm_5").
 
 from __future__ import annotations
 
-import json
-import struct
 import sys
 from dataclasses import asdict
 
@@ -131,38 +129,35 @@ def read_keras_autoencoder_isolated(data: bytes, filename: str) -> LSTMAutoencod
     The same errors, and ModelFileError when the child runs out of time or memory or crashes."""
     from safetensors.torch import load
 
-    from ._isolated import run_isolated
+    from ._isolated import read_reply, run_isolated
 
     message = filename.encode("utf-8", "replace").replace(b"\n", b" ") + b"\n" + data
     command = [sys.executable, "-m", "lstm_viz.importers.keras_autoencoder"]
     reply = run_isolated(command, message, filename, "reading it")
-    (size,) = struct.unpack("<Q", reply[:8])
-    meta = json.loads(reply[8 : 8 + size])
-    if "error" in meta:
-        error = NotAnAutoencoder if meta.get("not_an_autoencoder") else ModelFileError
-        raise error(meta["error"])
+    meta, body = read_reply(reply, filename)
+    if "not_an_autoencoder" in meta:
+        raise NotAnAutoencoder(meta["not_an_autoencoder"])
     model = LSTMAutoencoder(AutoencoderConfig(**meta["config"]))
-    model.load_state_dict(load(reply[8 + size :]))
+    model.load_state_dict(load(body))
     return model.eval()
 
 
 def _main() -> int:
     from safetensors.torch import save
 
+    from ._isolated import answer
+
     filename, _, data = sys.stdin.buffer.read().partition(b"\n")
-    body = b""
-    try:
-        model = read_keras_autoencoder(data, filename.decode("utf-8", "replace"))
-        meta: dict = {"config": asdict(model.config)}
-        body = save({k: v.contiguous() for k, v in model.state_dict().items()})
-    except ModelFileError as error:
-        meta = {"error": str(error), "not_an_autoencoder": isinstance(error, NotAnAutoencoder)}
-    except Exception as error:  # a parser's own error on a malformed file: say so
-        meta = {"error": f"{type(error).__name__}: {str(error)[:300]}"}
-    raw = json.dumps(meta).encode()
-    sys.stdout.buffer.write(struct.pack("<Q", len(raw)) + raw + body)
-    sys.stdout.buffer.flush()
-    return 0
+
+    def work() -> tuple[dict, bytes]:
+        try:
+            model = read_keras_autoencoder(data, filename.decode("utf-8", "replace"))
+        except NotAnAutoencoder as error:
+            return {"not_an_autoencoder": str(error)}, b""
+        state = save({k: v.contiguous() for k, v in model.state_dict().items()})
+        return {"config": asdict(model.config)}, state
+
+    return answer(work)
 
 
 if __name__ == "__main__":
