@@ -280,14 +280,30 @@ def list_checkpoints(root: str | Path | None = None) -> list[Path]:
     return scan_checkpoints(root)[0]
 
 
+def read_model_config(path: str | Path) -> dict[str, Any]:
+    """config.json of any model folder lstm_viz writes: a checkpoint (checked in full, as
+    read_config), an encoder-decoder or an LSTM autoencoder (its format and its weights file
+    present; their own loaders check the rest). CheckpointError for anything else."""
+    from lstm_viz.models.autoencoder import FORMAT as AUTOENCODER
+    from lstm_viz.models.seq2seq_files import FORMAT as SEQ2SEQ
+
+    path = Path(path)
+    if (path / CONFIG).is_file() and (path / WEIGHTS).is_file():
+        config = read_json(path / CONFIG, MAX_CONFIG_BYTES)
+        if isinstance(config, dict) and config.get("format") in (SEQ2SEQ, AUTOENCODER):
+            return config
+    return read_config(path)
+
+
 def delete_checkpoint(directory: str | Path) -> None:
-    """Delete a checkpoint folder (only one lstm_viz wrote: anything else is refused). A
-    symbolic link is removed, never what it points to. CheckpointError when refused."""
+    """Delete a model folder (only one lstm_viz wrote, read_model_config: anything else is
+    refused). A symbolic link is removed, never what it points to. CheckpointError when
+    refused."""
     path = Path(directory)
     if path.is_symlink():
         path.unlink()
         return
-    read_config(path)
+    read_model_config(path)
     try:
         shutil.rmtree(path)
     except OSError as error:
@@ -297,9 +313,9 @@ def delete_checkpoint(directory: str | Path) -> None:
 
 
 def checkpoint_zip(directory: str | Path) -> bytes:
-    """The checkpoint folder as one zip file (for a download)."""
+    """A model folder (read_model_config) as one zip file (for a download)."""
     path = Path(directory)
-    read_config(path)
+    read_model_config(path)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for file in sorted(path.iterdir()):

@@ -18,18 +18,29 @@ from app.components.train.progress import (
     format_size,
     metric_label,
 )
-from app.resources import ModelRef, list_trained_models, list_unreadable_models
+from app.resources import (
+    ModelRef,
+    list_autoencoders,
+    list_trained_models,
+    list_unreadable_models,
+)
 from app.text import escape_markdown
-from lstm_viz.models.checkpoints import checkpoint_zip, delete_checkpoint, models_dir, read_config
+from lstm_viz.models.checkpoints import (
+    checkpoint_zip,
+    delete_checkpoint,
+    models_dir,
+    read_model_config,
+)
 
 K = state.TRAIN_PREFIX  # widget-key prefix of this page
 
 
 def model_row(ref: ModelRef) -> dict[str, Any]:
-    """What the models table shows of one checkpoint (from its config.json; nothing is loaded)."""
+    """What the models table shows of one model folder (from its config.json; nothing is
+    loaded): a checkpoint, an encoder-decoder or an LSTM autoencoder."""
     path = Path(ref.path)
     try:
-        config = read_config(path)  # checked: every section has its type
+        config = read_model_config(path)  # a checkpoint's checked: every section has its type
     except ValueError:
         config = {}
     task = config.get("task") or {}
@@ -53,12 +64,25 @@ def model_row(ref: ModelRef) -> dict[str, Any]:
         model = {"cell": "encoder-decoder", "num_layers": 1, "hidden_size": "—"}
         task = {"title": "Dates -> ISO dates"}
         metric = ""
+    described = None
+    if ref.kind == "autoencoder":  # an LSTM autoencoder (config.json format lstm_viz.autoencoder)
+        mse = (config.get("metrics") or {}).get("validation_mse")
+        described = (
+            f"LSTM autoencoder · {model.get('hidden_size', '?')} units · windows of "
+            f"{model.get('window', '?')} steps",
+            f"reconstruction MSE {mse:.4g}" if isinstance(mse, (int, float)) else "—",
+        )
+    kind = f"{cell} · {layers} × {model.get('hidden_size', '?')}" + (
+        " · bidirectional" if model.get("bidirectional") else ""
+    )
+    validation = f"{metric_label(metric)} {format_metric(metric, best)}" if metric else "—"
+    if described:
+        kind, validation = described
     return {
         "name": ref.name,
         "task": task.get("title", "?"),
-        "model": f"{cell} · {layers} × {model.get('hidden_size', '?')}"
-        + (" · bidirectional" if model.get("bidirectional") else ""),
-        "validation": f"{metric_label(metric)} {format_metric(metric, best)}" if metric else "—",
+        "model": kind,
+        "validation": validation,
         "created": created,
         "size": size,
     }
@@ -134,7 +158,7 @@ def render_models() -> None:
     st.caption(
         f"Stored in `{models_dir().resolve()}` (set the `LSTM_VIZ_MODELS_DIR` environment "
         "variable to use another folder). Each is a folder with model.safetensors, config.json "
-        "and vocab.json: plain tensors and JSON, never pickle."
+        "(and vocab.json for text): plain tensors and JSON, never pickle."
     )
     notice = state.take(state.TRAIN_NOTICE)
     if notice:
@@ -142,7 +166,8 @@ def render_models() -> None:
     render_unreadable(
         [r for r in list_unreadable_models() if r.source == "trained"], key=f"{K}.bad"
     )
-    models = list_trained_models()
+    autoencoders = [ref for ref in list_autoencoders() if ref.source == "trained"]
+    models = [*list_trained_models(), *autoencoders]
     if not models:
         st.info("No trained models yet: train one above.", icon="🏋️")
         return
