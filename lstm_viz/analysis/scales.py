@@ -45,6 +45,15 @@ class Scales:
     quantile: float = QUANTILE
     source: str = "validation"
     extra: dict = field(default_factory=dict)
+    # A model of two recurrent parts (an encoder-decoder): each part's bounds, by part name
+    # ("encoder", "decoder"); ``part(name)`` gives them as Scales of their own.
+    parts: dict[str, dict[str, list[list[float]]]] = field(default_factory=dict)
+
+    def part(self, name: str) -> Scales | None:
+        """The scales of one part of an encoder-decoder (None when it has none stored)."""
+        if name not in self.parts:
+            return None
+        return Scales(self.parts[name], self.steps, self.quantile, f"{self.source} ({name})")
 
     def bound(self, quantity: str, layer: int, direction: int = 0) -> float | None:
         """The stored half-width of ``quantity``'s colour range for that layer and direction,
@@ -74,6 +83,7 @@ class Scales:
             "steps": self.steps,
             "quantile": self.quantile,
             "bounds": self.bounds,
+            **({"parts": self.parts} if self.parts else {}),
         }
 
 
@@ -94,11 +104,17 @@ def measure_scales(
     """The colour ranges of ``model``'s unbounded quantities over up to ``max_steps`` steps of
     ``task``'s validation split (lstm_viz.analysis.record_corpus). ValueError when the task
     has no validation data."""
-    from lstm_viz.analysis._common import valid_mask
     from lstm_viz.analysis.corpus import record_corpus
 
     corpus = record_corpus(model, task, split="validation", max_steps=max_steps, device=device)
-    trace = corpus.trace
+    return Scales(trace_bounds(corpus.trace), corpus.num_steps)
+
+
+def trace_bounds(trace) -> dict[str, list[list[float]]]:
+    """The colour range's half-width of each unbounded quantity of ``trace``, per layer and
+    direction: the QUANTILE of |value| over its real steps and units, rounded up."""
+    from lstm_viz.analysis._common import valid_mask
+
     mask = valid_mask(trace)  # [B, T] real steps
     bounds = {}
     for name in trace.names:
@@ -114,7 +130,42 @@ def measure_scales(
                 row.append(round_up(float(np.quantile(real, QUANTILE))) if real.size else 1.0)
             rows.append(row)
         bounds[name] = rows
-    return Scales(bounds, corpus.num_steps)
+    return bounds
+
+
+def measure_seq2seq_scales(model, texts: list[str], batch_size: int = 256) -> Scales:
+    """The colour ranges of an encoder-decoder's encoder and decoder (``Scales.part``), over
+    its greedy decoding of ``texts`` (validation inputs), in batches. ValueError for no texts."""
+    from lstm_viz.recording.seq2seq import record_seq2seq
+
+    if not texts:
+        raise ValueError("no validation texts to measure the colour scales on")
+    encoders, decoders, steps = [], [], 0
+    for start in range(0, len(texts), batch_size):
+        recording = record_seq2seq(model, texts[start : start + batch_size])
+        encoders.append(recording.encoder)
+        decoders.append(recording.decoder)
+        steps += int(recording.encoder.lengths.sum())
+    parts = {
+        "encoder": _merged_bounds(encoders),
+        "decoder": _merged_bounds(decoders),
+    }
+    return Scales({}, steps, parts=parts)
+
+
+def _merged_bounds(traces) -> dict[str, list[list[float]]]:
+    """trace_bounds over several traces of one module (batches): the largest bound of each."""
+    merged: dict[str, list[list[float]]] = {}
+    for trace in traces:
+        for name, rows in trace_bounds(trace).items():
+            if name not in merged:
+                merged[name] = rows
+            else:
+                merged[name] = [
+                    [max(a, b) for a, b in zip(old, new, strict=True)]
+                    for old, new in zip(merged[name], rows, strict=True)
+                ]
+    return merged
 
 
 def write_scales(folder: str | Path, scales: Scales) -> Path:
@@ -145,16 +196,27 @@ def read_scales(folder: str | Path) -> Scales | None:
         steps = int(data["steps"])
         quantile = float(data.get("quantile", QUANTILE))
         source = str(data.get("source", "validation"))
-        checked = {}
-        for name, rows in bounds.items():
-            if name not in UNBOUNDED:
-                continue
-            checked[name] = [[float(b) for b in row] for row in rows]
-            if not all(math.isfinite(b) and b > 0 for row in checked[name] for b in row):
-                raise ValueError(f"{name}: every bound must be a positive number")
+        checked = _checked_bounds(bounds)
+        parts = {
+            str(part): _checked_bounds(part_bounds)
+            for part, part_bounds in dict(data.get("parts") or {}).items()
+            if part in ("encoder", "decoder")
+        }
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise CheckpointError(f"{SCALES_FILE} is not a scales file ({error})") from None
-    return Scales(checked, steps, quantile, source)
+    return Scales(checked, steps, quantile, source, parts=parts)
+
+
+def _checked_bounds(bounds: dict) -> dict[str, list[list[float]]]:
+    """The unbounded quantities' rows of positive, finite bounds; ValueError otherwise."""
+    checked = {}
+    for name, rows in bounds.items():
+        if name not in UNBOUNDED:
+            continue
+        checked[name] = [[float(b) for b in row] for row in rows]
+        if not all(math.isfinite(b) and b > 0 for row in checked[name] for b in row):
+            raise ValueError(f"{name}: every bound must be a positive number")
+    return checked
 
 
 def write_measured_scales(
@@ -197,6 +259,7 @@ __all__ = [
     "SCALES_FILE",
     "Scales",
     "measure_scales",
+    "measure_seq2seq_scales",
     "read_scales",
     "round_up",
     "scale_note",

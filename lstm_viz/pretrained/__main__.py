@@ -51,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     seq2seq = [n for n in names if n in SEQ2SEQ_RECIPES]
     names = [n for n in names if n not in SEQ2SEQ_RECIPES]
     if args.command == "scales":
+        from lstm_viz.pretrained.seq2seq import write_seq2seq_scales
+
+        for name in seq2seq:
+            print(f"{name}: {write_seq2seq_scales(args.root / name)}")
         for name in [n for n in names if n in RECIPES and RECIPES[n].cell != "conv_lstm"]:
             scales = write_scales_of(args.root / name)
             print(f"{name}: {scales}")

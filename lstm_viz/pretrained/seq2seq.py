@@ -107,6 +107,7 @@ def build_seq2seq(recipe: Seq2SeqRecipe, root: Path = PRETRAINED_DIR, progress: 
             "recipe": asdict(recipe),
         }
         save_seq2seq(path, model, info)
+        write_seq2seq_scales(path)
         return write_seq2seq_card(path, recipe)
     finally:
         torch.set_num_threads(threads)
@@ -126,6 +127,23 @@ def month_attention(model: Seq2Seq, examples: list, batch_size: int = 256) -> tu
                 hits += int(begin <= int(top[row, k]) < end)
                 total += 1
     return hits / max(total, 1), total
+
+
+def write_seq2seq_scales(path: Path) -> str:
+    """The encoder's and decoder's colour scales over the validation dates, written to
+    ``path``/scales.json (lstm_viz.analysis.scales.measure_seq2seq_scales); a summary line."""
+    from lstm_viz.analysis.scales import measure_seq2seq_scales, write_scales
+
+    checkpoint = load_seq2seq(path)
+    examples = validation_pairs(checkpoint.info["task"]["params"])
+    scales = measure_seq2seq_scales(checkpoint.model, [e[0] for e in examples])
+    write_scales(path, scales)
+    ranges = "; ".join(
+        f"{part} {name} ±" + "/".join(f"{b:.3g}" for b in rows[0])
+        for part, bounds in scales.parts.items()
+        for name, rows in bounds.items()
+    )
+    return f"scales.json: {ranges} ({scales.steps:,} source steps)"
 
 
 def measure(path: Path) -> tuple[float, float, int]:

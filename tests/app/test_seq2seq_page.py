@@ -144,3 +144,23 @@ def test_the_train_pages_dates_note_says_what_the_shipped_card_measured():
     assert "32 units per direction" in text and "32 units per direction" in SHIPPED_DATES
     metric, count = re.search(r"`exact_match`\): ([\d.]+), the fraction of ([\d,]+)", text).groups()
     assert float(metric) == 1.0 and f"all {count} validation inputs exactly" in SHIPPED_DATES
+
+
+def test_the_cell_state_uses_the_models_fixed_scales_of_each_part():
+    from lstm_viz.analysis.scales import measure_seq2seq_scales, read_scales, write_scales
+
+    model = save_tiny()
+    folder = models_dir() / "tiny-dates"
+    write_scales(folder, measure_seq2seq_scales(model, ["3 March 2021", "2021-03-03"] * 4))
+    scales = read_scales(folder)
+    at = open_page()
+    at.radio(key=f"{KEY}.quantity").set_value("cell").run()
+    assert not at.exception, at.exception
+    charts = specs(at)
+    for part in ("Decoder", "Encoder"):
+        chart = next(c for c in charts if c["layout"]["title"]["text"].startswith(part))
+        bound = scales.part(part.lower()).bound("cell", 0, 0)
+        assert chart["layout"]["meta"]["scale"]["zmax"] == bound == -chart["data"][0]["zmin"]
+    caption = " ".join(c.value for c in at.caption)
+    assert "Decoder: Colours of c are fixed for this model" in caption
+    assert "Encoder: Colours of c are fixed for this model" in caption

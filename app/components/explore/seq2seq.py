@@ -11,10 +11,12 @@ from app.resources import (
     MAX_SEQ2SEQ_CHARS,
     ModelRef,
     load_seq2seq_model,
+    model_scales,
     model_version,
     seq2seq_analysis,
 )
 from app.text import escape_markdown
+from lstm_viz.analysis.scales import scale_sentence
 from lstm_viz.figures.attention import attention_matrix, attention_vs_attribution
 from lstm_viz.figures.heatmap import heatmap
 from lstm_viz.quantities import display_order, display_token, label
@@ -97,7 +99,7 @@ def render_seq2seq_explore(ref: ModelRef) -> None:
         config=plotly_config(f"{key}.bars"),
     )
     render_agreement(attribution)
-    render_gates(recording, step, key)
+    render_gates(recording, step, key, model_scales(ref))
 
 
 def render_agreement(attribution) -> None:
@@ -120,8 +122,12 @@ def render_agreement(attribution) -> None:
     )
 
 
-def render_gates(recording, step: int, key: str) -> None:
-    """The decoder's gates with the chosen step outlined, and the encoder's."""
+def render_gates(recording, step: int, key: str, scales=None) -> None:
+    """The decoder's gates with the chosen step outlined, and the encoder's. ``scales``: the
+    model's fixed colour scales (scales.json, one part each for the encoder and the decoder):
+    the cell state's colours then mean the same on every input; a caption says which."""
+    decoder_scales = scales.part("decoder") if scales is not None else None
+    encoder_scales = scales.part("encoder") if scales is not None else None
     decoder, encoder = recording.decoder, recording.encoder
     quantity = st.radio(
         "Gate or state",
@@ -132,7 +138,8 @@ def render_gates(recording, step: int, key: str) -> None:
     )
     left, right = st.columns(2)
     with left:
-        figure = heatmap(decoder, quantity)
+        bound = decoder_scales.bound(quantity, 0) if decoder_scales is not None else None
+        figure = heatmap(decoder, quantity, bound=bound)
         figure.update_layout(title=dict(text=f"Decoder: {label(quantity)}"))
         figure.add_shape(
             type="rect",
@@ -156,6 +163,17 @@ def render_gates(recording, step: int, key: str) -> None:
                 horizontal=True,
                 key=f"{key}.direction",
             )
-        figure = heatmap(encoder, shown, direction=direction)
+        bound = encoder_scales.bound(shown, 0, direction) if encoder_scales is not None else None
+        figure = heatmap(encoder, shown, direction=direction, bound=bound)
         figure.update_layout(title=dict(text=f"Encoder: {label(shown)}"))
         st.plotly_chart(figure, key=f"{key}.encoder", config=plotly_config(f"{key}.encoder"))
+    notes = [
+        f"{part}: {sentence}"
+        for part, part_scales, name, way in (
+            ("Decoder", decoder_scales, quantity, 0),
+            ("Encoder", encoder_scales, shown, direction),
+        )
+        if (sentence := scale_sentence(name, 0, way, part_scales))
+    ]
+    if notes:
+        st.caption(" ".join(notes))

@@ -113,3 +113,22 @@ def test_every_shipped_model_has_its_scale(folder):
     for rows in scales.bounds.values():
         assert len(rows) == config["num_layers"] and all(b > 0 for row in rows for b in row)
     assert scales.steps > 1000 and scales.quantile == QUANTILE
+
+
+def test_an_encoder_decoders_parts_are_written_read_and_checked(tmp_path):
+    import json
+
+    from lstm_viz.analysis.scales import Scales, read_scales, write_scales
+    from lstm_viz.models.folders import CheckpointError
+
+    parts = {"encoder": {"cell": [[4.0, 5.0]]}, "decoder": {"cell": [[5.2]]}}
+    write_scales(tmp_path, Scales({}, 100, parts=parts))
+    scales = read_scales(tmp_path)
+    assert scales.part("encoder").bound("cell", 0, 1) == 5.0
+    assert scales.part("decoder").bound("cell", 0) == 5.2 and scales.bound("cell", 0) is None
+    assert scales.part("nowhere") is None
+    (tmp_path / "scales.json").write_text(
+        json.dumps({"steps": 1, "bounds": {}, "parts": {"decoder": {"cell": [[-1]]}}})
+    )
+    with pytest.raises(CheckpointError, match="positive"):
+        read_scales(tmp_path)
