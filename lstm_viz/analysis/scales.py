@@ -22,6 +22,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -45,15 +46,16 @@ class Scales:
     quantile: float = QUANTILE
     source: str = "validation"
     extra: dict = field(default_factory=dict)
-    # A model of two recurrent parts (an encoder-decoder): each part's bounds, by part name
-    # ("encoder", "decoder"); ``part(name)`` gives them as Scales of their own.
-    parts: dict[str, dict[str, list[list[float]]]] = field(default_factory=dict)
+    # A model of two recurrent parts (an encoder-decoder): each part's {"bounds", "steps"}, by
+    # part name ("encoder", "decoder"); ``part(name)`` gives them as Scales of their own.
+    parts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def part(self, name: str) -> Scales | None:
         """The scales of one part of an encoder-decoder (None when it has none stored)."""
         if name not in self.parts:
             return None
-        return Scales(self.parts[name], self.steps, self.quantile, f"{self.source} ({name})")
+        part = self.parts[name]
+        return Scales(part["bounds"], part["steps"], self.quantile, f"{self.source} ({name})")
 
     def bound(self, quantity: str, layer: int, direction: int = 0) -> float | None:
         """The stored half-width of ``quantity``'s colour range for that layer and direction,
@@ -140,17 +142,19 @@ def measure_seq2seq_scales(model, texts: list[str], batch_size: int = 256) -> Sc
 
     if not texts:
         raise ValueError("no validation texts to measure the colour scales on")
-    encoders, decoders, steps = [], [], 0
+    traces: dict[str, list] = {"encoder": [], "decoder": []}
     for start in range(0, len(texts), batch_size):
         recording = record_seq2seq(model, texts[start : start + batch_size])
-        encoders.append(recording.encoder)
-        decoders.append(recording.decoder)
-        steps += int(recording.encoder.lengths.sum())
+        traces["encoder"].append(recording.encoder)
+        traces["decoder"].append(recording.decoder)
     parts = {
-        "encoder": _merged_bounds(encoders),
-        "decoder": _merged_bounds(decoders),
+        name: {
+            "bounds": _merged_bounds(found),
+            "steps": sum(int(trace.lengths.sum()) for trace in found),
+        }
+        for name, found in traces.items()
     }
-    return Scales({}, steps, parts=parts)
+    return Scales({}, parts["encoder"]["steps"], parts=parts)
 
 
 def _merged_bounds(traces) -> dict[str, list[list[float]]]:
@@ -198,9 +202,9 @@ def read_scales(folder: str | Path) -> Scales | None:
         source = str(data.get("source", "validation"))
         checked = _checked_bounds(bounds)
         parts = {
-            str(part): _checked_bounds(part_bounds)
-            for part, part_bounds in dict(data.get("parts") or {}).items()
-            if part in ("encoder", "decoder")
+            str(name): {"bounds": _checked_bounds(part["bounds"]), "steps": int(part["steps"])}
+            for name, part in dict(data.get("parts") or {}).items()
+            if name in ("encoder", "decoder")
         }
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise CheckpointError(f"{SCALES_FILE} is not a scales file ({error})") from None

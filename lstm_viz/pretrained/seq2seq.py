@@ -139,11 +139,11 @@ def write_seq2seq_scales(path: Path) -> str:
     scales = measure_seq2seq_scales(checkpoint.model, [e[0] for e in examples])
     write_scales(path, scales)
     ranges = "; ".join(
-        f"{part} {name} ±" + "/".join(f"{b:.3g}" for b in rows[0])
-        for part, bounds in scales.parts.items()
-        for name, rows in bounds.items()
+        f"{part} {name} ±" + "/".join(f"{b:.3g}" for b in rows[0]) + f" ({found['steps']:,} steps)"
+        for part, found in scales.parts.items()
+        for name, rows in found["bounds"].items()
     )
-    return f"scales.json: {ranges} ({scales.steps:,} source steps)"
+    return f"scales.json: {ranges}"
 
 
 def measure(path: Path) -> tuple[float, float, int]:

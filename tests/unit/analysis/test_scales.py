@@ -121,14 +121,19 @@ def test_an_encoder_decoders_parts_are_written_read_and_checked(tmp_path):
     from lstm_viz.analysis.scales import Scales, read_scales, write_scales
     from lstm_viz.models.folders import CheckpointError
 
-    parts = {"encoder": {"cell": [[4.0, 5.0]]}, "decoder": {"cell": [[5.2]]}}
+    parts = {
+        "encoder": {"bounds": {"cell": [[4.0, 5.0]]}, "steps": 100},
+        "decoder": {"bounds": {"cell": [[5.2]]}, "steps": 60},
+    }
     write_scales(tmp_path, Scales({}, 100, parts=parts))
     scales = read_scales(tmp_path)
     assert scales.part("encoder").bound("cell", 0, 1) == 5.0
     assert scales.part("decoder").bound("cell", 0) == 5.2 and scales.bound("cell", 0) is None
+    assert scales.part("decoder").steps == 60
     assert scales.part("nowhere") is None
+    bad = {"cell": [[-1]]}
     (tmp_path / "scales.json").write_text(
-        json.dumps({"steps": 1, "bounds": {}, "parts": {"decoder": {"cell": [[-1]]}}})
+        json.dumps({"steps": 1, "bounds": {}, "parts": {"decoder": {"bounds": bad, "steps": 1}}})
     )
     with pytest.raises(CheckpointError, match="positive"):
         read_scales(tmp_path)
