@@ -29,12 +29,14 @@ frames = np.random.default_rng(1).standard_normal((1, 5, 6, 7, 2)).astype(np.flo
 np.save(sys.argv[1] + "/frames.npy", frames[0])
 np.save(sys.argv[1] + "/keras_out.npy", np.asarray(stacked.predict(frames, verbose=0)))
 model(padding="valid", second=False).save(sys.argv[1] + "/valid.keras")
+keras.Sequential([keras.Input((4, 6, 2)), keras.layers.ConvLSTM1D(3, 3, padding="same")]).save(
+    sys.argv[1] + "/conv1d.keras")
 """
 
 
 def make_convlstm_keras_files(folder: Path) -> Path:
-    """stacked.keras, stacked.h5, valid.keras (padding "valid"), frames.npy [5, 6, 7, 2] and
-    keras_out.npy (model.predict on the frames) in ``folder``."""
+    """stacked.keras, stacked.h5, valid.keras (padding "valid"), conv1d.keras (a ConvLSTM1D),
+    frames.npy [5, 6, 7, 2] and keras_out.npy (model.predict on the frames) in ``folder``."""
     env = {**os.environ, "KERAS_BACKEND": "torch"}
     subprocess.run([sys.executable, "-c", _MAKE, str(folder)], check=True, env=env, timeout=300)
     return folder

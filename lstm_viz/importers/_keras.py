@@ -52,6 +52,12 @@ def read_keras(data: bytes, filename: str, fmt: str) -> ImportedFile:
             if "ConvLSTM2D" in kinds
             else ""
         )
+        other = sorted({"ConvLSTM1D", "ConvLSTM3D"} & set(kinds))
+        if other and not conv:
+            conv = (
+                f": {' and '.join(other)} layers are not read (lstm-viz records Keras ConvLSTM2D "
+                "layers, from frames; a ConvLSTM1D is a ConvLSTM2D over frames one pixel high)"
+            )
         raise ModelFileError(
             f"{filename} has no LSTM, GRU or SimpleRNN layer (its layers: {', '.join(kinds)})"
             + conv

@@ -67,3 +67,11 @@ def test_cli_records_frames(files, tmp_path):
     trace = Trace.load(out)
     assert trace.config["spatial_shape"] == [3, 6, 7]
     assert trace.maps("cell").shape == (2, 1, 1, 5, 3, 6, 7)
+
+
+def test_a_convlstm1d_file_is_refused_with_what_is_read_instead(files):
+    from lstm_viz.importers import inspect_file
+
+    with pytest.raises(ModelFileError, match="ConvLSTM1D layers are not read.*ConvLSTM2D"):
+        inspect_file((files / "conv1d.keras").read_bytes(), "conv1d.keras")
+    assert conv_stacks(files / "conv1d.keras") == []
