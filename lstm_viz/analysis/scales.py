@@ -157,6 +157,25 @@ def measure_seq2seq_scales(model, texts: list[str], batch_size: int = 256) -> Sc
     return Scales({}, parts["encoder"]["steps"], parts=parts)
 
 
+def measure_autoencoder_scales(model, signal) -> Scales:
+    """The colour ranges of an LSTM autoencoder's encoder and decoder (``Scales.part``), over
+    ``signal`` (normal validation values, [steps], the signal's units) cut into windows laid end
+    to end, as the anomaly view tiles a series. ValueError when it is shorter than one window."""
+    from lstm_viz.recording.autoencoder import record_autoencoder
+
+    window = model.config.window
+    count = len(signal) // window
+    if count < 1:
+        raise ValueError(f"{len(signal)} values are fewer than one window of {window} steps")
+    values = np.asarray(signal[: count * window], dtype=np.float32).reshape(count, window)
+    recording = record_autoencoder(model, torch.from_numpy(values))
+    parts = {
+        name: {"bounds": trace_bounds(getattr(recording, name)), "steps": count * window}
+        for name in ("encoder", "decoder")
+    }
+    return Scales({}, count * window, parts=parts)
+
+
 def _merged_bounds(traces) -> dict[str, list[list[float]]]:
     """trace_bounds over several traces of one module (batches): the largest bound of each."""
     merged: dict[str, list[list[float]]] = {}
@@ -263,6 +282,7 @@ __all__ = [
     "SCALES_FILE",
     "Scales",
     "measure_scales",
+    "measure_autoencoder_scales",
     "measure_seq2seq_scales",
     "read_scales",
     "round_up",

@@ -30,11 +30,14 @@ def anomaly_figure(
     quantity: str,
     events: Sequence[tuple[str, int, int]] = (),
     selected: int | None = None,
+    bound: float | None = None,
 ) -> go.Figure:
     """Input and reconstruction overlaid (flagged steps marked), the per-step error with the
     threshold, then one heatmap per entry of ``grids`` (title -> [unit, step] of ``quantity``),
     all on one step axis. ``events``: (kind, start, stop) spans shaded (known injected
-    anomalies); ``selected``: a step marked by a vertical line."""
+    anomalies); ``selected``: a step marked by a vertical line. The heatmaps share one colour
+    scale and its one colour bar: an unbounded quantity (the cell state) spans the model's
+    stored ``bound`` (lstm_viz.analysis.scales), else the largest |value| of all the grids."""
     steps = np.arange(len(value))
     rows = 2 + len(grids)
     heights = [0.3, 0.16] + [0.54 / max(1, len(grids))] * len(grids)
@@ -86,9 +89,11 @@ def anomaly_figure(
         2,
         1,
     )
+    every = np.concatenate([np.ravel(grid) for grid in grids.values()]) if grids else None
+    shared = colour_scale(quantity, every, bound)  # one colour bar is shown: it fits them all
+    bar = shared.pop("title")
     for row, grid in enumerate(grids.values(), start=3):
-        scale = colour_scale(quantity, grid)
-        bar = scale.pop("title")
+        scale = dict(shared)
         fig.add_trace(
             go.Heatmap(
                 z=grid,

@@ -12,6 +12,7 @@ from lstm_viz.pretrained.build import (
     build_autoencoder,
     check_autoencoder,
     write_autoencoder_card,
+    write_autoencoder_scales,
     write_card,
     write_index,
     write_scales_of,
@@ -55,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
 
         for name in seq2seq:
             print(f"{name}: {write_seq2seq_scales(args.root / name)}")
+        for name in [n for n in names if n in AUTOENCODER_RECIPES]:
+            summary = write_autoencoder_scales(args.root / name, AUTOENCODER_RECIPES[name])
+            print(f"{name}: {summary}")
         for name in [n for n in names if n in RECIPES and RECIPES[n].cell != "conv_lstm"]:
             scales = write_scales_of(args.root / name)
             print(f"{name}: {scales}")

@@ -353,6 +353,7 @@ def build_autoencoder(
         path = root / recipe.name
         autoencoder = Autoencoder(path, result.model, anomaly, info)
         save_autoencoder(path, autoencoder)
+        write_autoencoder_scales(path, recipe)
         built = {
             "parameters": result.model.num_parameters(),
             "bytes": (path / "model.safetensors").stat().st_size,
@@ -363,6 +364,24 @@ def build_autoencoder(
         return write_autoencoder_card(path, recipe, built), built
     finally:
         torch.set_num_threads(threads)
+
+
+def write_autoencoder_scales(path: Path, recipe: AutoencoderRecipe) -> str:
+    """The encoder's and decoder's colour scales over the recipe's normal validation signal,
+    written to ``path``/scales.json (measure_autoencoder_scales); a summary line."""
+    from lstm_viz.analysis.scales import measure_autoencoder_scales, write_scales
+    from lstm_viz.models.autoencoder import load_autoencoder
+    from lstm_viz.tasks.ecg import RATE, ecg_signal
+
+    validation, _ = ecg_signal(int(recipe.validation_seconds * RATE), recipe.seed + 1)
+    scales = measure_autoencoder_scales(load_autoencoder(path).model, validation)
+    write_scales(path, scales)
+    ranges = "; ".join(
+        f"{part} {name} ±{rows[0][0]:.3g}"
+        for part, found in scales.parts.items()
+        for name, rows in found["bounds"].items()
+    )
+    return f"scales.json: {ranges} ({scales.steps:,} validation steps)"
 
 
 @dataclass

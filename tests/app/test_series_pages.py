@@ -116,3 +116,19 @@ def test_the_ecg_tour_walks_to_the_forget_gates(shipped_models):
     assert not at.exception, at.exception
     assert any("What the forget gates did" in m.value for m in at.markdown)
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_the_anomaly_views_heatmaps_share_the_models_fixed_cell_scale():
+    from lstm_viz.analysis.scales import measure_autoencoder_scales, read_scales, write_scales
+
+    path = save_autoencoder_folder(models_dir() / "ae")
+    model = load_autoencoder(path).model
+    write_scales(path, measure_autoencoder_scales(model, ecg_signal(640, 3)[0]))
+    scales = read_scales(path)
+    bound = max(scales.part(p).bound("cell", 0) for p in ("encoder", "decoder"))
+    at = open_app("trained/ae")
+    at.selectbox(key=f"{PANEL}.quantity").set_value("cell").run()
+    assert not at.exception, at.exception
+    heatmaps = [t for t in spec(at)["data"] if t["type"] == "heatmap"]
+    assert [(h["zmin"], h["zmax"]) for h in heatmaps] == [(-bound, bound)] * 2
+    assert any("Colours of c are fixed for this model" in c.value for c in at.caption)

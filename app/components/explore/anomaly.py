@@ -15,10 +15,17 @@ import streamlit as st
 
 from app.components.explore.export import plotly_config
 from app.components.explore.step import render_step_through
-from app.resources import ModelRef, anomaly_run, cached_autoencoder, model_version
+from app.resources import (
+    ModelRef,
+    anomaly_run,
+    cached_autoencoder,
+    model_scales,
+    model_version,
+)
 from app.text import escape_markdown
+from lstm_viz.analysis.scales import scale_sentence
 from lstm_viz.figures.series import anomaly_figure
-from lstm_viz.quantities import label
+from lstm_viz.quantities import QUANTITY_SYMBOLS, label
 
 QUANTITIES = ("forget_gate", "input_gate", "output_gate", "candidate", "cell", "hidden")
 MAX_SECONDS = 100  # of generated ECG (50 Hz): 5,000 steps
@@ -33,6 +40,22 @@ def flagged_runs(anomaly: np.ndarray) -> list[tuple[int, int]]:
     firsts = np.concatenate([[steps[0]], steps[breaks + 1]])
     lasts = np.concatenate([steps[breaks], [steps[-1]]])
     return list(zip(firsts.tolist(), lasts.tolist(), strict=True))
+
+
+def shared_bound(scales, quantity: str) -> tuple[float | None, str]:
+    """(the colour range both heatmaps share for ``quantity``: the larger of the encoder's and
+    decoder's stored bounds, or None; the sentence saying where the colours come from)."""
+    parts = [scales.part(p) for p in ("encoder", "decoder")] if scales is not None else []
+    bounds = [b for part in parts if part is not None and (b := part.bound(quantity, 0))]
+    if not bounds:
+        return None, scale_sentence(quantity, 0, 0, None)
+    measured = next(part for part in parts if part is not None)
+    symbol = QUANTITY_SYMBOLS.get(quantity, quantity)
+    return max(bounds), (
+        f"Colours of {symbol} are fixed for this model: ±{max(bounds):.3g}, the larger of the "
+        f"encoder's and decoder's {measured.quantile * 100:g}th percentile of |{symbol}| over "
+        f"{measured.steps:,} steps of normal validation signal; larger values take the end colour."
+    )
 
 
 def render_anomaly_explore(ref: ModelRef, key: str) -> None:
@@ -94,6 +117,7 @@ def render_anomaly_explore(ref: ModelRef, key: str) -> None:
         key=f"{key}.selected",
     )
     grids = {"encoder": tiled.grid("encoder", quantity), "decoder": tiled.grid("decoder", quantity)}
+    bound, scale_note = shared_bound(model_scales(ref), quantity)
     figure = anomaly_figure(
         scores.value,
         scores.reconstruction,
@@ -104,6 +128,7 @@ def render_anomaly_explore(ref: ModelRef, key: str) -> None:
         quantity,
         [(k, a, b) for k, a, b in run.events],
         selected,
+        bound,
     )
     st.plotly_chart(figure, key=f"{key}.figure", config=plotly_config(f"{key}.figure"))
     st.caption(
@@ -115,7 +140,7 @@ def render_anomaly_explore(ref: ModelRef, key: str) -> None:
         )
         + "Heatmaps: windows laid end to end "
         f"(each starts afresh every {config.window} steps); the decoder's row is in input order "
-        f"(it ran {tiled.recording.config['decoding_order']})."
+        f"(it ran {tiled.recording.config['decoding_order']}). {scale_note}"
     )
     row, position = tiled.window_of(int(selected))
     st.subheader(f"The cell at step {selected}")
