@@ -43,19 +43,12 @@ def keras_file(tmp_path_factory) -> bytes:
     for weight in model.weights:
         weight.assign(np.random.default_rng(1).normal(0, 0.5, weight.shape))
     folder = tmp_path_factory.mktemp("keras")
-    model.save(folder / "my ae.keras")
-    model.save(folder / "my ae.h5")
-    return {suffix: (folder / f"my ae{suffix}").read_bytes() for suffix in (".keras", ".h5")}
-
-
-def test_a_legacy_h5_autoencoder_is_recognised(keras_file):
-    at = upload(upload_page(), "my ae.h5", keras_file[".h5"])
-    assert any("is an LSTM autoencoder" in m.value for m in at.markdown)
-    assert not at.warning
+    model.save(folder / "my ae.keras")  # legacy .h5: tests/unit/importers/test_keras_autoencoder
+    return folder.joinpath("my ae.keras").read_bytes()
 
 
 def test_a_keras_autoencoder_opens_in_the_anomaly_view(keras_file):
-    at = upload(upload_page(), "my ae.keras", keras_file[".keras"])
+    at = upload(upload_page(), "my ae.keras", keras_file)
     assert any("is an LSTM autoencoder" in m.value for m in at.markdown)
     at.selectbox(key=f"{state.UPLOAD_PREFIX}.autoencoder.normal").set_value("sines")
     at.button(key=f"{state.UPLOAD_PREFIX}.autoencoder.open").click()
