@@ -94,7 +94,7 @@ TASKS: dict[str, TaskSpec] = {
             "English prose",
             "Next character of the English documentation that Python ships.",
             english_task,
-            TEXT,
+            {**TEXT, "wrap": (0, 1000)},
         ),
         TaskSpec(
             "text-python",
