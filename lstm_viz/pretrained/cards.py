@@ -196,7 +196,7 @@ class Built:
     parameters: int
     bytes: int
     saturation: SaturationFinding | None = None  # character models (Karpathy et al.'s figure)
-    units: tuple[UnitClaim, ...] = ()  # the best unit of each feature, when several are searched
+    units: tuple[UnitClaim, ...] = ()  # the best unit of each feature, on a recipe's probe text
 
 
 # ---- gate saturation (Karpathy, Johnson & Fei-Fei 2015) ----------------------------------------
