@@ -221,7 +221,7 @@ PARAM_LABELS = {
     "seq_len": "Sequence length",
     "max_vocab": "Vocabulary size (max)",
     "max_chars": "Corpus size (characters)",
-    "wrap": "Re-wrap prose at (columns; 0: no)",
+    "wrap": "Line width (0: as written)",
     "train_size": "Training examples",
     "validation_size": "Validation examples",
     "types": "Bracket types",
