@@ -76,6 +76,7 @@ def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
             "hidden_size": recipe.hidden_size,
             "num_layers": recipe.num_layers,
             "embedding_size": recipe.embedding_size,
+            "dropout": recipe.dropout,
         },
         {
             "epochs": recipe.epochs,

@@ -28,6 +28,7 @@ class Recipe:
     hidden_size: int = 64
     num_layers: int = 1
     embedding_size: int = 32
+    dropout: float = 0.0  # between recurrent layers, while training
     epochs: int = 10
     batch_size: int = 32
     learning_rate: float = 3e-3
