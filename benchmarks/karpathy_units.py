@@ -23,7 +23,14 @@ Figures measured on a 2-core CPU (20 epochs unless said; seed 0; held-out r):
   wrap 70, 1 x 256                       -0.34, -0.81
   wrap 70, 2 x 256                       -0.44, 0.43   (1282 s)
   wrap 70, 2 x 128, dropout 0.2          -0.54, 0.86
+  wrap 70, 2 x 128, dropout 0.3          -0.50, -0.50
+  wrap 70, 2 x 128, dropout 0.2, 40 ep.  -0.68, -0.65  (825 s)
+  wrap 70, 2 x 128, dropout 0.2, 60 ep.  -0.56, 0.85   (the build, best validation checkpoint:
+                                                        549 s training, 9 min 18 s in all;
+                                                        2.0337 bits per character)
   wrap 70 + the packages' docstrings     0.46, -0.53
+None reaches |r| 0.8 for inside quotes; position in line does with wrap 70 (0.85 to 0.90) but
+not on every seed.
 The best `inside_quotes` unit is a "code literal" unit: in pydoc's topics every literal is
 quoted, so it also fires on unquoted code names in the docstrings (ABCMeta, aiff()) and stays on
 at the closing quote.
