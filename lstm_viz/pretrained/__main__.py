@@ -124,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{name}: validation {result['metric_name']} card {m0:.4f}, measured {m1:.4f}; "
             f"{result['claim'].sentence().split(': r =')[0]}: card r = {r0:.2f}, measured {r1:.4f}"
         )
+        for unit, measured_r in result.get("units") or []:
+            print(
+                f"{name}: {unit.sentence().split(': r =')[0]}: card r = {unit.r:.2f}, "
+                f"measured {measured_r:.4f}"
+            )
         if result.get("saturation"):
             stated, measured = result["saturation"]
             same = "same" if stated == measured else "DIFFERENT"

@@ -17,6 +17,7 @@ from lstm_viz.pretrained.cards import (
     AnomalyFigures,
     Built,
     autoencoder_card,
+    best_units,
     card,
     find_unit,
     measure_autoencoder,
@@ -75,6 +76,7 @@ def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
             "hidden_size": recipe.hidden_size,
             "num_layers": recipe.num_layers,
             "embedding_size": recipe.embedding_size,
+            "dropout": recipe.dropout,
         },
         {
             "epochs": recipe.epochs,
@@ -136,17 +138,19 @@ def write_card(
     checkpoint = load_checkpoint(path)
     task = task or task_of(checkpoint)
     training = checkpoint.info.get("training") or {}
+    table = unit_table(checkpoint, recipe.features, task, recipe.probe_text)
     built = Built(
         recipe,
         path,
         task.metric,
         validation_metric(checkpoint, task),
-        find_unit(unit_table(checkpoint, recipe.features, task)),
+        find_unit(table),
         float(training.get("seconds", 0.0)),
         int(training.get("step", 0)),
         checkpoint.model.num_parameters(),
         (path / "model.safetensors").stat().st_size,
         saturation_finding(checkpoint, task) if recipe.task.startswith("text-") else None,
+        best_units(table, recipe.features) if recipe.probe_text else (),
     )
     (path / CARD).write_text(card(built, task))
     return built

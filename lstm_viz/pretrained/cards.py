@@ -15,7 +15,7 @@ import torch
 from lstm_viz.analysis import FEATURE_LABELS, find_units, record_corpus, token_features
 from lstm_viz.models.checkpoints import Checkpoint, load_checkpoint
 from lstm_viz.models.sequence import SequenceModel
-from lstm_viz.pretrained.recipes import CARD, MAX_CARD_CHARS, PROBE_STEPS, Recipe
+from lstm_viz.pretrained.recipes import CARD, MAX_CARD_CHARS, PROBE_CHUNK, PROBE_STEPS, Recipe
 from lstm_viz.tasks import from_info
 from lstm_viz.tasks.base import Task
 from lstm_viz.training import TrainConfig, Trainer
@@ -65,13 +65,58 @@ class UnitClaim:
         )
 
 
+def _docstrings() -> str:
+    from lstm_viz.tasks.text import WRAP_WIDTH, docstring_prose
+
+    return docstring_prose(WRAP_WIDTH)
+
+
+# Texts a recipe may probe its model on instead of its task's validation data (Recipe.probe_text):
+# name -> (what the card says it is, the text).
+PROBE_TEXTS = {
+    "docstrings": (
+        "new prose, never trained on: the prose paragraphs of the standard library's docstrings "
+        "(`lstm_viz.tasks.text.docstring_prose`), their quoted literals written in double quotes "
+        "as pydoc's topics write them, re-filled at 70 columns",
+        _docstrings,
+    )
+}
+
+
+def probe_text_of(checkpoint: Checkpoint) -> str:
+    """The name of the text a built model's units are measured on ("" for its task's validation
+    data), from the recipe saved in its config.json."""
+    recipe = checkpoint.info.get("recipe") or {}
+    return str(recipe.get("probe_text") or "")
+
+
 @torch.no_grad()
-def unit_table(checkpoint: Checkpoint, features: Sequence[str], task: Task | None = None):
+def unit_table(
+    checkpoint: Checkpoint,
+    features: Sequence[str],
+    task: Task | None = None,
+    probe_text: str | None = None,
+):
     """Every (feature, quantity, layer, direction, unit) of the model, ranked by |r| on the first
-    half of its task's validation data (PROBE_STEPS steps), with r on the other half
-    (``lstm_viz.analysis.find_units``: columns r, n, r_heldout, n_heldout)."""
-    task = task or task_of(checkpoint)
-    corpus = record_corpus(checkpoint.model, task, max_steps=PROBE_STEPS)
+    half of PROBE_STEPS steps, with r on the other half (``lstm_viz.analysis.find_units``:
+    columns r, n, r_heldout, n_heldout). The steps are the task's validation data, or the
+    ``probe_text`` (a PROBE_TEXTS name; default: the one the model's recipe names) read in
+    sequences of PROBE_CHUNK characters. ValueError for an unknown probe text or feature."""
+    probe_text = probe_text_of(checkpoint) if probe_text is None else probe_text
+    if probe_text:
+        if probe_text not in PROBE_TEXTS:
+            raise ValueError(f"unknown probe text {probe_text!r}: one of {', '.join(PROBE_TEXTS)}")
+        corpus = record_corpus(
+            checkpoint.model,
+            texts=[PROBE_TEXTS[probe_text][1]()],
+            vocab=checkpoint.vocab,
+            chunk=PROBE_CHUNK,
+            max_steps=PROBE_STEPS,
+        )
+        task = None
+    else:
+        task = task or task_of(checkpoint)
+        corpus = record_corpus(checkpoint.model, task, max_steps=PROBE_STEPS)
     steps = corpus.trace.num_steps
     hidden = corpus.hidden
     available = {}
@@ -83,7 +128,8 @@ def unit_table(checkpoint: Checkpoint, features: Sequence[str], task: Task | Non
             available["sin_phase"], available["cos_phase"] = np.sin(hidden), np.cos(hidden)
     missing = [f for f in features if f not in available]
     if missing:
-        raise ValueError(f"{task.name} has no feature {', '.join(missing)}")
+        where = task.name if task is not None else f"the probe text {probe_text!r}"
+        raise ValueError(f"{where} has no feature {', '.join(missing)}")
     quantities = [q for q in ("cell", "hidden") if q in corpus.trace.names]
     return find_units(corpus.trace, {f: available[f] for f in features}, quantities)
 
@@ -102,8 +148,13 @@ def find_unit(table) -> UnitClaim:
     )
 
 
+def best_units(table, features: Sequence[str]) -> tuple[UnitClaim, ...]:
+    """The best unit of a unit_table for each of ``features`` (in that order)."""
+    return tuple(find_unit(table[table["feature"] == f]) for f in features)
+
+
 def claim_correlation(checkpoint: Checkpoint, claim: UnitClaim) -> float:
-    """Recompute a claim's held-out r from the checkpoint alone."""
+    """Recompute a claim's held-out r from the checkpoint alone (on the text its recipe names)."""
     table = unit_table(checkpoint, [claim.feature])
     row = table[
         (table["quantity"] == claim.quantity)
@@ -145,6 +196,7 @@ class Built:
     parameters: int
     bytes: int
     saturation: SaturationFinding | None = None  # character models (Karpathy et al.'s figure)
+    units: tuple[UnitClaim, ...] = ()  # the best unit of each feature, on a recipe's probe text
 
 
 # ---- gate saturation (Karpathy, Johnson & Fei-Fei 2015) ----------------------------------------
@@ -219,10 +271,19 @@ def card(built: Built, task: Task) -> str:
     layers = f"{r.num_layers} layers" if r.num_layers > 1 else "1 layer"
     cell = {"lstm": "LSTM", "gru": "GRU", "rnn_tanh": "vanilla RNN (tanh)"}.get(r.cell, r.cell)
     params = ", ".join(f"{k}={v}" for k, v in r.task_params.items())
+    wrap = r.task_params.get("wrap")
     data = {
         "text-english": "the English documentation topics that Python ships "
-        "(`pydoc_data.topics`, Python " + sys.version.split()[0] + "): first 90% to train, "
-        "last 10% to validate",
+        "(`pydoc_data.topics`, Python "
+        + sys.version.split()[0]
+        + ")"
+        + (
+            f", prose paragraphs re-filled at {wrap} columns and curly quotes written straight "
+            "(`lstm_viz.tasks.text.rewrap`)"
+            if wrap
+            else ""
+        )
+        + ": first 90% to train, last 10% to validate",
         "text-python": "the source of Python's own standard library, as installed (Python "
         + sys.version.split()[0]
         + "): first 90% to train, last 10% to validate",
@@ -244,6 +305,17 @@ def card(built: Built, task: Task) -> str:
             f"\n- Gate saturation (Karpathy et al. 2015): {built.saturation.sentence()}. "
             "Analyze > Saturation shows every unit's gates as a scatter."
         )
+    units = ""
+    if len(built.units) > 1:
+        units = (
+            "\n- Best unit for each feature: " + "; ".join(u.sentence() for u in built.units) + "."
+        )
+    where = f"the first half of {PROBE_STEPS:,} validation steps"
+    if r.probe_text:
+        where = (
+            f"the first half of {PROBE_STEPS:,} steps of {PROBE_TEXTS[r.probe_text][0]} (read in "
+            f"sequences of {PROBE_CHUNK:,} characters, each from a fresh state)"
+        )
     return f"""# {r.name}
 
 {r.title}.
@@ -256,13 +328,13 @@ def card(built: Built, task: Task) -> str:
 {built.steps:,} steps in {built.seconds:.0f} s on a 2-core CPU; the best validation checkpoint is \
 kept.
 - Validation metric (`{built.metric_name}`): {built.metric:.4f}, {METRIC_WORDS[built.metric_name]}.
-- Interpretable unit: {c.sentence()}.{saturation}
+- Interpretable unit: {c.sentence()}.{units}{saturation}
 
 ## What to look at
 
 {r.about} The unit above was found by correlating every unit's cell and hidden state with \
-{", ".join(f"`{f}`" for f in r.features)} on the first half of {PROBE_STEPS:,} validation steps \
-(`lstm_viz.analysis.find_units`); its r is measured on the other half. Open the model in Explore \
+{", ".join(f"`{f}`" for f in r.features)} on {where} (`lstm_viz.analysis.find_units`); its r is \
+measured on the other half. Open the model in Explore \
 or Analyze and pick that unit, or run:
 
     {shows}
@@ -301,12 +373,28 @@ def read_card(path: str | Path) -> tuple[str, float, UnitClaim]:
     )
 
 
+_UNITS_LINE = re.compile(r"Best unit for each feature: (.*?\))\.\n")
+
+
+def read_units(path: str | Path) -> list[UnitClaim]:
+    """The best unit of each feature, as a card states them ([] when it states none)."""
+    text = (Path(path) / CARD).read_text(encoding="utf-8")[:MAX_CARD_CHARS]
+    line = _UNITS_LINE.search(text)
+    if not line:
+        return []
+    return [
+        UnitClaim(int(layer), 0, quantity, int(unit), feature, float(r), int(n.replace(",", "")))
+        for layer, unit, quantity, feature, r, n in _CLAIM_LINE.findall(line.group(1))
+    ]
+
+
 def check(path: str | Path) -> dict[str, Any]:
     """Re-evaluate a shipped model's card: {"metric": (stated, measured), "r": (stated,
-    measured), ...}."""
+    measured), "units": [(claim, measured r)] for each feature's best unit, ...}."""
     checkpoint = load_checkpoint(path)
     name, stated_metric, claim = read_card(path)
     return {
+        "units": [(u, claim_correlation(checkpoint, u)) for u in read_units(path)],
         "metric_name": name,
         "metric": (stated_metric, validation_metric(checkpoint)),
         "claim": claim,

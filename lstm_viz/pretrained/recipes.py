@@ -10,6 +10,8 @@ PRETRAINED_DIR = Path(__file__).resolve().parents[2] / "pretrained"
 CARD = "README.md"
 MAX_CARD_CHARS = 200_000  # a model card is a page of Markdown
 MAX_MODEL_BYTES = 5 * 1024 * 1024  # each shipped model.safetensors stays below this
+PROBE_CHUNK = 1_000  # a probe text is read in sequences of this many characters, each from a
+# fresh state
 PROBE_STEPS = 20_000  # validation steps searched for an interpretable unit (half to choose it,
 # half to measure it)
 
@@ -26,12 +28,14 @@ class Recipe:
     hidden_size: int = 64
     num_layers: int = 1
     embedding_size: int = 32
+    dropout: float = 0.0  # between recurrent layers, while training
     epochs: int = 10
     batch_size: int = 32
     learning_rate: float = 3e-3
     evals_per_epoch: int = 1
     seed: int = 0
     features: tuple[str, ...] = ()  # the FEATURES searched for an interpretable unit
+    probe_text: str = ""  # "": the task's validation data; else a name in cards.PROBE_TEXTS
     about: str = ""  # what to look for, for the card
 
 

@@ -94,7 +94,7 @@ TASKS: dict[str, TaskSpec] = {
             "English prose",
             "Next character of the English documentation that Python ships.",
             english_task,
-            TEXT,
+            {**TEXT, "wrap": (0, 1000)},
         ),
         TaskSpec(
             "text-python",
@@ -221,6 +221,7 @@ PARAM_LABELS = {
     "seq_len": "Sequence length",
     "max_vocab": "Vocabulary size (max)",
     "max_chars": "Corpus size (characters)",
+    "wrap": "Line width (0: as written)",
     "train_size": "Training examples",
     "validation_size": "Validation examples",
     "types": "Bracket types",

@@ -13,9 +13,11 @@ so a trainer may carry the recurrent state across batches (truncated backpropaga
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 import sysconfig
+import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
@@ -32,9 +34,13 @@ MAX_TEXT_CHARS = 2_000_000  # user text longer than this would take too long to 
 PYTHON_CORPUS_CHARS = 1_500_000  # the default cap on the Python corpus
 VALIDATION_FRACTION = 0.1  # the last 10% of the stream
 MAX_VOCAB = 100  # characters beyond the 98 most frequent in training become <unk>
+WRAP_WIDTH = 70  # the width pydoc's topics were written at (Sphinx's text builder)
 
 Split = Literal["train", "validation"]
 _DECORATION = re.compile(r"[*=\-~^+|]{3,}")  # a line of only these: rst underline or table border
+_BULLET = re.compile(r"[*+-] ")  # a bulleted list's line: kept as written by ``rewrap``
+_PROSE_START = re.compile(r"[A-Za-z\"(]")
+_QUOTED = re.compile(r"``([^`\n]+)``|(?<![A-Za-z0-9])'([^'\n]{1,60})'(?![A-Za-z0-9])")
 _ODD_SPACE = re.compile(r"[\t\x0b\x0c\xa0\u2000-\u200b\u2028\u2029\u202f\u205f\u3000]")
 
 
@@ -127,10 +133,15 @@ class TextTask(Task):
         return self._sample
 
 
-def english_task(seq_len: int = 100, max_vocab: int = MAX_VOCAB, seed: int = 0) -> TextTask:
-    """English prose from the documentation Python ships (about 450,000 characters)."""
+def english_task(
+    seq_len: int = 100, max_vocab: int = MAX_VOCAB, seed: int = 0, wrap: int = 0
+) -> TextTask:
+    """English prose from the documentation Python ships (about 450,000 characters).
+
+    wrap: 0 keeps the text as pydoc ships it; a width (e.g. WRAP_WIDTH) re-fills its prose
+    paragraphs at that width and writes curly quotes straight (``rewrap``)."""
     return TextTask(
-        english_corpus(),
+        rewrap(english_corpus(), wrap) if wrap else english_corpus(),
         name="text-english",
         title="English prose (Python's documentation)",
         description="Predict the next character of English prose. Karpathy et al. (2015) found "
@@ -139,7 +150,7 @@ def english_task(seq_len: int = 100, max_vocab: int = MAX_VOCAB, seed: int = 0) 
         seq_len=seq_len,
         max_vocab=max_vocab,
         seed=seed,
-        params={},
+        params={"wrap": wrap} if wrap else {},
     )
 
 
@@ -234,6 +245,69 @@ def python_corpus(max_chars: int = PYTHON_CORPUS_CHARS) -> str:
             f"in {folder}; use your own text instead"
         )
     return "\n\n".join(parts)
+
+
+def rewrap(text: str, width: int = WRAP_WIDTH) -> str:
+    """Every prose paragraph (a block between blank lines whose lines all start flush left and
+    that is no bulleted list) re-filled at ``width`` columns, so a line ends where the next word
+    would pass ``width``; code and other indented blocks are kept as they are. Curly double
+    quotes become straight ones, so that every quotation opens and closes with the same mark."""
+    blocks = []
+    for block in text.split("\n\n"):
+        lines = block.split("\n")
+        if all(line and not line[0].isspace() and not _BULLET.match(line) for line in lines):
+            block = textwrap.fill(" ".join(block.split()), width, break_on_hyphens=False)
+        blocks.append(block)
+    return "\n\n".join(blocks).replace("\u201c", '"').replace("\u201d", '"')
+
+
+@functools.lru_cache(maxsize=2)
+def docstring_prose(width: int = WRAP_WIDTH) -> str:
+    """New English prose, held out from ``text-english``: the prose paragraphs of the docstrings
+    of the public standard-library modules (sorted by file name; their modules, classes and
+    functions in source order), with the literals they quote (``x`` or 'x') written in double
+    quotes as pydoc's topics write them, re-filled at ``width`` columns like ``rewrap``.
+
+    A prose paragraph has no indented line, starts with a letter, a quote or a bracket, holds no
+    ">>>", is at least 60 characters long and is at least 80% letters and spaces; a paragraph that
+    pydoc's topics also hold (pdb's commands) is left out, so none was trained on.
+    ValueError when no docstring of this Python's standard library is prose."""
+    folder = Path(sysconfig.get_paths()["stdlib"])
+    paragraphs: list[str] = []
+    for path in sorted(folder.glob("*.py")):
+        if path.name.startswith("_") or path.name == "this.py":
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                paragraphs += _prose_paragraphs(ast.get_docstring(node) or "")
+    try:
+        seen = " ".join(english_corpus().split())
+    except ValueError:  # no pydoc topics: nothing to leave out
+        seen = ""
+    quoted = [_QUOTED.sub(lambda m: f'"{m.group(1) or m.group(2)}"', p) for p in paragraphs]
+    pairs = zip(paragraphs, quoted, strict=True)
+    quoted = [q for p, q in pairs if p[:60] not in seen and q[:60] not in seen]
+    if not quoted:
+        raise ValueError(f"no docstring prose in the standard library at {folder}")
+    return "\n\n".join(textwrap.fill(p, width, break_on_hyphens=False) for p in quoted)
+
+
+def _prose_paragraphs(doc: str) -> list[str]:
+    found = []
+    for block in re.split(r"\n\s*\n", _ODD_SPACE.sub(" ", doc)):
+        lines = block.split("\n")
+        if any(line[:1].isspace() for line in lines):  # code, indented lists
+            continue
+        text = " ".join(block.split())
+        if len(text) < 60 or not _PROSE_START.match(text) or ">>>" in text:
+            continue
+        if sum(c.isalpha() or c == " " for c in text) >= 0.8 * len(text):
+            found.append(text)
+    return found
 
 
 def _clean(text: str) -> str:

@@ -1,0 +1,51 @@
+"""Units measured on a held-out text instead of the task's validation data (issue 20): the
+recipe names the text (Recipe.probe_text), and the card states each feature's best unit."""
+
+from __future__ import annotations
+
+import pytest
+
+from lstm_viz.models.checkpoints import load_checkpoint, save_checkpoint
+from lstm_viz.pretrained import cards
+from lstm_viz.pretrained.cards import UnitClaim, probe_text_of, read_units, unit_table
+from lstm_viz.pretrained.recipes import PROBE_STEPS
+from tests.lesson_models import char_model
+
+FEATURES = ["inside_quotes", "position_in_line"]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    model, vocab = char_model()
+    info = {
+        "task": {"name": "text-english", "title": "English prose", "params": {}},
+        "recipe": {"name": "tiny", "probe_text": "docstrings"},
+    }
+    path = save_checkpoint(tmp_path_factory.mktemp("m") / "tiny", model, vocab, info)
+    return load_checkpoint(path)
+
+
+def test_units_are_measured_on_the_text_the_recipe_names(tiny, monkeypatch):
+    """(docstring_prose itself: tests/unit/tasks/test_text_wrap.py.)"""
+    text = 'The "cat" sat\non the "mat" of a cat.\n' * 40  # 1,560 characters: 2 sequences
+    monkeypatch.setitem(cards.PROBE_TEXTS, "docstrings", ("a test text", lambda: text))
+    assert probe_text_of(tiny) == "docstrings"
+    table = unit_table(tiny, FEATURES)  # read PROBE_CHUNK characters at a time
+    assert set(table["feature"]) == set(FEATURES)
+    first = table.iloc[0]
+    assert first["n"] + first["n_heldout"] == len(text) < PROBE_STEPS
+    assert len(table) == 2 * 2 * 2 * 8  # features x quantities x layers x units
+    with pytest.raises(ValueError, match="unknown probe text 'novels'"):
+        unit_table(tiny, FEATURES, probe_text="novels")
+
+
+def test_read_units_reads_the_best_unit_of_each_feature(tmp_path):
+    units = [
+        UnitClaim(1, 0, "cell", 51, "inside_quotes", 0.83, 10_000),
+        UnitClaim(0, 0, "hidden", 35, "position_in_line", -0.9, 10_000),
+    ]
+    line = "- Best unit for each feature: " + "; ".join(u.sentence() for u in units) + ".\n"
+    (tmp_path / "README.md").write_text("# m\n\n" + line + "- Gate saturation: none.\n")
+    assert read_units(tmp_path) == units
+    (tmp_path / "README.md").write_text("# m\n")
+    assert read_units(tmp_path) == []
