@@ -1,6 +1,7 @@
 """AppTest: a Keras LSTM -> RepeatVector -> LSTM -> TimeDistributed(Dense) file on the Upload
 page is offered for the anomaly view: calibrated on normal signal, saved as an autoencoder folder
-and selected; Explore then shows its anomaly view. (Other layouts are refused by the
+in this session's own upload folder (never the shared models folder) and selected; Explore then
+shows its anomaly view. (Other layouts are refused by the
 importer: tests/unit/importers/test_keras_autoencoder.py.)"""
 
 from __future__ import annotations
@@ -54,8 +55,11 @@ def test_a_keras_autoencoder_opens_in_the_anomaly_view(keras_file):
     at.button(key=f"{state.UPLOAD_PREFIX}.autoencoder.open").click()
     at.run()
     assert not at.exception, at.exception
-    saved = load_autoencoder(models_dir() / "my-ae-autoencoder")
+    (ref,) = at.session_state[state.UPLOADED_MODELS]  # this session's, nobody else's
+    assert (ref.id, ref.kind) == ("uploaded/my-ae-autoencoder", "autoencoder")
+    assert not models_dir().exists() or not any(models_dir().iterdir())
+    saved = load_autoencoder(ref.path)
     assert (saved.model.config.window, saved.model.config.feedback) == (T, "repeat")
     assert saved.anomaly["threshold"] > 0 and saved.info["source"]["format"] == "keras"
-    assert at.session_state[state.CHOICES]["model"] == "trained/my-ae-autoencoder"
+    assert at.session_state[state.CHOICES]["model"] == "uploaded/my-ae-autoencoder"
     assert any("LSTM autoencoder · windows of 8 steps" in c.value for c in at.caption)

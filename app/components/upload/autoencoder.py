@@ -6,12 +6,13 @@ folder, selected in the sidebar."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import streamlit as st
 
 from app import classroom, state
+from app.components.upload.recording import add_uploaded, session_place
+from app.resources import ModelRef
 from app.text import escape_markdown
 from lstm_viz.importers import ModelFileError
 
@@ -78,10 +79,10 @@ def render_keras_autoencoder(name: str, data: bytes, digest: str) -> None:
 
 
 def open_autoencoder(name: str, model, normal: str) -> None:
+    """Calibrate, save in this session's upload folder (never the shared models folder: other
+    sessions do not see it), list it under 📤 Uploaded and open Explore's anomaly view."""
     from lstm_viz.analysis.anomaly import calibrate
     from lstm_viz.models.autoencoder import Autoencoder, save_autoencoder
-    from lstm_viz.models.checkpoints import models_dir
-    from lstm_viz.models.names import reserve_free_name
     from lstm_viz.training.autoencoder import training_signals
 
     try:
@@ -94,9 +95,7 @@ def open_autoencoder(name: str, model, normal: str) -> None:
         "task": {"name": normal, "title": NORMALS[normal], "params": {"seed": 1}},
         "source": {"file": name, "format": "keras"},
     }
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(name).stem).strip("-") or "keras"
-    with reserve_free_name(models_dir(), f"{slug}-autoencoder"[:60]) as reservation:
-        save_autoencoder(reservation.path, Autoencoder(reservation.path, model, anomaly, info))
-    ref = f"trained/{reservation.name}"
-    state.hand_off(state.SELECT_MODEL, ref)
-    classroom.switch_page("explore", model=ref)
+    target = session_place(f"{Path(name).stem}-autoencoder")
+    save_autoencoder(target, Autoencoder(target, model, anomaly, info))
+    ref = add_uploaded(ModelRef("uploaded", target.name, str(target), kind="autoencoder"))
+    classroom.switch_page("explore", model=ref.id)

@@ -127,20 +127,36 @@ def render_recording(result: Any, numeric: bool) -> None:
     render_heatmaps(result.trace, layer_index, direction, key=panel)
 
 
+def session_place(name: str) -> Path:
+    """A folder for an uploaded model called ``name`` in this browser session's own upload
+    folder (lstm_viz.importers.UploadFolder: removed with the session, never listed for other
+    sessions; the oldest of more than MAX_MODELS go, and leave the session's list)."""
+    folder = st.session_state.get(state.UPLOAD_FOLDER)
+    if not isinstance(folder, UploadFolder) or folder.removed:
+        folder = UploadFolder()  # removed when this session's state goes (or the server stops)
+        st.session_state[state.UPLOAD_FOLDER] = folder
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
+    target, dropped = folder.place(slug or "model")  # at most MAX_MODELS: the oldest go
+    kept = [m for m in list_uploaded_models() if Path(m.path) not in dropped]
+    st.session_state[state.UPLOADED_MODELS] = kept
+    return target
+
+
+def add_uploaded(ref: ModelRef) -> ModelRef:
+    """List ``ref`` under 📤 Uploaded for this session and select it in the sidebar."""
+    models = [m for m in list_uploaded_models() if m.id != ref.id]
+    st.session_state[state.UPLOADED_MODELS] = [*models, ref]
+    state.hand_off(state.SELECT_MODEL, ref.id)
+    return ref
+
+
 def render_open_in_explore(
     filename: str, layer: Any, choice: Choice, given: UploadInput, prepared: Any
 ) -> None:
     """Save the layer as a checkpoint of this session, list it under 📤 Uploaded, and open it in
     Explore on the input recorded here."""
     if st.button("🔍 Open in Explore", key=f"{K}.explore", type="primary"):
-        folder = st.session_state.get(state.UPLOAD_FOLDER)
-        if not isinstance(folder, UploadFolder) or folder.removed:
-            folder = UploadFolder()  # removed when this session's state goes (or the server stops)
-            st.session_state[state.UPLOAD_FOLDER] = folder
-        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{Path(filename).stem}-{layer.name}").strip("-")
-        target, dropped = folder.place(slug or "model")  # at most MAX_MODELS: the oldest go
-        kept = [m for m in list_uploaded_models() if Path(m.path) not in dropped]
-        st.session_state[state.UPLOADED_MODELS] = kept
+        target = session_place(f"{Path(filename).stem}-{layer.name}")
         try:
             path = save_as_checkpoint(
                 target,
@@ -153,10 +169,7 @@ def render_open_in_explore(
         except ModelFileError as error:
             st.error(f"Cannot open this in Explore: {escape_markdown(error)}", icon="🚫")
         else:
-            ref = ModelRef("uploaded", path.name, str(path))
-            models = [m for m in list_uploaded_models() if m.id != ref.id]
-            st.session_state[state.UPLOADED_MODELS] = [*models, ref]
-            state.hand_off(state.SELECT_MODEL, ref.id)
+            ref = add_uploaded(ModelRef("uploaded", path.name, str(path)))
             # Explore opens on the input recorded here (as text its input box reads back).
             source = given.source
             if choice.embedding is None:
