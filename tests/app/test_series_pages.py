@@ -132,3 +132,4 @@ def test_the_anomaly_views_heatmaps_share_the_models_fixed_cell_scale():
     heatmaps = [t for t in spec(at)["data"] if t["type"] == "heatmap"]
     assert [(h["zmin"], h["zmax"]) for h in heatmaps] == [(-bound, bound)] * 2
     assert any("Colours of c are fixed for this model" in c.value for c in at.caption)
+    assert not any("no fixed scale" in c.value for c in at.caption)  # the step-through too

@@ -117,7 +117,8 @@ def render_anomaly_explore(ref: ModelRef, key: str) -> None:
         key=f"{key}.selected",
     )
     grids = {"encoder": tiled.grid("encoder", quantity), "decoder": tiled.grid("decoder", quantity)}
-    bound, scale_note = shared_bound(model_scales(ref), quantity)
+    scales = model_scales(ref)  # scales.json: one part each for the encoder and the decoder
+    bound, scale_note = shared_bound(scales, quantity)
     figure = anomaly_figure(
         scores.value,
         scores.reconstruction,
@@ -167,4 +168,5 @@ def render_anomaly_explore(ref: ModelRef, key: str) -> None:
         f"Window {row} (steps {tiled.starts[row]}-{tiled.starts[row] + config.window - 1}); "
         f"step {selected} is position {position} in it."
     )
-    render_step_through(trace, 0, 0, unit, key=f"{key}.{part}")
+    part_scales = scales.part(part) if scales is not None else None
+    render_step_through(trace, 0, 0, unit, key=f"{key}.{part}", scales=part_scales)
