@@ -109,6 +109,14 @@ def read_pytorch(data: bytes, filename: str) -> ImportedFile:
     if zipfile.is_zipfile(io.BytesIO(data)):
         check_zip(data, filename)
         recognise_archive(data, filename)
+    elif data[:1] != b"\x80":  # neither torch.save's zip nor a legacy pickle (protocol >= 2)
+        start = data[:16].decode("latin-1")
+        shown = "".join(c if c.isprintable() else "." for c in start)
+        raise ModelFileError(
+            f"{filename} is not a PyTorch file: torch.save writes a zip archive (its first bytes "
+            f"are 'PK'), and this file starts with {shown!r}. Save the weights with "
+            f"{SAVE_STATE_DICT}"
+        )
     try:
         obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True, mmap=False)
     except Exception as error:  # UnpicklingError, RuntimeError, EOFError, ... from a bad file

@@ -301,3 +301,14 @@ def test_keras_is_never_run_on_a_file_with_a_lambda(tmp_path):
     runtime = [c for c in result.checks if c.role == "runtime"][0]
     assert runtime.status == "not run" and "Lambda" in runtime.compared
     assert not result.disagrees and not result.runtime_checked
+
+
+def test_a_file_that_is_not_pytorch_is_named_plainly_and_a_legacy_pickle_still_reads():
+
+    with pytest.raises(ModelFileError, match="notes.pt is not a PyTorch file: torch.save writes"):
+        inspect_file(b"my notes for the lesson\n", "notes.pt")
+    buffer = io.BytesIO()
+    lstm = nn.LSTM(3, 4)
+    torch.save(lstm.state_dict(), buffer, _use_new_zipfile_serialization=False)  # PyTorch < 1.6
+    (layer,) = inspect_file(buffer.getvalue(), "old.pt").layers
+    assert (layer.kind, layer.hidden_size) == ("lstm", 4)
