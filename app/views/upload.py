@@ -24,8 +24,10 @@ K = state.UPLOAD_PREFIX  # widget-key prefix of this page
 st.title("📤 Upload")
 st.markdown(
     "Bring your own recurrent model and look inside it. The file is **read as data**: no code in "
-    "it is ever run (PyTorch files load with `weights_only=True`; ONNX and Keras files are parsed, "
-    "never loaded by their own loaders)."
+    "it is ever run (PyTorch files load with `weights_only=True`; ONNX and Keras files are parsed "
+    "in a separate process). To check our reading, the file's own runtime runs it in another "
+    "separate process with limits: onnxruntime, or Keras with `safe_mode=True`, which refuses "
+    "code in a file (Lambda layers)."
 )
 st.caption(
     f"Formats: safetensors · PyTorch state dict (.pt, .pth) · ONNX · Keras 3 (.keras) and legacy "
