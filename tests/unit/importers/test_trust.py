@@ -312,3 +312,21 @@ def test_a_file_that_is_not_pytorch_is_named_plainly_and_a_legacy_pickle_still_r
     torch.save(lstm.state_dict(), buffer, _use_new_zipfile_serialization=False)  # PyTorch < 1.6
     (layer,) = inspect_file(buffer.getvalue(), "old.pt").layers
     assert (layer.kind, layer.hidden_size) == ("lstm", 4)
+
+
+def test_onnxruntime_runs_the_uploaded_graph_in_a_child_process(monkeypatch):
+    """A graph that crashed onnxruntime's native code must end a child, never the server."""
+    from lstm_viz.importers import _isolated
+
+    commands = []
+    real = _isolated.run_isolated
+
+    def spy(command, *args, **kwargs):
+        commands.append(command)
+        return real(command, *args, **kwargs)
+
+    monkeypatch.setattr(_isolated, "run_isolated", spy)
+    result = record_imported(inspect_file(_onnx_lstm(), "m.onnx"), input="random:6")
+    runtime = [c for c in result.checks if c.role == "runtime"]
+    assert runtime and runtime[0].ok
+    assert any(command[-1] == "lstm_viz.importers._onnx_check" for command in commands)
