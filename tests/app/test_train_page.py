@@ -231,6 +231,11 @@ def _outcome_of_a_timed_out_run():
 
 def test_a_run_stopped_by_its_time_limit_says_it_is_incomplete():
     """Issue 16: the default run stopped at 120 s at step 166 of 315 and showed a green tick."""
+    from tests.app.test_analyze_page import save_dyck
+
+    at = AppTest.from_function(_outcome_of_a_timed_out_run, default_timeout=30).run()
+    assert not at.warning and "no longer in the models folder" in at.info[0].value  # not saved
+    save_dyck("dyck-lstm-1130")
     at = AppTest.from_function(_outcome_of_a_timed_out_run, default_timeout=30).run()
     assert not at.exception, at.exception
     assert not at.success  # no tick for an incomplete run

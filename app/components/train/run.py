@@ -23,7 +23,7 @@ from app.components.train.progress import (
     render_progress,
 )
 from app.components.train.settings import CELL_LABELS, Settings
-from app.resources import probe_history
+from app.resources import find_model, probe_history
 from app.text import code_span, escape_markdown
 from lstm_viz.models.checkpoints import models_dir
 from lstm_viz.models.names import reserve_free_name, reserve_name
@@ -167,8 +167,16 @@ def finish(record: dict[str, Any]) -> None:
 
 
 def render_outcome(record: dict[str, Any]) -> None:
-    """What the last run left: a message, its final progress, its curves, and Open in Explore."""
+    """What the last run left: a message, its final progress, its curves, and Open in Explore
+    (only while the model is still there: deleted since, the page says so instead)."""
     metric, name = record["metric"], record["name"]
+    if record.get("saved") and find_model(record["model_id"]) is None:
+        st.info(
+            f"The last run's model {code_span(name)} is no longer in the models folder "
+            "(deleted): nothing to open.",
+            icon="🗑️",
+        )
+        return
     best = (
         f"best validation {metric_label(metric)} "
         f"**{format_metric(metric, record.get('best_metric'))}** ({metric_direction(metric)})"
