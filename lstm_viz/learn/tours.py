@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lstm_viz.figures.heatmap import DEFAULT_MAX_UNITS
 from lstm_viz.trace import Trace
 
 CAT_MODEL = "shipped/english-char-lstm"
@@ -220,8 +221,14 @@ def cat_tour(trace: Trace) -> list[Stop]:
         Stop(
             "One character at a time",
             f"The model reads **{len(tokens)} characters**, one per step, left to right. Each "
-            f"column below is one step, each row one of the {trace.hidden.shape[-1]} units of "
-            f"layer {top}: its hidden state h, the only thing the layer shows the next layer "
+            f"column below is one step, each row one unit of layer {top}"
+            + (
+                f" (it has {trace.hidden.shape[-1]}; the heatmap shows {DEFAULT_MAX_UNITS} at a "
+                "time)"
+                if trace.hidden.shape[-1] > DEFAULT_MAX_UNITS
+                else f" (all {trace.hidden.shape[-1]})"
+            )
+            + ": its hidden state h, the only thing the layer shows the next layer "
             "(or the prediction of the next character).",
             top,
             None,
@@ -286,7 +293,8 @@ def cat_tour(trace: Trace) -> list[Stop]:
         stops.append(
             Stop(
                 "The full stop",
-                f"At the final **.**, unit **{unit}** (layer {top}) changes its output the most: "
+                f"At the final full stop, unit **{unit}** (layer {top}) changes its output the "
+                "most: "
                 f"h goes from {hidden[at - 1] if at else 0.0:+.2f} to {hidden[at]:+.2f}. In "
                 "English a full stop is followed by a space and a new sentence; Explore's "
                 "Predictions view shows what this model expects next.",
