@@ -39,12 +39,17 @@ class AttentionAttribution:
         """[T] bool: attention's and attribution's largest weight fall on the same character."""
         return self.attention.argmax(-1) == self.share.argmax(-1)
 
-    def disagreements(self) -> list[tuple[int, str, str, str]]:
-        """(step, generated token, attention's top source char, attribution's top) where they
-        differ."""
+    def disagreements(self) -> list[tuple[int, str, tuple[int, str], tuple[int, str]]]:
+        """(step, generated token, attention's top (source position, char), attribution's top
+        (position, char)) where the positions differ (the same character can stand twice)."""
         top_a, top_b = self.attention.argmax(-1), self.share.argmax(-1)
         return [
-            (t, self.generated[t], self.source[top_a[t]], self.source[top_b[t]])
+            (
+                t,
+                self.generated[t],
+                (int(top_a[t]), self.source[top_a[t]]),
+                (int(top_b[t]), self.source[top_b[t]]),
+            )
             for t in range(len(self.generated))
             if top_a[t] != top_b[t]
         ]

@@ -61,6 +61,10 @@ def render_seq2seq_explore(ref: ModelRef) -> None:
         st.stop()
     generated = recording.generated[0]
     st.markdown(f"Output: **{escape_markdown(generated_text(generated))}**")
+    st.caption(
+        "The model always writes an answer of the form it was trained on: given text that is "
+        "not one of its input forms, its output means nothing."
+    )
     steps = len(generated)
     step = st.select_slider(
         "Generated token (step through the decoding)",
@@ -109,10 +113,11 @@ def render_agreement(attribution) -> None:
         f"**{int(agree.sum())} of {len(agree)}** generated tokens."
     ]
     for t, token, by_attention, by_attribution in attribution.disagreements():
+        (at_a, char_a), (at_b, char_b) = by_attention, by_attribution
         lines.append(
             f"- step {t} (“{escape_markdown(display_token(token))}”): attention → "
-            f"“{escape_markdown(display_token(by_attention))}”, attribution → "
-            f"“{escape_markdown(display_token(by_attribution))}”"
+            f"“{escape_markdown(display_token(char_a))}” (position {at_a}), attribution → "
+            f"“{escape_markdown(display_token(char_b))}” (position {at_b})"
         )
     st.markdown("\n".join(lines))
     st.caption(
