@@ -254,3 +254,12 @@ def test_hints_and_the_scale_note_say_what_the_heatmaps_use():
     assert any("fixed for this model: ±3.5" in c and "1,234" in c for c in captions)
     cell = charts(at)["cell"]["data"][0]
     assert cell["zmax"] == 3.5 and "±3.5<br>(model)" in cell["colorbar"]["title"]["text"]
+
+
+def test_an_upload_without_a_vocabulary_is_labelled_as_reading_token_ids():
+    from app.components.explore.input import ids_only
+    from lstm_viz.models.vocab import PAD, UNKNOWN, Vocab
+
+    assert ids_only(Vocab((PAD, UNKNOWN, "0", "1", "2"), "word"))
+    assert not ids_only(Vocab((PAD, UNKNOWN, "the", "1"), "word"))
+    assert not ids_only(Vocab((PAD, UNKNOWN, "0", "1"), "char"))  # digits read as characters

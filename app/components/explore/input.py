@@ -16,6 +16,13 @@ def input_key(ref: ModelRef) -> str:
     return f"{state.EXPLORE_PREFIX}.text.{ref.id}"
 
 
+def ids_only(vocab) -> bool:
+    """True for the vocabulary of an uploaded model that came without one: its tokens are the
+    file's token ids written as numbers (lstm_viz.importers.save_as_checkpoint)."""
+    words = vocab.tokens[2:]
+    return vocab.level == "word" and bool(words) and all(t.isdigit() for t in words)
+
+
 def render_input(ref: ModelRef, checkpoint: Checkpoint) -> str:
     """The input box (and, for a numeric model, a CSV upload); returns what it holds."""
     text_key = input_key(ref)
@@ -37,6 +44,12 @@ def render_input(ref: ModelRef, checkpoint: Checkpoint) -> str:
             else f"{size} numbers per step, steps separated by ';'"
         )
         label = f"Numbers the model reads ({how}; at most {MAX_EXPLORE_STEPS:,} steps)"
+    elif ids_only(checkpoint.vocab):  # an upload without a vocabulary: its tokens are ids
+        last = max(int(t) for t in checkpoint.vocab.tokens[2:])
+        label = (
+            f"Token ids the model reads (whole numbers 0-{last} separated by spaces: the file "
+            f"came without a vocabulary; at most {MAX_EXPLORE_STEPS:,}), then press Enter"
+        )
     else:
         unit = "characters" if checkpoint.vocab.level == "char" else "words and punctuation"
         label = f"Text the model reads ({unit}; at most {MAX_EXPLORE_STEPS:,}), then press Enter"
