@@ -64,6 +64,17 @@ def _n(x: float) -> str:
     return f"{x:.3f}"
 
 
+def _shown(x: float) -> float:
+    """``x`` as _n writes it."""
+    return float(_n(x))
+
+
+def _eq(from_shown: float, exact: float) -> str:
+    """ "=" when the numbers written before it give the number written after it, else "≈" (each
+    is rounded to 3 decimals: 0.750 + 0.736 is written next to c = 1.485 when c is 1.4854)."""
+    return "=" if _n(from_shown) == _n(exact) else "≈"
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
@@ -81,16 +92,19 @@ def step_equations(numbers: StepNumbers) -> list[str]:
     if numbers.kind in LSTM_LIKE:
         f, i, g, o = v["forget_gate"], v["input_gate"], v["candidate"], v["output_gate"]
         c0, c, h = v["cell_before"], v["cell"], v["hidden"]
+        kept, written = f * c0, i * g
         return [
             f"c[t] = f·c[{prev}] + i·g = {_n(f)} × {_n(c0)} + {_n(i)} × {_n(g)} "
-            f"= {_n(f * c0)} + {_n(i * g)} = {_n(c)}",
-            f"h[t] = o·tanh(c[t]) = {_n(o)} × tanh({_n(c)}) = {_n(o)} × {_n(np.tanh(c))} = {_n(h)}",
+            f"{_eq(_shown(f) * _shown(c0) + _shown(i) * _shown(g), kept + written)} "
+            f"{_n(kept)} + {_n(written)} {_eq(_shown(kept) + _shown(written), c)} {_n(c)}",
+            f"h[t] = o·tanh(c[t]) = {_n(o)} × tanh({_n(c)}) = {_n(o)} × {_n(np.tanh(c))} "
+            f"{_eq(_shown(o) * _shown(np.tanh(c)), h)} {_n(h)}",
         ]
     if numbers.kind == "gru":
         r, z, n, h0, h = _gru_values(v)
         return [
             f"h[t] = (1 - z)·n + z·h[{prev}] = {_n(1 - z)} × {_n(n)} + {_n(z)} × {_n(h0)} "
-            f"= {_n(h)}",
+            f"{_eq(_shown(1 - z) * _shown(n) + _shown(z) * _shown(h0), h)} {_n(h)}",
             f"(the reset gate r = {_n(r)} scaled what the proposal n saw of h[{prev}])",
         ]
     a, h = v["pre_activation"], v["hidden"]
@@ -112,7 +126,8 @@ def step_sentences(numbers: StepNumbers) -> list[str]:
             reads,
             f"The forget gate keeps {_pct(f)} of the old memory ({_n(c0)} → {_n(f * c0)}).",
             f"The input gate writes {_pct(i)} of the candidate {_n(g)} ({_n(i * g)}).",
-            f"The new memory is {_n(f * c0)} + {_n(i * g)} = {_n(c)}.",
+            f"The new memory is {_n(f * c0)} + {_n(i * g)} "
+            f"{_eq(_shown(f * c0) + _shown(i * g), c)} {_n(c)}.",
             f"The output gate exposes {_pct(o)} of tanh(memory) = {_n(np.tanh(c))}: "
             f"the unit outputs {_n(h)}.",
         ]

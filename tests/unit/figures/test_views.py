@@ -60,8 +60,16 @@ def test_equations_and_words_show_the_numbers():
     n = step_numbers(trace, 0, 0, 1, 3)
     lines = step_equations(n)
     assert f"{n['forget_gate']:.3f} × {n['cell_before']:.3f}" in lines[0]
-    assert lines[0].endswith(f"= {n['cell']:.3f}")
-    assert lines[1].endswith(f"= {n['hidden']:.3f}")
+    assert lines[0].endswith(f" {n['cell']:.3f}") and lines[1].endswith(f" {n['hidden']:.3f}")
+    # Every "=" holds for the numbers as written; a rounded one is "≈" (0.750 + 0.736 next to
+    # 1.485 told a student the sum was wrong).
+    kept = float(f"{n['forget_gate'] * n['cell_before']:.3f}")
+    written = float(f"{n['input_gate'] * n['candidate']:.3f}")
+    sign = "=" if f"{kept + written:.3f}" == f"{n['cell']:.3f}" else "≈"
+    assert f"{kept:.3f} + {written:.3f} {sign} {n['cell']:.3f}" in lines[0]
+    from lstm_viz.figures.step import _eq
+
+    assert (_eq(0.750 + 0.736, 1.4854), _eq(0.750 + 0.736, 1.486)) == ("≈", "=")
     words = " ".join(step_sentences(n))
     assert f"keeps {100 * n['forget_gate']:.0f}% of the old memory" in words
     assert f"writes {100 * n['input_gate']:.0f}% of the candidate" in words
