@@ -72,7 +72,8 @@ def frames_figure(
     """Rows: the input frame t, the model's prediction of frame t+1, the true frame t+1.
 
     frames [T, C, H, W] and prediction [T, C, H, W] (prediction[t] is the guess of frame t+1;
-    the last step has no true next frame: blank). ``step`` is outlined. Grey scale fixed 0..1.
+    the last step has no true next frame: its tile says so). ``step`` is outlined. Grey scale
+    fixed 0..1.
     """
     steps, _, height, width = frames.shape
     blank = np.full((1, height, width), np.nan, dtype=np.float32)
@@ -92,6 +93,13 @@ def frames_figure(
     layout = _rows_layout(
         [name for name, _ in rows], _tick_centres(steps, width), [str(t) for t in range(steps)], 0.1
     )
+    layout["annotations"].append(  # the last input has no next frame to show
+        dict(
+            text="none:<br>the input<br>ends", showarrow=False, font=dict(size=10),
+            x=_tick_centres(steps, width)[-1], y=(height - 1) / 2,
+            xref=_axes(3)["xaxis"], yref=_axes(3)["yaxis"],
+        )
+    )  # fmt: skip
     if step is not None:
         x0 = step * (width + GAP) - 0.5
         layout["shapes"] = [
