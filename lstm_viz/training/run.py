@@ -103,11 +103,11 @@ def build_run(
     refuses a name that exists; save: False leaves ``path`` None (the caller saves); seed: seeds
     torch before the task is built and the model's initial weights drawn (None: the training
     seed, ``training["seed"]``, so a run is reproducible from its settings alone, whatever its
-    name and whatever ran before it in the process); path: a folder of the caller's own (the CLI's --out), taken as is, not root/name;
-    free_name: ``name`` is a default the caller will swap for the next free one when it is taken
-    (names.reserve_free_name), so an existing one is no error; limits: refuse a run over
-    lstm_viz.training.limits (the Train page: a shared server), checked before the model is
-    allocated.
+    name and whatever ran before it in the process); path: a folder of the caller's own (the
+    CLI's --out), taken as is, not root/name; free_name: ``name`` is a default the caller will
+    swap for the next free one when it is taken (names.reserve_free_name), so an existing one
+    is no error; limits: refuse a run over lstm_viz.training.limits (the Train page: a shared
+    server), checked before the model is allocated.
     ValueError for any bad setting, before anything is written.
     """
     root = models_dir() if root is None else Path(root)
