@@ -10,6 +10,7 @@ Every check runs before anything touches the disk: ValueError with a message a p
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from lstm_viz.tasks import make_task
 from lstm_viz.tasks.base import Task
 from lstm_viz.training.limits import check_training_size, longest_sequence
 from lstm_viz.training.trainer import Callbacks, TrainConfig, Trainer, model_config_for
+
+_SEEDING = threading.Lock()  # held while build_run seeds torch and draws a model's weights
 
 
 def checkpoint_name(task: str, cell: str, root: str | Path | None = None) -> str:
@@ -98,12 +101,13 @@ def build_run(
 
     name: default checkpoint_name(task, cell, root); root: default models_dir(); replace: False
     refuses a name that exists; save: False leaves ``path`` None (the caller saves); seed: seeds
-    torch before the task is built and the model's initial weights drawn (None: not seeded
-    here); path: a folder of the caller's own (the CLI's --out), taken as is, not root/name;
-    free_name: ``name`` is a default the caller will swap for the next free one when it is taken
-    (names.reserve_free_name), so an existing one is no error; limits: refuse a run over
-    lstm_viz.training.limits (the Train page: a shared server), checked before the model is
-    allocated.
+    torch before the task is built and the model's initial weights drawn (None: the training
+    seed, ``training["seed"]``, so a run is reproducible from its settings alone, whatever its
+    name and whatever ran before it in the process); path: a folder of the caller's own (the
+    CLI's --out), taken as is, not root/name; free_name: ``name`` is a default the caller will
+    swap for the next free one when it is taken (names.reserve_free_name), so an existing one
+    is no error; limits: refuse a run over lstm_viz.training.limits (the Train page: a shared
+    server), checked before the model is allocated.
     ValueError for any bad setting, before anything is written.
     """
     root = models_dir() if root is None else Path(root)
@@ -120,8 +124,23 @@ def build_run(
     if not save:
         path = None
     config = TrainConfig(**dict(training or {}))
-    if seed is not None:  # before the task too: a recipe's weights stay what they always were
-        torch.manual_seed(seed)
+    # The initial weights come from torch's global generator: seeded here, always (unseeded, they
+    # were whatever the process had drawn before: a run was not reproducible from its seed).
+    # Before the task too: a recipe's weights stay what they always were.
+    with _SEEDING:  # one build at a time: a server's sessions share the global generator
+        torch.manual_seed(config.seed if seed is None else seed)
+        return _build(task, task_params, settings, config, path, limits)
+
+
+def _build(
+    task: str | Task,
+    task_params: Mapping[str, Any] | None,
+    settings: dict[str, Any],
+    config: TrainConfig,
+    path: Path | None,
+    limits: bool,
+) -> Run:
+    """The task, then the model (its weights drawn from the generator build_run seeded)."""
     built = make_task(task, **dict(task_params or {})) if isinstance(task, str) else task
     notes = []
     if settings.get("bidirectional") and built.objective == "next_token":

@@ -66,3 +66,45 @@ def test_a_seeded_run_draws_the_same_weights(tmp_path):
     weights = b.model.state_dict()
     for name, x in a.model.state_dict().items():
         assert (x == weights[name]).all(), name
+
+
+def test_the_page_s_run_is_reproducible_from_its_seed_whatever_its_name(tmp_path):
+    """The Train page's path (build_run without ``seed``, its name, limits on): two names, the
+    same settings and seed give the same losses and byte-identical weights, whatever the process
+    drew from torch's global generator before (another run, another session). A run stopped at
+    an earlier step (the time limit stops it wherever the clock says; should_stop takes the same
+    path here, without a clock) trained the same steps: equal step counts, equal results."""
+    import torch
+
+    from lstm_viz.models.checkpoints import load_checkpoint
+    from lstm_viz.training.trainer import Callbacks
+
+    def train(name: str, disturb: int, stop_after: int | None = None) -> list[float]:
+        torch.manual_seed(disturb)  # whatever ran before in this process
+        torch.rand(disturb)
+        run = build_run(
+            "dyck",
+            {**TINY, "min_length": 4, "max_length": 8, "seed": 0},
+            {"cell": "lstm", "hidden_size": 4, "embedding_size": 4},
+            {"epochs": 1, "batch_size": 4, "evals_per_epoch": 2, "seed": 0, "device": "cpu"},
+            name=name,
+            root=tmp_path,
+            replace=False,
+            limits=True,
+        )
+        losses: list[float] = []
+        stop = (lambda: len(losses) >= stop_after) if stop_after else None
+        callbacks = Callbacks(on_progress=lambda p: losses.append(p.loss), should_stop=stop)
+        run.trainer(callbacks, info={"owner": name}).fit()
+        return losses
+
+    first, second = train("dyck-lstm-1130", 1), train("dyck-lstm-1130-2", 2)
+    assert len(first) == 4 and first == second
+    weights = [
+        (tmp_path / n / "model.safetensors").read_bytes()
+        for n in ("dyck-lstm-1130", "dyck-lstm-1130-2")
+    ]
+    assert weights[0] == weights[1]
+    stopped = train("repro-a", 3, stop_after=2)
+    assert stopped == first[:2]
+    assert load_checkpoint(tmp_path / "repro-a").info["training"]["step"] == 2
