@@ -99,6 +99,9 @@ class RecurrentLayer:
     # Initial states the file fixes ({"initial_h": [per layer: [D, B or 1, H] lists], ...});
     # None: zeros (PyTorch's default).
     initial_state: dict[str, list] | None = None
+    # The number of steps the file's model fixes for this layer's input (a Keras Input((T, F))
+    # or Input((T,)) of token ids); None: any length.
+    steps: int | None = None
 
     @property
     def directions(self) -> int:

@@ -123,7 +123,8 @@ def prepare(
 ) -> Prepared:
     """Turn what the user gave into the module's input.
 
-    source: "random:T" (T random steps), "ids:3 14 15" (token ids; one-hot when the layer has no
+    source: "random:T" (T random steps; "random:" alone: the layer's fixed steps, else 20),
+    "ids:3 14 15" (token ids; one-hot when the layer has no
     embedding), "text:..." (split by ``level`` and looked up in ``vocab``), or "csv" (the first
     input_size numeric columns of ``csv``). ModelFileError with a clear message otherwise.
     """
@@ -132,7 +133,7 @@ def prepare(
     kind, _, rest = source.partition(":")
     kind = kind.strip().lower()
     if kind == "random":
-        steps = _steps(rest)
+        steps = _steps(rest, layer.steps or 20)
         generator = torch.Generator().manual_seed(seed)
         if embedding is not None:
             ids = torch.randint(0, embedding, (1, steps), generator=generator)
@@ -202,9 +203,9 @@ def _embedding_rows(layer: RecurrentLayer, choice: Choice) -> int | None:
     return None
 
 
-def _steps(text: str) -> int:
+def _steps(text: str, default: int = 20) -> int:
     try:
-        steps = int(text or 20)
+        steps = int(text or default)
     except ValueError:
         raise ModelFileError(f"random:T takes a number of steps, got {text!r}") from None
     if not 1 <= steps <= MAX_STEPS:

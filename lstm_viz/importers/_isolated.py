@@ -212,6 +212,7 @@ def encode(imported: ImportedFile | None, error: str | None = None) -> bytes:
                 "masking": layer.masking,
                 "initial_state": layer.initial_state,
                 "reverse": layer.reverse,
+                "steps": layer.steps,
                 **extras,
             }
         )
@@ -270,6 +271,7 @@ def decode(reply: bytes) -> ImportedFile:
                 masking=entry.get("masking"),
                 initial_state=entry.get("initial_state"),
                 reverse=bool(entry.get("reverse")),
+                steps=entry.get("steps") if type(entry.get("steps")) is int else None,
                 **extras,
             )
         )

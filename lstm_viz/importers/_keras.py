@@ -33,7 +33,15 @@ from ._core import (
     validate,
 )
 from ._hdf5 import check_inside
-from ._keras_h5 import CUDNN, RECURRENT, KerasLayer, config_layers, from_keras3, from_legacy
+from ._keras_h5 import (
+    CUDNN,
+    RECURRENT,
+    KerasLayer,
+    config_layers,
+    fixed_steps,
+    from_keras3,
+    from_legacy,
+)
 
 GRU_ORDER = (1, 0, 2)  # r, z, n from z, r, h
 _MAX_CONFIG_BYTES = 16 * 1024 * 1024
@@ -63,7 +71,9 @@ def read_keras(data: bytes, filename: str, fmt: str) -> ImportedFile:
             + conv
         )
     masks = _masks(config)
+    lengths = fixed_steps(config)
     for layer in found:
+        layer.steps = lengths.get(layer.name)
         if layer.reference is not None:  # the check loads the file itself (safe mode, a child)
             layer.reference.update({"model": data, "filename": filename})
         layer.masking, note = masks.get(layer.name, (None, None))

@@ -98,6 +98,8 @@ def _run_child(data: bytes, request: dict, array: np.ndarray) -> tuple[np.ndarra
         raise RuntimeError(f"the Keras child failed ({' '.join(tail)[:300]})")
     (size,) = struct.unpack("<Q", result.stdout[:8])
     meta = json.loads(result.stdout[8 : 8 + size])
+    if meta.get("input"):
+        raise RuntimeError(f"Keras could not run the file on this input: {meta['error']}")
     if "error" in meta:
         raise RuntimeError(f"Keras could not load or run the file: {meta['error']}")
     out = np.frombuffer(result.stdout[8 + size :], dtype=np.float32).reshape(meta["shape"])
@@ -151,6 +153,7 @@ def _compute(path: str, request: dict, array: np.ndarray) -> tuple[np.ndarray, s
     width = model.inputs[0].shape[-1] if len(model.inputs) == 1 else None
     if ids or (set(before) <= allowed and width == array.shape[-1]):
         if set(before) <= allowed:
+            _check_length(model.inputs[0].shape, array.shape[1], ids)
             sub = keras.Model(model.inputs, layer.output)
             out = sub.predict(array, verbose=0)
             how = "from the model's own input through its layers " + (
@@ -163,6 +166,20 @@ def _compute(path: str, request: dict, array: np.ndarray) -> tuple[np.ndarray, s
     if isinstance(out, list | tuple):
         out = out[0]
     return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float32), "the layer called alone"
+
+
+class InputMismatch(ValueError):
+    """The input does not fit the model's own input (its fixed number of steps)."""
+
+
+def _check_length(shape: Any, steps: int, ids: bool) -> None:
+    """InputMismatch, in words, when the model's input fixes a number of steps other than
+    ``steps`` (Keras's own error is a shape dump)."""
+    fixed = shape[1] if len(shape) > 1 else None
+    if isinstance(fixed, int) and fixed != steps:
+        what = "token ids" if ids else "steps"
+        fix = f"give {fixed} token ids" if ids else f"set Steps (or the CSV's rows) to {fixed}"
+        raise InputMismatch(f"the model expects {fixed} {what}; this input has {steps}: {fix}")
 
 
 def _main() -> int:
@@ -183,8 +200,11 @@ def _main() -> int:
         out, how = _compute(path, request, array)
         meta = {"shape": list(out.shape), "how": how}
         body = out.astype(np.float32).tobytes()
+    except InputMismatch as error:
+        meta, body = {"error": str(error), "input": True}, b""
     except Exception as error:  # Keras refused the file: the check says so, never crashes
-        meta, body = {"error": f"{type(error).__name__}: {str(error)[:300]}"}, b""
+        first = " ".join(str(error).split("\n", 1)[0].split())  # Keras's first line, one line
+        meta, body = {"error": f"{type(error).__name__}: {first[:200]}"}, b""
     reply = json.dumps(meta).encode()
     sys.stdout.buffer.write(struct.pack("<Q", len(reply)) + reply + body)
     sys.stdout.buffer.flush()

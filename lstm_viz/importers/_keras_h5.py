@@ -39,6 +39,52 @@ def config_layers(config: dict[str, Any] | None) -> list[dict[str, Any]]:
     return []
 
 
+# Layers whose output has as many steps as their input (a fixed length passes through them).
+_SAME_STEPS = {
+    "InputLayer", "Masking", "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout",
+    "Embedding", "Dense", "TimeDistributed", "Activation", "LayerNormalization",
+    "BatchNormalization",
+}  # fmt: skip
+
+
+def _length(shape: Any) -> int | None:
+    """T of a batch shape [None, T, ...] (None where the length is free or the shape odd)."""
+    if isinstance(shape, list | tuple) and len(shape) >= 2:
+        steps = shape[1]
+        if type(steps) is int and 0 < steps:
+            return steps
+    return None
+
+
+def fixed_steps(config: dict[str, Any] | None) -> dict[str, int]:
+    """Per recurrent layer name: the number of steps its input has in the file's model, where
+    the model fixes it (Keras ``Input((T, F))`` / ``Input((T,))``, a first layer's
+    ``batch_input_shape``, or a RepeatVector(T) before it), carried through layers that keep
+    the number of steps. Layers whose input length is free are left out."""
+    found: dict[str, int] = {}
+    entries = config_layers(config)
+    inner = config.get("config") if isinstance(config, dict) else None
+    current = _length(inner.get("build_input_shape")) if isinstance(inner, dict) else None
+    for entry in entries:
+        kind = entry.get("class_name")
+        cfg = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+        given = _length(cfg.get("batch_shape")) or _length(cfg.get("batch_input_shape"))
+        if given is not None:
+            current = given
+        elif kind == "RepeatVector":
+            n = cfg.get("n")
+            current = n if type(n) is int and n > 0 else None
+        if kind in (*RECURRENT, *CUDNN, "Bidirectional"):
+            if current is not None:
+                found[str(cfg.get("name", ""))] = current
+            inner_cfg = cfg.get("layer", {}).get("config", {}) if kind == "Bidirectional" else cfg
+            if not (isinstance(inner_cfg, dict) and inner_cfg.get("return_sequences")):
+                current = None  # one vector per sequence from here on
+        elif kind not in _SAME_STEPS and kind != "RepeatVector" and given is None:
+            current = None
+    return found
+
+
 @dataclass
 class KerasLayer:
     """One layer as read from the file: its class (from config.json, or guessed from the shapes),

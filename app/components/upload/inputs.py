@@ -102,7 +102,15 @@ def render_input(layer: Any, choice: Choice, prefix: str) -> UploadInput:
         (int(e.weight.shape[0]) for e in layer.embeddings if e.name == choice.embedding),
         layer.input_size,
     )
-    default_ids = " ".join(str(i % width) for i in range(1, 6))
+    fixed = layer.steps  # the number of steps the file's model fixes (None: any)
+    default_ids = " ".join(str(i % width) for i in range(1, (fixed or 5) + 1))
+    ids_key, steps_key = (
+        (f"{prefix}.ids", f"{prefix}.steps") if fixed else (f"{K}.ids", f"{K}.steps")
+    )
+    origin = (
+        f"The file fixes {fixed} steps (its model's input): the default input has {fixed}, "
+        "and its runtime checks only an input of that length."
+    )
     vocab_digest = None
     if choice.embedding:
         modes = ["Text (with a vocabulary)", "Token ids", "Random tokens"]
@@ -141,10 +149,10 @@ def render_input(layer: Any, choice: Choice, prefix: str) -> UploadInput:
             )
             source = f"text:{text}"
         else:
-            ids = st.text_input("Token ids, e.g. 3 14 15 9", value=default_ids, key=f"{K}.ids")
+            ids = st.text_input("Token ids, e.g. 3 14 15 9", value=default_ids, key=ids_key)
             source = f"ids:{ids}"
     elif mode == "Token ids":
-        ids = st.text_input("Token ids, e.g. 3 14 15 9", value=default_ids, key=f"{K}.ids")
+        ids = st.text_input("Token ids, e.g. 3 14 15 9", value=default_ids, key=ids_key)
         source = f"ids:{ids}"
     elif mode == "Numeric CSV":
         csv_file = st.file_uploader(
@@ -159,7 +167,9 @@ def render_input(layer: Any, choice: Choice, prefix: str) -> UploadInput:
             source, csv = "csv", csv_file.getvalue()
     else:
         steps = st.number_input(
-            "Steps", min_value=1, max_value=MAX_STEPS, value=20, key=f"{K}.steps"
+            "Steps", min_value=1, max_value=MAX_STEPS, value=fixed or 20, key=steps_key
         )
         source = f"random:{int(steps)}"
+    if fixed:
+        st.caption(f"ℹ️ {origin}")
     return UploadInput(mode, source, csv, vocab, level, vocab_digest)

@@ -89,6 +89,9 @@ def render_checks(result: Any) -> None:
             f"{check.title}: **{escape_markdown(check.reference)}** on the same weights and "
             f"input: largest difference **{check.max_difference:.2g}** "
             f"({escape_markdown(check.compared)}) · **{check.status}**"
+            if check.ran
+            else f"{check.title}: **{escape_markdown(check.reference)}** · **not run**: "
+            f"{escape_markdown(check.compared[:300])}"
         )
         if check.ran and not check.ok:
             st.error(line, icon="❌")
@@ -96,8 +99,13 @@ def render_checks(result: Any) -> None:
             st.success(line, icon="✅")
         else:
             st.info(line, icon="➖")
-    runtime_ran = any(c.role == "runtime" and c.ran for c in result.checks)
-    if not result.runtime_checked and not runtime_ran:  # a difference is in red above
+    runtime = [c for c in result.checks if c.role == "runtime"]
+    if runtime and not any(c.ran for c in runtime):  # the line above says why
+        st.caption(
+            "The file's runtime did not run on this input (see above): only our recording vs "
+            "our reading was checked."
+        )
+    elif not runtime:
         st.caption(
             "No runtime could confirm this mapping (a weights-only file, or its runtime is not "
             "installed): the choices below are ours, and only our recording vs our reading was "
