@@ -109,18 +109,10 @@ def read_pytorch(data: bytes, filename: str) -> ImportedFile:
     if zipfile.is_zipfile(io.BytesIO(data)):
         check_zip(data, filename)
         recognise_archive(data, filename)
-    elif data[:1] != b"\x80":  # neither torch.save's zip nor a legacy pickle (protocol >= 2)
-        start = data[:16].decode("latin-1")
-        shown = "".join(c if c.isprintable() else "." for c in start)
-        raise ModelFileError(
-            f"{filename} is not a PyTorch file: torch.save writes a zip archive (its first bytes "
-            f"are 'PK'), and this file starts with {shown!r}. Save the weights with "
-            f"{SAVE_STATE_DICT}"
-        )
     try:
         obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True, mmap=False)
     except Exception as error:  # UnpicklingError, RuntimeError, EOFError, ... from a bad file
-        raise ModelFileError(explain_torch_load(error, filename)) from None
+        raise ModelFileError(explain_torch_load(error, filename, data[:16])) from None
     tensors = flatten(obj)
     if not tensors:
         raise ModelFileError(
@@ -164,7 +156,10 @@ def recognise_archive(data: bytes, filename: str) -> None:
         raise ModelFileError(QUANTIZED.format(filename, where, "_all_weight_values"))
 
 
-def explain_torch_load(error: Exception, filename: str) -> str:
+def explain_torch_load(error: Exception, filename: str, start: bytes = b"") -> str:
+    """One line for a file torch.load refused: a pickled object (named), the weights-only
+    reader's reason, TorchScript, a file that is not PyTorch's at all (``start``: its first
+    bytes), else torch's own first sentence."""
     text = str(error)
     found = re.search(r"GLOBAL ([\w.]+)", text)
     if found:
@@ -172,6 +167,13 @@ def explain_torch_load(error: Exception, filename: str) -> str:
             f"{filename} holds a pickled Python object ({found.group(1)}), not only tensors. "
             f"Loading it would run code from the file, so it is refused. Save the weights "
             f"instead: {SAVE_STATE_DICT}"
+        )
+    if start and not start.startswith((b"PK", b"\x80")):  # not torch.save's zip, nor a pickle
+        shown = "".join(c if c.isprintable() else "." for c in start.decode("latin-1"))
+        return (
+            f"{filename} is not a PyTorch file: torch.save writes a zip archive (its first "
+            f"bytes are 'PK'), and this file starts with {shown!r}. Save the weights with "
+            f"{SAVE_STATE_DICT}"
         )
     if "Weights only load failed" in text:
         detail = re.search(r"WeightsUnpickler error:\s*(\S[^\n]*)", text)
