@@ -13,15 +13,17 @@ import torch
 from lstm_viz.models.checkpoints import load_checkpoint, read_config, save_checkpoint
 from lstm_viz.models.folders import read_json
 from lstm_viz.models.frames import is_frame_config
-from lstm_viz.pretrained.cards import (
+from lstm_viz.pretrained.autoencoder_card import (
     AnomalyFigures,
-    Built,
     autoencoder_card,
+    measure_autoencoder,
+    read_autoencoder_card,
+)
+from lstm_viz.pretrained.cards import (
+    Built,
     best_units,
     card,
     find_unit,
-    measure_autoencoder,
-    read_autoencoder_card,
     read_card,
     saturation_finding,
     task_of,

@@ -19,17 +19,15 @@ from app.resources import (
 from app.text import escape_markdown
 from lstm_viz.analysis.agreement import AgreementError
 from lstm_viz.analysis.scales import scale_sentence
-from lstm_viz.learn.diagram import trace_diagram
-from lstm_viz.learn.tour_figures import stop_figure
-from lstm_viz.learn.tours import (
+from lstm_viz.learn.agreement_tour import (
     AGREEMENT_MODEL,
     AGREEMENT_PLURAL,
     AGREEMENT_TEXT,
-    CAT_MODEL,
-    CAT_TEXT,
     agreement_tour,
-    cat_tour,
 )
+from lstm_viz.learn.diagram import trace_diagram
+from lstm_viz.learn.tour_figures import stop_figure
+from lstm_viz.learn.tours import CAT_MODEL, CAT_TEXT, cat_tour
 from lstm_viz.quantities import UNBOUNDED
 
 TOURS = {

@@ -12,15 +12,13 @@ import pytest
 import torch
 
 from lstm_viz import record
+from lstm_viz.learn.agreement_tour import AGREEMENT_PLURAL, AGREEMENT_TEXT, agreement_tour
 from lstm_viz.learn.lessons import TRACKING_THRESHOLD, check_tracking_unit, correlations
 from lstm_viz.learn.tour_figures import stop_figure
 from lstm_viz.learn.tours import (
-    AGREEMENT_PLURAL,
-    AGREEMENT_TEXT,
     CAT_TEXT,
     LOW_WRITE,
     SIMILAR_WRITE,
-    agreement_tour,
     cat_tour,
     words_of,
 )

@@ -9,14 +9,9 @@ import numpy as np
 import torch
 
 from lstm_viz import record
+from lstm_viz.learn.agreement_tour import AGREEMENT_PLURAL, AGREEMENT_TEXT, agreement_tour
 from lstm_viz.learn.tour_figures import stop_figure
-from lstm_viz.learn.tours import (
-    AGREEMENT_PLURAL,
-    AGREEMENT_TEXT,
-    CAT_TEXT,
-    agreement_tour,
-    cat_tour,
-)
+from lstm_viz.learn.tours import CAT_TEXT, cat_tour
 from tests.lesson_models import char_model, word_model
 
 
