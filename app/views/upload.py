@@ -39,7 +39,7 @@ st.caption(
 upload = render_file_picker()
 data = upload.getvalue()
 digest, imported = read_file(upload.name, data)
-render_keras_autoencoder(upload.name, data, digest)  # only a Keras LSTM autoencoder shows
+render_keras_autoencoder(upload.name, data, digest, imported)  # only a Keras LSTM autoencoder shows
 
 # ---- the mapping table --------------------------------------------------------------------------
 layer = render_layers(imported, upload.name, len(data), digest)

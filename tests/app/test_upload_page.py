@@ -212,9 +212,11 @@ def test_a_file_over_the_limit_is_refused_with_a_sentence():
 
 
 def test_opened_models_live_in_one_session_folder_that_is_bounded():
-    from lstm_viz.importers import MAX_MODELS, UploadFolder
+    from lstm_viz.importers import UploadFolder
 
     at = upload_page()
+    MAX_MODELS = 3  # the session's folder as the page makes it, with a smaller bound (time)
+    at.session_state["upload.folder"] = UploadFolder(max_models=MAX_MODELS)
     for i in range(MAX_MODELS + 1):
         at = upload(at, f"m{i}.safetensors", save(nn.RNN(2, 3).state_dict()))
         at.button(key="upload.explore").click().run()

@@ -20,12 +20,15 @@ K = f"{state.UPLOAD_PREFIX}.autoencoder"
 NORMALS = {"ecg": "the generated ECG-like signal", "sines": "a noisy sum of sines"}
 
 
-def render_keras_autoencoder(name: str, data: bytes, digest: str) -> None:
+def render_keras_autoencoder(name: str, data: bytes, digest: str, imported=None) -> None:
     """Nothing unless ``data`` is a Keras file (.keras or legacy .h5) of the autoencoder layout
     (the generic layer table below shows every other file); a file of that layout that cannot
-    be read says why. Read once per file, in a child process (read_keras_autoencoder_isolated)."""
+    be read says why. Read once per file, in a child process (read_keras_autoencoder_isolated),
+    and only when ``imported`` (the file as the layer table reads it) has two LSTM layers."""
     if not name.lower().endswith((".keras", ".h5", ".hdf5")):
         return
+    if imported is not None and [layer.kind for layer in imported.layers] != ["lstm", "lstm"]:
+        return  # the layout has exactly two LSTM layers: no second child for any other file
     from lstm_viz.importers.keras_autoencoder import (
         NotAnAutoencoder,
         read_keras_autoencoder_isolated,
