@@ -51,7 +51,9 @@ def test_saturation_and_timescales_over_the_store_equal_the_recording(tiny):
     got, want = store_half_lives(folder / "store"), half_lives(whole)
     merged = got.merge(want, on=["layer", "direction", "unit"])
     assert len(merged) == 12
-    np.testing.assert_allclose(merged["keep_x"], merged["keep_y"], rtol=1e-9)
+    # Two recordings (the store's 30-step chunks, the whole text at once) may take different
+    # exact paths (oneDNN's workspace or the recomputation): equal to float32 rounding.
+    np.testing.assert_allclose(merged["keep_x"], merged["keep_y"], rtol=1e-6)
     np.testing.assert_allclose(merged["half_life_x"], merged["half_life_y"], rtol=1e-6)
 
 

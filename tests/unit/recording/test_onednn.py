@@ -13,6 +13,16 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(autouse=True)
+def _layouts_restored():
+    """The layout cache is per process: a test that distrusts a layout must not leave it
+    distrusted for the tests that run after it in the same worker."""
+    saved = dict(onednn._LAYOUTS)
+    yield
+    onednn._LAYOUTS.clear()
+    onednn._LAYOUTS.update(saved)
+
+
 def recomputed(module, inputs, monkeypatch, **options):
     """The same recording through the general path (gates recomputed from h_t)."""
     with monkeypatch.context() as patch:
