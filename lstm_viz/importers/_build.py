@@ -165,6 +165,22 @@ class Check:
         )
 
 
+class Checked:
+    """What a recording says of its ``checks`` (a list of Check), for the CLI and the page."""
+
+    checks: list[Check]
+
+    @property
+    def disagrees(self) -> bool:
+        """A check ran and found our numbers differ from its reference (show it in red)."""
+        return any(c.ran and not c.ok for c in self.checks)
+
+    @property
+    def runtime_checked(self) -> bool:
+        """Our reading was compared with the file's own runtime, and agreed."""
+        return any(c.role == "runtime" and c.ok for c in self.checks)
+
+
 TOLERANCE = 1e-4  # the largest difference a check calls agreement
 
 

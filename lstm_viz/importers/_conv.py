@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._build import Check
+from ._build import Check, Checked
 from ._core import MAX_FILE_BYTES, ModelFileError, as_float32
 from ._keras_h5 import KerasLayer
 
@@ -53,7 +53,7 @@ class ConvStack:
 
 
 @dataclass
-class ConvRecording:
+class ConvRecording(Checked):
     """What ``record_conv`` returns; ``lines()`` is what the CLI prints and the page shows."""
 
     stack: ConvStack
@@ -61,14 +61,6 @@ class ConvRecording:
     trace: Any  # lstm_viz.Trace of kind conv_lstm
     checks: list[Check]
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def disagrees(self) -> bool:
-        return any(c.ran and not c.ok for c in self.checks)
-
-    @property
-    def runtime_checked(self) -> bool:
-        return any(c.role == "runtime" and c.ok for c in self.checks)
 
     def lines(self) -> list[str]:
         c, h, w = self.trace.config["spatial_shape"]
@@ -297,7 +289,7 @@ def record_conv(
 def _check_with_keras(data, filename, stack: ConvStack, frames: np.ndarray, trace):
     from importlib.util import find_spec
 
-    from ._keras_check import _run_child
+    from ._keras_check import _run_child, compare_output
 
     if find_spec("keras") is None:
         return None
@@ -310,15 +302,8 @@ def _check_with_keras(data, filename, stack: ConvStack, frames: np.ndarray, trac
     ours = trace.maps("hidden")[-1, 0].permute(0, 1, 3, 4, 2).numpy()  # [1, T, H, W, C]
     if out.ndim == 4:  # return_sequences=False: the last step
         ours = ours[:, -1]
-    if out.shape != ours.shape:
-        return Check(
-            name,
-            float("inf"),
-            f"Keras's output has shape {list(out.shape)}, ours {list(ours.shape)} ({how})",
-            role="runtime",
-        )
-    diff = float(np.abs(out.astype(np.float64) - ours).max())
-    return Check(name, diff, f"the last layer's output at every step, {how}", role="runtime")
+    what = f"the last layer's output at every step, {how}"
+    return compare_output(name, out, ours, what, how)
 
 
 # ---- in a child process (the Upload page) -------------------------------------------------------

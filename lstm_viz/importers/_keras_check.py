@@ -62,6 +62,14 @@ def check_with_keras(
         size = layer.hidden_size
         parts = [ours[:, -1 if d == 0 else 0, d * size : (d + 1) * size] for d in range(2)]
         ours = np.concatenate(parts[: layer.directions], axis=-1)
+    return compare_output(name, out, ours, f"the layer's output at every step, {how}", how)
+
+
+def compare_output(name: str, out: np.ndarray, ours: np.ndarray, what: str, how: str):
+    """The runtime Check of Keras's output ``out`` against ours: the largest difference, or
+    inf with both shapes when they differ."""
+    from ._build import Check
+
     if out.shape != ours.shape:
         return Check(
             name,
@@ -70,7 +78,7 @@ def check_with_keras(
             role="runtime",
         )
     diff = float(np.abs(out.astype(np.float64) - ours).max())
-    return Check(name, diff, f"the layer's output at every step, {how}", role="runtime")
+    return Check(name, diff, what, role="runtime")
 
 
 def _run_child(data: bytes, request: dict, array: np.ndarray) -> tuple[np.ndarray, str]:

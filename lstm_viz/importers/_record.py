@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from ._build import Check, Choice, build, check_with_torch, recurrent_input
+from ._build import Check, Checked, Choice, build, check_with_torch, recurrent_input
 from ._build import checks as all_checks
 from ._core import ImportedFile, ModelFileError, RecurrentLayer
 from ._inputs import Prepared, prepare
@@ -30,7 +30,7 @@ _STATES = ("hidden", "cell")
 
 
 @dataclass
-class Recording:
+class Recording(Checked):
     """What ``record_imported`` returns; ``lines()`` is what the CLI prints and the page shows."""
 
     imported: ImportedFile
@@ -40,16 +40,6 @@ class Recording:
     trace: Any  # lstm_viz.Trace
     checks: list[Check]
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def disagrees(self) -> bool:
-        """A check ran and found our numbers differ from its reference (show it in red)."""
-        return any(c.ran and not c.ok for c in self.checks)
-
-    @property
-    def runtime_checked(self) -> bool:
-        """Our reading was compared with the file's own runtime, and agreed."""
-        return any(c.role == "runtime" and c.ok for c in self.checks)
 
     def lines(self) -> list[str]:
         shape = "x".join(str(s) for s in self.trace.hidden.shape)
