@@ -19,9 +19,12 @@ The workspace layout is oneDNN's own and undocumented, so it is never assumed:
   the cell states of all but the last step sit further on, B rows of H floats per step (the last
   step's cell is only in the kernel's c_n).
 - Every call then checks the layout against independently computed numbers, for every batch
-  row: the first and the last step's gates (from the weights, the input and the kernel's hidden
-  output), the first cell state, and the last one (f * c + i * g from the workspace must equal
-  the kernel's own c_n).
+  row: the first step's gates (from the weights and the input) and cell state; and the last
+  step against the kernel's own outputs: f * c + i * g from the workspace must equal its c_n,
+  and o * tanh(c_n) its last hidden output. A wrong step stride or row padding reads other
+  memory at the last step, which fails both; the gates' order is pinned by the first step.
+  (The last step's gates used to be computed from the weights too: two matrix products, 12% of
+  the forward's time at T=100, B=16, for what the two identities already establish.)
 - Anything unexpected (no workspace, another layout, a failed check) returns None, and the
   recorder recomputes the gates instead. The parity tests cover both paths.
 """
@@ -150,7 +153,9 @@ class _Run:
         else:
             h_prev = self.output[t + 1] if self.reverse else self.output[t - 1]
         weight_ih, weight_hh, bias_ih, bias_hh = self.weights
-        pre = torch.addmm(bias_ih + bias_hh, self.x[t], weight_ih.t()).addmm_(h_prev, weight_hh.t())
+        pre = torch.addmm(bias_ih + bias_hh, self.x[t], weight_ih.t())
+        if h_prev is not self.h0 or self.h0.any():  # a zero initial state adds nothing
+            pre.addmm_(h_prev, weight_hh.t())
         i, f, g, o = pre.view(pre.shape[0], 4, -1).unbind(1)
         return torch.stack([i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()], dim=1)
 
@@ -178,24 +183,26 @@ def _views(floats: torch.Tensor, layout: Layout, steps: int, batch: int, hidden:
 
 
 def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
-    return bool(torch.allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE))
+    """|a - b| <= TOLERANCE * (1 + |b|) everywhere (torch.allclose's test, in half its time;
+    a NaN anywhere fails)."""
+    return bool(((a - b).abs_() <= b.abs().mul_(TOLERANCE).add_(TOLERANCE)).all())
 
 
 def _checks(views, run: _Run) -> bool:
-    """The first and the last step's gates equal what the equations give, for every row; so does
-    the first cell; and the last step's update of the last stored cell gives the kernel's c_n."""
+    """The first step's gates equal what the equations give, for every row, and so does the first
+    cell; the last step's gates give the kernel's own c_n (f * c + i * g, from the last stored
+    cell) and its last hidden output (o * tanh(c_n))."""
     gates, cells = views
     first = run.gates(0)
     if not _close(gates[0], first):
         return False
-    if run.x.shape[0] == 1:
-        return True
-    if not _close(cells[0], _step_cell(first, run.c0)):
+    if run.x.shape[0] > 1 and not _close(cells[0], _step_cell(first, run.c0)):
         return False
-    last = run.gates(-1)
-    if not _close(gates[-1], last):
+    last = gates[-1]  # [B, 4, H]
+    c_prev = cells[-1] if run.x.shape[0] > 1 else run.c0
+    if not _close(_step_cell(last, c_prev), run.c_n):
         return False
-    return _close(_step_cell(last, cells[-1]), run.c_n)
+    return _close(last[:, 3] * run.c_n.tanh(), run.output[run.position(-1)])
 
 
 def _locate(floats: torch.Tensor, target: torch.Tensor, start: int = 0) -> int | None:

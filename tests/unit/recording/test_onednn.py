@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -80,17 +82,27 @@ def test_workspace_gates_equal_recomputed_gates(
         )
 
 
-def test_a_wrong_layout_is_caught_and_the_gates_recomputed(monkeypatch):
+# Each way a layout can be wrong: the cells found 8 floats off; every step's gates one row of
+# padding (16 floats) or one whole step off in stride (the first step still reads right, so
+# only the last step's checks against the kernel's c_n and output can catch it); the rows.
+WRONG = {
+    "cell offset": lambda g: dataclasses.replace(g, cell_offset=g.cell_offset + 8),
+    "gate stride by 16": lambda g: dataclasses.replace(g, gate_stride=g.gate_stride + 16),
+    "gate stride by a step": lambda g: dataclasses.replace(g, gate_stride=2 * g.gate_stride),
+    "cell stride": lambda g: dataclasses.replace(g, cell_stride=g.cell_stride + 16),
+    "gate row": lambda g: dataclasses.replace(g, gate_row=(g.gate_row or 32) + 16),
+}
+
+
+@pytest.mark.parametrize("wrong", WRONG)
+def test_a_wrong_layout_is_caught_and_the_gates_recomputed(monkeypatch, wrong):
     torch.manual_seed(0)
     lstm = torch.nn.LSTM(4, 8)
-    inputs = torch.randn(20, 1, 4)
+    inputs = torch.randn(20, 3, 4)
     onednn._LAYOUTS.clear()
     record(lstm, inputs)
     (key,) = onednn._LAYOUTS
-    good = onednn._LAYOUTS[key]
-    onednn._LAYOUTS[key] = onednn.Layout(
-        good.gate_stride, good.cell_offset + 8, good.cell_stride, good.gate_row, good.cell_row
-    )
+    onednn._LAYOUTS[key] = WRONG[wrong](onednn._LAYOUTS[key])
     _, trace = record(lstm, inputs)
     assert onednn._LAYOUTS[key] is None  # distrusted from now on
     _, expected = recomputed(lstm, inputs, monkeypatch)
