@@ -40,6 +40,7 @@ from app.catalogue import (  # noqa: F401 - the catalogue's names, re-exported
     model_version,
     shipped_dir,
 )
+from app.resources.cores import all_cores_if_alone, page_run, recurrent_macs  # noqa: F401
 from lstm_viz.models.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from lstm_viz.numbers import format_numbers, parse_numbers, read_csv_numbers
 from lstm_viz.trace import Trace
@@ -251,7 +252,9 @@ def cached_recording(path: str, version: int, text: str, device: str) -> Recordi
     if device != "cpu":  # the cached model is shared: move a copy, never the model itself
         model = copy.deepcopy(model).to(device)
         inputs = inputs.to(device)
-    _, trace = record(model, inputs, tokens=[tokens])
+    macs = recurrent_macs(model, inputs.shape[1]) if device == "cpu" else 0.0
+    with all_cores_if_alone(macs):  # a long recording alone on the server: every core
+        _, trace = record(model, inputs, tokens=[tokens])
     return Recording(trace, tuple(tokens), tuple(unknown), checkpoint.vocab is None)
 
 

@@ -1,0 +1,55 @@
+"""app/resources/cores.py: a long recording takes every core only when it runs alone."""
+
+import contextlib
+
+import pytest
+import torch
+
+from app.resources import cores
+
+
+@pytest.fixture
+def one_thread(monkeypatch):
+    """The server's setting (one torch thread) on a 2-core machine whose other cores are idle;
+    torch's setting is put back after the test."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    monkeypatch.setattr(cores, "CORES", 2)
+    monkeypatch.setattr(cores, "busy_cores", lambda window=0.1: 0.0)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_recurrent_macs_counts_every_recurrent_weight_once_per_step():
+    lstm = torch.nn.Sequential(torch.nn.Embedding(10, 32), torch.nn.LSTM(32, 64, 2))
+    per_step = 4 * 64 * 32 + 4 * 64 * 64 + 4 * 64 * 64 + 4 * 64 * 64  # ih0, hh0, ih1, hh1
+    assert cores.recurrent_macs(lstm, 100) == per_step * 100
+    assert cores.recurrent_macs(torch.nn.GRU(8, 16), 10) == (3 * 16 * 8 + 3 * 16 * 16) * 10
+
+
+def test_a_long_recording_alone_takes_every_core_and_gives_them_back(one_thread):
+    with cores.page_run(), cores.all_cores_if_alone(cores.ALL_CORES_MACS) as threads:
+        assert threads == torch.get_num_threads() == 2
+        with cores.all_cores_if_alone(cores.ALL_CORES_MACS) as inner:  # already held: as is
+            assert inner == 2
+    assert torch.get_num_threads() == 1
+
+
+@pytest.mark.parametrize("why", ["short", "another page run", "machine busy"])
+def test_otherwise_the_threads_stay_as_they_are(one_thread, monkeypatch, why):
+    macs = cores.ALL_CORES_MACS / 2 if why == "short" else cores.ALL_CORES_MACS
+    if why == "machine busy":
+        monkeypatch.setattr(cores, "busy_cores", lambda window=0.1: 1.0)
+    if why == "short":  # never measures the machine for a short one
+        monkeypatch.setattr(cores, "busy_cores", lambda window=0.1: pytest.fail("measured"))
+    with contextlib.ExitStack() as runs:
+        for _ in range(2 if why == "another page run" else 1):
+            runs.enter_context(cores.page_run())
+        with cores.all_cores_if_alone(macs) as threads:
+            assert threads == torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 1
+
+
+def test_busy_cores_reads_the_machine():
+    busy = cores.busy_cores(0.05)
+    assert busy is None or 0.0 <= busy <= cores.CORES
