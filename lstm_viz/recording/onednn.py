@@ -156,8 +156,10 @@ class _Run:
         pre = torch.addmm(bias_ih + bias_hh, self.x[t], weight_ih.t())
         if h_prev is not self.h0 or self.h0.any():  # a zero initial state adds nothing
             pre.addmm_(h_prev, weight_hh.t())
-        i, f, g, o = pre.view(pre.shape[0], 4, -1).unbind(1)
-        return torch.stack([i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()], dim=1)
+        pre = pre.view(pre.shape[0], 4, -1)  # i, f, g, o
+        gates = pre.sigmoid()
+        gates[:, 2] = pre[:, 2].tanh()
+        return gates
 
 
 def _step_cell(gates: torch.Tensor, c_prev: torch.Tensor) -> torch.Tensor:

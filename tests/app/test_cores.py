@@ -1,6 +1,7 @@
 """app/resources/cores.py: a long recording takes every core only when it runs alone."""
 
 import contextlib
+import time
 
 import pytest
 import torch
@@ -15,7 +16,7 @@ def one_thread(monkeypatch):
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     monkeypatch.setattr(cores, "CORES", 2)
-    monkeypatch.setattr(cores, "busy_cores", lambda window=0.1: 0.0)
+    monkeypatch.setattr(cores, "other_runnable", lambda: 0)
     yield
     torch.set_num_threads(before)
 
@@ -39,9 +40,9 @@ def test_a_long_recording_alone_takes_every_core_and_gives_them_back(one_thread)
 def test_otherwise_the_threads_stay_as_they_are(one_thread, monkeypatch, why):
     macs = cores.ALL_CORES_MACS / 2 if why == "short" else cores.ALL_CORES_MACS
     if why == "machine busy":
-        monkeypatch.setattr(cores, "busy_cores", lambda window=0.1: 1.0)
+        monkeypatch.setattr(cores, "other_runnable", lambda: 1)
     if why == "short":  # never measures the machine for a short one
-        monkeypatch.setattr(cores, "busy_cores", lambda window=0.1: pytest.fail("measured"))
+        monkeypatch.setattr(cores, "other_runnable", lambda: pytest.fail("measured"))
     with contextlib.ExitStack() as runs:
         for _ in range(2 if why == "another page run" else 1):
             runs.enter_context(cores.page_run())
@@ -50,6 +51,17 @@ def test_otherwise_the_threads_stay_as_they_are(one_thread, monkeypatch, why):
     assert torch.get_num_threads() == 1
 
 
-def test_busy_cores_reads_the_machine():
-    busy = cores.busy_cores(0.05)
-    assert busy is None or 0.0 <= busy <= cores.CORES
+def test_other_runnable_sees_a_busy_process():
+    """A CPU-bound child process is counted in every reading; none is counted after it ends."""
+    import subprocess
+    import sys
+
+    if cores.other_runnable(1) is None:
+        pytest.skip("no /proc/stat")
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)
+        assert cores.other_runnable(3, 0.01) >= 1
+    finally:
+        spinner.kill()
+        spinner.wait()
