@@ -67,6 +67,7 @@ def read_onnx(data: bytes, filename: str) -> ImportedFile:
             f"{filename} has no LSTM, GRU or RNN node (its operators: {', '.join(ops[:20])})"
         )
     stacks = _stacks(nodes, reader)
+    lengths = _fixed_steps(model)
     layers = []
     for stack in stacks:
         try:
@@ -86,10 +87,31 @@ def read_onnx(data: bytes, filename: str) -> ImportedFile:
         if layer.embeddings and gather is not None and gather.op_type == "Gather":
             layer.reference["gather"] = gather.input[1]  # the token ids the embedding reads
         layer.heads = reader.heads(layer.output_size)
+        layer.steps = lengths.get(stack[0].input[0])
         layers.append(layer)
     opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=0)
     producer = f", written by {model.producer_name}" if model.producer_name else ""
     return ImportedFile(filename, "onnx", layers, [f"ONNX opset {opset}{producer}"])
+
+
+def _fixed_steps(model: Any) -> dict[str, int]:
+    """The length of time each rank-3 tensor of the graph has, where the graph fixes it: name ->
+    T. A recurrent node's input X is [T, B, I] (layout 0, ONNX's LSTM spec), so this is the
+    number of steps the file's model takes, e.g. every torch.onnx.export without dynamic_axes.
+    ONNX shape inference (onnx.shape_inference: the spec's own propagation, no graph run);
+    {} where it fails, so the input length is then free, as before."""
+    import onnx
+
+    try:
+        graph = onnx.shape_inference.infer_shapes(model, strict_mode=False).graph
+    except Exception:  # noqa: BLE001 - a graph inference cannot follow: nothing is fixed
+        return {}
+    lengths = {}
+    for value in [*graph.input, *graph.value_info]:
+        dims = value.type.tensor_type.shape.dim
+        if len(dims) == 3 and dims[0].HasField("dim_value") and dims[0].dim_value > 0:
+            lengths[value.name] = int(dims[0].dim_value)
+    return lengths
 
 
 # The attributes an LSTM/GRU/RNN node has (ONNX opset 14); the check model copies only these.
