@@ -86,6 +86,8 @@ def _digest(at: AppTest) -> str:
 def test_bad_files_get_a_message_and_the_page_stays_up():
     at = upload(upload_page(), "whole.pt", pt(Classifier(vocab_size=8, hidden=20)))
     assert "holds a pickled Python object" in at.error[0].value
+    assert at.error[0].value.startswith("**whole.pt** cannot be used: this file holds a pickled")
+    assert at.error[0].value.count("whole.pt") == 1  # named once, not twice
     assert 'torch.save(model.state_dict(), "model.pt")' in at.error[0].value
     at = upload(upload_page(), "noise.onnx", b"\x08\x01garbage" * 10)
     assert "cannot be used" in at.error[0].value
