@@ -25,7 +25,7 @@ from app.resources import shared_heatmap_figure
 from app.text import escape_markdown
 from lstm_viz import DIRECTION_NAMES, Trace
 from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS, plan_window
-from lstm_viz.quantities import display_order, display_token, label
+from lstm_viz.quantities import display_order, display_token, label, visible_token
 
 MAX_CHIPS = 400  # tokens drawn as chips; the rest are counted
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -78,7 +78,7 @@ def render_tokens(
         st.markdown(tokens_html(tokens, unknown), unsafe_allow_html=True)
     missing = [t for t, u in zip(tokens, unknown, strict=True) if u]
     if missing:
-        shown = ", ".join(repr(t) for t in dict.fromkeys(missing))
+        shown = ", ".join(repr(visible_token(t)) for t in dict.fromkeys(missing))
         st.warning(
             f"{len(missing):,} {'token is' if len(missing) == 1 else 'tokens are'} not in the "
             "vocabulary and read as `<unk>`: "
