@@ -94,3 +94,22 @@ def plotly_safe(text: str) -> str:
     reads its own HTML subset in every label (``<a href>`` links included) and turns these
     entities back into the characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# A trace's kind (trace.RECORDED_NAMES' keys), for people: messages say "a vanilla RNN (tanh)",
+# not "a rnn_tanh trace".
+KIND_LABELS: dict[str, str] = {
+    "lstm": "LSTM",
+    "peephole_lstm": "peephole LSTM",
+    "conv_lstm": "ConvLSTM",
+    "gru": "GRU",
+    "rnn_tanh": "vanilla RNN (tanh)",
+    "rnn_relu": "vanilla RNN (ReLU)",
+    "lstm_states": "recording of LSTM states only",
+    "hidden_states": "recording of hidden states only",
+}
+
+
+def kind_label(kind: str) -> str:
+    """A trace's kind in words ("rnn_tanh" -> "vanilla RNN (tanh)"); unknown kinds as given."""
+    return KIND_LABELS.get(kind, kind)
