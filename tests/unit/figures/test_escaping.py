@@ -58,3 +58,14 @@ def test_invisible_tokens_show_their_code_points():
     assert visible_token("supercalifragilistic") == "supercalifragilistic"  # not cut
     assert display_token("supercalifragilistic") == "supercalifr…"
     assert "U+FE0F" in tokens_html(["\ufe0f"], [True])
+
+
+def test_a_cut_heatmap_says_what_to_do_about_it():
+    from app.components.heatmaps import window_hint
+    from lstm_viz.figures.heatmap import plan_window
+
+    units_cut = plan_window(23, 128, 1000, 64, 0)  # a sentence, 128 units: no step is averaged
+    assert window_hint(units_cut) == "**Units shown** above picks the others."
+    assert window_hint(units_cut, picker=False) == ""  # a locked classroom view: no slider
+    steps_cut = plan_window(5000, 16, 1000, 64, 0)
+    assert window_hint(steps_cut) == "Hover a column for its steps."
