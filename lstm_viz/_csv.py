@@ -48,6 +48,16 @@ class CsvRead:
         return "; ".join([text, *self.notes])
 
 
+def first_columns(count: int) -> str:
+    """What a model of ``count`` input features reads from a CSV, in words: "its first numeric
+    column", "its first 3 numeric columns"."""
+    return "its first numeric column" if count == 1 else f"its first {count} numeric columns"
+
+
+def _columns(count: int) -> str:
+    return f"{count} numeric column{'' if count == 1 else 's'}"
+
+
 def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
@@ -144,7 +154,7 @@ def read_csv_table(data: bytes, input_size: int, max_rows: int) -> tuple[torch.T
         elif sep == "," and decimal == "." and re.search(r"\d,\d", text):
             hint = "; numbers may use a decimal comma"
         raise ValueError(
-            f"the CSV has {len(features)} numeric column(s) (separator {sep!r}, decimal "
+            f"the CSV has {_columns(len(features))} (separator {sep!r}, decimal "
             f"{decimal!r}): {', '.join(n for _, n in features) or 'none'}; this model reads "
             f"{input_size}{hint}. Skipped: {', '.join(skipped) or 'none'}"
         )

@@ -10,7 +10,7 @@ import re
 
 import torch
 
-from lstm_viz._csv import CsvRead, read_csv_table  # the CSV reader, kept apart
+from lstm_viz._csv import CsvRead, first_columns, read_csv_table  # the CSV reader, kept apart
 
 
 def parse_numbers(text: str, input_size: int) -> torch.Tensor:
@@ -59,4 +59,11 @@ def read_csv_numbers(data: bytes, input_size: int, max_rows: int) -> torch.Tenso
     return read_csv_table(data, input_size, max_rows)[0]
 
 
-__all__ = ["CsvRead", "format_numbers", "parse_numbers", "read_csv_numbers", "read_csv_table"]
+__all__ = [
+    "CsvRead",
+    "first_columns",
+    "format_numbers",
+    "parse_numbers",
+    "read_csv_numbers",
+    "read_csv_table",
+]

@@ -8,6 +8,8 @@ al. 2000 for the forget gate; Cho et al. 2014 for the GRU's reset, update and ne
 
 from __future__ import annotations
 
+import unicodedata
+
 # What each recorded quantity is, for people. One place: every page uses these.
 QUANTITY_LABELS: dict[str, str] = {
     "forget_gate": "Forget gate f (keeps old memory, 0 to 1)",
@@ -67,11 +69,24 @@ def display_order(names: tuple[str, ...] | list[str]) -> list[str]:
 
 
 def display_token(token: str) -> str:
-    """A token as a label: spaces, tabs and line breaks made visible."""
+    """A token as a label (visible_token, cut to 12 characters)."""
+    visible = visible_token(token)
+    return visible if len(visible) <= 12 else visible[:11] + "…"
+
+
+def visible_token(token: str) -> str:
+    """A token with spaces, tabs and line breaks made visible; a token of nothing but invisible
+    characters (an emoji's variation selector U+FE0F, a zero-width joiner, a lone combining
+    mark, a control character) as their code points, e.g. "U+FE0F"; "" as "∅"."""
     if token == "":
         return "∅"
     visible = token.replace(" ", "␣").replace("\t", "⇥").replace("\n", "⏎").replace("\r", "␍")
-    return visible if len(visible) <= 12 else visible[:11] + "…"
+    if all(unicodedata.category(c) in _INVISIBLE for c in visible):
+        visible = " ".join(f"U+{ord(c):04X}" for c in visible)
+    return visible
+
+
+_INVISIBLE = ("Mn", "Me", "Cf", "Cc", "Cs", "Co", "Cn")  # marks, format, control, unassigned
 
 
 def plotly_safe(text: str) -> str:
@@ -79,3 +94,22 @@ def plotly_safe(text: str) -> str:
     reads its own HTML subset in every label (``<a href>`` links included) and turns these
     entities back into the characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# A trace's kind (trace.RECORDED_NAMES' keys), for people: messages say "a vanilla RNN (tanh)",
+# not "a rnn_tanh trace".
+KIND_LABELS: dict[str, str] = {
+    "lstm": "LSTM",
+    "peephole_lstm": "peephole LSTM",
+    "conv_lstm": "ConvLSTM",
+    "gru": "GRU",
+    "rnn_tanh": "vanilla RNN (tanh)",
+    "rnn_relu": "vanilla RNN (ReLU)",
+    "lstm_states": "recording of LSTM states only",
+    "hidden_states": "recording of hidden states only",
+}
+
+
+def kind_label(kind: str) -> str:
+    """A trace's kind in words ("rnn_tanh" -> "vanilla RNN (tanh)"); unknown kinds as given."""
+    return KIND_LABELS.get(kind, kind)

@@ -24,8 +24,8 @@ from app.heatmap_figures import (
 from app.resources import shared_heatmap_figure
 from app.text import escape_markdown
 from lstm_viz import DIRECTION_NAMES, Trace
-from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS, plan_window
-from lstm_viz.quantities import display_order, display_token, label
+from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS, Window, plan_window
+from lstm_viz.quantities import display_order, display_token, label, visible_token
 
 MAX_CHIPS = 400  # tokens drawn as chips; the rest are counted
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -78,7 +78,7 @@ def render_tokens(
         st.markdown(tokens_html(tokens, unknown), unsafe_allow_html=True)
     missing = [t for t, u in zip(tokens, unknown, strict=True) if u]
     if missing:
-        shown = ", ".join(repr(t) for t in dict.fromkeys(missing))
+        shown = ", ".join(repr(visible_token(t)) for t in dict.fromkeys(missing))
         st.warning(
             f"{len(missing):,} {'token is' if len(missing) == 1 else 'tokens are'} not in the "
             "vocabulary and read as `<unk>`: "
@@ -180,10 +180,8 @@ def render_heatmaps(
         )
     window = plan_window(trace.num_steps, widest, max_steps, max_units, unit_start)
     if window.note:
-        st.info(
-            f"Too much to show every cell: {window.note}. Hover a column for its steps.",
-            icon="🔎",
-        )
+        hint = window_hint(window, window_picker and widest > max_units)
+        st.info(f"Too many cells to show at once: {window.note}. {hint}", icon="🔎")
     names = display_order(trace.names)
     panels: dict = {}  # without a recording to share them under: built once for this run
     for row in range(0, len(names), columns):
@@ -271,3 +269,14 @@ def heatmap_figure(
     if window not in panels:
         panels[window] = build_heatmap_panel(trace, *window)
     return outlined(panel_figure(trace, panels[window], name, bound), highlight, row)
+
+
+def window_hint(window: Window, picker: bool = True) -> str:
+    """What to do about a heatmap that shows part of the recording: hover averaged columns for
+    their steps; pick the other units with the Units shown slider (``picker``: it is drawn)."""
+    hints = []
+    if window.window > 1:
+        hints.append("Hover a column for its steps.")
+    if picker and window.unit_stop - window.unit_start < window.units:
+        hints.append("**Units shown** above picks the others.")
+    return " ".join(hints)

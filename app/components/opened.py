@@ -55,7 +55,10 @@ def _unpack(upload: Any) -> None:
         folder = unpack_zip(upload.getvalue(), upload.name, target)
         corpora.lstmvis_project(str(folder))  # read now: a bad project says so here
     except (ExportError, OSError) as error:
-        st.session_state[state.OPENED_ERROR] = f"{upload.name}: {error}"
+        # The reader names the folder it unpacked to, a path on the server: name the zip.
+        said = str(error).replace(str(target), upload.name)
+        said = said if said.startswith(upload.name) else f"{upload.name}: {said}"
+        st.session_state[state.OPENED_ERROR] = said
         return
     open_recording("lstmvis", stem, str(folder), "upload")
 

@@ -194,7 +194,7 @@ def model_inputs(checkpoint: Checkpoint, text: str):
         tokens = vocab.tokenize(text)
         if not tokens:
             what = "characters" if vocab.level == "char" else "words"
-            raise ValueError(f"type some text: the model reads {what}")
+            raise ValueError(f"the input is empty: type some text (the model reads {what})")
         unknown = vocab.unknown(tokens)
         inputs = torch.tensor([vocab.encode(tokens)], dtype=torch.int64)  # [1, T]
     if len(tokens) > MAX_EXPLORE_STEPS:

@@ -8,6 +8,7 @@ from app.components.learn.dates_tour import render_dates_tour
 from app.components.learn.ecg_tour import render_ecg_tour
 from app.components.learn.exercises import render_depth_exercise, render_memory_exercise
 from app.components.learn.link_builder import render_link_builder
+from app.components.learn.navigation import TOURS
 from app.components.learn.playground import render_playground
 from app.components.learn.story import render_memory_story
 from app.components.learn.tours import render_tour
@@ -20,10 +21,7 @@ SECTIONS = {
 }
 VIEW_SECTIONS = {  # a link's view= -> the section it opens
     "cell": "cell",
-    "tour-cat": "tours",
-    "tour-agreement": "tours",
-    "tour-frames": "tours",
-    "tour-dates": "tours",
+    **{f"tour-{name}": "tours" for name in TOURS},
     "exercises": "exercises",
     "link": "link",
 }
@@ -80,14 +78,8 @@ elif section == "tours":
     if not classroom.controls_hidden():
         st.radio(
             "Tour",
-            ["cat", "agreement", "dates", "frames", "ecg"],
-            format_func={
-                "cat": "🐈 The cat sat on the mat.",
-                "agreement": "🧩 The cat, which was hungry, sat on the mat.",
-                "dates": "📅 3rd of March 2021 (attention)",
-                "frames": "🖼️ Moving shapes (ConvLSTM)",
-                "ecg": "🫀 ECG anomalies (autoencoder)",
-            }.get,
+            list(TOURS),
+            format_func=TOURS.get,
             horizontal=True,
             key=TOUR_KEY,
             persist_state="session",

@@ -171,7 +171,7 @@ def _text_batches(texts, vocab: Vocab | None, max_steps: int, batch_size: int, c
             break
     if not pieces:
         what = "characters" if vocab.level == "char" else "words"
-        raise ValueError(f"type some text: the model reads {what}")
+        raise ValueError(f"the text is empty: type some text (the model reads {what})")
     batches = []
     for start in range(0, len(pieces), batch_size):
         group = pieces[start : start + batch_size]

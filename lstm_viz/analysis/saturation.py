@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lstm_viz.figures import layout
-from lstm_viz.quantities import GATES, QUANTITY_SYMBOLS, display_order, label
+from lstm_viz.quantities import GATES, QUANTITY_SYMBOLS, display_order, kind_label, label
 
 from ..trace import DIRECTION_NAMES, Trace
 from ._common import valid_mask
@@ -35,7 +35,7 @@ def saturation(trace: Trace, low: float = LOW, high: float = HIGH) -> pd.DataFra
         raise ValueError(f"need 0 <= low < high <= 1, got low={low}, high={high}")
     gates = gate_names(trace)
     if not gates:
-        raise ValueError(f"a {trace.kind} trace has no gates in [0, 1] to saturate")
+        raise ValueError(f"a {kind_label(trace.kind)} has no gates in [0, 1] to saturate")
     mask = valid_mask(trace)  # [B, T]
     steps = int(mask.sum())
     if steps == 0:

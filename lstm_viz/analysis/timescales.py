@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from lstm_viz.figures import layout
 
+from ..quantities import kind_label
 from ..trace import Trace
 from ._common import KEEP_GATE, valid_mask
 
@@ -28,7 +29,8 @@ def half_lives(trace: Trace) -> pd.DataFrame:
     gate = KEEP_GATE.get(trace.kind)
     if gate is None:
         raise ValueError(
-            f"a {trace.kind} trace has no forget gate: memory timescales need an LSTM or a GRU"
+            f"a {kind_label(trace.kind)} has no forget gate: memory timescales need an LSTM or "
+            "a GRU"
         )
     mask = valid_mask(trace)
     if not mask.any():

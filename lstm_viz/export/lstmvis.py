@@ -310,7 +310,8 @@ def _guess_config(folder: Path) -> dict:
         raise ExportError(
             f"{folder} is not an LSTMVis project: it needs a states HDF5 (states1, output1, ...),"
             f" a word-ids HDF5 (word_ids or words) and a .dict file; found "
-            f"{found or 'no HDF5 files'} and {len(dicts)} .dict file(s)"
+            f"{found or 'no HDF5 files'} and {len(dicts) or 'no'} .dict "
+            f"file{'' if len(dicts) == 1 else 's'}"
         )
     return {
         "name": folder.name,

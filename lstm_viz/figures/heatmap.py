@@ -346,7 +346,11 @@ def _tick_stride(labels: list[str], columns: int, width_px: int = 560) -> int:
     if not labels:
         return 1
     longest = max(len(t) for t in labels)
-    per_label = 9 if longest <= 2 else 14  # rotated labels take about a line's height
+    # One character (a text's tokens, which may touch: they read as the text) fits in 9 px;
+    # steps 10-99 are drawn flat and need a gap: about 32 of these px each (Explore draws two
+    # heatmaps side by side, about 320 real px wide); longer labels are rotated and take about
+    # a line's height.
+    per_label = 9 if longest <= 1 else 32 if longest == 2 else 14
     fits = max(1, width_px // per_label)
     return max(1, math.ceil(columns / fits))
 

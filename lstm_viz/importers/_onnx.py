@@ -391,9 +391,9 @@ def _layer(stack: list[Any], graph: _Graph) -> RecurrentLayer:
         layer.notes.append("the file's constant initial_h/initial_c are used as initial states")
     if given:
         layer.notes.append(
-            "the graph takes " + "; ".join(given) + " as inputs: zeros are used for the "
-            "states (give others with --initial-state FILE.npz, arrays h and c [layers × "
-            "directions, hidden])"
+            "the graph takes " + "; ".join(given) + " as inputs, not stored in the file: "
+            "zeros are used for the states (from Python, record_imported(..., "
+            "initial_state=h0 or (h0, c0)) takes others, each [layers × directions, hidden])"
         )
     if len(stack) > 1:
         layer.notes.append(f"{len(stack)} stacked {op} nodes: " + ", ".join(n.name for n in stack))

@@ -167,6 +167,10 @@ def test_finder_ranks_like_the_library_and_takes_a_regex():
     assert "regex" in best["feature"].tolist()
     # Issue 16: a new ranking moves the picker to its own #1, the unit Open in Explore opens.
     assert picker(at, f"{W}.finder.open").value == unit_of(frames(at)[1], 0)
+    at.text_input(key=f"{W}.finder.regex").set_value("zzz").run()  # marks no token
+    assert not at.exception, at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "your regular expression (it marks no token of this corpus, or every one)" in captions
     at.text_input(key=f"{W}.finder.regex").set_value("(oops").run()
     assert "does not compile" in at.error[0].value
 

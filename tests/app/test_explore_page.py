@@ -147,7 +147,7 @@ def test_too_long_or_empty_input_is_a_clear_error():
     assert f"at most {MAX_EXPLORE_STEPS:,}" in at.error[0].value
     assert not at.get("plotly_chart")
     at.text_input(key=TEXT_KEY.format(name="tiny")).set_value("").run()
-    assert "type some text" in at.error[0].value
+    assert "the input is empty: type some text (the model reads characters)" in at.error[0].value
 
 
 def test_long_input_is_averaged_and_the_page_says_so():

@@ -227,6 +227,11 @@ def test_compare_two_inputs_shows_the_difference_aligned_by_step():
     assert shown[2]["data"][0]["zmin"] == -2 and shown[2]["data"][0]["zmid"] == 0
     assert any("9 and 6 steps" in i.value for i in at.info)
     assert diff[:, :3] == pytest.approx(0, abs=1e-7)  # "abc" read by both: no difference yet
+    titles = [m.value for m in at.markdown if m.value.startswith(("**a: ", "**b: "))]
+    assert titles[1] == "**b: “abc hh”**" and titles[0].startswith("**a: “")
+    from app.components.explore.compare import quoted
+
+    assert quoted("it's " * 10) == "“" + ("it's " * 10)[:40] + "…”"
 
 
 def test_compare_two_models_needs_matching_shapes():

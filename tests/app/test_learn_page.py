@@ -201,6 +201,37 @@ def test_link_builder_writes_the_link():
     assert at.code[0].value.endswith("/?page=learn&view=tour-agreement&step=2&hide=1&present=1")
 
 
+def test_every_tour_has_a_link_and_the_builder_offers_it():
+    from app.components.learn.link_builder import moved
+    from app.components.learn.navigation import TOURS
+
+    at = open_learn({"page": "learn", "view": "tour-ecg"})  # was ignored: opened the cell
+    assert at.session_state["learn.section"] == "tours"
+    assert at.session_state[state.LEARN_TOUR] == "ecg"
+    at = section(at, "link")
+    views = at.selectbox(key="learn.link.view").options
+    assert all(any(f"Tour: {label}" == v for v in views) for label in TOURS.values()), views
+    at.selectbox(key="learn.link.view").set_value("tour-dates").run()
+    at.number_input(key="learn.link.stop").set_value(2).run()
+    assert at.code[0].value.endswith("/?page=learn&view=tour-dates&step=1")
+    at.selectbox(key="learn.link.view").set_value("tour-frames").run()  # one stop: no picker
+    assert not [n for n in at.number_input if n.key == "learn.link.stop"]
+    assert (moved(0), moved(1), moved(3)) == (
+        "no slider moved",
+        "1 slider moved",
+        "3 sliders moved",
+    )
+
+
+def test_a_link_to_this_computer_only_is_flagged():
+    from app.components.learn.link_builder import local_only
+
+    assert local_only("http://127.0.0.1:8501/?page=learn")
+    assert local_only("http://localhost:8501/?page=learn") and local_only("http://[::1]:8501/")
+    assert not local_only("http://192.168.1.20:8501/?page=learn")
+    assert not local_only("/?page=learn")  # relative: the browser's own host
+
+
 # ---- Tours -----------------------------------------------------------------------------------
 
 

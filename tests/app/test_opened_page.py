@@ -97,6 +97,15 @@ def test_an_lstmvis_zip_opens_in_explore_and_analyze(tmp_path, monkeypatch):
     at.get("file_uploader")[0].upload("evil.zip", evil.getvalue()).run()
     click(at, "opened.explore.open_zip")
     assert "points outside the folder; refused" in at.error[0].value
+    junk = io.BytesIO()
+    with zipfile.ZipFile(junk, "w") as archive:
+        archive.writestr("readme.txt", b"hello")
+    at.get("file_uploader")[0].upload("junk.zip", junk.getvalue()).run()
+    click(at, "opened.explore.open_zip")  # named as the zip, not the server's temporary folder
+    assert at.error[0].value.startswith("junk.zip is not an LSTMVis project: it needs")
+    assert (
+        "/tmp" not in at.error[0].value and "no HDF5 files and no .dict files" in at.error[0].value
+    )
     assert at.session_state[state.OPENED] is None
 
     at.get("file_uploader")[0].upload("case 16.zip", zipped(case)).run()

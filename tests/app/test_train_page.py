@@ -241,3 +241,11 @@ def test_a_run_stopped_by_its_time_limit_says_it_is_incomplete():
     assert not at.success  # no tick for an incomplete run
     message = at.warning[0].value
     assert "incomplete" in message and "166 steps" in message and "of 315 planned (53%)" in message
+
+
+def test_the_learning_rate_box_shows_the_value_it_holds():
+    at = train_page()
+    box = at.number_input(key=f"{state.TRAIN_PREFIX}.learning_rate")
+    # "%.4f" showed 1e-05, the smallest rate allowed, as 0.0000 and 0.00035 as 0.0004.
+    for rate in (box.min, 0.00035, box.value, 0.0035, box.max):
+        assert float(box.proto.format % rate) == rate

@@ -86,6 +86,8 @@ def _digest(at: AppTest) -> str:
 def test_bad_files_get_a_message_and_the_page_stays_up():
     at = upload(upload_page(), "whole.pt", pt(Classifier(vocab_size=8, hidden=20)))
     assert "holds a pickled Python object" in at.error[0].value
+    assert at.error[0].value.startswith("**whole.pt** cannot be used: this file holds a pickled")
+    assert at.error[0].value.count("whole.pt") == 1  # named once, not twice
     assert 'torch.save(model.state_dict(), "model.pt")' in at.error[0].value
     at = upload(upload_page(), "noise.onnx", b"\x08\x01garbage" * 10)
     assert "cannot be used" in at.error[0].value
@@ -259,7 +261,7 @@ def test_a_state_dict_with_a_vocabulary_records_typed_text():
     [check] = at.success
     assert check.value.startswith("our recording vs our reading: **torch.nn.LSTM**")
     captions = " ".join(c.value for c in at.caption)
-    assert "No runtime could confirm this mapping" in captions
+    assert "No runtime could confirm this mapping (a weights-only file" in captions
     assert "weights only (no model to run)" in captions  # record_imported's note, shown
 
 
@@ -336,3 +338,20 @@ def test_a_csv_says_which_rows_and_columns_were_read():
     [read] = [i.value for i in at.info if i.value.startswith("Read from the CSV")]
     assert "3 rows" in read and "temp" in read and "humidity" in read, read
     assert at.session_state["upload.recording"]["result"].trace.num_steps == 3
+
+
+def test_no_runtime_says_why_and_names_the_missing_package(monkeypatch):
+    import importlib.util
+
+    from app.components.upload import recording
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: None if name == "onnxruntime" else real(name)
+    )
+    assert "weights-only" in recording.no_runtime_reason("pytorch")
+    onnx = recording.no_runtime_reason("onnx")
+    assert onnx.startswith("onnxruntime is not installed") and "`pip install onnxruntime`" in onnx
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert "`pip install keras`" in recording.no_runtime_reason("keras-h5")
+    assert "onnx and onnxruntime are not installed" in recording.no_runtime_reason("onnx")

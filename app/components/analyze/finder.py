@@ -74,11 +74,10 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         },
     )
     if constant:
-        st.caption(
-            "Constant on this corpus, so no unit can follow them: "
-            + ", ".join(escape_markdown(FEATURE_LABELS.get(f, f)) for f in constant)
-            + "."
-        )
+        names = [escape_markdown(FEATURE_LABELS.get(f, f)) for f in constant if f != "regex"]
+        if "regex" in constant:  # the user's own feature: say what is wrong with it
+            names.append("your regular expression (it marks no token of this corpus, or every one)")
+        st.caption("Constant on this corpus, so no unit can follow them: " + ", ".join(names) + ".")
     default = "regex" if regex and "regex" in features else features[0]
     feature = st.selectbox(
         "Feature",

@@ -54,7 +54,7 @@ def render_compare(
         other_text = st.text_input(
             "Second input (b), then press Enter", key=other_key, persist_state="session"
         )
-        other_ref, b_label, a_label = ref, f"b: {other_text[:40]!r}", f"a: {text[:40]!r}"
+        other_ref, b_label, a_label = ref, f"b: {quoted(other_text)}", f"a: {quoted(text)}"
     else:
         others = [m for m in models if m != ref.id]
         if not others:
@@ -199,3 +199,9 @@ def difference_caption(diff: Trace, quantity: str, layer: int, direction: int, f
         text += f". Shown: {note}; over all {every.shape[-1]} units and "
         text += f"{int(diff.lengths[0]):,} steps the largest is {np.nanmax(np.abs(every)):.3g}"
     return text + "."
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """An input as a pane's title: in quotes, cut to ``limit`` characters with "…" (not Python's
+    repr, whose quotes changed with the text and which said nothing of a cut)."""
+    return f"“{text[:limit]}{'…' if len(text) > limit else ''}”"

@@ -9,6 +9,7 @@ from app import classroom, state
 from app.resources import MAX_EXPLORE_STEPS, ModelRef, csv_to_text, default_input
 from app.text import escape_markdown
 from lstm_viz.models.checkpoints import Checkpoint
+from lstm_viz.numbers import first_columns
 
 
 def input_key(ref: ModelRef) -> str:
@@ -68,7 +69,7 @@ def render_input(ref: ModelRef, checkpoint: Checkpoint) -> str:
                 st.session_state[state.EXPLORE_CSV_ERROR] = str(error)
 
         st.file_uploader(
-            f"…or a CSV file (its first {config.input_size} numeric column(s), up to "
+            f"…or a CSV file ({first_columns(config.input_size)}, up to "
             f"{MAX_EXPLORE_STEPS:,} rows)",
             type=["csv"],
             key=csv_key,

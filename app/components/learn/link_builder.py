@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import classroom, links, state
+from app.components.learn.navigation import TOURS
 from app.components.learn.playground import current_setting
 from app.resources import (
     all_models,
@@ -18,10 +19,10 @@ from lstm_viz.learn.tours import (
 
 VIEWS = {
     "cell": "🎛️ The cell",
-    "tour-cat": "🐈 Tour: the cat sat on the mat",
-    "tour-agreement": "🧩 Tour: the cat, which was hungry",
+    **{f"tour-{name}": f"Tour: {label}" for name, label in TOURS.items()},  # every tour
     "exercises": "📝 Exercises",
 }
+ONE_STOP = ("tour-frames",)  # tours of one stop: no "Start at stop"
 
 
 def render_link_builder(key: str = "learn.link") -> None:
@@ -41,12 +42,12 @@ def render_link_builder(key: str = "learn.link") -> None:
         if params["view"] == "cell":
             setting = current_setting("learn.cell")
             if st.checkbox(
-                f"With the cell as it is now ({len(setting)} slider(s) moved)",
+                f"With the cell as it is now ({moved(len(setting))})",
                 key=f"{key}.with_cell",
                 disabled=not setting,
             ):
                 params["cell"] = setting_to_text(setting) or None
-        if params["view"].startswith("tour-"):
+        if params["view"].startswith("tour-") and params["view"] not in ONE_STOP:
             stop = st.number_input("Start at stop", 1, 10, 1, key=f"{key}.stop")
             params["step"] = int(stop) - 1 or None
     else:
@@ -62,4 +63,27 @@ def render_link_builder(key: str = "learn.link") -> None:
     params["present"] = columns[1].checkbox("Presenter view (large type)", key=f"{key}.present")
     url = classroom.full_url(links.query_string(**params))
     st.code(url, language=None)
+    if local_only(url):
+        st.warning(
+            "This address is this computer's own: the students' machines cannot open it. Start "
+            "the app with `--server.address 0.0.0.0` and give them `http://<this computer's "
+            "address>:<port>/` with the same `?page=...` (find the address with `hostname -I`).",
+            icon="🏠",
+        )
     st.link_button("Open this link", url)
+
+
+def local_only(url: str) -> bool:
+    """Whether ``url`` names this computer only (localhost, 127.x, ::1), so no student can open
+    it. A relative address ("/?page=...") says nothing: False."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    return host == "localhost" or host.startswith("127.") or host == "::1"
+
+
+def moved(count: int) -> str:
+    """'no slider moved', '1 slider moved', '3 sliders moved'."""
+    if count == 0:
+        return "no slider moved"
+    return f"{count} slider{'s' if count != 1 else ''} moved"

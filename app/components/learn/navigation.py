@@ -4,7 +4,23 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import classroom
 from app.resources import ModelRef, find_model
+
+TOURS = {  # a tour's name (the link's view=tour-NAME) -> its label; the one list of tours
+    "cat": "🐈 The cat sat on the mat.",
+    "agreement": "🧩 The cat, which was hungry, sat on the mat.",
+    "dates": "📅 3rd of March 2021 (attention)",
+    "frames": "🖼️ Moving shapes (ConvLSTM)",
+    "ecg": "🫀 ECG anomalies (autoencoder)",
+}
+
+
+def linked_stop(tour: str) -> int:
+    """The stop (from 0) a classroom link opens ``tour`` at: its step= when the link's view is
+    this tour, else 0."""
+    link = classroom.link_of_session()
+    return int(link.get("step", 0)) if link.get("view") == f"tour-{tour}" else 0
 
 
 def tour_position(count: int, key: str, start: int = 0) -> int:

@@ -207,7 +207,7 @@ def render_training_settings() -> dict[str, Any]:
     with b:
         batch_size = number("Batch size", f"{K}.batch_size", 32, 1, 4096)
         learning_rate = number(
-            "Learning rate", f"{K}.learning_rate", 0.003, 0.00001, 1.0, step=0.001, format="%.4f"
+            "Learning rate", f"{K}.learning_rate", 0.003, 0.00001, 1.0, step=0.001, format="%g"
         )
         max_seconds = number(
             "Time limit (s)", f"{K}.max_seconds", 120, 0, 86_400, help="0: no limit."

@@ -79,11 +79,22 @@ def read_file(name: str, data: bytes) -> tuple[str, Any]:
             render_conv_upload(name, data, digest)
             st.stop()
         st.error(
-            f"**{escape_markdown(name)}** cannot be used: {escape_markdown(cached['error'])}",
+            f"**{escape_markdown(name)}** cannot be used: "
+            f"{escape_markdown(without_name(cached['error'], name))}",
             icon="🚫",
         )
         st.stop()
     return digest, cached["file"]
+
+
+def without_name(error: str, name: str) -> str:
+    """A reader's message without the file name it starts with (the page names the file once):
+    "m.pt holds ..." -> "this file holds ...", "m.pt: the header ..." -> "the header ..."."""
+    if error.startswith(f"{name}: "):
+        return error[len(name) + 2 :]
+    if error.startswith(f"{name} "):
+        return "this file " + error[len(name) + 1 :]
+    return error
 
 
 def render_layers(imported: Any, name: str, size: int, digest: str) -> Any:

@@ -12,6 +12,7 @@ import streamlit as st
 from app import state
 from app.text import escape_markdown
 from lstm_viz.importers import MAX_STEPS, Choice, ModelFileError, read_vocab
+from lstm_viz.numbers import first_columns
 
 K = state.UPLOAD_PREFIX
 NONE = "(none)"
@@ -156,7 +157,7 @@ def render_input(layer: Any, choice: Choice, prefix: str) -> UploadInput:
         source = f"ids:{ids}"
     elif mode == "Numeric CSV":
         csv_file = st.file_uploader(
-            f"CSV: its first {layer.input_size} numeric column(s), one row per step "
+            f"CSV: {first_columns(layer.input_size)}, one row per step "
             f"(at most {MAX_STEPS:,} rows)",
             type=["csv"],
             key=f"{K}.csv",

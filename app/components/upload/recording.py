@@ -107,10 +107,35 @@ def render_checks(result: Any) -> None:
         )
     elif not runtime:
         st.caption(
-            "No runtime could confirm this mapping (a weights-only file, or its runtime is not "
-            "installed): the choices below are ours, and only our recording vs our reading was "
-            "checked."
+            f"No runtime could confirm this mapping ({no_runtime_reason(result.imported.format)}): "
+            "the choices below are ours, and only our recording vs our reading was checked."
         )
+
+
+RUNTIMES = {  # a file format -> the packages its own runtime check needs
+    "onnx": ("onnx", "onnxruntime"),
+    "keras": ("keras",),
+    "keras-h5": ("keras",),
+}
+
+
+def no_runtime_reason(file_format: str) -> str:
+    """Why no runtime checked a file of ``file_format`` ("pytorch", "onnx", "keras", ...): a
+    weights-only file has no model to run; for ONNX and Keras, the missing package and how to
+    install it."""
+    from importlib.util import find_spec
+
+    needed = RUNTIMES.get(file_format)
+    if needed is None:
+        return "a weights-only file: there is no model in it to run"
+    missing = [name for name in needed if find_spec(name) is None]
+    if not missing:
+        return "its runtime did not run"
+    names = " and ".join(missing)
+    return (
+        f"{names} {'is' if len(missing) == 1 else 'are'} not installed on this server: "
+        f"`pip install {' '.join(missing)}` lets the file's own runtime check our reading"
+    )
 
 
 def render_notes(result: Any) -> None:

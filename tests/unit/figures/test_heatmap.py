@@ -163,3 +163,14 @@ def test_a_large_view_hovers_its_own_value_and_says_where_the_others_are():
     )
     small = heatmap(trace, "cell", max_steps=20, max_units=16)  # 20 x 16 cells: all shown
     assert np.asarray(small.data[0].customdata).shape == (16, 20, 5)
+
+
+def test_step_numbers_are_labelled_sparsely_enough_not_to_overlap():
+    # A numeric model's 100 steps are labelled 0..99, flat: with "9 px" per label every 2nd was
+    # labelled and "10", "12", ... ran into one another in Explore's half-width heatmaps.
+    trace = lstm_trace(steps=100, hidden=3, layers=1, bidirectional=False, batch=1)
+    xaxis = heatmap(trace, "hidden", numeric=True).layout.xaxis
+    assert xaxis.tickangle == 0 and len(xaxis.tickvals) <= 560 // 32
+    # A sentence of 40 single characters keeps a label on every one.
+    _, chars = record(nn.LSTM(3, 2, batch_first=True), torch.randn(1, 40, 3), tokens=[["a"] * 40])
+    assert len(heatmap(chars, "hidden").layout.xaxis.tickvals) == 40

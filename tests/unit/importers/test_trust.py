@@ -168,6 +168,9 @@ def test_onnx_initial_states_constant_used_and_graph_inputs_said():
     assert any("initial_h" in n for n in result.notes)
     free = record_imported(_onnx_lstm(extra_input=True), "g.onnx", input="random:4")
     assert any("zeros are used" in n for n in free.notes)
+    # The note names a way that exists (the CLI has no --initial-state flag): the Python API.
+    assert not any("--initial-state" in n for n in free.notes)
+    assert any("initial_state=" in n for n in free.notes)
     assert [c for c in free.checks if c.role == "runtime"][0].ok
     given = record_imported(
         _onnx_lstm(extra_input=True), "g.onnx", input="random:4", initial_state=initial[0]
