@@ -48,15 +48,35 @@ import torch
 FEATURES = ["inside_quotes", "position_in_line"]
 
 
-def measure(path: str) -> str:
+PROBES = ["docstrings", "docstring-dialogue", "story"]
+
+
+def measure(path: str, probes: list[str] = PROBES) -> str:
+    """Each probe's best unit per feature (chosen on its first half, r on its second half), and
+    the r on the story's second half of the unit chosen on the first probe."""
     from lstm_viz.models.checkpoints import load_checkpoint
     from lstm_viz.pretrained.cards import best_units, unit_table
 
     checkpoint = load_checkpoint(path)
-    table = unit_table(checkpoint, FEATURES, probe_text="docstrings")
-    lines = []
-    for claim in best_units(table, FEATURES):
-        lines.append(f"{path}: {claim.sentence()}")
+    lines, tables, chosen = [], {}, {}
+    for probe in probes:
+        tables[probe] = unit_table(checkpoint, FEATURES, probe_text=probe)
+        for claim in best_units(tables[probe], FEATURES):
+            chosen.setdefault(claim.feature, claim)
+            lines.append(f"{path} [{probe}]: {claim.sentence()}")
+    if "story" in tables and probes[0] != "story":
+        story = tables["story"]
+        for claim in chosen.values():
+            row = story[
+                (story["feature"] == claim.feature)
+                & (story["quantity"] == claim.quantity)
+                & (story["layer"] == claim.layer)
+                & (story["unit"] == claim.unit)
+            ].iloc[0]
+            lines.append(
+                f"{path} [{probes[0]} unit on the story's second half]: layer {claim.layer} unit "
+                f"{claim.unit} {claim.quantity} ~ {claim.feature}: r = {row['r_heldout']:.2f}"
+            )
     return "\n".join(lines)
 
 
@@ -67,6 +87,8 @@ def train(out: Path, args: argparse.Namespace) -> None:
 
     recipe = RECIPES["english-char-lstm"]
     params = {**recipe.task_params, "wrap": args.wrap}
+    if args.dialogue:
+        params["dialogue"] = args.dialogue
     run = build_run(
         recipe.task,
         params,
@@ -104,6 +126,7 @@ def main() -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     m = sub.add_parser("measure")
     m.add_argument("models", nargs="+")
+    m.add_argument("--probes", default=",".join(PROBES), help="PROBE_TEXTS names, comma-separated")
     t = sub.add_parser("train")
     t.add_argument("out", type=Path)
     t.add_argument("--wrap", type=int, default=70)
@@ -111,15 +134,16 @@ def main() -> int:
     t.add_argument("--layers", type=int, default=2)
     t.add_argument("--epochs", type=int, default=20)
     t.add_argument("--dropout", type=float, default=0.0)
+    t.add_argument("--dialogue", type=float, default=0.0)
     t.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(1)  # deterministic, as the build
     if args.command == "train":
         train(args.out, args)
-        print(measure(str(args.out)))
+        print(measure(str(args.out)), flush=True)
     else:
         for model in args.models:
-            print(measure(model))
+            print(measure(model, args.probes.split(",")), flush=True)
     return 0
 
 

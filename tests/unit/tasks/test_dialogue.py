@@ -1,0 +1,86 @@
+"""Quoted speech generated from prose (issue 20): deterministic, balanced, words unchanged."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from lstm_viz.tasks import dialogue, make_task, text
+
+PARAGRAPH = (
+    "The parser reads one line at a time. It keeps the open brackets on a stack. When a "
+    "bracket closes, the parser pops it. Is the stack empty at the end? Then the line is "
+    'complete, and "ok" is printed.'
+)
+
+
+def _words(s: str) -> list[str]:
+    return re.sub(r"[\",.?!]", " ", s).split()
+
+
+def test_a_run_of_whole_sentences_becomes_quoted_speech_and_the_words_stay():
+    seen_forms = set()
+    for seed in range(40):
+        out = dialogue.quote_paragraph(PARAGRAPH, random.Random(seed))
+        assert out.count('"') % 2 == 0 and out.count('"') >= 4  # the literal "ok" + a quotation
+        assert '""' not in out and '" "ok' not in out  # never nested, never empty
+        tag = re.search(r"(said|explained|added|replied|wrote|noted|asked)", out)
+        assert tag is not None
+        speaker = next(s for s in dialogue.SPEAKERS if s in out or s.capitalize() in out)
+        # Words: the paragraph's own, plus only the tag's verb and speaker.
+        extra = [w for w in _words(out) if w not in _words(PARAGRAPH)]
+        assert set(extra) <= {tag.group(1), *speaker.capitalize().split(), *speaker.split()}
+        assert _words(out)[-2:] == _words(PARAGRAPH)[-2:] or out.endswith(".")
+        seen_forms.add(
+            "before"
+            if re.search(r', "', out)
+            else "between"
+            if re.search(r'\. "', out)
+            else "after"
+        )
+        if "asked" in out:  # a quotation that ends with a question is asked, its mark kept
+            assert re.search(r'\?"', out)
+    assert seen_forms == {"before", "after", "between"}
+
+
+def test_quotes_never_take_a_sentence_that_holds_a_literal():
+    out = dialogue.quote_paragraph('Use "x" here. Use "y" there.', random.Random(0))
+    assert out == 'Use "x" here. Use "y" there.'  # nothing quotable: unchanged
+
+
+def test_add_dialogue_is_deterministic_and_takes_about_its_share():
+    paragraphs = [PARAGRAPH] * 200
+    once = dialogue.add_dialogue(paragraphs, 0.3, seed=5)
+    assert once == dialogue.add_dialogue(paragraphs, 0.3, seed=5)
+    changed = sum(p != " ".join(PARAGRAPH.split()) for p in once)
+    assert 40 <= changed <= 80
+    assert dialogue.add_dialogue(paragraphs, 0.0) == paragraphs
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        dialogue.add_dialogue(paragraphs, 1.5)
+
+
+def test_pack_keeps_whole_paragraphs_under_the_limit():
+    texts = dialogue.pack(["a" * 400, "b" * 400, "c" * 400, "d" * 1200], 1000)
+    assert texts == ["a" * 400 + "\n\n" + "b" * 400, "c" * 400, "d" * 1200]
+
+
+def test_english_task_dialogue_is_a_parameter_and_needs_a_wrap():
+    plain = make_task("text-english", seq_len=50, wrap=text.WRAP_WIDTH)
+    spoken = make_task("text-english", seq_len=50, wrap=text.WRAP_WIDTH, dialogue=0.5)
+    assert "dialogue" not in plain.params and spoken.params["dialogue"] == 0.5
+    assert len(spoken.stream("train")) > len(plain.stream("train"))
+    with pytest.raises(ValueError, match="dialogue needs wrap"):
+        make_task("text-english", dialogue=0.5)
+
+
+def test_the_held_out_probe_texts_are_quoted_speech_in_whole_paragraphs():
+    texts = text.docstring_dialogue(text.WRAP_WIDTH, 1000)
+    assert all(len(t) <= 1000 for t in texts[:200])
+    assert sum(t.count('"') % 2 for t in texts) <= 0.01 * len(texts)  # quotes close in each text
+    assert sum(bool(re.search(r'[,.?]" (said|asked|wrote)', t)) for t in texts[:100]) > 20
+    story = (Path(dialogue.__file__).parents[1] / "pretrained" / "story.txt").read_text()
+    assert 5000 <= len(story) <= 7000 and story.count('"') % 2 == 0
+    assert max(len(line) for line in story.split("\n")) <= text.WRAP_WIDTH
