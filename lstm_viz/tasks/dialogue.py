@@ -8,8 +8,9 @@ paragraph go inside straight double quotes, with a speech tag before, after or b
     "S1 S2," said the teacher. "S3"        The manual says, "S1 S2"        "S1?" asked Ada.
 
 The words of the paragraph are unchanged apart from the quotes, the tag and a final period that
-becomes a comma before a trailing tag. A sentence that already holds a double quote (a quoted
-literal) is never put inside a quotation, so quotes never nest. Deterministic for a given seed.
+becomes a comma before a trailing tag. A literal quoted inside the speech ("x") is quoted with
+single quotes instead ('x'), as a quotation within a quotation, so double quotes never nest.
+Deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import re
 SPEAKERS = ("the teacher", "Ada", "the manual", "Guido", "the student", "the reviewer", "Grace")
 VERBS = ("said", "explained", "added", "replied", "wrote", "noted")
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)][.!?])\s+(?=[A-Z])")  # "e.g. Foo" stays one sentence
-_PROSE = re.compile(r"[A-Z]")
-MAX_QUOTED = 4  # sentences in one quotation at most
+_PROSE = re.compile(r"[A-Z\"]")
+MAX_QUOTED = 6  # sentences in one quotation at most
 
 
 def sentences(paragraph: str) -> list[str]:
@@ -34,13 +35,12 @@ def quote_paragraph(paragraph: str, rng: random.Random) -> str:
     """One paragraph with a run of its sentences turned into quoted speech; the paragraph
     unchanged (whitespace collapsed) when no run of sentences can be quoted.
 
-    A run can be quoted when none of its sentences holds a double quote, each ends with . ! or ?,
-    starts with a capital letter and is at least 12 characters long. The verb is "asked" when
+    A run can be quoted when each of its sentences ends with . ! or ?, starts with a capital
+    letter or a double quote and is at least 12 characters long; the double quotes of a literal
+    inside a quotation become single ones ("Use 'x' here," said Ada.), so quotes never nest. The verb is "asked" when
     the quotation's last sentence is a question."""
     parts = sentences(paragraph)
-    ok = [
-        '"' not in s and s[-1:] in ".!?" and bool(_PROSE.match(s)) and len(s) >= 12 for s in parts
-    ]
+    ok = [s[-1:] in ".!?" and bool(_PROSE.match(s)) and len(s) >= 12 for s in parts]
     runs = []  # (start, length) of every maximal run of quotable sentences
     start = None
     for i, good in enumerate([*ok, False]):
@@ -54,7 +54,7 @@ def quote_paragraph(paragraph: str, rng: random.Random) -> str:
     first, length = rng.choice(runs)
     k = rng.randint(1, min(MAX_QUOTED, length))
     i = first + rng.randint(0, length - k)
-    quoted = parts[i : i + k]
+    quoted = [s.replace('"', "'") for s in parts[i : i + k]]  # a quotation within: '...'
     speaker = rng.choice(SPEAKERS)
     verb = "asked" if quoted[-1].endswith("?") else rng.choice(VERBS)
     form = rng.choice(("after", "before", "between") if k >= 2 else ("after", "before"))
