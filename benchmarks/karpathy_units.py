@@ -89,6 +89,8 @@ def train(out: Path, args: argparse.Namespace) -> None:
     params = {**recipe.task_params, "wrap": args.wrap}
     if args.dialogue:
         params["dialogue"] = args.dialogue
+    if args.seq_len:
+        params["seq_len"] = args.seq_len
     run = build_run(
         recipe.task,
         params,
@@ -135,6 +137,7 @@ def main() -> int:
     t.add_argument("--epochs", type=int, default=20)
     t.add_argument("--dropout", type=float, default=0.0)
     t.add_argument("--dialogue", type=float, default=0.0)
+    t.add_argument("--seq-len", type=int, default=0, help="0: the recipe's (100)")
     t.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(1)  # deterministic, as the build

@@ -22,7 +22,9 @@ SPEAKERS = ("the teacher", "Ada", "the manual", "Guido", "the student", "the rev
 VERBS = ("said", "explained", "added", "replied", "wrote", "noted")
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)][.!?])\s+(?=[A-Z])")  # "e.g. Foo" stays one sentence
 _PROSE = re.compile(r"[A-Z\"]")
-MAX_QUOTED = 6  # sentences in one quotation at most
+MAX_QUOTED = 3  # sentences in one quotation at most
+MAX_QUOTATIONS = 4  # quotations in one paragraph at most
+AGAIN = 0.8  # the chance of one more quotation in a paragraph that can hold one
 
 
 def sentences(paragraph: str) -> list[str]:
@@ -32,42 +34,58 @@ def sentences(paragraph: str) -> list[str]:
 
 
 def quote_paragraph(paragraph: str, rng: random.Random) -> str:
-    """One paragraph with a run of its sentences turned into quoted speech; the paragraph
-    unchanged (whitespace collapsed) when no run of sentences can be quoted.
+    """One paragraph with a run of its sentences (1 to MAX_QUOTED) turned into quoted speech, and
+    with chance AGAIN another, up to MAX_QUOTATIONS; the paragraph unchanged (whitespace
+    collapsed) when no run of sentences can be quoted.
 
     A run can be quoted when each of its sentences ends with . ! or ?, starts with a capital
     letter or a double quote and is at least 12 characters long; the double quotes of a literal
-    inside a quotation become single ones ("Use 'x' here," said Ada.), so quotes never nest. The verb is "asked" when
-    the quotation's last sentence is a question."""
+    inside a quotation become single ones ("Use 'x' here," said Ada.), so quotes never nest.
+    The verb is "asked" when the quotation's last sentence is a question."""
     parts = sentences(paragraph)
     ok = [s[-1:] in ".!?" and bool(_PROSE.match(s)) and len(s) >= 12 for s in parts]
-    runs = []  # (start, length) of every maximal run of quotable sentences
-    start = None
+    for _ in range(MAX_QUOTATIONS):
+        runs = _runs(ok)
+        if not runs:
+            break
+        first, length = rng.choice(runs)
+        k = rng.randint(1, min(MAX_QUOTED, length))
+        i = first + rng.randint(0, length - k)
+        parts[i : i + k] = [_speech(parts[i : i + k], rng)]
+        ok[i : i + k] = [False]
+        if rng.random() >= AGAIN:
+            break
+    return " ".join(parts)
+
+
+def _runs(ok: list[bool]) -> list[tuple[int, int]]:
+    """(start, length) of every maximal run of True in ``ok``."""
+    runs, start = [], None
     for i, good in enumerate([*ok, False]):
         if good and start is None:
             start = i
         elif not good and start is not None:
             runs.append((start, i - start))
             start = None
-    if not runs:
-        return " ".join(parts)
-    first, length = rng.choice(runs)
-    k = rng.randint(1, min(MAX_QUOTED, length))
-    i = first + rng.randint(0, length - k)
-    quoted = [s.replace('"', "'") for s in parts[i : i + k]]  # a quotation within: '...'
+    return runs
+
+
+def _speech(sentences: list[str], rng: random.Random) -> str:
+    """Whole sentences as one quotation with a speech tag before, after or between them."""
+    quoted = [s.replace('"', "'") for s in sentences]  # a quotation within: '...'
+    k = len(quoted)
     speaker = rng.choice(SPEAKERS)
     verb = "asked" if quoted[-1].endswith("?") else rng.choice(VERBS)
     form = rng.choice(("after", "before", "between") if k >= 2 else ("after", "before"))
     if form == "before":
-        speech = f'{speaker[0].upper()}{speaker[1:]} {verb}, "{" ".join(quoted)}"'
-    else:
-        cut = rng.randint(1, k - 1) if form == "between" else k
-        head, tail = quoted[:cut], quoted[cut:]
-        said = f"{verb} {speaker}" if rng.random() < 0.5 else f"{speaker} {verb}"
-        speech = f'"{" ".join(head[:-1] + [_comma(head[-1])])}" {said}.'
-        if tail:
-            speech += f' "{" ".join(tail)}"'
-    return " ".join([*parts[:i], speech, *parts[i + k :]])
+        return f'{speaker[0].upper()}{speaker[1:]} {verb}, "{" ".join(quoted)}"'
+    cut = rng.randint(1, k - 1) if form == "between" else k
+    head, tail = quoted[:cut], quoted[cut:]
+    said = f"{verb} {speaker}" if rng.random() < 0.5 else f"{speaker} {verb}"
+    speech = f'"{" ".join(head[:-1] + [_comma(head[-1])])}" {said}.'
+    if tail:
+        speech += f' "{" ".join(tail)}"'
+    return speech
 
 
 def _comma(sentence: str) -> str:
