@@ -99,3 +99,8 @@ def test_the_held_out_probe_texts_are_quoted_speech_in_whole_paragraphs():
     story = (Path(dialogue.__file__).parents[1] / "pretrained" / "story.txt").read_text()
     assert 5000 <= len(story) <= 7000 and story.count('"') % 2 == 0
     assert max(len(line) for line in story.split("\n")) <= text.WRAP_WIDTH
+
+
+def test_the_dialogue_share_is_range_checked():
+    with pytest.raises(ValueError, match="dialogue"):
+        make_task("text-english", wrap=text.WRAP_WIDTH, dialogue=2.0)
