@@ -67,14 +67,17 @@ validation text, which holds quotations too (not comparable with 2.0337 above).
     dropout 0.0           2.2684     0.38 / -0.26 / 0.08 / -0.04     -0.42 / -0.41 / -0.32 / -0.32
   v3 share 1              2.0929    -0.40 /  0.48 / 0.02 /  0.69     -0.86 / -0.87 / -0.83 / -0.83
                           (538 s, 9 min 17 s wall)
+  v3 share 1, 45 epochs   2.0294    -0.38 /  0.59 / 0.76 /  0.76      0.56 /  0.53 /  0.51 /  0.51
+                          (498 s, 8 min 30 s wall; alone, on a quiet machine)
   v3 share 1, 60 epochs   2.0111    -0.39 /  0.67 / 0.88 /  0.88      0.50 /  0.49 /  0.52 /  0.52
                           (1,062 s, 18 min wall; mostly alone)
   shipped (no wrap)       2.0579     0.46 /  0.24 / 0.06 /  0.05     -0.60 / -0.57 / -0.57 / -0.57
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on
-docstring-dialogue; on the story, chosen on its first half: 0.88), but at 60 epochs the
-position-in-line unit is lost (0.50), as it comes and goes with seeds and epochs (above).
+docstring-dialogue; on the story, chosen on its first half: 0.88), but by 45 epochs the
+position-in-line unit is lost (0.50 to 0.56), as it comes and goes with seeds and epochs
+(above).
 Behaviourally, after a , . or ? inside a quotation of the docstring-dialogue probe the next
 character is the closing quote 46% of the time, never outside one; the models give it P(")
 inside / outside: shipped 0.003 / 0.001; v2 share 1.0 0.105 / 0.065; v3 seq_len 200 0.132 /
