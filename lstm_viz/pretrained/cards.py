@@ -71,15 +71,41 @@ def _docstrings() -> str:
     return docstring_prose(WRAP_WIDTH)
 
 
+def _docstring_dialogue() -> list[str]:
+    from lstm_viz.tasks.text import WRAP_WIDTH, docstring_dialogue
+
+    return docstring_dialogue(WRAP_WIDTH, PROBE_CHUNK)
+
+
+def _story() -> list[str]:
+    from lstm_viz.tasks.dialogue import pack
+
+    text = (Path(__file__).parent / "story.txt").read_text(encoding="utf-8")
+    return pack(text.strip().split("\n\n"), PROBE_CHUNK)
+
+
 # Texts a recipe may probe its model on instead of its task's validation data (Recipe.probe_text):
-# name -> (what the card says it is, the text).
+# name -> (what the card says it is, the text, or texts each read from a fresh state).
 PROBE_TEXTS = {
     "docstrings": (
         "new prose, never trained on: the prose paragraphs of the standard library's docstrings "
         "(`lstm_viz.tasks.text.docstring_prose`), their quoted literals written in double quotes "
         "as pydoc's topics write them, re-filled at 70 columns",
         _docstrings,
-    )
+    ),
+    "docstring-dialogue": (
+        "new prose with quotations, never trained on: the prose paragraphs of the standard "
+        "library's docstrings, every one that can be turned into quoted speech by "
+        "`lstm_viz.tasks.dialogue` (seed 1), re-filled at 70 columns and packed into texts of "
+        "whole paragraphs (`lstm_viz.tasks.text.docstring_dialogue`)",
+        _docstring_dialogue,
+    ),
+    "story": (
+        "a short story written by hand for this test, with dialogue, never trained on "
+        "(`lstm_viz/pretrained/story.txt`, 5,779 characters, filled at 70 columns; read in "
+        "texts of whole paragraphs)",
+        _story,
+    ),
 }
 
 
@@ -108,7 +134,7 @@ def unit_table(
             raise ValueError(f"unknown probe text {probe_text!r}: one of {', '.join(PROBE_TEXTS)}")
         corpus = record_corpus(
             checkpoint.model,
-            texts=[PROBE_TEXTS[probe_text][1]()],
+            texts=_as_texts(PROBE_TEXTS[probe_text][1]()),
             vocab=checkpoint.vocab,
             chunk=PROBE_CHUNK,
             max_steps=PROBE_STEPS,
@@ -132,6 +158,10 @@ def unit_table(
         raise ValueError(f"{where} has no feature {', '.join(missing)}")
     quantities = [q for q in ("cell", "hidden") if q in corpus.trace.names]
     return find_units(corpus.trace, {f: available[f] for f in features}, quantities)
+
+
+def _as_texts(text: str | list[str]) -> list[str]:
+    return [text] if isinstance(text, str) else text
 
 
 def find_unit(table) -> UnitClaim:

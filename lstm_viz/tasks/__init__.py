@@ -94,7 +94,7 @@ TASKS: dict[str, TaskSpec] = {
             "English prose",
             "Next character of the English documentation that Python ships.",
             english_task,
-            {**TEXT, "wrap": (0, 1000)},
+            {**TEXT, "wrap": (0, 1000), "dialogue": (0.0, 1.0)},
         ),
         TaskSpec(
             "text-python",
@@ -222,6 +222,7 @@ PARAM_LABELS = {
     "max_vocab": "Vocabulary size (max)",
     "max_chars": "Corpus size (characters)",
     "wrap": "Line width (0: as written)",
+    "dialogue": "Quoted speech (share of paragraphs; needs a line width)",
     "train_size": "Training examples",
     "validation_size": "Validation examples",
     "types": "Bracket types",

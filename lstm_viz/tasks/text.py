@@ -28,6 +28,7 @@ from lstm_viz.models.vocab import Vocab
 
 from ._common import INLINE_CHARS, class_targets, lengths_of, pad_ids, read_text
 from .base import Batch, Task
+from .dialogue import add_dialogue, pack
 
 MIN_TEXT_CHARS = 500  # user text shorter than this leaves too little to learn and to validate on
 MAX_TEXT_CHARS = 2_000_000  # user text longer than this would take too long to train on a CPU
@@ -134,14 +135,25 @@ class TextTask(Task):
 
 
 def english_task(
-    seq_len: int = 100, max_vocab: int = MAX_VOCAB, seed: int = 0, wrap: int = 0
+    seq_len: int = 100,
+    max_vocab: int = MAX_VOCAB,
+    seed: int = 0,
+    wrap: int = 0,
+    dialogue: float = 0.0,
 ) -> TextTask:
     """English prose from the documentation Python ships (about 450,000 characters).
 
     wrap: 0 keeps the text as pydoc ships it; a width (e.g. WRAP_WIDTH) re-fills its prose
-    paragraphs at that width and writes curly quotes straight (``rewrap``)."""
+    paragraphs at that width and writes curly quotes straight (``rewrap``).
+    dialogue: the share (0 to 1) of prose paragraphs turned into quoted speech before they are
+    re-filled (``lstm_viz.tasks.dialogue``); needs a wrap. ValueError otherwise."""
+    if dialogue and not wrap:
+        raise ValueError("dialogue needs wrap: the quoted speech is made while re-filling prose")
+    params = {"wrap": wrap} if wrap else {}
+    if dialogue:
+        params["dialogue"] = dialogue
     return TextTask(
-        rewrap(english_corpus(), wrap) if wrap else english_corpus(),
+        rewrap(english_corpus(), wrap, dialogue) if wrap else english_corpus(),
         name="text-english",
         title="English prose (Python's documentation)",
         description="Predict the next character of English prose. Karpathy et al. (2015) found "
@@ -150,7 +162,7 @@ def english_task(
         seq_len=seq_len,
         max_vocab=max_vocab,
         seed=seed,
-        params={"wrap": wrap} if wrap else {},
+        params=params,
     )
 
 
@@ -247,26 +259,51 @@ def python_corpus(max_chars: int = PYTHON_CORPUS_CHARS) -> str:
     return "\n\n".join(parts)
 
 
-def rewrap(text: str, width: int = WRAP_WIDTH) -> str:
+def rewrap(text: str, width: int = WRAP_WIDTH, dialogue: float = 0.0) -> str:
     """Every prose paragraph (a block between blank lines whose lines all start flush left and
     that is no bulleted list) re-filled at ``width`` columns, so a line ends where the next word
     would pass ``width``; code and other indented blocks are kept as they are. Curly double
-    quotes become straight ones, so that every quotation opens and closes with the same mark."""
-    blocks = []
-    for block in text.split("\n\n"):
-        lines = block.split("\n")
-        if all(line and not line[0].isspace() and not _BULLET.match(line) for line in lines):
-            block = textwrap.fill(" ".join(block.split()), width, break_on_hyphens=False)
-        blocks.append(block)
-    return "\n\n".join(blocks).replace("\u201c", '"').replace("\u201d", '"')
+    quotes become straight ones, so that every quotation opens and closes with the same mark.
+    ``dialogue``: the share of prose paragraphs first turned into quoted speech
+    (``lstm_viz.tasks.dialogue.add_dialogue``, seed 0)."""
+    blocks = text.replace("\u201c", '"').replace("\u201d", '"').split("\n\n")
+    prose = [
+        i
+        for i, block in enumerate(blocks)
+        if all(
+            line and not line[0].isspace() and not _BULLET.match(line) for line in block.split("\n")
+        )
+    ]
+    filled = add_dialogue([" ".join(blocks[i].split()) for i in prose], dialogue)
+    for i, paragraph in zip(prose, filled, strict=True):
+        blocks[i] = _fill(paragraph, width)
+    return "\n\n".join(blocks)
 
 
 @functools.lru_cache(maxsize=2)
 def docstring_prose(width: int = WRAP_WIDTH) -> str:
     """New English prose, held out from ``text-english``: the prose paragraphs of the docstrings
-    of the public standard-library modules (sorted by file name; their modules, classes and
-    functions in source order), with the literals they quote (``x`` or 'x') written in double
-    quotes as pydoc's topics write them, re-filled at ``width`` columns like ``rewrap``.
+    of the public standard-library modules (``docstring_paragraphs``) re-filled at ``width``
+    columns like ``rewrap``. ValueError when no docstring of this Python's standard library is
+    prose."""
+    return "\n\n".join(_fill(p, width) for p in docstring_paragraphs())
+
+
+def docstring_dialogue(width: int = WRAP_WIDTH, limit: int = 1_000) -> list[str]:
+    """The paragraphs of ``docstring_paragraphs`` with every one that can be made quoted speech
+    made so (``lstm_viz.tasks.dialogue.add_dialogue``, share 1, seed 1), each re-filled at
+    ``width`` columns, packed into texts of whole paragraphs of at most ``limit`` characters
+    (``dialogue.pack``): new prose with quotations, for probing a model of
+    ``english_task(wrap=70, dialogue=...)``. ValueError as ``docstring_paragraphs``."""
+    quoted = add_dialogue(list(docstring_paragraphs()), 1.0, seed=1)
+    return pack([_fill(p, width) for p in quoted], limit)
+
+
+@functools.lru_cache(maxsize=1)
+def docstring_paragraphs() -> tuple[str, ...]:
+    """The prose paragraphs of the docstrings of the public standard-library modules (sorted by
+    file name; their modules, classes and functions in source order), each on one line, with the
+    literals they quote (``x`` or 'x') written in double quotes as pydoc's topics write them.
 
     A prose paragraph has no indented line, starts with a letter, a quote or a bracket, holds no
     ">>>", is at least 60 characters long and is at least 80% letters and spaces; a paragraph that
@@ -293,7 +330,11 @@ def docstring_prose(width: int = WRAP_WIDTH) -> str:
     quoted = [q for p, q in pairs if p[:60] not in seen and q[:60] not in seen]
     if not quoted:
         raise ValueError(f"no docstring prose in the standard library at {folder}")
-    return "\n\n".join(textwrap.fill(p, width, break_on_hyphens=False) for p in quoted)
+    return tuple(quoted)
+
+
+def _fill(paragraph: str, width: int) -> str:
+    return textwrap.fill(paragraph, width, break_on_hyphens=False)
 
 
 def _prose_paragraphs(doc: str) -> list[str]:

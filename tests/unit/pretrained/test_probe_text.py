@@ -3,12 +3,14 @@ recipe names the text (Recipe.probe_text), and the card states each feature's be
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lstm_viz.models.checkpoints import load_checkpoint, save_checkpoint
 from lstm_viz.pretrained import cards
 from lstm_viz.pretrained.cards import UnitClaim, probe_text_of, read_units, unit_table
-from lstm_viz.pretrained.recipes import PROBE_STEPS
+from lstm_viz.pretrained.recipes import PROBE_CHUNK, PROBE_STEPS
 from tests.lesson_models import char_model
 
 FEATURES = ["inside_quotes", "position_in_line"]
@@ -49,3 +51,18 @@ def test_read_units_reads_the_best_unit_of_each_feature(tmp_path):
     assert read_units(tmp_path) == units
     (tmp_path / "README.md").write_text("# m\n")
     assert read_units(tmp_path) == []
+
+
+def test_a_probe_of_several_texts_reads_each_from_a_fresh_state(tiny, monkeypatch):
+    """docstring-dialogue and story are lists of whole paragraphs, so each sequence starts
+    outside any quotation and at a line's start."""
+    texts = ['"A cat," said Ada.\n\n"Sat."', 'The "mat" was red.\nIt was.']
+    monkeypatch.setitem(cards.PROBE_TEXTS, "docstrings", ("two texts", lambda: texts))
+    table = unit_table(tiny, FEATURES)
+    first = table.iloc[0]
+    assert first["n"] + first["n_heldout"] == sum(len(t) for t in texts)
+    story = cards.PROBE_TEXTS["story"][1]()
+    assert all(len(t) <= PROBE_CHUNK for t in story) and all(t.count('"') % 2 == 0 for t in story)
+    assert sum(len(t) + 2 for t in story) - 2 == len(
+        (Path(cards.__file__).parent / "story.txt").read_text().strip()
+    )
