@@ -71,10 +71,10 @@ validation text, which holds quotations too (not comparable with 2.0337 above).
                           (498 s, 8 min 30 s wall; alone, on a quiet machine)
   v3 share 1, 60 epochs   2.0111    -0.39 /  0.67 / 0.88 /  0.88      0.50 /  0.49 /  0.52 /  0.52
                           (1,062 s, 18 min wall; mostly alone)
-  v3 share 0.5, 60 epochs 2.0690     0.37 /  0.23 / -0.02 / -0.00    -0.75 / -0.73 / -0.73 / -0.73
+  v3 share 0.5, 60 epochs 2.0690     0.37 /  0.23 / -0.02 /  n/a     -0.75 / -0.73 / -0.73 /  n/a
                           (833 s, 14 min 5 s wall, beside the next)
-  v3 share 0.7, 60 epochs 2.0374    -0.38 /  0.23 / 0.01 / -0.04      0.47 /  0.42 / -0.30 /  0.35
-                          (717 s, 12 min 10 s wall)
+  v3 share 0.7, 60 epochs 2.0374    -0.38 /  0.23 / 0.01 /  n/a       0.47 /  0.42 / -0.30 /  n/a
+                          (717 s, 12 min 10 s wall; these two: st* not measured)
   shipped (no wrap)       2.0579     0.46 /  0.24 / 0.06 /  0.05     -0.60 / -0.57 / -0.57 / -0.57
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
