@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 import torch
 
-ALL_CORES_MACS = 1e9  # multiply-adds: ~50 ms on one thread here; below, one thread is as good
+ALL_CORES_MACS = 4e9  # multiply-adds, ~0.2 s on one thread: less does not repay the 80 ms look
 SAMPLES, SAMPLE_GAP = 5, 0.02  # readings of the machine's runnable tasks, seconds apart
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -56,9 +56,10 @@ def recurrent_macs(model: torch.nn.Module, steps: int) -> float:
 
 def other_runnable(samples: int = SAMPLES, gap: float = SAMPLE_GAP) -> int | None:
     """The fewest tasks the kernel counted as running or ready to run besides the one reading,
-    over ``samples`` readings ``gap`` seconds apart (/proc/stat's procs_running, proc(5)); None
-    where there is no /proc/stat. A CPU-bound process (a training run, even at nice 19) is in
-    every reading; a browser's short bursts are not."""
+    over ``samples`` readings ``gap`` seconds apart (/proc/stat's procs_running, proc(5));
+    None where there is no /proc/stat. A CPU-bound process (a training run, even at nice 19) is
+    in every reading; a browser's bursts are not (always: a browser on this machine handling
+    Enter keeps the cores at one thread about half the time in explore_speed.py)."""
     fewest = None
     for k in range(samples):
         if k:
