@@ -58,8 +58,8 @@ def other_runnable(samples: int = SAMPLES, gap: float = SAMPLE_GAP) -> int | Non
     """The fewest tasks the kernel counted as running or ready to run besides the one reading,
     over ``samples`` readings ``gap`` seconds apart (/proc/stat's procs_running, proc(5));
     None where there is no /proc/stat. A CPU-bound process (a training run, even at nice 19) is
-    in every reading; a browser's bursts are not (always: a browser on this machine handling
-    Enter keeps the cores at one thread about half the time in explore_speed.py)."""
+    in every reading; a browser's bursts are not always (a browser on this machine handling Enter
+    kept one thread in 1 to 2 rounds of 4 in explore_speed.py's longest case)."""
     fewest = None
     for k in range(samples):
         if k:
