@@ -222,7 +222,7 @@ PARAM_LABELS = {
     "max_vocab": "Vocabulary size (max)",
     "max_chars": "Corpus size (characters)",
     "wrap": "Line width (0: as written)",
-    "dialogue": "Quoted speech (share of paragraphs; needs a line width)",
+    "dialogue": "Quoted speech (share, 0-1)",
     "train_size": "Training examples",
     "validation_size": "Validation examples",
     "types": "Bracket types",

@@ -148,7 +148,10 @@ def english_task(
     dialogue: the share (0 to 1) of prose paragraphs turned into quoted speech before they are
     re-filled (``lstm_viz.tasks.dialogue``); needs a wrap. ValueError otherwise."""
     if dialogue and not wrap:
-        raise ValueError("dialogue needs wrap: the quoted speech is made while re-filling prose")
+        raise ValueError(
+            "quoted speech (dialogue) needs a line width (wrap > 0): the quotations are made "
+            "while the prose is re-filled"
+        )
     params = {"wrap": wrap} if wrap else {}
     if dialogue:
         params["dialogue"] = dialogue

@@ -87,7 +87,7 @@ def test_english_task_dialogue_is_a_parameter_and_needs_a_wrap():
     spoken = make_task("text-english", seq_len=50, wrap=text.WRAP_WIDTH, dialogue=0.5)
     assert "dialogue" not in plain.params and spoken.params["dialogue"] == 0.5
     assert len(spoken.stream("train")) > len(plain.stream("train"))
-    with pytest.raises(ValueError, match="dialogue needs wrap"):
+    with pytest.raises(ValueError, match=r"quoted speech \(dialogue\) needs a line width"):
         make_task("text-english", dialogue=0.5)
 
 
