@@ -39,10 +39,12 @@ from ._core import (
     MAX_EXPANDED_BYTES,
     MAX_FILE_BYTES,
     MAX_FILE_MB,
+    RUNTIME_PACKAGES,
     ImportedFile,
     Linear,
     ModelFileError,
     RecurrentLayer,
+    missing_runtime,
 )
 from ._inputs import MAX_STEPS, Prepared, prepare, read_vocab
 from ._isolated import inspect_isolated
@@ -138,6 +140,8 @@ def detect_format(data: bytes, filename: str) -> str:
 
 
 __all__ = [
+    "RUNTIME_PACKAGES",
+    "missing_runtime",
     "EXTENSIONS",
     "FORMATS",
     "MAX_ELEMENTS",

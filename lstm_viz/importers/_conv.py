@@ -287,11 +287,10 @@ def record_conv(
 
 
 def _check_with_keras(data, filename, stack: ConvStack, frames: np.ndarray, trace):
-    from importlib.util import find_spec
-
+    from ._core import missing_runtime
     from ._keras_check import _run_child, compare_output
 
-    if find_spec("keras") is None:
+    if missing_runtime("keras"):
         return None
     name = "Keras (the file loaded in safe mode)"
     request = {"filename": filename, "layer": stack.names[-1], "through": [CLASS]}

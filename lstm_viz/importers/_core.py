@@ -33,6 +33,18 @@ onnxruntime_telemetry_off()  # every import of lstm_viz.importers, before anythi
 
 # ---- limits (the Upload page states them) -------------------------------------------------------
 
+# A file format -> the packages its own runtime's check needs (onnxruntime runs the graph; Keras
+# loads the file in safe mode). The checks skip when one is missing; the Upload page says which.
+RUNTIME_PACKAGES = {"onnx": ("onnx", "onnxruntime"), "keras": ("keras",), "keras-h5": ("keras",)}
+
+
+def missing_runtime(file_format: str) -> list[str]:
+    """The packages of RUNTIME_PACKAGES[file_format] this Python lacks ([] for other formats)."""
+    from importlib.util import find_spec
+
+    return [name for name in RUNTIME_PACKAGES.get(file_format, ()) if find_spec(name) is None]
+
+
 MAX_FILE_MB = 200  # the largest file read; .streamlit/config.toml's maxUploadSize says the same
 MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
 MAX_EXPANDED_BYTES = 1024 * 1024 * 1024  # what the members of an archive may unpack to, in all

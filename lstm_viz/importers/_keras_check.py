@@ -41,11 +41,10 @@ def check_with_keras(
     output of that layer, the file loaded by Keras in a child process. x: [1, T, I] features;
     ids: [1, T] token ids when they were read through the file's embedding. None when Keras is
     not installed; a Check with NaN (not run, and why) when Keras cannot load the file."""
-    from importlib.util import find_spec
-
     from ._build import Check
+    from ._core import missing_runtime
 
-    if find_spec("keras") is None:
+    if missing_runtime("keras"):
         return None
     reference = layer.reference or {}
     name = "Keras (the file loaded in safe mode)"

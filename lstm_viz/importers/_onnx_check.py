@@ -97,11 +97,10 @@ def check_with_onnxruntime(
     onnxruntime runs in a child process with the upload reader's limits (run_isolated): a graph
     that crashes its native code ends the child, never the server. None when onnxruntime is
     not installed."""
-    from importlib.util import find_spec
-
     from ._build import Check
+    from ._core import missing_runtime
 
-    if find_spec("onnx") is None or find_spec("onnxruntime") is None:
+    if missing_runtime("onnx"):
         return None
     from importlib.metadata import version
 

@@ -19,9 +19,11 @@ from app.resources import ModelRef, list_uploaded_models
 from app.text import escape_markdown
 from lstm_viz.importers import (
     MAX_MODELS,
+    RUNTIME_PACKAGES,
     Choice,
     ModelFileError,
     UploadFolder,
+    missing_runtime,
     record_imported,
     save_as_checkpoint,
 )
@@ -112,23 +114,13 @@ def render_checks(result: Any) -> None:
         )
 
 
-RUNTIMES = {  # a file format -> the packages its own runtime check needs
-    "onnx": ("onnx", "onnxruntime"),
-    "keras": ("keras",),
-    "keras-h5": ("keras",),
-}
-
-
 def no_runtime_reason(file_format: str) -> str:
     """Why no runtime checked a file of ``file_format`` ("pytorch", "onnx", "keras", ...): a
-    weights-only file has no model to run; for ONNX and Keras, the missing package and how to
-    install it."""
-    from importlib.util import find_spec
-
-    needed = RUNTIMES.get(file_format)
-    if needed is None:
+    weights-only file has no model to run; for ONNX and Keras, the missing package
+    (lstm_viz.importers.RUNTIME_PACKAGES) and how to install it."""
+    if file_format not in RUNTIME_PACKAGES:
         return "a weights-only file: there is no model in it to run"
-    missing = [name for name in needed if find_spec(name) is None]
+    missing = missing_runtime(file_format)
     if not missing:
         return "its runtime did not run"
     names = " and ".join(missing)
