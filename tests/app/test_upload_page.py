@@ -56,6 +56,7 @@ def test_a_state_dict_is_mapped_recorded_and_checked():
     torch.manual_seed(0)
     model = Classifier(vocab_size=8, hidden=20)
     at = upload(upload_page(), "classifier.pt", pt(model.state_dict()))
+    assert "2 recurrent layers found in 1 module" in at.subheader[0].value  # a stacked LSTM
     table = at.dataframe[0].value
     assert list(table["layer"]) == ["lstm"]
     assert table.iloc[0]["hidden size"] == 20 and table.iloc[0]["embedding"] == "embedding"

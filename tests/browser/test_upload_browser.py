@@ -40,7 +40,7 @@ def test_upload_a_state_dict_see_the_table_and_heatmaps(app_url, page, tmp_path)
     page.get_by_text("Limit: 200 MB per file").wait_for()
 
     page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(path)
-    page.get_by_text("1 recurrent layer found").wait_for(timeout=60_000)
+    page.get_by_text("2 recurrent layers found in 1 module").wait_for(timeout=60_000)
     page.wait_for_selector(SCRIPT_DONE)
     table = page.locator('[data-testid="stDataFrame"]').first
     table.wait_for()
@@ -87,7 +87,7 @@ def test_upload_a_model_and_its_vocabulary_and_record_typed_text(app_url, page, 
     wait_until_drawn(page, "Upload")
     files = page.locator('[data-testid="stFileUploader"] input[type="file"]')
     files.first.set_input_files(model)
-    page.get_by_text("1 recurrent layer found").wait_for(timeout=60_000)
+    page.get_by_text("2 recurrent layers found in 1 module").wait_for(timeout=60_000)
     page.wait_for_selector(SCRIPT_DONE)
     files.nth(1).set_input_files(vocab_path)
     box = page.get_by_label("Text (at most", exact=False)

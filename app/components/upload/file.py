@@ -97,13 +97,22 @@ def without_name(error: str, name: str) -> str:
     return error
 
 
+def found_title(layers: list) -> str:
+    """"2 recurrent layers found in 1 module" for one nn.LSTM(num_layers=2): a stacked module
+    counts each of its layers (a new user read "1 recurrent layer found" as a layer lost)."""
+    stacked = sum(layer.num_layers for layer in layers)
+    title = f"{stacked} recurrent layer{'s' if stacked != 1 else ''} found"
+    if stacked != len(layers):
+        title += f" in {len(layers)} module{'s' if len(layers) != 1 else ''}"
+    return title
+
+
 def render_layers(imported: Any, name: str, size: int, digest: str) -> Any:
     """The mapping table, the refused layers with their reason, a picker of the usable ones
     (default: the first usable, imported.layer()) and where its weights came from; returns the
     layer (stops the page when no layer can be recorded). The file's and the layer's notes are
     shown with the recording (record_imported's notes)."""
-    count = len(imported.layers)
-    st.subheader(f"🗺️ {count} recurrent layer{'s' if count > 1 else ''} found")
+    st.subheader(f"🗺️ {found_title(imported.layers)}")
     st.caption(f"{escape_markdown(name)} · {imported.format} · {size / 1024:,.1f} KB")
     st.dataframe(pd.DataFrame(imported.table()), hide_index=True, key=f"{K}.table")
     refused = [
