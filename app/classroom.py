@@ -82,14 +82,14 @@ def read_link() -> dict:
         if link.get("model"):
             from app.resources import find_model
 
-            if find_model(link["model"]) is None:
-                state.hand_off(
+            if find_model(link["model"]) is not None:
+                state.hand_off(state.SELECT_MODEL, link["model"])
+            elif link.get("page", "explore") != "explore":  # Explore says so itself, naming
+                state.hand_off(  # the model shown instead: announced once
                     state.LINK_NOTICE,
                     f"This link asks for the model **{escape_markdown(link['model'], 80)}**, "
                     "which is not on this server: showing another one.",
                 )
-            else:
-                state.hand_off(state.SELECT_MODEL, link["model"])
         if link.get("text"):
             state.hand_off(state.EXPLORE_INPUT, link["text"])
         # layer, direction, unit, step and view: Explore reads them from state.LINK itself.

@@ -99,3 +99,16 @@ def test_play_pace_keeps_long_walks_short():
     assert pause >= 0.2 and 5_000 / stride * pause <= PLAY_SECONDS + 1
     assert play_pace(10, 0.0) == (0.0, 1)
     assert state.PLAY_DELAY == "explore.play_delay"
+
+
+def test_a_missing_model_on_explore_is_announced_once():
+    save_char(models_dir(), "english-char-lstm")
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=120)
+    at.query_params["model"] = "shipped/no-such-model"
+    at.run()
+    assert not at.exception, at.exception
+    notices = [e.value for kind in ("warning", "toast", "error") for e in at.get(kind)]
+    assert [n for n in notices if "no-such-model" in n] == [
+        "The link is for the model **shipped/no-such-model**, which is not available here: "
+        "showing **english-char-lstm** instead."  # not also in a toast
+    ]
