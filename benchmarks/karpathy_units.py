@@ -3,7 +3,7 @@
     python benchmarks/karpathy_units.py measure pretrained/english-char-lstm [MORE ...]
         [--probes docstrings,docstring-dialogue,story]
     python benchmarks/karpathy_units.py train OUT [--wrap 70] [--hidden 128] [--layers 2]
-        [--epochs 20] [--dropout 0.0] [--seed 0] [--dialogue 0.0] [--seq-len 0]
+        [--epochs 20] [--dropout 0.0] [--seed 0] [--dialogue 0.0] [--seq-len 0] [--snapshots 0]
 
 measure: for each model folder and each probe text (`lstm_viz.pretrained.cards.PROBE_TEXTS`),
 the best unit (cell or hidden state, any layer) for `inside_quotes` and `position_in_line` on
@@ -166,7 +166,15 @@ def train(out: Path, args: argparse.Namespace) -> None:
         save=False,
         seed=args.seed,
     )
-    trainer = run.trainer()
+    from lstm_viz.training.callbacks import Callbacks
+
+    def snapshot(evaluation) -> None:  # every N epochs' weights, to see the units come and go
+        epoch = round(evaluation.epoch)
+        if args.snapshots and epoch % args.snapshots == 0:
+            folder = out.parent / f"{out.name}-epoch{epoch:03d}"
+            save_checkpoint(folder, trainer.model, run.task.vocab, trainer.checkpoint_info())
+
+    trainer = run.trainer(Callbacks(on_evaluation=snapshot))
     start = time.perf_counter()
     result = trainer.fit()
     save_checkpoint(out, trainer.model, run.task.vocab, trainer.checkpoint_info())
@@ -193,6 +201,7 @@ def main() -> int:
     t.add_argument("--dialogue", type=float, default=0.0)
     t.add_argument("--seq-len", type=int, default=0, help="0: the recipe's (100)")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--snapshots", type=int, default=0, help="save OUT-epochNNN every N epochs")
     args = parser.parse_args()
     torch.set_num_threads(1)  # deterministic, as the build
     if args.command == "train":
