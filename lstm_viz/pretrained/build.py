@@ -152,7 +152,7 @@ def write_card(
         checkpoint.model.num_parameters(),
         (path / "model.safetensors").stat().st_size,
         saturation_finding(checkpoint, task) if recipe.task.startswith("text-") else None,
-        best_units(table, recipe.features) if recipe.probe_text else (),
+        best_units(table, recipe.features) if len(recipe.features) > 1 else (),
     )
     (path / CARD).write_text(card(built, task))
     return built

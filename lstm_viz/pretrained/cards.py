@@ -164,9 +164,17 @@ def _as_texts(text: str | list[str]) -> list[str]:
     return [text] if isinstance(text, str) else text
 
 
+# Features that only mirror the token just read: a unit tracking one is an input detector, not
+# what a card should name as the model's interpretable unit (issue 20).
+INPUT_DETECTORS = frozenset({"capital_letter", "whitespace", "punctuation"})
+
+
 def find_unit(table) -> UnitClaim:
-    """The best unit of a unit_table (ranked on the discovery half), with its held-out r."""
-    best = table[table["r_heldout"].notna()].iloc[0]
+    """The best unit of a unit_table (ranked on the discovery half), with its held-out r; not an
+    input detector (INPUT_DETECTORS) while the table holds any other feature."""
+    table = table[table["r_heldout"].notna()]
+    kept = table[~table["feature"].isin(INPUT_DETECTORS)]
+    best = (kept if len(kept) else table).iloc[0]
     return UnitClaim(
         int(best["layer"]),
         int(best["direction"]),
@@ -346,6 +354,13 @@ def card(built: Built, task: Task) -> str:
             f"the first half of {PROBE_STEPS:,} steps of {PROBE_TEXTS[r.probe_text][0]} (read in "
             f"sequences of {PROBE_CHUNK:,} characters, each from a fresh state)"
         )
+    mirrors = [f"`{f}`" for f in r.features if f in INPUT_DETECTORS]
+    detectors = (
+        f" A unit that only mirrors the character just read ({', '.join(mirrors)}) is never "
+        "named as the interpretable unit."
+        if mirrors and len(mirrors) < len(r.features)
+        else ""
+    )
     return f"""# {r.name}
 
 {r.title}.
@@ -364,7 +379,7 @@ kept.
 
 {r.about} The unit above was found by correlating every unit's cell and hidden state with \
 {", ".join(f"`{f}`" for f in r.features)} on {where} (`lstm_viz.analysis.find_units`); its r is \
-measured on the other half. Open the model in Explore \
+measured on the other half.{detectors} Open the model in Explore \
 or Analyze and pick that unit, or run:
 
     {shows}

@@ -63,3 +63,18 @@ def test_the_saturation_sentence_is_re_measured(name):
     finding = saturation_finding(load_checkpoint(PRETRAINED / name))
     assert stated == finding.sentence()
     assert finding.right[1] > finding.right[0] and "layer 1 has the most" in stated
+
+
+@pytest.mark.parametrize("name", [n for n in RECIPES if RECIPES[n].task in TASKS])
+def test_no_card_names_an_input_detector_as_its_interpretable_unit(name):
+    """Issue 20: a unit that only mirrors the character just read (whitespace, a capital,
+    punctuation) is never the card's interpretable unit while the recipe searches another
+    feature; the character models' cards name the best unit of every feature searched."""
+    from lstm_viz.pretrained.cards import INPUT_DETECTORS, read_units
+
+    recipe = RECIPES[name]
+    _, _, claim = read_card(PRETRAINED / name)
+    if set(recipe.features) - INPUT_DETECTORS:
+        assert claim.feature not in INPUT_DETECTORS
+    if recipe.task.startswith("text-"):
+        assert [u.feature for u in read_units(PRETRAINED / name)] == list(recipe.features)
