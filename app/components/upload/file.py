@@ -98,8 +98,9 @@ def without_name(error: str, name: str) -> str:
 
 
 def found_title(layers: list) -> str:
-    """"2 recurrent layers found in 1 module" for one nn.LSTM(num_layers=2): a stacked module
-    counts each of its layers (a new user read "1 recurrent layer found" as a layer lost)."""
+    """The Upload page's title for what a file holds: "2 recurrent layers found in 1 module" for
+    one nn.LSTM(num_layers=2), each stacked layer counted (a new user read "1 recurrent layer
+    found" as a layer lost)."""
     stacked = sum(layer.num_layers for layer in layers)
     title = f"{stacked} recurrent layer{'s' if stacked != 1 else ''} found"
     if stacked != len(layers):
