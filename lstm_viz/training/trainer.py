@@ -169,7 +169,12 @@ class Trainer:
         if task.continues:
             batches_per_epoch = sum(1 for _ in task.batches("train", cfg.batch_size))
         total = cfg.epochs * batches_per_epoch
-        eval_every = max(1, batches_per_epoch // cfg.evals_per_epoch)
+        # Validation after these batches of every epoch: evals_per_epoch marks spread evenly
+        # (every batch when there are fewer batches than validations).
+        marks = {
+            max(1, round((k + 1) * batches_per_epoch / cfg.evals_per_epoch))
+            for k in range(cfg.evals_per_epoch)
+        }
         schedule = self._schedule(total)
         result = TrainResult(self.model)
         best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
@@ -178,7 +183,8 @@ class Trainer:
         stop = None
         for epoch in range(cfg.epochs):
             state = None  # carried across batches of one stream (truncated BPTT)
-            for batch in task.batches("train", cfg.batch_size, generator=self.generator):
+            batches = task.batches("train", cfg.batch_size, generator=self.generator)
+            for index, batch in enumerate(batches, 1):
                 self.model.train()
                 batch = batch.to(self.device)
                 state = state if task.continues and _fits(state, batch) else None
@@ -205,8 +211,9 @@ class Trainer:
                     stop = "cancelled"
                 elif cfg.max_seconds and time.perf_counter() - start > cfg.max_seconds:
                     stop = "time"
-                # Validate on schedule, and always before stopping, so no step is left unjudged.
-                if self.step % eval_every == 0 or self.step == total or stop:
+                # Validate on schedule (the last mark is the epoch's last batch), and always
+                # before stopping, so no step is left unjudged.
+                if index in marks or stop:
                     eval_start = time.perf_counter()
                     evaluation = self._evaluate(epoch + 1, sum(losses) / len(losses))
                     eval_seconds += time.perf_counter() - eval_start

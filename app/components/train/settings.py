@@ -194,9 +194,9 @@ def render_training_settings() -> dict[str, Any]:
             4,
             1,
             1000,
-            help="More: finer curves and earlier stopping, a little slower. Validation runs "
-            "every (batches per epoch ÷ this, rounded down, at least 1) batches, and after the "
-            "last: an epoch of 7 batches with 4 here is validated after every batch.",
+            help="More: finer curves and earlier stopping, a little slower. The validations "
+            "are spread evenly over each epoch (the last one after its last batch); an epoch "
+            "of fewer batches than this is validated after every batch.",
         )
         patience = number(
             "Patience",

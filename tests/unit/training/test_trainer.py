@@ -101,3 +101,20 @@ def test_bad_settings_get_clear_messages():
         with pytest.raises(ValueError, match="no CUDA GPU"):
             resolve_device("cuda")
     assert resolve_device("cpu").type == "cpu"
+
+
+@pytest.mark.parametrize(
+    ("evals", "after"), [(4, [2, 4, 5, 7]), (1, [7]), (10, [1, 2, 3, 4, 5, 6, 7])]
+)
+def test_validations_are_spread_evenly_over_each_epoch(evals, after):
+    """A new user asked for 4 validations on an epoch of 7 batches and got 7 (every 7 // 4 = 1
+    batch): the marks are now spread evenly, the last after the epoch's last batch."""
+    task = RunningParity(n_train=7 * 32)  # 7 batches of 32
+    steps = []
+    Trainer(
+        small_model(task),
+        task,
+        TrainConfig(epochs=2, evals_per_epoch=evals, batch_size=32, patience=0, device="cpu"),
+        Callbacks(on_evaluation=lambda e: steps.append(e.step)),
+    ).fit()
+    assert steps == after + [7 + a for a in after]
