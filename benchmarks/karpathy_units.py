@@ -76,6 +76,17 @@ validation text, which holds quotations too (not comparable with 2.0337 above).
   v3 share 0.7, 60 epochs 2.0374    -0.38 /  0.23 / 0.01 /  n/a       0.47 /  0.42 / -0.30 /  n/a
                           (717 s, 12 min 10 s wall; these two: st* not measured)
   shipped (no wrap)       2.0579     0.46 /  0.24 / 0.06 /  0.05     -0.60 / -0.57 / -0.57 / -0.57
+Session 7 (v3 share 1, dropout 0.2; two runs side by side at nice 19, `--snapshots` every 5 or
+10 epochs measured on docstring-dialogue / story; "st*" here: the docstrings unit):
+  seed 1, 60 epochs       2.0093    -0.35 /  0.49 / -0.02 / 0.03     -0.44 / -0.35 / -0.46 / -0.46
+                          (908 s; the snapshots never pass 0.50 / 0.47 from epoch 5 to 60)
+  seed 2, 60 epochs       2.0020     0.29 /  0.45 / 0.69 /  0.02      0.81 /  0.78 /  0.78 /  0.78
+                          (910 s; story 0.72-0.77 and 0.73-0.77 at every snapshot from epoch
+                          20 to 55: layer 1 cells 115 and 127)
+  seed 0, seq_len 200     2.0985       n/a / -0.27 / 0.03 /  n/a       n/a / -0.93 / -0.90 /  n/a
+                          (60 epochs, 723 s; position 0.78 by epoch 10, >= 0.89 from 20 on;
+                          quotes never above 0.27)
+  seed 2, seq_len 200     2.1227       n/a / -0.31 / -0.01 / n/a       n/a /  0.43 /  0.40 /  n/a
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on
