@@ -321,6 +321,13 @@ def card(built: Built, task: Task) -> str:
             if wrap
             else ""
         )
+        + (
+            f", {dialogue:.0%} of them turned into quoted speech by whole sentences, with speech "
+            "tags such as `said Ada` (`lstm_viz.tasks.dialogue`: Karpathy et al.'s \"inside "
+            'quotes" needs quotations that run for sentences, which the documentation lacks)'
+            if (dialogue := r.task_params.get("dialogue"))
+            else ""
+        )
         + ": first 90% to train, last 10% to validate",
         "text-python": "the source of Python's own standard library, as installed (Python "
         + sys.version.split()[0]
