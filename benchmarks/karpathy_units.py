@@ -87,6 +87,21 @@ Session 7 (v3 share 1, dropout 0.2; two runs side by side at nice 19, `--snapsho
                           (60 epochs, 723 s; position 0.78 by epoch 10, >= 0.89 from 20 on;
                           quotes never above 0.27)
   seed 2, seq_len 200     2.1227       n/a / -0.31 / -0.01 / n/a       n/a /  0.43 /  0.40 /  n/a
+  seed 0, seq_len 200,    2.0377     0.64 /  0.74 / -0.02 / 0.65*   -0.89 / -0.88 / -0.78 / -0.76*
+    120 epochs            (1,427 s; * layer 1 cell 5, the docstring-dialogue unit, at epoch 110;
+                          it grows from 0.44 at epoch 50 to 0.74 at 70 and stays there)
+  seed 3, 60 epochs       2.0186    -0.53 / -0.56 / -0.02 / 0.15     0.39 /  0.38 /  0.25 /  0.25
+                          (599 s; layer 1 cell 6: -0.66 to -0.68 on the story's second half)
+  seed 4, 60 epochs       2.0592     0.46 /  0.44 / -0.00 / 0.65*    0.92 /  0.91 /  0.88 /  0.88
+                          (748 s; * layer 1 cell 106, the docstring-dialogue unit)
+A 2 x 192 run (seed 0) was stopped at epoch 30: quotes 0.41 / position 0.35 on docstring-dialogue.
+The story is a noisy test of inside_quotes: 42 quotations, about 21 per half. On its first half
+several units reach |r| 0.48-0.52 and then 0.00-0.04 on the second (seq_len 200, 120 epochs:
+layer 1 cells 63, 23, 35, 64, 65), so the unit it chooses can be one that is not a quote unit
+while a real one (cell 5: 0.65 on the second half) ranks lower. The quote units found are real
+(low outside a quotation, higher inside, a spike after the closing quote, which costs r) but
+none reaches 0.8 on a held-out half of any probe; position-in-line units do (0.87-0.94) in
+3 of 7 runs.
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on
