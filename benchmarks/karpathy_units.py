@@ -19,6 +19,8 @@ steps and its r (held-out) measured on the other half. The probes:
   story               `lstm_viz/pretrained/story.txt`: a 5,779-character story written by hand
                       for this check (42 quotations, one to four sentences, some one word), filled
                       at 70 columns; 2,909 steps to choose, 2,870 held out
+  stories             story.txt then story2.txt (a second, 6,607 characters, 48 quotations):
+                      6,594 steps held out, nearly all of them the second story
 Last, the r on the story's second half of the unit chosen on the first probe.
 
 train: the english-char-lstm recipe with the given changes (text-english with `wrap` and
@@ -102,6 +104,12 @@ while a real one (cell 5: 0.65 on the second half) ranks lower. The quote units 
 (low outside a quotation, higher inside, a spike after the closing quote, which costs r) but
 none reaches 0.8 on a held-out half of any probe; position-in-line units do (0.87-0.94) in
 3 of 7 runs.
+A second story (`lstm_viz/pretrained/story2.txt`, 6,607 characters, 48 quotations, written by
+hand after these runs) makes the probe `stories`: a unit chosen on the first half (story 1 and
+the opening of story 2) and measured on the rest (6,594 steps). `measure MODEL --probes stories`:
+  shipped 0.25 / -0.54; seed 2 0.69 / 0.75 (its epoch-35 snapshot 0.73 / 0.71); seed 4
+  0.33 / 0.88; seed 3 -0.66 / -0.29; seed 1 0.57 / -0.48; seq_len 200 -0.24 / -0.80 (120
+  epochs) and 0.20 / -0.87 (60 epochs): inside quotes / position in line.
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on

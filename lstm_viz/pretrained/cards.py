@@ -84,6 +84,16 @@ def _story() -> list[str]:
     return pack(text.strip().split("\n\n"), PROBE_CHUNK)
 
 
+def _stories() -> list[str]:
+    from lstm_viz.tasks.dialogue import pack
+
+    paragraphs = []
+    for name in ("story.txt", "story2.txt"):
+        text = (Path(__file__).parent / name).read_text(encoding="utf-8")
+        paragraphs += text.strip().split("\n\n")
+    return pack(paragraphs, PROBE_CHUNK)
+
+
 # Texts a recipe may probe its model on instead of its task's validation data (Recipe.probe_text):
 # name -> (what the card says it is, the text, or texts each read from a fresh state).
 PROBE_TEXTS = {
@@ -105,6 +115,13 @@ PROBE_TEXTS = {
         "(`lstm_viz/pretrained/story.txt`, 5,779 characters, filled at 70 columns; read in "
         "texts of whole paragraphs)",
         _story,
+    ),
+    "stories": (
+        "two short stories written by hand for this test, with dialogue, never trained on "
+        "(`lstm_viz/pretrained/story.txt` then `story2.txt`: 12,386 characters, 90 quotations, "
+        "filled at 70 columns; read in texts of whole paragraphs: a unit is chosen on the "
+        "first half, the first story and the opening of the second, and measured on the rest)",
+        _stories,
     ),
 }
 

@@ -66,3 +66,16 @@ def test_a_probe_of_several_texts_reads_each_from_a_fresh_state(tiny, monkeypatc
     assert sum(len(t) + 2 for t in story) - 2 == len(
         (Path(cards.__file__).parent / "story.txt").read_text().strip()
     )
+
+
+def test_the_two_stories_probe_is_both_stories_as_its_description_says():
+    """ "stories": story.txt then story2.txt, whole paragraphs, every text starting outside a
+    quotation; the description's counts (12,386 characters, 90 quotations) are the files'."""
+    folder = Path(cards.__file__).parent
+    files = [(folder / n).read_text().strip() for n in ("story.txt", "story2.txt")]
+    texts = cards.PROBE_TEXTS["stories"][1]()
+    assert all(len(t) <= PROBE_CHUNK for t in texts) and all(t.count('"') % 2 == 0 for t in texts)
+    assert "\n\n".join(texts) == "\n\n".join(files)
+    description = cards.PROBE_TEXTS["stories"][0]
+    assert f"{sum(len(f) + 1 for f in files):,} characters" in description
+    assert f"{sum(f.count(chr(34)) for f in files) // 2} quotations" in description
