@@ -110,6 +110,12 @@ the opening of story 2) and measured on the rest (6,594 steps). `measure MODEL -
   shipped 0.25 / -0.54; seed 2 0.69 / 0.75 (its epoch-35 snapshot 0.73 / 0.71); seed 4
   0.33 / 0.88; seed 3 -0.66 / -0.29; seed 1 0.57 / -0.48; seq_len 200 -0.24 / -0.80 (120
   epochs) and 0.20 / -0.87 (60 epochs): inside quotes / position in line.
+Then two more seeds (v3 share 1, 60 epochs; docstrings / docstring-dialogue / story / stories):
+  seed 5 (2.0162, 569 s)  inside quotes 0.29 / 0.72 / -0.04 / 0.73; position -0.32 / -0.26 /
+                          -0.26 / -0.43
+  seed 6 (2.0116, 719 s)  inside quotes -0.62 / 0.68 / -0.02 / 0.74; position -0.40 / 0.34 /
+                          -0.31 / -0.38
+Over 9 runs, the quote units stop at |r| 0.66-0.77 on held-out stories.
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on
