@@ -77,21 +77,24 @@ def _docstring_dialogue() -> list[str]:
     return docstring_dialogue(WRAP_WIDTH, PROBE_CHUNK)
 
 
-def _story() -> list[str]:
-    from lstm_viz.tasks.dialogue import pack
-
-    text = (Path(__file__).parent / "story.txt").read_text(encoding="utf-8")
-    return pack(text.strip().split("\n\n"), PROBE_CHUNK)
-
-
-def _stories() -> list[str]:
+def _paragraph_texts(*names: str) -> list[str]:
+    """The paragraphs of these files beside this module, in order, packed into texts of whole
+    paragraphs (dialogue.pack), each to be read from a fresh state."""
     from lstm_viz.tasks.dialogue import pack
 
     paragraphs = []
-    for name in ("story.txt", "story2.txt"):
+    for name in names:
         text = (Path(__file__).parent / name).read_text(encoding="utf-8")
         paragraphs += text.strip().split("\n\n")
     return pack(paragraphs, PROBE_CHUNK)
+
+
+def _story() -> list[str]:
+    return _paragraph_texts("story.txt")
+
+
+def _stories() -> list[str]:
+    return _paragraph_texts("story.txt", "story2.txt")
 
 
 # Texts a recipe may probe its model on instead of its task's validation data (Recipe.probe_text):
@@ -336,13 +339,6 @@ def card(built: Built, task: Task) -> str:
             f", prose paragraphs re-filled at {wrap} columns and curly quotes written straight "
             "(`lstm_viz.tasks.text.rewrap`)"
             if wrap
-            else ""
-        )
-        + (
-            f", {dialogue:.0%} of them turned into quoted speech by whole sentences, with speech "
-            "tags such as `said Ada` (`lstm_viz.tasks.dialogue`: Karpathy et al.'s \"inside "
-            'quotes" needs quotations that run for sentences, which the documentation lacks)'
-            if (dialogue := r.task_params.get("dialogue"))
             else ""
         )
         + ": first 90% to train, last 10% to validate",
