@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from app import state
+from app import classroom, state
 from app.components.explore.step import PLAY_SECONDS, play_pace
 from lstm_viz.models.checkpoints import models_dir
 from tests.app.test_explore_page import save_model
@@ -64,6 +64,8 @@ def test_an_ordinary_session_keeps_a_clean_address_and_its_pickers():
     assert at.number_input(key="explore.trained/tiny.unit") is not None
     assert at.selectbox(key="explore.trained/tiny.order") is not None
     assert len(at.sidebar) > 0
+    styles = " ".join(h.proto.body for h in at.get("html"))
+    assert classroom.STALE_CSS in styles and "stSidebar" not in styles  # dims, hides nothing
 
 
 def test_predictions_draws_no_picker_that_changes_nothing():
