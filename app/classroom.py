@@ -31,12 +31,15 @@ HIDE_CSS = """
 [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"],
 [data-testid="stSidebarNav"] { display: none !important; }
 """
-# While a run is in flight Streamlit dims the page's elements, fading them over 1 s after 0.5 s
-# ("opacity 1s ease-in 0.5s"). The fade repaints every chart at each frame: measured with the
-# browser on the server's 2-core machine (benchmarks/explore_speed.py), it took a third of a core
-# from a 5,000-step recording, which then ran 1.2-1.9 s instead of 1.1-1.3 s. So the elements dim
-# in one step, still after 0.5 s (a quick rerun never flickers).
-STALE_CSS = '[data-stale="true"] { transition: opacity 0s linear 0.5s !important; }'
+# While a run is in flight Streamlit dims the page's elements, fading them (and an expander's
+# border) over 1 s after 0.5 s ("opacity 1s ease-in 0.5s"). The fade repaints every chart at each
+# frame: measured with the browser on the server's 2-core machine (benchmarks/explore_speed.py),
+# it took a third of a core from a 5,000-step recording, which then ran 1.2-1.9 s instead of
+# 1.0-1.3 s. So every change in the page's main area and sidebar is made in one step, still after
+# its delay (stale elements dim after 0.5 s, so a quick rerun never flickers).
+STALE_CSS = (
+    '[data-testid="stMain"] *, [data-testid="stSidebar"] * { transition-duration: 0s !important; }'
+)
 # Every size at least PRESENT_SCALE x Streamlit 1.67's default (text 1rem, captions and labels
 # 0.875rem, h1-h6 2.75/2.25/1.75/1.5/1.25/1rem, metric 2.25rem, code 0.875rem); the more specific
 # selectors come with their own rule, since !important rules go by specificity (and, on a tie, the
@@ -173,7 +176,7 @@ def presenting() -> bool:
 
 
 def apply_style() -> None:
-    """Dim stale elements in one step (STALE_CSS), hide the sidebar (``hide=1``) and enlarge the
+    """Make changes in one step (STALE_CSS), hide the sidebar (``hide=1``) and enlarge the
     type (``present=1``) on this run; show a one-time notice about the link."""
     css = STALE_CSS + (HIDE_CSS if controls_hidden() else "")
     css += PRESENT_CSS if presenting() else ""

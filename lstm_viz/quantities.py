@@ -8,6 +8,7 @@ al. 2000 for the forget gate; Cho et al. 2014 for the GRU's reset, update and ne
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 # What each recorded quantity is, for people. One place: every page uses these.
@@ -68,12 +69,14 @@ def display_order(names: tuple[str, ...] | list[str]) -> list[str]:
     return sorted(names, key=lambda n: rank.get(n, len(rank)))
 
 
+@functools.lru_cache(maxsize=8192)  # a vocabulary's tokens, labelled again on every heatmap
 def display_token(token: str) -> str:
     """A token as a label (visible_token, cut to 12 characters)."""
     visible = visible_token(token)
     return visible if len(visible) <= 12 else visible[:11] + "…"
 
 
+@functools.lru_cache(maxsize=8192)
 def visible_token(token: str) -> str:
     """A token with spaces, tabs and line breaks made visible; a token of nothing but invisible
     characters (an emoji's variation selector U+FE0F, a zero-width joiner, a lone combining

@@ -66,15 +66,18 @@ def boundary_line(trace: Trace, layer: int, direction: int) -> str:
     letters = [t for t, tok in enumerate(tokens) if tok.isalpha()]
     if not ends or not letters:
         return ""
-    forget = trace["forget_gate"][layer, direction, 0].double().numpy()  # [T, U]
-    gap = forget[letters].mean(axis=0) - forget[ends].mean(axis=0)
-    unit = int(np.argmax(gap))
-    if gap[unit] <= 0:  # no unit's forget gate is lower at word ends: claim nothing
+    forget = trace["forget_gate"][layer, direction, 0].numpy()  # [T, U]
+    weights = np.zeros(len(forget), dtype=forget.dtype)  # the two means' difference, in one
+    weights[letters] = 1 / len(letters)  # product: no copy of the [T, U] rows (5,000 x 1,024:
+    weights[ends] = -1 / len(ends)  # 40 MB in float64)
+    unit = int(np.argmax(weights[: len(tokens)] @ forget[: len(tokens)]))
+    inside = forget[letters, unit].astype(np.float64).mean()
+    at_ends = forget[ends, unit].astype(np.float64).mean()
+    if inside - at_ends <= 0:  # no unit's forget gate is lower at word ends: claim nothing
         return ""
     return (
         f" On this input, unit **{unit}** drops most at spaces and punctuation: "
-        f"{forget[ends, unit].mean():.2f} there against {forget[letters, unit].mean():.2f} "
-        "inside words."
+        f"{at_ends:.2f} there against {inside:.2f} inside words."
     )
 
 

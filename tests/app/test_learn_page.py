@@ -12,7 +12,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from app import state
+from app import classroom, state
 from lstm_viz import record
 from lstm_viz.learn.cell_step import CellParams, RNNParams, lstm_step
 from lstm_viz.learn.memory_story import STORY_LSTM, STORY_RNN, memory_story, signal_then_gap
@@ -158,7 +158,7 @@ def test_a_classroom_link_opens_learn_with_hidden_controls_and_they_stay_hidden(
     assert diagram_values(at)["forget_gate"] > 0  # the cell is still there
     at.slider(key="learn.story.step").set_value(3).run()  # an interaction: still hidden
     assert not at.exception, at.exception
-    assert any('[data-testid="stSidebar"]' in h.proto.body for h in at.get("html"))
+    assert any(classroom.HIDE_CSS in h.proto.body for h in at.get("html"))
     assert not [s for s in at.slider if s.key.startswith(CELL)]
     assert not at.get("button_group")  # the section picker is a control too
 
@@ -176,7 +176,7 @@ def test_a_link_selects_model_and_text_and_opens_explore(tmp_path):
     assert at.text_input(key="explore.text.trained/linked").value == "a cat"  # handed, taken
     assert at.session_state[state.EXPLORE_INPUT] is None
     styles = " ".join(h.proto.body for h in at.get("html"))
-    assert "font-size: 1.5rem" in styles and "stSidebar" not in styles
+    assert "font-size: 1.5rem" in styles and classroom.HIDE_CSS not in styles
     at.run()  # later runs: read once, not again
     assert at.session_state[state.LINK]["present"] is True
 
