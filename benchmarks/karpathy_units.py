@@ -185,8 +185,6 @@ def train(out: Path, args: argparse.Namespace) -> None:
         params["dialogue"] = args.dialogue
     if args.seq_len:
         params["seq_len"] = args.seq_len
-    if args.speech_only:
-        params["speech_only"] = 1
     run = build_run(
         recipe.task,
         params,
@@ -243,7 +241,6 @@ def main() -> int:
     t.add_argument("--dialogue", type=float, default=0.0)
     t.add_argument("--seq-len", type=int, default=0, help="0: the recipe's (100)")
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--speech-only", action="store_true", help="double quotes mark speech only")
     t.add_argument("--snapshots", type=int, default=0, help="save OUT-epochNNN every N epochs")
     args = parser.parse_args()
     torch.set_num_threads(1)  # deterministic, as the build

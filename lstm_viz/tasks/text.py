@@ -140,16 +140,13 @@ def english_task(
     seed: int = 0,
     wrap: int = 0,
     dialogue: float = 0.0,
-    speech_only: int = 0,
 ) -> TextTask:
     """English prose from the documentation Python ships (about 450,000 characters).
 
     wrap: 0 keeps the text as pydoc ships it; a width (e.g. WRAP_WIDTH) re-fills its prose
     paragraphs at that width and writes curly quotes straight (``rewrap``).
     dialogue: the share (0 to 1) of prose paragraphs turned into quoted speech before they are
-    re-filled (``lstm_viz.tasks.dialogue``); needs a wrap. ValueError otherwise.
-    speech_only: 1 writes the manual's own double quotes (code literals, strings in examples) as
-    single quotes first, so that double quotes mark quoted speech only, as in a novel."""
+    re-filled (``lstm_viz.tasks.dialogue``); needs a wrap. ValueError otherwise."""
     if dialogue and not wrap:
         raise ValueError(
             "quoted speech (dialogue) needs a line width (wrap > 0): the quotations are made "
@@ -158,12 +155,8 @@ def english_task(
     params = {"wrap": wrap} if wrap else {}
     if dialogue:
         params["dialogue"] = dialogue
-    text = english_corpus()
-    if speech_only:
-        params["speech_only"] = 1
-        text = text.replace("\u201c", '"').replace("\u201d", '"').replace('"', "'")
     return TextTask(
-        rewrap(text, wrap, dialogue) if wrap else text,
+        rewrap(english_corpus(), wrap, dialogue) if wrap else english_corpus(),
         name="text-english",
         title="English prose (Python's documentation)",
         description="Predict the next character of English prose. Karpathy et al. (2015) found "
