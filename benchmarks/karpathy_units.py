@@ -116,6 +116,13 @@ Then two more seeds (v3 share 1, 60 epochs; docstrings / docstring-dialogue / st
   seed 6 (2.0116, 719 s)  inside quotes -0.62 / 0.68 / -0.02 / 0.74; position -0.40 / 0.34 /
                           -0.31 / -0.38
 Over 9 runs, the quote units stop at |r| 0.66-0.77 on held-out stories.
+Session 8 tried the opposite of the literals' confusion: the manual's own double quotes (about
+2,650 code literals and grammar tokens, a few words each) written as single quotes, so that
+double quotes mark only the ~1,100 generated speech quotations (an option `speech_only`, since
+reverted). Seeds 0 and 2 (v3 share 1, dropout 0.2), snapshots at epochs 10-40: the best inside
+quotes unit never passed |r| 0.15 on `stories` and 0.28 on docstring-dialogue (position in line
+-0.55 to -0.61, seed 0). So the short literal quotations are what grows a quote unit here, not
+what spoils it; the runs were stopped at epoch 45.
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on
