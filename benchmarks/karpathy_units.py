@@ -181,6 +181,46 @@ def measure(path: str, probes: list[str] = PROBES) -> str:
     return "\n".join(lines)
 
 
+def quoted_twice(params: dict, copies: int):
+    """text-english with the training prose read ``copies`` times, each time with other
+    quotations (add_dialogue seeds 0, 1, ...): a sentence quoted in one copy is plain in
+    another, so no closing quote can be predicted from the words alone. Validation: the last
+    10% of the paragraphs (cut before quoting, never read in training), quoted with seed 0."""
+    import torch
+
+    from lstm_viz.tasks import dialogue
+    from lstm_viz.tasks.text import english_corpus, english_task, rewrap
+
+    task = english_task(**params)
+    corpus = english_corpus()
+    cut = corpus.rfind("\n\n", 0, int(len(corpus) * 0.9))
+    train_prose, validation_prose = corpus[:cut], corpus[cut + 2 :]
+    parts = []
+    for seed in range(copies):
+        original = dialogue.add_dialogue
+        dialogue_seed = seed
+
+        def seeded(paragraphs, share, seed=0, _s=dialogue_seed, _f=original):
+            return _f(paragraphs, share, _s)
+
+        import lstm_viz.tasks.text as text_module
+
+        text_module.add_dialogue = seeded
+        try:
+            parts.append(rewrap(train_prose, params["wrap"], params.get("dialogue", 0.0)))
+        finally:
+            text_module.add_dialogue = original
+    validation = rewrap(validation_prose, params["wrap"], params.get("dialogue", 0.0))
+    encode = task.vocab.encode
+    task._ids = {
+        "train": torch.tensor(encode("\n\n".join(parts)), dtype=torch.int64),
+        "validation": torch.tensor(encode(validation), dtype=torch.int64),
+    }
+    print(f"training text {sum(map(len, parts)):,} characters in {copies} copies; validation "
+          f"{len(validation):,}", flush=True)
+    return task
+
+
 def train(out: Path, args: argparse.Namespace) -> None:
     from lstm_viz.models.checkpoints import save_checkpoint
     from lstm_viz.pretrained.recipes import RECIPES
@@ -192,8 +232,11 @@ def train(out: Path, args: argparse.Namespace) -> None:
         params["dialogue"] = args.dialogue
     if args.seq_len:
         params["seq_len"] = args.seq_len
+    task = recipe.task
+    if args.copies > 1:
+        task = quoted_twice(params, args.copies)
     run = build_run(
-        recipe.task,
+        task,
         params,
         {
             "cell": "lstm",
@@ -248,6 +291,7 @@ def main() -> int:
     t.add_argument("--dialogue", type=float, default=0.0)
     t.add_argument("--seq-len", type=int, default=0, help="0: the recipe's (100)")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--copies", type=int, default=1, help="the prose N times, quoted anew")
     t.add_argument("--snapshots", type=int, default=0, help="save OUT-epochNNN every N epochs")
     args = parser.parse_args()
     torch.set_num_threads(1)  # deterministic, as the build

@@ -14,6 +14,8 @@ tests do the same.
 
 recipes.py  Recipe and RECIPES (what each shipped model is)
 cards.py    the measurements a card states (metric, interpretable unit), written and read back
+probes.py   the new prose a character model's units are measured on (Recipe.probe_text)
+saturation_card.py  the cards' gate-saturation sentence (Karpathy et al. 2015)
 build.py    build(): train, measure, write the card and the index
 """
 

@@ -1,4 +1,7 @@
-"""Model cards: the measured validation metric and interpretable unit, written and read back."""
+"""Model cards: the measured validation metric and interpretable unit, written and read back.
+
+The texts a unit may be measured on live in probes.py, the gate-saturation sentence in
+saturation_card.py (both re-exported here)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,13 @@ import torch
 from lstm_viz.analysis import FEATURE_LABELS, find_units, record_corpus, token_features
 from lstm_viz.models.checkpoints import Checkpoint, load_checkpoint
 from lstm_viz.models.sequence import SequenceModel
+from lstm_viz.pretrained.probes import PROBE_TEXTS, probe_text_of
 from lstm_viz.pretrained.recipes import CARD, MAX_CARD_CHARS, PROBE_CHUNK, PROBE_STEPS, Recipe
+from lstm_viz.pretrained.saturation_card import (
+    SaturationFinding,
+    read_saturation,
+    saturation_finding,
+)
 from lstm_viz.tasks import from_info
 from lstm_viz.tasks.base import Task
 from lstm_viz.training import TrainConfig, Trainer
@@ -63,77 +72,6 @@ class UnitClaim:
             f"{feature_label(self.feature)} (`{self.feature}`): r = {self.r:.2f} "
             f"(Pearson, {self.steps:,} held-out steps)"
         )
-
-
-def _docstrings() -> str:
-    from lstm_viz.tasks.text import WRAP_WIDTH, docstring_prose
-
-    return docstring_prose(WRAP_WIDTH)
-
-
-def _docstring_dialogue() -> list[str]:
-    from lstm_viz.tasks.text import WRAP_WIDTH, docstring_dialogue
-
-    return docstring_dialogue(WRAP_WIDTH, PROBE_CHUNK)
-
-
-def _paragraph_texts(*names: str) -> list[str]:
-    """The paragraphs of these files beside this module, in order, packed into texts of whole
-    paragraphs (dialogue.pack), each to be read from a fresh state."""
-    from lstm_viz.tasks.dialogue import pack
-
-    paragraphs = []
-    for name in names:
-        text = (Path(__file__).parent / name).read_text(encoding="utf-8")
-        paragraphs += text.strip().split("\n\n")
-    return pack(paragraphs, PROBE_CHUNK)
-
-
-def _story() -> list[str]:
-    return _paragraph_texts("story.txt")
-
-
-def _stories() -> list[str]:
-    return _paragraph_texts("story.txt", "story2.txt")
-
-
-# Texts a recipe may probe its model on instead of its task's validation data (Recipe.probe_text):
-# name -> (what the card says it is, the text, or texts each read from a fresh state).
-PROBE_TEXTS = {
-    "docstrings": (
-        "new prose, never trained on: the prose paragraphs of the standard library's docstrings "
-        "(`lstm_viz.tasks.text.docstring_prose`), their quoted literals written in double quotes "
-        "as pydoc's topics write them, re-filled at 70 columns",
-        _docstrings,
-    ),
-    "docstring-dialogue": (
-        "new prose with quotations, never trained on: the prose paragraphs of the standard "
-        "library's docstrings, every one that can be turned into quoted speech by "
-        "`lstm_viz.tasks.dialogue` (seed 1), re-filled at 70 columns and packed into texts of "
-        "whole paragraphs (`lstm_viz.tasks.text.docstring_dialogue`)",
-        _docstring_dialogue,
-    ),
-    "story": (
-        "a short story written by hand for this test, with dialogue, never trained on "
-        "(`lstm_viz/pretrained/story.txt`, 5,779 characters, filled at 70 columns; read in "
-        "texts of whole paragraphs)",
-        _story,
-    ),
-    "stories": (
-        "two short stories written by hand for this test, with dialogue, never trained on "
-        "(`lstm_viz/pretrained/story.txt` then `story2.txt`: 12,386 characters, 90 quotations, "
-        "filled at 70 columns; read in texts of whole paragraphs: a unit is chosen on the "
-        "first half, the first story and the opening of the second, and measured on the rest)",
-        _stories,
-    ),
-}
-
-
-def probe_text_of(checkpoint: Checkpoint) -> str:
-    """The name of the text a built model's units are measured on ("" for its task's validation
-    data), from the recipe saved in its config.json."""
-    recipe = checkpoint.info.get("recipe") or {}
-    return str(recipe.get("probe_text") or "")
 
 
 @torch.no_grad()
@@ -255,72 +193,6 @@ class Built:
     bytes: int
     saturation: SaturationFinding | None = None  # character models (Karpathy et al.'s figure)
     units: tuple[UnitClaim, ...] = ()  # the best unit of each feature, on a recipe's probe text
-
-
-# ---- gate saturation (Karpathy, Johnson & Fei-Fei 2015) ----------------------------------------
-
-SATURATION_STEPS = 2_000  # validation steps the cards' saturation sentence is measured on
-SATURATED_MOST = 0.5  # a unit "mostly" saturated: on more than half of the steps
-
-
-@dataclass(frozen=True)
-class SaturationFinding:
-    """Per layer, how many units' forget gates are right-saturated (> 0.9) and left-saturated
-    (< 0.1) on more than half of ``steps`` validation steps, of ``units`` per layer."""
-
-    steps: int
-    units: int
-    right: tuple[int, ...]
-    left: tuple[int, ...]
-
-    def sentence(self) -> str:
-        per_layer = "; ".join(
-            f"layer {k}: {r} open, {lf} shut"
-            for k, (r, lf) in enumerate(zip(self.right, self.left, strict=True))
-        )
-        most = int(np.argmax(self.right))
-        finding = (
-            f"layer {most} has the most right-saturated forget gates"
-            if list(self.right).count(max(self.right)) == 1
-            else "no layer has more right-saturated forget gates than another"
-        )
-        return (
-            f"forget gates of the {self.units} units mostly open (> 0.9 on more than half of "
-            f"{self.steps:,} validation steps) or mostly shut (< 0.1): {per_layer}; {finding}"
-        )
-
-
-def saturation_finding(
-    checkpoint: Checkpoint, task: Task | None = None, steps: int = SATURATION_STEPS
-) -> SaturationFinding:
-    """Measure the cards' saturation sentence (lstm_viz.analysis.saturation over the first
-    ``steps`` validation steps). ValueError for a model without forget gates."""
-    from lstm_viz.analysis.corpus import record_corpus
-    from lstm_viz.analysis.saturation import saturation
-
-    corpus = record_corpus(checkpoint.model, task or task_of(checkpoint), max_steps=steps)
-    table = saturation(corpus.trace)
-    forget = table[(table["gate"] == "forget_gate") & (table["direction"] == 0)]
-    if forget.empty:
-        raise ValueError("the model has no forget gates")
-    layers = sorted(forget["layer"].unique())
-    by = [forget[forget["layer"] == k] for k in layers]
-    return SaturationFinding(
-        steps=int(table["steps"].iloc[0]),
-        units=len(by[0]),
-        right=tuple(int((part["right"] > SATURATED_MOST).sum()) for part in by),
-        left=tuple(int((part["left"] > SATURATED_MOST).sum()) for part in by),
-    )
-
-
-_SATURATION_LINE = re.compile(r"Gate saturation \(Karpathy et al\. 2015\): (.*?)\. Analyze")
-
-
-def read_saturation(path: str | Path) -> str | None:
-    """The saturation sentence a card states, or None."""
-    text = (Path(path) / CARD).read_text(encoding="utf-8")[:MAX_CARD_CHARS]
-    found = _SATURATION_LINE.search(" ".join(text.split()))
-    return found.group(1) if found else None
 
 
 def card(built: Built, task: Task) -> str:
