@@ -31,14 +31,20 @@ HIDE_CSS = """
 [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"],
 [data-testid="stSidebarNav"] { display: none !important; }
 """
-# While a run is in flight Streamlit dims the page's elements, fading them (and an expander's
-# border) over 1 s after 0.5 s ("opacity 1s ease-in 0.5s"). The fade repaints every chart at each
-# frame: measured with the browser on the server's 2-core machine (benchmarks/explore_speed.py),
-# it took a third of a core from a 5,000-step recording, which then ran 1.2-1.9 s instead of
-# 1.0-1.3 s. So every change in the page's main area and sidebar is made in one step, still after
-# its delay (stale elements dim after 0.5 s, so a quick rerun never flickers).
-STALE_CSS = (
+# While a run is in flight the page changes by itself, and every frame of it is drawn by the
+# browser, which in a classroom may share the server's 2 cores (a teacher's laptop; the
+# benchmarks' Chromium). Measured with benchmarks/explore_speed.py on a 5,000-step recording:
+# - Streamlit dims the stale elements, fading them (and an expander's border) over 1 s after
+#   0.5 s ("opacity 1s ease-in 0.5s"), which repaints every chart at each frame: a third of a
+#   core, the recording 1.2-1.9 s instead of 1.0-1.3 s. Here every change in the main area and
+#   sidebar is made in one step, still after its delay (a quick rerun never flickers).
+# - A spinner ("Recording every gate...") turns its ring at every frame: a further 0.06 core and
+#   0.1 s. Here the ring is an hourglass that stands still; its words and the "Running" status
+#   in the corner say the same.
+RUNNING_CSS = (
     '[data-testid="stMain"] *, [data-testid="stSidebar"] * { transition-duration: 0s !important; }'
+    '\n[data-testid="stSpinnerIcon"] { animation: none !important; border: none !important; }'
+    '\n[data-testid="stSpinnerIcon"]::before { content: "\u23f3"; }'
 )
 # Every size at least PRESENT_SCALE x Streamlit 1.67's default (text 1rem, captions and labels
 # 0.875rem, h1-h6 2.75/2.25/1.75/1.5/1.25/1rem, metric 2.25rem, code 0.875rem); the more specific
@@ -176,9 +182,9 @@ def presenting() -> bool:
 
 
 def apply_style() -> None:
-    """Make changes in one step (STALE_CSS), hide the sidebar (``hide=1``) and enlarge the
-    type (``present=1``) on this run; show a one-time notice about the link."""
-    css = STALE_CSS + (HIDE_CSS if controls_hidden() else "")
+    """Keep the page still while a run is in flight (RUNNING_CSS), hide the sidebar (``hide=1``)
+    and enlarge the type (``present=1``) on this run; show a one-time notice about the link."""
+    css = RUNNING_CSS + (HIDE_CSS if controls_hidden() else "")
     css += PRESENT_CSS if presenting() else ""
     st.html(f"<style>{css}</style>")
     notice = state.take(state.LINK_NOTICE)

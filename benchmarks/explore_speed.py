@@ -14,7 +14,8 @@ with Playwright:
   at most 300 columns;
 - 5,000 tokens x 1,024 units: the same with 5,000-character texts (Explore's longest input).
 
-The server is warm: one untimed round first. Prints the median of N rounds for each case; the
+The server is warm: one untimed round first. Each Enter is pressed on an idle page (the script
+not running, the browser idle), as a reader types. Prints the median of N rounds for each case; the
 last line is the headline: `explore enter-to-drawn seconds (default sentence): X.XX`.
 Timings depend on the machine's load: say how loaded it was when you report them.
 
@@ -76,6 +77,14 @@ WATCH = """() => {
         app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
 PHASES = ("to server", "server run", "after run, to drawn")
+# Resolves once the app's script is not running and the browser has had an idle moment (nothing
+# left of the previous round to lay out or draw).
+IDLE = """() => new Promise(resolve => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const check = () => app.getAttribute('data-test-script-state') === 'notRunning'
+        ? requestIdleCallback(() => resolve(), {timeout: 2000}) : setTimeout(check, 20);
+    check();
+})"""
 
 
 def save_model(root: Path, name: str, hidden: int, layers: int = 2) -> None:
@@ -107,6 +116,7 @@ def enter_to_drawn(page, text: str, units: int, phases: list | None = None) -> f
     """Seconds from Enter to every heatmap drawn; appends (to server, server run, after run)
     seconds to ``phases`` when the page saw the run start and finish."""
     box = page.get_by_role("textbox", name="Text the model reads", exact=False)
+    page.evaluate(IDLE)  # from an idle page, as a reader types: the last round's tail is done
     box.fill(text)
     page.evaluate(WATCH)
     started = time.perf_counter()

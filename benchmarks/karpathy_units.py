@@ -216,8 +216,11 @@ def quoted_twice(params: dict, copies: int):
         "train": torch.tensor(encode("\n\n".join(parts)), dtype=torch.int64),
         "validation": torch.tensor(encode(validation), dtype=torch.int64),
     }
-    print(f"training text {sum(map(len, parts)):,} characters in {copies} copies; validation "
-          f"{len(validation):,}", flush=True)
+    print(
+        f"training text {sum(map(len, parts)):,} characters in {copies} copies; validation "
+        f"{len(validation):,}",
+        flush=True,
+    )
     return task
 
 
