@@ -4,6 +4,7 @@
         [--probes docstrings,docstring-dialogue,story]
     python benchmarks/karpathy_units.py train OUT [--wrap 70] [--hidden 128] [--layers 2]
         [--epochs 20] [--dropout 0.0] [--seed 0] [--dialogue 0.0] [--seq-len 0] [--snapshots 0]
+        [--readings 1]
 
 measure: for each model folder and each probe text (`lstm_viz.pretrained.cards.PROBE_TEXTS`),
 the best unit (cell or hidden state, any layer) for `inside_quotes` and `position_in_line` on
@@ -23,8 +24,9 @@ steps and its r (held-out) measured on the other half. The probes:
                       6,594 steps held out, nearly all of them the second story
 Last, the r on the story's second half of the unit chosen on the first probe.
 
-train: the english-char-lstm recipe with the given changes (text-english with `wrap` and
-`dialogue`, the share of prose paragraphs turned into quoted speech), one CPU thread,
+train: the english-char-lstm recipe with the given changes (text-english with `wrap`,
+`dialogue`, the share of prose paragraphs turned into quoted speech, and `readings`, the times the
+prose is read in an epoch, quoted anew each time), one CPU thread,
 deterministic; writes OUT (a checkpoint folder) and measures it as above.
 
 Figures measured on a 2-core CPU (20 epochs unless said; seed 0; held-out r):
@@ -181,49 +183,6 @@ def measure(path: str, probes: list[str] = PROBES) -> str:
     return "\n".join(lines)
 
 
-def quoted_twice(params: dict, copies: int):
-    """text-english with the training prose read ``copies`` times, each time with other
-    quotations (add_dialogue seeds 0, 1, ...): a sentence quoted in one copy is plain in
-    another, so no closing quote can be predicted from the words alone. Validation: the last
-    10% of the paragraphs (cut before quoting, never read in training), quoted with seed 0."""
-    import torch
-
-    from lstm_viz.tasks import dialogue
-    from lstm_viz.tasks.text import english_corpus, english_task, rewrap
-
-    task = english_task(**params)
-    corpus = english_corpus()
-    cut = corpus.rfind("\n\n", 0, int(len(corpus) * 0.9))
-    train_prose, validation_prose = corpus[:cut], corpus[cut + 2 :]
-    parts = []
-    for seed in range(copies):
-        original = dialogue.add_dialogue
-        dialogue_seed = seed
-
-        def seeded(paragraphs, share, seed=0, _s=dialogue_seed, _f=original):
-            return _f(paragraphs, share, _s)
-
-        import lstm_viz.tasks.text as text_module
-
-        text_module.add_dialogue = seeded
-        try:
-            parts.append(rewrap(train_prose, params["wrap"], params.get("dialogue", 0.0)))
-        finally:
-            text_module.add_dialogue = original
-    validation = rewrap(validation_prose, params["wrap"], params.get("dialogue", 0.0))
-    encode = task.vocab.encode
-    task._ids = {
-        "train": torch.tensor(encode("\n\n".join(parts)), dtype=torch.int64),
-        "validation": torch.tensor(encode(validation), dtype=torch.int64),
-    }
-    print(
-        f"training text {sum(map(len, parts)):,} characters in {copies} copies; validation "
-        f"{len(validation):,}",
-        flush=True,
-    )
-    return task
-
-
 def train(out: Path, args: argparse.Namespace) -> None:
     from lstm_viz.models.checkpoints import save_checkpoint
     from lstm_viz.pretrained.recipes import RECIPES
@@ -235,11 +194,10 @@ def train(out: Path, args: argparse.Namespace) -> None:
         params["dialogue"] = args.dialogue
     if args.seq_len:
         params["seq_len"] = args.seq_len
-    task = recipe.task
-    if args.copies > 1:
-        task = quoted_twice(params, args.copies)
+    if args.readings > 1:
+        params["readings"] = args.readings
     run = build_run(
-        task,
+        recipe.task,
         params,
         {
             "cell": "lstm",
@@ -294,7 +252,7 @@ def main() -> int:
     t.add_argument("--dialogue", type=float, default=0.0)
     t.add_argument("--seq-len", type=int, default=0, help="0: the recipe's (100)")
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--copies", type=int, default=1, help="the prose N times, quoted anew")
+    t.add_argument("--readings", type=int, default=1, help="the prose N times, quoted anew")
     t.add_argument("--snapshots", type=int, default=0, help="save OUT-epochNNN every N epochs")
     args = parser.parse_args()
     torch.set_num_threads(1)  # deterministic, as the build

@@ -94,7 +94,7 @@ TASKS: dict[str, TaskSpec] = {
             "English prose",
             "Next character of the English documentation that Python ships.",
             english_task,
-            {**TEXT, "wrap": (0, 1000), "dialogue": (0.0, 1.0)},
+            {**TEXT, "wrap": (0, 1000), "dialogue": (0.0, 1.0), "readings": (1, 4)},
         ),
         TaskSpec(
             "text-python",
@@ -223,6 +223,7 @@ PARAM_LABELS = {
     "max_chars": "Corpus size (characters)",
     "wrap": "Line width (0: as written)",
     "dialogue": "Quoted speech (share, 0-1)",
+    "readings": "Readings per epoch (quoted anew)",
     "train_size": "Training examples",
     "validation_size": "Validation examples",
     "types": "Bracket types",

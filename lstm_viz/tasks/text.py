@@ -60,8 +60,10 @@ class TextTask(Task):
         max_vocab: int,
         seed: int,
         params: dict,
+        cut: int | None = None,
     ) -> None:
-        cut = int(len(text) * (1 - VALIDATION_FRACTION))
+        if cut is None:  # where validation starts: by default the last VALIDATION_FRACTION
+            cut = int(len(text) * (1 - VALIDATION_FRACTION))
         vocab = Vocab.build([text[:cut]], "char", max_size=max_vocab)
         super().__init__(
             name=name,
@@ -140,23 +142,38 @@ def english_task(
     seed: int = 0,
     wrap: int = 0,
     dialogue: float = 0.0,
+    readings: int = 1,
 ) -> TextTask:
     """English prose from the documentation Python ships (about 450,000 characters).
 
     wrap: 0 keeps the text as pydoc ships it; a width (e.g. WRAP_WIDTH) re-fills its prose
     paragraphs at that width and writes curly quotes straight (``rewrap``).
     dialogue: the share (0 to 1) of prose paragraphs turned into quoted speech before they are
-    re-filled (``lstm_viz.tasks.dialogue``); needs a wrap. ValueError otherwise."""
+    re-filled (``lstm_viz.tasks.dialogue``); needs a wrap. ValueError otherwise.
+    readings: how many times the training text is read in one epoch, its quotations made anew
+    each time (dialogue seeds 0, 1, ...): a sentence quoted in one reading is plain in another, so
+    a closing quote cannot be foretold from the words alone. Validation is then the last 10% of
+    the topics' text, cut at a paragraph before quoting (never in any reading), quoted with seed
+    0; needs a dialogue share."""
     if dialogue and not wrap:
         raise ValueError(
             "quoted speech (dialogue) needs a line width (wrap > 0): the quotations are made "
             "while the prose is re-filled"
         )
+    if readings != 1 and not dialogue:
+        raise ValueError("several readings need quoted speech (dialogue > 0) to differ")
     params = {"wrap": wrap} if wrap else {}
     if dialogue:
         params["dialogue"] = dialogue
+    cut, text = None, rewrap(english_corpus(), wrap, dialogue) if wrap else english_corpus()
+    if readings != 1:
+        params["readings"] = readings
+        corpus = english_corpus()
+        start = corpus.rfind("\n\n", 0, int(len(corpus) * (1 - VALIDATION_FRACTION)))
+        read = "\n\n".join(rewrap(corpus[:start], wrap, dialogue, k) for k in range(readings))
+        cut, text = len(read) + 2, read + "\n\n" + rewrap(corpus[start + 2 :], wrap, dialogue)
     return TextTask(
-        rewrap(english_corpus(), wrap, dialogue) if wrap else english_corpus(),
+        text,
         name="text-english",
         title="English prose (Python's documentation)",
         description="Predict the next character of English prose. Karpathy et al. (2015) found "
@@ -166,6 +183,7 @@ def english_task(
         max_vocab=max_vocab,
         seed=seed,
         params=params,
+        cut=cut,
     )
 
 
@@ -262,13 +280,13 @@ def python_corpus(max_chars: int = PYTHON_CORPUS_CHARS) -> str:
     return "\n\n".join(parts)
 
 
-def rewrap(text: str, width: int = WRAP_WIDTH, dialogue: float = 0.0) -> str:
+def rewrap(text: str, width: int = WRAP_WIDTH, dialogue: float = 0.0, seed: int = 0) -> str:
     """Every prose paragraph (a block between blank lines whose lines all start flush left and
     that is no bulleted list) re-filled at ``width`` columns, so a line ends where the next word
     would pass ``width``; code and other indented blocks are kept as they are. Curly double
     quotes become straight ones, so that every quotation opens and closes with the same mark.
     ``dialogue``: the share of prose paragraphs first turned into quoted speech
-    (``lstm_viz.tasks.dialogue.add_dialogue``, seed 0)."""
+    (``lstm_viz.tasks.dialogue.add_dialogue`` with ``seed``)."""
     blocks = text.replace("\u201c", '"').replace("\u201d", '"').split("\n\n")
     prose = [
         i
@@ -277,7 +295,7 @@ def rewrap(text: str, width: int = WRAP_WIDTH, dialogue: float = 0.0) -> str:
             line and not line[0].isspace() and not _BULLET.match(line) for line in block.split("\n")
         )
     ]
-    filled = add_dialogue([" ".join(blocks[i].split()) for i in prose], dialogue)
+    filled = add_dialogue([" ".join(blocks[i].split()) for i in prose], dialogue, seed)
     for i, paragraph in zip(prose, filled, strict=True):
         blocks[i] = _fill(paragraph, width)
     return "\n\n".join(blocks)
