@@ -129,8 +129,12 @@ INPUT_DETECTORS = frozenset({"capital_letter", "whitespace", "punctuation"})
 
 def find_unit(table) -> UnitClaim:
     """The best unit of a unit_table (ranked on the discovery half), with its held-out r; not an
-    input detector (INPUT_DETECTORS) while the table holds any other feature."""
+    input detector (INPUT_DETECTORS) while the table holds any other feature. ValueError when no
+    unit has a held-out r (a feature that never changes on the text, e.g. bracket depth on prose
+    without brackets)."""
     table = table[table["r_heldout"].notna()]
+    if table.empty:
+        raise ValueError("no unit has a held-out correlation: the feature is constant on the text")
     kept = table[~table["feature"].isin(INPUT_DETECTORS)]
     best = (kept if len(kept) else table).iloc[0]
     return UnitClaim(
@@ -145,8 +149,14 @@ def find_unit(table) -> UnitClaim:
 
 
 def best_units(table, features: Sequence[str]) -> tuple[UnitClaim, ...]:
-    """The best unit of a unit_table for each of ``features`` (in that order)."""
-    return tuple(find_unit(table[table["feature"] == f]) for f in features)
+    """The best unit of a unit_table for each of ``features`` (in that order) that the text lets
+    one measure (a feature constant on it, with no held-out r, is left out)."""
+    measured = table[table["r_heldout"].notna()]
+    return tuple(
+        find_unit(measured[measured["feature"] == f])
+        for f in features
+        if (measured["feature"] == f).any()
+    )
 
 
 def claim_correlation(checkpoint: Checkpoint, claim: UnitClaim) -> float:

@@ -79,3 +79,21 @@ def test_the_two_stories_probe_is_both_stories_as_its_description_says():
     description = cards.PROBE_TEXTS["stories"][0]
     assert f"{sum(len(f) + 1 for f in files):,} characters" in description
     assert f"{sum(f.count(chr(34)) for f in files) // 2} quotations" in description
+
+
+def test_a_feature_constant_on_the_probe_text_is_left_out_not_a_crash():
+    """Bracket depth on prose without brackets: no unit has a held-out r (the build of a
+    recipe listing it crashed writing the card)."""
+    import pandas as pd
+
+    row = dict(layer=1, direction=0, quantity="cell", unit=3, n_heldout=100)
+    table = pd.DataFrame(
+        [
+            {**row, "feature": "inside_quotes", "r_heldout": 0.7},
+            {**row, "feature": "bracket_depth", "r_heldout": float("nan")},
+        ]
+    )
+    claims = cards.best_units(table, ["bracket_depth", "inside_quotes"])
+    assert [c.feature for c in claims] == ["inside_quotes"] and claims[0].r == 0.7
+    with pytest.raises(ValueError, match="constant on the text"):
+        cards.find_unit(table[table["feature"] == "bracket_depth"])
