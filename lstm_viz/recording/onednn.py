@@ -18,13 +18,15 @@ The workspace layout is oneDNN's own and undocumented, so it is never assumed:
   row padded to a multiple of 16 floats (and 16 more when 4H*4 bytes is a multiple of 4 KiB);
   the cell states of all but the last step sit further on, B rows of H floats per step (the last
   step's cell is only in the kernel's c_n).
-- Every call then checks the layout against independently computed numbers, for every batch
-  row: the first step's gates (from the weights and the input) and cell state; and the last
-  step against the kernel's own outputs: f * c + i * g from the workspace must equal its c_n,
-  and o * tanh(c_n) its last hidden output. A wrong step stride or row padding reads other
-  memory at the last step, which fails both; the gates' order is pinned by the first step.
-  (The last step's gates used to be computed from the weights too: two matrix products, 12% of
-  the forward's time at T=100, B=16, for what the two identities already establish.)
+- Every call then checks the layout: the first step's gates of batch row 0 against numbers
+  computed independently (from the weights and the input), which pins the gates' order and
+  values; and for every batch row, the first and last steps against the kernel's own outputs:
+  f * c + i * g from the workspace must equal the stored cell (the first step) and its c_n (the
+  last), and o * tanh(c) its hidden output. A wrong step stride or row padding reads other memory,
+  another row's or step's gates, which fail these identities with this row's cells and outputs.
+  (The first step's gates of every row, and the last step's, used to be computed from the
+  weights too: B rows' matrix products per call, 0.2 ms a layer at T=100, B=16, for what the
+  identities already establish.)
 - Anything unexpected (no workspace, another layout, a failed check) returns None, and the
   recorder recomputes the gates instead. The parity tests cover both paths.
 """
@@ -145,17 +147,18 @@ class _Run:
         k = k % steps
         return steps - 1 - k if self.reverse else k
 
-    def gates(self, k: int) -> torch.Tensor:
-        """[B, 4, H] gates of the k-th step run, after their activations, from the equations."""
+    def gates(self, k: int, rows: int | None = None) -> torch.Tensor:
+        """[B, 4, H] gates of the k-th step run, after their activations, from the equations
+        (``rows``: only the first that many batch rows)."""
         t = self.position(k)
         if k % self.x.shape[0] == 0:
             h_prev = self.h0
         else:
             h_prev = self.output[t + 1] if self.reverse else self.output[t - 1]
         weight_ih, weight_hh, bias_ih, bias_hh = self.weights
-        pre = torch.addmm(bias_ih + bias_hh, self.x[t], weight_ih.t())
+        pre = torch.addmm(bias_ih + bias_hh, self.x[t, :rows], weight_ih.t())
         if h_prev is not self.h0 or self.h0.any():  # a zero initial state adds nothing
-            pre.addmm_(h_prev, weight_hh.t())
+            pre.addmm_(h_prev[:rows], weight_hh.t())
         pre = pre.view(pre.shape[0], 4, -1)  # i, f, g, o
         gates = pre.sigmoid()
         gates[:, 2] = pre[:, 2].tanh()
@@ -191,15 +194,21 @@ def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
 
 
 def _checks(views, run: _Run) -> bool:
-    """The first step's gates equal what the equations give, for every row, and so does the first
-    cell; the last step's gates give the kernel's own c_n (f * c + i * g, from the last stored
-    cell) and its last hidden output (o * tanh(c_n))."""
+    """The first step's gates of batch row 0 equal what the equations give (their order and
+    values: one row's product, not B rows'); for every row, the first step's gates give the
+    first stored cell (f * c0 + i * g) and the kernel's first hidden output (o * tanh(c)), and the
+    last step's gates give the kernel's own c_n (from the last stored cell) and its last hidden
+    output (o * tanh(c_n)). A wrong row stride reads another row's gates, which fail the
+    identities with this row's cells and outputs."""
     gates, cells = views
-    first = run.gates(0)
-    if not _close(gates[0], first):
+    if not _close(gates[0, :1], run.gates(0, rows=1)):
         return False
-    if run.x.shape[0] > 1 and not _close(cells[0], _step_cell(first, run.c0)):
-        return False
+    if run.x.shape[0] > 1:
+        first = gates[0]  # [B, 4, H]
+        if not _close(_step_cell(first, run.c0), cells[0]):
+            return False
+        if not _close(first[:, 3] * cells[0].tanh(), run.output[run.position(0)]):
+            return False
     last = gates[-1]  # [B, 4, H]
     c_prev = cells[-1] if run.x.shape[0] > 1 else run.c0
     if not _close(_step_cell(last, c_prev), run.c_n):
