@@ -111,6 +111,15 @@ else:
             with top[1]:
                 unit = render_unit_picker(trace, key=panel)
 device = choices["device"]
+share = {  # what the Share link reopens (the step is read where it changes: the player)
+    "page": "explore",
+    "model": ref.id,
+    "text": text,
+    "layer": layer,
+    "direction": direction if trace.num_directions > 1 else None,
+    "view": view,
+    "unit": unit,
+}
 
 if view == "heatmaps":
     method, quantity, top_k = ("index", "hidden", None)
@@ -165,6 +174,7 @@ elif view == "step":
         delay=delay,
         split=split,
         scales=model_scales(ref),
+        share=None if hidden else share,  # in the player: Step and Play rerun only it
     )
 elif view == "compare":
     models = {m.id: m for m in all_models() if m.path is not None}
@@ -176,17 +186,5 @@ elif view == "training" and history is not None:
 elif view == "training":
     st.info("This model folder has no training history (probe.npz).", icon="🌱")
 
-if not hidden:  # a classroom shows the view; the teacher shares the link
-    render_share(
-        {
-            "page": "explore",
-            "model": ref.id,
-            "text": text,
-            "layer": layer,
-            "direction": direction if trace.num_directions > 1 else None,
-            "view": view,
-            "unit": unit,
-            "step": st.session_state.get(f"{panel}.step") if view == "step" else None,
-        },
-        key=panel,
-    )
+if not hidden and view != "step":  # a classroom shows the view; the teacher shares the link
+    render_share(share, key=panel)

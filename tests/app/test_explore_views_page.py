@@ -199,6 +199,7 @@ def test_step_slider_buttons_and_play_move_the_cell_diagram():
 
     at.button(key=f"{PANEL}.step_next").click().run()
     assert at.slider(key=f"{PANEL}.step").value == 5 and diagram_values(at)["step"] == 5
+    assert "step=5" in next(c.value for c in at.code if "page=explore" in c.value)  # the link
     at.button(key=f"{PANEL}.step_back").click().run()
     at.button(key=f"{PANEL}.step_back").click().run()
     assert diagram_values(at)["step"] == 3

@@ -102,6 +102,11 @@ def test_order_pick_a_unit_step_predict_compare_export(explore_url, page):
     wait_for_diagram(page, "Unit 5 at step 5")
     page.get_by_text("At step 5 the model reads 'a'.").wait_for()
     screenshot(page, "explore-step", readme="explore-step.png")
+    # The Share link follows the step: Step ▶ reruns only the player, which draws the link.
+    page.get_by_text("🔗 Share this view").click()
+    page.locator('[data-testid="stCode"]').filter(has_text="step=5").wait_for()
+    page.get_by_role("button", name="Step ▶").click()
+    page.locator('[data-testid="stCode"]').filter(has_text="step=6").wait_for()
 
     # Predictions: the table and the bars for one step.
     choose_view(page, "🔮 Predictions")

@@ -15,6 +15,7 @@ import streamlit as st
 
 from app import classroom
 from app.components.explore.export import plotly_config
+from app.components.explore.share import render_share
 from app.text import escape_markdown
 from lstm_viz import Trace
 from lstm_viz.analysis.scales import scale_sentence
@@ -48,12 +49,14 @@ def render_step_through(
     delay: float | None = None,
     split=None,
     scales=None,
+    share: dict | None = None,
 ) -> None:
     """A time slider, Back/Step buttons and Play/Pause; the cell at step t with its numbers;
     with ``split`` (lstm_viz.analysis.PreactivationSplit of the same input), each gate's
     pre-activation at t split into its terms. ``scales``: the model's fixed colour scales
     (app.resources.model_scales): the diagram's cell boxes take the heatmaps' colours, and a
-    caption says which scale."""
+    caption says which scale. ``share``: the Share link's fields (app.components.explore.share),
+    drawn in the player with the step shown, since Step, Back and Play rerun only the player."""
     steps = int(trace.lengths[0])
     step_key, playing_key = f"{key}.step", f"{key}.playing"
     if st.session_state.get(step_key, 0) >= steps:
@@ -63,7 +66,7 @@ def render_step_through(
     pause, stride = play_pace(steps, delay)
     ticking = bool(st.session_state.get(playing_key)) and pause > 0
     player = st.fragment(step_fragment, run_every=pause if ticking else None)
-    player(trace, layer, direction, unit, key, steps, pause, stride, ticking, split, scales)
+    player(trace, layer, direction, unit, key, steps, pause, stride, ticking, split, scales, share)
 
 
 def unbounded_of(trace: Trace) -> str | None:
@@ -119,9 +122,11 @@ def step_fragment(
     ticking: bool,
     split=None,
     scales=None,
+    share: dict | None = None,
 ) -> None:
     """One run of the player: move on one tick if playing, then the slider, the buttons and the
-    cell at the step. ``ticking``: this fragment was set up with the timer running."""
+    cell at the step, and the Share link (``share``) at that step. ``ticking``: this fragment was
+    set up with the timer running."""
     state = st.session_state
     step_key, playing_key, tick_key = f"{key}.step", f"{key}.playing", f"{key}.tick"
     playing = bool(state.get(playing_key))
@@ -171,3 +176,5 @@ def step_fragment(
             help="Pause the walk." if playing else "Walk through the steps to the end.",
         )
     render_step(trace, layer, direction, unit, int(state.get(step_key, 0)), key, split, scales)
+    if share is not None:
+        render_share({**share, "step": int(state.get(step_key, 0))}, key)
