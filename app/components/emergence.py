@@ -13,10 +13,17 @@ from lstm_viz.quantities import label
 
 
 def render_emergence(
-    history, key: str, unit: int | None = None, layer: int | None = None, direction: int = 0
+    history,
+    key: str,
+    unit: int | None = None,
+    layer: int | None = None,
+    direction: int = 0,
+    scales=None,
 ) -> None:
     """The scrubber over ``history`` (a ProbeHistory), the unit line and the heatmaps at the
-    chosen evaluation. ``unit``, ``layer``: what to follow (None: pickers here)."""
+    chosen evaluation. ``unit``, ``layer``: what to follow (None: pickers here). ``scales``: the
+    trained model's fixed colour scales (app.resources.model_scales): every evaluation is then
+    coloured alike, as the Heatmaps view colours the model (None: each its own, and it says so)."""
     trace, steps = history.trace, history.steps
     tokens = trace.tokens[0] if trace.tokens else None
     joiner = "" if tokens and all(len(t) == 1 for t in tokens) else " "
@@ -58,4 +65,6 @@ def render_emergence(
         key=f"{key}.line",
         config=PLOTLY_CONFIG,
     )
-    render_heatmaps(snapshot, layer, direction, key=f"{key}.heatmaps", highlight=unit)
+    render_heatmaps(
+        snapshot, layer, direction, key=f"{key}.heatmaps", highlight=unit, scales=scales
+    )

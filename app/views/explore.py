@@ -182,7 +182,7 @@ elif view == "compare":
 elif view == "export":
     render_export(ref, trace, layer, direction, key=panel, text=text, device=device)
 elif view == "training" and history is not None:
-    render_emergence(history, f"{panel}.training", unit, layer, direction)
+    render_emergence(history, f"{panel}.training", unit, layer, direction, model_scales(ref))
 elif view == "training":
     st.info("This model folder has no training history (probe.npz).", icon="🌱")
 

@@ -62,6 +62,9 @@ def test_explore_offers_the_training_view_for_a_folder_with_a_probe():
                 p.add_(0.3)
         probe.record(model, step, 0.5 + step / 100)
     history = load_probe(path)
+    from lstm_viz.analysis.scales import measure_scales, write_scales
+
+    write_scales(path, measure_scales(load_checkpoint(path).model, task))  # as a build does
 
     from streamlit.testing.v1 import AppTest
 
@@ -86,3 +89,6 @@ def test_explore_offers_the_training_view_for_a_folder_with_a_probe():
         heatmap_z(at, "forget_gate"), history.trace.forget_gate[0, 0, 1].numpy().T, atol=1e-6
     )
     assert any(c.value.startswith("After 10 training steps: validation") for c in at.caption)
+    # Coloured on the model's scales.json, as the Heatmaps view is, and the caption says so.
+    words = " ".join(c.value for c in at.caption)
+    assert "fixed for this model" in words and "no scales.json" not in words

@@ -11,6 +11,7 @@ import streamlit as st
 import torch
 
 from app import classroom, state
+from app.catalogue import ModelRef
 from app.components.emergence import render_emergence
 from app.components.train.owners import may_change, owner_id
 from app.components.train.progress import (
@@ -23,7 +24,7 @@ from app.components.train.progress import (
     render_progress,
 )
 from app.components.train.settings import CELL_LABELS, Settings
-from app.resources import find_model, probe_history
+from app.resources import find_model, model_scales, probe_history
 from app.text import code_span, escape_markdown
 from lstm_viz.models.checkpoints import models_dir
 from lstm_viz.models.names import reserve_free_name, reserve_name
@@ -254,7 +255,8 @@ def render_training_history(name: str) -> None:
         return
     if history is not None:
         with st.container(border=True):
-            render_emergence(history, key=f"{K}.emergence")
+            ref = ModelRef("trained", name, str(models_dir() / name))
+            render_emergence(history, key=f"{K}.emergence", scales=model_scales(ref))
 
 
 def capitalize(text: str) -> str:
