@@ -134,6 +134,10 @@ story / stories:
                           already at epochs 10 and 15); position 0.53 / 0.47 / 0.50 / 0.49
   seed 2 (the build itself: `python -m lstm_viz.pretrained build english-char-lstm` with that
                           recipe, 506 s training) stories -0.21 / 0.29
+  seed 4                  stories -0.19 / 0.48 at epoch 10 (stopped)
+  seed 6 (2.1031, 942 s beside the others) stories 0.77 / -0.68 at epoch 10, 0.75 / -0.74 at
+                          20, 0.76 / -0.72 at 30 (layer 1 cell 54, layer 0 cell 9): both units
+                          in one model, neither at 0.8
 The best quote unit's anatomy (seed 0, layer 1 cell 67, on stories): -1.11 inside a quotation,
 -0.22 outside, but it does not flip at the closing quote: -1.0 to -0.8 for the next 10
 characters and -0.41 for the 30 after (the speech tag, "said Mara."), which holds 40% of its
