@@ -39,8 +39,8 @@ HIDE_CSS = """
 #   core, the recording 1.2-1.9 s instead of 1.0-1.3 s. Here every change in the main area and
 #   sidebar is made in one step, still after its delay (a quick rerun never flickers).
 # - A spinner ("Recording every gate...") turns its ring at every frame: a further 0.06 core and
-#   0.1 s. Here the ring is an hourglass that stands still; its words and the "Running" status
-#   in the corner say the same.
+#   0.1 s. Here the ring is an hourglass that stands still beside its words (Streamlit shows
+#   such a spinner only when a step runs long: a cache miss past a short delay).
 RUNNING_CSS = (
     '[data-testid="stMain"] *, [data-testid="stSidebar"] * { transition-duration: 0s !important; }'
     '\n[data-testid="stSpinnerIcon"] { animation: none !important; border: none !important; }'
@@ -100,11 +100,8 @@ def read_link() -> dict:
             if find_model(link["model"]) is not None:
                 state.hand_off(state.SELECT_MODEL, link["model"])
             elif link.get("page", "explore") != "explore":  # Explore says so itself, naming
-                state.hand_off(  # the model shown instead: announced once
-                    state.LINK_NOTICE,
-                    f"This link asks for the model **{escape_markdown(link['model'], 80)}**, "
-                    "which is not on this server: showing another one.",
-                )
+                # the model shown instead; elsewhere announce_missing_model does, once
+                state.hand_off(state.LINK_NOTICE, link["model"])
         if link.get("text"):
             state.hand_off(state.EXPLORE_INPUT, link["text"])
         # layer, direction, unit, step and view: Explore reads them from state.LINK itself.
@@ -183,13 +180,30 @@ def presenting() -> bool:
 
 def apply_style() -> None:
     """Keep the page still while a run is in flight (RUNNING_CSS), hide the sidebar (``hide=1``)
-    and enlarge the type (``present=1``) on this run; show a one-time notice about the link."""
+    and enlarge the type (``present=1``) on this run."""
     css = RUNNING_CSS + (HIDE_CSS if controls_hidden() else "")
     css += PRESENT_CSS if presenting() else ""
     st.html(f"<style>{css}</style>")
-    notice = state.take(state.LINK_NOTICE)
-    if notice:
-        st.toast(notice, icon="⚠️")
+
+
+def announce_missing_model(shown: str | None) -> None:
+    """Once per session, on a page other than Explore: the link's model is not on this server,
+    and ``shown`` (the model id the sidebar chose) is shown instead. A toast that stays until it
+    is closed (a student on a slow load would miss a short one)."""
+    missing = state.take(state.LINK_NOTICE)
+    if not missing:
+        return
+    instead = (
+        f"showing **{escape_markdown(shown.split('/', 1)[-1], 80)}** instead"
+        if shown
+        else "no model is shown"
+    )
+    st.toast(
+        f"This link asks for the model **{escape_markdown(missing, 80)}**, which is not on "
+        f"this server: {instead}.",
+        icon="⚠️",
+        duration="infinite",
+    )
 
 
 def on_screen(figure):

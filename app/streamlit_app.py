@@ -47,5 +47,6 @@ PAGES = [
 page = st.navigation(PAGES, position=classroom.navigation_position())
 classroom.open_linked_page(page)
 st.session_state[state.CHOICES] = render_sidebar(hidden=classroom.controls_hidden())
+classroom.announce_missing_model(st.session_state[state.CHOICES]["model"])
 with page_run():  # counted: a long recording takes every core only when it runs alone
     page.run()

@@ -392,6 +392,10 @@ def test_a_link_to_a_missing_model_says_so():
     at.run()
     assert not at.exception, at.exception
     assert "shipped/not-here" in at.toast[0].value and "not on this server" in at.toast[0].value
+    shown = at.session_state[state.CHOICES]["model"]  # and names the model shown instead
+    assert (f"showing **{shown.split('/')[-1]}** instead" if shown else "no model is shown") in (
+        at.toast[0].value
+    )
     assert at.session_state[state.SELECT_MODEL] is None
     at.run()
     assert not at.toast  # once
