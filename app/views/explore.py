@@ -40,6 +40,7 @@ from app.resources import (
     unit_order,
 )
 from app.text import escape_markdown
+from lstm_viz.figures.heatmap import DEFAULT_MAX_UNITS as MAX_UNITS
 from lstm_viz.learn.hints import heatmap_hints
 
 st.title("🔍 Explore")
@@ -141,7 +142,9 @@ if view == "heatmaps":
         scales=model_scales(ref),
         hints=None
         if hidden or st.session_state.get(state.HINTS_HIDDEN)
-        else heatmap_hints(trace, layer, direction, card_claim(ref)),
+        else heatmap_hints(
+            trace, layer, direction, card_claim(ref), None if units is not None else MAX_UNITS
+        ),
         numeric=recording.numeric,
         hidden=hidden,
     )

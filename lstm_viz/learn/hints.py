@@ -37,9 +37,21 @@ def feature_words(feature: str) -> str:
     return FEATURE_LABELS.get(feature, feature.replace("_", " "))
 
 
-def claim_line(claim, quantity: str, layer: int, direction: int) -> str:
+def window_words(unit: int, width: int, window: int | None) -> str:
+    """Where ``unit`` is when a heatmap shows ``window`` of ``width`` units at a time (by index):
+    " (in units 64-127: pick them under **Units shown**)"; "" when every unit is shown."""
+    if not window or width <= window:
+        return ""
+    start = unit // window * window
+    return f" (in units {start}-{min(start + window, width) - 1}: pick them under **Units shown**)"
+
+
+def claim_line(
+    claim, quantity: str, layer: int, direction: int, width: int = 0, window: int | None = None
+) -> str:
     """The card's measured unit, when it lives in this heatmap (same quantity, layer,
-    direction); "" otherwise. ``claim``: lstm_viz.pretrained.cards.UnitClaim or None."""
+    direction); "" otherwise. ``claim``: lstm_viz.pretrained.cards.UnitClaim or None; ``width``,
+    ``window``: as window_words."""
     if claim is None or (claim.quantity, claim.layer, claim.direction) != (
         quantity,
         layer,
@@ -47,16 +59,18 @@ def claim_line(claim, quantity: str, layer: int, direction: int) -> str:
     ):
         return ""
     return (
-        f" On this model, find unit **{claim.unit}**: it tracks "
+        f" On this model, find unit **{claim.unit}**{window_words(claim.unit, width, window)}: "
+        "it tracks "
         f"{feature_words(claim.feature)} (r = {claim.r:+.2f} on {claim.steps:,} held-out "
         "validation steps, from its card)."
     )
 
 
-def boundary_line(trace: Trace, layer: int, direction: int) -> str:
+def boundary_line(trace: Trace, layer: int, direction: int, window: int | None = None) -> str:
     """On a character model's forget gate: the unit that drops most at spaces and punctuation
     in this recording, with its two averages; "" when the input has no such steps, or when no
-    unit's forget gate is lower there than inside words (then none "drops")."""
+    unit's forget gate is lower there than inside words (then none "drops"). ``window``: the
+    units a heatmap shows at a time (window_words says where the unit is)."""
     if trace.tokens is None or "forget_gate" not in trace.names:
         return ""
     tokens = list(trace.tokens[0])[: int(trace.lengths[0])]
@@ -76,23 +90,27 @@ def boundary_line(trace: Trace, layer: int, direction: int) -> str:
     if inside - at_ends <= 0:  # no unit's forget gate is lower at word ends: claim nothing
         return ""
     return (
-        f" On this input, unit **{unit}** drops most at spaces and punctuation: "
+        f" On this input, unit **{unit}**{window_words(unit, forget.shape[1], window)} drops "
+        "most at spaces and punctuation: "
         f"{at_ends:.2f} there against {inside:.2f} inside words."
     )
 
 
-def heatmap_hints(trace: Trace, layer: int, direction: int = 0, claim=None) -> dict[str, str]:
+def heatmap_hints(
+    trace: Trace, layer: int, direction: int = 0, claim=None, window: int | None = None
+) -> dict[str, str]:
     """{quantity: one markdown line}: what the heatmap shows, and what to look for on this model
     (the card's measured unit where it lives; on the forget gate of a character model, the
-    unit this input shows resetting at word ends)."""
+    unit this input shows resetting at word ends). ``window``: the heatmaps show this many units
+    at a time, by index (the lines then say which to pick); None: every unit, or another order."""
     hints = {}
     for name in trace.names:
         symbol = QUANTITY_SYMBOLS.get(name, name)
         what = WHAT.get(name, label(name).lower())
         line = f"**{symbol}**: {what}."
-        line += claim_line(claim, name, layer, direction)
+        line += claim_line(claim, name, layer, direction, trace[name].shape[-1], window)
         if name == "forget_gate":
-            line += boundary_line(trace, layer, direction)
+            line += boundary_line(trace, layer, direction, window)
         hints[name] = line
     return hints
 

@@ -57,3 +57,25 @@ def test_no_unit_is_said_to_drop_when_none_does():
     assert "drops" not in heatmap_hints(trace, 0)["forget_gate"]
     forget[0, 0, 0, 2, 1] = 0.1
     assert "unit **1** drops most" in heatmap_hints(trace, 0)["forget_gate"]
+
+
+def test_a_hint_says_which_window_of_units_holds_the_unit_it_names():
+    """A fresh user: the forget-gate line named unit 68 while the heatmaps showed units 0-63."""
+    from lstm_viz.learn.hints import window_words
+
+    assert window_words(68, 128, 64) == " (in units 64-127: pick them under **Units shown**)"
+    assert window_words(5, 100, 64) == " (in units 0-63: pick them under **Units shown**)"
+    assert window_words(70, 100, 64) == " (in units 64-99: pick them under **Units shown**)"
+    assert window_words(68, 64, 64) == "" and window_words(68, 128, None) == ""
+    import dataclasses
+
+    tokens = list("ab cd")
+    _, recorded = record(
+        torch.nn.LSTM(2, 3, batch_first=True), torch.zeros(1, 5, 2), tokens=[tokens]
+    )
+    forget = torch.full((1, 1, 1, 5, 3), 0.5)
+    forget[0, 0, 0, 2, 2] = 0.1  # unit 2 drops at the space
+    trace = dataclasses.replace(recorded, values={**recorded.values, "forget_gate": forget})
+    line = heatmap_hints(trace, 0, window=2)["forget_gate"]
+    assert "unit **2** (in units 2-2: pick them under **Units shown**) drops most" in line
+    assert "unit **2** drops most" in heatmap_hints(trace, 0)["forget_gate"]  # all shown
