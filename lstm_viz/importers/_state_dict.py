@@ -78,6 +78,9 @@ def from_state_dict(tensors: dict[str, torch.Tensor], filename: str, fmt: str) -
         layer.embeddings, layer.heads = _neighbours(layer, others)
         layer.notes.extend(_pairing_notes(layer))
     imported = ImportedFile(filename, fmt, layers)
+    unread = unread_note(tensors, used, layers)
+    if unread:
+        imported.notes.append(unread)
     from lstm_viz.importers._seq2seq import recognise_encoder_decoder  # issue 17
 
     note = recognise_encoder_decoder(tensors)
@@ -233,3 +236,30 @@ def _pairing_notes(layer: RecurrentLayer) -> list[str]:
         others = ", ".join(repr(c.name) for c in found[1:4])
         notes.append(f"{what} {first!r} paired with the layer: {why}; others: {others} ({flag})")
     return notes
+
+
+def unread_note(tensors: dict[str, torch.Tensor], used: set[str], layers: list) -> str:
+    """What the file holds that no recurrent layer, embedding or head candidate reads, by
+    module: "Not read: 7 tensors that are no recurrent layer's, embedding or head: conv (2),
+    bn (5). ..." ("" when everything is read). Grouped by the first part of the name, or the
+    first two where the first also holds a recurrent layer (model_state_dict.conv)."""
+    read = set(used)
+    for layer in layers:
+        for linear in [*layer.embeddings, *layer.heads]:
+            read |= {linear.name, f"{linear.name}.weight", f"{linear.name}.bias"}
+    unread = [key for key in tensors if key not in read]
+    if not unread:
+        return ""
+    holders = {key.split(".")[0] for key in used}
+    groups: dict[str, int] = defaultdict(int)
+    for key in unread:
+        parts = key.split(".")
+        groups[".".join(parts[:2] if parts[0] in holders and len(parts) > 2 else parts[:1])] += 1
+    named = [f"{group} ({count})" for group, count in list(groups.items())[:8]]
+    more = f", and {len(groups) - 8} more" if len(groups) > 8 else ""
+    return (
+        f"Not read: {len(unread)} tensor{'s' if len(unread) != 1 else ''} that no recurrent layer, "
+        f"embedding or head uses: {', '.join(named)}{more}. The recurrent layer reads the input "
+        "chosen here directly: any module in front of it in your model (a convolution, a "
+        "normalisation) is not run."
+    )

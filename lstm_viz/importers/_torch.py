@@ -119,7 +119,13 @@ def read_pytorch(data: bytes, filename: str) -> ImportedFile:
             f"{filename} holds no tensors (a {type(obj).__name__}); save a state dict: "
             f"{SAVE_STATE_DICT}"
         )
-    return from_state_dict(tensors, filename, "pytorch")
+    imported = from_state_dict(tensors, filename, "pytorch")
+    if isinstance(obj, dict):  # a training checkpoint: {"epoch": 3, "model_state_dict": ...}
+        plain = [str(key) for key, value in obj.items() if not flatten(value)]
+        if plain:
+            more = f", and {len(plain) - 8} more" if len(plain) > 8 else ""
+            imported.notes.append(f"Not read (no tensors): {', '.join(plain[:8])}{more}.")
+    return imported
 
 
 TORCHSCRIPT = (

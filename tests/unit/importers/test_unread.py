@@ -1,0 +1,55 @@
+"""An uploaded file says what it holds that nothing reads (a fresh user's training checkpoint:
+a convolution and a batch norm in front of the LSTM, the optimizer's state, the epoch)."""
+
+from __future__ import annotations
+
+import io
+
+import torch
+from safetensors.torch import save
+
+from lstm_viz.importers._torch import read_pytorch, read_safetensors
+
+
+class ConvLSTM1d(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv1d(4, 4, 3)
+        self.bn = torch.nn.BatchNorm1d(4)
+        self.lstm = torch.nn.LSTM(4, 6, batch_first=True)
+        self.fc = torch.nn.Linear(6, 2)
+
+
+def saved(obj) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    return buffer.getvalue()
+
+
+def test_a_training_checkpoint_names_what_is_not_read():
+    torch.manual_seed(0)
+    model = ConvLSTM1d()
+    optimizer = torch.optim.Adam(model.parameters())
+    model.fc(model.lstm(torch.randn(2, 5, 4))[0]).sum().backward()
+    optimizer.step()
+    data = saved(
+        {"epoch": 3, "model_state_dict": model.state_dict(), "optimizer": optimizer.state_dict()}
+    )
+    imported = read_pytorch(data, "ckpt.pt")
+    assert imported.layer().name == "model_state_dict.lstm"
+    (unread,) = [n for n in imported.notes if n.startswith("Not read: ")]
+    # conv: weight, bias; bn: weight, bias, running_mean, running_var, num_batches_tracked
+    assert "model_state_dict.conv (2), model_state_dict.bn (5), optimizer (" in unread
+    assert "fc" not in unread  # the head candidate is read (offered as the head)
+    assert "is not run" in unread
+    assert "Not read (no tensors): epoch." in imported.notes
+
+
+def test_a_plain_state_dict_has_nothing_unread():
+    lstm = torch.nn.LSTM(4, 6)
+    assert read_pytorch(saved(lstm.state_dict()), "lstm.pt").notes == []
+    tensors = {k: v.contiguous() for k, v in lstm.state_dict().items()}
+    tensors["extra.scale"] = torch.ones(3)
+    imported = read_safetensors(save(tensors), "lstm.safetensors")
+    notes = [n for n in imported.notes if n.startswith("Not read: 1 tensor that no")]
+    assert len(notes) == 1 and "extra (1)" in notes[0]
