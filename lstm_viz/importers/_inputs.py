@@ -139,7 +139,7 @@ def prepare(
             ids = torch.randint(0, embedding, (1, steps), generator=generator)
             return Prepared(ids, [str(i) for i in ids[0].tolist()], [False] * steps)
         x = torch.randn(1, steps, layer.input_size, generator=generator)
-        return Prepared(x, [f"step {t}" for t in range(steps)], [False] * steps)
+        return Prepared(x, [f"t={t}" for t in range(steps)], [False] * steps)  # no space: "␣"
     if kind == "csv":
         if embedding is not None:
             raise ModelFileError("this choice reads token ids through the embedding, not a CSV")

@@ -149,7 +149,7 @@ def render_recording(result: Any, numeric: bool) -> None:
     render_tokens(prepared.tokens, prepared.unknown, numeric=numeric, key=f"{K}.tokens")
     panel = f"{K}.panel"
     layer_index, direction = render_pickers(result.trace, key=panel)
-    render_heatmaps(result.trace, layer_index, direction, key=panel)
+    render_heatmaps(result.trace, layer_index, direction, key=panel, numeric=numeric)
 
 
 def session_place(name: str) -> Path:

@@ -220,6 +220,8 @@ def test_inputs_text_ids_one_hot_csv_random():
     bare = Choice()  # no embedding: ids become one-hot rows of the 10 input features
     one_hot = prepare(layer, bare, "ids:0 9")
     assert one_hot.inputs.shape == (1, 2, 10) and one_hot.inputs[0, 1, 9] == 1
+    steps = prepare(layer, bare, "random:3")  # random numbers: each step labelled t=k, no
+    assert steps.inputs.shape == (1, 3, 10) and steps.tokens == ["t=0", "t=1", "t=2"]  # "step␣0"
     csv = ",".join(f"f{i}" for i in range(10)) + "\n" + ",".join(["0.5"] * 10) + "\n"
     numbers = prepare(layer, bare, "csv", csv=csv.encode())
     assert numbers.inputs.shape == (1, 1, 10)
