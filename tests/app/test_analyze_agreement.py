@@ -71,6 +71,7 @@ def test_agreement_tour_ends_on_the_measured_ablation(tmp_path, monkeypatch):
     assert stop.text in text
     assert result.attractor_drops()[number] >= 0.20 and result.median_drop() <= 0.03
     assert figures(at)["ablation"]["layout"]["meta"]["unit"] == number[1]
+    assert not any("Colours of" in c.value for c in at.caption)  # bars: no colour scale to state
 
 
 def test_saturation_states_the_per_layer_finding():
