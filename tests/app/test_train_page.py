@@ -249,3 +249,14 @@ def test_the_learning_rate_box_shows_the_value_it_holds():
     # "%.4f" showed 1e-05, the smallest rate allowed, as 0.0000 and 0.00035 as 0.0004.
     for rate in (box.min, 0.00035, box.value, 0.0035, box.max):
         assert float(box.proto.format % rate) == rate
+
+
+def test_the_models_folder_is_named_without_the_servers_absolute_path(tmp_path, monkeypatch):
+    """Every student on the network sees this line: no user name or home folder in it."""
+    from app.components.train.models import where_stored
+
+    monkeypatch.chdir(tmp_path)
+    assert where_stored(tmp_path / "models") == "`models/` (in the app's folder)"
+    elsewhere = tmp_path.parent / "shared-models"
+    assert where_stored(elsewhere) == "a folder named `shared-models`"
+    assert str(tmp_path) not in where_stored(elsewhere)

@@ -152,13 +152,24 @@ def render_model_actions(ref: ModelRef, *, key: str) -> bool:
     return False
 
 
+def where_stored(folder: Path) -> str:
+    """The models folder as every browser on the network may see it: relative to the folder the
+    server was started in (`models/`), else only its name; never the server's absolute path
+    (a user name, a home folder)."""
+    folder = Path(folder).resolve()
+    try:
+        return f"`{folder.relative_to(Path.cwd().resolve()).as_posix()}/` (in the app's folder)"
+    except ValueError:
+        return f"a folder named `{folder.name}`"
+
+
 def render_models() -> None:
     """The trained models: a table; download or delete the one chosen."""
     st.subheader("💾 Your models")
     st.caption(
-        f"Stored in `{models_dir().resolve()}` (set the `LSTM_VIZ_MODELS_DIR` environment "
-        "variable to use another folder). Each is a folder with model.safetensors, config.json "
-        "(and vocab.json for text): plain tensors and JSON, never pickle."
+        f"Stored on the server in {where_stored(models_dir())} (set the `LSTM_VIZ_MODELS_DIR` "
+        "environment variable to use another folder). Each is a folder with model.safetensors, "
+        "config.json (and vocab.json for text): plain tensors and JSON, never pickle."
     )
     notice = state.take(state.TRAIN_NOTICE)
     if notice:
