@@ -136,7 +136,7 @@ def _choices(layer: RecurrentLayer, choice: Choice) -> str:
     mapped = ", ".join(f"{k} <- {v}" for k, v in list(layer.sources.items())[:4])
     more = ", ..." if len(layer.sources) > 4 else ""
     return (
-        "weights only (no model to run): no runtime can check this mapping. Choices made: "
+        "Choices made for this weights-only file (no runtime can check them): "
         f"{layer.describe()} from the parameter names ({mapped}{more}); embedding: "
         f"{choice.embedding or 'none'}; head: {choice.head or 'none'}"
         + (f"; nonlinearity: {choice.nonlinearity}" if choice.nonlinearity else "")

@@ -263,7 +263,7 @@ def test_a_state_dict_with_a_vocabulary_records_typed_text():
     assert check.value.startswith("our recording vs our reading: **torch.nn.LSTM**")
     captions = " ".join(c.value for c in at.caption)
     assert "No runtime could confirm this mapping (a weights-only file" in captions
-    assert "weights only (no model to run)" in captions  # record_imported's note, shown
+    assert "Choices made for this weights-only file" in captions  # record_imported's note
 
 
 MASK = ROOT.parent / "shared" / "cases" / "import" / "10_keras_mask_zero"
