@@ -256,8 +256,9 @@ def story_sentence(story: MemoryStory, step: int) -> str:
     ratio = abs(lstm) / max(abs(rnn), 1e-300)
     text = (
         f"**Step {step}.** The LSTM's cell holds {story.lstm_cell[step]:+.3f} and still feels the "
-        f"first input with a strength of **{abs(lstm):.3g}**; the RNN's hidden state holds "
-        f"{story.rnn_hidden[step]:+.3f} and feels it with **{abs(rnn):.3g}**"
+        f"first input with a strength of **{abs(lstm):.3g}** (∂c/∂x₀: how far the cell moves "
+        f"per unit change of that input); the RNN's hidden state holds "
+        f"{story.rnn_hidden[step]:+.3f} and feels it with **{abs(rnn):.3g}** (∂h/∂x₀)"
     )
     if step > 0:
         text += f" ({_times(ratio)} less)" if ratio >= 1 else f" ({_times(1 / ratio)} more)"

@@ -61,7 +61,9 @@ def render_memory_story(key: str = "learn.story") -> None:
         if play:
             time.sleep(0.12)
     st.markdown(
-        "Gradient of the last step's state flowing back to step 0: "
+        "Gradient of the last step's state flowing back to step 0's state (∂c_T/∂c₀ and "
+        "∂h_T/∂h₀: from step 0's memory on, so not the strength above, which also counts how "
+        "much of the input step 0 wrote): "
         f"**{story.lstm_gradient[0]:.3g}** through the LSTM's cell (the product of its "
         f"forget gates: {story.forget_product[0]:.3g}) against "
         f"**{story.rnn_gradient[0]:.3g}** through the RNN. "
