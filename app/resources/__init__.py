@@ -198,8 +198,9 @@ def model_inputs(checkpoint: Checkpoint, text: str):
         unknown = vocab.unknown(tokens)
         inputs = torch.tensor([vocab.encode(tokens)], dtype=torch.int64)  # [1, T]
     if len(tokens) > MAX_EXPLORE_STEPS:
+        what = "steps" if vocab is None else {"char": "characters"}.get(vocab.level, "words")
         raise ValueError(
-            f"the input has {len(tokens):,} steps; Explore reads at most "
+            f"the input has {len(tokens):,} {what} (one step each); Explore reads at most "
             f"{MAX_EXPLORE_STEPS:,}: shorten it"
         )
     return inputs, tokens, unknown

@@ -145,6 +145,7 @@ def test_too_long_or_empty_input_is_a_clear_error():
     at.text_input(key=TEXT_KEY.format(name="tiny")).set_value("a" * (MAX_EXPLORE_STEPS + 1)).run()
     assert not at.exception, at.exception
     assert f"at most {MAX_EXPLORE_STEPS:,}" in at.error[0].value
+    assert f"has {MAX_EXPLORE_STEPS + 1:,} characters (one step each)" in at.error[0].value
     assert not at.get("plotly_chart")
     at.text_input(key=TEXT_KEY.format(name="tiny")).set_value("").run()
     assert "the input is empty: type some text (the model reads characters)" in at.error[0].value
