@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.components.heatmaps import PLOTLY_CONFIG, render_heatmaps, render_pickers
+from app.components.train.progress import format_metric, metric_label
 from app.text import escape_markdown
 from lstm_viz.figures.causal import emergence_figure
 from lstm_viz.quantities import label
@@ -56,9 +57,11 @@ def render_emergence(
             "Line of", names, format_func=label, horizontal=True, key=f"{key}.quantity"
         )
     if history.metrics:
+        value, last = history.metrics[index], history.metrics[-1]
         st.caption(
-            f"After {steps[index]:,} training steps: validation {history.metric} "
-            f"{history.metrics[index]:.4f} (last: {history.metrics[-1]:.4f})."
+            f"After {steps[index]:,} training steps: validation {metric_label(history.metric)} "
+            f"{format_metric(history.metric, value)} "
+            f"(last: {format_metric(history.metric, last)})."
         )
     st.plotly_chart(
         emergence_figure(history, index, unit, layer, direction, quantity),

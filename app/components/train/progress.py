@@ -8,6 +8,7 @@ later run (after Stop) can still show it.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict
 from typing import Any
@@ -36,8 +37,8 @@ def format_metric(metric: str, value: float | None) -> str:
     """93.1% for accuracy, 2.143 for bits per token, 0.0312 for MSE; "—" when missing."""
     if value is None:
         return "—"
-    if metric == "accuracy":
-        return f"{value:.1%}"
+    if metric == "accuracy":  # rounded down: 0.9999 is 99.9%, never a perfect-looking 100.0%
+        return f"{math.floor(value * 1000 + 1e-6) / 10:.1f}%"  # 0.57 * 1000 is 569.99...
     if metric == "bits_per_token":
         return f"{value:.3f}"
     return f"{value:.4g}"
