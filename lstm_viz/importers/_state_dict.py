@@ -240,7 +240,7 @@ def _pairing_notes(layer: RecurrentLayer) -> list[str]:
 
 def unread_note(tensors: dict[str, torch.Tensor], used: set[str], layers: list) -> str:
     """What the file holds that no recurrent layer, embedding or head candidate reads, by
-    module: "Not read: 7 tensors that are no recurrent layer's, embedding or head: conv (2),
+    module: "Not read: 7 tensors that no recurrent layer, embedding or head uses: conv (2),
     bn (5). ..." ("" when everything is read). Grouped by the first part of the name, or the
     first two where the first also holds a recurrent layer (model_state_dict.conv)."""
     read = set(used)
