@@ -242,11 +242,14 @@ def test_a_state_dict_with_a_vocabulary_records_typed_text():
     at = upload(upload_page(), "classifier.pt", pt(model.state_dict()))
     mode = at.radio(key=f"upload.{_digest(at)}.lstm.mode")
     assert mode.value == "Text (with a vocabulary)"
+    before = " ".join(c.value for c in at.caption)  # until a vocab.json comes: ids, and it says so
+    assert "No vocab.json yet: the model reads the token ids below" in before
     vocab = {c: i for i, c in enumerate(" acehtso")}  # {token: id}, the embedding's 8 rows
     at.get("file_uploader")[1].upload("vocab.json", json.dumps(vocab).encode()).run()
     assert not at.exception, at.exception
     at.text_input(key="upload.text").set_value("the cat").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "No vocab.json yet" not in " ".join(c.value for c in at.caption)
     result = at.session_state["upload.recording"]["result"]
     assert result.prepared.tokens == list("the cat") and not any(result.prepared.unknown)
     markdown = " ".join(m.value for m in at.markdown)

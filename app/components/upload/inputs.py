@@ -150,6 +150,10 @@ def render_input(layer: Any, choice: Choice, prefix: str) -> UploadInput:
             )
             source = f"text:{text}"
         else:
+            st.caption(
+                "No vocab.json yet: the model reads the token ids below until you add one "
+                "(the file names each id's token, and then you type text)."
+            )
             ids = st.text_input("Token ids, e.g. 3 14 15 9", value=default_ids, key=ids_key)
             source = f"ids:{ids}"
     elif mode == "Token ids":
