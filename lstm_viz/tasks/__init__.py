@@ -119,7 +119,7 @@ TASKS: dict[str, TaskSpec] = {
         ),
         TaskSpec(
             "dyck",
-            "Bracket depth",
+            "Bracket matching (Dyck)",
             "After each bracket of a well-formed prefix, predict the nesting depth.",
             dyck_task,
             {

@@ -76,7 +76,7 @@ def render_depth_exercise(key: str = "learn.exercise.depth") -> None:
     )
     chosen = find_model(state.choices().get("model"))
     wanted = chosen.id if chosen is not None and is_dyck(chosen) else BRACKETS_MODEL
-    ref = pick_model(wanted, is_dyck, key, "a model trained on Bracket depth (dyck)")
+    ref = pick_model(wanted, is_dyck, key, "a model trained on Bracket matching (dyck)")
     if ref is None:
         return
     example = dyck_example(ref)
