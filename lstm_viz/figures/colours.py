@@ -7,6 +7,8 @@ symmetric around 0, with its range said in the colour bar's title.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from plotly.colors import sample_colorscale
 
@@ -128,8 +130,15 @@ def legend_html(scale: dict, width_px: int = 180) -> str:
         f'<span style="display:inline-block;width:{width_px}px;height:10px;border:1px solid #999;'
         f'background:linear-gradient(to right, {gradient})"></span>'
         f"<span>{short_number(high)}</span>"
-        f"<span>{html.escape(scale_words(scale))}</span></div>"
+        f"<span>{html.escape(_legend_words(scale))}</span></div>"
     )
+
+
+def _legend_words(scale: dict) -> str:
+    """scale_words without a fixed range the bar's two ends already say ("h -1 to 1" -> "h");
+    a model-dependent one keeps its words ("c ±13 (model)")."""
+    symbol, _, rest = str(scale.get("title", "")).partition("<br>")
+    return symbol if re.fullmatch(r"-?[\d.]+ to -?[\d.]+", rest.strip()) else scale_words(scale)
 
 
 def max_abs(values: np.ndarray | None) -> float:
