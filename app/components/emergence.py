@@ -7,10 +7,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app.components.heatmaps import PLOTLY_CONFIG, render_heatmaps, render_pickers
-from app.components.train.progress import format_metric, metric_label
 from app.text import escape_markdown
 from lstm_viz.figures.causal import emergence_figure
-from lstm_viz.quantities import label
+from lstm_viz.quantities import format_metric, label, metric_label
 
 
 def render_emergence(

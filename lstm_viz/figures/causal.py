@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from lstm_viz.analysis.preactivation import PreactivationSplit
 from lstm_viz.analysis.trajectories import Trajectory
 from lstm_viz.figures import layout
-from lstm_viz.quantities import display_token, label, plotly_safe
+from lstm_viz.quantities import display_token, format_metric, label, metric_label, plotly_safe
 
 TERM_COLOURS = {
     "input": "#1f77b4",
@@ -346,7 +346,10 @@ def emergence_figure(
     )
     _tick_labels(figure, tokens, steps)
     metric = (
-        f" · validation {history.metric} {history.metrics[index]:.4f}" if history.metrics else ""
+        f" · validation {metric_label(history.metric)} "
+        f"{format_metric(history.metric, history.metrics[index])}"
+        if history.metrics
+        else ""
     )
     figure.update_layout(
         title=layout.title(

@@ -85,6 +85,11 @@ def test_explore_offers_the_training_view_for_a_folder_with_a_probe():
     np.testing.assert_allclose(
         decode(line["y"]), history.trace.cell[0, 0, 1, :, 4].numpy(), atol=1e-6
     )
+    from lstm_viz.quantities import format_metric  # the figure and the caption: one format
+
+    words = f"validation accuracy {format_metric('accuracy', history.metrics[1])}"
+    assert words in str(plotly(at, "emergence")["layout"]["title"])
+    assert any(words in c.value for c in at.caption)
     np.testing.assert_allclose(
         heatmap_z(at, "forget_gate"), history.trace.forget_gate[0, 0, 1].numpy().T, atol=1e-6
     )

@@ -260,11 +260,3 @@ def test_the_models_folder_is_named_without_the_servers_absolute_path(tmp_path, 
     elsewhere = tmp_path.parent / "shared-models"
     assert where_stored(elsewhere) == "a folder named `shared-models`"
     assert str(tmp_path) not in where_stored(elsewhere)
-
-
-def test_an_accuracy_just_under_one_never_shows_as_a_perfect_100_percent():
-    from app.components.train.progress import format_metric
-
-    assert format_metric("accuracy", 0.9999) == "99.9%"  # rounded down
-    assert format_metric("accuracy", 1.0) == "100.0%" and format_metric("accuracy", 0.57) == "57.0%"
-    assert format_metric("bits_per_token", 2.14321) == "2.143"

@@ -8,7 +8,6 @@ later run (after Stop) can still show it.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict
 from typing import Any
@@ -17,31 +16,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lstm_viz.quantities import METRIC_LABELS, format_metric, metric_label  # noqa: F401
 from lstm_viz.training import Evaluation, Progress
 
-METRIC_LABELS = {"accuracy": "accuracy", "bits_per_token": "bits per token", "mse": "MSE"}
 LOWER_IS_BETTER = {"bits_per_token", "mse"}
 PROGRESS_INTERVAL = 0.15  # seconds between progress-bar redraws (about 7 per second)
 
 
-def metric_label(metric: str) -> str:
-    """ "accuracy", "bits per token", "MSE"."""
-    return METRIC_LABELS.get(metric, metric)
-
-
 def metric_direction(metric: str) -> str:
     return "lower is better" if metric in LOWER_IS_BETTER else "higher is better"
-
-
-def format_metric(metric: str, value: float | None) -> str:
-    """93.1% for accuracy, 2.143 for bits per token, 0.0312 for MSE; "—" when missing."""
-    if value is None:
-        return "—"
-    if metric == "accuracy":  # rounded down: 0.9999 is 99.9%, never a perfect-looking 100.0%
-        return f"{math.floor(value * 1000 + 1e-6) / 10:.1f}%"  # 0.57 * 1000 is 569.99...
-    if metric == "bits_per_token":
-        return f"{value:.3f}"
-    return f"{value:.4g}"
 
 
 def format_duration(seconds: float) -> str:
