@@ -193,11 +193,10 @@ def announce_missing_model(shown: str | None) -> None:
     missing = state.take(state.LINK_NOTICE)
     if not missing:
         return
-    instead = (
-        f"showing **{escape_markdown(shown.split('/', 1)[-1], 80)}** instead"
-        if shown
-        else "no model is shown"
-    )
+    from app.resources import find_model
+
+    ref = find_model(shown)
+    instead = f"showing **{escape_markdown(ref.name, 80)}** instead" if ref else "no model is shown"
     st.toast(
         f"This link asks for the model **{escape_markdown(missing, 80)}**, which is not on "
         f"this server: {instead}.",

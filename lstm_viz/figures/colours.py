@@ -7,8 +7,6 @@ symmetric around 0, with its range said in the colour bar's title.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 from plotly.colors import sample_colorscale
 
@@ -135,10 +133,10 @@ def legend_html(scale: dict, width_px: int = 180) -> str:
 
 
 def _legend_words(scale: dict) -> str:
-    """scale_words without a fixed range the bar's two ends already say ("h -1 to 1" -> "h");
-    a model-dependent one keeps its words ("c ±13 (model)")."""
-    symbol, _, rest = str(scale.get("title", "")).partition("<br>")
-    return symbol if re.fullmatch(r"-?[\d.]+ to -?[\d.]+", rest.strip()) else scale_words(scale)
+    """scale_words without a fixed range, which the bar's two ends already say ("h -1 to 1" ->
+    "h"); a range with a source keeps its words ("c ±13 (model)")."""
+    fixed = scale_source(scale) == "fixed"
+    return str(scale.get("title", "")).partition("<br>")[0] if fixed else scale_words(scale)
 
 
 def max_abs(values: np.ndarray | None) -> float:

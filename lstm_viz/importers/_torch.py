@@ -121,7 +121,8 @@ def read_pytorch(data: bytes, filename: str) -> ImportedFile:
         )
     imported = from_state_dict(tensors, filename, "pytorch")
     if isinstance(obj, dict):  # a training checkpoint: {"epoch": 3, "model_state_dict": ...}
-        plain = [str(key) for key, value in obj.items() if not flatten(value)]
+        holders = {name.split(".", 1)[0] for name in tensors}
+        plain = [str(key) for key in obj if str(key) not in holders]
         if plain:
             more = f", and {len(plain) - 8} more" if len(plain) > 8 else ""
             imported.notes.append(f"Not read (no tensors): {', '.join(plain[:8])}{more}.")

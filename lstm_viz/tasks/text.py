@@ -165,10 +165,11 @@ def english_task(
     params = {"wrap": wrap} if wrap else {}
     if dialogue:
         params["dialogue"] = dialogue
-    cut, text = None, rewrap(english_corpus(), wrap, dialogue) if wrap else english_corpus()
-    if readings != 1:
+    corpus, cut = english_corpus(), None
+    if readings == 1:
+        text = rewrap(corpus, wrap, dialogue) if wrap else corpus
+    else:
         params["readings"] = readings
-        corpus = english_corpus()
         start = corpus.rfind("\n\n", 0, int(len(corpus) * (1 - VALIDATION_FRACTION)))
         read = "\n\n".join(rewrap(corpus[:start], wrap, dialogue, k) for k in range(readings))
         cut, text = len(read) + 2, read + "\n\n" + rewrap(corpus[start + 2 :], wrap, dialogue)

@@ -94,7 +94,7 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
         key=f"{key}.figure.{index}",
         config=PLOTLY_CONFIG,
     )
-    if stop.figure not in ("line", "ablation") and stop.quantity in UNBOUNDED:  # a heatmap
+    if stop.figure == "heatmap" and stop.quantity in UNBOUNDED:
         st.caption("🎨 " + scale_sentence(stop.quantity, stop.layer, stop.direction, scales))
     if stop.unit is not None and stop.steps:
         at = stop.steps[-1]

@@ -13,11 +13,7 @@ import streamlit as st
 from app import state
 from app.components.sidebar import unreadable_lines
 from app.components.train.owners import NOT_YOURS, may_change
-from app.components.train.progress import (
-    format_metric,
-    format_size,
-    metric_label,
-)
+from app.components.train.progress import format_size
 from app.resources import (
     ModelRef,
     list_autoencoders,
@@ -31,6 +27,7 @@ from lstm_viz.models.checkpoints import (
     models_dir,
     read_model_config,
 )
+from lstm_viz.quantities import format_metric, metric_label
 
 K = state.TRAIN_PREFIX  # widget-key prefix of this page
 

@@ -16,10 +16,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lstm_viz.quantities import METRIC_LABELS, format_metric, metric_label  # noqa: F401
+from lstm_viz.quantities import metric_label
 from lstm_viz.training import Evaluation, Progress
+from lstm_viz.training.trainer import LOWER_IS_BETTER
 
-LOWER_IS_BETTER = {"bits_per_token", "mse"}
 PROGRESS_INTERVAL = 0.15  # seconds between progress-bar redraws (about 7 per second)
 
 

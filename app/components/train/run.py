@@ -17,9 +17,7 @@ from app.components.train.owners import may_change, owner_id
 from app.components.train.progress import (
     LiveRun,
     format_duration,
-    format_metric,
     metric_direction,
-    metric_label,
     render_curves,
     render_progress,
 )
@@ -28,6 +26,7 @@ from app.resources import find_model, model_scales, probe_history
 from app.text import code_span, escape_markdown
 from lstm_viz.models.checkpoints import models_dir
 from lstm_viz.models.names import reserve_free_name, reserve_name
+from lstm_viz.quantities import format_metric, metric_label
 from lstm_viz.training.run import Run, build_run
 from lstm_viz.training.trainer import Callbacks
 
