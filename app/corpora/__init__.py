@@ -57,11 +57,14 @@ class CorpusKey:
 
 
 def steps_allowed(checkpoint) -> int:
-    """The most steps a corpus of this model may hold (MAX_STEPS, fewer for wide models)."""
+    """The most steps a corpus of this model may hold (MAX_STEPS, fewer for wide models), rounded
+    down to a round number (19,000, not 19,531: the number input steps by 1,000)."""
     config = checkpoint.model.config
     dirs = 2 if config.bidirectional else 1
     per_step = config.num_layers * dirs * config.hidden_size * 6
-    return int(max(100, min(MAX_STEPS, MAX_VALUES // per_step)))
+    steps = min(MAX_STEPS, MAX_VALUES // per_step)
+    unit = 1_000 if steps >= 1_000 else 100
+    return int(max(100, steps // unit * unit))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

@@ -401,3 +401,19 @@ def test_pattern_search_by_a_selected_span_equals_similar_spans():
     np.testing.assert_array_equal(shown["start"], want["start"].head(20))
     np.testing.assert_array_equal(shown["is_query"], want["is_query"].head(20))
     assert want["is_query"].sum() == 1  # the selected span is among the matches, once
+
+
+@pytest.mark.parametrize(
+    "hidden, layers, expected",
+    [(16, 1, 20_000), (256, 1, 19_000), (1024, 2, 2_000), (8192, 8, 100)],
+)
+def test_the_step_limit_is_a_round_number(hidden, layers, expected):
+    """30,000,000 numbers / (6 quantities x units) steps, rounded down: 30e6 / 1,536 is 19,531,
+    offered as 19,000 (the number input steps by 1,000)."""
+    from types import SimpleNamespace
+
+    from app import corpora
+
+    config = SimpleNamespace(bidirectional=False, num_layers=layers, hidden_size=hidden)
+    checkpoint = SimpleNamespace(model=SimpleNamespace(config=config))
+    assert corpora.steps_allowed(checkpoint) == expected
