@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import classroom, corpora
-from app.components.analyze.common import open_in_explore
+from app.components.analyze.common import as_percent, open_in_explore, percent_column
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.resources import ModelRef, load_model, model_version
 from app.text import escape_markdown
@@ -17,8 +17,6 @@ from lstm_viz.analysis.agreement import (
     usable_words,
 )
 from lstm_viz.figures.agreement import number_unit_figure
-
-PERCENT = st.column_config.NumberColumn(format="percent")
 
 
 def render_agreement(ref: ModelRef, widget: str) -> None:
@@ -73,10 +71,10 @@ def render_agreement(ref: ModelRef, widget: str) -> None:
             f"**{result.attractor_accuracy():.1%}**"
         )
         st.dataframe(
-            result.conditions(),
+            as_percent(result.conditions(), "accuracy"),
             hide_index=True,
             key=f"{widget}.conditions",
-            column_config={"accuracy": PERCENT},
+            column_config={"accuracy": percent_column()},
         )
     with right:
         if units:

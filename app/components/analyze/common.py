@@ -99,6 +99,18 @@ def columns_for(corpus: Corpus, columns: list[str]) -> list[str]:
     return [c for c in columns if c != "direction"]
 
 
+def percent_column(label: str | None = None):
+    """A table column of fractions shown as percentages with one decimal (98.5%), as the page's
+    sentences write them; Streamlit's own "percent" format prints 98.46% beside them. The
+    column's values must be in percent: ``as_percent``."""
+    return st.column_config.NumberColumn(label, format="%.1f%%")
+
+
+def as_percent(table: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``table`` with these columns of fractions in percent (x 100), for ``percent_column``."""
+    return table.assign(**{c: table[c] * 100 for c in columns})
+
+
 def readable(table: pd.DataFrame) -> pd.DataFrame:
     """Quantity and feature names as people read them."""
     table = table.copy()

@@ -7,6 +7,8 @@ import streamlit as st
 
 from app import classroom, corpora
 from app.components.analyze.common import (
+    as_percent,
+    percent_column,
     sequence_picker,
     show_sequence,
     unit_defaults,
@@ -141,12 +143,16 @@ def render_interventions(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: 
         )
         task = corpora.load_task(ref)
         st.dataframe(
-            top_predictions(result, worst, output_labels(checkpoint, task), count=5),
+            as_percent(
+                top_predictions(result, worst, output_labels(checkpoint, task), count=5),
+                "original",
+                "intervened",
+            ),
             hide_index=True,
             key=f"{widget}.predictions",
             column_config={
-                "original": st.column_config.NumberColumn("as read", format="percent"),
-                "intervened": st.column_config.NumberColumn("intervened", format="percent"),
+                "original": percent_column("as read"),
+                "intervened": percent_column("intervened"),
             },
         )
     elif result.original_output.dim() == 2:

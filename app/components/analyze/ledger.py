@@ -6,7 +6,9 @@ import streamlit as st
 
 from app import classroom
 from app.components.analyze.common import (
+    as_percent,
     open_in_explore,
+    percent_column,
     sequence_picker,
     sequence_text,
     show_sequence,
@@ -75,14 +77,14 @@ def render_ledger(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     frame = ledger.to_frame()
     frame = frame.reindex(frame["contribution"].abs().sort_values(ascending=False).index)
     st.dataframe(
-        frame.head(10),
+        as_percent(frame.head(10), "share"),
         hide_index=True,
         key=f"{widget}.table",
         column_config={
             "written": st.column_config.NumberColumn("wrote i·g", format="%.4f"),
             "kept": st.column_config.NumberColumn("kept since", format="%.4f"),
             "contribution": st.column_config.NumberColumn("survives", format="%.4f"),
-            "share": st.column_config.NumberColumn("share of |c|", format="percent"),
+            "share": percent_column("share of |c|"),
         },
     )
     if st.button("🔍 Open this unit and sequence in Explore", key=f"{widget}.open"):

@@ -6,10 +6,12 @@ import streamlit as st
 
 from app import classroom, corpora
 from app.components.analyze.common import (
+    as_percent,
     clicked_unit,
     columns_for,
     direction_picker,
     open_in_explore,
+    percent_column,
     render_open_buttons,
 )
 from app.components.heatmaps import PLOTLY_CONFIG
@@ -60,18 +62,22 @@ def render_saturation(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         "**Per gate and layer**: units mostly open or shut (on more than half of the steps)"
     )
     st.dataframe(
-        summary[
-            columns_for(
-                corpus, ["gate", "layer", "direction", "units", "open", "shut", "left", "right"]
-            )
-        ].assign(gate=summary["gate"].map(lambda g: label(g).split(" (")[0])),
+        as_percent(
+            summary[
+                columns_for(
+                    corpus, ["gate", "layer", "direction", "units", "open", "shut", "left", "right"]
+                )
+            ].assign(gate=summary["gate"].map(lambda g: label(g).split(" (")[0])),
+            "left",
+            "right",
+        ),
         hide_index=True,
         key=f"{widget}.summary",
         column_config={
             "open": st.column_config.NumberColumn("mostly open (units)"),
             "shut": st.column_config.NumberColumn("mostly shut (units)"),
-            "left": st.column_config.NumberColumn("mean shut (< 0.1)", format="percent"),
-            "right": st.column_config.NumberColumn("mean open (> 0.9)", format="percent"),
+            "left": percent_column("mean shut (< 0.1)"),
+            "right": percent_column("mean open (> 0.9)"),
         },
     )
     table = table.assign(saturated=table["left"] + table["right"])
@@ -83,14 +89,16 @@ def render_saturation(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     )
     st.markdown("**Most saturated units**")
     st.dataframe(
-        top[columns_for(corpus, ["gate", "layer", "direction", "unit", "left", "right"])].assign(
-            gate=top["gate"].map(lambda g: label(g).split(" (")[0])
-        ),
+        as_percent(
+            top[columns_for(corpus, ["gate", "layer", "direction", "unit", "left", "right"])],
+            "left",
+            "right",
+        ).assign(gate=top["gate"].map(lambda g: label(g).split(" (")[0])),
         hide_index=True,
         key=f"{widget}.table",
         column_config={
-            "left": st.column_config.NumberColumn("shut (< 0.1)", format="percent"),
-            "right": st.column_config.NumberColumn("open (> 0.9)", format="percent"),
+            "left": percent_column("shut (< 0.1)"),
+            "right": percent_column("open (> 0.9)"),
         },
     )
     render_open_buttons(top, corpus.trace.num_directions > 1, f"{widget}.open")
