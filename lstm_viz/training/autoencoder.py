@@ -21,6 +21,7 @@ import torch
 
 from lstm_viz.models.autoencoder import AutoencoderConfig, LSTMAutoencoder
 from lstm_viz.tasks.ecg import ecg_windows
+from lstm_viz.training.randomness import seeded
 
 
 @dataclass
@@ -70,8 +71,8 @@ def train_autoencoder(
     if not std > 0:
         raise ValueError("the training signal does not vary (standard deviation 0)")
     config = replace(config, mean=mean, std=std)
-    torch.manual_seed(seed)
-    model = LSTMAutoencoder(config)
+    with seeded(seed):  # randomness.py: a server's sessions share torch's generator
+        model = LSTMAutoencoder(config)
     train = ecg_windows(train_values, window, stride)  # [W, T]
     validation = ecg_windows(validation_values, window, max(1, window // 2))
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.0)

@@ -10,14 +10,11 @@ Every check runs before anything touches the disk: ValueError with a message a p
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import torch
 
 from lstm_viz.models.checkpoints import models_dir
 from lstm_viz.models.names import check_name as check_allowed
@@ -26,9 +23,8 @@ from lstm_viz.models.sequence import SequenceModel
 from lstm_viz.tasks import make_task
 from lstm_viz.tasks.base import Task
 from lstm_viz.training.limits import check_training_size, longest_sequence
+from lstm_viz.training.randomness import seeded
 from lstm_viz.training.trainer import Callbacks, TrainConfig, Trainer, model_config_for
-
-_SEEDING = threading.Lock()  # held while build_run seeds torch and draws a model's weights
 
 
 def checkpoint_name(task: str, cell: str, root: str | Path | None = None) -> str:
@@ -127,8 +123,7 @@ def build_run(
     # The initial weights come from torch's global generator: seeded here, always (unseeded, they
     # were whatever the process had drawn before: a run was not reproducible from its seed).
     # Before the task too: a recipe's weights stay what they always were.
-    with _SEEDING:  # one build at a time: a server's sessions share the global generator
-        torch.manual_seed(config.seed if seed is None else seed)
+    with seeded(config.seed if seed is None else seed):  # randomness.py: one build at a time
         return _build(task, task_params, settings, config, path, limits)
 
 

@@ -22,6 +22,7 @@ from lstm_viz.models.sequence import PER_STEP, ModelConfig, SequenceModel
 from lstm_viz.tasks.base import IGNORE, Batch, Task
 from lstm_viz.training.callbacks import Callbacks, Evaluation, Progress, TrainResult
 from lstm_viz.training.probe import probe_recorder
+from lstm_viz.training.randomness import RandomStream
 
 LOWER_IS_BETTER = {"bits_per_token", "mse"}
 
@@ -130,7 +131,7 @@ class Trainer:
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
         self.info = info or {}
         self.device = resolve_device(self.config.device)
-        torch.manual_seed(self.config.seed)
+        self.random = RandomStream(self.config.seed)  # dropout's masks: randomness.py
         self.generator = torch.Generator().manual_seed(self.config.seed)
         self.model = model.to(self.device)
         self.optimizer = torch.optim.AdamW(
@@ -188,7 +189,8 @@ class Trainer:
                 self.model.train()
                 batch = batch.to(self.device)
                 state = state if task.continues and _fits(state, batch) else None
-                output, state = self.model(batch.inputs, batch.lengths, state)
+                with self.random.active():  # dropout draws from this run's own stream
+                    output, state = self.model(batch.inputs, batch.lengths, state)
                 state = _detach(state)
                 loss, _, _ = loss_and_score(output, batch, task.objective)
                 self.optimizer.zero_grad(set_to_none=True)

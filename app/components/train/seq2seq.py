@@ -7,7 +7,6 @@ selected in the sidebar."""
 from __future__ import annotations
 
 import streamlit as st
-import torch
 
 from app import state
 from app.text import escape_markdown
@@ -16,6 +15,7 @@ from lstm_viz.models.names import reserve_free_name
 from lstm_viz.models.seq2seq import ATTENTIONS, ENCODER_CELLS, Seq2Seq, Seq2SeqConfig
 from lstm_viz.models.seq2seq_files import save_seq2seq
 from lstm_viz.tasks.dates import date_examples, source_tokens, target_tokens
+from lstm_viz.training.randomness import seeded
 from lstm_viz.training.seq2seq import train_seq2seq
 
 K = f"{state.TRAIN_PREFIX}.seq2seq"
@@ -54,7 +54,6 @@ def render_seq2seq_training() -> None:
 
 
 def train_dates(attention, cell, bidirectional, hidden, epochs, size, seed) -> None:
-    torch.manual_seed(seed)
     try:
         config = Seq2SeqConfig(
             source_tokens(),
@@ -68,7 +67,8 @@ def train_dates(attention, cell, bidirectional, hidden, epochs, size, seed) -> N
     except ValueError as error:
         st.error(escape_markdown(error), icon="🚫")
         return
-    model = Seq2Seq(config)
+    with seeded(seed):  # the initial weights: one session at a time (training/randomness.py)
+        model = Seq2Seq(config)
     validation = [(s, t) for s, t, _, _ in date_examples("validation", 300, seed=0)]
     bar = st.progress(0.0, text="Training...")
 

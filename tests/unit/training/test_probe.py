@@ -95,9 +95,10 @@ def test_a_shipped_model_build_keeps_its_probe_history(tmp_path):
 
 
 def test_recording_the_probe_draws_no_random_numbers():
-    """Training with the probe gives the weights training without it gives, dropout on; a probe
-    that drew one random number would change them (checked too, so this test can fail). The
-    shipped models kept their hashes when their builds added probe.npz."""
+    """Training with the probe gives the weights training without it gives, dropout on. The
+    shipped models kept their hashes when their builds added probe.npz. Since dropout draws from
+    the run's own stream (training/randomness.py), even a probe that drew random numbers from
+    torch's global generator would change nothing: checked too."""
     from lstm_viz.training.probe import ProbeRecorder
 
     class Drawing(ProbeRecorder):
@@ -123,4 +124,4 @@ def test_recording_the_probe_draws_no_random_numbers():
             assert len(trainer.probe.steps) == 2  # it did record at every evaluation
     for name, value in weights["none"].items():
         assert torch.equal(value, weights["probe"][name]), name
-    assert any(not torch.equal(v, weights["drawing"][n]) for n, v in weights["none"].items())
+        assert torch.equal(value, weights["drawing"][name]), name
