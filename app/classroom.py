@@ -198,11 +198,21 @@ def announce_missing_model(shown: str | None) -> None:
     ref = find_model(shown)
     instead = f"showing **{escape_markdown(ref.name, 80)}** instead" if ref else "no model is shown"
     st.toast(
-        f"This link asks for the model **{escape_markdown(missing, 80)}**, which is not on "
-        f"this server: {instead}.",
+        f"This link asks for the model **{escape_markdown(missing, 80)}**, "
+        f"{why_missing(missing)}: {instead}.",
         icon="⚠️",
         duration="infinite",
     )
+
+
+def why_missing(model_id: str) -> str:
+    """Why a link's model is not here, as a clause: an upload lasts only for its browser tab."""
+    if model_id.startswith("uploaded/"):
+        return (
+            "an upload, and uploads last only for their browser tab (until it is closed or "
+            "reloaded): upload the file again on the Upload page"
+        )
+    return "which is not on this server"
 
 
 def on_screen(figure):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import classroom, state
@@ -103,14 +104,21 @@ def test_play_pace_keeps_long_walks_short():
     assert state.PLAY_DELAY == "explore.play_delay"
 
 
-def test_a_missing_model_on_explore_is_announced_once():
+@pytest.mark.parametrize(
+    "model, why",
+    [
+        ("shipped/no-such-model", "which is not on this server"),
+        # a link made before a reload: the tab's uploads went with it
+        ("uploaded/no-such-model", "an upload, and uploads last only for their browser tab"),
+    ],
+)
+def test_a_missing_model_on_explore_is_announced_once(model, why):
     save_char(models_dir(), "english-char-lstm")
     at = AppTest.from_file(ENTRYPOINT, default_timeout=120)
-    at.query_params["model"] = "shipped/no-such-model"
+    at.query_params["model"] = model
     at.run()
     assert not at.exception, at.exception
     notices = [e.value for kind in ("warning", "toast", "error") for e in at.get(kind)]
-    assert [n for n in notices if "no-such-model" in n] == [
-        "The link is for the model **shipped/no-such-model**, which is not available here: "
-        "showing **english-char-lstm** instead."  # not also in a toast
-    ]
+    (notice,) = [n for n in notices if "no-such-model" in n]  # not also in a toast
+    assert notice.startswith(f"The link is for the model **{model}**, {why}")
+    assert notice.endswith("showing **english-char-lstm** instead.")

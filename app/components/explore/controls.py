@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from app import state
+from app import classroom, state
 from app.resources import ModelRef, find_model
 from app.text import escape_markdown
 from lstm_viz import Trace
@@ -67,8 +67,9 @@ def apply_hand_offs(ref: ModelRef, config: Any, text_key: str, panel: str) -> No
                 st.rerun()
             st.session_state[state.EXPLORE_LINK_APPLIED] = link
             st.warning(
-                f"The link is for the model **{escape_markdown(wanted, 80)}**, which is not "
-                f"available here: showing **{escape_markdown(ref.name)}** instead.",
+                f"The link is for the model **{escape_markdown(wanted, 80)}**, "
+                f"{classroom.why_missing(wanted)}: showing **{escape_markdown(ref.name)}** "
+                "instead.",
                 icon="🔗",
             )
         else:

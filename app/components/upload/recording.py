@@ -207,6 +207,7 @@ def render_open_in_explore(
                 state.hand_off(state.EXPLORE_INPUT, handed)
             classroom.switch_page("explore", model=ref.id, text=handed)
     st.caption(
-        "Explore lists the model under 📤 Uploaded for this browser session, and reads the input "
-        f"recorded here. The last {MAX_MODELS} models opened are kept, until the session ends."
+        "Explore lists the model under 📤 Uploaded in this browser tab, and reads the input "
+        f"recorded here. The last {MAX_MODELS} models opened are kept until the tab is closed or "
+        "reloaded (the server deletes a tab's uploads when it goes): then upload the file again."
     )
