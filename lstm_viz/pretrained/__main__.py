@@ -7,16 +7,13 @@ import sys
 import time
 from pathlib import Path
 
-from lstm_viz.pretrained.build import (
-    build,
+from lstm_viz.pretrained.autoencoder_build import (
     build_autoencoder,
     check_autoencoder,
     write_autoencoder_card,
     write_autoencoder_scales,
-    write_card,
-    write_index,
-    write_scales_of,
 )
+from lstm_viz.pretrained.build import build, write_card, write_index, write_scales_of
 from lstm_viz.pretrained.cards import check
 from lstm_viz.pretrained.frames import MIN_GAIN, FrameBuilt, FrameRecipe, check_frames
 from lstm_viz.pretrained.recipes import (

@@ -173,7 +173,7 @@ SEQ2SEQ_RECIPES: dict[str, Seq2SeqRecipe] = {
 
 @dataclass(frozen=True)
 class AutoencoderRecipe:
-    """How one shipped LSTM autoencoder is made (``lstm_viz.pretrained.build_autoencoder``).
+    """How one shipped LSTM autoencoder is made (``autoencoder_build.build_autoencoder``).
 
     The signal is ``lstm_viz.tasks.ecg``'s: training seed ``seed``, validation (calibration)
     seed ``seed + 1``, held-out test seed ``seed + 2``, into which ``per_kind`` anomalies of

@@ -13,7 +13,7 @@ from lstm_viz.analysis.anomaly import detection
 from lstm_viz.cli import main
 from lstm_viz.models.autoencoder import load_autoencoder
 from lstm_viz.pretrained import MAX_MODEL_BYTES, PRETRAINED_DIR
-from lstm_viz.pretrained.build import check_autoencoder, shipped_autoencoders
+from lstm_viz.pretrained.autoencoder_build import check_autoencoder, shipped_autoencoders
 from lstm_viz.tasks.ecg import RATE, ecg_signal, inject_anomalies
 
 FOLDER = PRETRAINED_DIR / "ecg-autoencoder-lstm"
