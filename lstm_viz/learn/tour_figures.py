@@ -26,14 +26,15 @@ def stop_figure(trace: Trace, stop: Stop, height: int = 300, scales=None) -> go.
     start = 0
     if stop.unit is not None:
         start = min(max(0, stop.unit - WINDOW_UNITS // 2), max(0, units - WINDOW_UNITS))
+    shown = min(units, WINDOW_UNITS if stop.unit is not None else 64)
     figure = heatmap(
         trace,
         stop.quantity,
         layer=stop.layer,
         direction=stop.direction,
-        max_units=WINDOW_UNITS if stop.unit is not None else 64,
+        max_units=shown,
         unit_start=start,
-        height=height,
+        height=max(height, 140 + 6 * shown),  # 64 units: 6 px a row, not 2.7 in 300 px
         bound=scales.bound(stop.quantity, stop.layer, stop.direction) if scales else None,
     )
     if stop.unit is not None:

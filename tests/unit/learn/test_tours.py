@@ -118,3 +118,18 @@ def test_drift_note():
     assert "falls steadily" in drift_note(-np.arange(10.0))
     assert drift_note(np.sin(np.arange(10.0))) == ""
     assert drift_note(np.ones(10)) == "" and drift_note(np.arange(3.0)) == ""
+
+
+def test_a_stop_of_many_units_gets_rows_a_student_can_see():
+    """A stop without a unit shows 64 units: 6 px a row at least (300 px gave 2.7)."""
+    model, vocab = char_model()
+    trace = read(model, vocab, CAT_TEXT)
+    wide = dataclasses.replace(
+        trace, values={**trace.values, "cell": trace.cell.repeat(1, 1, 1, 1, 10)}
+    )
+    stop = dataclasses.replace(cat_tour(trace)[1], quantity="cell", unit=None)
+    figure = stop_figure(wide, stop)
+    assert len(figure.data[0].y) == 64
+    assert figure.layout.height >= 140 + 6 * 64
+    small = stop_figure(trace, dataclasses.replace(stop, unit=None))
+    assert small.layout.height == 300  # 8 units fit the usual height
