@@ -28,10 +28,21 @@ EXPLORE_INPUT = "explore.input"  # text for Explore's input box (Train, Learn, U
 # A unit for Explore to show (e.g. a click in Analyze): {"layer": int, "direction": int,
 # "unit": int}.
 EXPLORE_UNIT = "explore.unit"
+# A step and channel for Explore's frame-model view (Learn's moving-shapes stop): {"step": int,
+# "channel": int}.
+EXPLORE_FRAME = "explore.frame"
 TRAIN_NOTICE = "train.notice"  # a message for the Train page's next run ("Deleted dyck-...")
 TRAIN_NAME_RESET = "train.name.reset"  # True: the name box takes a fresh default (after a save)
 LINK_NOTICE = "classroom.notice"  # a message about the session's link (its model is missing)
-HAND_OFFS = (SELECT_MODEL, EXPLORE_INPUT, EXPLORE_UNIT, TRAIN_NOTICE, TRAIN_NAME_RESET, LINK_NOTICE)
+HAND_OFFS = (
+    SELECT_MODEL,
+    EXPLORE_INPUT,
+    EXPLORE_UNIT,
+    EXPLORE_FRAME,
+    TRAIN_NOTICE,
+    TRAIN_NAME_RESET,
+    LINK_NOTICE,
+)
 
 # ---- links between pages (app/classroom.py, app/links.py) ---------------------------------------
 # The shareable link this session was opened with, parsed by app/links.py: {"page", "model",

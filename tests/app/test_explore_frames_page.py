@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from streamlit.testing.v1 import AppTest
 
+from app import state
 from lstm_viz import record
 from lstm_viz.figures.frames import tile
 from lstm_viz.models.checkpoints import models_dir, save_checkpoint
@@ -99,3 +100,18 @@ def test_learn_tour_stop_on_the_shipped_convlstm(shipped_models):
     text = "\n".join(m.value for m in at.markdown)
     assert "forget gate is higher" in text and "where the shape will be" in text
     assert len(at.get("plotly_chart")) == 2
+
+
+def test_learn_hands_explore_its_step_and_channel():
+    """Learn's moving-shapes stop opens Explore at the stop's step and channel (a hand-off, read
+    once: the sliders are the user's afterwards)."""
+    save_frame_model()
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
+    at.session_state[state.EXPLORE_FRAME] = {"step": 7, "channel": 1}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.slider(key=f"{PANEL}.frame_step").value == 7
+    assert at.number_input(key=f"{PANEL}.channel").value == 1
+    assert not at.warning  # no "set via the Session State API" warning
+    at.slider(key=f"{PANEL}.frame_step").set_value(2).run()
+    assert at.slider(key=f"{PANEL}.frame_step").value == 2

@@ -399,3 +399,15 @@ def test_a_link_to_a_missing_model_says_so():
     assert at.session_state[state.SELECT_MODEL] is None
     at.run()
     assert not at.toast  # once
+
+
+def test_the_moving_shapes_stop_opens_explore_at_its_step_and_channel(shipped_models):
+    at = open_learn(**{state.LEARN_SECTION: "tours", state.LEARN_TOUR: "frames"})
+    text = " ".join(m.value for m in at.markdown)
+    said = re.search(r"Channel (\d+)'s forget gate .* At step (\d+) it keeps", text)
+    assert said, text  # the shipped model keeps memory ahead of the shape (tests/unit/learn)
+    at.button(key="learn.tour.frames.explore").click().run()
+    assert not at.exception, at.exception
+    panel = "explore.shipped/moving-shapes-convlstm"
+    assert at.number_input(key=f"{panel}.channel").value == int(said[1])
+    assert at.slider(key=f"{panel}.frame_step").value == int(said[2])

@@ -45,12 +45,16 @@ def render_frames_explore(ref: ModelRef, key: str) -> None:
         if trace.num_layers > 1:
             layer = st.selectbox("Layer", range(trace.num_layers), key=f"{key}.layer")
     step_key = f"{key}.frame_step"
+    handed = state.take(state.EXPLORE_FRAME)  # Learn's stop: its step and channel
+    if handed:
+        st.session_state[step_key] = min(int(handed["step"]), int(steps) - 1)
+        st.session_state[f"{key}.channel"] = min(int(handed["channel"]), channels - 1)
     if st.session_state.get(step_key, 0) >= steps:
         st.session_state[step_key] = steps - 1
     step = st.slider("Step", 0, int(steps) - 1, key=step_key, persist_state="session")
     pick = st.columns(3)
     with pick[0]:
-        channel = st.number_input("Channel", 0, channels - 1, 0, key=f"{key}.channel")
+        channel = st.number_input("Channel", 0, channels - 1, key=f"{key}.channel")  # from 0
     with pick[1]:
         row = st.number_input("Row", 0, height - 1, height // 2, key=f"{key}.row")
     with pick[2]:

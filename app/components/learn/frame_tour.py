@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import classroom, state
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.components.learn.models import pick_model
 from app.resources import ModelRef, frame_figures, load_model, record_frames
@@ -42,5 +43,9 @@ def render_frame_tour(key: str) -> None:
     st.plotly_chart(maps, key=f"{key}.forget", config=PLOTLY_CONFIG)
     st.caption(
         f"Frame {stop.step} is outlined above; compare channel {stop.channel}'s forget-gate map "
-        f"with frame {stop.step + 1}. Open the model in Explore to walk every step."
+        f"with frame {stop.step + 1}. Explore walks every step and every gate."
     )
+    if st.button("🔍 Open in Explore at this step", key=f"{key}.explore"):
+        state.hand_off(state.EXPLORE_FRAME, {"step": stop.step, "channel": stop.channel})
+        state.hand_off(state.SELECT_MODEL, ref.id)
+        classroom.switch_page("explore", model=ref.id)
