@@ -12,7 +12,8 @@ the same seed then gave other weights, or other masks, depending on what another
   change nothing. It starts where ``torch.manual_seed(seed)`` would put the global generator, so
   a run alone in its process draws exactly what it drew when it seeded that generator itself.
 
-CUDA's generators are not swapped: on a GPU, dropout inside cuDNN's LSTM keeps its own state.
+CUDA's generators are not swapped: a Trainer on a GPU seeds them as before (one GPU run at a
+time is reproducible; two at once share them).
 """
 
 from __future__ import annotations

@@ -132,6 +132,8 @@ class Trainer:
         self.info = info or {}
         self.device = resolve_device(self.config.device)
         self.random = RandomStream(self.config.seed)  # dropout's masks: randomness.py
+        if self.device.type == "cuda":  # dropout on a GPU draws from CUDA's generator
+            torch.cuda.manual_seed_all(self.config.seed)
         self.generator = torch.Generator().manual_seed(self.config.seed)
         self.model = model.to(self.device)
         self.optimizer = torch.optim.AdamW(
