@@ -75,6 +75,10 @@ def test_trains_a_tiny_model_into_the_picker():
     assert run["history"], "no evaluation was recorded"
     assert "`tiny-dyck` is saved" in at.success[0].value
     assert "accuracy" in at.success[0].value
+    # one throughput for the run: the message's and the bar's (the bar's last redraw came before
+    # the final validation, and said something else)
+    speed = f"{run['tokens_per_second']:,.0f} tokens/s"
+    assert speed in at.success[0].value and speed in at.get("progress")[0].proto.text
     assert at.get("vega_lite_chart"), "no curves"
     assert "tiny-dyck" in at.dataframe[0].value["name"].tolist()  # in the models table
     assert at.text_input(key="train.name").value.startswith("dyck-lstm-")  # a fresh default

@@ -135,6 +135,12 @@ def train_run(settings: Settings, area, run: Run) -> None:
         tokens_per_second=result.tokens_per_second,
         saved=result.checkpoint is not None,
     )
+    if record.get("progress"):  # the bar's last figures: the whole run's, as the message says
+        record["progress"] = {
+            **record["progress"],
+            "tokens_per_second": result.tokens_per_second,
+            "elapsed": result.seconds,
+        }
     finish(record)
 
 
