@@ -174,7 +174,10 @@ def render_heatmaps(
         unit_start = st.select_slider(
             "Units shown",
             options=starts,
-            format_func=lambda s: f"{s}-{min(s + max_units, widest) - 1}",
+            # in a chosen order the window is of rows (1-64), not of unit numbers
+            format_func=(lambda s: f"{s}-{min(s + max_units, widest) - 1}")
+            if units is None
+            else (lambda s: f"rows {s + 1}-{min(s + max_units, widest)}"),
             key=f"{key}.units",
             help=f"{widest} units to show; {max_units} fit on screen at a time.",
         )

@@ -129,7 +129,7 @@ if view == "heatmaps":
     units = None
     if method != "index" or top_k:
         units = unit_order(ref, text, device, layer, direction, method, quantity, top_k)
-        st.caption(order_note(method, quantity, len(units), trace))
+        st.caption(order_note(method, quantity, units, trace, unit))
     recording_name = recording_key(ref, text, device)
     render_heatmap_view(
         trace,

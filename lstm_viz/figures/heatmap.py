@@ -57,13 +57,22 @@ class Window:
     @property
     def note(self) -> str:
         """What was averaged or left out; "" when every cell is shown."""
+        return self.describe()
+
+    def describe(self, ordered: bool = False) -> str:
+        """``note``; ``ordered``: the units are in a chosen order, so the window is of rows
+        ("rows 1-64 of 128 in this order"), not of unit numbers."""
         parts = []
         if self.window > 1:
             parts.append(
                 f"mean over windows of {self.window} steps ({self.steps:,} steps in "
                 f"{self.columns:,} columns)"
             )
-        if self.unit_stop - self.unit_start < self.units:
+        if self.unit_stop - self.unit_start < self.units and ordered:
+            parts.append(
+                f"rows {self.unit_start + 1}-{self.unit_stop} of {self.units} in this order"
+            )
+        elif self.unit_stop - self.unit_start < self.units:
             parts.append(f"units {self.unit_start}-{self.unit_stop - 1} of {self.units}")
         return "; ".join(parts)
 
@@ -251,7 +260,7 @@ def heatmap(
 
     every = _tick_stride(tick_text, columns) if win.window == 1 else math.ceil(columns / 8)
     title = ("Difference: " if difference else "") + label(quantity)
-    note = win.note
+    note = win.describe(ordered=order is not None)
     where = f"layer {layer}"
     if trace.num_directions > 1:
         where += f", {DIRECTION_NAMES[direction]}"

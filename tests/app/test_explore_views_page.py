@@ -37,6 +37,11 @@ def set_view(at, view: str):
     return at
 
 
+def order_caption(at) -> str:
+    """The caption that says what the heatmaps' rows are (Rows: ...)."""
+    return " ".join(c.value for c in at.caption if c.value.startswith("Rows:"))
+
+
 def test_unit_order_and_top_k_choose_the_heatmap_rows():
     at, path = open_on()
     want, _ = expected(path, TEXT, layer=1)
@@ -58,9 +63,11 @@ def test_unit_order_and_top_k_choose_the_heatmap_rows():
     for spec in charts(at).values():
         [shape] = spec["layout"]["shapes"]
         assert (shape["y0"], shape["y1"]) == (2.5, 3.5)
+    assert f"The followed unit {order[3]} is row 4." in order_caption(at)
     at.number_input(key=f"{PANEL}.top_k").set_value(2).run()
     assert not at.exception, at.exception
     assert "shapes" not in charts(at)["cell"]["layout"]  # unit order[3] is not in the top 2
+    assert f"The followed unit {order[3]} is not among them" in order_caption(at)
     heat = charts(at)["forget_gate"]["data"][0]
     np.testing.assert_allclose(decode(heat["z"]), want["forget_gate"][order[:2]], atol=1e-6)
 

@@ -11,13 +11,25 @@ from lstm_viz.figures.ordering import ORDERING_LABELS
 from lstm_viz.quantities import label
 
 
-def order_note(method: str, quantity: str, shown: int, trace: Trace) -> str:
-    """What the heatmaps' rows are, in words."""
-    units = trace[quantity].shape[-1]
+def order_note(
+    method: str, quantity: str, order: np.ndarray, trace: Trace, followed: int | None = None
+) -> str:
+    """What the heatmaps' rows are, in words, and where the ``followed`` unit (the red outline)
+    is among them: its row, or that it is not shown."""
+    units, shown = trace[quantity].shape[-1], len(order)
     which = f"the first {shown} of {units} units" if shown < units else f"all {units} units"
     how = ORDERING_LABELS[method]
     of = "" if method in ("index",) else f" of their {label(quantity).split(' (')[0].lower()}"
-    return f"Rows: {which}, {how}{of}; the same order in every heatmap (y: unit number)."
+    note = f"Rows: {which}, {how}{of}; the same order in every heatmap (y: unit number)."
+    if followed is not None:
+        rows = np.flatnonzero(np.asarray(order) == followed)
+        if rows.size:
+            note += f" The followed unit {followed} is row {int(rows[0]) + 1}."
+        else:
+            note += (
+                f" The followed unit {followed} is not among them (Show the top k: 0 shows all)."
+            )
+    return note
 
 
 def render_heatmap_view(

@@ -89,3 +89,15 @@ def test_heatmap_rows_follow_the_order_and_say_their_unit():
     np.testing.assert_array_equal(custom[:, :, 0], trace.forget_gate[0, 0, 0].numpy()[:, units].T)
     with pytest.raises(ValueError, match="units must be"):
         heatmap(trace, "cell", units=[6])
+
+
+def test_an_ordered_window_names_rows_not_unit_numbers():
+    """Units 0-63 of 128 would name the first 64 unit numbers; in a chosen order the window is
+    the first 64 rows, whatever units they hold."""
+    torch.manual_seed(0)
+    _, trace = record(nn.LSTM(3, 80, batch_first=True), torch.randn(1, 5, 3))
+    order = np.argsort(-trace.cell[0, 0, 0].numpy().var(axis=0))
+    ordered = heatmap(trace, "cell", units=order, max_units=64)
+    assert ordered.layout.title.subtitle.text == "layer 0 · rows 1-64 of 80 in this order"
+    plain = heatmap(trace, "cell", max_units=64, unit_start=16)
+    assert plain.layout.title.subtitle.text == "layer 0 · units 16-79 of 80"
