@@ -274,6 +274,11 @@ def test_compare_two_models_needs_matching_shapes():
     assert not at.exception, at.exception
     assert any("5 vs 7 units" in w.value for w in at.warning)
     assert len(at.get("plotly_chart")) == 2  # side by side, no difference
+    # so each pane keeps its own colour range (the wide one's own largest |c|, not a's)
+    wide, _ = expected(models_dir() / "wide", TEXT)
+    pane_b = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]
+    assert pane_b["zmax"] == pytest.approx(np.abs(wide["cell"]).max())
+    assert any("Each pane on its own scale" in c.value for c in at.caption)
     at.selectbox(key=f"{PANEL}.compare_model").set_value("trained/other").run()
     assert not at.exception, at.exception
     assert not at.warning

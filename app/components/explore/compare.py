@@ -101,12 +101,20 @@ def render_compare(
     other_layer = min(layer, other.num_layers - 1)
     other_direction = min(direction, other.num_directions - 1)
     places = ((trace, layer, direction), (other, other_layer, other_direction))
-    bound, how = compare_bound(
-        quantity, places, [model_scales(ref), model_scales(other_ref)], other_ref.path == ref.path
-    )
+    scales = [model_scales(ref), model_scales(other_ref)]
+    if why:  # no difference to draw: each pane on its own model's scale, as Explore shows it
+        bounds = [
+            s.bound(quantity, lay, d) if s is not None and quantity in UNBOUNDED else None
+            for s, (_, lay, d) in zip(scales, places, strict=True)
+        ]
+        how = "Each pane on its own scale (its colour bar says which): no difference is drawn."
+        bound = None
+    else:
+        bound, how = compare_bound(quantity, places, scales, other_ref.path == ref.path)
+        bounds = [bound, bound]
     figures = [
-        heatmap(t, quantity, layer=lay, direction=d, bound=bound) if quantity in t.names else None
-        for t, lay, d in places
+        heatmap(t, quantity, layer=lay, direction=d, bound=b) if quantity in t.names else None
+        for (t, lay, d), b in zip(places, bounds, strict=True)
     ]
     if how:
         st.caption("🎨 " + how)
