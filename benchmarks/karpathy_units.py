@@ -138,6 +138,9 @@ story / stories:
   seed 6 (2.1031, 942 s beside the others) stories 0.77 / -0.68 at epoch 10, 0.75 / -0.74 at
                           20, 0.76 / -0.72 at 30 (layer 1 cell 54, layer 0 cell 9): both units
                           in one model, neither at 0.8
+Session 9, the same recipe (readings 2, v3 share 1, dropout 0.2, 30 epochs; two runs side by
+side at nice 19, 656 and 647 s), stories held out: seed 8 (2.1127) inside quotes 0.62 at epoch
+10, 0.76 at 20, 0.74 at 30 (layer 1 cell 43); position -0.58; seed 10 (2.1315) -0.17 / -0.37.
 The best quote unit's anatomy (seed 0, layer 1 cell 67, on stories): -1.11 inside a quotation,
 -0.22 outside, but it does not flip at the closing quote: -1.0 to -0.8 for the next 10
 characters and -0.41 for the 30 after (the speech tag, "said Mara."), which holds 40% of its
