@@ -28,6 +28,11 @@ import torch
 from torch import nn
 
 METHODS = ("integrated-gradients", "gradient-x-input", "occlusion")
+METHOD_LABELS = {  # as pages and figures write them
+    "integrated-gradients": "Integrated gradients",
+    "gradient-x-input": "Gradient × input",
+    "occlusion": "Occlusion",
+}
 
 
 class AttributionError(ValueError):

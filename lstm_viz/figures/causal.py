@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from lstm_viz.analysis.attribution import METHOD_LABELS
 from lstm_viz.analysis.preactivation import PreactivationSplit
 from lstm_viz.analysis.trajectories import Trajectory
 from lstm_viz.figures import layout
@@ -218,7 +219,8 @@ def attribution_figure(
     _tick_labels(figure, tokens, steps, row=rows, col=1)
     figure.update_layout(
         title=layout.title(
-            f"Which input steps made the output ({attribution.method})",
+            "Which input steps made the output "
+            f"({METHOD_LABELS.get(attribution.method, attribution.method).lower()})",
             "attribution per step, summed over the input's components"
             + (f" · below: {quantity} of layer {layer}" if trace is not None else ""),
         ),

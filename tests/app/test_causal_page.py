@@ -38,6 +38,7 @@ def test_attribution_bars_equal_the_library_and_ig_is_complete():
     shown = figures(at)
     np.testing.assert_allclose(decode(shown["attribution"]["data"][0]["y"]), want.scores, atol=1e-9)
     assert "completeness" in shown
+    assert "(integrated gradients)" in shown["attribution"]["layout"]["title"]["text"]  # not an id
     note = next(c.value for c in at.caption if c.value.startswith("Completeness"))
     assert "within 1%" in note and "all-zero input embedding" in note
     # The heatmap under the bars is the recording of the same input (cell of the last layer).

@@ -13,15 +13,11 @@ from app.corpora import CorpusKey
 from app.resources import ModelRef, default_input, load_model
 from app.text import escape_markdown
 from lstm_viz.analysis import METHODS
+from lstm_viz.analysis.attribution import METHOD_LABELS
 from lstm_viz.analysis.corpus import Corpus
 from lstm_viz.figures.causal import attribution_figure, completeness_figure
 from lstm_viz.figures.colours import max_abs, symmetric_scale
-
-METHOD_LABELS = {
-    "integrated-gradients": "Integrated gradients",
-    "gradient-x-input": "Gradient × input",
-    "occlusion": "Occlusion",
-}
+from lstm_viz.quantities import display_token
 
 
 def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: str) -> None:
@@ -47,7 +43,9 @@ def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: st
             "Target output (at the last step)",
             range(len(labels)),
             index=top,
-            format_func=lambda k: f"{labels[k]!r}" + (" (predicted)" if k == top else ""),
+            format_func=lambda k: (
+                repr(display_token(labels[k])) + (" (predicted)" if k == top else "")
+            ),
             key=f"{widget}.target",
         )
     with cols[2]:
@@ -70,9 +68,10 @@ def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: st
     tokens = result.tokens or [str(t) for t in range(len(result.scores))]
     top_step = int(abs(result.scores).argmax())
     st.markdown(
-        f"Output **{escape_markdown(repr(labels[int(target)]))}** at the last step: "
+        f"Output **{escape_markdown(repr(display_token(labels[int(target)])))}** at the last step: "
         f"{float(result.output):+.4f}. The step that mattered most: **{top_step}** "
-        f"({escape_markdown(repr(tokens[top_step]))}, {result.scores[top_step]:+.4f})."
+        f"({escape_markdown(repr(display_token(tokens[top_step])))}, "
+        f"{result.scores[top_step]:+.4f})."
     )
     st.caption("The input coloured by attribution (red: pushed the output up; blue: down):")
     with st.container(key=f"{widget}.coloured"):
@@ -102,4 +101,6 @@ def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: st
             f"output(baseline) is {result.expected:+.6f} (baseline: all-zero input embedding): "
             f"{ok} ({result.completeness_error:.3%}). More integration points bring it closer."
         )
-    st.dataframe(result.table(), hide_index=True, key=f"{widget}.table", height=200)
+    table = result.table()
+    table["token"] = table["token"].map(display_token)  # a space as ␣, as on every axis
+    st.dataframe(table, hide_index=True, key=f"{widget}.table", height=200)

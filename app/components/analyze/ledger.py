@@ -21,6 +21,7 @@ from lstm_viz.analysis import (
     ledger_figure,
 )
 from lstm_viz.analysis.corpus import Corpus
+from lstm_viz.quantities import display_token
 
 
 def render_ledger(key: CorpusKey, corpus: Corpus, widget: str) -> None:
@@ -67,7 +68,8 @@ def render_ledger(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         )
     ledger = cell_ledger(trace, unit, step, layer, direction, sequence)
     figure = ledger_figure(
-        ledger, f"What survives in unit {unit} at step {step} ({ledger.tokens[-1]!r})"
+        ledger,
+        f"What survives in unit {unit} at step {step} ({display_token(ledger.tokens[-1])!r})",
     )
     st.plotly_chart(classroom.on_screen(figure), key=f"{widget}.bars", config=PLOTLY_CONFIG)
     st.markdown(
@@ -77,7 +79,9 @@ def render_ledger(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     frame = ledger.to_frame()
     frame = frame.reindex(frame["contribution"].abs().sort_values(ascending=False).index)
     st.dataframe(
-        as_percent(frame.head(10), "share"),
+        as_percent(frame.head(10), "share").assign(
+            token=lambda f: f["token"].map(display_token)  # a space as ␣, as on every axis
+        ),
         hide_index=True,
         key=f"{widget}.table",
         column_config={
