@@ -64,6 +64,11 @@ def _n(x: float) -> str:
     return f"{x:.3f}"
 
 
+def _sum(a: float, b: float) -> str:
+    """ "0.250 + 0.104", or "0.000 − 0.104" for a negative b (not "0.000 + -0.104")."""
+    return f"{_n(a)} + {_n(b)}" if _n(b)[0] != "-" else f"{_n(a)} − {_n(-b)}"
+
+
 def _shown(x: float) -> float:
     """``x`` as _n writes it."""
     return float(_n(x))
@@ -96,7 +101,7 @@ def step_equations(numbers: StepNumbers) -> list[str]:
         return [
             f"c[t] = f·c[{prev}] + i·g = {_n(f)} × {_n(c0)} + {_n(i)} × {_n(g)} "
             f"{_eq(_shown(f) * _shown(c0) + _shown(i) * _shown(g), kept + written)} "
-            f"{_n(kept)} + {_n(written)} {_eq(_shown(kept) + _shown(written), c)} {_n(c)}",
+            f"{_sum(kept, written)} {_eq(_shown(kept) + _shown(written), c)} {_n(c)}",
             f"h[t] = o·tanh(c[t]) = {_n(o)} × tanh({_n(c)}) = {_n(o)} × {_n(np.tanh(c))} "
             f"{_eq(_shown(o) * _shown(np.tanh(c)), h)} {_n(h)}",
         ]
@@ -126,7 +131,7 @@ def step_sentences(numbers: StepNumbers) -> list[str]:
             reads,
             f"The forget gate keeps {_pct(f)} of the old memory ({_n(c0)} → {_n(f * c0)}).",
             f"The input gate writes {_pct(i)} of the candidate {_n(g)} ({_n(i * g)}).",
-            f"The new memory is {_n(f * c0)} + {_n(i * g)} "
+            f"The new memory is {_sum(f * c0, i * g)} "
             f"{_eq(_shown(f * c0) + _shown(i * g), c)} {_n(c)}.",
             f"The output gate exposes {_pct(o)} of tanh(memory) = {_n(np.tanh(c))}: "
             f"the unit outputs {_n(h)}.",

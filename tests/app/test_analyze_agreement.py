@@ -88,6 +88,6 @@ def test_saturation_states_the_per_layer_finding():
     shown = frames(at)[0]
     np.testing.assert_array_equal(shown["open"], want["open"])
     np.testing.assert_array_equal(shown["shut"], want["shut"])
-    np.testing.assert_allclose(shown["right"], want["right"])
+    np.testing.assert_allclose(shown["right"], want["right"] * 100)  # in percent
     sentence = saturation_finding(want)
     assert sentence and any(escape_markdown(sentence) in m.value for m in at.markdown)

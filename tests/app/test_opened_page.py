@@ -179,8 +179,8 @@ def test_a_corpus_store_the_server_offers_opens_in_analyze_and_explore(server_st
     want = want.assign(saturated=want["left"] + want["right"])
     top = want.sort_values("saturated", ascending=False, kind="stable").head(10)
     shown = at.dataframe[1].value  # [0]: the per-gate, per-layer summary above the units
-    np.testing.assert_allclose(shown["left"], top["left"], atol=1e-9)
-    np.testing.assert_allclose(shown["right"], top["right"], atol=1e-9)
+    np.testing.assert_allclose(shown["left"], top["left"] * 100, atol=1e-7)  # in percent
+    np.testing.assert_allclose(shown["right"], top["right"] * 100, atol=1e-7)
 
     at.radio(key=f"{widget}.tool").set_value("timescales")
     run(at)

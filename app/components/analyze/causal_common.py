@@ -30,7 +30,7 @@ def pick_source(
         return ("text", text)
     count = corpus.trace.batch_size
     k = st.number_input(
-        f"{label}: sequence of the corpus (0 to {count - 1}; its first {MAX_CAUSAL_STEPS} steps)",
+        f"{label}: sequence of the corpus (0-{count - 1}; its first {MAX_CAUSAL_STEPS} steps)",
         min_value=0,
         max_value=count - 1,
         value=min(sequence, count - 1),

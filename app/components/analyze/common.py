@@ -151,7 +151,7 @@ def sequence_picker(corpus: Corpus, key: str) -> int:
         return 0
     return int(
         st.number_input(
-            f"Sequence (0 to {count - 1})",
+            f"Sequence (0-{count - 1})",
             min_value=0,
             max_value=count - 1,
             value=0,

@@ -80,7 +80,7 @@ def render_interventions(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: 
         units = trace.hidden.shape[-1]
         unit = int(
             st.number_input(
-                f"Unit (0 to {units - 1})", 0, units - 1, defaults["unit"], key=f"{widget}.unit"
+                f"Unit (0-{units - 1})", 0, units - 1, defaults["unit"], key=f"{widget}.unit"
             )
         )
         low, high = VALUE_RANGES.get(quantity, (0.0, 1.0))
@@ -97,7 +97,7 @@ def render_interventions(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: 
     with cols[2]:
         start = int(
             st.number_input(
-                f"From step (0 to {length - 1})",
+                f"From step (0-{length - 1})",
                 0,
                 length - 1,
                 min(5, length - 1),

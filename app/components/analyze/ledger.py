@@ -53,13 +53,13 @@ def render_ledger(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         units = trace.cell.shape[-1]
         unit = int(
             st.number_input(
-                f"Unit (0 to {units - 1})", 0, units - 1, start["unit"], key=f"{widget}.unit"
+                f"Unit (0-{units - 1})", 0, units - 1, start["unit"], key=f"{widget}.unit"
             )
         )
     with cols[3]:
         step = int(
             st.number_input(
-                f"Step t (0 to {length - 1})",
+                f"Step t (0-{length - 1})",
                 0,
                 length - 1,
                 length - 1,

@@ -110,7 +110,7 @@ def render_patterns(corpus: Corpus, widget: str) -> None:
         with left:
             start = int(
                 st.number_input(
-                    f"Span from step (0 to {length - 1})",
+                    f"Span from step (0-{length - 1})",
                     0,
                     length - 1,
                     0,

@@ -37,9 +37,7 @@ def render_preactivation(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: 
         layer = int(st.number_input("Layer", 0, trace.num_layers - 1, 0, key=f"{widget}.layer"))
     units = trace[gate].shape[-1]
     with cols[2]:
-        unit = int(
-            st.number_input(f"Unit (0 to {units - 1})", 0, units - 1, 0, key=f"{widget}.unit")
-        )
+        unit = int(st.number_input(f"Unit (0-{units - 1})", 0, units - 1, 0, key=f"{widget}.unit"))
     direction = 0
     if trace.num_directions > 1:
         with cols[3]:

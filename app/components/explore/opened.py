@@ -42,7 +42,7 @@ def _pick_steps(trace: Trace, key: str) -> Trace:
         with columns[0]:
             batch = int(
                 st.number_input(
-                    f"Sequence (0 to {trace.batch_size - 1})",
+                    f"Sequence (0-{trace.batch_size - 1})",
                     0,
                     trace.batch_size - 1,
                     0,

@@ -105,8 +105,14 @@ def render_step(trace, layer, direction, unit, step, key, split=None, scales=Non
         st.code("\n".join(step_equations(numbers)), language=None, wrap_lines=True)
     if split is not None:
         st.caption("Why each gate moved: its pre-activation at this step, term by term.")
+        table = split_table(split, layer, direction, unit, step)
         st.dataframe(
-            split_table(split, layer, direction, unit, step), hide_index=True, key=f"{key}.split"
+            table,
+            hide_index=True,
+            key=f"{key}.split",
+            column_config={  # 3 decimals, as the diagram and the equations beside it
+                c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[1:]
+            },
         )
 
 

@@ -66,10 +66,12 @@ def test_equations_and_words_show_the_numbers():
     kept = float(f"{n['forget_gate'] * n['cell_before']:.3f}")
     written = float(f"{n['input_gate'] * n['candidate']:.3f}")
     sign = "=" if f"{kept + written:.3f}" == f"{n['cell']:.3f}" else "≈"
-    assert f"{kept:.3f} + {written:.3f} {sign} {n['cell']:.3f}" in lines[0]
-    from lstm_viz.figures.step import _eq
+    plus = f"+ {written:.3f}" if written >= 0 else f"− {-written:.3f}"
+    assert f"{kept:.3f} {plus} {sign} {n['cell']:.3f}" in lines[0]
+    from lstm_viz.figures.step import _eq, _sum
 
     assert (_eq(0.750 + 0.736, 1.4854), _eq(0.750 + 0.736, 1.486)) == ("≈", "=")
+    assert (_sum(0.0, -0.104), _sum(0.25, 0.1)) == ("0.000 − 0.104", "0.250 + 0.100")
     words = " ".join(step_sentences(n))
     assert f"keeps {100 * n['forget_gate']:.0f}% of the old memory" in words
     assert f"writes {100 * n['input_gate']:.0f}% of the candidate" in words
