@@ -8,7 +8,8 @@ navigation is not drawn (``navigation_position()``) and neither is the sidebar, 
 shows at any time. ``open_linked_page(page)`` follows ``st.navigation`` (it switches to the
 linked page once per session). The link lives in ``state.LINK`` for the whole session; pages ask
 ``controls_hidden()`` before drawing their control widgets, and go to another page with
-``switch_page()``, which keeps the classroom flags in the address (a reload stays in class).
+``switch_page()``, which keeps the classroom flags in the address (a reload stays in class);
+``show_in_address()`` keeps the address up to date as a page moves on (a tour's stop).
 """
 
 from __future__ import annotations
@@ -148,6 +149,20 @@ def page_params(page: str, **link) -> dict[str, str]:
     if len(link.get("text") or "") > links.MAX_TEXT:
         link = {**link, "text": None}
     return links.query_params(page=page, **link, **flags)
+
+
+def show_in_address(page: str, **shown) -> None:
+    """In a classroom session, write what ``page`` now shows (``shown``: view, step, ...; None
+    drops a key) into the address over its other link parameters, with the session's flags, so
+    a reload reopens it, still in class (``page_params``). An ordinary session's address is left
+    as it is (share links say where a view is there). Writes only when something changed."""
+    if not link_flags():
+        return
+    address = links.parse({key: st.query_params.get_all(key) for key in st.query_params})
+    kept = {key: value for key, value in address.items() if key not in ("page", *FLAGS)}
+    wanted = page_params(page, **{**kept, **shown})
+    if wanted != st.query_params.to_dict():
+        st.query_params.from_dict(wanted)
 
 
 def switch_page(page: str, **link) -> NoReturn:

@@ -137,9 +137,12 @@ def gate_maps_figure(
 
     With ``animate``, plotly frames hold every step (played in the browser, no server work) and
     a slider and play button walk them; colour scales stay fixed over all steps. ``pixel``
-    (channel, row, column) is marked on every row. ValueError for a trace without spatial shape
+    (channel, row, column) is marked on every row. The title names what is drawn: "Every gate
+    and state at step 10, layer 0" for all of the trace's quantities, else "Forget gate at step
+    10, layer 0" (``names=["forget_gate"]``). ValueError for a trace without spatial shape
     or a step outside the recording.
     """
+    drawn_all = names is None or set(trace.names) <= set(names)
     names = display_order(list(names or trace.names))
     maps = {n: trace.maps(n)[layer, 0, batch].numpy() for n in names}  # [T, C, H, W]
     steps, channels, height, width = maps[names[0]].shape
@@ -181,7 +184,7 @@ def gate_maps_figure(
     tile_height = int(height * min(12.0, 1100 / max(1, channels * (width + GAP))))
     layout.update(
         title=title(
-            f"Every gate and state at step {step}, layer {layer}",
+            f"{_heading(names, drawn_all)} at step {step}, layer {layer}",
             f"{channels} channels of {height} × {width}; colour scales fixed over all steps",
         ),
         height=n_rows * (tile_height + 40) + (190 if animate else 110),
@@ -199,6 +202,23 @@ def gate_maps_figure(
         ]
         layout.update(_player(steps, step, n_rows))
     return go.Figure(data=data, layout=layout, frames=frames)
+
+
+def _heading(names: list[str], drawn_all: bool) -> str:
+    """What a gate-maps figure draws, for its title: "Every gate and state" when it draws all of
+    the trace's quantities, else their short names ("Forget gate", "Forget gate and cell state")."""
+    if drawn_all:
+        return "Every gate and state"
+    short = [_short_label(n) for n in names]
+    short = [short[0]] + [s[0].lower() + s[1:] for s in short[1:]]
+    return short[0] if len(short) == 1 else f"{', '.join(short[:-1])} and {short[-1]}"
+
+
+def _short_label(name: str) -> str:
+    """A quantity's label without its explanation or symbol: "Forget gate", "Cell state"."""
+    text = label(name).split(" (")[0]
+    symbol = QUANTITY_SYMBOLS.get(name)
+    return text.removesuffix(f" {symbol}") if symbol else text
 
 
 def _player(steps: int, step: int, n_rows: int) -> dict:

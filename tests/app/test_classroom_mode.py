@@ -122,3 +122,45 @@ def test_a_missing_model_on_explore_is_announced_once(model, why):
     (notice,) = [n for n in notices if "no-such-model" in n]  # not also in a toast
     assert notice.startswith(f"The link is for the model **{model}**, {why}")
     assert notice.endswith("showing **english-char-lstm** instead.")
+
+
+def test_a_classroom_tour_keeps_its_stop_in_the_address_so_a_reload_reopens_it():
+    save_char(models_dir(), "english-char-lstm")
+    at = open_link(page="learn", view="tour-cat", hide="1", present="1")
+    for _ in range(2):
+        at.button(key="learn.tour.cat.next").click().run()
+    assert not at.exception, at.exception
+    assert "Stop 3 of 5" in at.get("progress")[0].proto.text
+    address = dict(at.query_params)
+    # step counts from 0 and stop 1 has none, as the link builder writes it
+    assert address == dict(page="learn", view="tour-cat", step="2", hide="1", present="1")
+    reloaded = open_link(**address)  # a reload: a new session on the same address
+    assert "Stop 3 of 5" in reloaded.get("progress")[0].proto.text
+    for _ in range(2):
+        reloaded.button(key="learn.tour.cat.back").click().run()
+    assert "Stop 1 of 5" in reloaded.get("progress")[0].proto.text
+    assert "step" not in reloaded.query_params  # stop 1: no step, as the builder writes it
+    # an ordinary session keeps the address it was opened with
+    plain = open_link(page="learn", view="tour-cat")
+    plain.button(key="learn.tour.cat.next").click().run()
+    assert "Stop 2 of 5" in plain.get("progress")[0].proto.text
+    assert dict(plain.query_params) == {"page": "learn", "view": "tour-cat"}
+
+
+def test_every_tour_keeps_its_stop_in_a_classroom_address(shipped_models):
+    from app.components.learn.navigation import TOURS
+
+    at = open_link(page="learn", view="tour-dates", step="1", present="1")  # controls shown
+    for tour in TOURS:  # the student moves between tours and stops; the address follows
+        at.radio(key=state.LEARN_TOUR).set_value(tour).run()
+        assert not at.exception, at.exception
+        if tour == "frames":  # one stop: no row, no step
+            assert dict(at.query_params) == {"page": "learn", "view": "tour-frames", "present": "1"}
+            continue
+        at.button(key=f"learn.tour.{tour}.next").click().run()
+        shown = at.get("progress")[0].proto.text
+        address = dict(at.query_params)
+        assert address["view"] == f"tour-{tour}" and address["present"] == "1", address
+        reloaded = open_link(**address)
+        assert reloaded.get("progress")[0].proto.text == shown, tour
+        assert f"Stop {int(address['step']) + 1} of" in shown

@@ -287,6 +287,16 @@ def test_agreement_tour_uses_validation_correlations(shipped):
     assert 'data-cell-bound="2.5"' in svg and "c ±2.5 (model)" in svg
 
 
+def test_a_tour_names_its_models_as_the_sidebar_does(shipped):
+    save_char(shipped, "english-char-lstm")
+    save_char(models_dir(), "other-char-lstm")  # a second model that fits: a picker
+    at = section(open_learn(), "tours")
+    picker = at.selectbox(key="learn.tour.cat.model")
+    assert picker.value == "shipped/english-char-lstm"
+    assert picker.options == ["📦 Shipped · english-char-lstm", "🏋️ Trained · other-char-lstm"]
+    assert set(picker.options) <= set(at.sidebar.selectbox(key=state.MODEL_PICKER).options)
+
+
 def test_tours_say_which_model_they_need(shipped):
     at = section(open_learn(), "tours")
     assert "shipped/english-char-lstm" in at.info[0].value
@@ -406,6 +416,8 @@ def test_the_moving_shapes_stop_opens_explore_at_its_step_and_channel(shipped_mo
     text = " ".join(m.value for m in at.markdown)
     said = re.search(r"Channel (\d+)'s forget gate .* At step (\d+) it keeps", text)
     assert said, text  # the shipped model keeps memory ahead of the shape (tests/unit/learn)
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert any(t.startswith(f"Forget gate at step {said[2]}, layer") for t in titles), titles
     at.button(key="learn.tour.frames.explore").click().run()
     assert not at.exception, at.exception
     panel = "explore.shipped/moving-shapes-convlstm"

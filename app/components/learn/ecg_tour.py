@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import state
 from app.components.heatmaps import PLOTLY_CONFIG
-from app.components.learn.navigation import linked_stop, tour_model, tour_position
+from app.components.learn.navigation import tour_model, tour_position
 from app.resources import anomaly_run
 from app.text import escape_markdown
 from lstm_viz.figures.series import anomaly_figure
@@ -25,7 +25,7 @@ def render_ecg_tour(key: str = "learn.tour.ecg") -> None:
     except (ValueError, OSError) as error:
         st.error(escape_markdown(f"This tour cannot run on {ref.name}: {error}"), icon="🚫")
         return
-    index = tour_position(len(stops), key, start=linked_stop("ecg"))
+    index = tour_position(len(stops), key, "ecg")
     stop = stops[index]
     st.markdown(f"**{stop.title}**")
     st.markdown(escape_markdown(stop.text))

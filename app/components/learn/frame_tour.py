@@ -8,6 +8,7 @@ import streamlit as st
 from app import classroom, state
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.components.learn.models import pick_model
+from app.components.learn.navigation import show_stop
 from app.resources import ModelRef, frame_figures, load_model, record_frames
 from app.text import escape_markdown
 from lstm_viz.figures.frames import gate_maps_figure
@@ -35,6 +36,7 @@ def render_frame_tour(key: str) -> None:
     except ValueError as error:
         st.error(escape_markdown(f"This stop cannot run on {ref.name}: {error}"), icon="🚫")
         return
+    show_stop("frames", 0)  # one stop: a reload in class reopens this tour
     st.markdown(f"**{stop.title}**")
     st.markdown(stop.text)
     strip, _, _ = frame_figures(ref, 0, STEPS, stop.layer, stop.step, (stop.channel, 0, 0), False)

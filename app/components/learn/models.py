@@ -46,7 +46,8 @@ def pick_model(wanted: str, fits, key: str, what: str) -> ModelRef | None:
         st.session_state.setdefault(f"{key}.model", default)
         if st.session_state[f"{key}.model"] not in ids:
             st.session_state[f"{key}.model"] = default
-        picked = st.selectbox("Model", ids, key=f"{key}.model")
+        labels = {ref.id: ref.label for ref in candidates}  # as the sidebar shows them
+        picked = st.selectbox("Model", ids, format_func=labels.get, key=f"{key}.model")
     else:
         picked = default
     if picked != wanted:

@@ -23,13 +23,15 @@ def linked_stop(tour: str) -> int:
     return int(link.get("step", 0)) if link.get("view") == f"tour-{tour}" else 0
 
 
-def tour_position(count: int, key: str, start: int = 0) -> int:
+def tour_position(count: int, key: str, tour: str) -> int:
     """A tour's Back / "Stop i of n" / Next row (every tour has one); returns the index of the
-    stop to show. ``start``: the first visit's stop (a classroom link's step)."""
+    stop to show. The first visit opens at the classroom link's stop (``linked_stop``); in a
+    classroom session the address follows each move (``show_stop``)."""
     stop_key = f"{key}.stop"
     if stop_key not in st.session_state:
-        st.session_state[stop_key] = min(start, count - 1)
+        st.session_state[stop_key] = min(linked_stop(tour), count - 1)
     index = min(st.session_state[stop_key], count - 1)
+    show_stop(tour, index)
 
     def move(by: int) -> None:
         st.session_state[stop_key] = min(max(0, index + by), count - 1)
@@ -41,6 +43,13 @@ def tour_position(count: int, key: str, start: int = 0) -> int:
         "Next ▶", key=f"{key}.next", on_click=move, args=(1,), disabled=index == count - 1
     )
     return index
+
+
+def show_stop(tour: str, index: int) -> None:
+    """In a classroom session, the address says this tour and stop (view=tour-NAME, step from
+    0 and left out at 0, as the link builder writes it), so a reload reopens the same stop; an
+    ordinary session's address stays clean (classroom.show_in_address)."""
+    classroom.show_in_address("learn", view=f"tour-{tour}", step=index or None)
 
 
 def tour_model(model_id: str, kind: str, what: str) -> ModelRef | None:

@@ -82,9 +82,7 @@ def render_tour(tour: str, key: str = "learn.tour") -> None:
         why = f"This tour cannot run on {ref.name}: {error}"
         st.error(escape_markdown(why), icon="🚫")
         return
-    link = classroom.link_of_session()
-    linked = link.get("view") == f"tour-{tour}"
-    index = tour_position(len(stops), key, start=link.get("step", 0) if linked else 0)
+    index = tour_position(len(stops), key, tour)
     stop = stops[index]
     st.markdown(f"**{stop.title}**")
     st.markdown(stop.text)
