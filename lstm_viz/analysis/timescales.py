@@ -116,7 +116,7 @@ def half_life_figure(table: pd.DataFrame, gate: str = "forget gate", height: int
         height=height,
         margin=dict(l=50, r=10, t=80, b=50),
         meta={"figure": "half_life", "infinite": infinite},
-        legend=layout.top_legend(),
+        legend={**layout.top_legend(), "traceorder": "normal"},  # stacked: layer 0 first too
     )
     ticks = log_ticks(float(edges[0]), float(edges[-1]))
     figure.update_xaxes(

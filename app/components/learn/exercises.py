@@ -60,10 +60,11 @@ def show_feedback(key: str) -> None:
     feedback = st.session_state.get(key)
     if not feedback:
         return
+    # the message starts with its own mark (✅ / ❌, lstm_viz.learn.lessons): no second icon
     if feedback["correct"]:
-        st.success(feedback["message"], icon="🎉")
+        st.success(feedback["message"])
     else:
-        st.error(feedback["message"], icon="💡")
+        st.error(feedback["message"])
 
 
 def render_depth_exercise(key: str = "learn.exercise.depth") -> None:
