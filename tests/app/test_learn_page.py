@@ -311,7 +311,7 @@ def test_tours_say_which_model_they_need(shipped):
 def test_memory_exercise_right_and_wrong():
     at = section(open_learn(), "exercises")
     at.button(key="learn.exercise.memory.check").click().run()
-    assert "❌" in at.error[0].value and "50.0%" in at.error[0].value  # sigmoid(0)
+    assert at.error[0].icon == "❌" and "50.0%" in at.error[0].value  # sigmoid(0); one mark
     at.slider(key="learn.exercise.memory.bias").set_value(2.5).run()
     at.button(key="learn.exercise.memory.check").click().run()
     assert not at.error and "Yes!" in at.success[0].value
@@ -325,7 +325,7 @@ def test_depth_exercise_right_and_wrong():
     at.number_input(key=f"learn.exercise.depth.unit.{model}").set_value(wrong).run()
     at.button(key=f"learn.exercise.depth.check.{model}").click().run()
     assert not at.exception, at.exception
-    assert "❌" in at.error[0].value and "Hint" in at.error[0].value
+    assert at.error[0].icon == "❌" and "Hint" in at.error[0].value  # one mark
     at.number_input(key=f"learn.exercise.depth.unit.{model}").set_value(COUNTER_UNIT).run()
     at.button(key=f"learn.exercise.depth.check.{model}").click().run()
     assert "Yes!" in at.success[0].value and "r = +1.00" in at.success[0].value
