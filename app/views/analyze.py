@@ -21,8 +21,10 @@ from app.components.model_header import render_model_header
 from app.components.opened import render_opener
 from app.resources import all_models, model_version
 from app.text import escape_markdown
+from lstm_viz.quantities import display_token
 
 K = state.ANALYZE_PREFIX  # widget-key prefix of this page
+FEW_STEPS = 1_000  # a corpus of fewer steps gets a warning that its statistics are noisy
 SECTIONS = {
     "saturation": "🌡️ Saturation",
     "timescales": "⏳ Timescales",
@@ -136,13 +138,30 @@ except ValueError as error:
 if progress is not None:
     bar.empty()
 st.caption(
-    f"Corpus: **{corpus.trace.batch_size:,} sequences, {corpus.num_steps:,} steps**"
+    f"Corpus: **{corpus.trace.batch_size:,} sequence{'s' if corpus.trace.batch_size != 1 else ''}"
+    f", {corpus.num_steps:,} steps**"
     + (
         f" · known hidden variable: **{escape_markdown(corpus.hidden_name)}**"
         if corpus.hidden_name
         else ""
     )
 )
+if source == "text":
+    read_as_unknown = corpora.unknown_tokens(checkpoint, text)
+    if read_as_unknown:
+        shown = ", ".join(repr(display_token(t)) for t in read_as_unknown[:10])
+        st.info(
+            f"{len(read_as_unknown):,} of your text's tokens are not in the model's vocabulary "
+            f"and are read as its unknown token: {escape_markdown(shown)}"
+            + (" …" if len(read_as_unknown) > 10 else "."),
+            icon="ℹ️",
+        )
+if corpus.num_steps < FEW_STEPS:
+    st.warning(
+        f"Only {corpus.num_steps:,} steps: averages, correlations and rankings over so few steps "
+        "are noisy. Read a longer text (a few thousand characters) before drawing conclusions.",
+        icon="⚠️",
+    )
 
 section = st.radio(
     "Tool",

@@ -273,6 +273,13 @@ def test_your_text_is_the_corpus():
     at.text_area(key=f"{W}.text").set_value("(()[])" * 50).run()
     assert not at.exception, at.exception
     assert any("2 sequences, 300 steps" in c.value for c in at.caption)
+    # 300 steps are few: said; every token is known: nothing said about unknown ones
+    assert any("Only 300 steps" in w.value for w in at.warning)
+    assert not any("not in the model's vocabulary" in i.value for i in at.info)
+    at.text_area(key=f"{W}.text").set_value("(()[])" * 200 + "x y").run()
+    assert not any("Only" in w.value for w in at.warning)
+    (note,) = [i.value for i in at.info if "not in the model's vocabulary" in i.value]
+    assert note.startswith("3 of your text's tokens") and "'x', '␣', 'y'." in note
 
 
 def test_ledger_starts_on_the_cell_that_follows_the_hidden_variable_best():
@@ -343,7 +350,7 @@ def test_a_model_whose_task_cannot_be_rebuilt_reads_your_text():
     assert "Paste some text" in at.info[0].value  # the only corpus is your text
     at.text_area(key="analyze.trained/words.text").set_value("The cat sat. The dog sat.").run()
     assert not at.exception, at.exception
-    assert any("1 sequences, 8 steps" in c.value for c in at.caption)
+    assert any("1 sequence, 8 steps" in c.value for c in at.caption)
     at.radio(key="analyze.section").set_value("patterns").run()
     at.number_input(key="analyze.trained/words.patterns.threshold").set_value(-1.0).run()
     assert not at.exception, at.exception
