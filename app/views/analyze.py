@@ -156,7 +156,7 @@ if source == "text":
             + (" …" if len(read_as_unknown) > 10 else "."),
             icon="ℹ️",
         )
-if corpus.num_steps < FEW_STEPS:
+if source == "text" and corpus.num_steps < FEW_STEPS:
     st.warning(
         f"Only {corpus.num_steps:,} steps: averages, correlations and rankings over so few steps "
         "are noisy. Read a longer text (a few thousand characters) before drawing conclusions.",

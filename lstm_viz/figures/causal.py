@@ -163,12 +163,19 @@ def _tick_labels(figure: go.Figure, tokens: Sequence[str] | None, steps: int, **
 
 
 def attribution_figure(
-    attribution, trace=None, quantity: str = "hidden", layer: int = 0, height: int = 460
+    attribution,
+    trace=None,
+    quantity: str = "hidden",
+    layer: int = 0,
+    height: int = 460,
+    bound: float | None = None,
 ) -> go.Figure:
     """Attribution per input step (bars, red positive, blue negative) above the recording's
-    ``quantity`` heatmap of ``layer`` (units down, the same steps across), so a step that
-    mattered lines up with what the units did there. ``trace``: a recording of the same input
-    (batch 0), None for the bars alone."""
+    ``quantity`` heatmap of ``layer`` (unit 0 at the top, as in Explore's heatmaps; the same
+    steps across), so a step that mattered lines up with what the units did there. ``trace``:
+    a recording of the same input (batch 0), None for the bars alone; ``bound``: the model's
+    fixed colour scale for an unbounded quantity (lstm_viz.analysis.scales), as Explore uses;
+    None: this input's largest |value|."""
     from plotly.subplots import make_subplots
 
     from lstm_viz.figures.colours import colour_scale
@@ -199,7 +206,7 @@ def attribution_figure(
     )
     if trace is not None:
         values = trace[quantity][layer, 0, 0, :steps].double().numpy().T  # [U, T]
-        scale = colour_scale(quantity, values)
+        scale = colour_scale(quantity, values, bound)
         figure.add_trace(
             go.Heatmap(
                 z=values,
@@ -214,7 +221,11 @@ def attribution_figure(
             row=2,
             col=1,
         )
-        figure.update_yaxes(title_text=f"unit ({label(quantity).split(' (')[0].lower()})", row=2)
+        figure.update_yaxes(
+            title_text=f"unit ({label(quantity).split(' (')[0].lower()})",
+            autorange="reversed",  # unit 0 at the top, as in Explore
+            row=2,
+        )
     figure.update_yaxes(title_text="attribution", zeroline=True, row=1)
     _tick_labels(figure, tokens, steps, row=rows, col=1)
     figure.update_layout(

@@ -39,6 +39,7 @@ def test_attribution_bars_equal_the_library_and_ig_is_complete():
     np.testing.assert_allclose(decode(shown["attribution"]["data"][0]["y"]), want.scores, atol=1e-9)
     assert "completeness" in shown
     assert "(integrated gradients)" in shown["attribution"]["layout"]["title"]["text"]  # not an id
+    assert shown["attribution"]["layout"]["yaxis2"]["autorange"] == "reversed"  # unit 0 on top
     note = next(c.value for c in at.caption if c.value.startswith("Completeness"))
     assert "within 1%" in note and "all-zero input embedding" in note
     # The heatmap under the bars is the recording of the same input (cell of the last layer).

@@ -10,7 +10,7 @@ from app.components.analyze.causal_common import pick_source, source_tokens
 from app.components.analyze.interventions import output_labels
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.corpora import CorpusKey
-from app.resources import ModelRef, default_input, load_model
+from app.resources import ModelRef, default_input, load_model, model_scales
 from app.text import escape_markdown
 from lstm_viz.analysis import METHODS
 from lstm_viz.analysis.attribution import METHOD_LABELS
@@ -24,10 +24,14 @@ def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: st
     from lstm_viz.figures.unit import coloured_text_html
 
     checkpoint = load_model(ref)
+    # the baseline attribution.py uses: no token (a zero embedding), or zeros for numbers
+    baseline = (
+        "all-zero input embedding" if checkpoint.model.config.vocab_size else "all-zero input"
+    )
     st.markdown(
         "Which input steps made an output at the **last step**? Attribution gives each step a "
         "share of one output (a next-token logit, a class score, a value). The baseline of "
-        "integrated gradients and occlusion is an **all-zero input embedding** at every step."
+        f"integrated gradients and occlusion is an **{baseline}** at every step."
     )
     source = pick_source(checkpoint, corpus, "Input", default_input(ref), 0, f"{widget}.input")
     found = source_tokens(key, source)
@@ -86,8 +90,10 @@ def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: st
     trace = corpora.cached_causal_recording(key.path, key.version, source, key.args())
     quantity = "cell" if "cell" in trace.names else "hidden"
     layer = trace.num_layers - 1
+    scales = model_scales(ref)
+    bound = scales.bound(quantity, layer, 0) if scales is not None else None
     st.plotly_chart(
-        attribution_figure(result, trace, quantity, layer),
+        attribution_figure(result, trace, quantity, layer, bound=bound),
         key=f"{widget}.figure",
         config=PLOTLY_CONFIG,
     )
@@ -98,7 +104,7 @@ def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: st
         )
         st.caption(
             f"Completeness: the attributions sum to {result.total:+.6f}; output(input) − "
-            f"output(baseline) is {result.expected:+.6f} (baseline: all-zero input embedding): "
+            f"output(baseline) is {result.expected:+.6f} (baseline: {baseline}): "
             f"{ok} ({result.completeness_error:.3%}). More integration points bring it closer."
         )
     table = result.table()
