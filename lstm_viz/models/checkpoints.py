@@ -92,8 +92,8 @@ class Checkpoint:
     @property
     def input_signature(self) -> tuple:
         """What the model reads, as a value two checkpoints can be compared by (equal: the same
-        inputs fit both): ("frames", channels per frame) for a ConvLSTM FrameModel,
-        ("tokens", the vocabulary's level and tokens) for a token model, ("numbers", features per step)
+        inputs fit both): ("frames", channels per frame) for a ConvLSTM FrameModel, ("tokens",
+        the vocabulary's level, its tokens) for a token model, ("numbers", features per step)
         for a numeric one. Read this rather than ``model.config.input_size``, which only a
         SequenceModel's config has."""
         if isinstance(self.model.config, FrameModelConfig):

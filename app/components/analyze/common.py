@@ -111,6 +111,16 @@ def as_percent(table: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return table.assign(**{c: table[c] * 100 for c in columns})
 
 
+MISSING = "–"  # how a table shows a number that does not exist (NaN); Streamlit prints "None"
+
+
+def dashed(table: pd.DataFrame, formats: dict[str, str]):
+    """``table`` for st.dataframe with these columns formatted (e.g. {"r": "{:.3f}"}) and a
+    missing value (NaN) in them shown as MISSING; the cells stay numbers, so sorting works. Say
+    under the table why a value is missing."""
+    return table.style.format(formats, na_rep=MISSING)
+
+
 def readable(table: pd.DataFrame) -> pd.DataFrame:
     """Quantity and feature names as people read them."""
     table = table.copy()
