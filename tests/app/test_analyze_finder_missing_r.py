@@ -3,7 +3,8 @@ corpus) and shows the missing value as a dash, never as Python's "None"."""
 
 from __future__ import annotations
 
-import pyarrow as pa
+import json
+import re
 
 from app.components.analyze.common import MISSING
 from tests.app.test_analyze_page import W, frames, open_analyze, save_dyck
@@ -12,11 +13,10 @@ from tests.app.test_analyze_page import W, frames, open_analyze, save_dyck
 TEXT = "([])" * 50 + "(())" * 25
 
 
-def shown(at, index: int):
-    """The table as the browser shows it (the Styler's display values)."""
-    return pa.ipc.open_stream(
-        at.dataframe[index].proto.arrow_data.styler.display_values
-    ).read_pandas()
+def column_types(at, index: int) -> dict[str, str]:
+    """The table's column types as the browser gets them (st.column_config)."""
+    config = json.loads(at.dataframe[index].proto.columns)
+    return {name: column.get("type_config", {}).get("type") for name, column in config.items()}
 
 
 def captions(at) -> str:
@@ -32,13 +32,15 @@ def test_a_pattern_that_matches_one_half_only_says_why_r_is_missing():
     at.radio(key="analyze.section").set_value("finder").run()
     at.text_input(key=f"{W}.finder.regex").set_value(r"\[").run()
     assert not at.exception, at.exception
-    ranked = frames(at)[1]
-    assert ranked["r"].notna().all() and ranked["r_heldout"].isna().all()  # nothing held out
-    assert set(shown(at, 1)["r_heldout"]) == {MISSING}
-    assert shown(at, 1)["r"].tolist() == [f"{r:.3f}" for r in ranked["r"]]
-    best = shown(at, 0).set_index("feature")
-    assert best.loc["regex", "r_heldout"] == MISSING
-    assert "None" not in best.to_string()
+    best, ranked = frames(at)
+    # A missing number reaches the browser as a dash: a number column would draw "None".
+    assert set(ranked["r_heldout"]) == {MISSING} and ranked["r"].notna().all()
+    assert column_types(at, 1)["r_heldout"] == "text" and column_types(at, 1)["r"] == "number"
+    regex_row = best[best["feature"] == "regex"].iloc[0]
+    assert regex_row["r_heldout"] == MISSING
+    others = best[best["feature"] != "regex"]["r_heldout"]
+    assert all(v == MISSING or re.fullmatch(r"-?\d\.\d{3}", v) for v in others)
+    assert "None" not in best.astype(str).to_string()
     assert "No r held out (–): the pattern matches nothing in the held-out half." in captions(at)
 
     # Matches only in the held-out half: no unit is ranked, and the page says it is the first

@@ -8,7 +8,7 @@ from app import corpora
 from app.components.analyze.common import (
     MISSING,
     columns_for,
-    dashed,
+    number_columns,
     readable,
     render_open_buttons,
 )
@@ -66,12 +66,8 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     best = best.set_index("feature").reindex(features).reset_index()
     st.markdown("**The best unit for each feature**")
     columns = ["feature", "quantity", "layer", "direction", "unit", "r", "r_heldout"]
-    st.dataframe(
-        dashed(readable(best[columns_for(corpus, columns)]), R_FORMATS),
-        hide_index=True,
-        key=f"{widget}.best",
-        column_config=R_COLUMNS,
-    )
+    shown, config = number_columns(readable(best[columns_for(corpus, columns)]), R_COLUMNS)
+    st.dataframe(shown, hide_index=True, key=f"{widget}.best", column_config=config)
     render_no_heldout(best, constant["held out"])
     if unranked:
         render_unranked(unranked, constant)
@@ -86,25 +82,16 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     ranked = known[known["feature"] == feature].head(10).reset_index(drop=True)
     st.markdown(f"**Top units for {escape_markdown(FEATURE_LABELS.get(feature, feature))}**")
     columns = ["quantity", "layer", "direction", "unit", "r", "r_heldout", "n", "n_heldout"]
-    st.dataframe(
-        dashed(readable(ranked[columns_for(corpus, columns)]), R_FORMATS),
-        hide_index=True,
-        key=f"{widget}.ranked",
-        column_config={
-            **R_COLUMNS,
-            "n": st.column_config.NumberColumn("steps", format="%d"),
-            "n_heldout": st.column_config.NumberColumn("steps held out", format="%d"),
-        },
+    shown, config = number_columns(
+        readable(ranked[columns_for(corpus, columns)]),
+        {**R_COLUMNS, "n": ("steps", "%d"), "n_heldout": ("steps held out", "%d")},
     )
+    st.dataframe(shown, hide_index=True, key=f"{widget}.ranked", column_config=config)
     render_no_heldout(ranked.assign(feature=feature), constant["held out"])
     render_open_buttons(ranked, corpus.trace.num_directions > 1, f"{widget}.open")
 
 
-R_FORMATS = {"r": "{:.3f}", "r_heldout": "{:.3f}"}
-R_COLUMNS = {
-    "r": st.column_config.NumberColumn("r (ranked on)"),
-    "r_heldout": st.column_config.NumberColumn("r held out"),
-}
+R_COLUMNS = {"r": ("r (ranked on)", "%.3f"), "r_heldout": ("r held out", "%.3f")}
 RANKED, HELD_OUT = "the first half (where units are ranked)", "the held-out half"
 
 
