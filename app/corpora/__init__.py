@@ -21,6 +21,7 @@ import torch
 
 from app.resources import ModelRef, cached_checkpoint, model_version
 from lstm_viz.analysis import (
+    constant_features,
     correlate,
     feature_set,
     find_units,
@@ -28,6 +29,7 @@ from lstm_viz.analysis import (
     half_lives,
     record_corpus,
     saturation,
+    split_rows,
 )
 from lstm_viz.analysis.corpus import Corpus
 from lstm_viz.tasks import Task, from_info
@@ -246,12 +248,22 @@ def finder_quantities(names: tuple[str, ...]) -> list[str]:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def cached_finder(regex: str, *args) -> pd.DataFrame:
+def cached_finder(regex: str, *args) -> tuple[pd.DataFrame, dict[str, dict[str, float]]]:
+    """find_units over the corpus (an empty table when it has no features), and the features
+    constant on each part ("ranked": the first half, "held out": the second; name -> the one
+    value each takes there, lstm_viz.analysis.constant_features): those parts give them no r."""
     corpus = corpus_of(*args)
     features = corpus_features(corpus, regex)
     if not features:
-        return pd.DataFrame()
-    return find_units(corpus.trace, features, finder_quantities(corpus.trace.names))
+        return pd.DataFrame(), {"ranked": {}, "held out": {}}
+    trace = corpus.trace
+    table = find_units(trace, features, finder_quantities(trace.names))
+    ranked = split_rows(trace)  # the split find_units makes (its default fraction)
+    constant = {
+        "ranked": constant_features(trace, features, ranked),
+        "held out": constant_features(trace, features, ~ranked),
+    }
+    return table, constant
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

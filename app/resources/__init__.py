@@ -186,8 +186,14 @@ def model_inputs(checkpoint: Checkpoint, text: str):
     ValueError (a message for the page) for an empty input or more than MAX_EXPLORE_STEPS steps.
     """
     vocab = checkpoint.vocab
+    kind, *reads = checkpoint.input_signature
+    if kind == "frames":
+        raise ValueError(
+            f"{checkpoint.name} is a ConvLSTM that reads frames, not text or numbers: open it "
+            "on its own in Explore"
+        )
     if vocab is None:
-        values = parse_numbers(text, checkpoint.model.config.input_size)  # [T, F]
+        values = parse_numbers(text, reads[0])  # [T, F]
         tokens = [" ".join(f"{v:.3g}" for v in row) for row in values.tolist()]
         inputs, unknown = values[None], [False] * len(tokens)
     else:
@@ -216,14 +222,17 @@ def cached_default_input(path: str, version: int) -> str:
     from lstm_viz.tasks import from_info
 
     checkpoint = cached_checkpoint(path, version)
+    kind, *reads = checkpoint.input_signature
+    if kind == "frames":  # no text box: Explore shows a frame model's own sequences
+        return ""
     sample = None
     try:
         task = from_info(checkpoint.task)
         sample = None if task is None else task.sample()
     except Exception:  # an old or foreign checkpoint: fall back below
         sample = None
-    if checkpoint.vocab is None:
-        size = checkpoint.model.config.input_size
+    if kind == "numbers":
+        size = reads[0]
         if not isinstance(sample, torch.Tensor) or sample.shape[-1] != size:
             sample = torch.sin(torch.arange(40, dtype=torch.float32) / 4)[:, None].repeat(1, size)
         return format_numbers(sample[:MAX_EXPLORE_STEPS])

@@ -22,6 +22,7 @@ from .corpus import Corpus, concat_traces, record_corpus, span_text
 from .finder import (
     BUILT_IN,
     FEATURE_LABELS,
+    constant_features,
     correlate,
     feature_set,
     find_units,
@@ -94,6 +95,7 @@ __all__ = [
     "Ledger",
     "cell_ledger",
     "concat_traces",
+    "constant_features",
     "correlate",
     "feature_set",
     "find_spans",

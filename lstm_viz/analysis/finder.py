@@ -10,7 +10,8 @@ correlated (Pearson r) with each token feature over the real steps of a corpus. 
 
 Held-out check: the corpus is split in two (by sequence when there are several, else by time);
 units are ranked by |r| on the first part and r is reported again on the second, which played
-no part in choosing them. A feature that is constant on a part has no r there (NaN).
+no part in choosing them. A feature that is constant on a part has no r there (NaN);
+:func:`constant_features` says which features those are and the value each takes.
 """
 
 from __future__ import annotations
@@ -246,6 +247,33 @@ def find_units(
     found["n_heldout"] = held["n"].to_numpy()
     order = np.argsort(-np.nan_to_num(np.abs(found["r"].to_numpy()), nan=-1.0), kind="stable")
     return found.iloc[order].reset_index(drop=True)
+
+
+def constant_features(
+    trace: Trace, features: Mapping[str, np.ndarray], rows: np.ndarray | None = None
+) -> dict[str, float]:
+    """The features that do not vary over these steps, so that every r with them is NaN there:
+    name -> the one value each takes (NaN for a feature with no step there). The steps are
+    those :func:`correlate` uses: real steps where the feature is finite, and given ``rows``
+    [B, T] bool, only those. ``rows=~split_rows(trace)`` asks about the held-out part of
+    :func:`find_units`, ``split_rows(trace)`` about the part units are ranked on.
+    ValueError for a feature whose shape is not the trace's [B, T]."""
+    mask = valid_mask(trace)
+    if rows is not None:
+        mask = mask & rows
+    out = {}
+    for feature, values in features.items():
+        values = np.asarray(values, dtype=np.float32)
+        if values.shape != mask.shape:
+            raise ValueError(f"feature {feature!r} has shape {values.shape}, need {mask.shape}")
+        seen = values[mask & np.isfinite(values)].astype(np.float64)
+        if len(seen) == 0:
+            out[feature] = float("nan")
+            continue
+        spread = np.sqrt(np.sum((seen - seen.mean()) ** 2))
+        if len(seen) < 2 or spread <= 1e-9 * np.sqrt(len(seen)):  # as correlation_matrix
+            out[feature] = float(seen.mean())
+    return out
 
 
 def top_units(table: pd.DataFrame, feature: str, count: int = 10) -> pd.DataFrame:

@@ -89,6 +89,19 @@ class Checkpoint:
         """The task it was trained on (config.json's "task" entry), or None when it names none."""
         return TaskInfo.from_info(self.info)
 
+    @property
+    def input_signature(self) -> tuple:
+        """What the model reads, as a value two checkpoints can be compared by (equal: the same
+        inputs fit both): ("frames", channels per frame) for a ConvLSTM FrameModel, ("tokens",
+        the vocabulary's level, its tokens) for a token model, ("numbers", features per step)
+        for a numeric one. Read this rather than ``model.config.input_size``, which only a
+        SequenceModel's config has."""
+        if isinstance(self.model.config, FrameModelConfig):
+            return ("frames", self.model.config.input_channels)
+        if self.vocab is not None:
+            return ("tokens", self.vocab.level, tuple(self.vocab.tokens))
+        return ("numbers", self.model.config.input_size)
+
 
 def save_checkpoint(
     directory: str | Path,

@@ -32,11 +32,19 @@ def test_agreement_tables_and_figure_equal_the_library(tmp_path, monkeypatch):
     assert ablation[["layer", "unit"]].head(3).values.tolist() == (
         top[["layer", "unit"]].head(3).values.tolist()
     )
+    # drops in percentage points, like the accuracies beside them (the library's are fractions)
+    np.testing.assert_allclose(ablation["attractor drop"], top["attractor drop"].head(12) * 100)
     layer, unit = want.number_units()[0]
     text = " ".join(m.value for m in at.markdown)
     assert f"layer {layer} unit {unit}" in text
-    assert f"by **{want.attractor_drops()[layer, unit]:.2f}**" in text
+    before = want.attractor_accuracy()
+    after = before - want.attractor_drops()[layer, unit]
+    points = float(f"{before * 100:.1f}") - float(f"{after * 100:.1f}")  # adds up as shown
+    assert f"from {before:.1%} to {after:.1%}, by **{points:.1f} percentage points**" in text
+    assert f"median unit drops it by **{want.median_drop() * 100:.1f} points**" in text
+    assert not re.search(r"\*\*\d\.\d\d\*\*", text)  # no drop left as a fraction (0.43)
     assert f"**{want.attractor_accuracy():.1%}**" in text
+    assert any("in percentage points" in c.value for c in at.caption)
     figure = figures(at)["number_unit"]
     assert figure["layout"]["meta"]["unit"] == [layer, unit]
     assert len(figure["data"]) == 4

@@ -19,6 +19,17 @@ from lstm_viz.analysis.agreement import (
 from lstm_viz.figures.agreement import number_unit_figure
 
 
+def points(drop: float) -> str:
+    """A drop in agreement (a fraction) in percentage points, one decimal: 0.432 -> "43.2"."""
+    return f"{drop * 100:.1f}"
+
+
+def drop_shown(before: float, after: float) -> str:
+    """The drop from ``before`` to ``after`` in points, as the difference of the two
+    percentages the page shows ({:.1%}), so that the sentence adds up."""
+    return f"{float(f'{before * 100:.1f}') - float(f'{after * 100:.1f}'):.1f}"
+
+
 def render_agreement(ref: ModelRef, widget: str) -> None:
     checkpoint = load_model(ref)
     try:
@@ -77,20 +88,26 @@ def render_agreement(ref: ModelRef, widget: str) -> None:
             column_config={"accuracy": percent_column()},
         )
     with right:
+        before = result.attractor_accuracy()
         if units:
             named = ", ".join(f"layer {layer} unit {unit}" for layer, unit in units)
             layer, unit = units[0]
+            after = before - float(drops[layer, unit])
             st.markdown(
                 f"**Number unit{'s' if len(units) > 1 else ''}: {named}.** Zeroing "
-                f"unit {unit} drops agreement with an attractor by **{drops[layer, unit]:.2f}**; "
-                f"the median unit drops it by **{result.median_drop():.2f}**."
+                f"unit {unit} drops agreement with an attractor from {before:.1%} to "
+                f"{after:.1%}, by **{drop_shown(before, after)} percentage points**; the "
+                f"median unit drops it by **{points(result.median_drop())} points**."
             )
         else:
             st.markdown(
                 "**No number unit:** no single unit's ablation drops agreement with an "
-                f"attractor by 0.10 or more (median drop {result.median_drop():.2f})."
+                f"attractor by {points(0.1)} percentage points or more (median drop "
+                f"{points(result.median_drop())} points)."
             )
         table = result.ablation_table().head(12)
+        dropped = [c for c in table.columns if c not in ("layer", "unit")]
+        table = as_percent(table, *dropped)  # in points, like the accuracies beside it
         highlight = {tuple(u) for u in units}
 
         def mark(row):
@@ -98,12 +115,15 @@ def render_agreement(ref: ModelRef, widget: str) -> None:
             return ["background-color: #ffe08a" if hit else ""] * len(row)
 
         st.dataframe(
-            table.style.apply(mark, axis=1).format(precision=2),
+            table.style.apply(mark, axis=1).format(precision=1),
             hide_index=True,
             key=f"{widget}.ablation",
             height=300,
         )
-        st.caption("Drop in accuracy per condition when one unit is zeroed, largest first.")
+        st.caption(
+            "Drop in accuracy, in percentage points, per condition when one unit is zeroed, "
+            "largest first."
+        )
     if units:
         layer, unit = units[0]
         cells = corpora.cached_number_unit_cells(ref.path, version, layer, unit)

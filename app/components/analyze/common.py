@@ -111,6 +111,28 @@ def as_percent(table: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return table.assign(**{c: table[c] * 100 for c in columns})
 
 
+MISSING = "–"  # how a table shows a number that does not exist (NaN)
+
+
+def number_columns(table: pd.DataFrame, columns: dict[str, tuple[str, str]]):
+    """(table, column_config) for st.dataframe: each of ``columns`` (name -> (label, printf
+    format such as "%.3f")) as a number column; a column with a missing value (NaN) as
+    right-aligned text instead, MISSING where the number is missing. The browser draws a
+    missing number as "None" whatever the format or a Styler says. Say under the table why a
+    value is missing."""
+    table = table.copy()
+    config = {}
+    for name, (title, form) in columns.items():
+        if name not in table:
+            continue
+        if table[name].isna().any():
+            table[name] = [MISSING if pd.isna(v) else form % v for v in table[name]]
+            config[name] = st.column_config.TextColumn(title, alignment="right")
+        else:
+            config[name] = st.column_config.NumberColumn(title, format=form)
+    return table, config
+
+
 def readable(table: pd.DataFrame) -> pd.DataFrame:
     """Quantity and feature names as people read them."""
     table = table.copy()

@@ -6,7 +6,9 @@ import streamlit as st
 
 from app import corpora
 from app.components.analyze.common import (
+    MISSING,
     columns_for,
+    number_columns,
     readable,
     render_open_buttons,
 )
@@ -38,7 +40,7 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         return
     try:
         with st.spinner("Correlating every unit with every feature..."):
-            table = corpora.cached_finder(regex or "", *key.args())
+            table, constant = corpora.cached_finder(regex or "", *key.args())
     except ValueError as error:
         if isinstance(error, PatternError):
             corpora.refuse_pattern(regex, key, str(error))
@@ -49,8 +51,8 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
         return
     features = list(dict.fromkeys(table["feature"]))
     known = table[table["r"].notna()]
-    constant = [f for f in features if f not in set(known["feature"])]
-    features = [f for f in features if f not in constant]
+    unranked = [f for f in features if f not in set(known["feature"])]
+    features = [f for f in features if f not in unranked]
     if not features:
         st.info("Every feature is constant on this corpus: nothing to correlate.", icon="ℹ️")
         return
@@ -64,20 +66,11 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     best = best.set_index("feature").reindex(features).reset_index()
     st.markdown("**The best unit for each feature**")
     columns = ["feature", "quantity", "layer", "direction", "unit", "r", "r_heldout"]
-    st.dataframe(
-        readable(best[columns_for(corpus, columns)]),
-        hide_index=True,
-        key=f"{widget}.best",
-        column_config={
-            "r": st.column_config.NumberColumn("r (ranked on)", format="%.3f"),
-            "r_heldout": st.column_config.NumberColumn("r held out", format="%.3f"),
-        },
-    )
-    if constant:
-        names = [escape_markdown(FEATURE_LABELS.get(f, f)) for f in constant if f != "regex"]
-        if "regex" in constant:  # the user's own feature: say what is wrong with it
-            names.append("your regular expression (it marks no token of this corpus, or every one)")
-        st.caption("Constant on this corpus, so no unit can follow them: " + ", ".join(names) + ".")
+    shown, config = number_columns(readable(best[columns_for(corpus, columns)]), R_COLUMNS)
+    st.dataframe(shown, hide_index=True, key=f"{widget}.best", column_config=config)
+    render_no_heldout(best, constant["held out"])
+    if unranked:
+        render_unranked(unranked, constant)
     default = "regex" if regex and "regex" in features else features[0]
     feature = st.selectbox(
         "Feature",
@@ -89,15 +82,64 @@ def render_finder(key: CorpusKey, corpus: Corpus, widget: str) -> None:
     ranked = known[known["feature"] == feature].head(10).reset_index(drop=True)
     st.markdown(f"**Top units for {escape_markdown(FEATURE_LABELS.get(feature, feature))}**")
     columns = ["quantity", "layer", "direction", "unit", "r", "r_heldout", "n", "n_heldout"]
-    st.dataframe(
+    shown, config = number_columns(
         readable(ranked[columns_for(corpus, columns)]),
-        hide_index=True,
-        key=f"{widget}.ranked",
-        column_config={
-            "r": st.column_config.NumberColumn("r (ranked on)", format="%.3f"),
-            "r_heldout": st.column_config.NumberColumn("r held out", format="%.3f"),
-            "n": st.column_config.NumberColumn("steps", format="%d"),
-            "n_heldout": st.column_config.NumberColumn("steps held out", format="%d"),
-        },
+        {**R_COLUMNS, "n": ("steps", "%d"), "n_heldout": ("steps held out", "%d")},
     )
+    st.dataframe(shown, hide_index=True, key=f"{widget}.ranked", column_config=config)
+    render_no_heldout(ranked.assign(feature=feature), constant["held out"])
     render_open_buttons(ranked, corpus.trace.num_directions > 1, f"{widget}.open")
+
+
+R_COLUMNS = {"r": ("r (ranked on)", "%.3f"), "r_heldout": ("r held out", "%.3f")}
+RANKED, HELD_OUT = "the first half (where units are ranked)", "the held-out half"
+
+
+def feature_name(feature: str) -> str:
+    if feature == "regex":
+        return "your regular expression"
+    return escape_markdown(FEATURE_LABELS.get(feature, feature))
+
+
+def no_r_because(feature: str, value: float, part: str) -> str:
+    """Why ``feature`` has no r on ``part`` (RANKED or HELD_OUT): it takes one ``value`` there
+    (NaN: it is known at no step there)."""
+    if value != value:
+        return f"{feature_name(feature)} is known at no step of {part}"
+    if feature == "regex" and value in (0.0, 1.0):
+        return (
+            f"the pattern {'matches nothing in' if value == 0 else 'covers every token of'} {part}"
+        )
+    return f"{feature_name(feature)} is {value:g} at every step of {part}"
+
+
+def render_no_heldout(rows, held_out: dict[str, float]) -> None:
+    """One caption under a table whose r held out is missing (MISSING) in some ``rows``: the
+    feature does not vary over the held-out half, or the unit does not."""
+    missing = rows[rows["r_heldout"].isna()]
+    if missing.empty:
+        return
+    flat = list(dict.fromkeys(f for f in missing["feature"] if f in held_out))
+    why = [no_r_because(f, held_out[f], HELD_OUT) for f in flat]
+    if len(flat) < len(set(missing["feature"])):  # a feature that varies: the unit does not
+        why.append(f"a unit that does not change over {HELD_OUT} has none either")
+    st.caption(
+        f"No r held out ({MISSING}): " + "; ".join(why) + ". r needs both the feature and the "
+        "unit to vary."
+    )
+
+
+def render_unranked(unranked: list[str], constant: dict[str, dict[str, float]]) -> None:
+    """Say why these features have no unit: constant on the whole corpus, or on the half that
+    ranks the units."""
+    ranked, held_out = constant["ranked"], constant["held out"]
+    everywhere = [f for f in unranked if f not in ranked or held_out.get(f) == ranked[f]]
+    if everywhere:
+        names = [feature_name(f) for f in everywhere if f != "regex"]
+        if "regex" in everywhere:  # the user's own feature: say what is wrong with it
+            names.append("your regular expression (it marks no token of this corpus, or every one)")
+        st.caption("Constant on this corpus, so no unit can follow them: " + ", ".join(names) + ".")
+    half = [f for f in unranked if f not in everywhere]
+    if half:
+        why = "; ".join(no_r_because(f, ranked[f], RANKED) for f in half)
+        st.caption(f"No unit is ranked for these, though they vary on the held-out half: {why}.")

@@ -22,17 +22,15 @@ from lstm_viz.analysis.textbook import gradient_summary, spectral_radius, textbo
 
 
 def comparable(ref: ModelRef, other) -> bool:
-    """Whether ``other``'s model reads the same inputs as ``ref``'s (same vocabulary or the
-    same number of input features)."""
+    """Whether ``other``'s model reads the same inputs as ``ref``'s (the same vocabulary or the
+    same number of input features; Checkpoint.input_signature). A model that cannot be loaded
+    here, or a ConvLSTM reading frames (no gradient flow for it), is not comparable."""
     try:
         mine, theirs = load_model(ref), load_model(other)
     except (ValueError, OSError):
         return False
-    if (mine.vocab is None) != (theirs.vocab is None):
-        return False
-    if mine.vocab is not None:
-        return mine.vocab.tokens == theirs.vocab.tokens
-    return mine.model.config.input_size == theirs.model.config.input_size
+    reads = mine.input_signature
+    return reads[0] != "frames" and reads == theirs.input_signature
 
 
 def render_gradients(

@@ -103,8 +103,11 @@ def test_the_tour_stop_states_the_measured_ablation(shipped):
     assert (stop.layer, stop.unit) == (layer, unit)
     assert f"**{before:.0%}**" in stop.text
     assert f"**{before - drops[layer, unit]:.0%}**" in stop.text
-    assert f"drop of **{drops[layer, unit]:.2f}**" in stop.text
-    assert f"median unit drops it by **{result.median_drop():.2f}**" in stop.text
+    # One unit: the drop in percentage points, the difference of the two percentages shown.
+    points = int(f"{before * 100:.0f}") - int(f"{(before - drops[layer, unit]) * 100:.0f}")
+    assert abs(points - drops[layer, unit] * 100) <= 1
+    assert f"drop of **{points} percentage points**" in stop.text
+    assert f"median unit drops it by **{result.median_drop() * 100:.0f} points**" in stop.text
     assert f"Over {4 * 12} sentences" in stop.text
     assert "It is the unit of the stop before" in stop.text
     other = ablation_stop(result, (layer, unit + 1))

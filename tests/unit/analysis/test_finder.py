@@ -185,3 +185,29 @@ def test_span_text_and_task_from_info():
         from_info({"task": {"name": "nope"}}, strict=True)
     with pytest.raises(ValueError, match="bogus"):
         from_info({"task": {"name": "dyck", "params": {"bogus": 1}}}, strict=True)
+
+
+def test_constant_features_are_the_ones_with_no_held_out_r():
+    """constant_features names exactly the features whose every r_heldout is NaN, with the
+    value each takes there (NaN when it is known at no held-out step)."""
+    from lstm_viz.analysis import constant_features
+
+    trace = made_up_trace(batch=6)
+    rng = np.random.default_rng(4)
+    matches = np.zeros((6, 40), dtype=np.float32)
+    matches[:3] = rng.integers(0, 2, size=(3, 40))  # a pattern that matches in the first half
+    ones = rng.normal(size=(6, 40)).astype(np.float32)
+    ones[3:] = 1.0  # one value on the held-out half
+    gone = rng.normal(size=(6, 40)).astype(np.float32)
+    gone[3:] = np.nan  # no held-out step at all
+    varies = rng.normal(size=(6, 40)).astype(np.float32)
+    features = {"matches": matches, "ones": ones, "gone": gone, "varies": varies}
+    held = constant_features(trace, features, ~split_rows(trace))
+    assert set(held) == {"matches", "ones", "gone"}
+    assert held["matches"] == 0.0 and held["ones"] == 1.0 and np.isnan(held["gone"])
+    assert constant_features(trace, features, split_rows(trace)) == {}
+    table = find_units(trace, features)
+    no_r = table.groupby("feature")["r_heldout"].apply(lambda r: r.isna().all())
+    assert set(no_r[no_r].index) == set(held)
+    with pytest.raises(ValueError, match="shape"):
+        constant_features(trace, {"short": matches[:, :5]})

@@ -152,3 +152,20 @@ def test_killing_training_midway_leaves_no_half_written_checkpoint(tmp_path):
     for path in found:
         load_checkpoint(path)  # every visible checkpoint is complete and loads
     assert digest(previous) == before
+
+
+def test_input_signature_says_what_each_kind_of_model_reads(tmp_path):
+    """Equal signatures: the same inputs fit both. A ConvLSTM's config has no input_size."""
+    from lstm_viz.models.frames import FrameModel, FrameModelConfig
+    from lstm_viz.models.sequence import ModelConfig
+
+    model, vocab = model_and_vocab()
+    tokens = load_checkpoint(save_checkpoint(tmp_path / "tokens", model, vocab))
+    assert tokens.input_signature == ("tokens", vocab.level, tuple(vocab.tokens))
+    numbers = SequenceModel(ModelConfig(input_size=3, embedding_size=2, hidden_size=4))
+    numeric = load_checkpoint(save_checkpoint(tmp_path / "numbers", numbers))
+    assert numeric.input_signature == ("numbers", 3)
+    frames = FrameModel(FrameModelConfig(input_channels=2, hidden_channels=2, kernel_size=3))
+    frame = load_checkpoint(save_checkpoint(tmp_path / "frames", frames))
+    assert frame.input_signature == ("frames", 2)
+    assert len({tokens.input_signature, numeric.input_signature, frame.input_signature}) == 3
