@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import unicodedata
+from collections.abc import Sequence
 
 # What each recorded quantity is, for people. One place: every page uses these.
 QUANTITY_LABELS: dict[str, str] = {
@@ -91,6 +92,32 @@ def visible_token(token: str) -> str:
 
 
 _INVISIBLE = ("Mn", "Me", "Cf", "Cc", "Cs", "Co", "Cn")  # marks, format, control, unassigned
+
+
+def unknown_tokens_line(
+    tokens: Sequence[str],
+    unknown: Sequence[bool],
+    *,
+    source: str = "vocabulary",
+    read_as: str = "<unk>",
+    shown: int = 8,
+) -> str:
+    """One line on the tokens a vocabulary lacks, counting steps and distinct tokens apart:
+    "19 tokens (10 different) are not in the vocabulary and read as <unk>: 'T', 'h', 'e', '␣',
+    ... and 2 more" (each token as display_token shows it; the first ``shown`` distinct ones).
+    ``source`` names what lacks them, ``read_as`` what the model read instead. "" when no
+    token is unknown. ``tokens`` and ``unknown`` have one entry per step."""
+    missing = [t for t, u in zip(tokens, unknown, strict=True) if u]
+    if not missing:
+        return ""
+    distinct = list(dict.fromkeys(missing))
+    count = f"{len(missing):,} token{'s' if len(missing) != 1 else ''}"
+    if len(distinct) != len(missing):
+        count += f" ({len(distinct):,} different)"
+    verb = "are" if len(missing) != 1 else "is"
+    names = ", ".join(repr(display_token(t)) for t in distinct[:shown])
+    more = f", and {len(distinct) - shown:,} more" if len(distinct) > shown else ""
+    return f"{count} {verb} not in the {source} and read as {read_as}: {names}{more}"
 
 
 def plotly_safe(text: str) -> str:

@@ -25,7 +25,7 @@ from app.resources import shared_heatmap_figure
 from app.text import escape_markdown
 from lstm_viz import DIRECTION_NAMES, Trace
 from lstm_viz.figures.heatmap import DEFAULT_MAX_STEPS, DEFAULT_MAX_UNITS, Window, plan_window
-from lstm_viz.quantities import display_order, display_token, label, visible_token
+from lstm_viz.quantities import display_order, display_token, label, unknown_tokens_line
 
 MAX_CHIPS = 400  # tokens drawn as chips; the rest are counted
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -67,8 +67,11 @@ def render_tokens(
     numeric: bool = False,
     key: str = "tokens",
     heading: str = "As the model reads it",
+    unknown_note: str = "",
 ) -> None:
-    """A line of chips with the tokens as the model read them, and a note on unknown ones."""
+    """A line of chips with the tokens as the model read them, and one warning on unknown ones:
+    ``unknown_note`` when the caller has it (the Upload page's, naming the unknown token and its
+    id), else lstm_viz.quantities.unknown_tokens_line's (steps and distinct tokens counted)."""
     what = "steps (the numbers of each step)" if numeric else "tokens"
     st.markdown(
         f"**{heading}:** {len(tokens):,} {what}",
@@ -76,15 +79,9 @@ def render_tokens(
     )
     with st.container(key=f"{key}.chips", height="content" if len(tokens) <= 150 else 160):
         st.markdown(tokens_html(tokens, unknown), unsafe_allow_html=True)
-    missing = [t for t, u in zip(tokens, unknown, strict=True) if u]
-    if missing:
-        shown = ", ".join(repr(visible_token(t)) for t in dict.fromkeys(missing))
-        st.warning(
-            f"{len(missing):,} {'token is' if len(missing) == 1 else 'tokens are'} not in the "
-            "vocabulary and read as `<unk>`: "
-            f"{_markdown_escape(shown[:300])}",
-            icon="⚠️",
-        )
+    line = unknown_note or unknown_tokens_line(tokens, unknown)
+    if line:
+        st.warning(_markdown_escape(line), icon="⚠️")
 
 
 def _markdown_escape(text: str) -> str:

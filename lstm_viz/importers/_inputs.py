@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import torch
 
 from lstm_viz.models.vocab import split_tokens
+from lstm_viz.quantities import unknown_tokens_line
 
 from ..numbers import CsvRead, read_csv_table
 from ._build import Choice
@@ -66,6 +67,7 @@ class Prepared:
     unknown: list[bool]
     notes: tuple[str, ...] = ()  # what was assumed reading the input (the page and CLI print)
     read: CsvRead | None = None  # for a CSV: which rows and columns were read
+    unknown_note: str = ""  # text: the one line on tokens the vocabulary lacks (also in notes)
 
 
 def read_vocab(data: bytes | str) -> dict[str, int]:
@@ -184,16 +186,54 @@ def _text(text: str, vocab: dict[str, int], level: str, width: int, embedded: bo
             f"...; a Keras Tokenizer's oov_token): {shown[:200]}; a model's text is never "
             "shortened silently: remove them or add an unknown token"
         )
+    unknown_note = ""
     if missing:
-        notes.append(
-            f"{len(missing)} token(s) not in the {source} read as its unknown token {name!r} "
-            f"(id {vocab[name]}): {', '.join(repr(t) for t in missing[:8])}"
+        unknown_note = unknown_tokens_line(
+            tokens,
+            unknown,
+            source=source + (f" (or beyond its num_words={limit})" if limit else ""),
+            read_as=f"its unknown token {name!r} (id {vocab[name]})",
         )
+        notes.append(unknown_note)
     if limit:
         notes.append(f"{source} num_words={limit}: ids from {limit} on read as unknown")
+    coverage = _coverage(vocab, width, embedded, source)
+    if coverage:
+        notes.append(coverage)
     ids = [vocab[name] if u else vocab[t] for t, u in zip(tokens, unknown, strict=True)]
     prepared = _ids(ids, tokens, unknown, width, embedded)
-    return Prepared(prepared.inputs, tokens, unknown, tuple(notes))
+    return Prepared(prepared.inputs, tokens, unknown, tuple(notes), unknown_note=unknown_note)
+
+
+def _coverage(vocab: dict[str, int], width: int, embedded: bool, source: str) -> str:
+    """One line when the vocabulary names fewer ids than the model reads: "the vocabulary
+    names 4 tokens; the embedding has 30 rows: ids 4-29 have no token (text never reads
+    them)"; "" when every id has a token (a Keras Tokenizer's id 0 is padding: not counted)."""
+    named = set(vocab.values())
+    if source == "Keras Tokenizer":
+        named.add(0)
+    missing = [i for i in range(width) if i not in named]
+    if not missing:
+        return ""
+    runs: list[list[int]] = []
+    for i in missing:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    spans = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs[:6]]
+    spans += ["..."] if len(runs) > 6 else []
+    what = (
+        f"the embedding has {width:,} rows"
+        if embedded
+        else f"the layer reads {width:,} one-hot ids"
+    )
+    ids = "id" if len(missing) == 1 else "ids"
+    has = "has" if len(missing) == 1 else "have"
+    return (
+        f"the {source} names {len(vocab):,} token{'s' if len(vocab) != 1 else ''}; {what}: "
+        f"{ids} {', '.join(spans)} {has} no token (text never reads them)"
+    )
 
 
 def _embedding_rows(layer: RecurrentLayer, choice: Choice) -> int | None:

@@ -359,3 +359,40 @@ def test_no_runtime_says_why_and_names_the_missing_package(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     assert "`pip install keras`" in recording.no_runtime_reason("keras-h5")
     assert "onnx and onnxruntime are not installed" in recording.no_runtime_reason("onnx")
+
+
+# ---- a fresh user's pass (fix-upload9): notes that agree, and an upload's share link ----------
+
+
+class EmbeddedLSTM(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(30, 16)
+        self.lstm = nn.LSTM(16, 32, num_layers=2)
+        self.head = nn.Linear(32, 30)
+
+
+def test_a_state_dict_with_a_short_vocabulary_says_each_thing_once_and_its_link_is_local():
+    torch.manual_seed(3)
+    at = upload(upload_page(), "m.pt", pt(EmbeddedLSTM().state_dict()))
+    captions = " ".join(c.value for c in at.caption)
+    assert "2 × LSTM 16 → 32 from the parameter names" in captions
+    assert "Not read" not in captions  # its entries are its tensors, all read
+    at.get("file_uploader")[1].upload("vocab.json", b'["<unk>", "a", "b", "c"]').run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    shown = [m.value for m in [*at.caption, *at.warning, *at.info]]
+    about = [s for s in shown if "not in the vocabulary" in s]
+    assert len(about) == 1, about  # one message, not a count of distinct tokens and another
+    assert "19 tokens (10 different)" in about[0] and "'␣'" in about[0]
+    assert "' '" not in about[0] and "(id 0)" in about[0]
+    [short] = [s for s in shown if "have no token" in s]
+    assert "names 4 tokens; the embedding has 30 rows: ids 4-29 have no token" in short
+
+    # Explore on the upload: the same count, and a share link said to work only in this tab.
+    at.button(key="upload.explore").click().run()
+    assert not at.exception, at.exception
+    assert "Explore" in at.title[0].value
+    [unknown] = [w.value for w in at.warning if "not in the vocabulary" in w.value]
+    assert unknown.startswith("19 tokens (10 different) are not in the vocabulary")
+    [local] = [w.value for w in at.warning if "Uploads last only for this browser tab" in w.value]
+    assert "opens the model only here" in local and "models folder" in local

@@ -9,6 +9,12 @@ import streamlit as st
 
 from app import links
 
+# Above the link of an uploaded model (app.classroom.why_missing says it where the link opens).
+UPLOADED_LINK = (
+    "Uploads last only for this browser tab, so this link opens the model only here; for a "
+    "class, train the model or save it in the models folder instead."
+)
+
 
 def share_link(link: dict[str, Any]) -> str:
     """The page's address (when a browser is connected) followed by ``link``'s query string."""
@@ -27,6 +33,8 @@ def share_link(link: dict[str, Any]) -> str:
 def render_share(link: dict[str, Any], key: str) -> None:
     """A shareable link that reopens Explore on this model, input, layer, direction and view."""
     with st.expander("🔗 Share this view", expanded=False, key=f"{key}.share"):
+        if str(link.get("model") or "").startswith("uploaded/"):
+            st.warning(UPLOADED_LINK, icon="⚠️")
         st.code(share_link(link), language=None, wrap_lines=True)
         note = ""
         if len(link.get("text") or "") > links.MAX_TEXT:

@@ -131,13 +131,17 @@ def no_runtime_reason(file_format: str) -> str:
 
 
 def render_notes(result: Any) -> None:
-    """Every assumption made, and for a CSV which rows and columns were read."""
+    """Every assumption made, and for a CSV which rows and columns were read (the tokens a
+    vocabulary lacks are said once, under the tokens: render_recording)."""
     read = result.prepared.read
     if read is not None:
         st.info(f"Read from the CSV: {escape_markdown(str(read))}", icon="📈")
+    unknown_note = getattr(result.prepared, "unknown_note", "")
     for note in result.notes:
         if read is not None and note.startswith("CSV: "):
             continue  # shown above
+        if unknown_note and note == unknown_note:
+            continue  # the warning under the tokens says it
         st.caption(f"ℹ️ {escape_markdown(note)}")
 
 
@@ -146,7 +150,13 @@ def render_recording(result: Any, numeric: bool) -> None:
     render_checks(result)
     render_notes(result)
     prepared = result.prepared
-    render_tokens(prepared.tokens, prepared.unknown, numeric=numeric, key=f"{K}.tokens")
+    render_tokens(
+        prepared.tokens,
+        prepared.unknown,
+        numeric=numeric,
+        key=f"{K}.tokens",
+        unknown_note=getattr(prepared, "unknown_note", ""),
+    )
     panel = f"{K}.panel"
     layer_index, direction = render_pickers(result.trace, key=panel)
     render_heatmaps(result.trace, layer_index, direction, key=panel, numeric=numeric)

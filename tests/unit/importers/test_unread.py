@@ -53,3 +53,45 @@ def test_a_plain_state_dict_has_nothing_unread():
     imported = read_safetensors(save(tensors), "lstm.safetensors")
     notes = [n for n in imported.notes if n.startswith("Not read: 1 tensor that no")]
     assert len(notes) == 1 and "extra (1)" in notes[0]
+
+
+class EmbeddedLSTM(torch.nn.Module):
+    """The usual language model: embedding, a 2-layer LSTM, a linear head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = torch.nn.Embedding(30, 16)
+        self.lstm = torch.nn.LSTM(16, 32, num_layers=2)
+        self.head = torch.nn.Linear(32, 30)
+
+
+def no_tensor_notes(notes: list[str]) -> list[str]:
+    return [n for n in notes if n.startswith("Not read (no tensors)")]
+
+
+def test_a_saved_state_dict_lists_no_entry_as_holding_no_tensors(tmp_path):
+    """torch.save(model.state_dict(), "m.pt"): its entries are its tensors, all read."""
+    model = EmbeddedLSTM()
+    torch.save(model.state_dict(), tmp_path / "m.pt")
+    imported = read_pytorch((tmp_path / "m.pt").read_bytes(), "m.pt")
+    layer = imported.layer()
+    assert (layer.name, layer.num_layers, layer.hidden_size) == ("lstm", 2, 32)
+    assert no_tensor_notes(imported.notes) == []
+    assert not [n for n in imported.notes if n.startswith("Not read")]
+
+
+def test_a_checkpoint_lists_only_its_entries_without_tensors(tmp_path):
+    model = EmbeddedLSTM()
+    optimizer = torch.optim.Adam(model.parameters())  # no step yet: its state holds no tensor
+    checkpoint = {
+        "model_state_dict": model.state_dict(),
+        "optimizer_state_dict": optimizer.state_dict(),
+        "epoch": 3,
+        "config": {"hidden": 32, "layers": 2},
+    }
+    torch.save(checkpoint, tmp_path / "ckpt.pt")
+    imported = read_pytorch((tmp_path / "ckpt.pt").read_bytes(), "ckpt.pt")
+    assert imported.layer().name == "model_state_dict.lstm"
+    assert no_tensor_notes(imported.notes) == [
+        "Not read (no tensors): optimizer_state_dict, epoch, config."
+    ]
