@@ -58,16 +58,6 @@ class CorpusKey:
         return (self.path, self.version, self.source, self.text, self.max_steps, self.device)
 
 
-def unknown_tokens(checkpoint, text: str) -> list[str]:
-    """Every token of ``text`` the model's vocabulary lacks (each occurrence, in order; read as
-    its unknown token); [] for a model without a vocabulary."""
-    vocab = checkpoint.vocab
-    if vocab is None:
-        return []
-    tokens = vocab.tokenize(text)
-    return [t for t, unknown in zip(tokens, vocab.unknown(tokens), strict=True) if unknown]
-
-
 def steps_allowed(checkpoint) -> int:
     """The most steps a corpus of this model may hold (MAX_STEPS, fewer for wide models), rounded
     down to a round number (19,000, not 19,531: the number input steps by 1,000)."""

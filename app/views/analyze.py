@@ -21,7 +21,7 @@ from app.components.model_header import render_model_header
 from app.components.opened import render_opener
 from app.resources import all_models, model_version
 from app.text import escape_markdown
-from lstm_viz.quantities import display_token
+from lstm_viz.quantities import unknown_tokens_line
 
 K = state.ANALYZE_PREFIX  # widget-key prefix of this page
 FEW_STEPS = 1_000  # a corpus of fewer steps gets a warning that its statistics are noisy
@@ -146,16 +146,13 @@ st.caption(
         else ""
     )
 )
-if source == "text":
-    read_as_unknown = corpora.unknown_tokens(checkpoint, text)
-    if read_as_unknown:
-        shown = ", ".join(repr(display_token(t)) for t in read_as_unknown[:10])
-        st.info(
-            f"{len(read_as_unknown):,} of your text's tokens are not in the model's vocabulary "
-            f"and are read as its unknown token: {escape_markdown(shown)}"
-            + (" …" if len(read_as_unknown) > 10 else "."),
-            icon="ℹ️",
-        )
+if source == "text" and checkpoint.vocab is not None:
+    tokens = checkpoint.vocab.tokenize(text)
+    line = unknown_tokens_line(
+        tokens, checkpoint.vocab.unknown(tokens), source="model's vocabulary", read_as="<unk>"
+    )
+    if line:
+        st.info(escape_markdown(line) + ".", icon="ℹ️")
 if source == "text" and corpus.num_steps < FEW_STEPS:
     st.warning(
         f"Only {corpus.num_steps:,} steps: averages, correlations and rankings over so few steps "

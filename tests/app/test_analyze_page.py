@@ -276,10 +276,12 @@ def test_your_text_is_the_corpus():
     # 300 steps are few: said; every token is known: nothing said about unknown ones
     assert any("Only 300 steps" in w.value for w in at.warning)
     assert not any("not in the model's vocabulary" in i.value for i in at.info)
-    at.text_area(key=f"{W}.text").set_value("(()[])" * 200 + "x y").run()
+    at.text_area(key=f"{W}.text").set_value("(()[])" * 200 + "x y x").run()
     assert not any("Only" in w.value for w in at.warning)
     (note,) = [i.value for i in at.info if "not in the model's vocabulary" in i.value]
-    assert note.startswith("3 of your text's tokens") and "'x', '␣', 'y'." in note
+    assert (
+        note.startswith("5 tokens (3 different) are not in the model") and "'x', '␣', 'y'." in note
+    )
 
 
 def test_ledger_starts_on_the_cell_that_follows_the_hidden_variable_best():
