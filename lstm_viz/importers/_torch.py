@@ -193,6 +193,12 @@ def explain_torch_load(error: Exception, filename: str, start: bytes = b"") -> s
         )
     if "TorchScript" in text:
         return TORCHSCRIPT.format(filename)
+    if "central directory" in text or "PytorchStreamReader failed" in text:
+        return (
+            f"{filename} starts like a torch.save file (a zip archive) but its end is missing "
+            "or damaged (no archive directory found): it was probably cut short while being "
+            "saved, copied or uploaded. Save it again, or upload the whole file."
+        )
     first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
     first = first.split(". ")[0]  # PyTorch's own advice (e.g. weights_only=False) is not relayed
     return f"{filename} is not a readable PyTorch file: {first[:300]}"

@@ -95,3 +95,19 @@ def test_a_checkpoint_lists_only_its_entries_without_tensors(tmp_path):
     assert no_tensor_notes(imported.notes) == [
         "Not read (no tensors): optimizer_state_dict, epoch, config."
     ]
+
+
+def test_a_file_cut_short_is_said_to_be_cut_short():
+    """A torch.save file whose end is missing (an interrupted copy or upload): one line that says
+    so, not torch's 'PytorchStreamReader failed reading zip archive: failed finding central
+    directory'."""
+    import pytest
+
+    from lstm_viz.importers._core import ModelFileError
+
+    buffer = io.BytesIO()
+    torch.save(torch.nn.LSTM(3, 4).state_dict(), buffer)
+    data = buffer.getvalue()
+    with pytest.raises(ModelFileError, match="cut short") as raised:
+        read_pytorch(data[: len(data) // 2], "m.pt")
+    assert "PytorchStreamReader" not in str(raised.value)
