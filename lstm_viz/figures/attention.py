@@ -100,7 +100,7 @@ def attention_vs_attribution(
     )
     figure.update_layout(
         title=title(
-            plotly_safe(f"What {display_token(token)} used"),
+            plotly_safe(f"What {display_token(token)!r} used"),  # '0', not a bare digit
             "attention weight vs share of integrated-gradients attribution",
         ),
         barmode="group",

@@ -36,17 +36,17 @@ def test_attention_view_of_the_dates_model(seq2seq_url, page):
     assert "2021-03-03" in body
     assert "Attention" in body and "Attribution (integrated gradients)" in body
     # the first month digit (step 5) is picked: its row is outlined and the decoder named
-    assert "5: 0" in body
+    assert "step 5: '0'" in body
     screenshot(page, "seq2seq-attention", readme="seq2seq-attention.png")
 
     slider = page.get_by_role("slider").first
     slider.focus()
     slider.press("ArrowRight")  # step 6: the second month digit
     page.wait_for_selector(SCRIPT_DONE)
-    page.get_by_text("6: 3", exact=False).first.wait_for(timeout=30_000)
+    page.get_by_text("step 6: '3'", exact=False).first.wait_for(timeout=30_000)
     page.wait_for_function(  # the rerun drew the bars of the newly picked token
         """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .gtitle')]
-              .some(t => t.textContent.includes('What 3 used'))""",
+              .some(t => t.textContent.includes("What '3' used"))""",
         timeout=30_000,
     )
     page.wait_for_function(

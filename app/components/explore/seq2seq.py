@@ -70,7 +70,7 @@ def render_seq2seq_explore(ref: ModelRef) -> None:
         "Generated token (step through the decoding)",
         options=list(range(steps)),
         value=min(5, steps - 1),
-        format_func=lambda t: f"{t}: {display_token(generated[t])}",
+        format_func=lambda t: f"step {t}: {display_token(generated[t])!r}",
         key=f"{key}.step",
     )
     source = attribution.source
