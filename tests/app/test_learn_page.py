@@ -295,6 +295,9 @@ def test_a_tour_names_its_models_as_the_sidebar_does(shipped):
     assert picker.value == "shipped/english-char-lstm"
     assert picker.options == ["📦 Shipped · english-char-lstm", "🏋️ Trained · other-char-lstm"]
     assert set(picker.options) <= set(at.sidebar.selectbox(key=state.MODEL_PICKER).options)
+    picker.set_value("trained/other-char-lstm").run()  # the shipped one is here: not "missing"
+    (note,) = [c.value for c in at.caption if c.value.startswith("Written for")]
+    assert "english-char-lstm, which is here too" in note and "Trained · other-char-lstm" in note
 
 
 def test_tours_say_which_model_they_need(shipped):

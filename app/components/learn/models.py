@@ -50,10 +50,16 @@ def pick_model(wanted: str, fits, key: str, what: str) -> ModelRef | None:
         picked = st.selectbox("Model", ids, format_func=labels.get, key=f"{key}.model")
     else:
         picked = default
+    ref = next(ref for ref in candidates if ref.id == picked)
     if picked != wanted:
-        shown = escape_markdown(picked)
-        st.caption(f"The shipped model {wanted} is not here: this runs on **{shown}**.")
-    return next(ref for ref in candidates if ref.id == picked)
+        shown = escape_markdown(ref.label)  # as the sidebar and the picker name it
+        written = escape_markdown(wanted.removeprefix("shipped/"))
+        where = "is not here" if wanted not in ids else "is here too"
+        st.caption(
+            f"Written for the shipped model {written}, which {where}: this runs on "
+            f"**{shown}**, measured on it."
+        )
+    return ref
 
 
 def is_dyck(ref: ModelRef) -> bool:
