@@ -141,6 +141,8 @@ story / stories:
 Session 9, the same recipe (readings 2, v3 share 1, dropout 0.2, 30 epochs; two runs side by
 side at nice 19, 656 and 647 s), stories held out: seed 8 (2.1127) inside quotes 0.62 at epoch
 10, 0.76 at 20, 0.74 at 30 (layer 1 cell 43); position -0.58; seed 10 (2.1315) -0.17 / -0.37.
+The same with seq_len 200 (what grew position units before), seeds 0 and 8: at epoch 10
+-0.45 / 0.33 and -0.31 / 0.49, at epoch 20 0.23 / -0.43 and 0.34 / -0.33; stopped there.
 The best quote unit's anatomy (seed 0, layer 1 cell 67, on stories): -1.11 inside a quotation,
 -0.22 outside, but it does not flip at the closing quote: -1.0 to -0.8 for the next 10
 characters and -0.41 for the 30 after (the speech tag, "said Mara."), which holds 40% of its
