@@ -150,15 +150,7 @@ def correlate(
     a feature with gaps (NaN) is correlated over its own steps.
     """
     names = list(quantities) if quantities is not None else list(trace.names)
-    mask = valid_mask(trace)
-    if rows is not None:
-        mask = mask & rows
-    arrays = {}
-    for feature, values in features.items():
-        values = np.asarray(values, dtype=np.float32)
-        if values.shape != mask.shape:
-            raise ValueError(f"feature {feature!r} has shape {values.shape}, need {mask.shape}")
-        arrays[feature] = values
+    mask, arrays = _steps_and_features(trace, features, rows)
     full = [f for f, v in arrays.items() if np.isfinite(v[mask]).all()]
     gaps = [f for f in arrays if f not in full]
     n_full = int(mask.sum())
@@ -249,6 +241,23 @@ def find_units(
     return found.iloc[order].reset_index(drop=True)
 
 
+def _steps_and_features(
+    trace: Trace, features: Mapping[str, np.ndarray], rows: np.ndarray | None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The [B, T] mask of real steps (within ``rows`` when given) and each feature as float32;
+    ValueError for a feature whose shape is not the trace's [B, T]."""
+    mask = valid_mask(trace)
+    if rows is not None:
+        mask = mask & rows
+    arrays = {}
+    for feature, values in features.items():
+        values = np.asarray(values, dtype=np.float32)
+        if values.shape != mask.shape:
+            raise ValueError(f"feature {feature!r} has shape {values.shape}, need {mask.shape}")
+        arrays[feature] = values
+    return mask, arrays
+
+
 def constant_features(
     trace: Trace, features: Mapping[str, np.ndarray], rows: np.ndarray | None = None
 ) -> dict[str, float]:
@@ -258,14 +267,9 @@ def constant_features(
     [B, T] bool, only those. ``rows=~split_rows(trace)`` asks about the held-out part of
     :func:`find_units`, ``split_rows(trace)`` about the part units are ranked on.
     ValueError for a feature whose shape is not the trace's [B, T]."""
-    mask = valid_mask(trace)
-    if rows is not None:
-        mask = mask & rows
+    mask, arrays = _steps_and_features(trace, features, rows)
     out = {}
-    for feature, values in features.items():
-        values = np.asarray(values, dtype=np.float32)
-        if values.shape != mask.shape:
-            raise ValueError(f"feature {feature!r} has shape {values.shape}, need {mask.shape}")
+    for feature, values in arrays.items():
         seen = values[mask & np.isfinite(values)].astype(np.float64)
         if len(seen) == 0:
             out[feature] = float("nan")
