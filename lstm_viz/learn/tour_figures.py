@@ -127,13 +127,14 @@ def unit_lines(trace: Trace, stop: Stop, height: int = 300) -> go.Figure:
 
 def ablation_bars(stop: Stop, height: int = 300) -> go.Figure:
     """One bar per unit: the drop in agreement when it is zeroed (``stop.compare``, one list
-    per layer); the stop's unit in red."""
+    per layer, fractions), drawn in percentage points as the stop's text says it; the stop's
+    unit in red."""
     many = len(stop.compare) > 1
     names, drops, colours = [], [], []
     for layer, row in enumerate(stop.compare.values()):
         for unit, drop in enumerate(row):
             names.append(f"{layer}:{unit}" if many else str(unit))
-            drops.append(drop)
+            drops.append(100 * drop)  # percentage points
             chosen = (layer, unit) == (stop.layer, stop.unit)
             colours.append("#d62728" if chosen else "#9ecae1")
     figure = go.Figure(
@@ -141,7 +142,7 @@ def ablation_bars(stop: Stop, height: int = 300) -> go.Figure:
             x=names,
             y=drops,
             marker_color=colours,
-            hovertemplate="unit %{x}<br>drop %{y:.2f}<extra></extra>",
+            hovertemplate="unit %{x}<br>drop %{y:.1f} points<extra></extra>",
         )
     )
     figure.update_layout(
@@ -149,7 +150,7 @@ def ablation_bars(stop: Stop, height: int = 300) -> go.Figure:
         height=height,
         margin=dict(l=60, r=10, t=50, b=40),
         xaxis=dict(title="unit (layer:unit)" if many else "unit", type="category"),
-        yaxis=dict(title="drop in accuracy", range=[min(0.0, *drops) - 0.02, 1]),
+        yaxis=dict(title="drop in accuracy (percentage points)", range=[min(0.0, *drops) - 2, 100]),
         meta={"figure": "ablation", "unit": stop.unit, "layer": stop.layer},
     )
     return figure

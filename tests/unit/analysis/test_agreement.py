@@ -113,7 +113,7 @@ def test_the_tour_stop_states_the_measured_ablation(shipped):
     other = ablation_stop(result, (layer, unit + 1))
     assert f"pointed at unit {unit + 1} of layer {layer}" in other.text
     figure = ablation_bars(stop)
-    np.testing.assert_allclose(figure.data[0].y, drops[0])
+    np.testing.assert_allclose(figure.data[0].y, np.asarray(drops[0]) * 100)  # points, as said
     assert figure.data[0].marker.color[unit] == "#d62728"
     assert sum(c == "#d62728" for c in figure.data[0].marker.color) == 1
 
