@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 
 class PreparedInput:
@@ -144,3 +144,33 @@ def check_finite(t: torch.Tensor, what: str) -> None:
         nans = int(torch.isnan(t).sum())
         infs = int(torch.isinf(t).sum())
         raise ValueError(f"{what} contains {nans} NaN and {infs} Inf values")
+
+
+def pack_lengths(
+    module: nn.Module, inputs: torch.Tensor, lengths: Any, enforce_sorted: bool
+) -> PackedSequence:
+    """``inputs`` padded ([T, B, F], or [B, T, F] for a batch_first module) packed by ``lengths``
+    (one per sequence, each 1..T), as nn.LSTM takes them; ValueError with a clear message for
+    lengths that do not fit (not one per sequence, below 1, beyond T, unsorted when
+    ``enforce_sorted``)."""
+    lengths = torch.as_tensor(lengths, dtype=torch.int64).cpu()
+    if inputs.dim() != 3:
+        raise ValueError(f"lengths= needs a batched input [.., .., features], got {inputs.dim()}-D")
+    steps, batch = (inputs.shape[1], inputs.shape[0]) if module.batch_first else inputs.shape[:2]
+    if lengths.dim() != 1 or lengths.shape[0] != batch:
+        raise ValueError(
+            f"lengths must hold one length per sequence ({batch}), got {list(lengths.shape)}"
+        )
+    if steps == 0:
+        raise ValueError("the input has no time steps (T=0)")
+    if (lengths < 1).any():
+        raise ValueError(f"every length must be at least 1, got {lengths.tolist()}")
+    if (lengths > steps).any():
+        raise ValueError(f"lengths {lengths.tolist()} exceed the input's {steps} time steps")
+    if enforce_sorted and (lengths[:-1] < lengths[1:]).any():
+        raise ValueError(
+            f"lengths {lengths.tolist()} are not sorted longest first (enforce_sorted=True)"
+        )
+    return pack_padded_sequence(
+        inputs, lengths, batch_first=module.batch_first, enforce_sorted=enforce_sorted
+    )

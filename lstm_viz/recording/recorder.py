@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+from torch.nn.utils.rnn import pad_packed_sequence
 
 from lstm_viz.recording import onednn, replay
 from lstm_viz.recording.conv_lstm import ConvLSTM, conv_forward_with_trace
@@ -23,6 +23,7 @@ from lstm_viz.recording.fused import fused_layer, layer_params
 from lstm_viz.recording.inputs import (
     check_finite,
     mask_padding,
+    pack_lengths,
     prepare_input,
     prepare_state,
 )
@@ -98,7 +99,7 @@ def record(
         if lengths is not None:
             if not isinstance(inputs, torch.Tensor):
                 raise ValueError("lengths= needs a padded input tensor, not a PackedSequence")
-            inputs = _pack(module, inputs, lengths, enforce_sorted)
+            inputs = pack_lengths(module, inputs, lengths, enforce_sorted)
             packed_here = True
         call_args = (inputs,) if initial_state is None else (inputs, initial_state)
 
@@ -344,32 +345,6 @@ def _workspace_layer(
 
 
 # ---- inputs, states and weights ---------------------------------------------------------------
-
-
-def _pack(
-    module: nn.Module, inputs: torch.Tensor, lengths: Any, enforce_sorted: bool
-) -> PackedSequence:
-    lengths = torch.as_tensor(lengths, dtype=torch.int64).cpu()
-    if inputs.dim() != 3:
-        raise ValueError(f"lengths= needs a batched input [.., .., features], got {inputs.dim()}-D")
-    steps, batch = (inputs.shape[1], inputs.shape[0]) if module.batch_first else inputs.shape[:2]
-    if lengths.dim() != 1 or lengths.shape[0] != batch:
-        raise ValueError(
-            f"lengths must hold one length per sequence ({batch}), got {list(lengths.shape)}"
-        )
-    if steps == 0:
-        raise ValueError("the input has no time steps (T=0)")
-    if (lengths < 1).any():
-        raise ValueError(f"every length must be at least 1, got {lengths.tolist()}")
-    if (lengths > steps).any():
-        raise ValueError(f"lengths {lengths.tolist()} exceed the input's {steps} time steps")
-    if enforce_sorted and (lengths[:-1] < lengths[1:]).any():
-        raise ValueError(
-            f"lengths {lengths.tolist()} are not sorted longest first (enforce_sorted=True)"
-        )
-    return pack_padded_sequence(
-        inputs, lengths, batch_first=module.batch_first, enforce_sorted=enforce_sorted
-    )
 
 
 def _layer_weights(
