@@ -206,7 +206,7 @@ def _text(text: str, vocab: dict[str, int], level: str, width: int, embedded: bo
 
 
 def _coverage(vocab: dict[str, int], width: int, embedded: bool, source: str) -> str:
-    """One line when the vocabulary names fewer ids than the model reads: "the vocabulary
+    """One line when the vocabulary names fewer ids than the model reads: "The vocabulary
     names 4 tokens; the embedding has 30 rows: ids 4-29 have no token (text never reads
     them)"; "" when every id has a token (a Keras Tokenizer's id 0 is padding: not counted)."""
     named = set(vocab.values())
@@ -231,7 +231,7 @@ def _coverage(vocab: dict[str, int], width: int, embedded: bool, source: str) ->
     ids = "id" if len(missing) == 1 else "ids"
     has = "has" if len(missing) == 1 else "have"
     return (
-        f"the {source} names {len(vocab):,} token{'s' if len(vocab) != 1 else ''}; {what}: "
+        f"The {source} names {len(vocab):,} token{'s' if len(vocab) != 1 else ''}; {what}: "
         f"{ids} {', '.join(spans)} {has} no token (text never reads them)"
     )
 

@@ -56,7 +56,7 @@ def test_a_vocabulary_smaller_than_the_embedding_says_which_ids_have_no_token(la
     vocab = read_vocab(b'["<unk>", "a", "b", "c"]')
     notes = prepare(layer, choice, "text:abc", vocab=vocab).notes
     assert notes == (
-        "the vocabulary names 4 tokens; the embedding has 30 rows: ids 4-29 have no token "
+        "The vocabulary names 4 tokens; the embedding has 30 rows: ids 4-29 have no token "
         "(text never reads them)",
     )
     gaps = read_vocab(json.dumps({"<unk>": 0, "a": 2, "b": 29}).encode())
