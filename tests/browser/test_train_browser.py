@@ -17,11 +17,15 @@ def progress_value(page) -> float:
 
 
 def set_number(page, label: str, value: int) -> None:
-    # .first: the main form's field; the encoder-decoder and autoencoder forms further down (in
-    # expanders) have fields of the same names.
-    field = page.get_by_label(label, exact=True).first
+    # The main form's field (the first form): the encoder-decoder and autoencoder forms further
+    # down (in expanders) have fields of the same names. Then wait for the rerun the Tab starts,
+    # so the next field is looked up on a settled page (a full-suite run once found the first
+    # "Epochs" hidden for 30 s while the page was rerunning).
+    field = page.locator('[data-testid="stForm"]').first.get_by_label(label, exact=True)
     field.fill(str(value))
     field.press("Tab")
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
 
 
 def test_progress_and_curves_move_while_training(app_url, page, server_models_dir):
