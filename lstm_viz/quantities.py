@@ -120,6 +120,18 @@ def unknown_tokens_line(
     return f"{count} {verb} not in the {source} and read as {read_as}: {names}{more}"
 
 
+def shown_percent(fraction: float, decimals: int = 1) -> float:
+    """``fraction`` in percent, rounded as ``f"{fraction:.{decimals}%}"`` shows it (never -0)."""
+    return float(f"{fraction * 100:.{decimals}f}") + 0.0
+
+
+def drop_in_points(before: float, after: float, decimals: int = 1) -> float:
+    """The drop from ``before`` to ``after`` (fractions) in percentage points: the difference of
+    the two percentages as shown with ``decimals``, so that a sentence giving all three adds up
+    (100.0% to 56.8%: 43.2 points)."""
+    return round(shown_percent(before, decimals) - shown_percent(after, decimals), decimals) + 0.0
+
+
 def plotly_safe(text: str) -> str:
     """``text`` for a plotly label, title or hover: ``&``, ``<`` and ``>`` as entities. Plotly
     reads its own HTML subset in every label (``<a href>`` links included) and turns these

@@ -62,6 +62,21 @@ KIND_LABELS = {
 }
 
 
+def spans(values: list[int], limit: int | None = None) -> str:
+    """Sorted integers as runs: [0, 1, 2, 5] -> "0-2, 5" ("none" for none); with ``limit``, the
+    first ``limit`` runs, then "..."."""
+    if not values:
+        return "none"
+    parts, start = [], values[0]
+    for a, b in zip(values, values[1:] + [None], strict=True):
+        if b != a + 1:
+            parts.append(f"{start}" if start == a else f"{start}-{a}")
+            start = b
+    if limit is not None and len(parts) > limit:
+        parts = [*parts[:limit], "..."]
+    return ", ".join(parts)
+
+
 class ModelFileError(ValueError):
     """An uploaded file that cannot be read as a model, with a message that says why."""
 

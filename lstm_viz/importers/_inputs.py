@@ -14,7 +14,7 @@ from lstm_viz.quantities import unknown_tokens_line
 
 from ..numbers import CsvRead, read_csv_table
 from ._build import Choice
-from ._core import ModelFileError, RecurrentLayer
+from ._core import ModelFileError, RecurrentLayer, spans
 
 MAX_STEPS = 2_000  # steps one recording reads (the page and the command line say so)
 UNKNOWN_TOKENS = ("<unk>", "[UNK]", "<UNK>", "UNK", "<oov>", "<OOV>", "[OOV]", "OOV")
@@ -215,14 +215,6 @@ def _coverage(vocab: dict[str, int], width: int, embedded: bool, source: str) ->
     missing = [i for i in range(width) if i not in named]
     if not missing:
         return ""
-    runs: list[list[int]] = []
-    for i in missing:
-        if runs and runs[-1][1] == i - 1:
-            runs[-1][1] = i
-        else:
-            runs.append([i, i])
-    spans = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs[:6]]
-    spans += ["..."] if len(runs) > 6 else []
     what = (
         f"the embedding has {width:,} rows"
         if embedded
@@ -232,7 +224,7 @@ def _coverage(vocab: dict[str, int], width: int, embedded: bool, source: str) ->
     has = "has" if len(missing) == 1 else "have"
     return (
         f"The {source} names {len(vocab):,} token{'s' if len(vocab) != 1 else ''}; {what}: "
-        f"{ids} {', '.join(spans)} {has} no token (text never reads them)"
+        f"{ids} {spans(missing, limit=6)} {has} no token (text never reads them)"
     )
 
 

@@ -23,7 +23,7 @@ import torch
 
 from ._build import Check, Checked, Choice, build, check_with_torch, recurrent_input
 from ._build import checks as all_checks
-from ._core import ImportedFile, ModelFileError, RecurrentLayer
+from ._core import ImportedFile, ModelFileError, RecurrentLayer, spans
 from ._inputs import Prepared, prepare
 
 _STATES = ("hidden", "cell")
@@ -166,21 +166,10 @@ def _kept_steps(
     skipped = [t for t, k in enumerate(keep.tolist()) if not k]
     notes.append(
         f"the file masks {how}: masked steps are skipped, keeping the previous state and "
-        f"output, as Keras does ({len(skipped)} masked: steps {_spans(skipped)}; gates NaN "
+        f"output, as Keras does ({len(skipped)} masked: steps {spans(skipped)}; gates NaN "
         "there, trace.config['masked']); mask=False / --no-mask reads them as input"
     )
     return keep if skipped else None
-
-
-def _spans(steps: list[int]) -> str:
-    if not steps:
-        return "none"
-    parts, start = [], steps[0]
-    for a, b in zip(steps, steps[1:] + [None], strict=True):
-        if b != a + 1:
-            parts.append(f"{start}" if start == a else f"{start}-{a}")
-            start = b
-    return ", ".join(parts)
 
 
 def _initial_state(layer: RecurrentLayer, given: Any, notes: list[str]) -> Any:

@@ -123,7 +123,9 @@ def read_pytorch(data: bytes, filename: str) -> ImportedFile:
     if isinstance(obj, dict):  # a training checkpoint: {"epoch": 3, "model_state_dict": ...}
         # Only entries that hold no tensor at all: a plain state dict's entries ARE its tensors
         # ("emb.weight"), and tensors nothing reads are named by from_state_dict's own note.
-        plain = [str(key) for key, value in obj.items() if not flatten(value, str(key))]
+        # An entry holds tensors when it names one, or a dotted prefix of one.
+        holders = {n.rsplit(".", k)[0] for n in tensors for k in range(n.count(".") + 1)}
+        plain = [str(key) for key in obj if str(key) not in holders]
         if plain:
             more = f", and {len(plain) - 8} more" if len(plain) > 8 else ""
             imported.notes.append(f"Not read (no tensors): {', '.join(plain[:8])}{more}.")

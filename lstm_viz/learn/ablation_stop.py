@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from lstm_viz.quantities import drop_in_points, shown_percent
+
 from .tours import Stop
-
-
-def whole_percent(fraction: float) -> int:
-    """``fraction`` in whole percent, rounded as ``f"{fraction:.0%}"`` shows it. A drop is
-    said as the difference of the two percentages shown, so the sentence adds up."""
-    return int(f"{fraction * 100:.0f}")
 
 
 def ablation_stop(result, previous: tuple[int, int] | None = None) -> Stop:
@@ -19,8 +15,8 @@ def ablation_stop(result, previous: tuple[int, int] | None = None) -> Stop:
     drop in agreement with an attractor, ``compare`` {"layer L": [U floats]}."""
     drops = result.attractor_drops()  # [L, U]
     layer, unit = (int(i) for i in np.unravel_index(np.argmax(drops), drops.shape))
-    before = whole_percent(result.attractor_accuracy())
-    after = whole_percent(result.attractor_accuracy() - float(drops[layer, unit]))
+    before = result.attractor_accuracy()
+    after = before - float(drops[layer, unit])
     sentences = sum(result.counts[n] for n in result.attractor_conditions)
     same = ""
     if previous is not None:
@@ -37,10 +33,11 @@ def ablation_stop(result, previous: tuple[int, int] | None = None) -> Stop:
         f"Lakretz et al. (2019) tested such a unit by removing it. Over {sentences} sentences "
         "with an **attractor** (*the cat near the dogs …*, *the cats that the dog saw …*) the "
         "model picks the verb form that agrees (*is* or *are*, as the subject needs) "
-        f"**{before}%** of the time. Zero "
+        f"**{before:.0%}** of the time. Zero "
         f"unit **{unit}** of layer {layer} (its cell and hidden state, at every word) and that "
-        f"falls to **{after}%**, a drop of **{before - after} percentage points**; zeroing the "
-        f"median unit drops it by **{whole_percent(result.median_drop())} points**."
+        f"falls to **{after:.0%}**, a drop of **{drop_in_points(before, after, 0):.0f} "
+        "percentage points**; zeroing the median unit drops it by "
+        f"**{shown_percent(result.median_drop(), 0):.0f} points**."
         + (same if found else " No single unit matters much here: the number is spread out.")
         + " Every unit was zeroed in turn; the bars are their drops.",
         layer,

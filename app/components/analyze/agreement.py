@@ -17,17 +17,7 @@ from lstm_viz.analysis.agreement import (
     usable_words,
 )
 from lstm_viz.figures.agreement import number_unit_figure
-
-
-def points(drop: float) -> str:
-    """A drop in agreement (a fraction) in percentage points, one decimal: 0.432 -> "43.2"."""
-    return f"{drop * 100:.1f}"
-
-
-def drop_shown(before: float, after: float) -> str:
-    """The drop from ``before`` to ``after`` in points, as the difference of the two
-    percentages the page shows ({:.1%}), so that the sentence adds up."""
-    return f"{float(f'{before * 100:.1f}') - float(f'{after * 100:.1f}'):.1f}"
+from lstm_viz.quantities import drop_in_points, shown_percent
 
 
 def render_agreement(ref: ModelRef, widget: str) -> None:
@@ -96,14 +86,15 @@ def render_agreement(ref: ModelRef, widget: str) -> None:
             st.markdown(
                 f"**Number unit{'s' if len(units) > 1 else ''}: {named}.** Zeroing "
                 f"unit {unit} drops agreement with an attractor from {before:.1%} to "
-                f"{after:.1%}, by **{drop_shown(before, after)} percentage points**; the "
-                f"median unit drops it by **{points(result.median_drop())} points**."
+                f"{after:.1%}, by **{drop_in_points(before, after):.1f} percentage points**; "
+                f"the median unit drops it by **{shown_percent(result.median_drop()):.1f} "
+                "points**."
             )
         else:
             st.markdown(
                 "**No number unit:** no single unit's ablation drops agreement with an "
-                f"attractor by {points(0.1)} percentage points or more (median drop "
-                f"{points(result.median_drop())} points)."
+                f"attractor by {shown_percent(0.1):.1f} percentage points or more (median "
+                f"drop {shown_percent(result.median_drop()):.1f} points)."
             )
         table = result.ablation_table().head(12)
         dropped = [c for c in table.columns if c not in ("layer", "unit")]

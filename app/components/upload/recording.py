@@ -136,7 +136,7 @@ def render_notes(result: Any) -> None:
     read = result.prepared.read
     if read is not None:
         st.info(f"Read from the CSV: {escape_markdown(str(read))}", icon="📈")
-    unknown_note = getattr(result.prepared, "unknown_note", "")
+    unknown_note = result.prepared.unknown_note
     for note in result.notes:
         if read is not None and note.startswith("CSV: "):
             continue  # shown above
@@ -155,7 +155,7 @@ def render_recording(result: Any, numeric: bool) -> None:
         prepared.unknown,
         numeric=numeric,
         key=f"{K}.tokens",
-        unknown_note=getattr(prepared, "unknown_note", ""),
+        unknown_note=prepared.unknown_note,
     )
     panel = f"{K}.panel"
     layer_index, direction = render_pickers(result.trace, key=panel)
