@@ -179,9 +179,10 @@ def render_heatmaps(
             help=f"{widest} units to show; {max_units} fit on screen at a time.",
         )
     window = plan_window(trace.num_steps, widest, max_steps, max_units, unit_start)
-    if window.note:
+    note = window.describe(ordered=units is not None)  # as the heatmaps' subtitles say it
+    if note:
         hint = window_hint(window, window_picker and widest > max_units)
-        st.info(f"Too many cells to show at once: {window.note}. {hint}", icon="🔎")
+        st.info(f"Too many cells to show at once: {note}. {hint}", icon="🔎")
     names = display_order(trace.names)
     panels: dict = {}  # without a recording to share them under: built once for this run
     for row in range(0, len(names), columns):

@@ -402,6 +402,12 @@ def test_a_wide_layer_shows_a_window_of_the_ordered_units():
     order = np.argsort(-want["hidden"].astype(np.float64).mean(axis=1), kind="stable")
     heat = charts(at)["cell"]["data"][0]
     np.testing.assert_allclose(decode(heat["z"]), want["cell"][order[:64]], atol=1e-6)
+    # the window is of rows in this order, in the note above the charts as in their subtitles
+    (note,) = [i.value for i in at.info if i.value.startswith("Too many cells")]
+    assert "rows 1-64 of 80 in this order" in note and "units 0-63" not in note
+    assert charts(at)["cell"]["layout"]["title"]["subtitle"]["text"].endswith(
+        "rows 1-64 of 80 in this order"
+    )
     at.select_slider(key=f"{panel}.units").set_value(64).run()
     heat = charts(at)["cell"]["data"][0]  # the last full window: positions 16-79 of the order
     np.testing.assert_allclose(decode(heat["z"]), want["cell"][order[16:]], atol=1e-6)
