@@ -17,3 +17,6 @@ python3 -m pytest -q -p no:cacheprovider -rs tests/unit/recording/test_devices.p
 python3 benchmarks/record_speed.py --device cuda 2>&1 | tee "$out/record_speed_cuda.log"
 timeout 200 python3 benchmarks/train_speed.py --device cuda --adding-seconds ${ADDING_SECONDS:-20} \
     2>&1 | tee "$out/train_speed_cuda.log"
+# The shipped character models' build on the GPU (their weights differ from the CPU's build).
+timeout 900 python3 -m lstm_viz.pretrained build english-char-lstm python-char-lstm \
+    --root "$out/gpu-build" --device cuda 2>&1 | tee "$out/build_cuda.log" | grep -v "%"

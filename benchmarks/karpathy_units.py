@@ -234,7 +234,7 @@ def train(out: Path, args: argparse.Namespace) -> None:
             "batch_size": recipe.batch_size,
             "learning_rate": recipe.learning_rate,
             "patience": 0,
-            "device": "cpu",
+            "device": args.device,
             "seed": args.seed,
         },
         save=False,
@@ -244,9 +244,14 @@ def train(out: Path, args: argparse.Namespace) -> None:
 
     def snapshot(evaluation) -> None:  # every N epochs' weights, to see the units come and go
         epoch = round(evaluation.epoch)
-        if args.snapshots and epoch % args.snapshots == 0:
+        every = [n for n in (args.snapshots, args.measure_every) if n and epoch % n == 0]
+        if every and abs(evaluation.epoch - epoch) < 1e-6:
             folder = out.parent / f"{out.name}-epoch{epoch:03d}"
             save_checkpoint(folder, trainer.model, run.task.vocab, trainer.checkpoint_info())
+            if args.measure_every and epoch % args.measure_every == 0:
+                bits = evaluation.val_metric
+                print(f"{out.name} epoch {epoch}: bits/char {bits:.4f}", flush=True)
+                print(measure(str(folder), ["stories"]), flush=True)
 
     trainer = run.trainer(Callbacks(on_evaluation=snapshot))
     start = time.perf_counter()
@@ -277,11 +282,16 @@ def main() -> int:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--readings", type=int, default=1, help="the prose N times, quoted anew")
     t.add_argument("--snapshots", type=int, default=0, help="save OUT-epochNNN every N epochs")
+    t.add_argument(
+        "--measure-every", type=int, default=0, help="save and measure (stories) every N epochs"
+    )
+    t.add_argument("--device", default="cpu", help="cpu (deterministic) or cuda")
     args = parser.parse_args()
     torch.set_num_threads(1)  # deterministic, as the build
     if args.command == "train":
         train(args.out, args)
-        print(measure(str(args.out)), flush=True)
+        if not args.measure_every:  # else the snapshots were measured as they were saved
+            print(measure(str(args.out)), flush=True)
     else:
         for model in args.models:
             print(measure(model, args.probes.split(",")), flush=True)

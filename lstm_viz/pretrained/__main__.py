@@ -40,6 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("names", nargs="*", help=f"default: all ({', '.join(KNOWN)})")
     parser.add_argument("--root", type=Path, default=PRETRAINED_DIR)
+    parser.add_argument(
+        "--device",
+        choices=("cpu", "cuda"),
+        default="cpu",
+        help="build: train the text models here (default cpu: the shipped files; cuda: the same "
+        "recipes on a GPU, whose weights differ); the other models always train on the CPU",
+    )
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in KNOWN]
     if unknown:
@@ -73,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                     return 1
                 continue
             if args.command == "build":
-                built = build(RECIPES[name], args.root)
+                built = build(RECIPES[name], args.root, device=args.device)
             else:
                 built = write_card(args.root / name)
             if isinstance(built, FrameBuilt):

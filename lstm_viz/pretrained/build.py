@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import asdict
@@ -44,24 +45,30 @@ from lstm_viz.training import Callbacks, build_run
 
 
 def build(
-    recipe: Recipe | FrameRecipe, root: Path = PRETRAINED_DIR, progress: bool = True
+    recipe: Recipe | FrameRecipe,
+    root: Path = PRETRAINED_DIR,
+    progress: bool = True,
+    device: str = "cpu",
 ) -> Built | FrameBuilt:
     """Train ``recipe`` from scratch and write ``root/<name>/`` (weights, config, vocab, card).
 
     Runs on one CPU thread: a matrix product may sum in another order with more threads, so one
     thread gives the same weights on every machine (and these small models barely use a second).
+    device: "cuda" trains a text recipe on a GPU instead (the same recipe and seed; cuDNN's sums
+    and CUDA's dropout masks differ from the CPU's, so the weights do too). The card says where
+    the model was trained. The ConvLSTM always trains on the CPU.
     """
     if isinstance(recipe, FrameRecipe):  # the ConvLSTM: its own build (pretrained/frames.py)
         return build_frames(recipe, root, progress)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return _build(recipe, root, progress)
+        return _build(recipe, root, progress, device)
     finally:
         torch.set_num_threads(threads)
 
 
-def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
+def _build(recipe: Recipe, root: Path, progress: bool, device: str = "cpu") -> Built:
     run = build_run(
         recipe.task,
         recipe.task_params,
@@ -78,7 +85,7 @@ def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
             "learning_rate": recipe.learning_rate,
             "evals_per_epoch": recipe.evals_per_epoch,
             "patience": 0,  # a fixed schedule: the best validation checkpoint of all epochs is kept
-            "device": "cpu",
+            "device": device,
             "seed": recipe.seed,
         },
         save=False,  # saved below, with the recipe beside the Trainer's info
@@ -96,11 +103,20 @@ def _build(recipe: Recipe, root: Path, progress: bool) -> Built:
     path = root / recipe.name
     info = {**trainer.checkpoint_info(), "recipe": asdict(recipe)}
     info["training"]["seconds"] = round(result.seconds, 1)
+    info["training"]["machine"] = machine(trainer.device)
     save_checkpoint(path, trainer.model, task.vocab, info)
     if trainer.probe is not None:  # units emerging during training (lstm_viz.training.probe)
         trainer.probe.save(path)
     write_scales_of(path, task)
     return write_card(path, recipe, task)
+
+
+def machine(device: torch.device) -> str:
+    """Where a model was trained, as its card says: "a 2-core CPU", "a CUDA GPU (NVIDIA H200)"."""
+    if device.type == "cuda":
+        return f"a CUDA GPU ({torch.cuda.get_device_name(device)})"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"a {cores}-core CPU"
 
 
 def write_scales_of(path: str | Path, task: Task | None = None) -> str:
@@ -145,6 +161,7 @@ def write_card(
         (path / "model.safetensors").stat().st_size,
         saturation_finding(checkpoint, task) if recipe.task.startswith("text-") else None,
         best_units(table, recipe.features) if len(recipe.features) > 1 else (),
+        training.get("machine", "a 2-core CPU"),
     )
     (path / CARD).write_text(card(built, task))
     return built

@@ -203,6 +203,7 @@ class Built:
     bytes: int
     saturation: SaturationFinding | None = None  # character models (Karpathy et al.'s figure)
     units: tuple[UnitClaim, ...] = ()  # the best unit of each feature, on a recipe's probe text
+    machine: str = "a 2-core CPU"  # where it was trained (checkpoint info's training.machine)
 
 
 def card(built: Built, task: Task) -> str:
@@ -272,8 +273,8 @@ def card(built: Built, task: Task) -> str:
 - Model: {cell}, {layers} of {r.hidden_size} units, input width {r.embedding_size}; \
 {built.parameters:,} parameters; model.safetensors is {built.bytes / 1024:,.0f} KiB.
 - Training: {r.epochs} epochs, batch {r.batch_size}, AdamW at {r.learning_rate}, seed {r.seed}; \
-{built.steps:,} steps in {built.seconds:.0f} s on a 2-core CPU; the best validation checkpoint is \
-kept.
+{built.steps:,} steps in {built.seconds:.0f} s on {built.machine}; the best validation checkpoint \
+is kept.
 - Validation metric (`{built.metric_name}`): {built.metric:.4f}, {METRIC_WORDS[built.metric_name]}.
 - Interpretable unit: {c.sentence()}.{units}{saturation}
 

@@ -22,6 +22,7 @@ from lstm_viz.pretrained import (
     shipped,
     validation_metric,
 )
+from lstm_viz.pretrained.build import machine
 
 SHIPPED = shipped(PRETRAINED_DIR)
 NAMES = [p.name for p in SHIPPED]
@@ -92,6 +93,14 @@ def test_rebuild_is_deterministic(tmp_path):
         assert torch.equal(a[key], b[key]), key
     assert first.metric == second.metric
     assert read_card(first.path)[2] == read_card(second.path)[2]
+    # The card says where it was trained (the machine's cores; "a CUDA GPU (name)" on a GPU).
+    assert f"s on {machine(torch.device('cpu'))};" in (first.path / "README.md").read_text()
+
+
+def test_a_gpu_build_without_a_gpu_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="no CUDA GPU is available"):
+        build(RECIPES["brackets-lstm"], tmp_path, progress=False, device="cuda")
 
 
 WITH_PROBE = [p for p in SHIPPED if (p / "probe.npz").exists()]
