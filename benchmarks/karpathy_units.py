@@ -148,6 +148,23 @@ The best quote unit's anatomy (seed 0, layer 1 cell 67, on stories): -1.11 insid
 characters and -0.41 for the 30 after (the speech tag, "said Mara."), which holds 40% of its
 squared error; inside long quotations it drifts back (-1.24 from 3 to 40 characters in, -0.96
 after 100). It tracks "in a piece of dialogue" more than the quote marks themselves.
+Session 10, on a GPU (one NVIDIA H200, `train --device cuda --measure-every 5`, 18 runs at once
+on the card, 475-480 s each; wrap 70, v3 share 1, readings 2; stories held out, inside quotes /
+position in line, at epochs 5 / 10 / 15 / 20 / 25 (30)):
+  2 x 128, dropout 0.2, seeds 0-5: quotes 0.35-0.51, position 0.39-0.70 (none both >= 0.5;
+                          validation 2.02-2.07 bits/char at epoch 30)
+  2 x 128, readings 4, seeds 0, 1 (20 epochs): 0.21 / 0.39 and 0.79 / 0.31
+  3 x 128, seeds 0, 1:    at most 0.32 / 0.42
+  2 x 256, dropout 0.3, seed 0: -0.28/-0.59, -0.73/-0.65, -0.65/-0.76, -0.80/-0.78, -0.78/-0.79
+                          (layer 1 cell 10 and hidden 152; validation best at epoch 10, 1.98)
+  2 x 256, dropout 0.3, seed 1: quotes -0.84, -0.94, -0.93, -0.91, -0.90 (layer 1 cell 205);
+                          position at most 0.33
+  2 x 256, dropout 0.3, seed 2: quotes -0.70 from epoch 10; position at most 0.41
+  2 x 256, readings 4, seed 0: 0.77 / -0.21 at 5, 0.70 / -0.75 at 10
+  2 x 512, dropout 0.4, seeds 0, 1: at most 0.51 / 0.76 and 0.71 / 0.71 (overfits: validation
+                          1.97 at epoch 5, 2.35 at 25)
+So 256 units grow a quote unit above 0.8 (seeds 0 and 1), which 128 never did, but the position
+unit comes and goes with the seed there too.
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on
