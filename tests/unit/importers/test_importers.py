@@ -1,15 +1,13 @@
-"""Importers: files written by PyTorch, torch.onnx.export and Keras 3 load, record, and match
-each tool's own outputs within 1e-5; what cannot be mapped is refused with a clear message."""
+"""Importers: files written by PyTorch load, record, and match the module's own outputs within
+1e-5; what cannot be mapped is refused with a clear message. ONNX and Keras files: test_onnx.py,
+test_keras.py."""
 
 from __future__ import annotations
 
-import io
 import os
-import warnings
 
 os.environ.setdefault("KERAS_BACKEND", "torch")  # before keras is imported anywhere
 
-import numpy as np
 import pytest
 import torch
 from safetensors.torch import save
@@ -28,51 +26,7 @@ from lstm_viz.importers import (
     recurrent_input,
 )
 
-TOL = 1e-5
-
-
-def torch_bytes(obj) -> bytes:
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    return buffer.getvalue()
-
-
-class Classifier(nn.Module):
-    """A typical text classifier: embedding -> LSTM -> linear head on the last step."""
-
-    def __init__(self, vocab: int = 50) -> None:
-        super().__init__()
-        self.embedding = nn.Embedding(vocab, 10)
-        self.lstm = nn.LSTM(input_size=10, hidden_size=20, num_layers=2, batch_first=True)
-        self.fc = nn.Linear(20, 3)
-
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        out, _ = self.lstm(self.embedding(ids))
-        return self.fc(out[:, -1])
-
-
-def assert_matches_module(trace, module: nn.Module, x: torch.Tensor) -> None:
-    """trace.hidden's last layer equals module(x)'s output at every step; every layer's final h
-    (and c) equals h_n (c_n)."""
-    with torch.no_grad():
-        output, state = module(x)
-    h_n, c_n = state if isinstance(state, tuple) else (state, None)
-    dirs = 2 if module.bidirectional else 1
-    size = trace.hidden.shape[-1]
-    for d in range(dirs):
-        torch.testing.assert_close(
-            trace.hidden[-1, d], output[..., d * size : (d + 1) * size], atol=TOL, rtol=0
-        )
-        last = 0 if d else trace.num_steps - 1
-        for k in range(module.num_layers):
-            torch.testing.assert_close(
-                trace.hidden[k, d, :, last], h_n[k * dirs + d], atol=TOL, rtol=0
-            )
-            if c_n is not None:
-                torch.testing.assert_close(
-                    trace.cell[k, d, :, last], c_n[k * dirs + d], atol=TOL, rtol=0
-                )
-
+from ._common import TOL, Classifier, assert_matches_module, onnx_export, torch_bytes
 
 # ---- PyTorch ------------------------------------------------------------------------------------
 
@@ -231,175 +185,6 @@ def test_inputs_text_ids_one_hot_csv_random():
         read_vocab(b'{"a": "x"}')
 
 
-# ---- ONNX ----------------------------------------------------------------------------------------
-
-
-def onnx_export(module: nn.Module, example: torch.Tensor, names: list[str]) -> bytes:
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            module,
-            (example,),
-            buffer,
-            dynamo=False,
-            input_names=["x"],
-            output_names=names,
-            dynamic_axes={"x": {0: "batch", 1: "steps"}},
-        )
-    return buffer.getvalue()
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: nn.LSTM(4, 6, num_layers=2, batch_first=True),
-        lambda: nn.LSTM(4, 6, num_layers=2, bidirectional=True, batch_first=True),
-        lambda: nn.GRU(4, 6, num_layers=2, bidirectional=True, batch_first=True),
-        lambda: nn.RNN(4, 6, batch_first=True, nonlinearity="relu"),
-    ],
-    ids=["lstm", "bi-lstm", "bi-gru", "relu-rnn"],
-)
-def test_onnx_matches_onnxruntime(make):
-    ort = pytest.importorskip("onnxruntime")
-    torch.manual_seed(4)
-    module = make().eval()
-    x = torch.randn(3, 5, 4)
-    lstm = isinstance(module, nn.LSTM)
-    names = ["y", "h"] + (["c"] if lstm else [])
-    data = onnx_export(module, x, names)
-    imported = inspect_file(data, "model.onnx")
-    [layer] = imported.layers
-    assert layer.num_layers == module.num_layers and layer.bidirectional == module.bidirectional
-    _, trace = lstm_viz.record(build(layer), x)
-
-    session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
-    results = dict(zip(names, session.run(names, {"x": x.numpy()}), strict=True))
-    y = torch.from_numpy(results["y"])  # [B, T, D*H]
-    h = torch.from_numpy(results["h"])  # [L*D, B, H]
-    dirs = layer.directions
-    for d in range(dirs):
-        torch.testing.assert_close(
-            trace.hidden[-1, d], y[..., d * 6 : (d + 1) * 6], atol=TOL, rtol=0
-        )
-        last = 0 if d else 4
-        for k in range(layer.num_layers):
-            torch.testing.assert_close(
-                trace.hidden[k, d, :, last], h[k * dirs + d], atol=TOL, rtol=0
-            )
-            if lstm:
-                c = torch.from_numpy(results["c"])[k * dirs + d]
-                torch.testing.assert_close(trace.cell[k, d, :, last], c, atol=TOL, rtol=0)
-    found = checks(layer, x, trace)
-    assert [c.reference.split()[0] for c in found][-1] == "onnxruntime"
-    assert all(c.max_difference < TOL for c in found), found
-
-
-def test_onnx_classifier_with_embedding_and_head():
-    ort = pytest.importorskip("onnxruntime")
-    torch.manual_seed(5)
-
-    class PerStep(Classifier):
-        def forward(self, ids):
-            out, _ = self.lstm(self.embedding(ids))
-            return self.fc(out)
-
-    model = PerStep().eval()
-    ids = torch.randint(0, 50, (2, 6))
-    data = onnx_export(model, ids, ["logits"])
-    layer = inspect_file(data, "clf.onnx").layer()
-    assert layer.embeddings and layer.heads
-    module = build(layer, default_choice(layer))
-    (logits, _), trace = lstm_viz.record(module, ids)
-    session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
-    expected = torch.from_numpy(session.run(["logits"], {"x": ids.numpy()})[0])
-    torch.testing.assert_close(logits, expected, atol=TOL, rtol=0)
-    assert_matches_module(trace, model.lstm, model.embedding(ids))
-
-
-def test_onnx_gate_order_reaches_every_gate():
-    """A gate-order mistake would still give plausible numbers; compare every gate with a
-    step-by-step computation from PyTorch's weights."""
-    torch.manual_seed(6)
-    lstm = nn.LSTM(3, 4, batch_first=True).eval()
-    x = torch.randn(1, 5, 3)
-    layer = inspect_file(onnx_export(lstm, x, ["y", "h", "c"]), "m.onnx").layer()
-    for key, value in lstm.state_dict().items():
-        torch.testing.assert_close(layer.weights[key], value, atol=0, rtol=0)
-
-
-# ---- Keras 3 -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def keras_model():
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "torch":
-        pytest.skip("these tests run Keras on its torch backend (KERAS_BACKEND=torch)")
-    keras.utils.set_random_seed(7)
-    inputs = keras.Input((None,), dtype="int32")
-    x = keras.layers.Embedding(30, 6, name="emb")(inputs)
-    x = keras.layers.LSTM(5, return_sequences=True, name="enc")(x)
-    x = keras.layers.GRU(4, return_sequences=True, name="mid")(x)
-    x = keras.layers.Bidirectional(keras.layers.LSTM(3, return_sequences=True), name="bi")(x)
-    x = keras.layers.SimpleRNN(3, return_sequences=True, name="top")(x)
-    outputs = keras.layers.Dense(2, name="out")(x)
-    return keras, keras.Model(inputs, outputs)
-
-
-@pytest.mark.parametrize("suffix", [".keras", ".h5"])
-def test_keras_matches_keras(keras_model, tmp_path, suffix):
-    keras, model = keras_model
-    path = tmp_path / f"model{suffix}"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.save(path)
-    imported = inspect_file(path)
-    assert [(r["layer"], r["kind"], r["bidirectional"]) for r in imported.table()] == [
-        ("enc", "lstm", False),
-        ("mid", "gru", False),
-        ("bi", "lstm", True),
-        ("top", "rnn_tanh", False),
-    ]
-    ids = np.random.default_rng(0).integers(0, 30, (3, 7))
-    layer_input = ids
-    for name in ("enc", "mid", "bi", "top"):
-        layer = imported.layer(name)
-        expected = keras.ops.convert_to_numpy(
-            keras.Model(model.inputs, model.get_layer(name).output)(ids)
-        )
-        if name == "enc":
-            module = build(layer, Choice(embedding="emb"))
-            inputs = torch.from_numpy(layer_input)
-        else:
-            module = build(layer)
-            inputs = torch.from_numpy(np.asarray(layer_input, dtype=np.float32))
-        _, trace = lstm_viz.record(module, inputs)
-        ours = torch.cat([trace.hidden[0, d] for d in range(layer.directions)], dim=-1)
-        np.testing.assert_allclose(ours.numpy(), expected, atol=TOL, rtol=0)
-        found = checks(layer, recurrent_input(module, inputs), trace)
-        assert found[-1].reference.startswith("Keras")
-        assert all(c.max_difference < TOL for c in found), found
-        layer_input = expected
-    top = imported.layer("top")
-    assert [h.name for h in top.heads] == ["out"]
-
-
-def test_keras_settings_pytorch_cannot_express_are_refused(tmp_path):
-    keras = pytest.importorskip("keras")
-    for layer, message in [
-        (keras.layers.GRU(3, reset_after=False), "reset_after=False"),
-        (keras.layers.LSTM(3, activation="relu"), "activation 'relu'"),
-    ]:
-        model = keras.Sequential([keras.Input((None, 2)), layer])
-        path = tmp_path / "m.keras"
-        model.save(path)
-        layer = inspect_file(path).layer()  # listed, refused alone (other layers stay usable)
-        assert message in layer.problems[0]
-        with pytest.raises(ModelFileError, match=message):
-            build(layer)
-
-
 # ---- as a checkpoint (what "open in Explore" writes) ---------------------------------------------
 
 
@@ -502,44 +287,6 @@ def test_a_reader_that_crashes_or_hangs_is_an_error_not_a_crash():
         inspect_isolated(b"x", "a.h5", command=child("print('hello')"))
 
 
-def test_onnx_peepholes_match_onnxruntime():
-    """A hand-built ONNX LSTM node with peepholes (P, order i, o, f): our PeepholeLSTM recording
-    equals onnxruntime's Y (which runs only layout 0: [T, B, I])."""
-    ort = pytest.importorskip("onnxruntime")
-    from onnx import TensorProto, helper, numpy_helper
-
-    rng = np.random.default_rng(11)
-    hidden, features = 4, 3
-    arrays = {
-        "W": rng.normal(size=(1, 4 * hidden, features)),
-        "R": rng.normal(size=(1, 4 * hidden, hidden)),
-        "B": rng.normal(size=(1, 8 * hidden)),
-        "P": rng.normal(size=(1, 3 * hidden)),
-    }
-    initializers = [numpy_helper.from_array(v.astype(np.float32), k) for k, v in arrays.items()]
-    node = helper.make_node(
-        "LSTM", ["X", "W", "R", "B", "", "", "", "P"], ["Y"], hidden_size=hidden
-    )
-    graph = helper.make_graph(
-        [node],
-        "peephole",
-        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, None, features])],
-        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
-        initializers,
-    )
-    data = helper.make_model(
-        graph, opset_imports=[helper.make_opsetid("", 14)], ir_version=8
-    ).SerializeToString()
-    layer = inspect_file(data, "peephole.onnx").layer()
-    assert layer.kind == "peephole_lstm"
-    x = torch.randn(2, 6, features)
-    _, trace = lstm_viz.record(build(layer), x)
-    session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
-    y = session.run(["Y"], {"X": x.transpose(0, 1).numpy()})[0]  # [T, D, B, H]
-    np.testing.assert_allclose(trace.hidden[0, 0].numpy(), y[:, 0].transpose(1, 0, 2), atol=TOL)
-    assert all(c.max_difference < TOL for c in checks(layer, x, trace))
-
-
 @pytest.mark.parametrize("make", [lambda: nn.LSTMCell(3, 4), lambda: nn.GRUCell(3, 4)])
 def test_a_cell_state_dict_is_one_layer_unrolled(make):
     torch.manual_seed(12)
@@ -557,22 +304,3 @@ def test_a_cell_state_dict_is_one_layer_unrolled(make):
             h = cell(x[:, t], h)
         steps.append(h)
     torch.testing.assert_close(trace.hidden[0, 0], torch.stack(steps, 1), atol=TOL, rtol=0)
-
-
-def test_keras_layers_inside_a_nested_model(tmp_path):
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "torch":
-        pytest.skip("runs Keras on its torch backend")
-    inner = keras.Sequential(
-        [keras.Input((None, 3)), keras.layers.LSTM(4, return_sequences=True, name="a")],
-        name="inner",
-    )
-    inputs = keras.Input((None, 3))
-    model = keras.Model(inputs, keras.layers.Dense(2, name="d")(inner(inputs)))
-    model.save(tmp_path / "nested.keras")
-    layer = inspect_file(tmp_path / "nested.keras").layer("inner/a")
-    x = np.random.default_rng(1).normal(size=(2, 5, 3)).astype(np.float32)
-    _, trace = lstm_viz.record(build(layer), torch.from_numpy(x))
-    expected = keras.ops.convert_to_numpy(inner(x))
-    np.testing.assert_allclose(trace.hidden[0, 0].numpy(), expected, atol=TOL, rtol=0)
-    assert [h.name for h in layer.heads] == ["d"]
