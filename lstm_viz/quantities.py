@@ -115,9 +115,19 @@ def unknown_tokens_line(
     if len(distinct) != len(missing):
         count += f" ({len(distinct):,} different)"
     verb = "are" if len(missing) != 1 else "is"
-    names = ", ".join(repr(display_token(t)) for t in distinct[:shown])
+    names = ", ".join(isolated(repr(display_token(t))) for t in distinct[:shown])
     more = f", and {len(distinct) - shown:,} more" if len(distinct) > shown else ""
     return f"{count} {verb} not in the {source} and read as {read_as}: {names}{more}"
+
+
+def isolated(label: str) -> str:
+    """``label`` between Unicode's first-strong isolate and pop (U+2068, U+2069) when it holds a
+    right-to-left letter (Hebrew, Arabic), so that in a line of such labels each keeps its own
+    quotes and the commas between them stay in order (Unicode Standard Annex #9, isolates);
+    other labels as they are."""
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in label):
+        return f"\u2068{label}\u2069"
+    return label
 
 
 def shown_percent(fraction: float, decimals: int = 1) -> float:

@@ -85,6 +85,8 @@ def test_the_line_counts_steps_and_distinct_tokens_for_any_script():
     line = unknown_tokens_line(tokens, [True] * len(tokens))
     assert line.startswith("14 tokens (11 different) are not in the vocabulary and read as <unk>")
     assert "'␣'" in line and line.endswith(", and 3 more")  # 8 shown of the 11
+    # Each right-to-left token is isolated, so a browser keeps quotes and commas in order.
+    assert "\u2068'ש'\u2069, \u2068'ל'\u2069" in line and "\u2068'␣'" not in line
     assert unknown_tokens_line(["a", "b"], [False, True]) == (
         "1 token is not in the vocabulary and read as <unk>: 'b'"
     )
