@@ -165,6 +165,16 @@ position in line, at epochs 5 / 10 / 15 / 20 / 25 (30)):
                           1.97 at epoch 5, 2.35 at 25)
 So 256 units grow a quote unit above 0.8 (seeds 0 and 1), which 128 never did, but the position
 unit comes and goes with the seed there too.
+Then on the 2-core CPU (two runs side by side at nice 19, about 16 min for 15 epochs, 23 for
+20; the same data; stories held out; "build": `build()` itself with that recipe, the best
+validation checkpoint):
+  2 x 256, dropout 0.3, seed 1, 15 epochs (build)       0.27 / 0.43   (2.0330 bits/char)
+  2 x 256, dropout 0.3, seq_len 200, seed 1, 15 epochs  epoch 5 -0.32 / -0.21, 10 -0.56 / 0.21,
+                                                        15 -0.81 / 0.22 (2.0946)
+  2 x 256, dropout 0.3, seed 0, 20 epochs               0.32 / 0.42, -0.75 / 0.33, -0.76 / 0.38,
+                                                        -0.77 / 0.37 (2.0203)
+  2 x 256, dropout 0.3, seq_len 200, seed 2, 20 epochs  -0.20 / -0.91 at epoch 5, -0.34 / -0.67
+                                                        at 10, 0.46 / -0.62 at 20 (2.0832)
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on

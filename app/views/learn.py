@@ -54,6 +54,11 @@ else:
         persist_state="session",
     )
 
+if section != "tours":  # a tour writes its own view and stop (navigation.show_stop)
+    # In a classroom session with the controls shown (present=1), the address follows the
+    # section, so a reload reopens what the student moved to, not the link's first view.
+    classroom.show_in_address("learn", view=section, step=None)
+
 if section == "cell":
     st.markdown(
         "An LSTM unit keeps a **memory**, the cell state c, and three **gates** between 0 and 1 "

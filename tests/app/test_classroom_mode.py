@@ -164,3 +164,18 @@ def test_every_tour_keeps_its_stop_in_a_classroom_address(shipped_models):
         reloaded = open_link(**address)
         assert reloaded.get("progress")[0].proto.text == shown, tour
         assert f"Stop {int(address['step']) + 1} of" in shown
+
+
+def test_a_present_session_keeps_the_learn_section_in_the_address():
+    """present=1 shows the controls: a student who moves from a tour to the exercises finds
+    the exercises again after a reload; an ordinary session's address stays as it was."""
+    save_char(models_dir(), "english-char-lstm")
+    at = open_link(page="learn", view="tour-cat", step="1", present="1")
+    at.segmented_control(key=state.LEARN_SECTION).set_value("exercises").run()
+    assert not at.exception, at.exception
+    assert dict(at.query_params) == {"page": "learn", "view": "exercises", "present": "1"}
+    reloaded = open_link(**dict(at.query_params))
+    assert reloaded.segmented_control(key=state.LEARN_SECTION).value == "exercises"
+    plain = open_link(page="learn", view="tour-cat")
+    plain.segmented_control(key=state.LEARN_SECTION).set_value("exercises").run()
+    assert dict(plain.query_params) == {"page": "learn", "view": "tour-cat"}
