@@ -175,6 +175,12 @@ validation checkpoint):
                                                         -0.77 / 0.37 (2.0203)
   2 x 256, dropout 0.3, seq_len 200, seed 2, 20 epochs  -0.20 / -0.91 at epoch 5, -0.34 / -0.67
                                                         at 10, 0.46 / -0.62 at 20 (2.0832)
+  2 x 256, dropout 0.3, seed 3, 20 epochs (build)       -0.64 / 0.40  (1.9970; 1,210 s in all)
+  2 x 256, dropout 0.2, seed 3, 20 epochs (build)       0.68 / 0.55   (2.0436; 1,199 s in all)
+Over 24 more runs this session (18 on the GPU, 6 on the CPU), still none has both at 0.8: the
+closest is the GPU's 2 x 256 seed 0 at epoch 20-25 (-0.80 / -0.78, -0.78 / -0.79), a snapshot
+that no build reproduces (the cosine schedule spans the whole run; the build keeps the best
+validation checkpoint, and the CPU's sums and dropout masks differ from the GPU's).
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on
