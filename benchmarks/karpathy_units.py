@@ -151,8 +151,9 @@ after 100). It tracks "in a piece of dialogue" more than the quote marks themsel
 Session 10, on a GPU (one NVIDIA H200, `train --device cuda --measure-every 5`, 18 runs at once
 on the card, 475-480 s each; wrap 70, v3 share 1, readings 2; stories held out, inside quotes /
 position in line, at epochs 5 / 10 / 15 / 20 / 25 (30)):
-  2 x 128, dropout 0.2, seeds 0-5: quotes 0.35-0.51, position 0.39-0.70 (none both >= 0.5;
-                          validation 2.02-2.07 bits/char at epoch 30)
+  2 x 128, dropout 0.2, seeds 0-5: best quotes per seed 0.37-0.78 (seeds 2 and 5: 0.77 and
+                          0.78, with position 0.31 and 0.24), best position 0.31-0.73; no
+                          snapshot has both >= 0.5 (validation 2.02-2.07 bits/char at epoch 30)
   2 x 128, readings 4, seeds 0, 1 (20 epochs): 0.21 / 0.39 and 0.79 / 0.31
   3 x 128, seeds 0, 1:    at most 0.32 / 0.42
   2 x 256, dropout 0.3, seed 0: -0.28/-0.59, -0.73/-0.65, -0.65/-0.76, -0.80/-0.78, -0.78/-0.79
