@@ -168,6 +168,39 @@ def test_nan_and_inf_are_named():
         record(nn.LSTM(3, 4, num_layers=2), torch.randn(5, 1, 3), initial_state=state)
 
 
+def test_weights_are_checked_again_whenever_they_change():
+    """Every call checks the weights as they are now: a NaN or Inf written after a first
+    recording (in place, by load_state_dict, as a new tensor, by an optimizer step) is named."""
+    lstm = nn.LSTM(3, 4, num_layers=2)
+    x = torch.randn(5, 1, 3)
+    record(lstm, x)
+    record(lstm, x)
+    with torch.no_grad():
+        lstm.weight_ih_l0[1, 2] = float("nan")  # in place
+    with pytest.raises(ValueError, match="weight_ih_l0 of LSTM 'LSTM' contains 1 NaN"):
+        record(lstm, x)
+    with torch.no_grad():
+        lstm.weight_ih_l0[1, 2] = 0.5
+    record(lstm, x)
+    broken = {k: v.clone() for k, v in lstm.state_dict().items()}
+    broken["bias_hh_l1"][3] = float("inf")
+    lstm.load_state_dict(broken)
+    with pytest.raises(ValueError, match="bias_hh_l1 of LSTM 'LSTM' contains 0 NaN and 1 Inf"):
+        record(lstm, x)
+    lstm.bias_hh_l1 = nn.Parameter(torch.zeros(16))  # a new tensor
+    record(lstm, x)
+    lstm.bias_hh_l1 = nn.Parameter(torch.full((16,), float("nan")))
+    with pytest.raises(ValueError, match="contains 16 NaN"):
+        record(lstm, x)
+    optimizer = torch.optim.SGD(lstm.parameters(), lr=float("inf"))
+    lstm.bias_hh_l1 = nn.Parameter(torch.zeros(16))
+    record(lstm, x)
+    lstm(x)[0].sum().backward()
+    optimizer.step()  # an infinite step: every weight with a gradient is no longer finite
+    with pytest.raises(ValueError, match="contains"):
+        record(lstm, x)
+
+
 def test_a_module_whose_forward_skips_its_lstm():
     class Skips(nn.Module):
         def __init__(self):
