@@ -148,8 +148,8 @@ The best quote unit's anatomy (seed 0, layer 1 cell 67, on stories): -1.11 insid
 characters and -0.41 for the 30 after (the speech tag, "said Mara."), which holds 40% of its
 squared error; inside long quotations it drifts back (-1.24 from 3 to 40 characters in, -0.96
 after 100). It tracks "in a piece of dialogue" more than the quote marks themselves.
-Session 10, on a GPU (one NVIDIA H200, `train --device cuda --measure-every 5`, 18 runs at once
-on the card, 475-480 s each; wrap 70, v3 share 1, readings 2; stories held out, inside quotes /
+Session 10, on a GPU (one NVIDIA H200, `train --device cuda --measure-every 5`, 16 runs at once
+beside the GPU build, 475-480 s each; wrap 70, v3 share 1, readings 2; stories held out, quotes /
 position in line, at epochs 5 / 10 / 15 / 20 / 25 (30)):
   2 x 128, dropout 0.2, seeds 0-5: best quotes per seed 0.37-0.78 (seeds 2 and 5: 0.77 and
                           0.78, with position 0.31 and 0.24), best position 0.31-0.73; no
@@ -178,7 +178,7 @@ validation checkpoint):
                                                         at 10, 0.46 / -0.62 at 20 (2.0832)
   2 x 256, dropout 0.3, seed 3, 20 epochs (build)       -0.64 / 0.40  (1.9970; 1,210 s in all)
   2 x 256, dropout 0.2, seed 3, 20 epochs (build)       0.68 / 0.55   (2.0436; 1,199 s in all)
-Over 24 more runs this session (18 on the GPU, 6 on the CPU), still none has both at 0.8: the
+Over 22 more runs this session (16 on the GPU, 6 on the CPU), still none has both at 0.8: the
 closest is the GPU's 2 x 256 seed 0 at epoch 20-25 (-0.80 / -0.78, -0.78 / -0.79), a snapshot
 that no build reproduces (the cosine schedule spans the whole run; the build keeps the best
 validation checkpoint, and the CPU's sums and dropout masks differ from the GPU's).
