@@ -178,7 +178,9 @@ validation checkpoint):
                                                         at 10, 0.46 / -0.62 at 20 (2.0832)
   2 x 256, dropout 0.3, seed 3, 20 epochs (build)       -0.64 / 0.40  (1.9970; 1,210 s in all)
   2 x 256, dropout 0.2, seed 3, 20 epochs (build)       0.68 / 0.55   (2.0436; 1,199 s in all)
-Over 22 more runs this session (16 on the GPU, 6 on the CPU), still none has both at 0.8: the
+  2 x 256, dropout 0.3, seed 4, 20 epochs (build)       -0.75 / -0.19 (2.0166; 1,179 s in all)
+  2 x 256, dropout 0.3, seed 5, 20 epochs (build)       -0.57 / 0.36  (2.0269; 1,177 s in all)
+Over 24 more runs this session (16 on the GPU, 8 on the CPU), still none has both at 0.8: the
 closest is the GPU's 2 x 256 seed 0 at epoch 20-25 (-0.80 / -0.78, -0.78 / -0.79), a snapshot
 that no build reproduces (the cosine schedule spans the whole run; the build keeps the best
 validation checkpoint, and the CPU's sums and dropout masks differ from the GPU's).
