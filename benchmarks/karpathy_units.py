@@ -280,8 +280,7 @@ def train(out: Path, args: argparse.Namespace) -> None:
 
     def snapshot(evaluation) -> None:  # every N epochs' weights, to see the units come and go
         epoch = round(evaluation.epoch)
-        every = [n for n in (args.snapshots, args.measure_every) if n and epoch % n == 0]
-        if every and abs(evaluation.epoch - epoch) < 1e-6:
+        if any(n and epoch % n == 0 for n in (args.snapshots, args.measure_every)):
             folder = out.parent / f"{out.name}-epoch{epoch:03d}"
             save_checkpoint(folder, trainer.model, run.task.vocab, trainer.checkpoint_info())
             if args.measure_every and epoch % args.measure_every == 0:

@@ -203,9 +203,15 @@ def correlation_matrix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (x.T @ y) / scale
     # A constant column (all equal up to rounding) has no correlation.
-    tiny = np.outer(x_norm <= 1e-9 * np.sqrt(len(x)), np.ones(len(y_norm), dtype=bool))
-    tiny |= np.outer(np.ones(len(x_norm), dtype=bool), y_norm <= 1e-9 * np.sqrt(len(y)))
+    tiny = np.outer(_flat(x_norm, len(x)), np.ones(len(y_norm), dtype=bool))
+    tiny |= np.outer(np.ones(len(x_norm), dtype=bool), _flat(y_norm, len(y)))
     return np.where(tiny, np.nan, r)
+
+
+def _flat(norm: np.ndarray | float, steps: int) -> np.ndarray | bool:
+    """Whether a column whose deviations from its mean have this L2 norm over ``steps`` steps
+    is constant up to rounding (then it has no Pearson r)."""
+    return norm <= 1e-9 * np.sqrt(steps)
 
 
 def split_rows(trace: Trace, fraction: float = 0.5) -> np.ndarray:
@@ -275,7 +281,7 @@ def constant_features(
             out[feature] = float("nan")
             continue
         spread = np.sqrt(np.sum((seen - seen.mean()) ** 2))
-        if len(seen) < 2 or spread <= 1e-9 * np.sqrt(len(seen)):  # as correlation_matrix
+        if len(seen) < 2 or _flat(spread, len(seen)):  # as correlation_matrix decides it
             out[feature] = float(seen.mean())
     return out
 

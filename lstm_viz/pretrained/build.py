@@ -161,7 +161,7 @@ def write_card(
         (path / "model.safetensors").stat().st_size,
         saturation_finding(checkpoint, task) if recipe.task.startswith("text-") else None,
         best_units(table, recipe.features) if len(recipe.features) > 1 else (),
-        training.get("machine", "a 2-core CPU"),
+        training.get("machine", Built.machine),  # cards from before it was recorded: the CPU
     )
     (path / CARD).write_text(card(built, task))
     return built

@@ -264,6 +264,12 @@ def card(built: Built, task: Task) -> str:
         if mirrors and len(mirrors) < len(r.features)
         else ""
     )
+    rebuild = f"Rebuild (deterministic): `python -m lstm_viz.pretrained build {r.name}`."
+    if "GPU" in built.machine:  # the CPU build gives other weights (cuDNN's sums, dropout masks)
+        rebuild = (
+            f"Rebuild on a GPU: `python -m lstm_viz.pretrained build {r.name} --device cuda` "
+            "(the CPU build of this recipe gives other weights)."
+        )
     return f"""# {r.name}
 
 {r.title}.
@@ -287,7 +293,7 @@ or Analyze and pick that unit, or run:
 
     {shows}
 
-Rebuild (deterministic): `python -m lstm_viz.pretrained build {r.name}`.
+{rebuild}
 """
 
 

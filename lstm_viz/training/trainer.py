@@ -67,6 +67,20 @@ class TrainConfig:
             raise ValueError("; ".join(problems))
 
 
+def _with_last(items):
+    """(item, True for the last one) for each of ``items``, read one ahead."""
+    it = iter(items)
+    previous = next(it, _NONE)
+    for item in it:
+        yield previous, False
+        previous = item
+    if previous is not _NONE:
+        yield previous, True
+
+
+_NONE = object()
+
+
 def resolve_device(name: str) -> torch.device:
     """ "auto" picks CUDA, then MPS, then the CPU; asking for one that is missing is an error."""
     if name == "auto":
@@ -187,7 +201,7 @@ class Trainer:
         for epoch in range(cfg.epochs):
             state = None  # carried across batches of one stream (truncated BPTT)
             batches = task.batches("train", cfg.batch_size, generator=self.generator)
-            for index, batch in enumerate(batches, 1):
+            for index, (batch, last) in enumerate(_with_last(batches), 1):
                 self.model.train()
                 batch = batch.to(self.device)
                 state = state if task.continues and _fits(state, batch) else None
@@ -215,9 +229,11 @@ class Trainer:
                     stop = "cancelled"
                 elif cfg.max_seconds and time.perf_counter() - start > cfg.max_seconds:
                     stop = "time"
-                # Validate on schedule (the last mark is the epoch's last batch), and always
-                # before stopping, so no step is left unjudged.
-                if index in marks or stop:
+                # Validate on schedule, after the epoch's last batch (the last mark, read where
+                # the epoch really ends: a stream re-made each epoch, text-english with
+                # readings, can be a batch shorter or longer than the first), and always before
+                # stopping, so no step is left unjudged.
+                if (index in marks and index < batches_per_epoch) or last or stop:
                     eval_start = time.perf_counter()
                     evaluation = self._evaluate(epoch + 1, sum(losses) / len(losses))
                     eval_seconds += time.perf_counter() - eval_start

@@ -23,6 +23,7 @@ from lstm_viz.pretrained import (
     validation_metric,
 )
 from lstm_viz.pretrained.build import machine
+from lstm_viz.pretrained.cards import card, task_of
 
 SHIPPED = shipped(PRETRAINED_DIR)
 NAMES = [p.name for p in SHIPPED]
@@ -95,6 +96,11 @@ def test_rebuild_is_deterministic(tmp_path):
     assert read_card(first.path)[2] == read_card(second.path)[2]
     # The card says where it was trained (the machine's cores; "a CUDA GPU (name)" on a GPU).
     assert f"s on {machine(torch.device('cpu'))};" in (first.path / "README.md").read_text()
+    gpu = card(
+        dataclasses.replace(first, machine="a CUDA GPU (H200)"),
+        task_of(load_checkpoint(first.path)),
+    )
+    assert "s on a CUDA GPU (H200);" in gpu and "build brackets-lstm --device cuda" in gpu
 
 
 def test_a_gpu_build_without_a_gpu_says_so(tmp_path, monkeypatch):

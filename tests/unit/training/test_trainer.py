@@ -118,3 +118,30 @@ def test_validations_are_spread_evenly_over_each_epoch(evals, after):
         Callbacks(on_evaluation=lambda e: steps.append(e.step)),
     ).fit()
     assert steps == after + [7 + a for a in after]
+
+
+class ShorterEachEpoch(RunningParity):
+    """A training split that loses a batch every epoch, as a stream re-made each epoch can (a
+    text read twice an epoch, quoted anew)."""
+
+    def batches(self, split, batch_size, shuffle=None, generator=None):
+        batches = list(super().batches(split, batch_size, shuffle, generator))
+        if split == "train":
+            self.calls = getattr(self, "calls", 0) + 1
+            batches = batches[: len(batches) - self.calls + 1]
+        return iter(batches)
+
+
+def test_every_epoch_is_validated_at_its_own_end():
+    """The epochs of a stream re-made each time can differ in length: each is still validated
+    after its last batch (an epoch one batch shorter than the first used to get none)."""
+    task = ShorterEachEpoch(n_train=7 * 32)  # epochs of 7, 6 and 5 batches
+    steps, epochs = [], []
+    Trainer(
+        small_model(task),
+        task,
+        TrainConfig(epochs=3, evals_per_epoch=1, batch_size=32, patience=0, device="cpu"),
+        Callbacks(on_evaluation=lambda e: (steps.append(e.step), epochs.append(e.epoch))),
+    ).fit()
+    assert epochs == [1, 2, 3]
+    assert steps == [7, 7 + 6, 7 + 6 + 5]
