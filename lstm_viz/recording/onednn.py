@@ -18,15 +18,14 @@ The workspace layout is oneDNN's own and undocumented, so it is never assumed:
   row padded to a multiple of 16 floats (and 16 more when 4H*4 bytes is a multiple of 4 KiB);
   the cell states of all but the last step sit further on, B rows of H floats per step (the last
   step's cell is only in the kernel's c_n).
-- Every call then checks the layout: the first step's gates of batch row 0 against numbers
-  computed independently (from the weights and the input), which pins the gates' order and
-  values; and for every batch row, the first and last steps against the kernel's own outputs:
-  f * c + i * g from the workspace must equal the stored cell (the first step) and its c_n (the
-  last), and o * tanh(c) its hidden output. A wrong step stride or row padding reads other memory,
-  another row's or step's gates, which fail these identities with this row's cells and outputs.
-  (The first step's gates of every row, and the last step's, used to be computed from the
-  weights too: B rows' matrix products per call, 0.2 ms a layer at T=100, B=16, for what the
-  identities already establish.)
+- Every call then checks the layout, for every batch row, at the first and last steps against
+  the kernel's own outputs: f * c + i * g from the workspace must equal the stored cell (the
+  first step) and its c_n (the last), and o * tanh(c) its hidden output. A wrong step stride or
+  row padding reads other memory, another row's or step's gates, and gates in another order or
+  before their activations break the identities too (with c0 = 0 the first cell is i * g alone).
+  (Every call used to recompute some gates from the weights as well: the first and last steps'
+  of every row until issue 23's second pass, row 0's first step until its fourth; at T=100,
+  B=16 that product alone cost about 2% of a recording, for what the identities establish.)
 - Anything unexpected (no workspace, another layout, a failed check) returns None, and the
   recorder recomputes the gates instead. The parity tests cover both paths.
 """
@@ -194,26 +193,27 @@ def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
 
 
 def _checks(views, run: _Run) -> bool:
-    """The first step's gates of batch row 0 equal what the equations give (their order and
-    values: one row's product, not B rows'); for every row, the first step's gates give the
-    first stored cell (f * c0 + i * g) and the kernel's first hidden output (o * tanh(c)), and the
-    last step's gates give the kernel's own c_n (from the last stored cell) and its last hidden
-    output (o * tanh(c_n)). A wrong row stride reads another row's gates, which fail the
-    identities with this row's cells and outputs."""
+    """For every batch row, the first and the last step's gates from the workspace agree with
+    the kernel's own outputs: f * c_prev + i * g gives the stored cell (the first step, from c0)
+    and the kernel's c_n (the last step, from the last stored cell), and o * tanh(c) its hidden
+    output at those steps. Both steps are checked in one batch of operations ([2, B, H]).
+
+    A wrong step stride or row padding reads other memory (another step's or row's gates), and
+    gates in another order or before their activations break the identities (with c0 = 0 the
+    first step's cell is i * g alone, which pins i and g; its output pins o; a nonzero c_prev
+    pins f), so all fail. The gates' values were compared with the equations (weights and input)
+    when the layout was found (``_find_layout``)."""
     gates, cells = views
-    if not _close(gates[0, :1], run.gates(0, rows=1)):
-        return False
+    first, last = run.position(0), run.position(-1)
     if run.x.shape[0] > 1:
-        first = gates[0]  # [B, 4, H]
-        if not _close(_step_cell(first, run.c0), cells[0]):
-            return False
-        if not _close(first[:, 3] * cells[0].tanh(), run.output[run.position(0)]):
-            return False
-    last = gates[-1]  # [B, 4, H]
-    c_prev = cells[-1] if run.x.shape[0] > 1 else run.c0
-    if not _close(_step_cell(last, c_prev), run.c_n):
-        return False
-    return _close(last[:, 3] * run.c_n.tanh(), run.output[run.position(-1)])
+        ends = gates[:: run.x.shape[0] - 1]  # [2, B, 4, H]: the first step and the last
+        c_prev = torch.stack((run.c0, cells[-1]))
+        c_new = torch.stack((cells[0], run.c_n))
+        h_new = torch.stack((run.output[first], run.output[last]))
+    else:
+        ends, c_prev, c_new, h_new = gates, run.c0[None], run.c_n[None], run.output[first][None]
+    c_calc = torch.addcmul(ends[:, :, 1] * c_prev, ends[:, :, 0], ends[:, :, 2])
+    return _close(c_calc, c_new) and _close(ends[:, :, 3] * c_new.tanh(), h_new)
 
 
 def _locate(floats: torch.Tensor, target: torch.Tensor, start: int = 0) -> int | None:

@@ -360,7 +360,12 @@ def _layer_weights(
 
 
 def _check_weights(name: str, module: nn.Module) -> None:
-    for pname, p in module.named_parameters():
+    """ValueError naming the first parameter with NaN or Inf values. Fast path: one sum per
+    parameter, tested together (a NaN or Inf anywhere makes its sum non-finite)."""
+    sums = [p.detach().sum() for p in module.parameters()]
+    if not sums or bool(torch.stack(sums).isfinite().all()):
+        return
+    for pname, p in module.named_parameters():  # a sum can also overflow: only then look closer
         check_finite(p.detach(), f"parameter {pname} of {type(module).__name__} {name!r}")
 
 

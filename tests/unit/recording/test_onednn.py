@@ -112,6 +112,41 @@ def test_a_wrong_layout_is_caught_and_the_gates_recomputed(monkeypatch, wrong):
         torch.testing.assert_close(trace[name], expected[name], rtol=0, atol=1e-6)
 
 
+# Gates read in another order, or before their activations: the identities with the kernel's
+# own cells and outputs catch each (no gate is recomputed from the weights on a later call).
+MISREAD = {
+    "input and forget gates swapped": lambda g: g[:, :, [1, 0, 2, 3]],
+    "candidate and output gate swapped": lambda g: g[:, :, [0, 1, 3, 2]],
+    "gates one slot off": lambda g: g.roll(1, dims=2),
+    "before the activations": lambda g: torch.cat((g[:, :, :2].logit(), g[:, :, 2:]), 2),
+}
+
+
+@pytest.mark.parametrize("misread", MISREAD)
+@pytest.mark.parametrize("initial_state", [False, True])
+def test_gates_in_another_order_are_caught_and_recomputed(monkeypatch, misread, initial_state):
+    torch.manual_seed(1)
+    lstm = torch.nn.LSTM(4, 8)
+    inputs = torch.randn(20, 3, 4)
+    state = tuple(torch.randn(1, 3, 8) for _ in range(2)) if initial_state else None
+    onednn._LAYOUTS.clear()
+    record(lstm, inputs, initial_state=state)  # the layout is found from the weights here
+    (key,) = onednn._LAYOUTS
+    views = onednn._views
+
+    def misread_views(*args):
+        gates, cells = views(*args)
+        return MISREAD[misread](gates), cells
+
+    monkeypatch.setattr(onednn, "_views", misread_views)
+    _, trace = record(lstm, inputs, initial_state=state)
+    assert onednn._LAYOUTS[key] is None
+    monkeypatch.undo()
+    _, expected = recomputed(lstm, inputs, monkeypatch, initial_state=state)
+    for name in trace.names:
+        torch.testing.assert_close(trace[name], expected[name], rtol=0, atol=1e-6)
+
+
 def test_other_configurations_take_the_general_path():
     lstm = torch.nn.LSTM(4, 8)
     assert onednn.available(torch.zeros(3, 1, 4), lstm)

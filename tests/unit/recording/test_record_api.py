@@ -201,6 +201,24 @@ def test_weights_are_checked_again_whenever_they_change():
         record(lstm, x)
 
 
+def test_writes_that_autograd_does_not_see_are_checked_too():
+    """.data and NumPy writes leave a parameter's version counter alone: no check may rely on it.
+    Large finite weights whose sums overflow are not reported."""
+    lstm = nn.LSTM(3, 4)
+    x = torch.randn(5, 1, 3)
+    record(lstm, x)
+    lstm.weight_hh_l0.data[2, 1] = float("nan")
+    with pytest.raises(ValueError, match="weight_hh_l0 of LSTM 'LSTM' contains 1 NaN"):
+        record(lstm, x)
+    lstm.weight_hh_l0.data[2, 1] = 0.0
+    record(lstm, x)
+    lstm.bias_ih_l0.detach().numpy()[0] = float("-inf")
+    with pytest.raises(ValueError, match="bias_ih_l0 of LSTM 'LSTM' contains 0 NaN and 1 Inf"):
+        record(lstm, x)
+    lstm.bias_ih_l0.data.fill_(3e38)  # each finite, their sum not
+    record(lstm, x)
+
+
 def test_a_module_whose_forward_skips_its_lstm():
     class Skips(nn.Module):
         def __init__(self):
