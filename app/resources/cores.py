@@ -23,8 +23,12 @@ from collections.abc import Iterator
 
 import torch
 
-ALL_CORES_MACS = 4e9  # multiply-adds, ~0.2 s on one thread: less does not repay the 80 ms look
+ALL_CORES_MACS = 4e9  # multiply-adds, ~0.2 s on one thread: less does not repay the look
 SAMPLES, SAMPLE_GAP = 5, 0.02  # readings of the machine's runnable tasks, seconds apart
+# A longer recording may look longer for an idle moment: one more reading per this many
+# multiply-adds, up to MAX_SAMPLES (5,000 steps x 1,024 units, 1.6-2.1 s on one thread: 14
+# readings, at most 0.26 s, and only while something else is running).
+MACS_PER_SAMPLE, MAX_SAMPLES = 1.5e9, 15
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 _LOCK = threading.Lock()
@@ -56,12 +60,15 @@ def recurrent_macs(model: torch.nn.Module, steps: int) -> float:
 
 def other_runnable(samples: int = SAMPLES, gap: float = SAMPLE_GAP) -> int | None:
     """The fewest tasks the kernel counted as running or ready to run besides the one reading,
-    over ``samples`` readings ``gap`` seconds apart (/proc/stat's procs_running, proc(5));
-    None where there is no /proc/stat. A CPU-bound process (a training run, even at nice 19) is
-    in every reading; a browser's bursts are not always (a browser on this machine handling Enter
-    kept one thread in 1 to 2 rounds of 4 in explore_speed.py's longest case)."""
+    over up to ``samples`` readings ``gap`` seconds apart, stopping at the first that counts
+    none (/proc/stat's procs_running, proc(5)); None where there is no /proc/stat. A CPU-bound
+    process (a training run, even at nice 19) is in every reading; a browser's bursts are not
+    always (a browser on this machine handling Enter kept one thread in 1 to 3 rounds of 5 in
+    explore_speed.py's longest case with 5 readings)."""
     fewest = None
     for k in range(samples):
+        if fewest == 0:
+            break
         if k:
             time.sleep(gap)
         try:
@@ -84,7 +91,7 @@ def all_cores_if_alone(macs: float) -> Iterator[int]:
     if macs < ALL_CORES_MACS or CORES <= threads:
         yield threads
         return
-    others = other_runnable()
+    others = other_runnable(min(MAX_SAMPLES, max(SAMPLES, int(macs // MACS_PER_SAMPLE))))
     with _LOCK:
         take = others == 0 and _STATE["runs"] <= 1 and not _STATE["held"]
         if take:

@@ -8,6 +8,8 @@ import torch
 
 from app.resources import cores
 
+OTHER_RUNNABLE = cores.other_runnable  # the real one (fixtures replace it)
+
 
 @pytest.fixture
 def one_thread(monkeypatch):
@@ -16,7 +18,7 @@ def one_thread(monkeypatch):
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     monkeypatch.setattr(cores, "CORES", 2)
-    monkeypatch.setattr(cores, "other_runnable", lambda: 0)
+    monkeypatch.setattr(cores, "other_runnable", lambda samples=cores.SAMPLES: 0)
     yield
     torch.set_num_threads(before)
 
@@ -40,9 +42,9 @@ def test_a_long_recording_alone_takes_every_core_and_gives_them_back(one_thread)
 def test_otherwise_the_threads_stay_as_they_are(one_thread, monkeypatch, why):
     macs = cores.ALL_CORES_MACS / 2 if why == "short" else cores.ALL_CORES_MACS
     if why == "machine busy":
-        monkeypatch.setattr(cores, "other_runnable", lambda: 1)
+        monkeypatch.setattr(cores, "other_runnable", lambda samples=cores.SAMPLES: 1)
     if why == "short":  # never measures the machine for a short one
-        monkeypatch.setattr(cores, "other_runnable", lambda: pytest.fail("measured"))
+        monkeypatch.setattr(cores, "other_runnable", lambda *a: pytest.fail("measured"))
     with contextlib.ExitStack() as runs:
         for _ in range(2 if why == "another page run" else 1):
             runs.enter_context(cores.page_run())
@@ -65,3 +67,28 @@ def test_other_runnable_sees_a_busy_process():
     finally:
         spinner.kill()
         spinner.wait()
+
+
+def test_the_look_stops_at_the_first_idle_reading_and_grows_with_the_work(one_thread, monkeypatch):
+    readings = iter([2, 1, 0, 3, 3])
+    monkeypatch.setattr(cores.time, "sleep", lambda s: None)
+
+    class Stat:
+        def __init__(self, *a, **k):
+            self.line = f"procs_running {next(readings) + 1}\n"
+
+        def __enter__(self):
+            return iter([self.line])
+
+        def __exit__(self, *a):
+            return False
+
+    monkeypatch.setattr("builtins.open", Stat)
+    assert OTHER_RUNNABLE(5) == 0
+    assert next(readings) == 3  # the two readings after the idle one were never taken
+    asked = []
+    monkeypatch.setattr(cores, "other_runnable", lambda samples: asked.append(samples) or 1)
+    for macs in (cores.ALL_CORES_MACS, 21.6e9, 1e12):  # 5,000 steps x 1,024 units: 21.6e9
+        with cores.all_cores_if_alone(macs):
+            pass
+    assert asked == [cores.SAMPLES, 14, cores.MAX_SAMPLES]
