@@ -47,6 +47,15 @@ RUNNING_CSS = (
     '\n[data-testid="stSpinnerIcon"] { animation: none !important; border: none !important; }'
     '\n[data-testid="stSpinnerIcon"]::before { content: "\u23f3"; }'
 )
+# Long names wrap instead of being cut in a select's options (two trained models "…-seed6-best"
+# and "…-seed7-best" read the same when cut at the sidebar's width). The chosen value is an
+# <input>, which cannot wrap: the sidebar writes a long one out under it (components/sidebar.py).
+WRAP_CSS = (
+    '\n[role="listbox"] [role="option"] { height: auto !important; min-height: 2.5rem; '
+    "padding-top: 0.4rem !important; padding-bottom: 0.4rem !important; }"
+    '\n[role="listbox"] [role="option"] > div { white-space: normal !important; '
+    "overflow-wrap: anywhere; height: auto !important; }"
+)
 # Every size at least PRESENT_SCALE x Streamlit 1.67's default (text 1rem, captions and labels
 # 0.875rem, h1-h6 2.75/2.25/1.75/1.5/1.25/1rem, metric 2.25rem, code 0.875rem); the more specific
 # selectors come with their own rule, since !important rules go by specificity (and, on a tie, the
@@ -196,7 +205,7 @@ def presenting() -> bool:
 def apply_style() -> None:
     """Keep the page still while a run is in flight (RUNNING_CSS), hide the sidebar (``hide=1``)
     and enlarge the type (``present=1``) on this run."""
-    css = RUNNING_CSS + (HIDE_CSS if controls_hidden() else "")
+    css = RUNNING_CSS + WRAP_CSS + (HIDE_CSS if controls_hidden() else "")
     css += PRESENT_CSS if presenting() else ""
     st.html(f"<style>{css}</style>")
 

@@ -19,6 +19,9 @@ from app.resources import (
 )
 from app.text import escape_markdown
 
+# About this many characters of a model's label show in the sidebar's select box (its width at
+# Streamlit's default sidebar, "🏋️ Trained · " included); a longer name is written out below it.
+LABEL_FITS = 30
 DEVICE_LABELS = {"cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)"}
 
 
@@ -78,6 +81,8 @@ def render_sidebar(hidden: bool = False) -> dict[str, Any]:
                 "will appear here.",
                 icon="📦",
             )
+        if model_id is not None and len(models[model_id].label) > LABEL_FITS:
+            st.caption(escape_markdown(models[model_id].name))  # cut in the box above
         # Autoencoders are listed apart (their own loader) but counted with their source.
         n_shipped = len(shipped) + sum(a.source == "shipped" for a in autoencoders)
         n_trained = len(trained) + sum(a.source == "trained" for a in autoencoders)

@@ -66,7 +66,9 @@ def test_an_ordinary_session_keeps_a_clean_address_and_its_pickers():
     assert at.selectbox(key="explore.trained/tiny.order") is not None
     assert len(at.sidebar) > 0
     styles = " ".join(h.proto.body for h in at.get("html"))
-    assert styles == f"<style>{classroom.RUNNING_CSS}</style>"  # no hiding, no larger type
+    assert (
+        styles == f"<style>{classroom.RUNNING_CSS}{classroom.WRAP_CSS}</style>"
+    )  # no hiding, no larger type
 
 
 def test_predictions_draws_no_picker_that_changes_nothing():
