@@ -111,14 +111,19 @@ def cached_checkpoint(path: str, version: int) -> Checkpoint:
 def model_scales(ref: ModelRef):
     """The model's fixed colour scales (lstm_viz.analysis.scales.Scales) from its scales.json,
     or None when it has none (or an unreadable one: the page then says which scale it uses)."""
+    stamp = scales_stamp(ref)
+    return None if stamp is None else cached_scales(ref.path, stamp)
+
+
+def scales_stamp(ref: ModelRef) -> int | None:
+    """The modification time (ns) of ``ref``'s scales.json, None when it has none: the key of
+    every cache built on the model's colour scales (a new scales.json builds them again)."""
     if ref.path is None:
         return None
-    path = Path(ref.path) / "scales.json"
     try:
-        stamp = path.stat().st_mtime_ns
+        return (Path(ref.path) / "scales.json").stat().st_mtime_ns
     except OSError:
         return None
-    return cached_scales(ref.path, stamp)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -270,17 +275,24 @@ def cached_recording(path: str, version: int, text: str, device: str) -> Recordi
 
 def html_page(ref: ModelRef, text: str, device: str = "cpu") -> bytes:
     """The self-contained HTML page (lstm_viz.export.html) of ``ref`` reading ``text``, UTF-8,
-    built once per recording. ExportError (a ValueError) for a recording too long for a page."""
-    return cached_html_page(ref.path, model_version(ref), text, device, ref.name)
+    built once per recording. Its colours are Explore's: the model's fixed scales
+    (model_scales, from scales.json) when it has them, this input's range otherwise, and the
+    page says which. ExportError (a ValueError) for a recording too long for a page."""
+    stamp = scales_stamp(ref)
+    return cached_html_page(ref.path, model_version(ref), text, device, ref.name, stamp)
 
 
 # cache_resource: the page is about 5 MB (plotly.js embedded) and read-only; 4 kept.
 @st.cache_resource(max_entries=4, show_spinner="Writing the page (every heatmap, plotly.js)...")
-def cached_html_page(path: str, version: int, text: str, device: str, name: str) -> bytes:
+def cached_html_page(
+    path: str, version: int, text: str, device: str, name: str, scales: int | None
+) -> bytes:
+    """``scales``: scales_stamp of the model (None: it has no scales.json)."""
     from lstm_viz.export.html import export_html
 
     trace = cached_recording(path, version, text, device).trace
-    return export_html(trace, model=name, text=text).encode("utf-8")
+    fixed = None if scales is None else cached_scales(path, scales)  # the same as Explore's
+    return export_html(trace, model=name, text=text, scales=fixed).encode("utf-8")
 
 
 def unit_order(
