@@ -5,6 +5,8 @@
     lstm_viz.show(trace, unit=5)         # + the unit view of unit 5 (lines and coloured text)
     figures = lstm_viz.show(trace, quantities=["forget_gate"], layer=1)
     figures[0].write_html("forget.html") # each item is a plotly/altair figure
+    lstm_viz.show(trace, scales=read_scales(folder))  # the cell on the model's fixed range, as
+                                         # the app colours it (scales.json); else this input's
 
 The heatmaps are :func:`lstm_viz.figures.heatmap.heatmap` (plotly), the unit view is
 :func:`lstm_viz.figures.unit.unit_lines` (altair) and :func:`coloured_text_html`: the same

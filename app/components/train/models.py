@@ -121,7 +121,10 @@ def render_model_actions(ref: ModelRef, *, key: str) -> bool:
             mime="application/zip",
             key=f"{key}.download",
             on_click="ignore",  # no rerun: a download never interrupts anything
-            help="model.safetensors, config.json and vocab.json (if any), in one zip.",
+            help=(
+                "The whole model folder in one zip: model.safetensors, config.json, and "
+                "vocab.json and scales.json (its fixed colour ranges) when it has them."
+            ),
         )
     with confirm:
         sure = st.checkbox(
