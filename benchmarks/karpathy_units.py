@@ -184,6 +184,14 @@ Over 24 more runs this session (16 on the GPU, 8 on the CPU), still none has bot
 closest is the GPU's 2 x 256 seed 0 at epoch 20-25 (-0.80 / -0.78, -0.78 / -0.79), a snapshot
 that no build reproduces (the cosine schedule spans the whole run; the build keeps the best
 validation checkpoint, and the CPU's sums and dropout masks differ from the GPU's).
+Session 11, on the 2-core CPU (`build()` itself, the best validation checkpoint; wrap 70,
+v3 share 1; two builds side by side at nice 19 beside other work; stories held out):
+  2 x 256, dropout 0.3, readings 2, seed 6, 20 epochs   quotes -0.39, position -0.55 (2.0052;
+                                                        1,617 s in all)
+  2 x 128, dropout 0.2, readings 4, seed 3, 30 epochs   quotes -0.79 (layer 1 cell 32; -0.7890
+                                                        by `check`), position 0.84 (layer 0 cell
+                                                        43); 2.0626 bits/char, 1,645 s in all:
+                                                        both units in one build, one 0.011 short
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on
