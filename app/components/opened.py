@@ -178,7 +178,7 @@ def _render_banner(current: dict[str, Any], page: str) -> dict[str, Any] | None:
                 st.info(
                     f"**Trace {name}** (an lstm_viz .npz): {trace.batch_size:,} sequence(s), "
                     f"{trace.num_steps:,} steps of {escape_markdown(', '.join(trace.names))} "
-                    f"from a {escape_markdown(trace.kind)} model; no model is run here.",
+                    f"(recording kind: {escape_markdown(trace.kind)}); no model is run here.",
                     icon="📂",
                 )
             else:
