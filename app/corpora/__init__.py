@@ -228,6 +228,8 @@ def corpus_features(corpus: Corpus, regex: str) -> dict[str, np.ndarray]:
         if corpus.hidden is None:
             return {}
         return {corpus.hidden_name or "hidden variable": corpus.hidden}
+    if not corpus.tokens:  # a trace recorded without tokens: nothing to read features from
+        return {}
     joiner = " " if corpus.level == "word" else ""
     return feature_set(
         corpus.tokens, steps, corpus.hidden, corpus.hidden_name, regex or None, joiner

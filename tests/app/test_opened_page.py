@@ -262,3 +262,6 @@ def test_a_trace_exported_as_npz_opens_and_other_files_are_refused_in_the_page(
     widget = f"analyze.opened.{opened['path']}"
     assert at.radio(key=f"{widget}.tool").options[:2] == ["🌡️ Saturation", "⏳ Timescales"]
     assert not at.dataframe[1].value.empty  # the saturation table of its units
+    at.radio(key=f"{widget}.tool").set_value("finder")
+    run(at)  # recorded without tokens: no features to rank, and no error
+    assert not at.error
