@@ -104,6 +104,8 @@ def read_link() -> dict:
         # A link set before the first run (a test, another page) stands when the address has none.
         link = links.parse(params) or st.session_state.get(state.LINK) or {}
         st.session_state[state.LINK] = link
+        if links.dropped(params):
+            state.hand_off(state.LINK_DROPPED, links.dropped(params))
         if link.get("model"):
             from app.resources import find_model
 
@@ -225,6 +227,38 @@ def announce_missing_model(shown: str | None) -> None:
         f"This link asks for the model **{escape_markdown(missing, 80)}**, "
         f"{why_missing(missing)}: {instead}.",
         icon="⚠️",
+        duration="infinite",
+    )
+
+
+def announce_dropped() -> None:
+    """Once per session: what the link asked for that ``links.parse`` had to drop or cut (a page
+    that does not exist, a negative or non-numeric layer/unit/step, a text over MAX_TEXT), one
+    toast each, with what is shown instead. Values out of a model's range: link_out_of_range."""
+    for key, value in state.take(state.LINK_DROPPED) or []:
+        if key == "page":
+            said = (
+                f"This link's page '{escape_markdown(value, 40)}' does not exist: showing Explore."
+            )
+        elif key == "text":
+            said = f"This link's text was cut to its first {links.MAX_TEXT:,} characters."
+        else:
+            try:
+                shown = str(int(value))  # a negative number
+            except ValueError:
+                shown = escape_markdown(value, 40)  # any text
+            said = f"This link's {key}={shown} is not a {key} number (0 or more): showing {key} 0."
+        st.toast(said, icon="🔗", duration="infinite")
+
+
+def link_out_of_range(key: str, value: int, count: int, shown: int) -> None:
+    """A toast: the link's ``key`` (layer, direction, unit) ``value`` is not among this model's
+    ``count``; ``shown`` is shown instead."""
+    plural = {"direction": "directions"}.get(key, f"{key}s")
+    have = f"{key} 0 only" if count == 1 else f"{plural} 0-{count - 1}"
+    st.toast(
+        f"This link's {key}={value} is not in this model ({have}): showing {key} {shown}.",
+        icon="🔗",
         duration="infinite",
     )
 

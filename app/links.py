@@ -47,6 +47,31 @@ def parse(params: Mapping[str, str | list[str]]) -> dict:
     return link
 
 
+def dropped(params: Mapping[str, str | list[str]]) -> list[tuple[str, str]]:
+    """What ``parse`` drops or cuts of ``params``, as (key, the value as given): a page that does
+    not exist, a layer/direction/unit/step that is not a whole number 0 or more, a text longer
+    than MAX_TEXT (its value: the text). Unknown keys are not listed (other apps' parameters)."""
+    found = []
+    for key in ("page", *INT_KEYS, "text"):
+        value = params.get(key)
+        if isinstance(value, list):
+            value = value[-1] if value else None
+        if value is None:
+            continue
+        if key == "page" and value not in PAGES:
+            found.append((key, value))
+        elif key == "text" and len(value) > MAX_TEXT:
+            found.append((key, value))
+        elif key in INT_KEYS:
+            try:
+                bad = int(value) < 0
+            except ValueError:
+                bad = True
+            if bad:
+                found.append((key, value))
+    return found
+
+
 def query_params(**link) -> dict[str, str]:
     """{key: value} -> {key: "value"} in KEYS order, None and False left out, True as "1";
     ValueError for a key that is not a link parameter."""

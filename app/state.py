@@ -34,6 +34,8 @@ EXPLORE_FRAME = "explore.frame"
 TRAIN_NOTICE = "train.notice"  # a message for the Train page's next run ("Deleted dyck-...")
 TRAIN_NAME_RESET = "train.name.reset"  # True: the name box takes a fresh default (after a save)
 LINK_NOTICE = "classroom.notice"  # a message about the session's link (its model is missing)
+# What the session's link asked for that cannot be shown: [(key, value as given)] (links.dropped)
+LINK_DROPPED = "classroom.dropped"
 HAND_OFFS = (
     SELECT_MODEL,
     EXPLORE_INPUT,
@@ -42,6 +44,7 @@ HAND_OFFS = (
     TRAIN_NOTICE,
     TRAIN_NAME_RESET,
     LINK_NOTICE,
+    LINK_DROPPED,
 )
 
 # ---- links between pages (app/classroom.py, app/links.py) ---------------------------------------

@@ -48,5 +48,6 @@ page = st.navigation(PAGES, position=classroom.navigation_position())
 classroom.open_linked_page(page)
 st.session_state[state.CHOICES] = render_sidebar(hidden=classroom.controls_hidden())
 classroom.announce_missing_model(st.session_state[state.CHOICES]["model"])
+classroom.announce_dropped()  # a page, unit, step or text the link gave that cannot be shown
 with page_run():  # counted: a long recording takes every core only when it runs alone
     page.run()

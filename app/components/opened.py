@@ -1,10 +1,12 @@
 """Recordings made elsewhere, opened in Explore and Analyze instead of the sidebar's model: an
-LSTMVis project (a zip of its folder, uploaded, or a folder the server offers) or a corpus store
-written by ``record-corpus`` (offered by the server: stores are gigabytes, never uploaded).
+LSTMVis project (a zip of its folder, uploaded, or a folder the server offers), a trace exported
+as .npz (Explore's Export, ``Trace.save``; uploaded) or a corpus store written by
+``record-corpus`` (offered by the server: stores are gigabytes, never uploaded).
 
 Users never type a path: the server lists what its administrator put under
-$LSTM_VIZ_RECORDINGS (app/corpora/), and an uploaded zip is checked and unpacked into this
-session's upload folder (lstm_viz/importers/_workspace.py), removed with the session.
+$LSTM_VIZ_RECORDINGS (app/corpora/), and an uploaded zip is checked and unpacked (an .npz
+checked and written: lstm_viz/export/trace_npz.py) into this session's upload folder
+(lstm_viz/importers/_workspace.py), removed with the session.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from lstm_viz.export.folders import KINDS
 from lstm_viz.importers import MAX_FILE_MB, UploadFolder
 
 K = state.OPENED_PREFIX
+ACCEPTS = (
+    "This box opens an LSTMVis project folder, zipped (.zip), or a trace exported by lstm_viz "
+    f"(.npz: Explore's Export, Trace.save), of at most {MAX_FILE_MB} MB."
+)
 
 
 def opened() -> dict[str, Any] | None:
@@ -63,6 +69,22 @@ def _unpack(upload: Any) -> None:
     open_recording("lstmvis", stem, str(folder), "upload")
 
 
+def _open_trace(upload: Any) -> None:
+    """Check, place and read an uploaded .npz trace; open it, or keep the reason for the page."""
+    from lstm_viz.export.trace_npz import place_trace_npz
+
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", upload.name.rsplit(".", 1)[0]).strip(".-") or "trace"
+    target, _ = _session_folder().place(f"trace-{stem}"[:80])
+    try:
+        path = place_trace_npz(upload.getvalue(), upload.name, f"{target}/{stem[:60]}.npz")
+    except (ExportError, OSError) as error:
+        said = str(error).replace(str(target), upload.name)
+        said = said if said.startswith(upload.name) else f"{upload.name}: {said}"
+        st.session_state[state.OPENED_ERROR] = said
+        return
+    open_recording("trace", stem, str(path), "upload")
+
+
 def render_opener(page: str) -> dict[str, Any] | None:
     """At the top of Explore and Analyze: the opened recording's banner (what it is, what it
     lacks, a button back to the model), or an expander to open one. Returns the opened
@@ -77,21 +99,32 @@ def render_opener(page: str) -> dict[str, Any] | None:
     error = st.session_state.get(state.OPENED_ERROR)
     offered = corpora.offered_recordings()
     with st.expander(
-        "📂 Open a recording made elsewhere (LSTMVis project, corpus store)", expanded=bool(error)
+        "📂 Open a recording made elsewhere (LSTMVis project .zip, trace .npz, corpus store)",
+        expanded=bool(error),
     ):
         st.caption(
             "Recorded states without a model: an **LSTMVis project** (its folder zipped: "
-            "lstm.yml, the states and word-id HDF5 files, the .dict file) or a **corpus store** "
+            "lstm.yml, the states and word-id HDF5 files, the .dict file), a **trace exported "
+            "as .npz** (Explore's Export, `Trace.save`) or a **corpus store** "
             "(`python -m lstm_viz record-corpus`). They open here instead of the sidebar's model."
         )
+        # No type= here: the browser would refuse another file with only a hover on its chip;
+        # the page says why instead (ACCEPTS). Over the size limit, the chip's "!" and the label.
         upload = st.file_uploader(
-            f"An LSTMVis project folder, zipped (at most {MAX_FILE_MB} MB)",
-            type=["zip"],
+            f"An LSTMVis project, zipped (.zip), or a trace (.npz); at most {MAX_FILE_MB} MB",
             key=f"{K}.{page}.zip",
             max_upload_size=MAX_FILE_MB,
+            help=ACCEPTS,
         )
-        if upload is not None and st.button("Open the zip", key=f"{K}.{page}.open_zip"):
-            _unpack(upload)
+        suffix = upload.name.rsplit(".", 1)[-1].lower() if upload is not None else ""
+        if upload is not None and suffix not in ("zip", "npz"):
+            st.error(
+                f"{escape_markdown(upload.name, 120)} is not opened here. {ACCEPTS}", icon="🚫"
+            )
+        elif upload is not None and st.button(
+            "Open the trace" if suffix == "npz" else "Open the zip", key=f"{K}.{page}.open_zip"
+        ):
+            (_open_trace if suffix == "npz" else _unpack)(upload)
             st.rerun()
         if offered:
             left, right = st.columns([3, 1], vertical_alignment="bottom")
@@ -140,6 +173,14 @@ def _render_banner(current: dict[str, Any], page: str) -> dict[str, Any] | None:
                 )
                 for note in project.notes:
                     st.caption(escape_markdown(note))
+            elif kind == "trace":
+                trace = corpora.trace_file(current["path"])
+                st.info(
+                    f"**Trace {name}** (an lstm_viz .npz): {trace.batch_size:,} sequence(s), "
+                    f"{trace.num_steps:,} steps of {escape_markdown(', '.join(trace.names))} "
+                    f"(recording kind: {escape_markdown(trace.kind)}); no model is run here.",
+                    icon="📂",
+                )
             else:
                 meta = corpora.store_meta(current["path"])
                 st.info(

@@ -90,12 +90,15 @@ def record(
     progress: Callable[[float], None] | None = None,
 ) -> Corpus:
     """Record the corpus the arguments of a CorpusKey describe (not cached: see load_corpus).
-    Sources "lstmvis" (``path``: the project) and "store" (``path``: the store; ``text``: the
-    window's first step, ``max_steps`` its length) read recordings made elsewhere instead."""
-    from app.corpora.elsewhere import cached_lstmvis, cached_store_window
+    Sources "lstmvis" (``path``: the project), "trace" (``path``: a trace's .npz) and "store"
+    (``path``: the store; ``text``: the window's first step, ``max_steps`` its length) read
+    recordings made elsewhere instead."""
+    from app.corpora.elsewhere import cached_lstmvis, cached_store_window, cached_trace_file
 
     if source == "lstmvis":
         return trace_corpus(cached_lstmvis(path, version).trace)
+    if source == "trace":
+        return trace_corpus(cached_trace_file(path, version))
     if source == "store":
         return trace_corpus(cached_store_window(path, version, int(text), max_steps))
     checkpoint = cached_checkpoint(path, version)
@@ -225,6 +228,8 @@ def corpus_features(corpus: Corpus, regex: str) -> dict[str, np.ndarray]:
         if corpus.hidden is None:
             return {}
         return {corpus.hidden_name or "hidden variable": corpus.hidden}
+    if not corpus.tokens:  # a trace recorded without tokens: nothing to read features from
+        return {}
     joiner = " " if corpus.level == "word" else ""
     return feature_set(
         corpus.tokens, steps, corpus.hidden, corpus.hidden_name, regex or None, joiner

@@ -89,3 +89,16 @@ def store_version(path: str) -> int:
     from lstm_viz.export.store_tools import store_version as version
 
     return version(path)
+
+
+def trace_file(path: str) -> Trace:
+    """The trace exported as .npz at ``path`` (lstm_viz.export.trace_npz.read_trace_npz), read
+    once per version and shared: do not mutate. ExportError when it cannot be read."""
+    return cached_trace_file(path, Path(path).stat().st_mtime_ns)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the trace...")
+def cached_trace_file(path: str, version: int) -> Trace:
+    from lstm_viz.export.trace_npz import read_trace_npz
+
+    return read_trace_npz(path)

@@ -181,3 +181,29 @@ def test_a_present_session_keeps_the_learn_section_in_the_address():
     plain = open_link(page="learn", view="tour-cat")
     plain.segmented_control(key=state.LEARN_SECTION).set_value("exercises").run()
     assert dict(plain.query_params) == {"page": "learn", "view": "tour-cat"}
+
+
+def toasts(at: AppTest) -> list[str]:
+    return [t.value for t in at.toast]
+
+
+def test_a_link_says_once_what_it_asked_for_that_cannot_be_shown():
+    save_model()  # 1 layer, 5 units
+    at = open_link(model="trained/tiny", text="abc", unit="999", layer="7", step="-3")
+    said = toasts(at)
+    assert "This link's unit=999 is not in this model (units 0-4): showing unit 0." in said
+    assert "This link's layer=7 is not in this model (layer 0 only): showing layer 0." in said
+    assert "This link's step=-3 is not a step number (0 or more): showing step 0." in said
+    assert at.number_input(key="explore.trained/tiny.unit").value == 0
+    at.run()  # once per session
+    assert not toasts(at)
+
+    at = open_link(page="nosuchpage", text="x" * 6000)
+    said = toasts(at)
+    assert "This link's page 'nosuchpage' does not exist: showing Explore." in said
+    assert "This link's text was cut to its first 2,000 characters." in said
+    assert "Explore" in at.title[0].value
+    at = open_link(page="[x](http://e.org)")  # user text, escaped
+    assert toasts(at) == [
+        "This link's page '\\[x\\](http\\:\u2060//e.org)' does not exist: showing Explore."
+    ]

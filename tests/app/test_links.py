@@ -62,3 +62,23 @@ def test_query_string_round_trips():
     assert "present" not in written
     with pytest.raises(ValueError, match="not a link parameter"):
         query_string(colour="red")
+
+
+def test_dropped_names_what_parse_drops_or_cuts():
+    from app.links import MAX_TEXT, dropped
+
+    params = {
+        "page": "nosuchpage",
+        "unit": "999",  # a number: its range is the model's (Explore says so)
+        "layer": ["1", "x"],  # the last one counts
+        "step": "-3",
+        "text": "y" * 6000,
+        "evil": "<script>",  # other apps' parameters: not listed
+    }
+    assert dropped(params) == [
+        ("page", "nosuchpage"),
+        ("layer", "x"),
+        ("step", "-3"),
+        ("text", "y" * 6000),
+    ]
+    assert dropped({"page": "learn", "step": "2", "text": "y" * MAX_TEXT}) == []

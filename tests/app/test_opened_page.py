@@ -221,3 +221,47 @@ def test_a_corpus_store_the_server_offers_opens_in_analyze_and_explore(server_st
     assert set(charts(at)) == set(whole.names)  # a store of every quantity: its gates too
     z = decode(charts(at)["forget_gate"]["data"][0]["z"])
     np.testing.assert_allclose(z, whole.forget_gate[0, 0, 0].numpy().T, atol=1e-6)
+
+
+def test_a_trace_exported_as_npz_opens_and_other_files_are_refused_in_the_page(
+    tmp_path, monkeypatch
+):
+    from app.components.opened import ACCEPTS
+    from lstm_viz.recording.recorder import record
+
+    monkeypatch.setenv("LSTM_VIZ_RECORDINGS", str(tmp_path / "none"))
+    torch.manual_seed(0)
+    _, trace = record(torch.nn.LSTM(3, 4, batch_first=True), torch.randn(1, 7, 3))
+    data = trace.save(tmp_path / "export.npz").read_bytes()
+    at = run(AppTest.from_file(ENTRYPOINT, default_timeout=60))
+    # Another kind of file: said in the page (not only on the chip), with what the box takes.
+    at.get("file_uploader")[0].upload("notes [x](http://e).txt", b"hello").run()
+    said = at.error[0].value
+    assert "is not opened here" in said and ACCEPTS in said and "\\[x\\]" in said  # escaped
+    assert not [b for b in at.button if b.key == "opened.explore.open_zip"]
+    # An .npz that is not a trace: one line naming it.
+    at.get("file_uploader")[0].upload("plain.npz", trace.save(tmp_path / "x.npz").read_bytes()[:50])
+    run(at)
+    click(at, "opened.explore.open_zip")
+    assert at.error[0].value.startswith("plain.npz is not a readable .npz archive")
+    assert at.session_state[state.OPENED] is None
+
+    at.get("file_uploader")[0].upload("export.npz", data).run()
+    click(at, "opened.explore.open_zip")
+    opened = at.session_state[state.OPENED]
+    assert opened["kind"] == "trace" and opened["path"].endswith("export.npz")
+    assert "**Trace export**" in at.info[0].value and "7 steps" in at.info[0].value
+    found = charts(at)
+    assert set(found) == set(trace.names)  # the gates too
+    for name, spec in found.items():
+        z = decode(spec["data"][0]["z"])  # [unit, time]
+        np.testing.assert_allclose(z, trace[name][0, 0, 0].numpy().T, atol=1e-6)
+
+    at.switch_page("views/analyze.py")
+    run(at)
+    widget = f"analyze.opened.{opened['path']}"
+    assert at.radio(key=f"{widget}.tool").options[:2] == ["🌡️ Saturation", "⏳ Timescales"]
+    assert not at.dataframe[1].value.empty  # the saturation table of its units
+    at.radio(key=f"{widget}.tool").set_value("finder")
+    run(at)  # recorded without tokens: no features to rank, and no error
+    assert not at.error

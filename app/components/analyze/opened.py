@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -40,8 +41,8 @@ NOT_HERE = (
 def render_opened_analyze(current: dict[str, Any]) -> None:
     """Analyze's page body for an opened recording."""
     try:
-        if current["kind"] == "lstmvis":
-            _render_lstmvis(current)
+        if current["kind"] in ("lstmvis", "trace"):
+            _render_in_memory(current)
         else:
             _render_store(current)
     except ExportError as error:
@@ -59,18 +60,31 @@ def _tool(tools: list[str], widget: str) -> str:
     )
 
 
-def _render_lstmvis(current: dict[str, Any]) -> None:
-    path = current["path"]
-    key = CorpusKey(path, corpora.folder_version(path), "lstmvis", "", 0, "cpu")
+def _render_in_memory(current: dict[str, Any]) -> None:
+    """An LSTMVis project or a .npz trace: one corpus in memory; saturation and timescales where
+    it holds the gates they read."""
+    path, kind = current["path"], current["kind"]
+    version = corpora.folder_version(path) if kind == "lstmvis" else Path(path).stat().st_mtime_ns
+    key = CorpusKey(path, version, kind, "", 0, "cpu")
     corpus = corpora.load_corpus(key)
+    names = corpus.trace.names
+    gated = all(g in names for g in ("input_gate", "forget_gate", "output_gate"))
+    what = "an LSTMVis project does not hold" if kind == "lstmvis" else "this trace does not hold"
     st.caption(
         f"Corpus: **{corpus.trace.batch_size:,} sequence(s), {corpus.num_steps:,} steps** of "
-        f"{', '.join(corpus.trace.names)} · saturation and timescales need gates, which an "
-        f"LSTMVis project does not hold. {NOT_HERE}"
+        f"{escape_markdown(', '.join(names))}"
+        + ("" if gated else f" · saturation and timescales need gates, which {what}")
+        + f". {NOT_HERE}"
     )
     widget = f"{K}.{path}"
-    if _tool(["patterns", "finder"], widget) == "finder":
+    tools = ["saturation", "timescales"] if gated else []
+    tool = _tool([*tools, "patterns", "finder"], widget)
+    if tool == "finder":
         render_finder(key, corpus, f"{widget}.finder")
+    elif tool == "saturation":
+        render_saturation(key, corpus, f"{widget}.saturation")
+    elif tool == "timescales":
+        render_timescales(key, corpus, f"{widget}.timescales")
     else:
         render_patterns(corpus, f"{widget}.patterns")
 

@@ -29,23 +29,28 @@ VIEW_LABELS = {
 }
 
 
-def preset(config: Any, panel: str, values: dict[str, Any]) -> None:
-    """Set the layer/direction/unit/step/view widgets from ``values``, where valid."""
-    layer = values.get("layer")
-    if isinstance(layer, int) and 0 <= layer < config.num_layers:
-        st.session_state[f"{panel}.layer"] = layer
-    direction = values.get("direction")
-    if isinstance(direction, int) and 0 <= direction < (2 if config.bidirectional else 1):
-        st.session_state[f"{panel}.direction"] = direction
-    unit = values.get("unit")
-    if isinstance(unit, int) and 0 <= unit < config.hidden_size:
-        st.session_state[f"{panel}.unit"] = unit
+def preset(config: Any, panel: str, values: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """Set the layer/direction/unit/step/view widgets from ``values``, where valid. Returns the
+    ones out of this model's range, as (key, value, how many the model has)."""
+    counts = {
+        "layer": config.num_layers,
+        "direction": 2 if config.bidirectional else 1,
+        "unit": config.hidden_size,
+    }
+    outside = []
+    for key, count in counts.items():
+        value = values.get(key)
+        if isinstance(value, int) and 0 <= value < count:
+            st.session_state[f"{panel}.{key}"] = value
+        elif isinstance(value, int):
+            outside.append((key, value, count))
     step = values.get("step")
     if isinstance(step, int) and step >= 0:
         st.session_state[f"{panel}.step"] = step  # clamped to the input by the step view
     view = values.get("view")
     if view in VIEW_LABELS:
         st.session_state[f"{panel}.view"] = view
+    return outside
 
 
 def apply_hand_offs(ref: ModelRef, config: Any, text_key: str, panel: str) -> None:
@@ -76,7 +81,10 @@ def apply_hand_offs(ref: ModelRef, config: Any, text_key: str, panel: str) -> No
             st.session_state[state.EXPLORE_LINK_APPLIED] = link
             if "text" in link:
                 st.session_state[text_key] = link["text"]
-            preset(config, panel, link)
+            for key, value, count in preset(config, panel, link):
+                shown = st.session_state.get(f"{panel}.{key}", 0)
+                shown = shown if isinstance(shown, int) and 0 <= shown < count else 0
+                classroom.link_out_of_range(key, value, count, shown)
 
     handed = state.take(state.EXPLORE_UNIT)
     if handed:

@@ -1,6 +1,7 @@
 """Explore on a recording made elsewhere (app/components/opened.py): the heatmaps and the unit
-view of an LSTMVis project or of a window of a corpus store. There is no model, so no input
-box, predictions, comparison or step-through: the views that need only recorded states."""
+view of an LSTMVis project, of a trace exported as .npz, or of a window of a corpus store. There
+is no model, so no input box, predictions, comparison or step-through: the views that need only
+recorded states."""
 
 from __future__ import annotations
 
@@ -67,10 +68,13 @@ def _pick_steps(trace: Trace, key: str) -> Trace:
 
 
 def opened_trace(current: dict[str, Any], key: str) -> Trace:
-    """The recording's Trace: the LSTMVis project's, or a window of the store (picked here)."""
+    """The recording's Trace: the LSTMVis project's, the .npz trace, or a window of the store
+    (picked here)."""
     path = current["path"]
     if current["kind"] == "lstmvis":
         return corpora.lstmvis_project(path).trace
+    if current["kind"] == "trace":
+        return corpora.trace_file(path)
     total = corpora.store_meta(path)["steps"]
     start = int(
         st.number_input(
