@@ -52,6 +52,8 @@ def test_an_uploaded_next_token_head_gets_predictions_as_ids():
     torch.manual_seed(0)
     model = LanguageModel().eval()
     at = upload(upload_page(), "x.pt", state_dict_bytes(model))
+    said = " ".join(c.value for c in at.caption)  # the Upload page says it before Explore
+    assert "Explore offers 🔮 Predictions: the head fc" in said
     at.button(key="upload.explore").click().run()
     assert not at.exception, at.exception
     [ref] = at.session_state[state.UPLOADED_MODELS]
