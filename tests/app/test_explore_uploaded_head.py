@@ -1,6 +1,7 @@
 """AppTest: an uploaded embedding -> LSTM -> linear model whose head has one output per token
 gets Explore's Predictions (the file module's own softmax, tokens as ids without a vocabulary);
-one whose head does not is told why Predictions is absent. Compare shows every unit of a wide
+one whose head does not is told why Predictions is absent (the Upload page's own path to
+Explore: tests/app/test_upload_page.py). Compare shows every unit of a wide
 layer through the same "Units shown" window as the heatmaps."""
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from app import state
 from app.resources import ModelRef
 from lstm_viz.importers import default_choice, inspect_file, save_as_checkpoint
 from tests.app.test_explore_page import decode, expected, open_explore, save_model
-from tests.app.test_upload_page import upload, upload_page
 
 
 class LanguageModel(nn.Module):
@@ -48,18 +48,25 @@ def view_options(at, ref_id: str) -> list:
     return at.radio(key=f"explore.{ref_id}.view").options
 
 
+def save_upload(model: nn.Module, name: str, vocab: dict | None = None) -> ModelRef:
+    """``model``'s state dict saved as Upload's Open in Explore saves it (default choices)."""
+    from lstm_viz.models.checkpoints import models_dir
+
+    imported = inspect_file(state_dict_bytes(model), f"{name}.pt")
+    layer = imported.layer()
+    folder = models_dir().parent / "uploads" / name  # not under models/: listed as uploaded only
+    path = save_as_checkpoint(
+        folder, layer, default_choice(layer), filename=f"{name}.pt", vocab=vocab, level="char"
+    )
+    return ModelRef("uploaded", path.name, str(path))
+
+
 def test_an_uploaded_next_token_head_gets_predictions_as_ids():
     torch.manual_seed(0)
     model = LanguageModel().eval()
-    at = upload(upload_page(), "x.pt", state_dict_bytes(model))
-    said = " ".join(c.value for c in at.caption)  # the Upload page says it before Explore
-    assert "Explore offers 🔮 Predictions: the head fc" in said
-    at.button(key="upload.explore").click().run()
-    assert not at.exception, at.exception
-    [ref] = at.session_state[state.UPLOADED_MODELS]
-    assert "Explore" in at.title[0].value
+    ref = save_upload(model, "x")  # no vocabulary: the tokens are the file's ids
+    at = open_explore(**{state.UPLOADED_MODELS: [ref], state.SELECT_MODEL: ref.id})
     assert "🔮 Predictions" in view_options(at, ref.id)
-    at.switch_page("views/explore.py")  # AppTest's next run() goes back to the script's page
     ids = [3, 1, 4, 1, 5, 9, 2, 6]
     at.text_input(key=f"explore.text.{ref.id}").set_value(" ".join(map(str, ids))).run()
     at.radio(key=f"explore.{ref.id}.view").set_value("predictions").run()
@@ -75,19 +82,6 @@ def test_an_uploaded_next_token_head_gets_predictions_as_ids():
     assert "its 12 outputs, one per embedding row, are read as the next token" in captions
     assert "shown as its **id** in the file" in captions
     assert "is not offered" not in captions
-
-
-def save_upload(model: nn.Module, name: str, vocab: dict | None = None) -> ModelRef:
-    """``model``'s state dict saved as Upload's Open in Explore saves it (default choices)."""
-    from lstm_viz.models.checkpoints import models_dir
-
-    imported = inspect_file(state_dict_bytes(model), f"{name}.pt")
-    layer = imported.layer()
-    folder = models_dir().parent / "uploads" / name  # not under models/: listed as uploaded only
-    path = save_as_checkpoint(
-        folder, layer, default_choice(layer), filename=f"{name}.pt", vocab=vocab, level="char"
-    )
-    return ModelRef("uploaded", path.name, str(path))
 
 
 def test_a_vocabulary_names_the_heads_outputs_and_a_classifier_says_why_not():
