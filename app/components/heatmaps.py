@@ -167,17 +167,7 @@ def render_heatmaps(
         widest = len(units)
     unit_start = 0
     if widest > max_units and window_picker:
-        starts = list(range(0, widest, max_units))
-        unit_start = st.select_slider(
-            "Units shown",
-            options=starts,
-            # in a chosen order the window is of rows (1-64), not of unit numbers
-            format_func=(lambda s: f"{s}-{min(s + max_units, widest) - 1}")
-            if units is None
-            else (lambda s: f"rows {s + 1}-{min(s + max_units, widest)}"),
-            key=f"{key}.units",
-            help=f"{widest} units to show; {max_units} fit on screen at a time.",
-        )
+        unit_start = render_unit_window(widest, max_units, f"{key}.units", units is not None)
     window = plan_window(trace.num_steps, widest, max_steps, max_units, unit_start)
     note = window.describe(ordered=units is not None)  # as the heatmaps' subtitles say it
     if note:
@@ -224,6 +214,22 @@ def render_heatmaps(
     render_scale_note(trace, layer, direction, scales)
     if hints:
         render_hint_footer(highlight, highlight_row(highlight, units, window) is not None, key)
+
+
+def render_unit_window(widest: int, max_units: int, key: str, ordered: bool = False) -> int:
+    """The "Units shown" slider: which ``max_units`` of ``widest`` units (or, ``ordered``, rows
+    of a chosen order) the heatmaps show; returns the first one. Draw it only when
+    ``widest > max_units``."""
+    return st.select_slider(
+        "Units shown",
+        options=list(range(0, widest, max_units)),
+        # in a chosen order the window is of rows (1-64), not of unit numbers
+        format_func=(lambda s: f"rows {s + 1}-{min(s + max_units, widest)}")
+        if ordered
+        else (lambda s: f"{s}-{min(s + max_units, widest) - 1}"),
+        key=key,
+        help=f"{widest} units to show; {max_units} fit on screen at a time.",
+    )
 
 
 def render_hint_footer(highlight: int | None, shown: bool, key: str) -> None:

@@ -328,11 +328,17 @@ def predictions(ref: ModelRef, text: str, k: int):
 @st.cache_data(max_entries=16, show_spinner="Predicting...")
 def cached_predictions(path: str, version: int, text: str, k: int):
     from lstm_viz.figures.predictions import next_token_probabilities, top_k_table
+    from lstm_viz.models import head
 
     checkpoint = cached_checkpoint(path, version)
     inputs, tokens, _ = model_inputs(checkpoint, text)
     probabilities = next_token_probabilities(checkpoint.model, inputs)
-    return top_k_table(probabilities, tokens, checkpoint.vocab, k)
+    config, vocab = checkpoint.model.config, checkpoint.vocab
+    outputs = None  # a model trained here: output i scores vocab.tokens[i]
+    if config.objective != "next_token":  # an upload whose head scores the next token
+        outputs = head.next_token_outputs(checkpoint.info, config.num_outputs, len(vocab))
+    ids = head.only_ids(checkpoint.info)
+    return top_k_table(probabilities, tokens, vocab, k, outputs=outputs, ids=ids)
 
 
 def recording_key(ref: ModelRef, text: str, device: str = "cpu") -> str:

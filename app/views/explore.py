@@ -20,7 +20,11 @@ from app.components.explore.forecast import render_forecast
 from app.components.explore.frames import render_frames_explore
 from app.components.explore.heatmap_view import order_note, render_heatmap_view
 from app.components.explore.input import input_key, render_input
-from app.components.explore.predictions import language_model, render_predictions
+from app.components.explore.predictions import (
+    language_model,
+    predictions_absent,
+    render_predictions,
+)
 from app.components.explore.seq2seq import render_seq2seq_explore
 from app.components.explore.share import render_share
 from app.components.explore.step import render_step_through
@@ -97,8 +101,16 @@ if hidden:
     layer, direction, unit, view = linked_choices(trace, language_model(ref), key=panel)
 else:
     forecaster = (config.objective, config.input_size, config.num_outputs) == ("step_value", 1, 1)
+    absent = predictions_absent(ref)
     view = render_view_picker(
-        language_model(ref), key=panel, forecaster=forecaster, training=history is not None
+        absent is None,
+        key=panel,
+        forecaster=forecaster,
+        training=history is not None,
+        # why not, for a token model or an upload (a numeric model trained here: plain)
+        no_predictions=absent
+        if checkpoint.vocab is not None or "head" in checkpoint.info
+        else None,
     )
     # Only the pickers this view reads (Predictions reads none of them).
     layer, direction, unit = chosen(trace, key=panel)

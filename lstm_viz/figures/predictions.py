@@ -44,30 +44,55 @@ def next_token_probabilities(model: torch.nn.Module, inputs: torch.Tensor) -> np
 
 
 def top_k_table(
-    probabilities: np.ndarray, tokens: Sequence[str], vocab: Vocab, k: int = 5
+    probabilities: np.ndarray,
+    tokens: Sequence[str],
+    vocab: Vocab,
+    k: int = 5,
+    outputs: np.ndarray | None = None,
+    ids: bool = False,
 ) -> pd.DataFrame:
     """One row per step: what the model read, its k most likely next tokens, and the truth.
 
+    ``probabilities`` [T, O]: one column per head output. ``outputs`` [O] int: the vocabulary id
+    each output scores, -1 for none (lstm_viz.models.head.next_token_outputs: an uploaded head
+    keeps the file's token order); None: output i scores ``vocab.tokens[i]`` (O == len(vocab)).
+    ``ids``: the tokens are the file's token ids (an upload without a vocabulary): every token is
+    shown as "id 7". An output that scores no token of ``vocab`` is shown as "output 7".
+
     Columns: step, reads, next (the actual next token; "" after the last step), p(next),
-    rank of next (1 = the model's first choice; None after the last step), then top 1..k as
-    "token  p" strings with ✓ on the actual next token, and next_token (as the vocabulary has
-    it), top_tokens / top_probs (lists).
+    rank of next (1 = the model's first choice; None after the last step and for a next token
+    no output scores), then top 1..k as "token  p" strings with ✓ on the actual next token, and
+    next_token (as the vocabulary has it), top_tokens (the vocabulary's tokens, None for an
+    output without one), top_shown (as displayed) and top_probs (lists).
     An unknown actual next token counts as <unk>, which is what the model was trained to say.
     """
     steps, size = probabilities.shape
     if len(tokens) != steps:
         raise ValueError(f"{len(tokens)} tokens for {steps} steps of predictions")
-    if size != len(vocab):
-        raise ValueError(f"the predictions have {size} entries, the vocabulary {len(vocab)}")
+    if outputs is None:
+        if size != len(vocab):
+            raise ValueError(f"the predictions have {size} entries, the vocabulary {len(vocab)}")
+        outputs = np.arange(size)
+    elif len(outputs) != size:
+        raise ValueError(f"the predictions have {size} entries, the output map {len(outputs)}")
+    scored = {int(v): i for i, v in reversed(list(enumerate(outputs))) if v >= 0}  # id -> output
+
+    def shown(token: str) -> str:
+        return f"id {token}" if ids else display_token(token)
+
+    def output_name(i: int) -> str:
+        return shown(vocab.tokens[outputs[i]]) if outputs[i] >= 0 else f"output {i}"
+
     k = max(1, min(k, size))
     top = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]  # [T, k]
     rows = []
     for t in range(steps):
-        target = vocab.id(tokens[t + 1]) if t + 1 < steps else None
+        following = vocab.id(tokens[t + 1]) if t + 1 < steps else None
+        target = scored.get(following) if following is not None else None
         row = {
             "step": t,
-            "reads": display_token(tokens[t]),
-            "next": display_token(tokens[t + 1]) if target is not None else "",
+            "reads": shown(tokens[t]),
+            "next": shown(tokens[t + 1]) if following is not None else "",
             "p(next)": float(probabilities[t, target]) if target is not None else np.nan,
             "rank of next": (
                 int((probabilities[t] > probabilities[t, target]).sum()) + 1
@@ -75,12 +100,12 @@ def top_k_table(
                 else None
             ),
         }
-        for j, token_id in enumerate(top[t]):
-            mark = " ✓" if token_id == target else ""
-            shown = display_token(vocab.tokens[token_id])
-            row[f"top {j + 1}"] = f"{shown}  {probabilities[t, token_id]:.2f}{mark}"
-        row["next_token"] = vocab.tokens[target] if target is not None else None
-        row["top_tokens"] = [vocab.tokens[i] for i in top[t]]
+        for j, i in enumerate(top[t]):
+            mark = " ✓" if i == target else ""
+            row[f"top {j + 1}"] = f"{output_name(i)}  {probabilities[t, i]:.2f}{mark}"
+        row["next_token"] = vocab.tokens[following] if following is not None else None
+        row["top_tokens"] = [vocab.tokens[outputs[i]] if outputs[i] >= 0 else None for i in top[t]]
+        row["top_shown"] = [output_name(i) for i in top[t]]
         row["top_probs"] = [float(probabilities[t, i]) for i in top[t]]
         rows.append(row)
     return pd.DataFrame(rows)
@@ -91,12 +116,12 @@ def top_k_chart(table: pd.DataFrame, step: int) -> alt.Chart:
     row = table.iloc[step]
     frame = pd.DataFrame(
         {
-            "token": [display_token(t) for t in row["top_tokens"]],
+            "token": row["top_shown"],
             "probability": row["top_probs"],
             "rank": np.arange(1, len(row["top_tokens"]) + 1),
         }
     )
-    frame["actual next"] = [t == row["next_token"] for t in row["top_tokens"]]
+    frame["actual next"] = [t is not None and t == row["next_token"] for t in row["top_tokens"]]
     return (
         alt.Chart(frame)
         .mark_bar()

@@ -32,7 +32,7 @@ from ._build import (
     recurrent_input,
     recurrent_module,
 )
-from ._checkpoint import save_as_checkpoint, to_sequence_model
+from ._checkpoint import head_reading, save_as_checkpoint, to_sequence_model
 from ._conv import ConvRecording, ConvStack, conv_stacks, record_conv, record_conv_isolated
 from ._core import (
     MAX_ELEMENTS,
@@ -155,6 +155,7 @@ __all__ = [
     "Recording",
     "record_imported",
     "read_vocab",
+    "head_reading",
     "save_as_checkpoint",
     "to_sequence_model",
     "Check",

@@ -7,6 +7,9 @@ A SequenceModel always has an input layer and a head. What the file lacks is mad
   under our vocabulary (the file's unknown token's row becomes row 1; zeros where it has none);
   without an uploaded vocabulary, the tokens are the ids themselves ("0", "1", ... as words);
 - no head: a zero head with one output (Explore shows the recurrent layer, not the head);
+- a head with one output per embedding row (and a one-way layer) is read as next-token scores:
+  config.json's "head" says which output scores which of our tokens (lstm_viz.models.head), so
+  Explore shows Predictions; any other head says why not;
 - no biases (``bias=False``, Keras ``use_bias=False``, an ONNX node without B): zero biases.
 """
 
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from lstm_viz.models import head as head_info
 from lstm_viz.models.checkpoints import save_checkpoint
 from lstm_viz.models.sequence import ModelConfig, SequenceModel
 from lstm_viz.models.vocab import PAD, UNKNOWN, Vocab
@@ -140,4 +144,54 @@ def save_as_checkpoint(
             "head": choice.head,
         },
     }
+    info[head_info.KEY] = read_head(layer, choice, vocab, ours)
     return save_checkpoint(directory, model, ours, info)
+
+
+def head_reading(layer: RecurrentLayer, choice: Choice) -> str | None:
+    """None when the chosen head is read as next-token scores (an embedding, a one-way layer,
+    and one head output per embedding row); else why not, in words (a sentence's end)."""
+    if not choice.head:
+        return "no linear head was attached to the layer on the Upload page"
+    head = _pick(layer.heads, choice.head, "head", layer)
+    if not choice.embedding:
+        return "the model reads numbers (no embedding), so its outputs score no tokens"
+    embedding = _pick(layer.embeddings, choice.embedding, "embedding", layer)
+    if layer.bidirectional:
+        return (
+            "its layer is bidirectional: its output at a step has read the steps after it, so "
+            "its head does not predict the next token"
+        )
+    outputs, rows = int(head.weight.shape[0]), int(embedding.weight.shape[0])
+    if outputs != rows:
+        return (
+            f"its head {head.name} has {outputs} outputs and its embedding {rows} rows, so the "
+            "outputs are not scores of the next token (a classifier or tagger, perhaps)"
+        )
+    return None
+
+
+def read_head(
+    layer: RecurrentLayer, choice: Choice, vocab: dict[str, int] | None, ours: Vocab | None
+) -> dict:
+    """config.json's "head" (lstm_viz.models.head): which head output (the file's token id)
+    scores which token of ``ours``, or why the head is not read as next-token scores."""
+    why = head_reading(layer, choice)
+    if why is not None or ours is None:
+        return {"scores": None, "why": why or "the model has no vocabulary"}
+    rows = int(_pick(layer.embeddings, choice.embedding, "embedding", layer).weight.shape[0])
+    given = vocab if vocab is not None else {str(i): i for i in range(rows)}
+    file_ids: dict[int, int] = {}  # the file's token id (= head output) -> our token id
+    if PAD in given:
+        file_ids.setdefault(given[PAD], 0)
+    unknown_id = next((given[t] for t in UNKNOWN_TOKENS if t in given), None)
+    if unknown_id is not None:
+        file_ids.setdefault(unknown_id, 1)
+    for ours_id, token in enumerate(ours.tokens[2:], start=2):
+        file_ids.setdefault(given[token], ours_id)
+    per_output = [file_ids.get(output, -1) for output in range(rows)]
+    return {
+        "scores": head_info.NEXT_TOKEN,
+        "ids": vocab is None,
+        "outputs": head_info.encode_outputs(per_output),
+    }

@@ -388,10 +388,14 @@ def test_a_state_dict_with_a_short_vocabulary_says_each_thing_once_and_its_link_
     [short] = [s for s in shown if "have no token" in s]
     assert "names 4 tokens; the embedding has 30 rows: ids 4-29 have no token" in short
 
+    # Its head has one output per embedding row: read as next-token scores, said before Explore.
+    assert "Explore offers 🔮 Predictions: the head head" in " ".join(c.value for c in at.caption)
     # Explore on the upload: the same count, and a share link said to work only in this tab.
     at.button(key="upload.explore").click().run()
     assert not at.exception, at.exception
     assert "Explore" in at.title[0].value
+    [ref] = at.session_state[state.UPLOADED_MODELS]
+    assert "🔮 Predictions" in at.radio(key=f"explore.{ref.id}.view").options
     [unknown] = [w.value for w in at.warning if "not in the vocabulary" in w.value]
     assert unknown.startswith("19 tokens (10 different) are not in the vocabulary")
     [local] = [w.value for w in at.warning if "Uploads last only for this browser tab" in w.value]

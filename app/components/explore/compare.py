@@ -7,12 +7,13 @@ import streamlit as st
 
 from app import classroom
 from app.components.explore.export import plotly_config
+from app.components.heatmaps import render_unit_window
 from app.resources import ModelRef, model_scales, record_text
 from app.text import escape_markdown
 from lstm_viz import Trace
 from lstm_viz.figures.colours import max_abs
 from lstm_viz.figures.compare import difference, mismatch
-from lstm_viz.figures.heatmap import heatmap
+from lstm_viz.figures.heatmap import DEFAULT_MAX_UNITS, heatmap
 from lstm_viz.quantities import QUANTITY_SYMBOLS, UNBOUNDED, display_order, label
 
 
@@ -112,8 +113,14 @@ def render_compare(
     else:
         bound, how = compare_bound(quantity, places, scales, other_ref.path == ref.path)
         bounds = [bound, bound]
+    widest = max((t[quantity].shape[-1] for t, _, _ in places if quantity in t.names), default=0)
+    start = 0  # a wide layer: which units both panes and the difference show
+    if widest > DEFAULT_MAX_UNITS:
+        start = render_unit_window(widest, DEFAULT_MAX_UNITS, f"{key}.compare_units")
     figures = [
-        heatmap(t, quantity, layer=lay, direction=d, bound=b) if quantity in t.names else None
+        heatmap(t, quantity, layer=lay, direction=d, bound=b, unit_start=start)
+        if quantity in t.names
+        else None
         for (t, lay, d), b in zip(places, bounds, strict=True)
     ]
     if how:
@@ -136,7 +143,13 @@ def render_compare(
         st.info(f"Aligned by step: {escape_markdown(comparison.note)}.", icon="📏")
     st.markdown("**Difference b − a**")
     figure = heatmap(
-        comparison.trace, quantity, layer=layer, direction=direction, difference=True, bound=bound
+        comparison.trace,
+        quantity,
+        layer=layer,
+        direction=direction,
+        difference=True,
+        bound=bound,
+        unit_start=start,
     )
     st.plotly_chart(
         classroom.on_screen(figure), key=f"{key}.compare.diff", config=plotly_config(key)

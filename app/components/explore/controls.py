@@ -110,11 +110,16 @@ def render_unit_picker(trace: Trace, key: str) -> int:
 
 
 def render_view_picker(
-    language_model: bool, key: str, forecaster: bool = False, training: bool = False
+    language_model: bool,
+    key: str,
+    forecaster: bool = False,
+    training: bool = False,
+    no_predictions: str | None = None,
 ) -> str:
     """Which view of the recording to show; Predictions only for language models, Forecast only
     for numeric next-value models, Training only for a model folder with a training history
-    (probe.npz)."""
+    (probe.npz). ``no_predictions``: why a model has no Predictions (the end of a sentence),
+    said under the views."""
     views = [
         v
         for v in VIEW_LABELS
@@ -125,7 +130,7 @@ def render_view_picker(
     view_key = f"{key}.view"
     if st.session_state.get(view_key) not in views:
         st.session_state[view_key] = "heatmaps"
-    return st.radio(
+    view = st.radio(
         "View",
         views,
         format_func=VIEW_LABELS.get,
@@ -134,6 +139,11 @@ def render_view_picker(
         label_visibility="collapsed",
         persist_state="session",
     )
+    if no_predictions and not language_model:
+        st.caption(
+            f"{VIEW_LABELS['predictions']} is not offered: {escape_markdown(no_predictions)}."
+        )
+    return view
 
 
 def render_order_controls(trace: Trace, key: str) -> tuple[str, str, int | None]:

@@ -23,6 +23,7 @@ from lstm_viz.importers import (
     Choice,
     ModelFileError,
     UploadFolder,
+    head_reading,
     missing_runtime,
     record_imported,
     save_as_checkpoint,
@@ -216,8 +217,19 @@ def render_open_in_explore(
             if handed:
                 state.hand_off(state.EXPLORE_INPUT, handed)
             classroom.switch_page("explore", model=ref.id, text=handed)
+    try:
+        why = head_reading(layer, choice)
+    except ModelFileError as error:
+        why = str(error)
+    predictions = (
+        f"Explore offers 🔮 Predictions: the head {choice.head}'s outputs, one per embedding row, "
+        "are read as the next token's scores. "
+        if why is None
+        else f"Explore shows no 🔮 Predictions: {why}. "
+    )
     st.caption(
-        "Explore lists the model under 📤 Uploaded in this browser tab, and reads the input "
+        escape_markdown(predictions)
+        + "Explore lists the model under 📤 Uploaded in this browser tab, and reads the input "
         f"recorded here. The last {MAX_MODELS} models opened are kept until the tab is closed or "
         "reloaded (the server deletes a tab's uploads when it goes): then upload the file again."
     )
