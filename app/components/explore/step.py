@@ -75,10 +75,19 @@ def unbounded_of(trace: Trace) -> str | None:
     return next((n for n in ("cell", "pre_activation") if n in trace.names), None)
 
 
+PAGE_ORDER = ("forget_gate", "input_gate", "candidate", "output_gate")  # f, i, g, o: as the
+# diagram, its sentences and equations read (the split itself is in PyTorch's i, f, g, o)
+
+
+def _page_order(gate: str) -> int:
+    return PAGE_ORDER.index(gate) if gate in PAGE_ORDER else len(PAGE_ORDER)
+
+
 def split_table(split, layer: int, direction: int, unit: int, step: int) -> pd.DataFrame:
-    """One row per gate: its pre-activation's terms at ``step`` for ``unit``, and their sum."""
+    """One row per gate, in the page's order (LSTM: f, i, g, o): its pre-activation's terms at
+    ``step`` for ``unit``, and their sum."""
     rows = []
-    for gate in split.gates:
+    for gate in sorted(split.gates, key=_page_order):
         terms = split.unit(gate, unit, layer, direction)
         row = {"gate": label(gate).split(" (")[0]}
         row.update({TERM_WORDS[t]: float(v[step]) for t, v in terms.items() if t != "total"})
