@@ -100,7 +100,11 @@ def render_step(trace, layer, direction, unit, step, key, split=None, scales=Non
     numbers = step_numbers(trace, layer, direction, unit, step)
     quantity = unbounded_of(trace)
     scale = layer_scale(trace, quantity, layer, direction, scales) if quantity else None
-    left, right = st.columns([3, 2])
+    if classroom.presenting():  # type 1.5x larger: the diagram takes the page's width, or at
+        # 1024 px "candidate g" and "+ memory c" overflow their boxes; the words go below it
+        left, right = st.container(), st.container()
+    else:
+        left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(
             classroom.on_screen(step_diagram(numbers, scale)),
