@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import classroom, corpora
-from app.components.analyze.common import as_percent, open_in_explore, percent_column
+from app.components.analyze.common import as_percent, open_in_explore
 from app.components.heatmaps import PLOTLY_CONFIG
 from app.resources import ModelRef, load_model, model_version
 from app.text import escape_markdown
@@ -22,17 +22,17 @@ from lstm_viz.quantities import drop_in_points, shown_percent
 
 CONTEXT_CODES = {"none": "none", "prepositional": "PP", "relative": "RC"}
 NUMBER_WORDS = {"S": "singular", "P": "plural"}
-CONDITION_COLUMNS = {
+CONDITION_COLUMNS = {  # pixel widths: the five columns fit 540 px (a 1024-px window, sidebar open)
     "context": st.column_config.TextColumn(
-        "context", width="medium", help="What stands between the subject and the verb"
+        "context", width=150, help="What stands between the subject and the verb"
     ),
-    "subject": st.column_config.TextColumn("subject", width="small", help="The subject's number"),
+    "subject": st.column_config.TextColumn("subject", width=80, help="The subject's number"),
     "attractor": st.column_config.TextColumn(
         "attractor",
-        width="small",
+        width=80,
         help="The number of the noun between subject and verb (– when there is none)",
     ),
-    "sentences": st.column_config.NumberColumn("sentences", width="small"),
+    "sentences": st.column_config.NumberColumn("sentences", width=90),
 }
 ABLATION_LEGEND = (
     "**Each column is one condition**, written *context: subject/attractor*. Context: "
@@ -56,24 +56,28 @@ def condition_header(name: str) -> tuple[str, str]:
     return short, f"{words}, {NUMBER_WORDS[numbers[1]]} attractor"
 
 
-def ablation_columns(dropped: list[str]) -> dict:
+def ablation_columns(dropped: list[str], layers: int = 1) -> dict:
     """column_config for the ablation table: short, legend-explained headers, each with its
-    condition in words on hover."""
+    condition in words on hover; the unit pinned (it stays in view while the conditions scroll
+    sideways in a window under about 1300 px); no layer column for a one-layer model."""
     config = {
-        "layer": st.column_config.NumberColumn("layer", width="small"),
-        "unit": st.column_config.NumberColumn("unit", width="small"),
+        "layer": st.column_config.NumberColumn("layer", width=50, pinned=True)
+        if layers > 1
+        else None,
+        "unit": st.column_config.NumberColumn("unit", width=56, pinned=True),
     }
     for name in dropped:
         if name == "attractor drop":
             config[name] = st.column_config.NumberColumn(
                 "attractor drop",
+                width=110,
                 help="Mean drop over the conditions with an attractor of the other number "
                 "(S/P and P/S), in percentage points",
             )
             continue
         short, words = condition_header(name)
         config[name] = st.column_config.NumberColumn(
-            short, help=f"{words}: drop in agreement accuracy, percentage points"
+            short, width=64, help=f"{words}: drop in agreement accuracy, percentage points"
         )
     return config
 
@@ -133,7 +137,12 @@ def render_agreement(ref: ModelRef, widget: str) -> None:
         as_percent(result.conditions(), "accuracy"),
         hide_index=True,
         key=f"{widget}.conditions",
-        column_config=CONDITION_COLUMNS | {"accuracy": percent_column("agreement accuracy")},
+        column_config=CONDITION_COLUMNS
+        | {
+            "accuracy": st.column_config.NumberColumn(
+                "agreement accuracy", format="%.1f%%", width=140
+            )
+        },
     )
     before = result.attractor_accuracy()
     if units:
@@ -168,7 +177,7 @@ def render_agreement(ref: ModelRef, widget: str) -> None:
         hide_index=True,
         key=f"{widget}.ablation",
         height=300,
-        column_config=ablation_columns(dropped),
+        column_config=ablation_columns(dropped, result.ablated.shape[0]),
     )
     st.caption(
         "Drop in agreement accuracy, in percentage points, per condition when one unit is "
