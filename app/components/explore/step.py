@@ -100,22 +100,19 @@ def render_step(trace, layer, direction, unit, step, key, split=None, scales=Non
     numbers = step_numbers(trace, layer, direction, unit, step)
     quantity = unbounded_of(trace)
     scale = layer_scale(trace, quantity, layer, direction, scales) if quantity else None
-    if classroom.presenting():  # type 1.5x larger: the diagram takes the page's width, or at
-        # 1024 px "candidate g" and "+ memory c" overflow their boxes; the words go below it
-        left, right = st.container(), st.container()
-    else:
-        left, right = st.columns([3, 2])
-    with left:
-        st.plotly_chart(
-            classroom.on_screen(step_diagram(numbers, scale)),
-            key=f"{key}.diagram",
-            config=plotly_config(key),
-        )
-        if quantity:
-            st.caption("🎨 " + scale_sentence(quantity, layer, direction, scales))
-    with right:
-        st.markdown("\n".join(f"- {escape_markdown(s)}" for s in step_sentences(numbers)))
-        st.code("\n".join(step_equations(numbers)), language=None, wrap_lines=True)
+    # The diagram takes the page's width, the words go below it: beside them (3/5 of the
+    # width) its boxes were too narrow for "candidate g" and "+ memory c" in a 1024-px window,
+    # and with present=1 (type 1.5x larger) at 1300 px too.
+    st.plotly_chart(
+        classroom.on_screen(step_diagram(numbers, scale)),
+        key=f"{key}.diagram",
+        config=plotly_config(key),
+    )
+    if quantity:
+        st.caption("🎨 " + scale_sentence(quantity, layer, direction, scales))
+    left, right = st.columns([3, 2])
+    left.markdown("\n".join(f"- {escape_markdown(s)}" for s in step_sentences(numbers)))
+    right.code("\n".join(step_equations(numbers)), language=None, wrap_lines=True)
     if split is not None:
         st.caption("Why each gate moved: its pre-activation at this step, term by term.")
         table = split_table(split, layer, direction, unit, step)
