@@ -21,8 +21,8 @@ TERM_COLOURS = {
     "peephole": "#2ca02c",
 }
 TERM_WORDS = {
-    "input": "input W·x_t",
-    "recurrent": "recurrent W·h_{t-1}",
+    "input": "input W·xₜ",
+    "recurrent": "recurrent W·hₜ₋₁",
     "bias": "bias",
     "peephole": "peephole p·c",
 }

@@ -15,6 +15,7 @@ one list of booleans per sequence (True: masked). ``mask=False`` reads every ste
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,9 +132,25 @@ def record_imported(
     return Recording(imported, found, choice, prepared, trace, checks, notes)
 
 
+PARAMETER_KINDS = ("weight_ih", "weight_hh", "weight_hr", "bias_ih", "bias_hh", "bias")
+
+
+def parameter_order(name: str) -> tuple:
+    """A sort key that reads PyTorch's RNN parameter names in a natural order: by layer, the
+    forward direction before ``_reverse``, then weight_ih, weight_hh, weight_hr, bias_ih, bias_hh
+    (others, e.g. weight_peephole, after them, by name): "bias_hh_l1" -> (1, 0, 4, "")."""
+    match = re.fullmatch(r"(.+?)_l(\d+)(_reverse)?", name)
+    if match is None:
+        return (1 << 30, 0, len(PARAMETER_KINDS), name)
+    kind, layer, reverse = match.groups()
+    rank = PARAMETER_KINDS.index(kind) if kind in PARAMETER_KINDS else len(PARAMETER_KINDS)
+    return (int(layer), int(bool(reverse)), rank, "" if kind in PARAMETER_KINDS else kind)
+
+
 def _choices(layer: RecurrentLayer, choice: Choice) -> str:
     """The choices made for a weights-only file, which no runtime can check."""
-    mapped = ", ".join(f"{k} <- {v}" for k, v in list(layer.sources.items())[:4])
+    names = sorted(layer.sources, key=parameter_order)
+    mapped = ", ".join(f"{k} <- {layer.sources[k]}" for k in names[:4])
     more = ", ..." if len(layer.sources) > 4 else ""
     return (
         "Choices made for this weights-only file (no runtime can check them): "

@@ -92,7 +92,8 @@ def boundary_line(trace: Trace, layer: int, direction: int, window: int | None =
     return (
         f" On this input, unit **{unit}**{window_words(unit, forget.shape[1], window)} drops "
         "most at spaces and punctuation: "
-        f"{at_ends:.2f} there against {inside:.2f} inside words."
+        f"{at_ends:.2f} there, the mean over its {len(ends)} spaces and punctuation marks "
+        f"together, against {inside:.2f} over its {len(letters)} letters."
     )
 
 

@@ -240,9 +240,11 @@ def cat_tour(trace: Trace) -> list[Stop]:
             Stop(
                 "Words end: some memory is let go",
                 f"Unit **{unit}** of layer 0 has the forget gate that drops most at the spaces: "
-                f"on average **{forget[list(spaces), unit].mean():.2f}** at a space against "
-                f"**{forget[letters, unit].mean():.2f}** inside a word. A forget gate near 0 "
-                "wipes the cell; near 1 it keeps it. The spaces are outlined.",
+                f"**{forget[list(spaces), unit].mean():.2f}** on average over the sentence's "
+                f"{len(spaces)} spaces (spaces only: Explore's hint also counts the full stop, "
+                f"so its average differs) against **{forget[letters, unit].mean():.2f}** over "
+                f"its {len(letters)} letters. A forget gate near 0 wipes the cell; near 1 it "
+                "keeps it. The spaces are outlined.",
                 0,
                 unit,
                 "forget_gate",

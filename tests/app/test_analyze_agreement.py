@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -45,6 +46,19 @@ def test_agreement_tables_and_figure_equal_the_library(tmp_path, monkeypatch):
     assert not re.search(r"\*\*\d\.\d\d\*\*", text)  # no drop left as a fraction (0.43)
     assert f"**{want.attractor_accuracy():.1%}**" in text
     assert any("in percentage points" in c.value for c in at.caption)
+    # Every condition column reads in words: a short header the legend above explains, and
+    # the condition in full on hover (a new user met "prepositional SP" unexplained).
+    config = json.loads(at.dataframe[1].proto.columns)
+    names = [c for c in ablation.columns if c not in ("layer", "unit", "attractor drop")]
+    assert len(names) == 10 and config["prepositional SP"]["label"] == "PP: S/P"
+    assert config["prepositional SP"]["help"].startswith(
+        "prepositional phrase, singular subject, plural attractor"
+    )
+    assert config["none S"]["label"] == "none: S" and "no attractor" in config["none S"]["help"]
+    assert all(config[n]["label"] != n and "subject" in config[n]["help"] for n in names)
+    assert "**PP** a prepositional phrase" in text and "**RC** a relative clause" in text
+    labels = json.loads(at.dataframe[0].proto.columns)
+    assert labels["accuracy"]["label"] == "agreement accuracy"
     figure = figures(at)["number_unit"]
     assert figure["layout"]["meta"]["unit"] == [layer, unit]
     assert len(figure["data"]) == 4

@@ -105,8 +105,8 @@ def test_gate_split_bars_sum_to_the_recorded_gate():
     checkpoint = load_checkpoint(path)
     want = split_model(checkpoint.model, ids(checkpoint, SAMPLE)).unit("forget_gate", 3, 1)
     bars = {t["name"]: decode(t["y"]) for t in figures(at)["preactivation_split"]["data"]}
-    np.testing.assert_allclose(bars["input W·x_t"], want["input"], atol=1e-9)
-    np.testing.assert_allclose(bars["recurrent W·h_{t-1}"], want["recurrent"], atol=1e-9)
+    np.testing.assert_allclose(bars["input W·xₜ"], want["input"], atol=1e-9)
+    np.testing.assert_allclose(bars["recurrent W·hₜ₋₁"], want["recurrent"], atol=1e-9)
     np.testing.assert_allclose(bars["pre-activation (sum)"], want["total"], atol=1e-9)
     check = next(c.value for c in at.caption if c.value.startswith("Check"))
     assert float(check.split("at most ")[1].split(" ")[0]) < 1e-5
@@ -184,3 +184,27 @@ def test_interventions_run_on_a_gru_core():
     np.testing.assert_allclose(
         data[("intervened", 1)], want.intervened.hidden[0, 0, 0, :, 2], atol=1e-6
     )
+
+
+def test_step_through_split_table_reads_f_i_g_o_in_plain_unicode():
+    """The split table lists an LSTM's gates as the page does (f, i, g, o), not in PyTorch's
+    i, f, g, o, and its term headers are plain Unicode (no raw TeX such as h_{t-1})."""
+    from app.components.explore.step import split_table
+    from lstm_viz.analysis import split_preactivations
+
+    torch.manual_seed(0)
+    rnn = torch.nn.LSTM(3, 4, batch_first=True)
+    split = split_preactivations(rnn, torch.randn(1, 5, 3))
+    assert split.gates[:2] == ("input_gate", "forget_gate")  # the library's order
+    table = split_table(split, 0, 0, 1, 2)
+    assert list(table["gate"]) == ["Forget gate f", "Input gate i", "Candidate g", "Output gate o"]
+    assert list(table.columns) == [
+        "gate",
+        "input W·xₜ",
+        "recurrent W·hₜ₋₁",
+        "bias",
+        "pre-activation",
+    ]
+    want = split.unit("forget_gate", 1)
+    assert table.loc[0, "pre-activation"] == pytest.approx(float(want["total"][2]), abs=1e-9)
+    assert not any("_{" in c or "_t" in c for c in table.columns)

@@ -203,3 +203,45 @@ def test_a_classroom_link_hides_the_pickers_and_keeps_them_hidden(explore_url, p
     assert pickers.count() == 0
     screenshot(page, "explore-classroom")
     assert_clean(page)
+
+
+BOXES_FIT = """() => {
+  const chart = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .find(c => c.querySelector('.gtitle')?.textContent.includes('at step'));
+  const rects = [...chart.querySelectorAll('.shapelayer path')].map(p => p.getBoundingClientRect());
+  return [...chart.querySelectorAll('.annotation-text')].filter(t => t.textContent.trim())
+    .map(t => {
+      const b = t.getBoundingClientRect(), x = (b.left + b.right) / 2, y = (b.top + b.bottom) / 2;
+      const r = rects.find(r => r.left <= x && x <= r.right && r.top <= y && y <= r.bottom);
+      return {text: t.textContent, fits: !!r && b.left >= r.left - 1 && b.right <= r.right + 1
+        && b.top >= r.top - 1 && b.bottom <= r.bottom + 1};
+    });
+}"""
+
+
+def test_step_diagram_labels_fit_their_boxes(explore_url, browser):
+    """At 1024x768 "candidate g" and "+ memory c" overflowed their boxes (the diagram shared the
+    row with the words), also with present=1 (type 1.5x larger); every box's label and number
+    now lie inside it at 1024x768, presenter view or not (a wider window gives wider boxes;
+    1300x900 was looked at too)."""
+    for width, height, present in ((1024, 768, True), (1024, 768, False)):  # 1300 px: wider
+        query = query_string(
+            page="explore", model=MODEL, text="The cat sat.", view="step", unit=3, step=2,
+            present=present,
+        )  # fmt: skip
+        page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+        page.goto(f"{explore_url}/{query}")
+        page.wait_for_selector(APP_READY)
+        page.wait_for_selector(SCRIPT_DONE)
+        wait_for_diagram(page, "Unit 3 at step 2")
+        labels = page.evaluate(BOXES_FIT)
+        assert len(labels) == 10 and any("candidate g" in x["text"] for x in labels), labels
+        assert all(x["fits"] for x in labels), (
+            width,
+            present,
+            [x for x in labels if not x["fits"]],
+        )
+        if width == 1024 and present:
+            page.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
+            screenshot(page, "explore-step-presenter")
+        page.context.close()

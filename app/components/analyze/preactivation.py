@@ -20,7 +20,7 @@ def render_preactivation(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: 
     checkpoint = load_model(ref)
     st.markdown(
         "Why did a gate open? Its pre-activation (what goes into the sigmoid or tanh) is a sum: "
-        "the **input** term W·x_t, the **recurrent** term W·h_(t−1), the **bias**, and for "
+        "the **input** term W·xₜ, the **recurrent** term W·hₜ₋₁, the **bias**, and for "
         "peephole cells the **peephole** term p·c. Bars stack the terms; the line is their sum."
     )
     source = pick_source(checkpoint, corpus, "Input", default_input(ref), 0, f"{widget}.input")

@@ -75,10 +75,19 @@ def unbounded_of(trace: Trace) -> str | None:
     return next((n for n in ("cell", "pre_activation") if n in trace.names), None)
 
 
+PAGE_ORDER = ("forget_gate", "input_gate", "candidate", "output_gate")  # f, i, g, o: as the
+# diagram, its sentences and equations read (the split itself is in PyTorch's i, f, g, o)
+
+
+def _page_order(gate: str) -> int:
+    return PAGE_ORDER.index(gate) if gate in PAGE_ORDER else len(PAGE_ORDER)
+
+
 def split_table(split, layer: int, direction: int, unit: int, step: int) -> pd.DataFrame:
-    """One row per gate: its pre-activation's terms at ``step`` for ``unit``, and their sum."""
+    """One row per gate, in the page's order (LSTM: f, i, g, o): its pre-activation's terms at
+    ``step`` for ``unit``, and their sum."""
     rows = []
-    for gate in split.gates:
+    for gate in sorted(split.gates, key=_page_order):
         terms = split.unit(gate, unit, layer, direction)
         row = {"gate": label(gate).split(" (")[0]}
         row.update({TERM_WORDS[t]: float(v[step]) for t, v in terms.items() if t != "total"})
@@ -91,18 +100,19 @@ def render_step(trace, layer, direction, unit, step, key, split=None, scales=Non
     numbers = step_numbers(trace, layer, direction, unit, step)
     quantity = unbounded_of(trace)
     scale = layer_scale(trace, quantity, layer, direction, scales) if quantity else None
+    # The diagram takes the page's width, the words go below it: beside them (3/5 of the
+    # width) its boxes were too narrow for "candidate g" and "+ memory c" in a 1024-px window,
+    # and with present=1 (type 1.5x larger) at 1300 px too.
+    st.plotly_chart(
+        classroom.on_screen(step_diagram(numbers, scale)),
+        key=f"{key}.diagram",
+        config=plotly_config(key),
+    )
+    if quantity:
+        st.caption("🎨 " + scale_sentence(quantity, layer, direction, scales))
     left, right = st.columns([3, 2])
-    with left:
-        st.plotly_chart(
-            classroom.on_screen(step_diagram(numbers, scale)),
-            key=f"{key}.diagram",
-            config=plotly_config(key),
-        )
-        if quantity:
-            st.caption("🎨 " + scale_sentence(quantity, layer, direction, scales))
-    with right:
-        st.markdown("\n".join(f"- {escape_markdown(s)}" for s in step_sentences(numbers)))
-        st.code("\n".join(step_equations(numbers)), language=None, wrap_lines=True)
+    left.markdown("\n".join(f"- {escape_markdown(s)}" for s in step_sentences(numbers)))
+    right.code("\n".join(step_equations(numbers)), language=None, wrap_lines=True)
     if split is not None:
         st.caption("Why each gate moved: its pre-activation at this step, term by term.")
         table = split_table(split, layer, direction, unit, step)

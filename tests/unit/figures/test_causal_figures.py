@@ -23,7 +23,7 @@ def test_stacked_bars_sum_to_the_line():
     figure = preactivation_figure(split, "forget_gate", unit=2)
     bars = [t for t in figure.data if t.type == "bar"]
     (line,) = [t for t in figure.data if t.type == "scatter"]
-    assert [b.name for b in bars] == ["input W·x_t", "recurrent W·h_{t-1}", "bias", "peephole p·c"]
+    assert [b.name for b in bars] == ["input W·xₜ", "recurrent W·hₜ₋₁", "bias", "peephole p·c"]
     np.testing.assert_allclose(sum(np.asarray(b.y) for b in bars), line.y, atol=1e-12)
     gate = split.trace.forget_gate[0, 0, 0, :, 2].numpy()
     np.testing.assert_allclose(1 / (1 + np.exp(-np.asarray(line.y))), gate, atol=1e-5)

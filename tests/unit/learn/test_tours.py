@@ -33,7 +33,9 @@ def test_cat_tour_points_at_the_units_its_criteria_pick():
     drop = [forget[letters, u].mean() - forget[spaces, u].mean() for u in range(8)]
     words = stops["Words end: some memory is let go"]
     assert words.unit == int(np.argmax(drop)) and words.steps == tuple(spaces)
-    assert f"{forget[spaces, words.unit].mean():.2f}" in words.text
+    assert f"{forget[spaces, words.unit].mean():.2f}** on average over the sentence's" in words.text
+    # which steps the mean covers: spaces only (Explore's hint also counts the full stop)
+    assert f"{len(spaces)} spaces (spaces only: Explore's hint also counts" in words.text
 
     mat = stops['What is written at "mat"']
     cell = trace.cell[1, 0, 0].double().numpy()
