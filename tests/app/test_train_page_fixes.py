@@ -105,11 +105,13 @@ def test_the_banner_names_the_best_and_the_last_validation():
     record["history"] = history(0.9, 1.0, 0.9996)
     text = best_text(record)
     assert "**100.0%**" in text  # a perfect score is 100.0%
-    assert "at step 20, the kept checkpoint; the last validation: 99.9%" in text
+    assert "at step 20; the last validation (step 30): 99.9%" in text
     record.update(best_metric=0.99996, history=history(0.9, 0.99996))
     text = best_text(record)
     assert "**99.9%**" in text and "100.0%" not in text  # below 1: never 100.0%
     assert "last validation" not in text  # the last one is the best one
+    record.update(best_metric=1.0, history=history(0.9, 1.0, 1.0))  # the last equals the best
+    assert best_text(record).endswith("**100.0%** (higher is better) at step 20")
 
 
 # ---- 2 and 3 in the page: one tiny run ----------------------------------------------------------
@@ -123,12 +125,12 @@ def test_a_run_keeps_its_time_limit_and_its_banner_matches_the_probe():
     assert run["max_seconds"] == 60  # what the live bar's ETA is capped by
     banner = at.success[0].value
     kept = [h for h in run["history"] if h["best"]][-1]
-    assert f"at step {kept['step']:,}, the kept checkpoint" in banner
+    assert f"(higher is better) at step {kept['step']:,}" in banner
     last = format_metric("accuracy", run["history"][-1]["val_metric"])
     caption = next(c.value for c in at.caption if "(last: " in c.value)
     assert f"(last: {last})" in caption  # the probe's last validation ...
-    if not run["history"][-1]["best"]:  # ... is named in the banner when it is not the best
-        assert f"the last validation: {last}" in banner
+    if last != format_metric("accuracy", run["best_metric"]):  # ... is named in the banner
+        assert f"the last validation (step {run['history'][-1]['step']:,}): {last}" in banner
 
 
 # ---- 4. deleting a model after a reload, on a server only this computer reaches -----------------

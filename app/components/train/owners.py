@@ -48,7 +48,7 @@ def local_note() -> str:
     return (
         f"This server listens only on this computer ({local_address()}): only you can reach "
         "it, so you may delete any model here, after the same confirmation (served to others "
-        f"with --server.address 0.0.0.0, only the session that trained a model may delete it)."
+        f"with `--server.address 0.0.0.0`, only the session that trained a model may delete it)."
     )
 
 

@@ -233,21 +233,20 @@ def render_outcome(record: dict[str, Any]) -> None:
 
 
 def best_text(record: dict[str, Any]) -> str:
-    """ "best validation accuracy **100.0%** (higher is better) at step 120, the kept checkpoint;
-    the last validation: 99.9%". The best and the last validation are different numbers (the
-    probe below opens on the last one): both are named, each rounded down by format_metric, so
-    an accuracy under 1 never shows as 100.0%."""
+    """ "best validation accuracy **100.0%** (higher is better) at step 120; the last validation
+    (step 150): 99.9%". The best and the last validation are different numbers (the training
+    scrubber below opens on the last one): both are named when they read differently, each
+    rounded down by format_metric, so an accuracy under 1 never shows as 100.0%."""
     metric = record["metric"]
-    text = (
-        f"best validation {metric_label(metric)} "
-        f"**{format_metric(metric, record.get('best_metric'))}** ({metric_direction(metric)})"
-    )
+    best = format_metric(metric, record.get("best_metric"))
+    text = f"best validation {metric_label(metric)} **{best}** ({metric_direction(metric)})"
     history = record.get("history") or []
     kept = [h for h in history if h.get("best")]
     if kept and record.get("saved"):
-        text += f" at step {kept[-1]['step']:,}, the kept checkpoint"
-    if kept and not history[-1].get("best"):  # the last validation did not improve
-        text += f"; the last validation: {format_metric(metric, history[-1]['val_metric'])}"
+        text += f" at step {kept[-1]['step']:,}"
+    last = format_metric(metric, history[-1]["val_metric"]) if history else best
+    if kept and last != best:
+        text += f"; the last validation (step {history[-1]['step']:,}): {last}"
     return text
 
 
