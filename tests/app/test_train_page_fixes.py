@@ -28,6 +28,7 @@ APP = Path(__file__).resolve().parents[2] / "app"
 def server_address(address: str | None):
     """Run with server.address set as if given on the command line (None: unset, Streamlit's
     default, which binds every interface); the previous value is restored afterwards."""
+    config.get_option("server.address")  # reads the config files first, when nothing has yet
     option = config._config_options["server.address"]
     before, where = option.value, option.where_defined
     config.set_option("server.address", address)
@@ -152,8 +153,10 @@ def test_a_run_keeps_its_time_limit_and_its_banner_matches_the_probe():
     ],
 )
 def test_only_a_loopback_address_counts_as_this_computer(address, local):
+    before = config.get_option("server.address")
     with server_address(address):
         assert (local_address() is not None) is local
+    assert config.get_option("server.address") == before  # restored for the next test
 
 
 def theirs_page():
