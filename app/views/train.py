@@ -53,7 +53,7 @@ with pick_name:
     checkpoint_name, replace = render_name(task_name, cell)
 st.caption(f"**{TASKS[task_name].title}:** {TASKS[task_name].description}")
 user_data = render_user_data(task_name)
-with st.form(f"{K}.form", border=True):
+with st.form(f"{K}.form", border=True, enter_to_submit=False):  # Enter confirms a value
     task_column, model_column, training_column = st.columns(3, gap="large")
     with task_column:
         st.markdown("**Task**")

@@ -201,17 +201,22 @@ def pick_model(at: AppTest, name: str) -> AppTest:
 
 
 def test_another_sessions_model_cannot_be_deleted(monkeypatch):
-    save_tiny(models_dir() / "theirs", {"task": {"name": "toy"}, "owner": "another-session"})
-    at = pick_model(train_page(), "theirs")
-    assert at.checkbox(key="train.models.confirm.theirs").disabled
-    assert at.button(key="train.models.delete").disabled
-    assert any("LSTM_VIZ_ALLOW_DELETE_OTHERS=1" in c.value for c in at.caption)
+    """On a server others reach (a classroom's 0.0.0.0; on 127.0.0.1 anyone may delete:
+    tests/app/test_train_page_fixes.py)."""
+    from tests.app.test_train_page_fixes import server_address
 
-    monkeypatch.setenv("LSTM_VIZ_ALLOW_DELETE_OTHERS", "1")  # the teacher allows it
-    at.run()
-    at.checkbox(key="train.models.confirm.theirs").check().run()
-    at.button(key="train.models.delete").click().run()
-    assert not at.exception, at.exception
+    save_tiny(models_dir() / "theirs", {"task": {"name": "toy"}, "owner": "another-session"})
+    with server_address("0.0.0.0"):
+        at = pick_model(train_page(), "theirs")
+        assert at.checkbox(key="train.models.confirm.theirs").disabled
+        assert at.button(key="train.models.delete").disabled
+        assert any("LSTM_VIZ_ALLOW_DELETE_OTHERS=1" in c.value for c in at.caption)
+
+        monkeypatch.setenv("LSTM_VIZ_ALLOW_DELETE_OTHERS", "1")  # the teacher allows it
+        at.run()
+        at.checkbox(key="train.models.confirm.theirs").check().run()
+        at.button(key="train.models.delete").click().run()
+        assert not at.exception, at.exception
     assert not (models_dir() / "theirs").exists()
 
 

@@ -36,7 +36,15 @@ def test_progress_and_curves_move_while_training(app_url, page, server_models_di
     wait_until_drawn(page, "Train")
     # Bracket depth (the default task), long enough to watch (a few seconds on an idle laptop).
     set_number(page, "Training examples", 3000)
-    set_number(page, "Epochs", 2)
+    # Enter in a form field only confirms the value (enter_to_submit=False): nothing trains.
+    before = sorted(server_models_dir.iterdir())
+    epochs = page.locator('[data-testid="stForm"]').first.get_by_label("Epochs", exact=True)
+    epochs.fill("2")
+    epochs.press("Enter")
+    page.wait_for_timeout(1000)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    assert page.locator(PROGRESS).count() == 0
+    assert sorted(server_models_dir.iterdir()) == before
     name = page.get_by_label("Save as", exact=True)  # outside the form: Enter reruns the page
     name.fill("browser-dyck")
     name.press("Enter")

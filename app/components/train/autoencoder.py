@@ -38,7 +38,7 @@ def render_autoencoder_training() -> None:
             file = st.file_uploader("CSV file", type=["csv", "txt"], key=f"{K}.csv")
             data = file.getvalue() if file is not None else None
             column = st.text_input("Column", key=f"{K}.column", placeholder="value")
-        with st.form(f"{K}.form"):
+        with st.form(f"{K}.form", enter_to_submit=False):  # Enter only confirms a value
             left, middle, right = st.columns(3)
             window = left.number_input("Window (steps)", 16, 256, 64, key=f"{K}.window")
             hidden = left.number_input("Units", 4, 128, 32, key=f"{K}.hidden")

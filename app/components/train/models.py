@@ -12,7 +12,14 @@ import streamlit as st
 
 from app import state
 from app.components.sidebar import unreadable_lines
-from app.components.train.owners import NOT_YOURS, may_change
+from app.components.train.owners import (
+    NOT_YOURS,
+    local_address,
+    local_note,
+    may_change,
+    others_may_delete,
+    owns,
+)
 from app.components.train.progress import format_size
 from app.resources import (
     ModelRef,
@@ -108,8 +115,8 @@ def render_model_actions(ref: ModelRef, *, key: str) -> bool:
     """Download ``ref`` as one zip; delete it after an explicit confirmation.
 
     Only the session that trained a model may delete it, unless the teacher set
-    LSTM_VIZ_ALLOW_DELETE_OTHERS=1. Returns True when the model was deleted on this run (the
-    caller reruns to refresh lists).
+    LSTM_VIZ_ALLOW_DELETE_OTHERS=1 or the server listens only on this computer (owners.py).
+    Returns True when the model was deleted on this run (the caller reruns to refresh lists).
     """
     allowed = may_change(ref.path)
     download, confirm, delete = st.columns([1, 1.3, 1], vertical_alignment="center")
@@ -141,6 +148,8 @@ def render_model_actions(ref: ModelRef, *, key: str) -> bool:
         )
     if not allowed:
         st.caption(NOT_YOURS)
+    elif local_address() and not others_may_delete() and not owns(ref.path):
+        st.caption(local_note())
     if clicked and sure and may_change(ref.path):
         try:
             delete_checkpoint(ref.path)

@@ -43,9 +43,13 @@ def format_size(size: int) -> str:
     return f"{size:,.1f} MB"
 
 
-def progress_text(progress: dict[str, Any], unit: str, *, done: bool = False) -> str:
+def progress_text(
+    progress: dict[str, Any], unit: str, *, done: bool = False, limit: float | None = None
+) -> str:
     """ "step 120/600 · loss 0.41 · 52,000 tokens/s · ETA 0:12" from a progress record;
-    a run that is over shows its elapsed time instead of the ETA."""
+    a run that is over shows its elapsed time instead of the ETA. ``limit``: the run's time
+    limit in seconds (None: none); the ETA never passes it: when the steps left would take
+    longer, it is the time to the limit, and says the run stops there."""
     text = (
         f"step {progress['step']:,}/{progress['total_steps']:,} · "
         f"loss {progress['loss']:.3g} · "
@@ -53,7 +57,25 @@ def progress_text(progress: dict[str, Any], unit: str, *, done: bool = False) ->
     )
     if done:
         return text + f"took {format_duration(progress['elapsed'])}"
+    if stops_at_limit(progress, limit):
+        left = max(limit - progress["elapsed"], 0.0)
+        return (
+            text + f"ETA {format_duration(left)} (stops at the {format_duration(limit)} time limit)"
+        )
     return text + f"ETA {format_duration(progress['eta_seconds'])}"
+
+
+def stops_at_limit(progress: dict[str, Any], limit: float | None) -> bool:
+    """True when the time limit (seconds; None: none) comes before the last step would."""
+    return bool(limit) and progress["elapsed"] + progress["eta_seconds"] > limit
+
+
+def shown_fraction(progress: dict[str, Any], limit: float | None) -> float:
+    """How full the bar is: the share of steps done, or, when the time limit comes first, the
+    share of the time limit spent (the bar then fills up when the run stops)."""
+    if stops_at_limit(progress, limit):
+        return min(max(progress["fraction"], progress["elapsed"] / limit), 1.0)
+    return progress["fraction"]
 
 
 def progress_record(progress: Progress) -> dict[str, Any]:
@@ -70,13 +92,22 @@ def progress_record(progress: Progress) -> dict[str, Any]:
 
 
 def render_progress(
-    progress: dict[str, Any] | None, unit: str, *, key: str, done: bool = False
+    progress: dict[str, Any] | None,
+    unit: str,
+    *,
+    key: str,
+    done: bool = False,
+    limit: float | None = None,
 ) -> None:
-    """A progress bar with step, loss, throughput and ETA (``done``: a run that is over)."""
+    """A progress bar with step, loss, throughput and ETA (``done``: a run that is over;
+    ``limit``: the run's time limit in seconds, which the ETA never passes)."""
     if progress is None:
         st.progress(0.0, text="Nothing trained yet." if done else "Starting…")
+    elif done:
+        st.progress(progress["fraction"], text=progress_text(progress, unit, done=True))
     else:
-        st.progress(progress["fraction"], text=progress_text(progress, unit, done=done))
+        fraction = shown_fraction(progress, limit)
+        st.progress(fraction, text=progress_text(progress, unit, limit=limit))
 
 
 def render_curves(history: list[dict[str, Any]], metric: str, *, key: str) -> None:
@@ -157,7 +188,9 @@ class LiveRun:
         if now - self._last_drawn < PROGRESS_INTERVAL and progress.step < progress.total_steps:
             return
         self._last_drawn = now
-        self.bar.progress(progress.fraction, text=progress_text(self.record["progress"], self.unit))
+        shown, limit = self.record["progress"], self.record.get("max_seconds")
+        text = progress_text(shown, self.unit, limit=limit)
+        self.bar.progress(shown_fraction(shown, limit), text=text)
 
     def on_evaluation(self, evaluation: Evaluation) -> None:
         self.record["history"].append(asdict(evaluation))

@@ -91,6 +91,7 @@ def train_run(settings: Settings, area, run: Run) -> None:
         "parameters": model.num_parameters(),
         "history": [],
         "progress": None,
+        "max_seconds": run.config.max_seconds,  # s (None: no limit); the ETA stops there
         "notes": notes,
         "started": time.time(),
     }
@@ -183,10 +184,7 @@ def render_outcome(record: dict[str, Any]) -> None:
             icon="🗑️",
         )
         return
-    best = (
-        f"best validation {metric_label(metric)} "
-        f"**{format_metric(metric, record.get('best_metric'))}** ({metric_direction(metric)})"
-    )
+    best = best_text(record)
     took = f"{record.get('steps', 0):,} steps in {format_duration(record.get('seconds', 0))}"
     status = record["status"]
     if status == "failed":
@@ -234,12 +232,33 @@ def render_outcome(record: dict[str, Any]) -> None:
         classroom.switch_page("explore", model=record["model_id"], text=record["sample"])
 
 
+def best_text(record: dict[str, Any]) -> str:
+    """ "best validation accuracy **100.0%** (higher is better) at step 120; the last validation
+    (step 150): 99.9%". The best and the last validation are different numbers (the training
+    scrubber below opens on the last one): both are named when they read differently, each
+    rounded down by format_metric, so an accuracy under 1 never shows as 100.0%."""
+    metric = record["metric"]
+    best = format_metric(metric, record.get("best_metric"))
+    text = f"best validation {metric_label(metric)} **{best}** ({metric_direction(metric)})"
+    history = record.get("history") or []
+    kept = [h for h in history if h.get("best")]
+    if kept and record.get("saved"):
+        text += f" at step {kept[-1]['step']:,}"
+    last = format_metric(metric, history[-1]["val_metric"]) if history else best
+    if kept and last != best:
+        text += f"; the last validation (step {history[-1]['step']:,}): {last}"
+    return text
+
+
 def time_limit_message(record: dict[str, Any], took: str, best: str) -> str:
     """What a run stopped by its time limit says: that it is incomplete, how far it got of the
     planned steps, and that the best checkpoint so far is kept (never a tick: issue 16)."""
     planned = (record.get("progress") or {}).get("total_steps")
     done = record.get("steps", 0)
-    share = f" of {planned:,} planned ({done / planned:.0%})" if planned else ""
+    percent = round(100 * done / planned) if planned else 0
+    if planned and done < planned:  # 996 of 1,000 is 99%, never a complete-looking 100%
+        percent = min(percent, 99)
+    share = f" of {planned:,} planned ({percent}%)" if planned else ""
     kept = (
         f"the best checkpoint so far is kept as {code_span(record['name'])}; {best}"
         if record.get("saved")

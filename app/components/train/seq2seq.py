@@ -33,7 +33,7 @@ def render_seq2seq_training() -> None:
             "“3rd of March 2021”, “Mar 3 2021”, “03.03.2021”, ... rewritten as 2021-03-03 by an "
             "encoder LSTM/GRU and an LSTM decoder that attends to it. " + SHIPPED_DATES
         )
-        with st.form(f"{K}.form"):
+        with st.form(f"{K}.form", enter_to_submit=False):  # Enter only confirms a value
             left, middle, right = st.columns(3)
             attention = left.selectbox("Attention", ATTENTIONS, key=f"{K}.attention")
             cell = left.selectbox("Encoder", ENCODER_CELLS, key=f"{K}.cell")
