@@ -61,12 +61,16 @@ def _unpack(upload: Any) -> None:
         folder = unpack_zip(upload.getvalue(), upload.name, target)
         corpora.lstmvis_project(str(folder))  # read now: a bad project says so here
     except (ExportError, OSError) as error:
-        # The reader names the folder it unpacked to, a path on the server: name the zip.
-        said = str(error).replace(str(target), upload.name)
-        said = said if said.startswith(upload.name) else f"{upload.name}: {said}"
-        st.session_state[state.OPENED_ERROR] = said
+        _keep_error(error, target, upload.name)
         return
     open_recording("lstmvis", stem, str(folder), "upload")
+
+
+def _keep_error(error: Exception, target: Any, name: str) -> None:
+    """The reason an upload was refused, for the page: the reader may name the folder it wrote
+    to, a path on the server, so the upload's own name stands in for it."""
+    said = str(error).replace(str(target), name)
+    st.session_state[state.OPENED_ERROR] = said if said.startswith(name) else f"{name}: {said}"
 
 
 def _open_trace(upload: Any) -> None:
@@ -78,9 +82,7 @@ def _open_trace(upload: Any) -> None:
     try:
         path = place_trace_npz(upload.getvalue(), upload.name, f"{target}/{stem[:60]}.npz")
     except (ExportError, OSError) as error:
-        said = str(error).replace(str(target), upload.name)
-        said = said if said.startswith(upload.name) else f"{upload.name}: {said}"
-        st.session_state[state.OPENED_ERROR] = said
+        _keep_error(error, target, upload.name)
         return
     open_recording("trace", stem, str(path), "upload")
 

@@ -98,7 +98,7 @@ def unpack_zip(data: bytes, filename: str, target: str | Path) -> Path:
         ) from None
     if len(members) > MAX_MEMBERS:
         raise ExportError(f"{filename} has {len(members):,} members; at most {MAX_MEMBERS:,}")
-    kept, total = [], 0
+    kept = []
     for member in members:
         name = member.filename
         path = PurePosixPath(name)
@@ -111,18 +111,8 @@ def unpack_zip(data: bytes, filename: str, target: str | Path) -> Path:
             continue
         if path.suffix.lower() not in KEPT_SUFFIXES:
             continue
-        ratio = member.file_size / max(member.compress_size, 1)
-        if member.file_size > 1024 * 1024 and ratio > MAX_RATIO:
-            raise ExportError(
-                f"{filename}: member {name!r} would unpack {ratio:,.0f}-fold; refused as a "
-                "possible zip bomb"
-            )
-        total += member.file_size
         kept.append(member)
-    if total > MAX_UNPACKED:
-        raise ExportError(
-            f"{filename} would unpack to {total:,} bytes, more than {MAX_UNPACKED:,}: refused"
-        )
+    check_unpacked_sizes(filename, kept)
     if not kept:
         raise ExportError(
             f"{filename} holds no LSTMVis files ({', '.join(KEPT_SUFFIXES)}): zip the project "
@@ -158,3 +148,22 @@ def _write(archive: zipfile.ZipFile, member: zipfile.ZipInfo, out: Path) -> None
 
 
 __all__ = ["Found", "KINDS", "find_recordings", "kind_of", "unpack_zip"]
+
+
+def check_unpacked_sizes(filename: str, members: list[zipfile.ZipInfo]) -> None:
+    """ExportError when a member over 1 MiB would unpack more than MAX_RATIO-fold (a zip bomb),
+    or all of them together to more than MAX_UNPACKED bytes; sizes from the archive's own table
+    of contents, before anything is unpacked."""
+    total = 0
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > 1024 * 1024 and ratio > MAX_RATIO:
+            raise ExportError(
+                f"{filename}: member {member.filename!r} would unpack {ratio:,.0f}-fold; "
+                "refused as a possible zip bomb"
+            )
+        total += member.file_size
+    if total > MAX_UNPACKED:
+        raise ExportError(
+            f"{filename} would unpack to {total:,} bytes, more than {MAX_UNPACKED:,}: refused"
+        )

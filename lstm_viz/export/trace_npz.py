@@ -17,7 +17,7 @@ import io
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from lstm_viz.export.folders import MAX_MEMBERS, MAX_RATIO, MAX_UNPACKED
+from lstm_viz.export.folders import MAX_MEMBERS, check_unpacked_sizes
 from lstm_viz.export.text import ExportError
 
 WHAT = "a trace exported by lstm_viz (Trace.save, Explore's Export as .npz)"
@@ -32,22 +32,11 @@ def check_trace_npz(data: bytes, filename: str) -> None:
         raise ExportError(f"{filename} is not a readable .npz archive ({error})") from None
     if len(members) > MAX_MEMBERS:
         raise ExportError(f"{filename} has {len(members):,} arrays; at most {MAX_MEMBERS:,}")
-    total = 0
     for member in members:
         name = member.filename
         if len(PurePosixPath(name).parts) != 1 or "\\" in name or not name.endswith(".npy"):
             raise ExportError(f"{filename}: member {name!r} is not a top-level .npy array")
-        ratio = member.file_size / max(member.compress_size, 1)
-        if member.file_size > 1024 * 1024 and ratio > MAX_RATIO:
-            raise ExportError(
-                f"{filename}: member {name!r} would unpack {ratio:,.0f}-fold; refused as a "
-                "possible zip bomb"
-            )
-        total += member.file_size
-    if total > MAX_UNPACKED:
-        raise ExportError(
-            f"{filename} would unpack to {total:,} bytes, more than {MAX_UNPACKED:,}: refused"
-        )
+    check_unpacked_sizes(filename, members)
     if "__metadata__.npy" not in {m.filename for m in members}:
         raise ExportError(f"{filename} is not {WHAT}: it has no __metadata__ array")
 
