@@ -192,6 +192,10 @@ v3 share 1; two builds side by side at nice 19 beside other work; stories held o
                                                         by `check`), position 0.84 (layer 0 cell
                                                         43); 2.0626 bits/char, 1,645 s in all:
                                                         both units in one build, one 0.011 short
+  the same, 35 epochs                                   quotes -0.12, position 0.82 (layer 1
+                                                        hidden 50); 2.0379, 2,518 s in all (the
+                                                        quote unit of the 30-epoch run, cell 32,
+                                                        is gone by the longer schedule's end)
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on
