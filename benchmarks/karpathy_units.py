@@ -196,6 +196,10 @@ v3 share 1; two builds side by side at nice 19 beside other work; stories held o
                                                         hidden 50); 2.0379, 2,518 s in all (the
                                                         quote unit of the 30-epoch run, cell 32,
                                                         is gone by the longer schedule's end)
+  the 30-epoch recipe, seed 4                           quotes 0.48, position -0.44 (2.1331;
+                                                        1,234 s in all, two builds side by side)
+  the 30-epoch recipe, seed 5                           quotes -0.46, position 0.33 (2.0911;
+                                                        1,239 s)
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on
