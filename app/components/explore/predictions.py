@@ -29,7 +29,8 @@ def predictions_absent(ref: ModelRef) -> str | None:
     outputs = getattr(config, "num_outputs", None)
     if vocab is None:
         return "the model reads numbers, not tokens, so there is no next token to guess"
-    # lstm_viz.figures.predictions.is_language_model, without importing that module on every page
+    # lstm_viz.figures.predictions.is_language_model's rule for a model trained here (without
+    # importing that module on every page), then an upload's head (lstm_viz.models.head)
     if objective == "next_token":
         if outputs == len(vocab):
             return None
@@ -70,9 +71,10 @@ def render_predictions(ref: ModelRef, text: str, key: str) -> None:
         f"✓ marks the token that actually comes next. Mean p(next) {mean_p:.2f}; the first "
         f"guess is right at {first:.0%} of the steps."
     )
-    info = load_model(ref).info
+    checkpoint = load_model(ref)
+    info = checkpoint.info
     if head.KEY in info:  # an upload: what its head is read as, said
-        outputs = load_model(ref).model.config.num_outputs
+        outputs = checkpoint.model.config.num_outputs
         words = (
             f"The file does not say what its head predicts: its {outputs} outputs, one per "
             "embedding row, are read as the next token's scores (softmax over them)."
