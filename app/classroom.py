@@ -251,13 +251,13 @@ def announce_dropped() -> None:
         st.toast(said, icon="🔗", duration="infinite")
 
 
-def link_out_of_range(key: str, value: int, count: int, shown: int) -> None:
-    """A toast: the link's ``key`` (layer, direction, unit) ``value`` is not among this model's
-    ``count``; ``shown`` is shown instead."""
+def link_out_of_range(key: str, value: int, count: int, shown: int, where: str = "model") -> None:
+    """A toast: the link's ``key`` (layer, direction, unit; step, ``where`` "input") ``value`` is
+    not among this model's (or input's) ``count``; ``shown`` is shown instead."""
     plural = {"direction": "directions"}.get(key, f"{key}s")
     have = f"{key} 0 only" if count == 1 else f"{plural} 0-{count - 1}"
     st.toast(
-        f"This link's {key}={value} is not in this model ({have}): showing {key} {shown}.",
+        f"This link's {key}={value} is not in this {where} ({have}): showing {key} {shown}.",
         icon="🔗",
         duration="infinite",
     )

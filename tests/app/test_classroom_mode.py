@@ -198,6 +198,12 @@ def test_a_link_says_once_what_it_asked_for_that_cannot_be_shown():
     at.run()  # once per session
     assert not toasts(at)
 
+    at = open_link(model="trained/tiny", text="abc", view="step", step="40")  # 3 steps
+    assert "This link's step=40 is not in this input (steps 0-2): showing step 2." in toasts(at)
+    assert at.slider(key="explore.trained/tiny.step").value == 2
+    at.slider(key="explore.trained/tiny.step").set_value(0).run()  # said once, not again
+    assert not toasts(at) and at.slider(key="explore.trained/tiny.step").value == 0
+
     at = open_link(page="nosuchpage", text="x" * 6000)
     said = toasts(at)
     assert "This link's page 'nosuchpage' does not exist: showing Explore." in said

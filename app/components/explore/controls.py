@@ -46,7 +46,8 @@ def preset(config: Any, panel: str, values: dict[str, Any]) -> list[tuple[str, i
             outside.append((key, value, count))
     step = values.get("step")
     if isinstance(step, int) and step >= 0:
-        st.session_state[f"{panel}.step"] = step  # clamped to the input by the step view
+        st.session_state[f"{panel}.step"] = step  # clamped to the input by the step view,
+        st.session_state[f"{panel}.step_linked"] = step  # which says so if it is past the end
     view = values.get("view")
     if view in VIEW_LABELS:
         st.session_state[f"{panel}.view"] = view

@@ -59,7 +59,10 @@ def render_step_through(
     drawn in the player with the step shown, since Step, Back and Play rerun only the player."""
     steps = int(trace.lengths[0])
     step_key, playing_key = f"{key}.step", f"{key}.playing"
+    linked = st.session_state.pop(f"{key}.step_linked", None)  # a step a link asked for
     if st.session_state.get(step_key, 0) >= steps:
+        if linked is not None and linked == st.session_state.get(step_key):
+            classroom.link_out_of_range("step", linked, steps, steps - 1, where="input")
         st.session_state[step_key] = steps - 1
     if steps <= 1:
         st.session_state[playing_key] = False
