@@ -30,8 +30,9 @@ Where the time goes (one `breakdown` line per case, medians):
   hash), with the bytes sent.
 Measured in session 12 (Chrome DevTools profile of one 1,000 x 256 round, 0.66 s): the server's
 steps take 0.07 s; the renderer's main thread is busy about 0.65 s, plotly's six heatmaps most
-of it (about 0.36 s of JavaScript, 60 ms a chart, of which 0.11 s under plotly's
-doAutoMargin, which draws a chart again when its margins move; then style and layout work). In the 5,000 x 1,024 case the recording
+of it (about 0.36 s of JavaScript, 60 ms a chart, of which 0.11 s under plotly's doAutoMargin,
+which drew every chart again once its margins moved: lstm_viz.figures.heatmap.MARGIN now starts
+them where they settle); then style and layout work. In the 5,000 x 1,024 case the recording
 (1.0-1.6 s on both cores in the server, 0.86-1.06 s alone) comes first, then the same drawing.
 """
 

@@ -34,6 +34,13 @@ from lstm_viz.trace import DIRECTION_NAMES, Trace
 
 DEFAULT_MAX_STEPS = 300  # columns: about what a half-width chart shows legibly
 DEFAULT_MAX_UNITS = 64  # rows
+# The margins plotly's automatic margins settle on for these charts (measured in Chromium: the
+# unit labels and title on the left, the colour bar and its title on the right, the step labels
+# and title below; rotated token labels need more). Starting there, plotly draws a chart once:
+# from 50/10/60/50 it drew every chart a second time when the margins moved (about a third of
+# plotly's time in Explore). Wider labels still push the margins out: nothing is ever cut.
+MARGIN = dict(l=80, r=105, t=60, b=80)
+MARGIN_ROTATED_BOTTOM = 100  # for token labels drawn at -60 degrees
 # The most hover values (cells x other quantities) a heatmap carries: the default sentence
 # (23 steps x 128 units x 5) has 14,720; 300 columns x 64 units x 5 (96,000) took the browser
 # about 0.6 s more for six heatmaps than without (benchmarks/explore_speed.py, 1,000 x 256).
@@ -267,7 +274,9 @@ def heatmap(
     subtitle = where + (f" · {note}" if note else "")
     yaxis = dict(title=dict(text="unit"), autorange="reversed", showgrid=False, zeroline=False)
     rows = win.unit_stop - win.unit_start
-    row_every = _row_stride(rows, figure_height - 110)  # 110: the top and bottom margins
+    rotated = win.window == 1 and max(map(len, tick_text), default=1) > 2
+    margin = {**MARGIN, "b": MARGIN_ROTATED_BOTTOM} if rotated else MARGIN
+    row_every = _row_stride(rows, figure_height - margin["t"] - margin["b"])
     if order is not None:
         yaxis["type"] = "category"
         yaxis.update(tickmode="array", tickvals=y[::row_every], ticktext=y[::row_every])
@@ -294,7 +303,7 @@ def heatmap(
             layout=dict(
                 title=dict(text=title, subtitle=dict(text=subtitle), x=0, xanchor="left"),
                 height=figure_height,
-                margin=dict(l=50, r=10, t=60, b=50),
+                margin=margin,
                 meta={
                     "note": note,
                     "quantity": quantity,
@@ -312,9 +321,7 @@ def heatmap(
                     type="category",
                     tickvals=column_text[::every],
                     ticktext=tick_text[::every],
-                    tickangle=0
-                    if win.window > 1 or max(map(len, tick_text), default=1) <= 2
-                    else -60,
+                    tickangle=-60 if rotated else 0,
                     showgrid=False,
                     zeroline=False,
                 ),
@@ -374,4 +381,4 @@ def _row_stride(rows: int, plot_px: float, min_px: float = 11) -> int:
 
 def _height(units: int) -> int:
     """Pixels for ``units`` rows: tall enough to label every row up to about 30 rows."""
-    return int(min(520, max(260, 110 + 13 * units)))
+    return int(min(520, max(260, MARGIN["t"] + MARGIN["b"] + 13 * units)))

@@ -31,3 +31,23 @@ def test_app_opens_on_the_english_model_with_the_cat_sentence(shipped_url, page)
     assert page.locator(".lv-unknown").count() == 0
     screenshot(page, "default-model", readme="opening.png")
     assert_clean(page)
+
+
+# Each chart's margins as plotly laid it out, beside the ones the figure asked for.
+MARGINS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
+    .map(d => [['l', 'r', 't', 'b'].map(k => Math.round(d._fullLayout._size[k])),
+               ['l', 'r', 't', 'b'].map(k => d.layout.margin[k])])"""
+
+
+def test_heatmaps_are_drawn_once_in_the_margins_they_ask_for(shipped_url, page):
+    """lstm_viz.figures.heatmap.MARGIN: where plotly's automatic margins settle, so that plotly
+    never draws a chart a second time with wider margins (a third of its time in Explore); on
+    the character model and the word model (token labels turned -60 degrees)."""
+    for model in ("english-char-lstm", "agreement-word-lstm"):
+        page.goto(f"{shipped_url}/?model=shipped/{model}")
+        page.wait_for_selector(APP_READY)
+        wait_for_heatmaps(page)
+        charts = page.evaluate(MARGINS)
+        assert len(charts) == 6
+        for laid_out, asked in charts:
+            assert laid_out == asked, (model, laid_out, asked)
