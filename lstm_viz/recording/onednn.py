@@ -38,6 +38,7 @@ import torch
 
 TOLERANCE = 1e-5  # float32 gates and cells from two computations of the same expression
 MAX_HITS = 4096  # candidate positions checked when looking for a vector in the workspace
+CHUNK = 1 << 20  # floats of workspace scanned at a time when looking for one
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,11 @@ def _checks(views, run: _Run) -> bool:
 
 
 def _locate(floats: torch.Tensor, target: torch.Tensor, start: int = 0) -> int | None:
-    """The first offset >= ``start`` where ``floats`` holds ``target`` (within TOLERANCE)."""
+    """The first offset >= ``start`` where ``floats`` holds ``target`` (within TOLERANCE).
+
+    Scans CHUNK floats at a time and stops at the first match: most targets sit near ``start``,
+    and a workspace is tens of MB (5,000 steps of 1,024 units: 100 MB, where scanning it whole
+    for each of the five searches made every new input length cost 0.4-0.7 s more)."""
     target = target.reshape(-1)
     size = target.numel()
     if start + size > floats.numel():
@@ -226,12 +231,20 @@ def _locate(floats: torch.Tensor, target: torch.Tensor, start: int = 0) -> int |
     # gate, a zeroed padding).
     distance = torch.minimum(target.abs(), (target.abs() - 1).abs())
     anchor = int(distance.argmax())
-    region = floats[start + anchor : floats.numel() - size + anchor + 1]
-    hits = torch.nonzero((region - target[anchor]).abs_() <= TOLERANCE).flatten()
-    for hit in hits[:MAX_HITS].tolist():
-        offset = start + hit
-        if _close(floats[offset : offset + size], target):
-            return offset
+    value = target[anchor]
+    checked = 0
+    last = floats.numel() - size  # the last offset a match can start at
+    for begin in range(start, last + 1, CHUNK):
+        end = min(begin + CHUNK, last + 1)  # offsets [begin, end)
+        region = floats[begin + anchor : end + anchor]
+        hits = torch.nonzero((region - value).abs_() <= TOLERANCE).flatten()
+        for hit in hits[: MAX_HITS - checked].tolist():
+            offset = begin + hit
+            if _close(floats[offset : offset + size], target):
+                return offset
+        checked += hits.numel()
+        if checked >= MAX_HITS:
+            return None
     return None
 
 

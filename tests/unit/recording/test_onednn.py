@@ -187,3 +187,26 @@ def test_padded_sequences_take_the_workspace_path_and_equal_the_packed_run(
     )
     torch.testing.assert_close((h, c), (h_n, c_n), rtol=0, atol=1e-5)
     torch.testing.assert_close((h, c), (h_r, c_r), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("chunk", [5, 7, 16, 1 << 20])
+def test_locate_finds_the_first_match_across_chunks(monkeypatch, chunk):
+    """_locate scans the workspace a chunk at a time: it finds what a plain scan of every offset
+    finds (the first match at or after ``start``), also when the match or its anchor element
+    straddles a chunk's end, and None when there is none."""
+    monkeypatch.setattr(onednn, "CHUNK", chunk)
+    generator = torch.Generator().manual_seed(0)
+    floats = torch.rand(200, generator=generator) * 0.5 + 0.2  # no 0, no +-1: no anchor ties
+    target = torch.tensor([0.31, -3.5, 0.77, 2.25])  # anchor: -3.5 (furthest from 0 and 1)
+
+    def plain(start: int) -> int | None:  # every offset, in order
+        for offset in range(start, floats.numel() - target.numel() + 1):
+            if torch.allclose(floats[offset : offset + 4], target, rtol=0, atol=1e-6):
+                return offset
+        return None
+
+    assert onednn._locate(floats, target) is None
+    for at in (3, 6, 13, 61, 131):  # planted copies, some across chunk ends
+        floats[at : at + 4] = target
+    for start in (0, 3, 4, 7, 14, 62, 100, 132, 197):
+        assert onednn._locate(floats, target, start) == plain(start)
