@@ -209,7 +209,8 @@ builds side by side at nice 19, 1,153-1,439 s of training each; stories held out
   seed 11                 quotes -0.52, position 0.73 (layer 0 cell 88); 2.1132 (1,429 s)
   seed 12                 quotes 0.44, position -0.33; 2.0960 (1,439 s)
 Over the 10 seeds of this recipe (3-12), a quote unit at 0.77-0.79 in 3 and a position unit at
-0.81-0.84 in 2, both in one build only in seed 3 (-0.79 / 0.84).
+0.81-0.84 in 2, both in one build only in seed 3 (-0.79 / 0.84). The same with seq_len 200
+(2,537-2,544 s each, beside the test suite): seed 3 -0.17 / -0.33; seed 13 -0.71 / -0.59.
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on
