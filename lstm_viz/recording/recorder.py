@@ -290,7 +290,8 @@ def _rnnbase_forward_with_trace(
         last, row = lengths - 1, torch.arange(batch)
         h_n = [values["hidden"][layer, 0][row, last][None] for layer in range(module.num_layers)]
         c_n = [values["cell"][layer, 0][row, last][None] for layer in range(module.num_layers)]
-    mask_padding(values, lengths)
+    if packed:  # only packed sequences have steps past their ends
+        mask_padding(values, lengths)
     trace = Trace(kind, values, lengths.cpu(), None, recurrent_config(module, name))
     hidden = (torch.cat(h_n), torch.cat(c_n)) if is_lstm else torch.cat(h_n)
     if given.unbatched:
