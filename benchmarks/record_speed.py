@@ -1,6 +1,7 @@
 """How much does recording cost? `python benchmarks/record_speed.py [--repeats N] [--device D]`
 
-For each case, in the same run and on the same input, N interleaved rounds of:
+For each case, in the same run and on the same input, N interleaved rounds (more when they
+would take under MIN_SECONDS) of:
 - fused:   the module's plain forward under torch.no_grad() (the fused kernel: oneDNN / cuDNN;
            for the padded case the module's own packed forward),
 - record:  lstm_viz.record() of every gate and state of every layer,
@@ -99,15 +100,21 @@ def per_step_loop(module: nn.RNNBase, x: torch.Tensor) -> dict[str, list[torch.T
     return gates
 
 
+MIN_SECONDS = 2.0  # each case's interleaved rounds last at least this long (more rounds if fast)
+
+
 def paired(first, second, repeats: int, sync) -> tuple[float, float, float]:
     """Interleaved rounds of ``first`` then ``second``: (median seconds of each, median of the
-    rounds' second/first ratios)."""
+    rounds' second/first ratios). At least ``repeats`` rounds, and as many more as fill
+    MIN_SECONDS: a fast case (T=100, B=16: ~35 ms a round) would otherwise be measured over a
+    quarter of a second, and one burst of another process's memory traffic moves its median."""
     for _ in range(WARM_UP):  # primitive caches, the allocator's pools, a workspace layout
         first()
         second()
     sync()
     a, b = [], []
-    for _ in range(repeats):
+    began = time.perf_counter()
+    while len(a) < repeats or time.perf_counter() - began < MIN_SECONDS:
         for fn, times in ((first, a), (second, b)):
             start = time.perf_counter()
             fn()
@@ -210,7 +217,7 @@ def main() -> None:
     torch.manual_seed(0)
     print(
         f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, "
-        f"median of {args.repeats} interleaved rounds"
+        f"median of at least {args.repeats} interleaved rounds ({MIN_SECONDS:g} s or more a case)"
     )
     print(
         "allocator: "
