@@ -211,6 +211,14 @@ builds side by side at nice 19, 1,153-1,439 s of training each; stories held out
 Over the 10 seeds of this recipe (3-12), a quote unit at 0.77-0.79 in 3 and a position unit at
 0.81-0.84 in 2, both in one build only in seed 3 (-0.79 / 0.84). The same with seq_len 200
 (2,537-2,544 s each, beside the test suite): seed 3 -0.17 / -0.33; seed 13 -0.71 / -0.59.
+Session 13, 2 x 256 with more dropout and more readings, so that the best validation checkpoint
+comes late enough for a quote unit (the GPU's 2 x 256 runs grew one by epoch 10-20 but
+validated best at epoch 10): dropout 0.4, readings 4, 12 epochs (`build()` itself, two builds
+side by side at nice 19; stories held out):
+  seed 1                  quotes -0.80 (layer 1 cell 179), position -0.23 (1,726 s)
+  seed 2                  quotes -0.42, position -0.61 (1,729 s)
+  the same with seq_len 200, seed 3   quotes 0.23, position -0.34 (1,550 s)
+  the same with seq_len 200, seed 4   quotes -0.59, position -0.66 (1,543 s)
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on
