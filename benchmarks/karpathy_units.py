@@ -219,6 +219,8 @@ side by side at nice 19; stories held out):
   seed 2                  quotes -0.42, position -0.61 (1,729 s)
   the same with seq_len 200, seed 3   quotes 0.23, position -0.34 (1,550 s)
   the same with seq_len 200, seed 4   quotes -0.59, position -0.66 (1,543 s)
+  seed 5                  quotes 0.72, position -0.39 (2,075 s, beside the test suite)
+  seed 6                  quotes 0.70, position 0.55 (2,070 s, beside the test suite)
 No variant reaches 0.8 for both features on one probe text. A quote unit grows with training
 on v3 dialogue: layer 1, cell 12 is the best inside_quotes unit at 30 epochs (0.48 on
 docstring-dialogue, 0.69 on the story's second half) and at 60 epochs (0.67 on
