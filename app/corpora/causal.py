@@ -53,8 +53,11 @@ def cached_causal_recording(path: str, version: int, source: tuple, corpus_args:
 
 
 @st.cache_data(max_entries=32, show_spinner="Attributing...")
-def cached_attribution(path, version, source, corpus_args, target: int, method: str, steps: int):
-    """lstm_viz.analysis.attribute of output ``target`` at the last step of ``source``."""
+def cached_attribution(
+    path, version, source, corpus_args, target: int, method: str, steps: int | None
+):
+    """lstm_viz.analysis.attribute of output ``target`` at the last step of ``source``
+    (``steps`` None: integration points chosen by the completeness check)."""
     from lstm_viz.analysis import attribute
 
     inputs, tokens = causal_input(path, version, source, corpus_args)

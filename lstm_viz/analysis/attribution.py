@@ -28,6 +28,9 @@ import torch
 from torch import nn
 
 METHODS = ("integrated-gradients", "gradient-x-input", "occlusion")
+# Integrated gradients' points by default: this many first, doubled while the completeness error
+# is above AUTO_ERROR, up to MAX_AUTO_STEPS (attribute's n_steps=None).
+AUTO_STEPS, AUTO_ERROR, MAX_AUTO_STEPS = 128, 0.01, 2048
 METHOD_LABELS = {  # as pages and figures write them
     "integrated-gradients": "Integrated gradients",
     "gradient-x-input": "Gradient × input",
@@ -48,6 +51,7 @@ class Attribution:
     output: float  # output(input)
     baseline_output: float  # output(baseline): all-zero embedding (or input)
     tokens: list[str] | None = None
+    n_steps: int | None = None  # integration points used (integrated gradients only)
 
     @property
     def total(self) -> float:
@@ -110,12 +114,16 @@ def attribute(
     method: str = "integrated-gradients",
     *,
     step: int = -1,
-    n_steps: int = 128,
+    n_steps: int | None = None,
     tokens: list[str] | None = None,
 ) -> Attribution:
     """Attribute output ``target`` of a SequenceModel at ``step`` to each step of ``inputs``
     ([1, T] token ids or [1, T, F] numbers). n_steps: integration points of integrated gradients
-    (Gauss-Legendre). AttributionError (one line) for a target, step or method out of range."""
+    (Gauss-Legendre); None (the default): AUTO_STEPS, doubled until the completeness error is
+    at most AUTO_ERROR or the points reach MAX_AUTO_STEPS (a path through saturating gates can
+    need 512: english-char-lstm, "The cat sat on the mat" -> ".", is 2.6% off with 128 points,
+    0.34% with 256, 0.0007% with 512). ``Attribution.n_steps`` says how many were used.
+    AttributionError (one line) for a target, step or method out of range."""
     if method not in METHODS:
         raise AttributionError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     if inputs.dim() < 2 or inputs.shape[0] != 1:
@@ -126,7 +134,7 @@ def attribute(
     outputs = model.config.num_outputs
     if not 0 <= target < outputs:
         raise AttributionError(f"target {target} is not among the model's {outputs} outputs")
-    if not 1 <= n_steps <= 10_000:
+    if n_steps is not None and not 1 <= n_steps <= 10_000:
         raise AttributionError(f"--steps must be in 1..10000, got {n_steps}")
     step = step % steps
     forward = OutputOf(model, target, step)
@@ -140,10 +148,22 @@ def attribute(
         with _grad_context(x):
             with torch.no_grad():
                 value, base = forward(torch.cat([x, baseline])).tolist()
-            scores = _scores(forward, x, baseline, method, n_steps)
+            points = n_steps or AUTO_STEPS
+            found = Attribution(method, _scores(forward, x, baseline, method, points), value, base)
+            while (
+                n_steps is None
+                and method == "integrated-gradients"
+                and found.completeness_error > AUTO_ERROR
+                and points < MAX_AUTO_STEPS
+            ):
+                points *= 2
+                found = Attribution(
+                    method, _scores(forward, x, baseline, method, points), value, base
+                )
     finally:
         model.train(was_training)
-    return Attribution(method, scores, value, base, tokens)
+    used = points if method == "integrated-gradients" else None
+    return Attribution(method, found.scores, value, base, tokens, used)
 
 
 def _scores(

@@ -32,7 +32,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     attribute.add_argument("--method", choices=METHODS, default="integrated-gradients")
     attribute.add_argument(
-        "--steps", type=int, default=128, help="integration points (integrated gradients)"
+        "--steps",
+        type=int,
+        default=None,
+        help="integration points (integrated gradients); default: 128, doubled until the "
+        "completeness error is at most 1%% (at most 2048)",
     )
     attribute.add_argument("--out", required=True, type=Path, help="CSV: step,token,attribution")
     patch = commands.add_parser(
@@ -127,6 +131,7 @@ def run_attribute(args: argparse.Namespace) -> int:
         f"completeness: sum of attributions {found.total:+.6f} vs logit(input) - "
         f"logit(baseline) {found.expected:+.6f} ({found.output:+.6f} - "
         f"{found.baseline_output:+.6f}): error {found.completeness_error:.3%}"
+        + (f", {found.n_steps} integration points" if found.n_steps else "")
         + (
             ""
             if args.method == "integrated-gradients"

@@ -13,7 +13,7 @@ from app.corpora import CorpusKey
 from app.resources import ModelRef, default_input, load_model, model_scales
 from app.text import escape_markdown
 from lstm_viz.analysis import METHODS
-from lstm_viz.analysis.attribution import METHOD_LABELS
+from lstm_viz.analysis.attribution import AUTO_ERROR, AUTO_STEPS, MAX_AUTO_STEPS, METHOD_LABELS
 from lstm_viz.analysis.corpus import Corpus
 from lstm_viz.figures.causal import attribution_figure, completeness_figure
 from lstm_viz.figures.colours import max_abs, symmetric_scale
@@ -56,15 +56,24 @@ def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: st
         steps = st.number_input(
             "Integration points",
             min_value=8,
-            max_value=512,
-            value=128,
+            max_value=MAX_AUTO_STEPS,
+            value=None,
             step=8,
+            placeholder="auto",
+            help=f"Empty: {AUTO_STEPS}, doubled until the attributions sum to within "
+            f"{AUTO_ERROR:.0%} of output(input) − output(baseline) (at most {MAX_AUTO_STEPS}).",
             key=f"{widget}.steps",
             disabled=method != "integrated-gradients",
         )
     try:
         result = corpora.cached_attribution(
-            key.path, key.version, source, key.args(), int(target), method, int(steps)
+            key.path,
+            key.version,
+            source,
+            key.args(),
+            int(target),
+            method,
+            None if steps is None else int(steps),
         )
     except ValueError as error:
         st.error(escape_markdown(error), icon="🚫")
@@ -105,7 +114,8 @@ def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: st
         st.caption(
             f"Completeness: the attributions sum to {result.total:+.6f}; output(input) − "
             f"output(baseline) is {result.expected:+.6f} (baseline: {baseline}): "
-            f"{ok} ({result.completeness_error:.3%}). More integration points bring it closer."
+            f"{ok} ({result.completeness_error:.3%}) with {result.n_steps} integration points"
+            + (". More integration points bring it closer." if steps is not None else ".")
         )
     table = result.table()
     table["token"] = table["token"].map(display_token)  # a space as ␣, as on every axis

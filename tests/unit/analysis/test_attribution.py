@@ -38,6 +38,22 @@ def test_integrated_gradients_are_complete_on_the_shipped_models(name):
     assert found.scores.shape == (ids.shape[1],)
 
 
+def test_integration_points_double_until_complete():
+    """A path through saturating gates needs more than 128 points: on english-char-lstm, "The
+    cat sat on the mat" -> "." is more than 1% off with 128; by default the points double until
+    the sum is within 1%, and the result says how many were used."""
+    checkpoint = load_checkpoint(PRETRAINED / "english-char-lstm")
+    vocab = checkpoint.vocab
+    ids = torch.tensor([vocab.encode("The cat sat on the mat")])
+    fixed = attribute(checkpoint.model, ids, vocab.id("."), n_steps=128)
+    assert fixed.n_steps == 128 and fixed.completeness_error > 0.01
+    auto = attribute(checkpoint.model, ids, vocab.id("."))
+    assert auto.n_steps > 128 and auto.completeness_error <= 0.01
+    half = attribute(checkpoint.model, ids, vocab.id("."), n_steps=auto.n_steps // 2)
+    assert half.completeness_error > 0.01  # the fewest doublings that reach 1%
+    assert attribute(checkpoint.model, ids, 1, "occlusion").n_steps is None
+
+
 def test_numeric_input_regression_value_is_complete():
     checkpoint = load_checkpoint(PRETRAINED / "sines-lstm")
     x = torch.sin(torch.arange(40.0) / 3)[None, :, None]
