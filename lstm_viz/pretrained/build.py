@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
@@ -40,6 +40,7 @@ from lstm_viz.pretrained.recipes import (
 )
 from lstm_viz.tasks.base import Task
 from lstm_viz.training import Callbacks, build_run
+from lstm_viz.training.trainer import Trainer, TrainResult
 
 # ---- building ----------------------------------------------------------------------------------
 
@@ -98,17 +99,56 @@ def _build(recipe: Recipe, root: Path, progress: bool, device: str = "cpu") -> B
     trainer = run.trainer(callbacks)
     trainer.probe = probe_recorder(task, None, in_memory=True)  # saved with the model below
     result = trainer.fit()
+    seconds = result.seconds
+    if recipe.tail_epochs:  # a warm restart after the schedule (Recipe.tail_epochs)
+        if progress:
+            print(file=sys.stderr)
+            callbacks = Callbacks(on_progress=progress_line(f"{recipe.name} (warm restart)"))
+        trainer, tail = _tail(trainer, recipe, callbacks)
+        seconds += tail.seconds
     if progress:
         print(file=sys.stderr)
     path = root / recipe.name
     info = {**trainer.checkpoint_info(), "recipe": asdict(recipe)}
-    info["training"]["seconds"] = round(result.seconds, 1)
+    info["training"]["seconds"] = round(seconds, 1)
     info["training"]["machine"] = machine(trainer.device)
     save_checkpoint(path, trainer.model, task.vocab, info)
     if trainer.probe is not None:  # units emerging during training (lstm_viz.training.probe)
         trainer.probe.save(path)
     write_scales_of(path, task)
     return write_card(path, recipe, task)
+
+
+def _tail(first: Trainer, recipe: Recipe, callbacks: Callbacks) -> tuple[Trainer, TrainResult]:
+    """A warm restart (SGDR: Loshchilov & Hutter 2017, "SGDR: Stochastic Gradient Descent with
+    Warm Restarts"): ``recipe.tail_epochs`` more epochs of ``first``'s model (its best
+    checkpoint) on a second cosine schedule from ``recipe.tail_learning_rate`` down to a tenth of
+    it, by a new Trainer (fresh AdamW moments, 20 warm-up steps, dropout and shuffling seeded by
+    ``recipe.seed``) that keeps its best validation checkpoint. The step count goes on from
+    ``first``'s; the probe's history (units emerging during training) carries on over the
+    tail."""
+    config = replace(
+        first.config, epochs=recipe.tail_epochs, learning_rate=recipe.tail_learning_rate
+    )
+    tail = Trainer(first.model, first.task, config, callbacks)
+    tail.probe = _ShiftedProbe(first.probe, first.step) if first.probe is not None else None
+    result = tail.fit()
+    tail.step += first.step
+    return tail, result
+
+
+class _ShiftedProbe:
+    """A probe recorder whose steps go on from ``offset`` (the tail's steps after the first
+    schedule's)."""
+
+    def __init__(self, probe, offset: int) -> None:
+        self.probe, self.offset = probe, offset
+
+    def record(self, model, step: int, metric) -> None:
+        self.probe.record(model, step + self.offset, metric)
+
+    def save(self, path) -> None:
+        self.probe.save(path)
 
 
 def machine(device: torch.device) -> str:

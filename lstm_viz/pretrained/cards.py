@@ -206,6 +206,23 @@ class Built:
     machine: str = "a 2-core CPU"  # where it was trained (checkpoint info's training.machine)
 
 
+def _dialogue(params: dict) -> str:
+    """The end of text-english's data line: quoted speech and readings (english_task)."""
+    share, readings = params.get("dialogue"), params.get("readings", 1)
+    if not share:
+        return ": first 90% to train, last 10% to validate"
+    said = (
+        f", a share of {share} of its paragraphs turned into quoted speech where their sentences "
+        "allow (`lstm_viz.tasks.dialogue`)"
+    )
+    if readings == 1:
+        return said + ": first 90% to train, last 10% to validate"
+    return (
+        said + f": the first 90% read {readings} times an epoch, quoted anew each time; the last "
+        "10% (cut at a paragraph, in no reading) to validate"
+    )
+
+
 def card(built: Built, task: Task) -> str:
     """The model card (README.md) for a built model."""
     r, c = built.recipe, built.claim
@@ -224,7 +241,7 @@ def card(built: Built, task: Task) -> str:
             if wrap
             else ""
         )
-        + ": first 90% to train, last 10% to validate",
+        + _dialogue(r.task_params),
         "text-python": "the source of Python's own standard library, as installed (Python "
         + sys.version.split()[0]
         + "): first 90% to train, last 10% to validate",
@@ -254,14 +271,20 @@ def card(built: Built, task: Task) -> str:
     where = f"the first half of {PROBE_STEPS:,} validation steps"
     if r.probe_text:
         where = (
-            f"the first half of {PROBE_STEPS:,} steps of {PROBE_TEXTS[r.probe_text][0]} (read in "
-            f"sequences of {PROBE_CHUNK:,} characters, each from a fresh state)"
+            f"the first half of {PROBE_TEXTS[r.probe_text][0]}, read in texts of at most "
+            f"{PROBE_CHUNK:,} characters, each from a fresh state (at most {PROBE_STEPS:,} steps)"
         )
     mirrors = [f"`{f}`" for f in r.features if f in INPUT_DETECTORS]
     detectors = (
         f" A unit that only mirrors the character just read ({', '.join(mirrors)}) is never "
         "named as the interpretable unit."
         if mirrors and len(mirrors) < len(r.features)
+        else ""
+    )
+    tail = (
+        f", then from the best checkpoint a warm restart (SGDR): {r.tail_epochs} more epochs "
+        f"from {r.tail_learning_rate}"
+        if r.tail_epochs
         else ""
     )
     rebuild = f"Rebuild (deterministic): `python -m lstm_viz.pretrained build {r.name}`."
@@ -278,9 +301,9 @@ def card(built: Built, task: Task) -> str:
 - Data: {data}. Nothing is downloaded.
 - Model: {cell}, {layers} of {r.hidden_size} units, input width {r.embedding_size}; \
 {built.parameters:,} parameters; model.safetensors is {built.bytes / 1024:,.0f} KiB.
-- Training: {r.epochs} epochs, batch {r.batch_size}, AdamW at {r.learning_rate}, seed {r.seed}; \
-{built.steps:,} steps in {built.seconds:.0f} s on {built.machine}; the best validation checkpoint \
-is kept.
+- Training: {r.epochs} epochs, batch {r.batch_size}, AdamW at {r.learning_rate}, seed {r.seed}\
+{tail}; {built.steps:,} steps in {built.seconds:.0f} s on {built.machine}; the best validation \
+checkpoint{" of the tail" if r.tail_epochs else ""} is kept.
 - Validation metric (`{built.metric_name}`): {built.metric:.4f}, {METRIC_WORDS[built.metric_name]}.
 - Interpretable unit: {c.sentence()}.{units}{saturation}
 

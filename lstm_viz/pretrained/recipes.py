@@ -34,6 +34,11 @@ class Recipe:
     learning_rate: float = 3e-3
     evals_per_epoch: int = 1
     seed: int = 0
+    # A warm restart (SGDR, Loshchilov & Hutter 2017): from the first schedule's best checkpoint,
+    # tail_epochs more on a second cosine schedule from tail_learning_rate (a fresh AdamW, 20
+    # warm-up steps, the same seed); the tail's best validation checkpoint is shipped. 0: none.
+    tail_epochs: int = 0
+    tail_learning_rate: float = 0.0
     features: tuple[str, ...] = ()  # the FEATURES searched for an interpretable unit
     probe_text: str = ""  # "": the task's validation data; else a name in cards.PROBE_TEXTS
     about: str = ""  # what to look for, for the card
@@ -97,22 +102,40 @@ RECIPES: dict[str, Recipe] = {
             "english-char-lstm",
             "English, character by character (the app's default model)",
             "text-english",
-            {"seq_len": 100, "max_vocab": 100, "seed": 0},
+            # Karpathy et al.'s War-and-Peace situation, generated (issue 20): the prose re-filled
+            # at 70 columns, every paragraph that can be turned into quoted speech, read 4 times
+            # an epoch, quoted anew each time (lstm_viz.tasks.text.english_task).
+            {
+                "seq_len": 100,
+                "max_vocab": 100,
+                "seed": 0,
+                "wrap": 70,
+                "dialogue": 1.0,
+                "readings": 4,
+            },
             hidden_size=128,
             num_layers=2,
-            epochs=20,
+            dropout=0.2,
+            epochs=30,
+            seed=3,
+            tail_epochs=6,
+            tail_learning_rate=2e-3,
             features=(
-                "position_in_word",
-                "bracket_depth",
                 "inside_quotes",
+                "position_in_line",
+                "position_in_word",
                 "whitespace",
                 "capital_letter",
                 "punctuation",
             ),
-            about="Read a sentence and watch the forget gates at spaces and punctuation: in "
-            "layer 0, 19 of the 128 units' forget gates are lower there than inside words by "
-            "more than 0.2 on average (5,000 validation steps), so a few units reset at word "
-            "boundaries while most do not.",
+            probe_text="stories",
+            about="Two of Karpathy et al.'s (2015) cells are here: read a few lines of dialogue "
+            "and follow the best unit for inside quotes, which changes while a quotation is "
+            "open, and the best unit for position in line, which counts the characters since "
+            "the last line break (the prose is filled at 70 columns). Then watch the forget "
+            "gates at spaces and punctuation: in layer 0, 22 of the 128 units' forget gates are "
+            "lower there than inside words by more than 0.2 on average (5,000 validation "
+            "steps), so a few units reset at word boundaries while most do not.",
         ),
         Recipe(
             "python-char-lstm",

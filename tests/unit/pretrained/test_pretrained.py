@@ -103,6 +103,43 @@ def test_rebuild_is_deterministic(tmp_path):
     assert "s on a CUDA GPU (H200);" in gpu and "build brackets-lstm --device cuda" in gpu
 
 
+def test_a_warm_restart_trains_on_and_keeps_its_own_best_checkpoint(tmp_path):
+    """Recipe.tail_epochs: after the first cosine schedule, a second one (SGDR) from its best
+    checkpoint; the steps and the probe's history go on over it, and what is shipped is the
+    tail's best validation checkpoint, as the card says."""
+    from lstm_viz import record
+    from lstm_viz.training.probe import load_probe, probe_input
+
+    tiny = dataclasses.replace(
+        RECIPES["brackets-lstm"],
+        task_params={**RECIPES["brackets-lstm"].task_params, "train_size": 96},
+        hidden_size=4,
+        epochs=2,
+    )
+    plain = build(tiny, tmp_path / "plain", progress=False)
+    restart = dataclasses.replace(tiny, tail_epochs=2, tail_learning_rate=0.01)
+    built = build(restart, tmp_path / "restart", progress=False)
+    assert built.steps == 2 * plain.steps
+    history = load_probe(built.path)
+    assert history.steps == sorted(history.steps) and len(history.steps) == 4
+    assert history.steps[-1] == built.steps
+    assert history.steps[:2] == load_probe(plain.path).steps
+    # The tail trained: other weights, and the kept one is the tail's best evaluation.
+    a = load_file(plain.path / "model.safetensors")
+    b = load_file(built.path / "model.safetensors")
+    assert any(not torch.equal(a[k], b[k]) for k in a)
+    tail = history.metrics[2:]  # accuracy: higher is better
+    kept = int(np.argmax(tail)) + 2
+    assert built.metric == pytest.approx(history.metrics[kept], rel=1e-6)
+    checkpoint = load_checkpoint(built.path)
+    inputs, _ = probe_input(task_of(checkpoint))
+    _, trace = record(checkpoint.model, inputs)
+    assert float((history.at(kept).hidden - trace.hidden).abs().max()) < 1e-2
+    text = (built.path / "README.md").read_text()
+    assert "a warm restart (SGDR): 2 more epochs from 0.01" in text
+    assert "the best validation checkpoint of the tail is kept" in text
+
+
 def test_a_gpu_build_without_a_gpu_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(ValueError, match="no CUDA GPU is available"):
