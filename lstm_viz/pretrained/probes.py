@@ -66,8 +66,8 @@ PROBE_TEXTS = {
     "stories": (
         "two short stories written by hand for this test, with dialogue, never trained on "
         "(`lstm_viz/pretrained/story.txt` then `story2.txt`: 12,386 characters, 90 quotations, "
-        "filled at 70 columns; read in texts of whole paragraphs: a unit is chosen on the "
-        "first half, the first story and the opening of the second, and measured on the rest)",
+        "filled at 70 columns; read in texts of whole paragraphs; the first half is the first "
+        "story and the opening of the second)",
         _stories,
     ),
 }
