@@ -35,8 +35,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "--steps",
         type=int,
         default=None,
-        help="integration points (integrated gradients); default: 128, doubled until the "
-        "completeness error is at most 1%% (at most 2048)",
+        help="integration points (integrated gradients); default: 128, doubled while the "
+        "completeness error is above 1%% and at least halves each time (at most 512)",
     )
     attribute.add_argument("--out", required=True, type=Path, help="CSV: step,token,attribution")
     patch = commands.add_parser(

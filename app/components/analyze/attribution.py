@@ -19,6 +19,12 @@ from lstm_viz.figures.causal import attribution_figure, completeness_figure
 from lstm_viz.figures.colours import max_abs, symmetric_scale
 from lstm_viz.quantities import display_token
 
+_NOT_CLOSED = (
+    " Over a long input the straight path from the baseline can pass where the gradient "
+    "explodes, and more points close in slowly: a shorter input converges sooner, and gradient "
+    "× input or occlusion need no path."
+)
+
 
 def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: str) -> None:
     from lstm_viz.figures.unit import coloured_text_html
@@ -60,8 +66,9 @@ def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: st
             value=None,
             step=8,
             placeholder="auto",
-            help=f"Empty: {AUTO_STEPS}, doubled until the attributions sum to within "
-            f"{AUTO_ERROR:.0%} of output(input) − output(baseline) (at most {MAX_AUTO_STEPS}).",
+            help=f"Empty: {AUTO_STEPS}, doubled while the attributions' sum is more than "
+            f"{AUTO_ERROR:.0%} off output(input) − output(baseline) and the error at least "
+            f"halves each time (at most {MAX_AUTO_STEPS}).",
             key=f"{widget}.steps",
             disabled=method != "integrated-gradients",
         )
@@ -114,8 +121,8 @@ def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: st
         st.caption(
             f"Completeness: the attributions sum to {result.total:+.6f}; output(input) − "
             f"output(baseline) is {result.expected:+.6f} (baseline: {baseline}): "
-            f"{ok} ({result.completeness_error:.3%}) with {result.n_steps} integration points"
-            + (". More integration points bring it closer." if steps is not None else ".")
+            f"{ok} ({result.completeness_error:.3%}) with {result.n_steps} integration points."
+            + ("" if result.completeness_error <= AUTO_ERROR else _NOT_CLOSED)
         )
     table = result.table()
     table["token"] = table["token"].map(display_token)  # a space as ␣, as on every axis
