@@ -25,6 +25,19 @@ _NOT_CLOSED = (
     "× input or occlusion need no path."
 )
 
+_FEW_POINTS = (
+    " More integration points may close it (or clear the box: then they double until the sum is "
+    "within 1%)."
+)
+
+
+def _still_off(result, chosen: int | None) -> str:
+    """What to try when integrated gradients' sum is more than AUTO_ERROR off: more points where
+    fewer than the most were asked for, else why more would not pay."""
+    if result.completeness_error <= AUTO_ERROR:
+        return ""
+    return _FEW_POINTS if chosen is not None and chosen < MAX_AUTO_STEPS else _NOT_CLOSED
+
 
 def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: str) -> None:
     from lstm_viz.figures.unit import coloured_text_html
@@ -122,7 +135,7 @@ def render_attribution(ref: ModelRef, key: CorpusKey, corpus: Corpus, widget: st
             f"Completeness: the attributions sum to {result.total:+.6f}; output(input) − "
             f"output(baseline) is {result.expected:+.6f} (baseline: {baseline}): "
             f"{ok} ({result.completeness_error:.3%}) with {result.n_steps} integration points."
-            + ("" if result.completeness_error <= AUTO_ERROR else _NOT_CLOSED)
+            + _still_off(result, steps)
         )
     table = result.table()
     table["token"] = table["token"].map(display_token)  # a space as ␣, as on every axis
