@@ -247,7 +247,7 @@ def announce_dropped() -> None:
                 shown = str(int(value))  # a negative number
             except ValueError:
                 shown = escape_markdown(value, 40)  # any text
-            said = f"This link's {key}={shown} is not a {key} number (0 or more): showing {key} 0."
+            said = f"This link's {key}={shown} is not a whole number (0 or more): showing {key} 0."
         st.toast(said, icon="🔗", duration="infinite")
 
 

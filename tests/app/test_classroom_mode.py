@@ -193,7 +193,7 @@ def test_a_link_says_once_what_it_asked_for_that_cannot_be_shown():
     said = toasts(at)
     assert "This link's unit=999 is not in this model (units 0-4): showing unit 0." in said
     assert "This link's layer=7 is not in this model (layer 0 only): showing layer 0." in said
-    assert "This link's step=-3 is not a step number (0 or more): showing step 0." in said
+    assert "This link's step=-3 is not a whole number (0 or more): showing step 0." in said
     assert at.number_input(key="explore.trained/tiny.unit").value == 0
     at.run()  # once per session
     assert not toasts(at)

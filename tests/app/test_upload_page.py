@@ -112,6 +112,14 @@ def test_open_in_explore_adds_an_uploaded_model():
     assert at.text_input(key=f"explore.text.{ref.id}").value.count(";") == 19  # the 20 steps
 
 
+def test_an_uploaded_model_is_named_with_single_hyphens():
+    from app.components.upload.recording import folder_name
+
+    assert folder_name("m-/rnn/LSTM") == "m-rnn-LSTM"  # an ONNX node's path
+    assert folder_name("my model (v2)-lstm_1") == "my-model-v2-lstm_1"
+    assert folder_name("../..") == "model"
+
+
 def test_onnx_and_keras_files_are_checked_by_their_own_runtimes(tmp_path):
     import os
     import warnings
@@ -131,6 +139,9 @@ def test_onnx_and_keras_files_are_checked_by_their_own_runtimes(tmp_path):
         "onnxruntime",
     ]
     assert at.dataframe[0].value.iloc[0]["layers"] == 2
+    at.button(key="upload.explore").click().run()
+    [ref] = at.session_state[state.UPLOADED_MODELS]
+    assert "--" not in Path(ref.path).name  # the node's path "/GRU" joins with one hyphen
 
     model = keras.Sequential([keras.Input((None, 3)), keras.layers.LSTM(4, name="enc")])
     model.save(tmp_path / "m.keras")

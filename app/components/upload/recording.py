@@ -163,6 +163,13 @@ def render_recording(result: Any, numeric: bool) -> None:
     render_heatmaps(result.trace, layer_index, direction, key=panel, numeric=numeric)
 
 
+def folder_name(name: str) -> str:
+    """An uploaded model's folder name (shown as its name): letters, digits and _, every run of
+    anything else (hyphens included) one hyphen: "m-/rnn/LSTM" (an ONNX node's path) ->
+    "m-rnn-LSTM"; "model" when nothing is left."""
+    return re.sub(r"[^A-Za-z0-9_]+", "-", name).strip("-") or "model"
+
+
 def session_place(name: str) -> Path:
     """A folder for an uploaded model called ``name`` in this browser session's own upload
     folder (lstm_viz.importers.UploadFolder: removed with the session, never listed for other
@@ -171,8 +178,7 @@ def session_place(name: str) -> Path:
     if not isinstance(folder, UploadFolder) or folder.removed:
         folder = UploadFolder()  # removed when this session's state goes (or the server stops)
         st.session_state[state.UPLOAD_FOLDER] = folder
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
-    target, dropped = folder.place(slug or "model")  # at most MAX_MODELS: the oldest go
+    target, dropped = folder.place(folder_name(name))  # at most MAX_MODELS: the oldest go
     kept = [m for m in list_uploaded_models() if Path(m.path) not in dropped]
     st.session_state[state.UPLOADED_MODELS] = kept
     return target
