@@ -165,7 +165,8 @@ def _layer(stack: list[Any], graph: Graph) -> RecurrentLayer:
     has_bias = None
     peephole = False
     initial: dict[str, list] = {}  # constant nonzero initial states, per stacked node
-    given: list[str] = []  # initial states the graph takes as inputs
+    given: list[str] = []  # initial states that are not constants: graph inputs or computed
+    lengths: list[str] = []  # sequence_lens inputs
     for k, node in enumerate(stack):
         inputs = list(node.input) + [""] * (8 - len(node.input))
         w = graph.array(inputs[1], f"{op} W")  # [D, G*H, I]
@@ -204,10 +205,16 @@ def _layer(stack: list[Any], graph: Graph) -> RecurrentLayer:
                 state = graph.array(inputs[i], what)
                 if bool((state != 0).any()):
                     initial.setdefault(what, []).append(state.tolist())
-            else:
-                given.append(f"{what} of node {node.name or node.output[0]!r} ({inputs[i]!r})")
+            else:  # a graph input, or made by other nodes (zeros shaped to the batch, often)
+                maker = graph.producer.get(inputs[i])
+                source = "a graph input"
+                if maker is not None:
+                    source = f"computed in the graph ({maker.op_type} node)"
+                given.append(
+                    f"{what} of node {node.name or node.output[0]!r} ({inputs[i]!r}, {source})"
+                )
         if inputs[4]:
-            given.append(f"sequence_lens ({inputs[4]!r}): every step of the input is read")
+            lengths.append(repr(inputs[4]))
         order = _LSTM_ORDER if op == "LSTM" else _GRU_ORDER if op == "GRU" else (0,)
         conversion = {"LSTM": " (gates iofc → ifgo)", "GRU": " (gates zrh → rzn)"}.get(op, "")
         for d in range(dirs):
@@ -257,9 +264,13 @@ def _layer(stack: list[Any], graph: Graph) -> RecurrentLayer:
         layer.notes.append("the file's constant initial_h/initial_c are used as initial states")
     if given:
         layer.notes.append(
-            "the graph takes " + "; ".join(given) + " as inputs, not stored in the file: "
-            "zeros are used for the states (from Python, record_imported(..., "
+            "initial states that are not constants in the file: " + "; ".join(given) + ". "
+            "Zeros are used for them (from Python, record_imported(..., "
             "initial_state=h0 or (h0, c0)) takes others, each [layers × directions, hidden])"
+        )
+    if lengths:
+        layer.notes.append(
+            f"sequence_lens ({', '.join(lengths)}) is not read: every step of the input is"
         )
     if len(stack) > 1:
         layer.notes.append(f"{len(stack)} stacked {op} nodes: " + ", ".join(n.name for n in stack))

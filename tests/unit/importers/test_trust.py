@@ -167,7 +167,7 @@ def test_onnx_initial_states_constant_used_and_graph_inputs_said():
     np.testing.assert_allclose(result.trace.hidden[0, 0, 0].numpy(), expected, atol=TOL)
     assert any("initial_h" in n for n in result.notes)
     free = record_imported(_onnx_lstm(extra_input=True), "g.onnx", input="random:4")
-    assert any("zeros are used" in n for n in free.notes)
+    assert any("Zeros are used" in n and "a graph input" in n for n in free.notes)
     # The note names a way that exists (the CLI has no --initial-state flag): the Python API.
     assert not any("--initial-state" in n for n in free.notes)
     assert any("initial_state=" in n for n in free.notes)
@@ -176,6 +176,32 @@ def test_onnx_initial_states_constant_used_and_graph_inputs_said():
         _onnx_lstm(extra_input=True), "g.onnx", input="random:4", initial_state=initial[0]
     )
     assert not torch.equal(given.trace.hidden, free.trace.hidden)
+
+
+def test_onnx_initial_states_made_in_the_graph_are_not_called_inputs():
+    """torch.onnx.export writes a module's zero h0 and c0 as Expand nodes over the batch: the note
+    says they are computed in the graph (they are not graph inputs)."""
+    import io
+    import warnings
+
+    pytest.importorskip("onnx")
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.LSTM(3, 4, batch_first=True)
+
+        def forward(self, x):
+            return self.rnn(x)[0]
+
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(Net(), (torch.randn(1, 5, 3),), buffer, dynamo=False)
+    [note] = [n for n in inspect_file(buffer.getvalue(), "m.onnx").layer().notes if "initial" in n]
+    assert "initial_h of node '/rnn/LSTM'" in note and "initial_c" in note
+    assert note.count("computed in the graph (Expand node)") == 2
+    assert "graph input" not in note and "Zeros are used" in note
 
 
 def test_onnx_runtime_check_starts_from_the_token_ids():
