@@ -59,7 +59,9 @@ WRAP_CSS = (
 # Every size at least PRESENT_SCALE x Streamlit 1.67's default (text 1rem, captions and labels
 # 0.875rem, h1-h6 2.75/2.25/1.75/1.5/1.25/1rem, metric 2.25rem, code 0.875rem); the more specific
 # selectors come with their own rule, since !important rules go by specificity (and, on a tie, the
-# later rule wins: the metric's value comes last, after the rule for all Markdown).
+# later rule wins: the metric's value comes last, after the rule for all Markdown). A slider's
+# value sits on its handle from the top (1.6em up): in larger type it grew down over the handle,
+# so it is set on the handle's top edge instead.
 _MAIN = '[data-testid="stMain"]'
 _MARKDOWN = '[data-testid="stMarkdownContainer"]'
 PRESENT_CSS = f"""
@@ -85,6 +87,7 @@ PRESENT_CSS = f"""
 {_MAIN} [data-testid="stMetricLabel"], {_MAIN} [data-testid="stMetricLabel"] * {{
   font-size: 1.5rem !important; }}
 {_MAIN} .lv-token {{ font-size: 1.3rem !important; }}
+{_MAIN} [data-testid="stSliderThumbValue"] {{ top: auto !important; bottom: 100% !important; }}
 {_MAIN} .lv-coloured {{ font-size: 1.5rem !important; }}
 [data-testid="stMainBlockContainer"] {{ padding-left: 2rem !important;
   padding-right: 2rem !important; }}

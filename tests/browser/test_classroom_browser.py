@@ -168,3 +168,25 @@ def _recorder(page):
     )
     page.on("pageerror", lambda error: recorded.page_errors.append(str(error)))
     return recorded
+
+
+THUMBS = """() => [...document.querySelectorAll('[data-testid="stSliderThumbValue"]')].map(v => {
+  const value = v.getBoundingClientRect(), handle = v.parentElement.getBoundingClientRect();
+  return [v.innerText, value.height, value.bottom, handle.top];
+})"""
+
+
+def test_a_presenter_sliders_value_sits_above_its_handle(classroom_url, browser):
+    """present=1 enlarges a slider's value (Markdown type): it stays above the handle, as in the
+    normal view (it grew down over the handle: Explore's Predictions, k and Step)."""
+    page = browser.new_context(viewport={"width": 1440, "height": 1400}).new_page()
+    page.goto(f"{classroom_url}/?page=explore&hide=1&present=1&view=predictions")
+    settle(page)
+    page.get_by_text("How many guesses per step").wait_for(timeout=60_000)
+    thumbs = page.evaluate(THUMBS)
+    screenshot(page, "classroom-present-sliders")
+    assert len(thumbs) == 2, thumbs  # k and Step
+    for text, height, bottom, top in thumbs:
+        assert height > 30, thumbs  # the presenter's larger type
+        assert bottom <= top + 0.5, (text, bottom, top)
+    page.context.close()
