@@ -255,12 +255,23 @@ def announce_dropped() -> None:
 
 
 def link_out_of_range(key: str, value: int, count: int, shown: int, where: str = "model") -> None:
-    """A toast: the link's ``key`` (layer, direction, unit; step, ``where`` "input") ``value`` is
-    not among this model's (or input's) ``count``; ``shown`` is shown instead."""
+    """A toast: the link's ``key`` (layer, direction, unit; step, ``where`` "input" or "tour")
+    ``value`` is not among this model's (input's, tour's) ``count``; ``shown`` is shown instead."""
     plural = {"direction": "directions"}.get(key, f"{key}s")
     have = f"{key} 0 only" if count == 1 else f"{plural} 0-{count - 1}"
     st.toast(
         f"This link's {key}={value} is not in this {where} ({have}): showing {key} {shown}.",
+        icon="🔗",
+        duration="infinite",
+    )
+
+
+def link_clipped(name: str, value: float, low: float, high: float, shown: float) -> None:
+    """A toast: the link's ``cell=`` value for ``name`` lies outside its slider's range
+    [``low``, ``high``]; the slider shows ``shown`` (the nearest end)."""
+    st.toast(
+        f"This link's cell={escape_markdown(name, 40)}:{value:g} is outside its slider "
+        f"({low:g} to {high:g}): set to {shown:g}.",
         icon="🔗",
         duration="infinite",
     )

@@ -204,6 +204,13 @@ def test_a_link_says_once_what_it_asked_for_that_cannot_be_shown():
     at.slider(key="explore.trained/tiny.step").set_value(0).run()  # said once, not again
     assert not toasts(at) and at.slider(key="explore.trained/tiny.step").value == 0
 
+    save_char(models_dir(), "english-char-lstm")  # a tour of 5 stops, from step=0 to 4
+    at = open_link(page="learn", view="tour-cat", step="99")
+    assert toasts(at) == ["This link's step=99 is not in this tour (steps 0-4): showing step 4."]
+    assert at.get("progress")[0].proto.text == "Stop 5 of 5"
+    at.run()
+    assert not toasts(at)
+
     at = open_link(page="nosuchpage", text="x" * 6000)
     said = toasts(at)
     assert "This link's page 'nosuchpage' does not exist: showing Explore." in said

@@ -385,6 +385,8 @@ def test_a_link_can_carry_the_cell_and_the_builder_writes_it():
     assert at.slider(key=f"{CELL}.forget_bias").value == 4.0
     assert at.slider(key=f"{CELL}.x").value == -0.5
     assert at.slider(key=f"{CELL}.c_prev").value == 3.0  # clipped to the slider's range
+    said = [t.value for t in at.toast]
+    assert said == ["This link's cell=c_prev:9 is outside its slider (-3 to 3): set to 3."]
     shown = diagram_values(at)
     step = lstm_step(-0.5, 0.0, 3.0, params=CellParams(forget_bias=4.0))
     assert shown["forget_gate"] == pytest.approx(step.value("forget_gate"), abs=1e-5)

@@ -29,7 +29,10 @@ def tour_position(count: int, key: str, tour: str) -> int:
     classroom session the address follows each move (``show_stop``)."""
     stop_key = f"{key}.stop"
     if stop_key not in st.session_state:
-        st.session_state[stop_key] = min(linked_stop(tour), count - 1)
+        linked = linked_stop(tour)
+        if linked >= count:  # said, as Explore says a step past the end of its input
+            classroom.link_out_of_range("step", linked, count, count - 1, where="tour")
+        st.session_state[stop_key] = min(linked, count - 1)
     index = min(st.session_state[stop_key], count - 1)
     show_stop(tour, index)
 

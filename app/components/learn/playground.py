@@ -4,6 +4,7 @@ link that hides controls (``hide=1``) the values come from session state or the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 
 import streamlit as st
@@ -89,9 +90,12 @@ def apply_linked_setting(key: str) -> None:
     if not text or st.session_state.get(f"{key}.link_applied"):
         return
     st.session_state[f"{key}.link_applied"] = True
-    for name, value in setting_from_text(text).items():
+    for name, value in setting_from_text(text, limit=math.inf).items():
         low, high = INPUT_RANGES[name][:2] if name in INPUT_RANGES else WEIGHT_RANGE
-        st.session_state[f"{key}.{name}"] = round(min(max(value, low), high), 1)
+        shown = round(min(max(value, low), high), 1)
+        if not low <= value <= high:  # said, as Explore says a unit or step it cannot show
+            classroom.link_clipped(name, value, low, high, shown)
+        st.session_state[f"{key}.{name}"] = shown
 
 
 def current_setting(key: str) -> dict[str, float]:
