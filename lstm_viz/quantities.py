@@ -71,6 +71,12 @@ def display_order(names: tuple[str, ...] | list[str]) -> list[str]:
     return sorted(names, key=lambda n: rank.get(n, len(rank)))
 
 
+# Where a character model's words end, for the forget-gate measures (the english-char-lstm
+# card's count, Learn's and Explore's hint): a space, a line break, and these marks.
+BOUNDARY = frozenset(" .,;:\n")
+BOUNDARY_MARKS = "spaces, line breaks and . , ; : only"  # the same, in words
+
+
 @functools.lru_cache(maxsize=8192)  # a vocabulary's tokens, labelled again on every heatmap
 def display_token(token: str) -> str:
     """A token as a label (visible_token, cut to 12 characters)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstm_viz.quantities import QUANTITY_SYMBOLS, label
+from lstm_viz.quantities import BOUNDARY, BOUNDARY_MARKS, QUANTITY_SYMBOLS, label
 from lstm_viz.trace import Trace
 
 WHAT = {  # what each heatmap shows, in a few words
@@ -76,7 +76,7 @@ def boundary_line(trace: Trace, layer: int, direction: int, window: int | None =
     tokens = list(trace.tokens[0])[: int(trace.lengths[0])]
     if any(len(t) > 1 for t in tokens):  # a word model: no character boundaries
         return ""
-    ends = [t for t, tok in enumerate(tokens) if tok in " .,;:\n"]
+    ends = [t for t, tok in enumerate(tokens) if tok in BOUNDARY]
     letters = [t for t, tok in enumerate(tokens) if tok.isalpha()]
     if not ends or not letters:
         return ""
@@ -93,7 +93,7 @@ def boundary_line(trace: Trace, layer: int, direction: int, window: int | None =
         f" On this input, unit **{unit}**{window_words(unit, forget.shape[1], window)} drops "
         "most at spaces and punctuation: "
         f"{at_ends:.2f} there, the mean over its {len(ends)} spaces and punctuation marks "
-        f"together, against {inside:.2f} over its {len(letters)} letters."
+        f"({BOUNDARY_MARKS}) together, against {inside:.2f} over its {len(letters)} letters."
     )
 
 

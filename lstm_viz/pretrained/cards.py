@@ -25,6 +25,7 @@ from lstm_viz.pretrained.saturation_card import (
     read_saturation,
     saturation_finding,
 )
+from lstm_viz.quantities import BOUNDARY
 from lstm_viz.tasks import from_info
 from lstm_viz.tasks.base import Task
 from lstm_viz.training import TrainConfig, Trainer
@@ -385,8 +386,6 @@ def check(path: str | Path) -> dict[str, Any]:
 
 
 # ---- sentences of the cards' "What to look at", measured -------------------------------------
-
-BOUNDARY = frozenset(" .,;:\n")  # the tokens a character model's words end at
 
 
 def boundary_resets(

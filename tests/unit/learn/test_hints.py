@@ -38,7 +38,10 @@ def test_hints_on_the_default_model_come_from_its_card_and_its_recording():
     assert f"unit **{unit}** drops most" in hints["forget_gate"]
     assert f"{forget[ends, unit].mean():.2f} there" in hints["forget_gate"]
     # a mean over spaces and punctuation together (the tour's stop averages spaces only)
-    assert f"the mean over its {len(ends)} spaces and punctuation marks" in hints["forget_gate"]
+    assert (
+        f"the mean over its {len(ends)} spaces and punctuation marks "
+        "(spaces, line breaks and . , ; : only) together" in hints["forget_gate"]
+    )
     other_layer = heatmap_hints(trace, 1 - claim.layer, 0, claim)
     assert "it tracks" not in other_layer[claim.quantity]
     assert "unit **7**" in outline_hint(7) and "not among the rows" in outline_hint(7, False)
