@@ -270,7 +270,7 @@ def _layer(stack: list[Any], graph: Graph) -> RecurrentLayer:
         )
     if lengths:
         layer.notes.append(
-            f"sequence_lens ({', '.join(lengths)}) is not read: every step of the input is"
+            f"sequence_lens ({', '.join(lengths)}) is not used: every step of the input is read"
         )
     if len(stack) > 1:
         layer.notes.append(f"{len(stack)} stacked {op} nodes: " + ", ".join(n.name for n in stack))

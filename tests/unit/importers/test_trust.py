@@ -98,7 +98,7 @@ def test_a_quantized_state_dict_and_a_torchscript_archive_are_named():
 # ---- ONNX ----------------------------------------------------------------------------------------
 
 
-def _onnx_lstm(hidden=4, inputs=3, initial=None, gather=None, extra_input=False):
+def _onnx_lstm(hidden=4, inputs=3, initial=None, gather=None, extra_input=False, lengths=False):
     pytest.importorskip("onnx")
     pytest.importorskip("onnxruntime")
     from onnx import TensorProto as TP
@@ -127,7 +127,10 @@ def _onnx_lstm(hidden=4, inputs=3, initial=None, gather=None, extra_input=False)
     if extra_input:
         graph_inputs.append(h.make_tensor_value_info("h0", TP.FLOAT, [1, 1, hidden]))
         state = "h0"
-    nodes.append(h.make_node("LSTM", [x, "W", "R", "B", "", state], ["Y"], hidden_size=hidden))
+    if lengths:
+        graph_inputs.append(h.make_tensor_value_info("L", TP.INT32, [1]))
+    lens = "L" if lengths else ""
+    nodes.append(h.make_node("LSTM", [x, "W", "R", "B", lens, state], ["Y"], hidden_size=hidden))
     graph = h.make_graph(
         nodes, "g", graph_inputs, [h.make_tensor_value_info("Y", TP.FLOAT, None)], inits
     )
@@ -202,6 +205,8 @@ def test_onnx_initial_states_made_in_the_graph_are_not_called_inputs():
     assert "initial_h of node '/rnn/LSTM'" in note and "initial_c" in note
     assert note.count("computed in the graph (Expand node)") == 2
     assert "graph input" not in note and "Zeros are used" in note
+    notes = inspect_file(_onnx_lstm(lengths=True), "l.onnx").layer().notes
+    assert "sequence_lens ('L') is not used: every step of the input is read" in notes
 
 
 def test_onnx_runtime_check_starts_from_the_token_ids():
