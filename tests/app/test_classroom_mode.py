@@ -125,6 +125,13 @@ def test_a_missing_model_on_explore_is_announced_once(model, why):
     assert notice.startswith(f"The link is for the model **{model}**, {why}")
     assert notice.endswith("showing **english-char-lstm** instead.")
 
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=120)
+    at.query_params.update(model=model, text="1 2 3 4 5")  # an upload's token ids, say
+    at.run()
+    (notice,) = [w.value for w in at.warning if "no-such-model" in w.value]
+    assert notice.endswith("instead. It reads the link's text, written for the other model.")
+    assert at.text_input(key="explore.text.trained/english-char-lstm").value == "1 2 3 4 5"
+
 
 def test_a_classroom_tour_keeps_its_stop_in_the_address_so_a_reload_reopens_it():
     save_char(models_dir(), "english-char-lstm")

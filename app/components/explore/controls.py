@@ -72,10 +72,17 @@ def apply_hand_offs(ref: ModelRef, config: Any, text_key: str, panel: str) -> No
                 state.hand_off(state.SELECT_MODEL, wanted)
                 st.rerun()
             st.session_state[state.EXPLORE_LINK_APPLIED] = link
+            # The link's text is kept (it is handed to the input box like any link's), and
+            # said: it was written for the other model (an upload's may be token ids).
+            reading = (
+                " It reads the link's text, written for the other model."
+                if link.get("text")
+                else ""
+            )
             st.warning(
                 f"The link is for the model **{escape_markdown(wanted, 80)}**, "
                 f"{classroom.why_missing(wanted)}: showing **{escape_markdown(ref.name)}** "
-                "instead.",
+                f"instead.{reading}",
                 icon="🔗",
             )
         else:
