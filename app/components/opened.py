@@ -11,7 +11,6 @@ checked and written: lstm_viz/export/trace_npz.py) into this session's upload fo
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import streamlit as st
@@ -20,7 +19,7 @@ from app import corpora, state
 from app.text import escape_markdown
 from lstm_viz.export import ExportError
 from lstm_viz.export.folders import KINDS
-from lstm_viz.importers import MAX_FILE_MB, UploadFolder
+from lstm_viz.importers import MAX_FILE_MB, UploadFolder, folder_name
 
 K = state.OPENED_PREFIX
 ACCEPTS = (
@@ -55,7 +54,7 @@ def _unpack(upload: Any) -> None:
     """Unpack and read an uploaded zip; open it, or keep the reason for the page."""
     from lstm_viz.export.folders import unpack_zip
 
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", upload.name.rsplit(".", 1)[0]).strip(".-") or "project"
+    stem = folder_name(upload.name.rsplit(".", 1)[0], "project", keep=".")
     target, _ = _session_folder().place(f"lstmvis-{stem}"[:80])
     try:
         folder = unpack_zip(upload.getvalue(), upload.name, target)
@@ -77,7 +76,7 @@ def _open_trace(upload: Any) -> None:
     """Check, place and read an uploaded .npz trace; open it, or keep the reason for the page."""
     from lstm_viz.export.trace_npz import place_trace_npz
 
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", upload.name.rsplit(".", 1)[0]).strip(".-") or "trace"
+    stem = folder_name(upload.name.rsplit(".", 1)[0], "trace", keep=".")
     target, _ = _session_folder().place(f"trace-{stem}"[:80])
     try:
         path = place_trace_npz(upload.getvalue(), upload.name, f"{target}/{stem[:60]}.npz")

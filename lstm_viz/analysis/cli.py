@@ -18,7 +18,7 @@ COMMANDS = ("attribute", "patch")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    from .attribution import METHODS
+    from .attribution import AUTO_ERROR, AUTO_STEPS, MAX_AUTO_STEPS, METHODS
 
     attribute = commands.add_parser(
         "attribute", help="attribute an output at the last step to each input step"
@@ -35,8 +35,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "--steps",
         type=int,
         default=None,
-        help="integration points (integrated gradients); default: 128, doubled while the "
-        "completeness error is above 1%% and at least halves each time (at most 512)",
+        help=f"integration points (integrated gradients); default: {AUTO_STEPS}, doubled while "
+        f"the completeness error is above {AUTO_ERROR * 100:g}%% and at least halves each time (at "
+        f"most {MAX_AUTO_STEPS})",
     )
     attribute.add_argument("--out", required=True, type=Path, help="CSV: step,token,attribution")
     patch = commands.add_parser(

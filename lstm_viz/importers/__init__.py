@@ -49,7 +49,7 @@ from ._core import (
 from ._inputs import MAX_STEPS, Prepared, prepare, read_vocab
 from ._isolated import inspect_isolated
 from ._record import Recording, record_imported
-from ._workspace import MAX_MODELS, UploadFolder
+from ._workspace import MAX_MODELS, UploadFolder, folder_name
 
 FORMATS = {
     ".safetensors": "safetensors",
@@ -171,6 +171,7 @@ __all__ = [
     "ModelFileError",
     "RecurrentLayer",
     "UploadFolder",
+    "folder_name",
     "build",
     "check_with_torch",
     "checks",

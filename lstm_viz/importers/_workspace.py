@@ -15,6 +15,7 @@ folders untouched for MAX_AGE_SECONDS.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -25,6 +26,14 @@ PARENT_NAME = "lstm-viz-uploads"
 MAX_MODELS = 8  # models kept per session: opening a ninth removes the oldest
 MAX_AGE_SECONDS = 24 * 3600  # a session folder untouched this long is left over from a crash
 _PREFIX = "session-"
+
+
+def folder_name(name: str, default: str = "model", keep: str = "") -> str:
+    """A folder name made of ``name``: letters, digits, _ and the characters of ``keep`` stay;
+    every run of anything else, hyphens included, becomes one hyphen ("m-/rnn/LSTM", an ONNX
+    node's path -> "m-rnn-LSTM"; "../.." -> ``default``). No path separator survives."""
+    cleaned = re.sub(rf"[^A-Za-z0-9_{re.escape(keep)}]+", "-", name)
+    return cleaned.strip(keep + "-") or default
 
 
 class UploadFolder:

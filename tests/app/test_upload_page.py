@@ -112,14 +112,6 @@ def test_open_in_explore_adds_an_uploaded_model():
     assert at.text_input(key=f"explore.text.{ref.id}").value.count(";") == 19  # the 20 steps
 
 
-def test_an_uploaded_model_is_named_with_single_hyphens():
-    from app.components.upload.recording import folder_name
-
-    assert folder_name("m-/rnn/LSTM") == "m-rnn-LSTM"  # an ONNX node's path
-    assert folder_name("my model (v2)-lstm_1") == "my-model-v2-lstm_1"
-    assert folder_name("../..") == "model"
-
-
 def test_onnx_and_keras_files_are_checked_by_their_own_runtimes(tmp_path):
     import os
     import warnings

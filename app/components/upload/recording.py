@@ -6,7 +6,6 @@ hand-off to Explore."""
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from lstm_viz.importers import (
     Choice,
     ModelFileError,
     UploadFolder,
+    folder_name,
     head_reading,
     missing_runtime,
     record_imported,
@@ -161,13 +161,6 @@ def render_recording(result: Any, numeric: bool) -> None:
     panel = f"{K}.panel"
     layer_index, direction = render_pickers(result.trace, key=panel)
     render_heatmaps(result.trace, layer_index, direction, key=panel, numeric=numeric)
-
-
-def folder_name(name: str) -> str:
-    """An uploaded model's folder name (shown as its name): letters, digits and _, every run of
-    anything else (hyphens included) one hyphen: "m-/rnn/LSTM" (an ONNX node's path) ->
-    "m-rnn-LSTM"; "model" when nothing is left."""
-    return re.sub(r"[^A-Za-z0-9_]+", "-", name).strip("-") or "model"
 
 
 def session_place(name: str) -> Path:

@@ -200,3 +200,13 @@ def test_the_shipped_no_bias_file_opens(tmp_path):
     layer = inspect_file(hostile("nobias-lstm.pt")).layer()
     path = save_as_checkpoint(tmp_path / "m", layer, Choice(), filename="nobias-lstm.pt")
     assert load_checkpoint(path).model.config.hidden_size == 4
+
+
+def test_an_uploaded_model_is_named_with_single_hyphens():
+    from lstm_viz.importers import folder_name
+
+    assert folder_name("m-/rnn/LSTM") == "m-rnn-LSTM"  # an ONNX node's path
+    assert folder_name("my model (v2)-lstm_1") == "my-model-v2-lstm_1"
+    assert folder_name("../..") == "model"
+
+    assert folder_name("my.trace (2)", "trace", keep=".") == "my.trace-2"  # Explore's opener
